@@ -1,0 +1,103 @@
+// SPDX-License-Identifier: MIT
+#include "model/meta_value.h"
+
+#include <cstdio>
+
+namespace cwb {
+
+MetaValue MetaValue::ofBool(bool v, std::string type)
+{
+    MetaValue m;
+    m.kind = Kind::Bool;
+    m.b = v;
+    m.typeName = std::move(type);
+    return m;
+}
+
+MetaValue MetaValue::ofInt(int64_t v, std::string type)
+{
+    MetaValue m;
+    m.kind = Kind::Int;
+    m.i = v;
+    m.typeName = std::move(type);
+    return m;
+}
+
+MetaValue MetaValue::ofUInt(uint64_t v, std::string type)
+{
+    MetaValue m;
+    m.kind = Kind::UInt;
+    m.u = v;
+    m.typeName = std::move(type);
+    return m;
+}
+
+MetaValue MetaValue::ofFloat(double v, std::string type)
+{
+    MetaValue m;
+    m.kind = Kind::Float;
+    m.f = v;
+    m.typeName = std::move(type);
+    return m;
+}
+
+MetaValue MetaValue::ofString(std::string v, std::string type)
+{
+    MetaValue m;
+    m.kind = Kind::String;
+    m.s = std::move(v);
+    m.typeName = std::move(type);
+    return m;
+}
+
+double MetaValue::asDouble() const
+{
+    switch (kind) {
+    case Kind::Bool: return b ? 1.0 : 0.0;
+    case Kind::Int: return static_cast<double>(i);
+    case Kind::UInt: return static_cast<double>(u);
+    case Kind::Float: return f;
+    default: return 0.0;
+    }
+}
+
+int64_t MetaValue::asInt() const
+{
+    switch (kind) {
+    case Kind::Bool: return b ? 1 : 0;
+    case Kind::Int: return i;
+    case Kind::UInt: return static_cast<int64_t>(u);
+    case Kind::Float: return static_cast<int64_t>(f);
+    default: return 0;
+    }
+}
+
+std::string MetaValue::toDisplay(size_t maxItems) const
+{
+    switch (kind) {
+    case Kind::Bool: return b ? "true" : "false";
+    case Kind::Int: return std::to_string(i);
+    case Kind::UInt: return std::to_string(u);
+    case Kind::Float: {
+        char buf[32];
+        std::snprintf(buf, sizeof buf, "%.9g", f);
+        return buf;
+    }
+    case Kind::String: return s.size() > 200 ? s.substr(0, 200) + "…" : s;
+    case Kind::Array: {
+        std::string out = "[";
+        for (size_t k = 0; k < array.size() && k < maxItems; ++k) {
+            if (k)
+                out += ", ";
+            out += array[k].kind == Kind::String ? "\"" + array[k].toDisplay(maxItems) + "\""
+                                                 : array[k].toDisplay(maxItems);
+        }
+        if (array.size() > maxItems)
+            out += ", … (" + std::to_string(array.size()) + " items)";
+        return out + "]";
+    }
+    }
+    return {};
+}
+
+} // namespace cwb

@@ -1,0 +1,17 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+// Scalar reference dequantizers for ggml block types (Q4_0 … Q8_K), bit-exact with ggml's
+// `dequantize_row_*` in ggml-quants.c. Block layouts are documented in ggml_dequant.cpp.
+
+#include "tensor/dtype.h"
+
+#include <cstddef>
+#include <cstdint>
+
+namespace cwb {
+
+// `n` must be a multiple of the type's block size; throws cwb::Error for non-ggml or
+// undecodable types.
+void ggmlDequantizeRow(DType t, const std::byte *src, float *dst, int64_t n);
+
+} // namespace cwb

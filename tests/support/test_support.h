@@ -1,0 +1,26 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+// Shared helpers for the Qt Test executables: where the real assets are, and temp files.
+// Assets live in $CWB_SHARED (default: ../shared beside the source tree). A missing asset is a
+// test failure with the path in the message, never a silent pass.
+
+#include <QString>
+#include <QTest>
+
+#include <string>
+
+namespace cwbtest {
+
+// Absolute path of `relative` under the shared assets directory; empty if missing.
+std::string sharedPath(const char *relative);
+// The shared directory itself and how it was chosen (for messages).
+std::string sharedDir();
+
+} // namespace cwbtest
+
+// Declares `var` (std::string) holding the asset's path or fails the test naming it.
+#define CWB_SHARED_FILE(var, relative)                                                             \
+    const std::string var = cwbtest::sharedPath(relative);                                         \
+    if (var.empty())                                                                               \
+        QFAIL(qPrintable(QStringLiteral("missing test asset %1 under %2 (set CWB_SHARED)")         \
+                             .arg(QString::fromUtf8(relative), QString::fromStdString(cwbtest::sharedDir()))))
