@@ -42,19 +42,24 @@ std::string Tensor::shapeString() const
     return s;
 }
 
+std::string Tensor::typeLabel() const
+{
+    return dtypeLabel.empty() ? std::string(dtypeName(dtype)) : dtypeLabel;
+}
+
 std::vector<std::byte> Tensor::copyBytes() const
 {
     if (loader)
         return loader();
     if (data.size() != byteSize)
-        throw Error(name + ": stored size of type " + dtypeLabel + " is unknown");
+        throw Error(name + ": stored size of type " + typeLabel() + " is unknown");
     return {data.begin(), data.end()};
 }
 
 void Tensor::toFloat(std::span<float> out) const
 {
     if (!dtypeInfo(dtype).decodable)
-        throw Error(name + ": values of type " + dtypeLabel + " cannot be decoded");
+        throw Error(name + ": values of type " + typeLabel() + " cannot be decoded");
     if (static_cast<int64_t>(out.size()) != numel())
         throw Error(name + ": output buffer has " + std::to_string(out.size()) + " values, tensor has "
                     + std::to_string(numel()));
@@ -82,11 +87,11 @@ void Tensor::rowsToFloat(int64_t firstRow, int64_t nRows, std::span<float> out) 
     if (static_cast<int64_t>(out.size()) != nRows * rowLen)
         throw Error(name + ": output buffer size mismatch in rowsToFloat");
     if (!dtypeInfo(dtype).decodable)
-        throw Error(name + ": values of type " + dtypeLabel + " cannot be decoded");
+        throw Error(name + ": values of type " + typeLabel() + " cannot be decoded");
     const auto rowBytes = storageBytes(dtype, static_cast<uint64_t>(rowLen));
     if (!rowBytes)
         throw Error(name + ": row length " + std::to_string(rowLen) + " is not a whole number of "
-                    + dtypeLabel + " blocks");
+                    + typeLabel() + " blocks");
     if (loader) {
         const auto bytes = loader();
         convertToFloat(dtype, std::span(bytes).subspan(firstRow * *rowBytes, nRows * *rowBytes), out);

@@ -38,6 +38,7 @@ struct Tensor {
     [[nodiscard]] int64_t rows() const; // product of all dims but the last
     [[nodiscard]] bool decodable() const;
     [[nodiscard]] std::string shapeString() const; // "512 x 64"
+    [[nodiscard]] std::string typeLabel() const;   // dtypeLabel, or the dtype's name when unset
 
     // Raw stored bytes (maps pages in, or runs `loader`). Throws cwb::Error for unknown sizes.
     [[nodiscard]] std::vector<std::byte> copyBytes() const;
