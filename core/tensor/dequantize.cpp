@@ -10,6 +10,7 @@
 
 #include <cstring>
 #include <string>
+#include <vector>
 
 namespace cwb {
 namespace {
@@ -20,6 +21,19 @@ T load(const std::byte *p)
     T v;
     std::memcpy(&v, p, sizeof(T));
     return v;
+}
+
+// fp16 -> fp32 through a 64K-entry table (256 KiB, stays in L2): branch-free and several times
+// faster than the bit-twiddling conversion, with identical results (built from fp16ToFloat).
+const float *fp16Table()
+{
+    static const std::vector<float> table = [] {
+        std::vector<float> t(65536);
+        for (uint32_t h = 0; h < 65536; ++h)
+            t[h] = fp16ToFloat(static_cast<uint16_t>(h));
+        return t;
+    }();
+    return table.data();
 }
 
 template <typename T, typename F>
@@ -36,10 +50,14 @@ void convertRowReference(DType t, const std::byte *src, float *dst, int64_t n)
     switch (t) {
     case DType::F32: std::memcpy(dst, src, static_cast<size_t>(n) * 4); return;
     case DType::F64: convertPlain<double>(src, dst, n, [](double v) { return static_cast<float>(v); }); return;
-    case DType::F16: convertPlain<uint16_t>(src, dst, n, fp16ToFloat); return;
-    case DType::BF16: convertPlain<uint16_t>(src, dst, n, bf16ToFloat); return;
-    case DType::F8_E4M3: convertPlain<uint8_t>(src, dst, n, fp8E4M3ToFloat); return;
-    case DType::F8_E5M2: convertPlain<uint8_t>(src, dst, n, fp8E5M2ToFloat); return;
+    case DType::F16: {
+        const float *table = fp16Table();
+        convertPlain<uint16_t>(src, dst, n, [table](uint16_t v) { return table[v]; });
+        return;
+    }
+    case DType::BF16: convertPlain<uint16_t>(src, dst, n, [](uint16_t v) { return bf16ToFloat(v); }); return;
+    case DType::F8_E4M3: convertPlain<uint8_t>(src, dst, n, [](uint8_t v) { return fp8E4M3ToFloat(v); }); return;
+    case DType::F8_E5M2: convertPlain<uint8_t>(src, dst, n, [](uint8_t v) { return fp8E5M2ToFloat(v); }); return;
     case DType::I64: convertPlain<int64_t>(src, dst, n, [](int64_t v) { return static_cast<float>(v); }); return;
     case DType::I32: convertPlain<int32_t>(src, dst, n, [](int32_t v) { return static_cast<float>(v); }); return;
     case DType::I16: convertPlain<int16_t>(src, dst, n, [](int16_t v) { return static_cast<float>(v); }); return;

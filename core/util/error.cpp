@@ -1,16 +1,16 @@
 // SPDX-License-Identifier: MIT
 #include "util/error.h"
 
+#include <sstream>
+
 namespace cwb {
 
+// Built with a stream: GCC 12 reports a false -Wrestrict on chained std::string appends here.
 std::string formatErrorAt(std::string_view source, uint64_t offset, std::string_view what)
 {
-    std::string s(source);
-    s += ": offset ";
-    s += std::to_string(offset);
-    s += ": ";
-    s += what;
-    return s;
+    std::ostringstream s;
+    s << source << ": offset " << offset << ": " << what;
+    return s.str();
 }
 
 void throwAt(std::string_view source, uint64_t offset, std::string_view what)
@@ -20,10 +20,9 @@ void throwAt(std::string_view source, uint64_t offset, std::string_view what)
 
 void throwIn(std::string_view source, std::string_view what)
 {
-    std::string s(source);
-    s += ": ";
-    s += what;
-    throw Error(s);
+    std::ostringstream s;
+    s << source << ": " << what;
+    throw Error(s.str());
 }
 
 } // namespace cwb

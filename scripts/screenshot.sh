@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# Screenshot of the main window with stories260K.gguf open and one tensor's histogram shown,
+# rendered on a virtual X server (Xvfb) at 1280x800. Builds nothing: pass a build directory
+# that already has app/compression-workbench.
+#
+#   scripts/screenshot.sh BUILD_DIR [TENSOR] [OUTPUT.png] [-- extra GUI options]
+#
+# TENSOR defaults to layers.0.attn.q, OUTPUT to screenshots/main-window.png in the source tree.
+# Assets come from $CWB_SHARED (default: ../shared beside the source tree).
+set -euo pipefail
+
+usage() { sed -n '3,10p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
+[[ $# -ge 1 && $1 != -h && $1 != --help ]] || usage
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+build="$(cd "$1" && pwd)"
+shift
+tensor="${1:-layers.0.attn.q}"
+[[ $# -gt 0 ]] && shift
+out="${1:-$root/screenshots/main-window.png}"
+[[ $# -gt 0 ]] && shift
+[[ ${1:-} == -- ]] && shift
+
+app="$build/app/compression-workbench"
+shared="${CWB_SHARED:-$root/../shared}"
+model="$shared/models/stories260K/stories260K.gguf"
+[[ -x $app ]] || { echo "error: $app not found; build the compression-workbench target first" >&2; exit 1; }
+[[ -f $model ]] || { echo "error: $model not found; set CWB_SHARED" >&2; exit 1; }
+command -v xvfb-run >/dev/null || { echo "error: xvfb-run not found (apt-get install xvfb)" >&2; exit 1; }
+
+mkdir -p "$(dirname "$out")"
+# A throw-away settings home, so a restored window geometry or language does not leak in.
+settings="$(mktemp -d)"
+trap 'rm -rf "$settings"' EXIT
+XDG_CONFIG_HOME="$settings" XDG_RUNTIME_DIR="$settings" \
+    timeout 120 xvfb-run -a -s "-screen 0 1280x800x24" \
+    "$app" --window-size 1280x800 --select "$tensor" --screenshot "$out" "$@" "$model"
+echo "saved $out"

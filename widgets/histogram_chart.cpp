@@ -1,0 +1,144 @@
+// SPDX-License-Identifier: MIT
+#include "histogram_chart.h"
+
+#include <QFontDatabase>
+#include <QVBoxLayout>
+
+#include <qcustomplot.h>
+
+#include <algorithm>
+
+namespace cwb::gui {
+namespace {
+
+// Bars in log mode start here: below a count of 1, so a bin holding one value is still visible.
+constexpr double kLogBase = 0.7;
+
+const QColor kBarFill(70, 130, 180);
+const QColor kBarLine(38, 84, 124);
+
+} // namespace
+
+HistogramChart::HistogramChart(QWidget *parent) : QWidget(parent), plot_(new QCustomPlot(this))
+{
+    auto *layout = new QVBoxLayout(this);
+    layout->setContentsMargins(0, 0, 0, 0);
+    layout->addWidget(plot_);
+    setMinimumSize(320, 240);
+
+    QFont titleFont = font();
+    titleFont.setPointSizeF(titleFont.pointSizeF() * 1.15);
+    titleFont.setBold(true);
+    plot_->plotLayout()->insertRow(0);
+    title_ = new QCPTextElement(plot_, QString(), titleFont);
+    plot_->plotLayout()->addElement(0, 0, title_);
+
+    bars_ = new QCPBars(plot_->xAxis, plot_->yAxis);
+    bars_->setWidthType(QCPBars::wtPlotCoords);
+    bars_->setPen(QPen(kBarLine, 0));
+    bars_->setBrush(kBarFill);
+    bars_->setAntialiased(false);
+
+    plot_->xAxis->grid()->setVisible(false);
+    plot_->yAxis->grid()->setSubGridVisible(false);
+
+    stats_ = new QCPItemText(plot_);
+    stats_->setClipToAxisRect(true);
+    stats_->position->setType(QCPItemPosition::ptAxisRectRatio);
+    stats_->position->setCoords(0.985, 0.03);
+    stats_->setPositionAlignment(Qt::AlignTop | Qt::AlignRight);
+    stats_->setTextAlignment(Qt::AlignLeft);
+    stats_->setFont(QFontDatabase::systemFont(QFontDatabase::FixedFont));
+    stats_->setPadding(QMargins(8, 6, 8, 6));
+    stats_->setBrush(QColor(255, 255, 255, 225));
+    stats_->setPen(QPen(QColor(170, 170, 170)));
+
+    clear();
+}
+
+HistogramChart::~HistogramChart() = default;
+
+void HistogramChart::setSeries(HistogramSeries series)
+{
+    series_ = std::move(series);
+    redraw();
+}
+
+void HistogramChart::clear(const QString &message)
+{
+    series_ = HistogramSeries{};
+    series_.title = message.isEmpty() ? tr("No tensor selected") : message;
+    redraw();
+}
+
+void HistogramChart::setLogCounts(bool log)
+{
+    if (log == log_)
+        return;
+    log_ = log;
+    redraw();
+}
+
+int HistogramChart::barCount() const { return bars_->data()->size(); }
+
+QString HistogramChart::title() const { return title_->text(); }
+
+void HistogramChart::redraw()
+{
+    const HistogramSeries &s = series_;
+    title_->setText(s.title);
+    plot_->xAxis->setLabel(s.xLabel.isEmpty() ? tr("value") : s.xLabel);
+
+    const size_t n = s.counts.size();
+    const bool valid = n > 0 && s.edges.size() == n + 1;
+    QVector<double> keys, values;
+    double maxCount = 0;
+    if (valid) {
+        keys.reserve(static_cast<qsizetype>(n));
+        values.reserve(static_cast<qsizetype>(n));
+        for (size_t i = 0; i < n; ++i) {
+            maxCount = std::max(maxCount, s.counts[i]);
+            if (log_ && s.counts[i] <= 0)
+                continue;
+            keys.push_back(0.5 * (s.edges[i] + s.edges[i + 1]));
+            values.push_back(s.counts[i]);
+        }
+        bars_->setWidth((s.edges.back() - s.edges.front()) / static_cast<double>(n));
+    }
+    bars_->setData(keys, values, true);
+
+    QCPAxis *y = plot_->yAxis;
+    if (log_) {
+        y->setScaleType(QCPAxis::stLogarithmic);
+        y->setTicker(QSharedPointer<QCPAxisTickerLog>::create());
+        // Plain 1, 10, 100 read better than powers of ten for counts of a few million at most.
+        y->setNumberFormat(QStringLiteral("g"));
+        y->setNumberPrecision(9);
+        y->setLabel(tr("count (log scale)"));
+        bars_->setBaseValue(kLogBase);
+        y->setRange(kLogBase, std::max(10.0, maxCount * 2.0));
+    } else {
+        y->setScaleType(QCPAxis::stLinear);
+        y->setTicker(QSharedPointer<QCPAxisTicker>::create());
+        y->setNumberFormat(QStringLiteral("gb"));
+        y->setNumberPrecision(9);
+        y->setLabel(tr("count"));
+        bars_->setBaseValue(0);
+        y->setRange(0, maxCount > 0 ? maxCount * 1.08 : 1.0);
+    }
+    if (valid) {
+        const double pad = 0.02 * (s.edges.back() - s.edges.front());
+        plot_->xAxis->setRange(s.edges.front() - pad, s.edges.back() + pad);
+    } else {
+        plot_->xAxis->setRange(-1, 1);
+    }
+    // Without data, ticks on an arbitrary range would suggest values that do not exist.
+    plot_->xAxis->setTickLabels(valid);
+    plot_->yAxis->setTickLabels(valid);
+    plot_->yAxis->grid()->setVisible(valid);
+    stats_->setText(s.statsText);
+    stats_->setVisible(valid && !s.statsText.isEmpty());
+    plot_->replot();
+}
+
+} // namespace cwb::gui

@@ -1,0 +1,332 @@
+// SPDX-License-Identifier: MIT
+#include "main_window.h"
+
+#include "app_setup.h"
+#include "histogram_panel.h"
+#include "model_controller.h"
+#include "model_summary.h"
+#include "model_tree_model.h"
+#include "recent_files.h"
+
+#include "model/model.h"
+
+#include <QAction>
+#include <QActionGroup>
+#include <QApplication>
+#include <QCloseEvent>
+#include <QDir>
+#include <QDragEnterEvent>
+#include <QDropEvent>
+#include <QFileDialog>
+#include <QFileInfo>
+#include <QHeaderView>
+#include <QLabel>
+#include <QLineEdit>
+#include <QMenuBar>
+#include <QMessageBox>
+#include <QMimeData>
+#include <QSettings>
+#include <QSortFilterProxyModel>
+#include <QSplitter>
+#include <QStyle>
+#include <QStatusBar>
+#include <QTreeView>
+#include <QVBoxLayout>
+
+#include <algorithm>
+
+namespace cwb::gui {
+namespace {
+
+// Expanding every group of a model with thousands of tensors makes the first paint slow.
+constexpr int kExpandAllLimit = 400;
+
+const QString kGeometryKey = QStringLiteral("mainWindow/geometry");
+const QString kSplitterKey = QStringLiteral("mainWindow/splitter");
+const QString kLastDirKey = QStringLiteral("lastDirectory");
+
+} // namespace
+
+MainWindow::MainWindow(QWidget *parent)
+    : QMainWindow(parent), controller_(new ModelController(this)),
+      treeModel_(new ModelTreeModel(this)), proxy_(new QSortFilterProxyModel(this))
+{
+    setWindowTitle(tr("Compression Workbench"));
+    setWindowIcon(applicationIcon());
+    setAcceptDrops(true);
+
+    proxy_->setSourceModel(treeModel_);
+    proxy_->setRecursiveFilteringEnabled(true);
+    proxy_->setFilterCaseSensitivity(Qt::CaseInsensitive);
+    proxy_->setFilterKeyColumn(-1); // canonical or original name, shape, type
+
+    auto *browser = new QWidget(this);
+    filter_ = new QLineEdit(browser);
+    filter_->setPlaceholderText(tr("Filter tensors by name, shape or type"));
+    filter_->setClearButtonEnabled(true);
+    tree_ = new QTreeView(browser);
+    tree_->setModel(proxy_);
+    tree_->setUniformRowHeights(true);
+    tree_->setAlternatingRowColors(true);
+    tree_->setSelectionBehavior(QAbstractItemView::SelectRows);
+    tree_->header()->setStretchLastSection(false);
+    tree_->header()->setSectionsMovable(true);
+    auto *browserLayout = new QVBoxLayout(browser);
+    browserLayout->setContentsMargins(0, 0, 0, 0);
+    browserLayout->addWidget(filter_);
+    browserLayout->addWidget(tree_, 1);
+
+    histogram_ = new HistogramPanel(this);
+    splitter_ = new QSplitter(Qt::Horizontal, this);
+    splitter_->addWidget(browser);
+    splitter_->addWidget(histogram_);
+    splitter_->setStretchFactor(0, 1);
+    splitter_->setStretchFactor(1, 1);
+    splitter_->setChildrenCollapsible(false);
+    setCentralWidget(splitter_);
+
+    summary_ = new QLabel(
+        tr("No model open. Use File \u2192 Open, or drop a model file or folder here."), this);
+    summary_->setObjectName(QStringLiteral("modelSummary"));
+    summary_->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    statusBar()->addWidget(summary_, 1);
+
+    createMenus();
+
+    connect(filter_, &QLineEdit::textChanged, proxy_, &QSortFilterProxyModel::setFilterFixedString);
+    connect(tree_->selectionModel(), &QItemSelectionModel::currentChanged, this,
+            [this](const QModelIndex &current) { onCurrentChanged(current); });
+    connect(controller_, &ModelController::loadStarted, this, &MainWindow::onLoadStarted);
+    connect(controller_, &ModelController::modelLoaded, this, &MainWindow::onModelLoaded);
+    connect(controller_, &ModelController::loadFailed, this, &MainWindow::onLoadFailed);
+
+    const QSettings settings;
+    if (!restoreGeometry(settings.value(kGeometryKey).toByteArray()))
+        resize(1280, 800);
+    if (!splitter_->restoreState(settings.value(kSplitterKey).toByteArray()))
+        splitter_->setSizes({660, 620});
+}
+
+MainWindow::~MainWindow() = default;
+
+void MainWindow::createMenus()
+{
+    QMenu *file = menuBar()->addMenu(tr("&File"));
+    QAction *openFile
+        = file->addAction(tr("&Open Model File\u2026"), this, &MainWindow::chooseModelFile);
+    openFile->setShortcut(QKeySequence::Open);
+    openFile->setStatusTip(tr("Open a GGUF, safetensors, llama2.c or Keras model file"));
+    QAction *openDir = file->addAction(tr("Open Model &Directory\u2026"), this,
+                                       &MainWindow::chooseModelDirectory);
+    openDir->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_O));
+    openDir->setStatusTip(tr("Open a Hugging Face model directory (config.json and weights)"));
+    recentMenu_ = file->addMenu(tr("Open &Recent"));
+    connect(recentMenu_, &QMenu::aboutToShow, this, &MainWindow::updateRecentMenu);
+    updateRecentMenu();
+    file->addSeparator();
+    QAction *quit = file->addAction(tr("&Quit"), this, &QWidget::close);
+    quit->setShortcut(QKeySequence::Quit);
+
+    QMenu *view = menuBar()->addMenu(tr("&View"));
+    view->addAction(tr("&Expand All"), tree_, &QTreeView::expandAll);
+    view->addAction(tr("&Collapse All"), tree_, &QTreeView::collapseAll);
+    view->addSeparator();
+    QAction *original = view->addAction(tr("Show &Original Names"));
+    original->setCheckable(true);
+    original->setChecked(true);
+    connect(original, &QAction::toggled, this,
+            [this](bool on) { tree_->setColumnHidden(ModelTreeModel::OriginalNameColumn, !on); });
+    QAction *filter = view->addAction(tr("&Filter Tensors"), this, [this] { filter_->setFocus(); });
+    filter->setShortcut(QKeySequence::Find);
+
+    QMenu *settings = menuBar()->addMenu(tr("&Settings"));
+    settings->addMenu(createLanguageMenu());
+
+    QMenu *help = menuBar()->addMenu(tr("&Help"));
+    help->addAction(tr("&About Compression Workbench"), this, &MainWindow::showAbout);
+    help->addAction(tr("About &Qt"), qApp, &QApplication::aboutQt);
+}
+
+QMenu *MainWindow::createLanguageMenu()
+{
+    auto *menu = new QMenu(tr("&Language"), this);
+    auto *group = new QActionGroup(menu);
+    const QString current = QSettings().value(QLatin1String(kLanguageKey)).toString();
+    const std::pair<QString, QString> languages[] = {
+        {QString(), tr("System Default")},
+        {QStringLiteral("en"), tr("English")},
+        {QStringLiteral("de"), tr("Deutsch")},
+    };
+    for (const auto &[code, label] : languages) {
+        QAction *a = menu->addAction(label);
+        a->setCheckable(true);
+        a->setData(code);
+        a->setChecked(code == current);
+        group->addAction(a);
+    }
+    connect(group, &QActionGroup::triggered, this, [this](QAction *a) {
+        QSettings settings;
+        if (settings.value(QLatin1String(kLanguageKey)).toString() == a->data().toString())
+            return;
+        settings.setValue(QLatin1String(kLanguageKey), a->data().toString());
+        auto *box
+            = new QMessageBox(QMessageBox::Information, tr("Language"),
+                              tr("The new language takes effect when Compression Workbench is "
+                                 "started the next time."),
+                              QMessageBox::Ok, this);
+        box->setAttribute(Qt::WA_DeleteOnClose);
+        box->open();
+    });
+    return menu;
+}
+
+void MainWindow::chooseModelFile()
+{
+    QSettings settings;
+    const QString path = QFileDialog::getOpenFileName(
+        this, tr("Open Model File"), settings.value(kLastDirKey).toString(),
+        tr("Models (*.gguf *.safetensors *.json *.bin *.h5 *.hdf5 *.keras);;All files (*)"));
+    if (path.isEmpty())
+        return;
+    settings.setValue(kLastDirKey, QFileInfo(path).absolutePath());
+    openModel(path);
+}
+
+void MainWindow::chooseModelDirectory()
+{
+    QSettings settings;
+    const QString dir = QFileDialog::getExistingDirectory(this, tr("Open Model Directory"),
+                                                          settings.value(kLastDirKey).toString());
+    if (dir.isEmpty())
+        return;
+    settings.setValue(kLastDirKey, dir);
+    openModel(dir);
+}
+
+void MainWindow::updateRecentMenu()
+{
+    recentMenu_->clear();
+    QSettings settings;
+    const QStringList files = recentFiles(settings);
+    for (const QString &path : files) {
+        QAction *a = recentMenu_->addAction(QDir::toNativeSeparators(path));
+        connect(a, &QAction::triggered, this, [this, path] { openModel(path); });
+    }
+    if (!files.isEmpty()) {
+        recentMenu_->addSeparator();
+        recentMenu_->addAction(tr("&Clear List"), this, [this] {
+            QSettings s;
+            clearRecentFiles(s);
+            updateRecentMenu();
+        });
+    }
+    recentMenu_->setEnabled(!files.isEmpty());
+}
+
+void MainWindow::openModel(const QString &path) { controller_->open(path); }
+
+bool MainWindow::selectTensor(const QString &nameOrCanonical)
+{
+    const QModelIndex source = treeModel_->indexOfTensor(nameOrCanonical);
+    if (!source.isValid())
+        return false;
+    QModelIndex index = proxy_->mapFromSource(source);
+    if (!index.isValid()) { // hidden by the filter
+        filter_->clear();
+        index = proxy_->mapFromSource(source);
+    }
+    tree_->scrollTo(index);
+    tree_->setCurrentIndex(index);
+    return true;
+}
+
+QString MainWindow::summaryText() const { return summary_->text(); }
+
+void MainWindow::onLoadStarted(const QString &path)
+{
+    statusBar()->showMessage(tr("Opening %1\u2026").arg(QDir::toNativeSeparators(path)));
+}
+
+void MainWindow::onModelLoaded(const QString &path)
+{
+    statusBar()->clearMessage();
+    const auto &model = controller_->model();
+    treeModel_->setModel(model);
+    histogram_->setModel(model);
+    summary_->setText(ModelSummary::text(*model));
+    setWindowTitle(tr("%1 \u2013 Compression Workbench").arg(QFileInfo(path).fileName()));
+    QSettings settings;
+    addRecentFile(settings, path);
+
+    if (model->tensors.size() <= static_cast<size_t>(kExpandAllLimit))
+        tree_->expandAll();
+    else
+        tree_->expand(proxy_->index(0, 0));
+    // Columns + frame + vertical scroll bar + a little air, so no horizontal scroll bar appears.
+    int wanted = 2 * tree_->frameWidth()
+        + style()->pixelMetric(QStyle::PM_ScrollBarExtent, nullptr, tree_) + 12;
+    for (int c = 0; c < ModelTreeModel::ColumnCount; ++c) {
+        tree_->resizeColumnToContents(c);
+        wanted += tree_->header()->sectionSize(c);
+    }
+    // Give the browser room for all its columns, but never more than 60 % of the window.
+    const int total = splitter_->width();
+    const int left = std::min(wanted, total * 3 / 5);
+    if (splitter_->sizes().value(0) < left)
+        splitter_->setSizes({left, total - left});
+}
+
+void MainWindow::onLoadFailed(const QString &path, const QString &message)
+{
+    statusBar()->clearMessage();
+    // Window-modal and opened with open(), not exec(): nothing waits in a nested event loop.
+    auto *box = new QMessageBox(QMessageBox::Critical, tr("Cannot Open Model"),
+                                tr("Could not open %1.").arg(QDir::toNativeSeparators(path)),
+                                QMessageBox::Ok, this);
+    box->setObjectName(QStringLiteral("loadErrorBox"));
+    box->setInformativeText(message);
+    box->setAttribute(Qt::WA_DeleteOnClose);
+    box->open();
+}
+
+void MainWindow::onCurrentChanged(const QModelIndex &current)
+{
+    if (const cwb::Tensor *t = treeModel_->tensorAt(proxy_->mapToSource(current)))
+        histogram_->showTensor(QString::fromStdString(t->name));
+}
+
+void MainWindow::showAbout()
+{
+    QMessageBox::about(this, tr("About Compression Workbench"),
+                       tr("<h3>Compression Workbench %1</h3>"
+                          "<p>Look at every layer of a neural network, choose how to compress it, "
+                          "and measure what that costs.</p>"
+                          "<p>Licensed under the MIT License.</p>")
+                           .arg(QApplication::applicationVersion()));
+}
+
+void MainWindow::dragEnterEvent(QDragEnterEvent *event)
+{
+    const QList<QUrl> urls = event->mimeData()->urls();
+    if (!urls.isEmpty() && urls.first().isLocalFile())
+        event->acceptProposedAction();
+}
+
+void MainWindow::dropEvent(QDropEvent *event)
+{
+    const QList<QUrl> urls = event->mimeData()->urls();
+    if (urls.isEmpty() || !urls.first().isLocalFile())
+        return;
+    event->acceptProposedAction();
+    openModel(urls.first().toLocalFile());
+}
+
+void MainWindow::closeEvent(QCloseEvent *event)
+{
+    QSettings settings;
+    settings.setValue(kGeometryKey, saveGeometry());
+    settings.setValue(kSplitterKey, splitter_->saveState());
+    QMainWindow::closeEvent(event);
+}
+
+} // namespace cwb::gui

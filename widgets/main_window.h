@@ -1,0 +1,69 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+// The first window: model browser (tree of tensors) on the left, the selected tensor's histogram
+// on the right, a model summary in the status bar. It wires widgets and actions only: loading is
+// ModelController's, statistics are HistogramPanel's.
+
+#include <QMainWindow>
+
+class QLabel;
+class QLineEdit;
+class QMenu;
+class QSortFilterProxyModel;
+class QSplitter;
+class QTreeView;
+
+namespace cwb::gui {
+
+class HistogramPanel;
+class ModelController;
+class ModelTreeModel;
+
+class MainWindow : public QMainWindow {
+    Q_OBJECT
+
+public:
+    explicit MainWindow(QWidget *parent = nullptr);
+    ~MainWindow() override;
+
+    // Loads a model file or Hugging Face directory in the background.
+    void openModel(const QString &path);
+    // Makes the tensor (canonical or original name) current in the browser, which shows its
+    // histogram. False if the open model has no such tensor.
+    bool selectTensor(const QString &nameOrCanonical);
+
+    [[nodiscard]] ModelController *controller() const { return controller_; }
+    [[nodiscard]] HistogramPanel *histogramPanel() const { return histogram_; }
+    [[nodiscard]] ModelTreeModel *treeModel() const { return treeModel_; }
+    [[nodiscard]] QTreeView *modelView() const { return tree_; }
+    [[nodiscard]] QString summaryText() const;
+
+protected:
+    void dragEnterEvent(QDragEnterEvent *event) override;
+    void dropEvent(QDropEvent *event) override;
+    void closeEvent(QCloseEvent *event) override;
+
+private:
+    void createMenus();
+    QMenu *createLanguageMenu();
+    void chooseModelFile();
+    void chooseModelDirectory();
+    void updateRecentMenu();
+    void onLoadStarted(const QString &path);
+    void onModelLoaded(const QString &path);
+    void onLoadFailed(const QString &path, const QString &message);
+    void onCurrentChanged(const QModelIndex &current);
+    void showAbout();
+
+    ModelController *controller_ = nullptr;
+    ModelTreeModel *treeModel_ = nullptr;
+    QSortFilterProxyModel *proxy_ = nullptr;
+    QLineEdit *filter_ = nullptr;
+    QTreeView *tree_ = nullptr;
+    HistogramPanel *histogram_ = nullptr;
+    QSplitter *splitter_ = nullptr;
+    QLabel *summary_ = nullptr;
+    QMenu *recentMenu_ = nullptr;
+};
+
+} // namespace cwb::gui

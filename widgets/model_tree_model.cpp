@@ -1,0 +1,330 @@
+// SPDX-License-Identifier: MIT
+#include "model_tree_model.h"
+
+#include "model/model.h"
+
+#include <QColor>
+#include <QFont>
+#include <QLocale>
+
+#include <algorithm>
+#include <map>
+#include <string_view>
+
+namespace cwb::gui {
+namespace {
+
+const QString kModelGroup = QStringLiteral("model");
+const QString kOtherGroup = QStringLiteral("other");
+
+// "layers.7.attn.q" -> "layers.7"; embed/head/final_norm -> "model"; Keras "dense_1.kernel" ->
+// "dense_1"; no canonical name -> "other".
+QString groupKey(const std::string &canonical)
+{
+    if (canonical.empty())
+        return kOtherGroup;
+    const std::string_view c = canonical;
+    if (c.starts_with("layers.")) {
+        const auto dot = c.find('.', 7);
+        return QString::fromUtf8(c.substr(0, dot).data(),
+                                 static_cast<qsizetype>(c.substr(0, dot).size()));
+    }
+    for (std::string_view top : {"embed", "head", "final_norm"})
+        if (c == top || (c.starts_with(top) && c.size() > top.size() && c[top.size()] == '.'))
+            return kModelGroup;
+    const auto dot = c.rfind('.');
+    if (dot == std::string_view::npos)
+        return kModelGroup;
+    return QString::fromUtf8(c.data(), static_cast<qsizetype>(dot));
+}
+
+// Sort rank: model first, layers in numeric order, generic groups as they appear, other last.
+std::pair<int, qint64> groupRank(const QString &key, qint64 firstSeen)
+{
+    if (key == kModelGroup)
+        return {0, 0};
+    if (key == kOtherGroup)
+        return {3, 0};
+    if (key.startsWith(QStringLiteral("layers."))) {
+        bool ok = false;
+        const qint64 n = key.mid(7).toLongLong(&ok);
+        if (ok)
+            return {1, n};
+    }
+    return {2, firstSeen};
+}
+
+QString numberText(qint64 v) { return QLocale().toString(v); }
+QString bytesText(quint64 v)
+{
+    return QLocale().formattedDataSize(static_cast<qint64>(v), 2, QLocale::DataSizeIecFormat);
+}
+QString bitsText(quint64 bytes, qint64 params)
+{
+    if (params <= 0 || bytes == 0)
+        return QStringLiteral("\u2013");
+    return QLocale().toString(8.0 * static_cast<double>(bytes) / static_cast<double>(params), 'f',
+                              2);
+}
+
+bool isNumeric(int column)
+{
+    return column == ModelTreeModel::ParametersColumn || column == ModelTreeModel::BytesColumn
+        || column == ModelTreeModel::BitsColumn;
+}
+
+// Delegates of Qt 6.4 read the alignment as an int.
+QVariant alignment(int column)
+{
+    return static_cast<int>(isNumeric(column) ? Qt::AlignRight | Qt::AlignVCenter
+                                              : Qt::AlignLeft | Qt::AlignVCenter);
+}
+
+constexpr quintptr kGroupId = 0; // internalId of group rows; tensor rows carry group index + 1
+
+} // namespace
+
+ModelTreeModel::ModelTreeModel(QObject *parent) : QAbstractItemModel(parent) {}
+ModelTreeModel::~ModelTreeModel() = default;
+
+void ModelTreeModel::setModel(std::shared_ptr<const cwb::Model> model)
+{
+    beginResetModel();
+    model_ = std::move(model);
+    groups_.clear();
+    if (model_) {
+        std::map<QString, size_t> byKey;
+        std::vector<qint64> firstSeen;
+        for (size_t i = 0; i < model_->tensors.size(); ++i) {
+            const auto &t = model_->tensors[i];
+            const QString key = groupKey(t.canonical);
+            auto [it, inserted] = byKey.try_emplace(key, groups_.size());
+            if (inserted) {
+                groups_.push_back(Group{key, {}, 0, 0});
+                firstSeen.push_back(static_cast<qint64>(i));
+            }
+            Group &g = groups_[it->second];
+            g.tensors.push_back(static_cast<int>(i));
+            if (t.tiedTo.empty()) {
+                g.parameters += t.numel();
+                g.bytes += t.byteSize;
+            }
+        }
+        std::vector<size_t> order(groups_.size());
+        for (size_t i = 0; i < order.size(); ++i)
+            order[i] = i;
+        std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+            return groupRank(groups_[a].name, firstSeen[a])
+                < groupRank(groups_[b].name, firstSeen[b]);
+        });
+        std::vector<Group> sorted;
+        sorted.reserve(groups_.size());
+        for (size_t i : order)
+            sorted.push_back(std::move(groups_[i]));
+        groups_ = std::move(sorted);
+    }
+    endResetModel();
+}
+
+const cwb::Tensor *ModelTreeModel::tensorAt(const QModelIndex &index) const
+{
+    if (!index.isValid() || index.model() != this || index.internalId() == kGroupId || !model_)
+        return nullptr;
+    const Group &g = groups_[index.internalId() - 1];
+    return &model_->tensors[static_cast<size_t>(g.tensors[static_cast<size_t>(index.row())])];
+}
+
+QModelIndex ModelTreeModel::indexOfTensor(const QString &nameOrCanonical) const
+{
+    if (!model_)
+        return {};
+    const cwb::Tensor *t = model_->findTensor(nameOrCanonical.toStdString());
+    if (!t)
+        return {};
+    const int tensorIndex = static_cast<int>(t - model_->tensors.data());
+    for (size_t g = 0; g < groups_.size(); ++g) {
+        const auto &members = groups_[g].tensors;
+        const auto it = std::find(members.begin(), members.end(), tensorIndex);
+        if (it != members.end())
+            return createIndex(static_cast<int>(it - members.begin()), 0,
+                               static_cast<quintptr>(g + 1));
+    }
+    return {};
+}
+
+QModelIndex ModelTreeModel::index(int row, int column, const QModelIndex &parent) const
+{
+    if (row < 0 || column < 0 || column >= ColumnCount)
+        return {};
+    if (!parent.isValid())
+        return row < static_cast<int>(groups_.size()) ? createIndex(row, column, kGroupId)
+                                                      : QModelIndex();
+    if (parent.internalId() != kGroupId || parent.row() >= static_cast<int>(groups_.size()))
+        return {};
+    const Group &g = groups_[static_cast<size_t>(parent.row())];
+    if (row >= static_cast<int>(g.tensors.size()))
+        return {};
+    return createIndex(row, column, static_cast<quintptr>(parent.row() + 1));
+}
+
+QModelIndex ModelTreeModel::parent(const QModelIndex &child) const
+{
+    if (!child.isValid() || child.internalId() == kGroupId)
+        return {};
+    return createIndex(static_cast<int>(child.internalId() - 1), 0, kGroupId);
+}
+
+int ModelTreeModel::rowCount(const QModelIndex &parent) const
+{
+    if (!parent.isValid())
+        return static_cast<int>(groups_.size());
+    if (parent.column() != 0 || parent.internalId() != kGroupId)
+        return 0;
+    return static_cast<int>(groups_[static_cast<size_t>(parent.row())].tensors.size());
+}
+
+int ModelTreeModel::columnCount(const QModelIndex &) const { return ColumnCount; }
+
+Qt::ItemFlags ModelTreeModel::flags(const QModelIndex &index) const
+{
+    if (!index.isValid())
+        return Qt::NoItemFlags;
+    Qt::ItemFlags f = Qt::ItemIsEnabled | Qt::ItemIsSelectable;
+    if (index.internalId() != kGroupId)
+        f |= Qt::ItemNeverHasChildren;
+    return f;
+}
+
+QVariant ModelTreeModel::data(const QModelIndex &index, int role) const
+{
+    if (!index.isValid() || index.model() != this)
+        return {};
+    if (role == Qt::TextAlignmentRole)
+        return alignment(index.column());
+    if (const cwb::Tensor *t = tensorAt(index))
+        return tensorData(*t, index.column(), role);
+    return groupData(groups_[static_cast<size_t>(index.row())], index.column(), role);
+}
+
+QVariant ModelTreeModel::groupData(const Group &g, int column, int role) const
+{
+    const qint64 members = static_cast<qint64>(g.tensors.size());
+    switch (role) {
+    case Qt::DisplayRole:
+        switch (column) {
+        case NameColumn:
+            if (g.name == kModelGroup)
+                return tr("model");
+            if (g.name == kOtherGroup)
+                return tr("other");
+            return g.name;
+        case ShapeColumn: return tr("%1 tensors").arg(numberText(members));
+        case ParametersColumn: return numberText(g.parameters);
+        case BytesColumn: return bytesText(g.bytes);
+        case BitsColumn: return bitsText(g.bytes, g.parameters);
+        default: return {};
+        }
+    case Qt::ToolTipRole:
+        if (g.name == kModelGroup)
+            return tr("Embedding, output head and final norm");
+        if (g.name == kOtherGroup)
+            return tr("Tensors without a canonical role (unknown to the architecture adapter)");
+        return {};
+    case Qt::FontRole:
+        if (column == NameColumn) {
+            QFont f;
+            f.setBold(true);
+            return f;
+        }
+        return {};
+    case SortValueRole:
+        switch (column) {
+        case ParametersColumn: return g.parameters;
+        case BytesColumn: return g.bytes;
+        default: return groupData(g, column, Qt::DisplayRole);
+        }
+    default: return {};
+    }
+}
+
+QVariant ModelTreeModel::tensorData(const cwb::Tensor &t, int column, int role) const
+{
+    const QString original = QString::fromStdString(t.name);
+    const bool unknown = t.canonical.empty();
+    switch (role) {
+    case Qt::DisplayRole:
+        switch (column) {
+        case NameColumn: return unknown ? tr("unknown") : QString::fromStdString(t.canonical);
+        case OriginalNameColumn: return original;
+        case ShapeColumn:
+            return QString::fromStdString(t.shapeString())
+                .replace(QStringLiteral(" x "), QStringLiteral(" \u00d7 "));
+        case TypeColumn:
+            return QString::fromStdString(t.dtypeLabel.empty() ? std::string(dtypeName(t.dtype))
+                                                               : t.dtypeLabel);
+        case ParametersColumn: return numberText(t.numel());
+        case BytesColumn: return t.byteSize ? bytesText(t.byteSize) : QStringLiteral("\u2013");
+        case BitsColumn: return bitsText(t.byteSize, t.numel());
+        default: return {};
+        }
+    case Qt::ToolTipRole: {
+        QString tip = tr("Original name: %1").arg(original);
+        if (unknown)
+            tip += QLatin1Char('\n')
+                + tr("No canonical role: the architecture adapter does not know this tensor");
+        if (!t.tiedTo.empty())
+            tip += QLatin1Char('\n')
+                + tr("Same values as %1 (counted once in the totals)")
+                      .arg(QString::fromStdString(t.tiedTo));
+        return tip;
+    }
+    case Qt::FontRole:
+        if (column == NameColumn && unknown) {
+            QFont f;
+            f.setItalic(true);
+            return f;
+        }
+        return {};
+    case Qt::ForegroundRole:
+        // A tied tensor's numbers are not part of the totals: greyed, the tooltip says why.
+        if (!t.tiedTo.empty() && column >= ParametersColumn)
+            return QColor(Qt::gray);
+        return {};
+    case TensorNameRole: return original;
+    case SortValueRole:
+        switch (column) {
+        case ParametersColumn: return static_cast<qint64>(t.numel());
+        case BytesColumn: return static_cast<quint64>(t.byteSize);
+        case BitsColumn:
+            return t.numel() > 0
+                ? 8.0 * static_cast<double>(t.byteSize) / static_cast<double>(t.numel())
+                : 0.0;
+        default: return tensorData(t, column, Qt::DisplayRole);
+        }
+    default: return {};
+    }
+}
+
+QVariant ModelTreeModel::headerData(int section, Qt::Orientation orientation, int role) const
+{
+    if (orientation != Qt::Horizontal)
+        return {};
+    if (role == Qt::TextAlignmentRole)
+        return alignment(section);
+    if (role == Qt::ToolTipRole && section == BitsColumn)
+        return tr("Stored bits per parameter");
+    if (role != Qt::DisplayRole)
+        return {};
+    switch (section) {
+    case NameColumn: return tr("Name");
+    case OriginalNameColumn: return tr("Original name");
+    case ShapeColumn: return tr("Shape");
+    case TypeColumn: return tr("Type");
+    case ParametersColumn: return tr("Parameters");
+    case BytesColumn: return tr("Size");
+    case BitsColumn: return tr("Bits/weight");
+    default: return {};
+    }
+}
+
+} // namespace cwb::gui
