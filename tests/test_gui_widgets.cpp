@@ -218,6 +218,9 @@ private Q_SLOTS:
         panel.setModel(model);
         QSignalSpy shown(&panel, &cwb::gui::HistogramPanel::histogramShown);
         panel.showTensor(QStringLiteral("layers.1.mlp.down"));
+        // Computed on the thread pool: nothing is shown before the event loop delivers the result.
+        QVERIFY(panel.isBusy());
+        QCOMPARE(shown.count(), 0);
         QTRY_COMPARE(shown.count(), 1);
         QCOMPARE(shown.first().first().toString(),
                  QStringLiteral("model.layers.1.mlp.down_proj.weight"));

@@ -45,6 +45,8 @@ Model openModel(const std::string &path)
     std::error_code ec;
     if (!fs::exists(path, ec))
         throwIn(path, "no such file or directory");
+    if (fs::is_regular_file(path, ec) && fs::file_size(path, ec) == 0)
+        throwIn(path, "file is empty (0 bytes)");
     Model m;
     switch (detectFormat(path)) {
     case DetectedFormat::Gguf: m = readGguf(path); break;
