@@ -65,6 +65,7 @@ MainWindow::MainWindow(QWidget *parent)
     filter_->setPlaceholderText(tr("Filter tensors by name, shape or type"));
     filter_->setClearButtonEnabled(true);
     tree_ = new QTreeView(browser);
+    tree_->setTextElideMode(Qt::ElideMiddle);
     tree_->setModel(proxy_);
     tree_->setUniformRowHeights(true);
     tree_->setAlternatingRowColors(true);
@@ -272,6 +273,14 @@ void MainWindow::onModelLoaded(const QString &path)
     // Give the browser room for all its columns, but never more than 60 % of the window.
     const int total = splitter_->width();
     const int left = std::min(wanted, total * 3 / 5);
+    // Long original names (HF's "model.layers.N.self_attn...") would push the numeric columns out
+    // of view: shrink that column instead and let the view elide its middle (full name in tooltip).
+    if (wanted > left) {
+        constexpr int originalColumn = ModelTreeModel::OriginalNameColumn;
+        auto *header = tree_->header();
+        const int shrunk = std::max(140, header->sectionSize(originalColumn) - (wanted - left));
+        header->resizeSection(originalColumn, shrunk);
+    }
     if (splitter_->sizes().value(0) < left)
         splitter_->setSizes({left, total - left});
 }
