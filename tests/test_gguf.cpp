@@ -627,6 +627,7 @@ void TestGguf::unknownTypeIsListed()
     QVERIFY(!u.decodable());
     QVERIFY_THROWS_EXCEPTION(cwb::Error, (void)u.toFloat());
     QVERIFY(u.data.empty()); // its size is unknown, so no bytes are mapped
+    QVERIFY_THROWS_EXCEPTION(cwb::Error, (void)u.copyBytes());
     const cwb::Tensor &iq = m.tensors[1];
     QCOMPARE(iq.dtype, DType::IQ4_NL);
     QCOMPARE(iq.byteSize, uint64_t{36});

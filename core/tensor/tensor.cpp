@@ -51,7 +51,7 @@ std::vector<std::byte> Tensor::copyBytes() const
 {
     if (loader)
         return loader();
-    if (data.size() != byteSize)
+    if (data.size() != byteSize || (byteSize == 0 && numel() > 0))
         throw Error(name + ": stored size of type " + typeLabel() + " is unknown");
     return {data.begin(), data.end()};
 }
