@@ -33,13 +33,6 @@
 Q_DECLARE_METATYPE(std::string)
 Q_DECLARE_METATYPE(cwb::DType)
 
-namespace QTest {
-template <>
-inline char *toString(const std::string &s)
-{
-    return qstrdup(s.c_str());
-}
-} // namespace QTest
 
 namespace {
 

@@ -26,13 +26,6 @@
 
 Q_DECLARE_METATYPE(std::string)
 
-namespace QTest {
-template <>
-inline char *toString(const std::string &s)
-{
-    return qstrdup(s.c_str());
-}
-} // namespace QTest
 Q_DECLARE_METATYPE(std::vector<std::byte>)
 
 namespace {

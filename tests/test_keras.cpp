@@ -38,15 +38,7 @@ using RowVec = Eigen::Matrix<float, 1, Eigen::Dynamic>;
 
 // ---- helpers: errors, stderr, files ------------------------------------------------------
 
-std::string errorOf(const std::function<void()> &f)
-{
-    try {
-        f();
-    } catch (const cwb::Error &e) {
-        return e.what();
-    }
-    return {};
-}
+using cwbtest::errorOf;
 
 // Everything written to fd 2 while `f` runs (HDF5 prints its error stacks there unless silenced).
 std::string stderrOf(const std::function<void()> &f, const std::string &scratch)

@@ -33,15 +33,7 @@ using cwb::DType;
 
 namespace {
 
-std::string errorOf(const std::function<void()> &f)
-{
-    try {
-        f();
-    } catch (const cwb::Error &e) {
-        return e.what();
-    }
-    return {};
-}
+using cwbtest::errorOf;
 
 void writeFile(const std::string &path, std::span<const std::byte> bytes)
 {

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "test_support.h"
 
+#include "util/error.h"
+
 #include <cstdlib>
 #include <filesystem>
 
@@ -20,6 +22,16 @@ std::string sharedPath(const char *relative)
     if (!std::filesystem::exists(p, ec))
         return {};
     return std::filesystem::absolute(p).lexically_normal().string();
+}
+
+std::string errorOf(const std::function<void()> &f)
+{
+    try {
+        f();
+    } catch (const cwb::Error &e) {
+        return e.what();
+    }
+    return {};
 }
 
 } // namespace cwbtest

@@ -7,7 +7,17 @@
 #include <QString>
 #include <QTest>
 
+#include <functional>
 #include <string>
+
+// Lets QCOMPARE print std::string values.
+namespace QTest {
+template <>
+inline char *toString(const std::string &s)
+{
+    return qstrdup(s.c_str());
+}
+} // namespace QTest
 
 namespace cwbtest {
 
@@ -15,6 +25,9 @@ namespace cwbtest {
 std::string sharedPath(const char *relative);
 // The shared directory itself and how it was chosen (for messages).
 std::string sharedDir();
+
+// The message of the cwb::Error that `f` throws; empty when it throws none.
+std::string errorOf(const std::function<void()> &f);
 
 } // namespace cwbtest
 
