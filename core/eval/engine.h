@@ -1,0 +1,48 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+// The inference engine: a decoder-only transformer (llama family, GPT-2) evaluated on the CPU
+// with a KV cache. Prefill runs batched matrix-matrix products; decode one token at a time.
+// Metrics (perplexity, KLD, latency) and the GUI all go through this one class.
+
+#include "jobs/job_context.h"
+#include "model/model.h"
+
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <vector>
+
+namespace cwb {
+
+class LinearWeights;
+
+struct EngineOptions {
+    int threads = 0;                  // oneTBB worker threads for this engine; 0 = all cores
+    bool emulateQ8Activations = false; // quantize matmul inputs to Q8 blocks as llama.cpp's CPU
+                                       // path does before quantized dot products
+};
+
+class Engine {
+public:
+    // Builds the runtime from a loaded model. Throws cwb::Error naming a missing or misshapen
+    // tensor, an unsupported architecture, or NaN/Inf found in a weight (with the tensor name).
+    static std::unique_ptr<Engine> create(const Model &model, const EngineOptions &options = {});
+    virtual ~Engine() = default;
+
+    [[nodiscard]] virtual int64_t vocabSize() const = 0;
+    [[nodiscard]] virtual int64_t contextLimit() const = 0; // what the model supports
+    [[nodiscard]] virtual uint64_t weightBytes() const = 0;  // stored bytes of all weights used
+    [[nodiscard]] virtual uint64_t kvCacheBytes(int64_t nCtx) const = 0;
+
+    // Empties the KV cache and reserves room for nCtx positions (2 <= nCtx <= contextLimit()).
+    virtual void reset(int64_t nCtx) = 0;
+    [[nodiscard]] virtual int64_t position() const = 0; // tokens already in the cache
+
+    // Appends `tokens` after position(); fills `logits` with [n x vocab] row-major values for every
+    // new position when allLogits, else [1 x vocab] for the last. Polls ctx between layers.
+    // Throws cwb::Error when the cache would overflow or a logit is NaN/Inf (naming the position).
+    virtual void eval(std::span<const int32_t> tokens, std::vector<float> &logits, bool allLogits,
+                      const JobContext &ctx = {}) = 0;
+};
+
+} // namespace cwb
