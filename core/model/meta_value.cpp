@@ -89,8 +89,12 @@ std::string MetaValue::toDisplay(size_t maxItems) const
         for (size_t k = 0; k < array.size() && k < maxItems; ++k) {
             if (k)
                 out += ", ";
-            out += array[k].kind == Kind::String ? "\"" + array[k].toDisplay(maxItems) + "\""
-                                                 : array[k].toDisplay(maxItems);
+            const bool quoted = array[k].kind == Kind::String;
+            if (quoted)
+                out += '"';
+            out += array[k].toDisplay(maxItems);
+            if (quoted)
+                out += '"';
         }
         if (array.size() > maxItems)
             out += ", … (" + std::to_string(array.size()) + " items)";
