@@ -2,17 +2,23 @@
 // cwb: the command-line twin of the workbench. Argument parsing and printing only; every
 // command calls the same core functions the GUI uses.
 
+#include "bench/eval_bench.h"
 #include "bench/open_bench.h"
+#include "eval/evaluation.h"
+#include "eval/evaluation_report.h"
+#include "eval/generation.h"
 #include "io/open_model.h"
 #include "jobs/job_context.h"
 #include "model/model_report.h"
 #include "util/error.h"
 
 #include <atomic>
+#include <cerrno>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <fstream>
 #include <iostream>
 #include <string>
 #include <string_view>
@@ -26,10 +32,27 @@ commands:
   inspect MODEL [--json]     format, architecture, hyper-parameters, every tensor, totals
                              MODEL: .gguf, .safetensors, model.safetensors.index.json,
                              a Hugging Face directory, a llama2.c .bin or a Keras .h5
+  eval MODEL --text FILE [--ctx N] [--chunks K] [--threads T] [--protocol llama|full]
+       [--save-logits FILE | --kld-base FILE] [--emulate-q8] [--latency] [--devices] [--json]
+                             perplexity on a UTF-8 text (llama-perplexity's protocol by default:
+                             windows of --ctx tokens (512), BOS first, second half scored; "full"
+                             scores every position); --save-logits records a base, --kld-base
+                             compares with one (KL divergence, top-1 agreement, PPL ratio);
+                             --latency measures prefill/decode; --devices adds roofline
+                             estimates for the device profiles; progress on stderr, Ctrl-C stops
+  generate MODEL --prompt TEXT [-n N] [--threads T]
+                             greedy generation (N tokens, default 64), text printed as it comes,
+                             tokens/s on stderr at the end
   bench open [--gb N] [--cold]
                              generate a ~N GB (default 2) sharded safetensors model in a temp
                              directory; print open time, RSS growth and read+convert GB/s next
                              to a STREAM triad bandwidth; --cold drops the page cache first
+  bench eval [--model FILE] [--threads T] [--reps R] [--figures FILE] [--no-random]
+                             prefill (pp512) and decode (tg128) tokens/s, llama-bench style (2
+                             threads), for stories260K ($CWB_SHARED or --model) and a generated
+                             random ~100M llama model (F32, Q8_0, Q4_0), next to llama.cpp's
+                             figures ($CWB_SHARED/reference/llamacpp_figures.json) and this run's
+                             triad GB/s and sgemm GFLOP/s
   help                       this text
   --version                  print the version
 )";
@@ -95,13 +118,205 @@ int cmdBenchOpen(const std::vector<std::string> &args)
     return 0;
 }
 
+// Whole-string integer in [lo, hi]; false for anything else.
+bool parseInt(const std::string &text, int64_t lo, int64_t hi, int64_t &out)
+{
+    char *end = nullptr;
+    errno = 0;
+    const long long v = std::strtoll(text.c_str(), &end, 10);
+    if (text.empty() || errno != 0 || *end != '\0' || v < lo || v > hi)
+        return false;
+    out = v;
+    return true;
+}
+
+// $CWB_SHARED/<relative> when the variable is set and the file exists, else empty.
+std::string sharedFile(const char *relative)
+{
+    const char *dir = std::getenv("CWB_SHARED");
+    if (!dir || !*dir)
+        return {};
+    const std::string path = std::string(dir) + "/" + relative;
+    return std::ifstream(path).good() ? path : std::string();
+}
+
+int cmdEval(const std::vector<std::string> &args)
+{
+    cwb::EvalParams p;
+    bool json = false;
+    for (size_t i = 0; i < args.size(); ++i) {
+        const std::string &a = args[i];
+        const bool hasValue = i + 1 < args.size();
+        int64_t v = 0;
+        if (a == "--text" && hasValue) {
+            p.textPath = args[++i];
+        } else if (a == "--ctx" && hasValue) {
+            if (!parseInt(args[++i], 2, int64_t{1} << 24, v))
+                return usageError("eval: --ctx must be an integer >= 2");
+            p.nCtx = v;
+        } else if (a == "--chunks" && hasValue) {
+            if (!parseInt(args[++i], 0, int64_t{1} << 24, v))
+                return usageError("eval: --chunks must be an integer >= 0 (0 = all)");
+            p.chunks = v;
+        } else if (a == "--threads" && hasValue) {
+            if (!parseInt(args[++i], 0, 1024, v))
+                return usageError("eval: --threads must be in 0..1024 (0 = all cores)");
+            p.threads = static_cast<int>(v);
+        } else if (a == "--protocol" && hasValue) {
+            const std::string &name = args[++i];
+            if (name == "llama")
+                p.protocol = cwb::PplProtocol::LlamaCppHalfWindow;
+            else if (name == "full")
+                p.protocol = cwb::PplProtocol::FullWindow;
+            else
+                return usageError("eval: --protocol is llama or full, not '" + name + "'");
+        } else if (a == "--save-logits" && hasValue) {
+            p.saveLogitsPath = args[++i];
+        } else if (a == "--kld-base" && hasValue) {
+            p.kldBasePath = args[++i];
+        } else if (a == "--emulate-q8") {
+            p.emulateQ8 = true;
+        } else if (a == "--latency") {
+            p.measureLatency = true;
+        } else if (a == "--devices") {
+            p.estimateDevices = true;
+        } else if (a == "--json") {
+            json = true;
+        } else if (a.starts_with("-")) {
+            return usageError("eval: unknown option or missing value: " + a);
+        } else if (p.modelPath.empty()) {
+            p.modelPath = a;
+        } else {
+            return usageError("eval: more than one model given");
+        }
+    }
+    if (p.modelPath.empty())
+        return usageError("eval: no model given");
+    if (p.textPath.empty())
+        return usageError("eval: --text FILE is required");
+    if (!p.saveLogitsPath.empty() && !p.kldBasePath.empty())
+        return usageError("eval: --save-logits and --kld-base are exclusive");
+    const cwb::EvalResult r = cwb::runEvaluation(p, cliJob());
+    std::fprintf(stderr, "\n");
+    std::cout << (json ? cwb::evalResultJson(r) : cwb::evalResultText(r));
+    return 0;
+}
+
+int cmdGenerate(const std::vector<std::string> &args)
+{
+    cwb::GenerateParams p;
+    bool havePrompt = false;
+    for (size_t i = 0; i < args.size(); ++i) {
+        const std::string &a = args[i];
+        const bool hasValue = i + 1 < args.size();
+        int64_t v = 0;
+        if (a == "--prompt" && hasValue) {
+            p.prompt = args[++i];
+            havePrompt = true;
+        } else if ((a == "-n" || a == "--tokens") && hasValue) {
+            if (!parseInt(args[++i], 1, int64_t{1} << 20, v))
+                return usageError("generate: -n must be a positive integer");
+            p.maxTokens = v;
+        } else if (a == "--threads" && hasValue) {
+            if (!parseInt(args[++i], 0, 1024, v))
+                return usageError("generate: --threads must be in 0..1024 (0 = all cores)");
+            p.threads = static_cast<int>(v);
+        } else if (a.starts_with("-")) {
+            return usageError("generate: unknown option or missing value: " + a);
+        } else if (p.modelPath.empty()) {
+            p.modelPath = a;
+        } else {
+            return usageError("generate: more than one model given");
+        }
+    }
+    if (p.modelPath.empty())
+        return usageError("generate: no model given");
+    if (!havePrompt)
+        return usageError("generate: --prompt TEXT is required");
+    std::cout << p.prompt << std::flush;
+    cwb::JobContext ctx;
+    ctx.cancelFlag = &gCancel;
+    const auto r = cwb::generateGreedy(
+        p, [](const std::string &piece) { std::cout << piece << std::flush; }, ctx);
+    std::cout << "\n";
+    std::fprintf(stderr, "%zu prompt tokens at %.1f tok/s, %zu generated at %.1f tok/s%s\n",
+                 r.promptTokens.size(), r.prefillTokPerS, r.tokens.size(), r.decodeTokPerS,
+                 r.stoppedAtEos ? " (stopped at end of sequence)" : "");
+    return 0;
+}
+
+std::string ratio(double ours, double theirs)
+{
+    if (theirs <= 0)
+        return "-";
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.2fx", ours / theirs);
+    return buf;
+}
+
+int cmdBenchEval(const std::vector<std::string> &args)
+{
+    cwb::bench::EvalBenchParams p;
+    p.storiesModel = sharedFile("models/stories260K/stories260K.gguf");
+    p.figuresPath = sharedFile("reference/llamacpp_figures.json");
+    for (size_t i = 0; i < args.size(); ++i) {
+        const std::string &a = args[i];
+        const bool hasValue = i + 1 < args.size();
+        int64_t v = 0;
+        if (a == "--model" && hasValue) {
+            p.storiesModel = args[++i];
+        } else if (a == "--figures" && hasValue) {
+            p.figuresPath = args[++i];
+        } else if (a == "--threads" && hasValue) {
+            if (!parseInt(args[++i], 1, 1024, v))
+                return usageError("bench eval: --threads must be in 1..1024");
+            p.threads = static_cast<int>(v);
+        } else if (a == "--reps" && hasValue) {
+            if (!parseInt(args[++i], 1, 100, v))
+                return usageError("bench eval: --reps must be in 1..100");
+            p.repetitions = static_cast<int>(v);
+        } else if (a == "--no-random") {
+            p.randomModel = false;
+        } else {
+            return usageError("bench eval: unknown option or missing value: " + a);
+        }
+    }
+    if (p.storiesModel.empty())
+        std::fprintf(stderr,
+                     "note: no stories260K (set CWB_SHARED or pass --model): row skipped\n");
+    const auto r = cwb::bench::runEvalBench(p, cliJob());
+    std::fprintf(stderr, "\n");
+    std::printf(
+        "bench eval: pp%lld and tg%lld tokens/s, %d threads, best of %d (llama-bench's method)\n",
+        static_cast<long long>(r.promptTokens), static_cast<long long>(r.genTokens), r.threads,
+        p.repetitions);
+    std::printf("%-18s %8s %10s | %10s %10s %6s | %10s %10s %6s | %8s %8s\n", "model", "params",
+                "weights", "pp tok/s", "llama.cpp", "ratio", "tg tok/s", "llama.cpp", "ratio",
+                "pp GF/s", "tg GB/s");
+    for (const auto &row : r.rows)
+        std::printf(
+            "%-18s %7.1fM %7.1f MiB | %10.1f %10.1f %6s | %10.1f %10.1f %6s | %8.1f %8.1f\n",
+            row.name.c_str(), row.parameters / 1e6, row.weightBytes / 1048576.0, row.prefillTokPerS,
+            row.llamaPrefillTokPerS, ratio(row.prefillTokPerS, row.llamaPrefillTokPerS).c_str(),
+            row.decodeTokPerS, row.llamaDecodeTokPerS,
+            ratio(row.decodeTokPerS, row.llamaDecodeTokPerS).c_str(), row.prefillGflops,
+            row.decodeGBps);
+    std::printf("machine  triad %.1f GB/s (llama.cpp's run: %.1f), sgemm %.1f GFLOP/s at n=%d "
+                "(llama.cpp's run: %.0f), %d threads, this run\n",
+                r.host.triadGBps, r.llamaTriadGBps, r.host.sgemmGflops, r.host.sgemmBestSize,
+                r.llamaGemmGflops, r.host.threads);
+    return 0;
+}
+
 int cmdBench(const std::vector<std::string> &args)
 {
     if (args.empty())
-        return usageError("bench: name a benchmark (open)");
+        return usageError("bench: name a benchmark (open, eval)");
     const std::vector<std::string> rest(args.begin() + 1, args.end());
     if (args[0] == "open")
         return cmdBenchOpen(rest);
+    if (args[0] == "eval")
+        return cmdBenchEval(rest);
     return usageError("bench: unknown benchmark '" + args[0] + "'");
 }
 
@@ -147,6 +362,10 @@ int main(int argc, char **argv)
             return cmdInspect(args);
         if (cmd == "bench")
             return cmdBench(args);
+        if (cmd == "eval")
+            return cmdEval(args);
+        if (cmd == "generate")
+            return cmdGenerate(args);
         return usageError("unknown command '" + cmd + "'");
     } catch (const cwb::Cancelled &) {
         std::cerr << "\ncwb: cancelled\n";

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
-# Screenshot of the main window with stories260K.gguf open and one tensor's histogram shown,
-# rendered on a virtual X server (Xvfb) at 1280x800. Builds nothing: pass a build directory
-# that already has app/compression-workbench.
+# Screenshots of the main window with stories260K.gguf open and one tensor's histogram shown,
+# rendered on a virtual X server (Xvfb) at 1280x800: OUTPUT as the window opens, and
+# OUTPUT-evaluate.png after an evaluation on TinyStories finished (Evaluate panel and Evaluation
+# Runs table). Builds nothing: pass a build directory that has app/compression-workbench.
 #
 #   scripts/screenshot.sh BUILD_DIR [TENSOR] [OUTPUT.png] [-- extra GUI options]
 #
@@ -10,7 +11,7 @@
 # Assets come from $CWB_SHARED (default: ../shared beside the source tree).
 set -euo pipefail
 
-usage() { sed -n '3,10p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
+usage() { sed -n '3,12p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
 [[ $# -ge 1 && $1 != -h && $1 != --help ]] || usage
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -25,15 +26,25 @@ out="${1:-$root/screenshots/main-window.png}"
 app="$build/app/compression-workbench"
 shared="${CWB_SHARED:-$root/../shared}"
 model="$shared/models/stories260K/stories260K.gguf"
+text="$shared/data/tinystories/tinystories_validation_head.txt"
 [[ -x $app ]] || { echo "error: $app not found; build the compression-workbench target first" >&2; exit 1; }
 [[ -f $model ]] || { echo "error: $model not found; set CWB_SHARED" >&2; exit 1; }
+[[ -f $text ]] || { echo "error: $text not found; set CWB_SHARED" >&2; exit 1; }
 command -v xvfb-run >/dev/null || { echo "error: xvfb-run not found (apt-get install xvfb)" >&2; exit 1; }
 
 mkdir -p "$(dirname "$out")"
 # A throw-away settings home, so a restored window geometry or language does not leak in.
 settings="$(mktemp -d)"
 trap 'rm -rf "$settings"' EXIT
-XDG_CONFIG_HOME="$settings" XDG_RUNTIME_DIR="$settings" \
-    timeout 120 xvfb-run -a -s "-screen 0 1280x800x24" \
-    "$app" --window-size 1280x800 --select "$tensor" --screenshot "$out" "$@" "$model"
+shoot() {
+    rm -rf "${settings:?}"/*
+    XDG_CONFIG_HOME="$settings" XDG_RUNTIME_DIR="$settings" \
+        timeout 120 xvfb-run -a -s "-screen 0 1280x800x24" \
+        "$app" --window-size 1280x800 --select "$tensor" "$@" "$model"
+}
+shoot --screenshot "$out" "$@"
 echo "saved $out"
+eval_out="${out%.png}-evaluate.png"
+shoot --screenshot "$eval_out" --evaluate "$text" --eval-ctx 128 --eval-chunks 64 \
+    --eval-latency --run-evaluation "$@"
+echo "saved $eval_out"

@@ -2,6 +2,403 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="de_DE">
 <context>
+    <name>cwb::gui::EvaluatePanel</name>
+    <message>
+        <source>%1&#xa0;s</source>
+        <translation>%1 s</translation>
+    </message>
+    <message>
+        <source>%1&#xa0;min %2&#xa0;s</source>
+        <translation>%1 min %2 s</translation>
+    </message>
+    <message>
+        <source>%1&#xa0;h %2&#xa0;min</source>
+        <translation>%1 h %2 min</translation>
+    </message>
+    <message>
+        <source>&amp;Run</source>
+        <translation>&amp;Starten</translation>
+    </message>
+    <message>
+        <source>Evaluate the open model on the text with these settings</source>
+        <translation>Das geöffnete Modell mit diesen Einstellungen auf dem Text auswerten</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>Abbrechen</translation>
+    </message>
+    <message>
+        <source>Open a model to evaluate it.</source>
+        <translation>Öffnen Sie ein Modell, um es auszuwerten.</translation>
+    </message>
+    <message>
+        <source>Browse…</source>
+        <translation>Durchsuchen…</translation>
+    </message>
+    <message>
+        <source>Text</source>
+        <translation>Text</translation>
+    </message>
+    <message>
+        <source>UTF-8 text file to score</source>
+        <translation>Zu bewertende UTF-8-Textdatei</translation>
+    </message>
+    <message>
+        <source>Choose the text file</source>
+        <translation>Textdatei auswählen</translation>
+    </message>
+    <message>
+        <source>Settings</source>
+        <translation>Einstellungen</translation>
+    </message>
+    <message>
+        <source>Window length in tokens (n_ctx); at most the model&apos;s context</source>
+        <translation>Fensterlänge in Token (n_ctx); höchstens der Kontext des Modells</translation>
+    </message>
+    <message>
+        <source>All</source>
+        <translation>Alle</translation>
+    </message>
+    <message>
+        <source>Windows to score (llama.cpp&apos;s --chunks); All: as many as the text holds</source>
+        <translation>Zu bewertende Fenster (--chunks von llama.cpp); Alle: so viele, wie der Text hergibt</translation>
+    </message>
+    <message>
+        <source>All cores</source>
+        <translation>Alle Kerne</translation>
+    </message>
+    <message>
+        <source>Worker threads for the engine</source>
+        <translation>Arbeits-Threads der Engine</translation>
+    </message>
+    <message>
+        <source>llama.cpp (half window)</source>
+        <translation>llama.cpp (halbes Fenster)</translation>
+    </message>
+    <message>
+        <source>Full window</source>
+        <translation>Ganzes Fenster</translation>
+    </message>
+    <message>
+        <source>llama.cpp: each window starts with BOS and only its second half is scored, so the numbers match llama-perplexity. Full window: every position is scored.</source>
+        <translation>llama.cpp: Jedes Fenster beginnt mit BOS, und nur seine zweite Hälfte wird bewertet, sodass die Zahlen mit llama-perplexity übereinstimmen. Ganzes Fenster: Jede Position wird bewertet.</translation>
+    </message>
+    <message>
+        <source>Emulate llama.cpp Q8 activations</source>
+        <translation>Q8-Aktivierungen von llama.cpp nachbilden</translation>
+    </message>
+    <message>
+        <source>Quantize matmul inputs to Q8 blocks as llama.cpp&apos;s CPU path does, so perplexities of quantized models match llama.cpp closely</source>
+        <translation>Eingaben der Matrixmultiplikationen wie der CPU-Pfad von llama.cpp in Q8-Blöcke quantisieren, damit die Perplexitäten quantisierter Modelle eng mit llama.cpp übereinstimmen</translation>
+    </message>
+    <message>
+        <source>Measure latency</source>
+        <translation>Latenz messen</translation>
+    </message>
+    <message>
+        <source>Also measure prefill and decode speed (tokens per second)</source>
+        <translation>Auch Prefill- und Decode-Geschwindigkeit messen (Token pro Sekunde)</translation>
+    </message>
+    <message>
+        <source>Context (n_ctx):</source>
+        <translation>Kontext (n_ctx):</translation>
+    </message>
+    <message>
+        <source>Chunks:</source>
+        <translation>Fenster:</translation>
+    </message>
+    <message>
+        <source>Threads:</source>
+        <translation>Threads:</translation>
+    </message>
+    <message>
+        <source>Protocol:</source>
+        <translation>Protokoll:</translation>
+    </message>
+    <message>
+        <source>KL divergence</source>
+        <translation>KL-Divergenz</translation>
+    </message>
+    <message>
+        <source>File to write (optional)</source>
+        <translation>Neue Datei (optional)</translation>
+    </message>
+    <message>
+        <source>Write this run&apos;s log-probabilities to a file, so later runs of a compressed model can be compared with it</source>
+        <translation>Die Log-Wahrscheinlichkeiten dieses Laufs in eine Datei schreiben, damit spätere Läufe eines komprimierten Modells damit verglichen werden können</translation>
+    </message>
+    <message>
+        <source>Recorded base (optional)</source>
+        <translation>Basisdatei (optional)</translation>
+    </message>
+    <message>
+        <source>KL divergence, top-1 agreement and perplexity ratio against a base recorded from the same text and settings</source>
+        <translation>KL-Divergenz, Top-1-Übereinstimmung und Perplexitätsverhältnis gegenüber einer Basis, die mit demselben Text und denselben Einstellungen aufgezeichnet wurde</translation>
+    </message>
+    <message>
+        <source>Choose where to save the base</source>
+        <translation>Speicherort der Basis auswählen</translation>
+    </message>
+    <message>
+        <source>Choose a recorded base</source>
+        <translation>Aufgezeichnete Basis auswählen</translation>
+    </message>
+    <message>
+        <source>Save as base:</source>
+        <translation>Als Basis speichern:</translation>
+    </message>
+    <message>
+        <source>Compare with base:</source>
+        <translation>Mit Basis vergleichen:</translation>
+    </message>
+    <message>
+        <source>Choose a Text File</source>
+        <translation>Textdatei auswählen</translation>
+    </message>
+    <message>
+        <source>Text files (*.txt *.raw);;All files (*)</source>
+        <translation>Textdateien (*.txt *.raw);;Alle Dateien (*)</translation>
+    </message>
+    <message>
+        <source>Save Base Run As</source>
+        <translation>Basislauf speichern unter</translation>
+    </message>
+    <message>
+        <source>Base runs (*.logits);;All files (*)</source>
+        <translation>Basisläufe (*.logits);;Alle Dateien (*)</translation>
+    </message>
+    <message>
+        <source>Compare with Base Run</source>
+        <translation>Mit Basislauf vergleichen</translation>
+    </message>
+    <message>
+        <source>Ready. Choose a text file and press Run.</source>
+        <translation>Bereit. Wählen Sie eine Textdatei und klicken Sie auf Starten.</translation>
+    </message>
+    <message>
+        <source>Tokenizing the text and preparing the engine…</source>
+        <translation>Text wird tokenisiert und die Engine vorbereitet…</translation>
+    </message>
+    <message>
+        <source>Cancelling…</source>
+        <translation>Wird abgebrochen…</translation>
+    </message>
+    <message>
+        <source>Measuring latency…</source>
+        <translation>Latenz wird gemessen…</translation>
+    </message>
+    <message>
+        <source>Finishing…</source>
+        <translation>Wird abgeschlossen…</translation>
+    </message>
+    <message>
+        <source>%v of %m windows</source>
+        <translation>%v von %m Fenstern</translation>
+    </message>
+    <message>
+        <source>Window %1 of %2 · ppl %3 · about %4 left</source>
+        <translation>Fenster %1 von %2 · PPL %3 · noch etwa %4</translation>
+    </message>
+    <message>
+        <source>Perplexity %1 ± %2 over %3 tokens in %4</source>
+        <translation>Perplexität %1 ± %2 über %3 Token in %4</translation>
+    </message>
+    <message>
+        <source>The evaluation failed.</source>
+        <translation>Die Auswertung ist fehlgeschlagen.</translation>
+    </message>
+    <message>
+        <source>Cancelled after %1.</source>
+        <translation>Nach %1 abgebrochen.</translation>
+    </message>
+    <message>
+        <source>Evaluation Failed</source>
+        <translation>Auswertung fehlgeschlagen</translation>
+    </message>
+    <message>
+        <source>The evaluation could not be completed.</source>
+        <translation>Die Auswertung konnte nicht abgeschlossen werden.</translation>
+    </message>
+</context>
+<context>
+    <name>cwb::gui::EvaluationJob</name>
+    <message>
+        <source>The evaluation ended without a result.</source>
+        <translation>Die Auswertung endete ohne Ergebnis.</translation>
+    </message>
+</context>
+<context>
+    <name>cwb::gui::EvaluationRunsModel</name>
+    <message>
+        <source>llama.cpp, %1</source>
+        <translation>llama.cpp, %1</translation>
+    </message>
+    <message>
+        <source>full, %1</source>
+        <translation>ganz, %1</translation>
+    </message>
+    <message>
+        <source>%1 ± %2</source>
+        <translation>%1 ± %2</translation>
+    </message>
+    <message>
+        <source>%1 %</source>
+        <translation>%1 %</translation>
+    </message>
+    <message>
+        <source>Model: %1</source>
+        <translation>Modell: %1</translation>
+    </message>
+    <message>
+        <source>Text: %1</source>
+        <translation>Text: %1</translation>
+    </message>
+    <message>
+        <source>Protocol: llama.cpp (second half of each window scored)</source>
+        <translation>Protokoll: llama.cpp (zweite Hälfte jedes Fensters bewertet)</translation>
+    </message>
+    <message>
+        <source>Protocol: full window (every position scored)</source>
+        <translation>Protokoll: ganzes Fenster (jede Position bewertet)</translation>
+    </message>
+    <message>
+        <source>Context: %1 tokens, %2 windows, %3 tokens scored of %4 in the text</source>
+        <translation>Kontext: %1 Token, %2 Fenster, %3 von %4 Token des Textes bewertet</translation>
+    </message>
+    <message>
+        <source>Perplexity: %1 ± %2 (mean NLL %3 nats/token)</source>
+        <translation>Perplexität: %1 ± %2 (mittlere NLL %3 nats/Token)</translation>
+    </message>
+    <message>
+        <source>KL divergence: mean %1 ± %2, median %3, 99th percentile %4, max %5</source>
+        <translation>KL-Divergenz: Mittel %1 ± %2, Median %3, 99. Perzentil %4, Max. %5</translation>
+    </message>
+    <message>
+        <source>Top-1 agreement: %1 % of %2 positions</source>
+        <translation>Top-1-Übereinstimmung: %1 % von %2 Positionen</translation>
+    </message>
+    <message>
+        <source>Base perplexity: %1, ratio %2, difference %3</source>
+        <translation>Basis-Perplexität: %1, Verhältnis %2, Differenz %3</translation>
+    </message>
+    <message>
+        <source>KL divergence: not measured (no base run)</source>
+        <translation>KL-Divergenz: nicht gemessen (kein Basislauf)</translation>
+    </message>
+    <message>
+        <source>Prefill: %1 tok/s for %2 prompt tokens</source>
+        <translation>Prefill: %1 Token/s für %2 Prompt-Token</translation>
+    </message>
+    <message>
+        <source>Decode: %1 tok/s over %2 tokens (p50 %3 ms, p95 %4 ms per token)</source>
+        <translation>Decode: %1 Token/s über %2 Token (p50 %3 ms, p95 %4 ms pro Token)</translation>
+    </message>
+    <message>
+        <source>Latency: not measured</source>
+        <translation>Latenz: nicht gemessen</translation>
+    </message>
+    <message>
+        <source>Weights: %1 at %2 bits/weight; KV cache at this context: %3</source>
+        <translation>Gewichte: %1 bei %2 Bit/Gewicht; KV-Cache bei diesem Kontext: %3</translation>
+    </message>
+    <message>
+        <source>Peak memory (RSS): %1</source>
+        <translation>Spitzenspeicher (RSS): %1</translation>
+    </message>
+    <message>
+        <source>Evaluated at %1 tok/s; the whole run took %2 s</source>
+        <translation>Ausgewertet mit %1 Token/s; der ganze Lauf dauerte %2 s</translation>
+    </message>
+    <message>
+        <source>Matmul inputs quantized to Q8 like llama.cpp&apos;s CPU path</source>
+        <translation>Matmul-Eingaben wie im CPU-Pfad von llama.cpp in Q8 quantisiert</translation>
+    </message>
+    <message>
+        <source>Finished: %1</source>
+        <translation>Beendet: %1</translation>
+    </message>
+    <message>
+        <source>Note: %1</source>
+        <translation>Hinweis: %1</translation>
+    </message>
+    <message>
+        <source>Perplexity protocol and window length (n_ctx)</source>
+        <translation>Perplexitätsprotokoll und Fensterlänge (n_ctx)</translation>
+    </message>
+    <message>
+        <source>Perplexity ± its standard error</source>
+        <translation>Perplexität ± ihr Standardfehler</translation>
+    </message>
+    <message>
+        <source>Mean KL divergence from the base run (nats)</source>
+        <translation>Mittlere KL-Divergenz zum Basislauf (nats)</translation>
+    </message>
+    <message>
+        <source>Positions where the most likely token matches the base run</source>
+        <translation>Positionen, an denen das wahrscheinlichste Token mit dem Basislauf übereinstimmt</translation>
+    </message>
+    <message>
+        <source>Stored size of the weights the engine uses</source>
+        <translation>Gespeicherte Größe der Gewichte, die die Engine verwendet</translation>
+    </message>
+    <message>
+        <source>Stored bits per weight</source>
+        <translation>Gespeicherte Bits pro Gewicht</translation>
+    </message>
+    <message>
+        <source>Prompt processing speed</source>
+        <translation>Geschwindigkeit der Prompt-Verarbeitung</translation>
+    </message>
+    <message>
+        <source>Token generation speed</source>
+        <translation>Geschwindigkeit der Token-Erzeugung</translation>
+    </message>
+    <message>
+        <source>Process memory high-water mark after the run</source>
+        <translation>Höchststand des Prozessspeichers nach dem Lauf</translation>
+    </message>
+    <message>
+        <source>Model</source>
+        <translation>Modell</translation>
+    </message>
+    <message>
+        <source>Protocol, n_ctx</source>
+        <translation>Protokoll, n_ctx</translation>
+    </message>
+    <message>
+        <source>Perplexity</source>
+        <translation>Perplexität</translation>
+    </message>
+    <message>
+        <source>KLD</source>
+        <translation>KLD</translation>
+    </message>
+    <message>
+        <source>Top-1</source>
+        <translation>Top-1</translation>
+    </message>
+    <message>
+        <source>Size</source>
+        <translation>Größe</translation>
+    </message>
+    <message>
+        <source>Bits/weight</source>
+        <translation>Bit/Gewicht</translation>
+    </message>
+    <message>
+        <source>Prefill tok/s</source>
+        <translation>Prefill Token/s</translation>
+    </message>
+    <message>
+        <source>Decode tok/s</source>
+        <translation>Decode Token/s</translation>
+    </message>
+    <message>
+        <source>Peak RSS</source>
+        <translation>Spitzen-RSS</translation>
+    </message>
+</context>
+<context>
     <name>cwb::gui::HistogramChart</name>
     <message>
         <source>value</source>
@@ -149,6 +546,42 @@
         <source>Start with a logarithmic count axis.</source>
         <translation>Mit logarithmischer Anzahl-Achse starten.</translation>
     </message>
+    <message>
+        <source>Show the Evaluate panel with TEXT as the text file.</source>
+        <translation>Den Auswertungsbereich mit TEXT als Textdatei anzeigen.</translation>
+    </message>
+    <message>
+        <source>Evaluation window length in tokens.</source>
+        <translation>Fensterlänge der Auswertung in Token.</translation>
+    </message>
+    <message>
+        <source>Windows to evaluate (0: all).</source>
+        <translation>Auszuwertende Fenster (0: alle).</translation>
+    </message>
+    <message>
+        <source>Also measure prefill and decode speed.</source>
+        <translation>Auch Prefill- und Decode-Geschwindigkeit messen.</translation>
+    </message>
+    <message>
+        <source>Start the evaluation once the model is open (a screenshot waits for it).</source>
+        <translation>Die Auswertung starten, sobald das Modell geöffnet ist (ein Bildschirmfoto wartet darauf).</translation>
+    </message>
+    <message>
+        <source>--run-evaluation needs a text file (--evaluate TEXT).</source>
+        <translation>--run-evaluation braucht eine Textdatei (--evaluate TEXT).</translation>
+    </message>
+    <message>
+        <source>Invalid --eval-ctx &quot;%1&quot; (expected a whole number of at least 2).</source>
+        <translation>Ungültiges --eval-ctx „%1“ (erwartet eine ganze Zahl von mindestens 2).</translation>
+    </message>
+    <message>
+        <source>Invalid --eval-chunks &quot;%1&quot; (expected 0 or a positive whole number).</source>
+        <translation>Ungültiges --eval-chunks „%1“ (erwartet 0 oder eine positive ganze Zahl).</translation>
+    </message>
+    <message>
+        <source>The evaluation could not be started.</source>
+        <translation>Die Auswertung konnte nicht gestartet werden.</translation>
+    </message>
 </context>
 <context>
     <name>cwb::gui::MainWindow</name>
@@ -291,6 +724,22 @@
     <message>
         <source>&lt;h3&gt;Compression Workbench %1&lt;/h3&gt;&lt;p&gt;Look at every layer of a neural network, choose how to compress it, and measure what that costs.&lt;/p&gt;&lt;p&gt;Licensed under the MIT License.&lt;/p&gt;</source>
         <translation>&lt;h3&gt;Compression Workbench %1&lt;/h3&gt;&lt;p&gt;Jede Schicht eines neuronalen Netzes untersuchen, entscheiden, wie sie komprimiert wird, und messen, was das kostet.&lt;/p&gt;&lt;p&gt;Lizenziert unter der MIT-Lizenz.&lt;/p&gt;</translation>
+    </message>
+    <message>
+        <source>Evaluate</source>
+        <translation>Auswerten</translation>
+    </message>
+    <message>
+        <source>Evaluation Runs</source>
+        <translation>Auswertungsläufe</translation>
+    </message>
+    <message>
+        <source>E&amp;valuate Panel</source>
+        <translation>Aus&amp;wertungsbereich</translation>
+    </message>
+    <message>
+        <source>Evaluation &amp;Runs</source>
+        <translation>Auswertungs&amp;läufe</translation>
     </message>
 </context>
 <context>

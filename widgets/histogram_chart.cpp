@@ -116,7 +116,8 @@ void HistogramChart::redraw()
         y->setNumberPrecision(9);
         y->setLabel(tr("count (log scale)"));
         bars_->setBaseValue(kLogBase);
-        y->setRange(kLogBase, std::max(10.0, maxCount * 2.0));
+        // Headroom (half a decade+) keeps the statistics box in the top-right clear of the bars.
+        y->setRange(kLogBase, std::max(10.0, maxCount * 8.0));
     } else {
         y->setScaleType(QCPAxis::stLinear);
         y->setTicker(QSharedPointer<QCPAxisTicker>::create());
@@ -124,7 +125,8 @@ void HistogramChart::redraw()
         y->setNumberPrecision(9);
         y->setLabel(tr("count"));
         bars_->setBaseValue(0);
-        y->setRange(0, maxCount > 0 ? maxCount * 1.08 : 1.0);
+        // The top 30 % stays free for the statistics box in the top-right corner.
+        y->setRange(0, maxCount > 0 ? maxCount * 1.45 : 1.0);
     }
     if (valid) {
         const double pad = 0.02 * (s.edges.back() - s.edges.front());

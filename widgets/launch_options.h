@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 #pragma once
-// The GUI's command line: a model to open, a tensor to select, and a screenshot mode that saves
-// the window as PNG once the histogram is on screen and then quits (scripts/screenshot.sh).
+// The GUI's command line: a model to open, a tensor to select, an evaluation to set up (and run),
+// and a screenshot mode that saves the window as PNG once the histogram is on screen and the
+// evaluation has finished, then quits (scripts/screenshot.sh).
 
 #include <QSize>
 #include <QString>
@@ -17,6 +18,11 @@ struct LaunchOptions {
     QString screenshotFile; // PNG to write; empty: normal interactive run
     QSize windowSize;       // invalid: restored/default size
     bool logCounts = false; // start with the histogram's log count axis
+    QString evaluateText;   // non-empty: show the Evaluate panel with this text file
+    int evalContext = 0;    // n_ctx; 0: the panel's default
+    int evalChunks = -1;    // windows, 0 = all; -1: the panel's default
+    bool evalLatency = false;
+    bool runEvaluation = false; // start the evaluation once the model is open
 };
 
 struct LaunchParse {
@@ -28,8 +34,9 @@ struct LaunchParse {
 
 [[nodiscard]] LaunchParse parseLaunchOptions(const QStringList &arguments);
 
-// Resizes the window, opens the model and selects the tensor. In screenshot mode the app exits
-// with 0 after writing the PNG, or with 1 (and a message on stderr) when anything fails.
+// Resizes the window, opens the model, selects the tensor and starts the evaluation. In
+// screenshot mode the app exits with 0 after writing the PNG, or with 1 (and a message on
+// stderr) when anything fails.
 void applyLaunchOptions(MainWindow &window, const LaunchOptions &options);
 
 } // namespace cwb::gui

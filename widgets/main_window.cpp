@@ -2,6 +2,8 @@
 #include "main_window.h"
 
 #include "app_setup.h"
+#include "evaluate_panel.h"
+#include "evaluation_runs_model.h"
 #include "histogram_panel.h"
 #include "model_controller.h"
 #include "model_summary.h"
@@ -15,6 +17,7 @@
 #include <QApplication>
 #include <QCloseEvent>
 #include <QDir>
+#include <QDockWidget>
 #include <QDragEnterEvent>
 #include <QDropEvent>
 #include <QFileDialog>
@@ -25,11 +28,13 @@
 #include <QMenuBar>
 #include <QMessageBox>
 #include <QMimeData>
+#include <QScrollArea>
 #include <QSettings>
 #include <QSortFilterProxyModel>
 #include <QSplitter>
 #include <QStyle>
 #include <QStatusBar>
+#include <QTableView>
 #include <QTreeView>
 #include <QVBoxLayout>
 
@@ -43,6 +48,7 @@ constexpr int kExpandAllLimit = 400;
 
 const QString kGeometryKey = QStringLiteral("mainWindow/geometry");
 const QString kSplitterKey = QStringLiteral("mainWindow/splitter");
+const QString kStateKey = QStringLiteral("mainWindow/state");
 const QString kLastDirKey = QStringLiteral("lastDirectory");
 
 } // namespace
@@ -72,6 +78,7 @@ MainWindow::MainWindow(QWidget *parent)
     tree_->setSelectionBehavior(QAbstractItemView::SelectRows);
     tree_->header()->setStretchLastSection(false);
     tree_->header()->setSectionsMovable(true);
+    createColumnMenu();
     auto *browserLayout = new QVBoxLayout(browser);
     browserLayout->setContentsMargins(0, 0, 0, 0);
     browserLayout->addWidget(filter_);
@@ -92,6 +99,7 @@ MainWindow::MainWindow(QWidget *parent)
     summary_->setTextInteractionFlags(Qt::TextSelectableByMouse);
     statusBar()->addWidget(summary_, 1);
 
+    createDocks();
     createMenus();
 
     connect(filter_, &QLineEdit::textChanged, proxy_, &QSortFilterProxyModel::setFilterFixedString);
@@ -105,10 +113,55 @@ MainWindow::MainWindow(QWidget *parent)
     if (!restoreGeometry(settings.value(kGeometryKey).toByteArray()))
         resize(1280, 800);
     if (!splitter_->restoreState(settings.value(kSplitterKey).toByteArray()))
-        splitter_->setSizes({660, 620});
+        splitter_->setSizes({520, 420});
+    restoreState(settings.value(kStateKey).toByteArray());
 }
 
 MainWindow::~MainWindow() = default;
+
+void MainWindow::createDocks()
+{
+    evaluate_ = new EvaluatePanel;
+    auto *scroll = new QScrollArea; // the settings stay reachable in a short window
+    scroll->setWidget(evaluate_);
+    scroll->setWidgetResizable(true);
+    scroll->setFrameShape(QFrame::NoFrame);
+    scroll->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+    evaluateDock_ = new QDockWidget(tr("Evaluate"), this);
+    evaluateDock_->setObjectName(QStringLiteral("evaluateDock"));
+    evaluateDock_->setWidget(scroll);
+    addDockWidget(Qt::RightDockWidgetArea, evaluateDock_);
+
+    runs_ = new EvaluationRunsModel(this);
+    auto *sorted = new QSortFilterProxyModel(this);
+    sorted->setSourceModel(runs_);
+    sorted->setSortRole(EvaluationRunsModel::SortValueRole);
+    runsView_ = new QTableView;
+    runsView_->setModel(sorted);
+    runsView_->setSortingEnabled(true);
+    runsView_->sortByColumn(-1, Qt::AscendingOrder); // in the order the runs finished
+    runsView_->setSelectionBehavior(QAbstractItemView::SelectRows);
+    runsView_->setAlternatingRowColors(true);
+    runsView_->verticalHeader()->hide();
+    runsView_->horizontalHeader()->setStretchLastSection(false);
+    runsView_->horizontalHeader()->setSectionsMovable(true);
+    runsDock_ = new QDockWidget(tr("Evaluation Runs"), this);
+    runsDock_->setObjectName(QStringLiteral("runsDock"));
+    runsDock_->setWidget(runsView_);
+    addDockWidget(Qt::BottomDockWidgetArea, runsDock_);
+    runsDock_->hide(); // appears with the first finished run
+    resizeDocks({evaluateDock_}, {330}, Qt::Horizontal);
+
+    connect(evaluate_, &EvaluatePanel::evaluationFinished, this, [this](const EvaluationRun &run) {
+        runs_->addRun(run);
+        runsView_->resizeColumnsToContents();
+        runsView_->scrollToBottom();
+        if (runsDock_->isHidden()) {
+            runsDock_->show();
+            resizeDocks({runsDock_}, {170}, Qt::Vertical);
+        }
+    });
+}
 
 void MainWindow::createMenus()
 {
@@ -139,6 +192,14 @@ void MainWindow::createMenus()
             [this](bool on) { tree_->setColumnHidden(ModelTreeModel::OriginalNameColumn, !on); });
     QAction *filter = view->addAction(tr("&Filter Tensors"), this, [this] { filter_->setFocus(); });
     filter->setShortcut(QKeySequence::Find);
+    view->addSeparator();
+    QAction *evaluate = evaluateDock_->toggleViewAction();
+    evaluate->setText(tr("E&valuate Panel"));
+    evaluate->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_E));
+    view->addAction(evaluate);
+    QAction *runs = runsDock_->toggleViewAction();
+    runs->setText(tr("Evaluation &Runs"));
+    view->addAction(runs);
 
     QMenu *settings = menuBar()->addMenu(tr("&Settings"));
     settings->addMenu(createLanguageMenu());
@@ -254,6 +315,7 @@ void MainWindow::onModelLoaded(const QString &path)
     const auto &model = controller_->model();
     treeModel_->setModel(model);
     histogram_->setModel(model);
+    evaluate_->setModel(model);
     summary_->setText(ModelSummary::text(*model));
     setWindowTitle(tr("%1 \u2013 Compression Workbench").arg(QFileInfo(path).fileName()));
     QSettings settings;
@@ -263,23 +325,56 @@ void MainWindow::onModelLoaded(const QString &path)
         tree_->expandAll();
     else
         tree_->expand(proxy_->index(0, 0));
+    fitBrowserColumns();
+}
+
+void MainWindow::createColumnMenu()
+{
+    // Right-click on the header lists the columns; hidden ones come back from here.
+    auto *header = tree_->header();
+    header->setContextMenuPolicy(Qt::ActionsContextMenu);
+    for (int c = 0; c < ModelTreeModel::ColumnCount; ++c) {
+        auto *action = new QAction(treeModel_->headerData(c, Qt::Horizontal).toString(), header);
+        action->setCheckable(true);
+        action->setChecked(true);
+        action->setEnabled(c != ModelTreeModel::NameColumn); // the name always stays
+        connect(action, &QAction::toggled, this, [this, c](bool on) { setColumnVisible(c, on); });
+        header->addAction(action);
+        columnActions_.append(action);
+    }
+}
+
+void MainWindow::setColumnVisible(int column, bool visible)
+{
+    tree_->header()->setSectionHidden(column, !visible);
+    if (auto *action = columnActions_.value(column); action && action->isChecked() != visible)
+        action->setChecked(visible);
+}
+
+void MainWindow::fitBrowserColumns()
+{
     // Columns + frame + vertical scroll bar + a little air, so no horizontal scroll bar appears.
+    auto *header = tree_->header();
     int wanted = 2 * tree_->frameWidth()
         + style()->pixelMetric(QStyle::PM_ScrollBarExtent, nullptr, tree_) + 12;
     for (int c = 0; c < ModelTreeModel::ColumnCount; ++c) {
         tree_->resizeColumnToContents(c);
-        wanted += tree_->header()->sectionSize(c);
+        if (!header->isSectionHidden(c))
+            wanted += header->sectionSize(c);
     }
-    // Give the browser room for all its columns, but never more than 60 % of the window.
     const int total = splitter_->width();
-    const int left = std::min(wanted, total * 3 / 5);
+    // The histogram keeps ~360 px (readable axes); the browser gets the rest, at least 60 %.
+    const int left = std::min(wanted, std::max(total * 3 / 5, total - 360));
     // Long original names (HF's "model.layers.N.self_attn...") would push the numeric columns out
-    // of view: shrink that column instead and let the view elide its middle (full name in tooltip).
-    if (wanted > left) {
-        constexpr int originalColumn = ModelTreeModel::OriginalNameColumn;
-        auto *header = tree_->header();
-        const int shrunk = std::max(140, header->sectionSize(originalColumn) - (wanted - left));
-        header->resizeSection(originalColumn, shrunk);
+    // of view: shrink that column and elide its middle; when even that does not fit, hide it (the
+    // name's tooltip still shows it, and the header's context menu brings the column back).
+    constexpr int originalColumn = ModelTreeModel::OriginalNameColumn;
+    if (wanted > left && !header->isSectionHidden(originalColumn)) {
+        const int shrunk = header->sectionSize(originalColumn) - (wanted - left);
+        if (shrunk >= 120)
+            header->resizeSection(originalColumn, shrunk);
+        else
+            setColumnVisible(originalColumn, false);
     }
     if (splitter_->sizes().value(0) < left)
         splitter_->setSizes({left, total - left});
@@ -335,6 +430,7 @@ void MainWindow::closeEvent(QCloseEvent *event)
     QSettings settings;
     settings.setValue(kGeometryKey, saveGeometry());
     settings.setValue(kSplitterKey, splitter_->saveState());
+    settings.setValue(kStateKey, saveState());
     QMainWindow::closeEvent(event);
 }
 

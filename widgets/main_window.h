@@ -1,20 +1,25 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 // The first window: model browser (tree of tensors) on the left, the selected tensor's histogram
-// on the right, a model summary in the status bar. It wires widgets and actions only: loading is
-// ModelController's, statistics are HistogramPanel's.
+// on the right, the Evaluate panel and the Evaluation Runs table as docks, a model summary in the
+// status bar. It wires widgets and actions only: loading is ModelController's, statistics are
+// HistogramPanel's, evaluations EvaluatePanel's.
 
 #include <QMainWindow>
 
+class QDockWidget;
 class QLabel;
 class QLineEdit;
 class QMenu;
 class QSortFilterProxyModel;
 class QSplitter;
+class QTableView;
 class QTreeView;
 
 namespace cwb::gui {
 
+class EvaluatePanel;
+class EvaluationRunsModel;
 class HistogramPanel;
 class ModelController;
 class ModelTreeModel;
@@ -36,6 +41,11 @@ public:
     [[nodiscard]] HistogramPanel *histogramPanel() const { return histogram_; }
     [[nodiscard]] ModelTreeModel *treeModel() const { return treeModel_; }
     [[nodiscard]] QTreeView *modelView() const { return tree_; }
+    [[nodiscard]] EvaluatePanel *evaluatePanel() const { return evaluate_; }
+    [[nodiscard]] QDockWidget *evaluateDock() const { return evaluateDock_; }
+    [[nodiscard]] EvaluationRunsModel *runsModel() const { return runs_; }
+    [[nodiscard]] QTableView *runsView() const { return runsView_; }
+    [[nodiscard]] QDockWidget *runsDock() const { return runsDock_; }
     [[nodiscard]] QString summaryText() const;
 
 protected:
@@ -44,7 +54,11 @@ protected:
     void closeEvent(QCloseEvent *event) override;
 
 private:
+    void createDocks();
     void createMenus();
+    void createColumnMenu();
+    void setColumnVisible(int column, bool visible);
+    void fitBrowserColumns();
     QMenu *createLanguageMenu();
     void chooseModelFile();
     void chooseModelDirectory();
@@ -60,9 +74,15 @@ private:
     QSortFilterProxyModel *proxy_ = nullptr;
     QLineEdit *filter_ = nullptr;
     QTreeView *tree_ = nullptr;
+    QList<QAction *> columnActions_; // header context menu: one checkable action per column
     HistogramPanel *histogram_ = nullptr;
     QSplitter *splitter_ = nullptr;
     QLabel *summary_ = nullptr;
+    EvaluatePanel *evaluate_ = nullptr;
+    QDockWidget *evaluateDock_ = nullptr;
+    EvaluationRunsModel *runs_ = nullptr;
+    QTableView *runsView_ = nullptr;
+    QDockWidget *runsDock_ = nullptr;
     QMenu *recentMenu_ = nullptr;
 };
 

@@ -32,7 +32,8 @@ public:
     [[nodiscard]] virtual int32_t bos() const = 0; // -1 when the vocabulary has none
     [[nodiscard]] virtual int32_t eos() const = 0;
     [[nodiscard]] virtual bool addsBos() const = 0; // does this format put BOS first by default
-    [[nodiscard]] virtual std::string kind() const = 0; // "spm-gguf", "llama2c-bin", "sentencepiece", "bpe-gpt2"
+    // "spm-gguf", "llama2c-bin", "sentencepiece", "bpe-gpt2", "bpe-metaspace"
+    [[nodiscard]] virtual std::string kind() const = 0;
 };
 
 // The tokenizer recorded for `model` (Model::tokenizer). Throws cwb::Error naming the file or

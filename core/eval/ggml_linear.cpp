@@ -1,0 +1,138 @@
+// SPDX-License-Identifier: MIT
+#include "eval/ggml_linear.h"
+
+#include "eval/fast_dequant.h"
+#include "eval/ggml_dot.h"
+#include "eval/matmul.h"
+#include "tensor/ggml_dequant.h"
+#include "tensor/tensor.h"
+#include "util/error.h"
+
+#include <algorithm>
+#include <cstring>
+
+namespace cwb {
+namespace {
+
+// A dequantized tile stays within L2 while Eigen packs and multiplies it.
+constexpr int64_t kTileBytes = 256 * 1024;
+constexpr int64_t kMinTileRows = 16;
+constexpr int64_t kL1TileBytes = 16 * 1024;
+constexpr int64_t kFewRows = 4;
+
+float *tileBuffer(size_t values)
+{
+    // Only ever used inside one tile (no oneTBB call in between), so a thread's buffer is never
+    // shared between two tiles in flight.
+    thread_local std::vector<float> buffer;
+    if (buffer.size() < values)
+        buffer.resize(values);
+    return buffer.data();
+}
+
+} // namespace
+
+GgmlLinear::GgmlLinear(const Tensor &t, bool emulateQ8Activations)
+    : type_(t.dtype)
+{
+    if (t.shape.size() != 2)
+        throw Error(t.name + ": expected a 2-D matrix, found shape " + t.shapeString());
+    out_ = t.shape[0];
+    in_ = t.shape[1];
+    if (!ggmlCanDequantize(type_))
+        throw Error(t.name + ": type " + t.typeLabel() + " cannot be multiplied (no decoder)");
+    if (t.loader || !t.keepAlive) {
+        owned_ = t.copyBytes();
+        bytes_ = owned_;
+    } else {
+        keepAlive_ = t.keepAlive;
+        bytes_ = t.data;
+    }
+    if (emulateQ8Activations)
+        rounding_ = activationRoundingFor(type_);
+    init(t.name);
+}
+
+GgmlLinear::GgmlLinear(DType type, std::vector<std::byte> bytes, int64_t out, int64_t in,
+                       bool emulateQ8Activations)
+    : type_(type), owned_(std::move(bytes)), bytes_(owned_), out_(out), in_(in)
+{
+    if (!ggmlCanDequantize(type_))
+        throw Error("GgmlLinear: type " + std::string(dtypeName(type)) + " cannot be multiplied");
+    if (emulateQ8Activations)
+        rounding_ = activationRoundingFor(type_);
+    init("GgmlLinear");
+}
+
+void GgmlLinear::init(const std::string &name)
+{
+    const auto row = storageBytes(type_, uint64_t(std::max<int64_t>(in_, 0)));
+    if (out_ <= 0 || in_ <= 0 || !row)
+        throw Error(name + ": rows of " + std::to_string(in_) + " values are not a whole number of "
+                    + std::string(dtypeName(type_)) + " blocks");
+    rowSize_ = int64_t(*row);
+    if (uint64_t(out_) * uint64_t(rowSize_) != bytes_.size())
+        throw Error(name + ": " + std::to_string(bytes_.size()) + " bytes do not hold "
+                    + std::to_string(out_) + " rows of " + std::to_string(rowSize_) + " bytes");
+    tileRows_ = std::max(kMinTileRows, kTileBytes / (in_ * int64_t(sizeof(float))));
+}
+
+std::string GgmlLinear::format() const { return std::string(dtypeName(type_)); }
+
+void GgmlLinear::row(int64_t r, float *out) const
+{
+    if (r < 0 || r >= out_)
+        throw Error("GgmlLinear: row " + std::to_string(r) + " out of range (" +
+                    std::to_string(out_) + " rows)");
+    dequantizeRowFast(type_, rowBytes(r), out, in_);
+}
+
+void GgmlLinear::forward(const float *x, int64_t nRows, float *y) const
+{
+    std::vector<float> rounded;
+    if (rounding_ != ActivationRounding::None) {
+        rounded.assign(x, x + nRows * in_);
+        roundActivations(rounding_, rounded.data(), nRows, in_);
+        x = rounded.data();
+    }
+    if (nRows <= kFewRows && ggmlDotSupported(type_)) {
+        // Decode: each weight is used for a handful of products, straight from its block.
+        forEachRowTile(nRows, out_, in_, [&](int64_t r0, int64_t r1) {
+            for (int64_t r = r0; r < r1; ++r)
+                for (int64_t i = 0; i < nRows; ++i)
+                    y[i * out_ + r] = ggmlDot(type_, rowBytes(r), x + i * in_, in_);
+        });
+        return;
+    }
+    // Otherwise tiles of dequantized rows through Eigen: L1-sized for a few input rows (no fused
+    // kernel for this type), ~256 KiB (fewer, larger GEMMs) for a prefill.
+    const int64_t sub = nRows <= kFewRows ? std::max<int64_t>(1, kL1TileBytes / (in_ * 4))
+                                          : tileRows_;
+    forEachRowTile(nRows, out_, in_, [&](int64_t r0, int64_t r1) {
+        float *w = tileBuffer(size_t(std::min(sub, r1 - r0) * in_));
+        for (int64_t t0 = r0; t0 < r1; t0 += sub) {
+            const int64_t t1 = std::min(r1, t0 + sub);
+            for (int64_t r = t0; r < t1; ++r)
+                dequantizeRowFast(type_, rowBytes(r), w + (r - t0) * in_, in_);
+            matmulTile(x, nRows, in_, w, t1 - t0, y + t0, out_);
+        }
+    });
+}
+
+void GgmlLinear::forwardReference(const float *x, int64_t nRows, float *y) const
+{
+    std::vector<float> xr(x, x + nRows * in_);
+    roundActivations(rounding_, xr.data(), nRows, in_);
+    std::vector<float> w(static_cast<size_t>(in_));
+    for (int64_t o = 0; o < out_; ++o) {
+        ggmlDequantizeRow(type_, rowBytes(o), w.data(), in_);
+        for (int64_t i = 0; i < nRows; ++i) {
+            double acc = 0;
+            for (int64_t k = 0; k < in_; ++k)
+                acc += double(xr[i * in_ + k]) * double(w[k]);
+            y[i * out_ + o] = float(acc);
+        }
+    }
+}
+
+} // namespace cwb

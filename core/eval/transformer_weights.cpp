@@ -1,0 +1,356 @@
+// SPDX-License-Identifier: MIT
+#include "eval/transformer_weights.h"
+
+#include "eval/dense_linear.h"
+#include "eval/engine.h"
+#include "eval/ggml_linear.h"
+#include "eval/layer_ops.h"
+#include "tensor/dtype.h"
+#include "tensor/tensor.h"
+#include "util/error.h"
+
+#include <oneapi/tbb/blocked_range.h>
+#include <oneapi/tbb/parallel_for.h>
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+#include <cmath>
+#include <limits>
+#include <mutex>
+#include <set>
+#include <string_view>
+#include <utility>
+
+namespace cwb {
+namespace {
+
+// Context assumed for a RoPE model whose file declares none.
+constexpr int64_t kDefaultContext = 2048;
+constexpr int64_t kScanRowsPerTask = 64;
+
+std::string shapeText(const std::vector<int64_t> &shape)
+{
+    std::string s;
+    for (size_t i = 0; i < shape.size(); ++i)
+        s += (i ? " x " : "") + std::to_string(shape[i]);
+    return s;
+}
+
+std::string describe(const Tensor &t)
+{
+    return t.name == t.canonical ? t.name : t.name + " (" + t.canonical + ")";
+}
+
+class Loader {
+public:
+    Loader(const Model &m, const EngineOptions &options, TransformerWeights &w)
+        : m_(m), options_(options), w_(w),
+          conv1d_(m.family == ArchFamily::Gpt2
+                  && (m.format == ModelFormat::Safetensors || m.format == ModelFormat::HfDirectory))
+    {
+    }
+
+    void load();
+
+private:
+    [[noreturn]] void fail(const std::string &what) const { throwIn(w_.source, what); }
+
+    const Tensor *find(const std::string &canonical) const
+    {
+        for (const auto &t : m_.tensors)
+            if (t.canonical == canonical)
+                return &t;
+        return nullptr;
+    }
+
+    const Tensor &require(const std::string &canonical, const std::vector<int64_t> &shape,
+                          const char *kind) const
+    {
+        const Tensor *t = find(canonical);
+        if (!t)
+            fail("tensor '" + canonical + "' is missing (expected a " + shapeText(shape) + " "
+                 + kind + ")");
+        checkShape(*t, shape);
+        return *t;
+    }
+
+    void checkShape(const Tensor &t, const std::vector<int64_t> &shape) const
+    {
+        if (t.shape != shape)
+            fail("tensor " + describe(t) + " has shape " + t.shapeString() + ", expected "
+                 + shapeText(shape) + (conv1dShape_ ? " (Conv1D layout: in x out)" : ""));
+        if (!t.decodable())
+            fail("tensor " + describe(t) + " has type " + t.typeLabel()
+                 + ", which cannot be decoded");
+    }
+
+    void count(const Tensor &t)
+    {
+        if (counted_.insert(&t).second)
+            w_.storedBytes += t.byteSize;
+    }
+
+    std::vector<float> vectorOf(const std::string &canonical, int64_t len, bool required)
+    {
+        const Tensor *t = find(canonical);
+        if (!t) {
+            if (required)
+                fail("tensor '" + canonical + "' is missing (expected a vector of "
+                     + std::to_string(len) + " values)");
+            return {};
+        }
+        conv1dShape_ = false;
+        checkShape(*t, {len});
+        std::vector<float> v = t->toFloat();
+        for (size_t i = 0; i < v.size(); ++i)
+            if (!std::isfinite(v[i]))
+                fail("tensor " + describe(*t) + " holds " + (std::isnan(v[i]) ? "NaN" : "Inf")
+                     + " at index " + std::to_string(i));
+        count(*t);
+        return v;
+    }
+
+    std::shared_ptr<const LinearWeights> linear(const Tensor &t, bool transposed)
+    {
+        std::shared_ptr<const LinearWeights> lw;
+        if (dtypeInfo(t.dtype).quantized) {
+            if (transposed)
+                fail("tensor " + describe(t) + " is stored transposed (Conv1D) in ggml blocks "
+                     + t.typeLabel() + ", which cannot be transposed");
+            lw = std::make_shared<GgmlLinear>(t, options_.emulateQ8Activations);
+        } else {
+            lw = DenseLinear::fromTensor(t, transposed);
+        }
+        scanFinite(*lw, t);
+        count(t);
+        return lw;
+    }
+
+    // A [out x in] projection (Hugging Face GPT-2: stored [in x out]) and its optional bias.
+    Projection projection(const std::string &canonical, int64_t out, int64_t in, bool required)
+    {
+        Projection p;
+        conv1dShape_ = conv1d_;
+        const std::vector<int64_t> shape = conv1d_ ? std::vector{in, out} : std::vector{out, in};
+        if (!required && !find(canonical))
+            return p;
+        p.weight = linear(require(canonical, shape, "matrix"), conv1d_);
+        p.bias = vectorOf(canonical + ".bias", out, false);
+        return p;
+    }
+
+    void scanFinite(const LinearWeights &lw, const Tensor &t) const;
+    void checkVariant() const;
+    void checkHyperParams();
+    void loadLayer(int64_t l);
+
+    const Model &m_;
+    const EngineOptions &options_;
+    TransformerWeights &w_;
+    const bool conv1d_;
+    bool conv1dShape_ = false; // the tensor being checked is in Conv1D layout (for messages)
+    std::set<const Tensor *> counted_;
+};
+
+void Loader::scanFinite(const LinearWeights &lw, const Tensor &t) const
+{
+    const int64_t rows = lw.outFeatures(), cols = lw.inFeatures();
+    const auto *dense = dynamic_cast<const DenseLinear *>(&lw);
+    std::mutex mutex;
+    int64_t badRow = std::numeric_limits<int64_t>::max(), badCol = 0;
+    float badValue = 0;
+    tbb::parallel_for(tbb::blocked_range<int64_t>(0, rows, kScanRowsPerTask),
+                      [&](const tbb::blocked_range<int64_t> &r) {
+                          std::vector<float> buf(dense ? 0 : size_t(cols));
+                          for (int64_t row = r.begin(); row < r.end(); ++row) {
+                              const float *v = dense ? dense->values().data() + row * cols
+                                                     : buf.data();
+                              if (!dense)
+                                  lw.row(row, buf.data());
+                              for (int64_t c = 0; c < cols; ++c)
+                                  if (!std::isfinite(v[c])) {
+                                      const std::lock_guard lock(mutex);
+                                      if (row < badRow) {
+                                          badRow = row;
+                                          badCol = c;
+                                          badValue = v[c];
+                                      }
+                                      return;
+                                  }
+                          }
+                      });
+    if (badRow != std::numeric_limits<int64_t>::max())
+        fail("tensor " + describe(t) + " holds " + (std::isnan(badValue) ? "NaN" : "Inf")
+             + " at row " + std::to_string(badRow) + ", column " + std::to_string(badCol)
+             + " (of the " + std::to_string(rows) + " x " + std::to_string(cols)
+             + " matrix as multiplied)");
+}
+
+// Llama-family relatives whose forward pass differs in ways the tensors do not show (scaled
+// embeddings, other norms or activations, partial or rescaled RoPE, mixtures of experts) are
+// refused rather than evaluated wrongly.
+void Loader::checkVariant() const
+{
+    static constexpr std::array<std::pair<std::string_view, std::string_view>, 10> kDiffers{{
+        {"gemma", "scaled embeddings, GELU and (1 + w) norms"},
+        {"cohere", "LayerNorm and parallel attention/MLP blocks"},
+        {"stablelm", "LayerNorm and partial rotary embeddings"},
+        {"starcoder2", "LayerNorm with bias and a GELU MLP"},
+        {"olmo", "non-parametric LayerNorm"},
+        {"granite", "residual, embedding and logit multipliers"},
+        {"minicpm", "scaled embeddings and residuals"},
+        {"mixtral", "a mixture of experts"},
+        {"deepseek2", "multi-head latent attention and experts"},
+        {"exaone", "its own block layout"},
+    }};
+    std::string arch = m_.architecture;
+    std::transform(arch.begin(), arch.end(), arch.begin(),
+                   [](unsigned char c) { return char(std::tolower(c)); });
+    for (const auto &[name, why] : kDiffers)
+        if (arch.find(name) != std::string::npos)
+            fail("architecture '" + m_.architecture + "' uses " + std::string(why)
+                 + ", which this engine does not implement");
+    for (const auto &[key, value] : m_.metadata) {
+        const std::string_view k = key;
+        if (k.ends_with(".rope.dimension_count") && value.asInt() != w_.hp.headDim)
+            fail(key + " = " + std::to_string(value.asInt()) + ": partial rotary embeddings (of a "
+                 + std::to_string(w_.hp.headDim) + "-value head) are not implemented");
+        if (k == "config.partial_rotary_factor" && value.asDouble() != 1.0)
+            fail(key + " = " + value.toDisplay()
+                 + ": partial rotary embeddings are not implemented");
+        const bool scalingType = k.ends_with(".rope.scaling.type")
+                                 || k == "config.rope_scaling.type"
+                                 || k == "config.rope_scaling.rope_type";
+        if (scalingType && value.kind == MetaValue::Kind::String && !value.s.empty()
+            && value.s != "none" && value.s != "default")
+            fail(key + " = '" + value.s + "': RoPE scaling is not implemented");
+    }
+}
+
+void Loader::checkHyperParams()
+{
+    const HyperParams &h = w_.hp;
+    const bool ok = h.dim > 0 && h.nLayers > 0 && h.nHeads > 0 && h.nKvHeads > 0
+                    && h.nHeads % h.nKvHeads == 0 && h.headDim > 0 && h.hiddenDim > 0
+                    && h.vocabSize > 0 && std::isfinite(h.normEps) && h.normEps >= 0
+                    && (w_.rope == RopeLayout::None || (h.headDim % 2 == 0 && h.ropeTheta > 0));
+    if (!ok)
+        fail("hyper-parameters cannot be evaluated: dim " + std::to_string(h.dim) + ", layers "
+             + std::to_string(h.nLayers) + ", heads " + std::to_string(h.nHeads) + ", kv heads "
+             + std::to_string(h.nKvHeads) + " (must divide heads), head dim "
+             + std::to_string(h.headDim) + " (even for RoPE), ffn "
+             + std::to_string(h.hiddenDim) + ", vocab " + std::to_string(h.vocabSize)
+             + ", norm eps " + std::to_string(h.normEps) + ", rope theta "
+             + std::to_string(h.ropeTheta));
+}
+
+void Loader::loadLayer(int64_t l)
+{
+    const HyperParams &h = w_.hp;
+    const std::string p = "layers." + std::to_string(l) + ".";
+    const bool gpt2 = w_.family == ArchFamily::Gpt2;
+    TransformerLayer layer;
+    layer.attnNorm.weight = vectorOf(p + "attn_norm", h.dim, true);
+    layer.mlpNorm.weight = vectorOf(p + "mlp_norm", h.dim, true);
+    if (gpt2) {
+        layer.attnNorm.bias = vectorOf(p + "attn_norm.bias", h.dim, true);
+        layer.mlpNorm.bias = vectorOf(p + "mlp_norm.bias", h.dim, true);
+    }
+    if (gpt2 || (!find(p + "attn.q") && find(p + "attn.qkv"))) {
+        layer.qkv = projection(p + "attn.qkv", w_.qDim + 2 * w_.kvDim, h.dim, true);
+    } else {
+        layer.q = projection(p + "attn.q", w_.qDim, h.dim, true);
+        layer.k = projection(p + "attn.k", w_.kvDim, h.dim, true);
+        layer.v = projection(p + "attn.v", w_.kvDim, h.dim, true);
+    }
+    layer.o = projection(p + "attn.o", h.dim, w_.qDim, true);
+    if (gpt2) {
+        layer.up = projection(p + "mlp.up", h.hiddenDim, h.dim, true);
+    } else if (!find(p + "mlp.gate") && find(p + "mlp.gate_up")) {
+        layer.gateUp = projection(p + "mlp.gate_up", 2 * h.hiddenDim, h.dim, true);
+    } else {
+        layer.gate = projection(p + "mlp.gate", h.hiddenDim, h.dim, true);
+        layer.up = projection(p + "mlp.up", h.hiddenDim, h.dim, true);
+    }
+    layer.down = projection(p + "mlp.down", h.dim, h.hiddenDim, true);
+    w_.layers.push_back(std::move(layer));
+}
+
+void Loader::load()
+{
+    w_.source = m_.path;
+    w_.family = m_.family;
+    w_.hp = m_.hparams;
+    const HyperParams &h = w_.hp;
+    if (m_.family == ArchFamily::Llama) {
+        w_.rope = m_.rope == RopeLayout::None ? RopeLayout::Interleaved : m_.rope;
+    } else if (m_.family == ArchFamily::Gpt2) {
+        w_.rope = RopeLayout::None;
+    } else {
+        fail("architecture '" + m_.architecture
+             + "' cannot be evaluated: the engine runs the llama family and GPT-2");
+    }
+    checkHyperParams();
+    checkVariant();
+    w_.qDim = h.nHeads * h.headDim;
+    w_.kvDim = h.nKvHeads * h.headDim;
+
+    conv1dShape_ = false;
+    w_.embed = linear(require("embed", {h.vocabSize, h.dim}, "matrix"), false);
+    const Tensor *head = find("head");
+    if (!head || !head->tiedTo.empty()) {
+        w_.head = w_.embed;
+    } else {
+        conv1dShape_ = false;
+        w_.head = linear(require("head", {h.vocabSize, h.dim}, "matrix"), false);
+    }
+    w_.finalNorm.weight = vectorOf("final_norm", h.dim, true);
+    if (w_.family == ArchFamily::Gpt2) {
+        w_.finalNorm.bias = vectorOf("final_norm.bias", h.dim, true);
+        const Tensor *pos = find("pos_embed");
+        if (!pos)
+            fail("tensor 'pos_embed' is missing (expected a positions x " + std::to_string(h.dim)
+                 + " matrix)");
+        if (pos->shape.size() != 2 || pos->shape[1] != h.dim || pos->shape[0] < 2)
+            fail("tensor " + describe(*pos) + " has shape " + pos->shapeString()
+                 + ", expected positions x " + std::to_string(h.dim));
+        const int64_t positions = pos->shape[0];
+        w_.contextLimit =
+            h.contextLength > 0 ? std::min(h.contextLength, positions) : positions;
+        if (!pos->decodable())
+            fail("tensor " + describe(*pos) + " has type " + pos->typeLabel()
+                 + ", which cannot be decoded");
+        std::vector<float> all = pos->toFloat();
+        for (size_t i = 0; i < all.size(); ++i)
+            if (!std::isfinite(all[i]))
+                fail("tensor " + describe(*pos) + " holds " + (std::isnan(all[i]) ? "NaN" : "Inf")
+                     + " at row " + std::to_string(int64_t(i) / h.dim) + ", column "
+                     + std::to_string(int64_t(i) % h.dim));
+        all.resize(size_t(w_.contextLimit * h.dim));
+        w_.posEmbed = std::move(all);
+        count(*pos);
+    } else {
+        w_.contextLimit = h.contextLength > 0 ? h.contextLength : kDefaultContext;
+    }
+    for (int64_t l = 0; l < h.nLayers; ++l)
+        loadLayer(l);
+}
+
+} // namespace
+
+void Projection::apply(const float *x, int64_t n, float *y) const
+{
+    weight->forward(x, n, y);
+    if (!bias.empty())
+        addBiasRows(y, n, weight->outFeatures(), bias.data());
+}
+
+TransformerWeights loadTransformerWeights(const Model &model, const EngineOptions &options)
+{
+    TransformerWeights w;
+    Loader(model, options, w).load();
+    return w;
+}
+
+} // namespace cwb

@@ -1,0 +1,245 @@
+// SPDX-License-Identifier: MIT
+#include "tokenizer/spm_tokenizer.h"
+
+#include "tokenizer/pair_merge.h"
+#include "tokenizer/utf8.h"
+#include "util/error.h"
+
+#include <cstdio>
+#include <limits>
+
+namespace cwb {
+
+namespace {
+
+constexpr std::string_view kSpaceMark = "\xE2\x96\x81"; // U+2581
+
+std::string hexByte(unsigned char b)
+{
+    char buf[8];
+    std::snprintf(buf, sizeof buf, "0x%02X", static_cast<unsigned>(b));
+    return buf;
+}
+
+void checkSpecialId(const ScoredVocab &v, int32_t id, const char *what)
+{
+    if (id < -1 || id >= static_cast<int64_t>(v.pieces.size()))
+        throwIn(v.source,
+                std::string(what) + " id " + std::to_string(id) + " is outside the vocabulary of "
+                    + std::to_string(v.pieces.size()) + " tokens");
+}
+
+} // namespace
+
+SpmTokenizer::SpmTokenizer(ScoredVocab vocab, std::string kind)
+    : v_(std::move(vocab)), kind_(std::move(kind))
+{
+    const size_t n = v_.pieces.size();
+    if (n == 0)
+        throwIn(v_.source, "the vocabulary is empty");
+    if (n > static_cast<size_t>(std::numeric_limits<int32_t>::max()))
+        throwIn(v_.source, "the vocabulary has more tokens than int32 ids can name");
+    if (v_.scores.size() != n || v_.types.size() != n)
+        throwIn(v_.source,
+                "the vocabulary has " + std::to_string(n) + " pieces but "
+                    + std::to_string(v_.scores.size()) + " scores and "
+                    + std::to_string(v_.types.size()) + " token types");
+    checkSpecialId(v_, v_.bos, "BOS");
+    checkSpecialId(v_, v_.eos, "EOS");
+    checkSpecialId(v_, v_.unk, "unknown-token");
+
+    byteIds_.fill(-1);
+    mergeable_.reserve(n);
+    for (size_t i = 0; i < n; ++i) {
+        const auto id = static_cast<int32_t>(i);
+        const std::string &piece = v_.pieces[i];
+        const bool mergeable
+            = v_.types[i] == TokenType::Normal || v_.types[i] == TokenType::UserDefined;
+        if (mergeable && !piece.empty()) {
+            mergeable_[piece] = id; // a repeated piece resolves to its last id, as in llama.cpp
+            size_t lead = 0;
+            while (piece.compare(lead, kSpaceMark.size(), kSpaceMark) == 0)
+                lead += kSpaceMark.size();
+            if (piece.find(kSpaceMark, lead) != std::string::npos)
+                wordsAreIndependent_ = false; // a merge could cross a word boundary
+        }
+        switch (v_.types[i]) {
+        case TokenType::UserDefined: userDefined_.add(piece, id); break;
+        case TokenType::Byte:
+            if (const int b = byteTokenValue(piece); b >= 0 && byteIds_[b] < 0)
+                byteIds_[b] = id;
+            break;
+        default: break;
+        }
+    }
+}
+
+std::vector<int32_t> SpmTokenizer::encode(std::string_view text, bool addBos) const
+{
+    utf8::requireValid(text, "text to encode");
+    std::vector<int32_t> out;
+    out.reserve(text.size() / 3 + 2);
+    if (addBos && addsBos())
+        out.push_back(v_.bos);
+    // As llama.cpp: the dummy prefix goes before the text and after each user-defined token.
+    bool afterSpecial = true;
+    for (const auto &fragment : userDefined_.split(text)) {
+        if (fragment.id >= 0) {
+            out.push_back(fragment.id);
+            afterSpecial = true;
+        } else {
+            encodeFragment(fragment.text, v_.addSpacePrefix && afterSpecial, out);
+            afterSpecial = false;
+        }
+    }
+    return out;
+}
+
+void SpmTokenizer::encodeFragment(std::string_view text, bool prefixSpace,
+                                  std::vector<int32_t> &out) const
+{
+    std::string s;
+    s.reserve(text.size() + text.size() / 4 + kSpaceMark.size());
+    if (prefixSpace)
+        s += kSpaceMark;
+    for (const char c : text) {
+        if (c == ' ')
+            s += kSpaceMark;
+        else
+            s += c;
+    }
+    if (s.size() >= std::numeric_limits<uint32_t>::max())
+        throwIn("text to encode", "longer than 4 GiB after escaping spaces");
+    if (!wordsAreIndependent_) {
+        encodeWord(s, out);
+        return;
+    }
+
+    // Words: a cut before each U+2581 that follows something else ("a▁▁b" -> "a", "▁▁b").
+    WordCache cache;
+    const std::string_view all(s);
+    size_t from = 0;
+    while (from < all.size()) {
+        size_t to = from;
+        while (to < all.size() && all.compare(to, kSpaceMark.size(), kSpaceMark) == 0)
+            to += kSpaceMark.size();
+        to = all.find(kSpaceMark, to);
+        if (to == std::string_view::npos)
+            to = all.size();
+        const std::string_view word = all.substr(from, to - from);
+        from = to;
+        if (const auto it = cache.find(word); it != cache.end()) {
+            out.insert(out.end(), it->second.begin(), it->second.end());
+            continue;
+        }
+        const size_t first = out.size();
+        encodeWord(word, out);
+        cache.emplace(word,
+                      std::vector<int32_t>(out.begin() + static_cast<long>(first), out.end()));
+    }
+}
+
+void SpmTokenizer::encodeWord(std::string_view word, std::vector<int32_t> &out) const
+{
+    std::vector<uint32_t> lengths;
+    lengths.reserve(word.size());
+    for (size_t pos = 0; pos < word.size();) {
+        const size_t len = std::min(utf8::sequenceLength(static_cast<unsigned char>(word[pos])),
+                                    word.size() - pos);
+        lengths.push_back(static_cast<uint32_t>(len));
+        pos += len;
+    }
+    std::vector<MergeSymbol> syms = linkSymbols(lengths);
+    const auto view = [&](uint32_t begin, uint32_t len) { return word.substr(begin, len); };
+    for (MergeSymbol &sym : syms)
+        if (const auto it = mergeable_.find(view(sym.begin, sym.len)); it != mergeable_.end())
+            sym.id = it->second;
+
+    mergePairs(syms,
+               [&](const MergeSymbol &l, const MergeSymbol &r, double &priority, int32_t &id) {
+                   const auto it = mergeable_.find(view(l.begin, l.len + r.len));
+                   if (it == mergeable_.end())
+                       return false;
+                   id = it->second;
+                   priority = v_.scores[static_cast<size_t>(id)];
+                   return true;
+               });
+
+    for (int32_t i = syms.empty() ? -1 : 0; i >= 0; i = syms[i].next) {
+        if (syms[i].id >= 0)
+            out.push_back(syms[i].id);
+        else
+            appendBytes(view(syms[i].begin, syms[i].len), out);
+    }
+}
+
+// A character the vocabulary lacks: its bytes as <0xXX> tokens, else one <unk>.
+void SpmTokenizer::appendBytes(std::string_view bytes, std::vector<int32_t> &out) const
+{
+    bool allBytes = true;
+    for (const char c : bytes)
+        allBytes = allBytes && byteIds_[static_cast<unsigned char>(c)] >= 0;
+    if (allBytes) {
+        for (const char c : bytes)
+            out.push_back(byteIds_[static_cast<unsigned char>(c)]);
+        return;
+    }
+    if (v_.unk < 0)
+        throwIn(v_.source,
+                "cannot encode byte " + hexByte(static_cast<unsigned char>(bytes[0]))
+                    + ": the vocabulary has neither its <0xXX> byte token nor <unk>");
+    out.push_back(v_.unk);
+}
+
+std::string SpmTokenizer::decode(std::span<const int32_t> ids) const
+{
+    std::string out;
+    bool stripSpace = v_.addSpacePrefix; // the dummy prefix of the first piece is not text
+    for (size_t k = 0; k < ids.size(); ++k) {
+        const int32_t id = ids[k];
+        if (id < 0 || id >= vocabSize())
+            throwIn(v_.source,
+                    "cannot decode id " + std::to_string(id) + " at position " + std::to_string(k)
+                        + ": the vocabulary has " + std::to_string(vocabSize()) + " tokens");
+        const std::string &piece = v_.pieces[static_cast<size_t>(id)];
+        switch (v_.types[static_cast<size_t>(id)]) {
+        case TokenType::Control:
+        case TokenType::Unknown: continue;
+        case TokenType::Byte:
+            if (const int b = byteTokenValue(piece); b >= 0)
+                out += static_cast<char>(b);
+            else
+                out += piece;
+            break;
+        case TokenType::UserDefined: out += piece; break;
+        case TokenType::Normal:
+        case TokenType::Unused: {
+            size_t from = 0;
+            if (stripSpace && piece.compare(0, kSpaceMark.size(), kSpaceMark) == 0)
+                from = kSpaceMark.size();
+            for (size_t p = from; p < piece.size();) {
+                if (piece.compare(p, kSpaceMark.size(), kSpaceMark) == 0) {
+                    out += ' ';
+                    p += kSpaceMark.size();
+                } else {
+                    out += piece[p++];
+                }
+            }
+            break;
+        }
+        }
+        stripSpace = false;
+    }
+    return out;
+}
+
+std::string SpmTokenizer::tokenText(int32_t id) const
+{
+    if (id < 0 || id >= vocabSize())
+        throwIn(v_.source,
+                "token id " + std::to_string(id) + " is outside the vocabulary of "
+                    + std::to_string(vocabSize()) + " tokens");
+    return v_.pieces[static_cast<size_t>(id)];
+}
+
+} // namespace cwb

@@ -1,0 +1,30 @@
+// SPDX-License-Identifier: MIT
+#include "tokenizer/token_type.h"
+
+namespace cwb {
+
+namespace {
+
+int hexDigit(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    return -1;
+}
+
+} // namespace
+
+int byteTokenValue(std::string_view piece)
+{
+    if (piece.size() != 6 || piece.substr(0, 3) != "<0x" || piece[5] != '>')
+        return -1;
+    const int hi = hexDigit(piece[3]);
+    const int lo = hexDigit(piece[4]);
+    return hi < 0 || lo < 0 ? -1 : hi * 16 + lo;
+}
+
+} // namespace cwb

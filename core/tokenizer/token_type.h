@@ -1,0 +1,23 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+// What a vocabulary entry is, with GGUF's numbering (tokenizer.ggml.token_type, which follows
+// SentencePiece's piece types). It decides how a token is matched in text and how it decodes.
+
+#include <cstdint>
+#include <string_view>
+
+namespace cwb {
+
+enum class TokenType : int32_t {
+    Normal = 1, // ordinary piece, found by merging
+    Unknown = 2, // <unk>: decodes to nothing
+    Control = 3, // BOS/EOS and other special tokens: never matched in text, decode to nothing
+    UserDefined = 4, // matched verbatim in text before merging, decodes to its own text
+    Unused = 5, // reserved: never produced, decodes to its text
+    Byte = 6, // <0xXX> byte fallback: decodes to that byte
+};
+
+// The byte a "<0xXX>" piece stands for (hex digits in either case), or -1 for any other piece.
+[[nodiscard]] int byteTokenValue(std::string_view piece);
+
+} // namespace cwb

@@ -1,0 +1,204 @@
+// SPDX-License-Identifier: MIT
+// `cwb eval`, `cwb generate` and `cwb bench eval` end to end: the JSON a script parses, the text
+// a user reads, exit codes and messages for bad input.
+
+#include "test_support.h"
+
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QProcess>
+#include <QProcessEnvironment>
+#include <QTemporaryDir>
+#include <QTest>
+
+#include <fstream>
+
+namespace {
+
+struct CliResult {
+    int exitCode = -1;
+    QString out;
+    QString err;
+};
+
+CliResult runCli(const QStringList &args)
+{
+    QProcess p;
+    auto env = QProcessEnvironment::systemEnvironment();
+    env.insert(QStringLiteral("CWB_SHARED"), QString::fromStdString(cwbtest::sharedDir()));
+    p.setProcessEnvironment(env);
+    p.start(QStringLiteral(CWB_CLI_PATH), args);
+    CliResult r;
+    if (!p.waitForFinished(120000)) {
+        p.kill();
+        return r;
+    }
+    r.exitCode = p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1;
+    r.out = QString::fromUtf8(p.readAllStandardOutput());
+    r.err = QString::fromUtf8(p.readAllStandardError());
+    return r;
+}
+
+QString q(const std::string &s)
+{
+    return QString::fromStdString(s);
+}
+
+} // namespace
+
+class TestCliEval : public QObject {
+    Q_OBJECT
+private Q_SLOTS:
+    void evalJson();
+    void evalTextWithKldBase();
+    void evalErrors_data();
+    void evalErrors();
+    void generateStreamsText();
+    void benchEvalPrintsRatios();
+};
+
+void TestCliEval::evalJson()
+{
+    CWB_SHARED_FILE(model, "models/stories260K/stories260K.gguf");
+    CWB_SHARED_FILE(text, "data/tinystories/tinystories_validation_head.txt");
+    const auto r = runCli({QStringLiteral("eval"), q(model), QStringLiteral("--text"), q(text),
+                           QStringLiteral("--ctx"), QStringLiteral("64"),
+                           QStringLiteral("--chunks"), QStringLiteral("4"),
+                           QStringLiteral("--json")});
+    QVERIFY2(r.exitCode == 0, qPrintable(r.err));
+    QVERIFY2(r.err.contains(QStringLiteral("window 4/4")), qPrintable(r.err)); // progress on stderr
+    QJsonParseError perr{};
+    const auto doc = QJsonDocument::fromJson(r.out.toUtf8(), &perr);
+    QVERIFY2(perr.error == QJsonParseError::NoError, qPrintable(r.out));
+    const auto o = doc.object();
+    QCOMPARE(o.value(QStringLiteral("protocol")).toString(), QStringLiteral("llama"));
+    QCOMPARE(o.value(QStringLiteral("n_ctx")).toInt(), 64);
+    QCOMPARE(o.value(QStringLiteral("windows")).toInt(), 4);
+    QCOMPARE(o.value(QStringLiteral("tokens_scored")).toInt(), 4 * 31);
+    const double ppl = o.value(QStringLiteral("ppl")).toDouble();
+    QVERIFY2(ppl > 1.0 && ppl < 20.0, qPrintable(QString::number(ppl)));
+    QVERIFY(o.value(QStringLiteral("memory"))
+                .toObject()
+                .value(QStringLiteral("weight_bytes"))
+                .toDouble()
+            > 0);
+    QVERIFY(!o.contains(QStringLiteral("kld")));
+}
+
+void TestCliEval::evalTextWithKldBase()
+{
+    CWB_SHARED_FILE(f32, "models/stories260K/stories260K.gguf");
+    CWB_SHARED_FILE(q4, "models/stories260K/stories260K-Q4_0.gguf");
+    CWB_SHARED_FILE(text, "data/tinystories/tinystories_validation_head.txt");
+    QTemporaryDir dir;
+    const QString base = dir.filePath(QStringLiteral("base.logits"));
+    const QStringList common{QStringLiteral("--text"),   q(text),
+                             QStringLiteral("--ctx"),    QStringLiteral("128"),
+                             QStringLiteral("--chunks"), QStringLiteral("8")};
+    auto r = runCli(QStringList{QStringLiteral("eval"), q(f32)} + common
+                    + QStringList{QStringLiteral("--save-logits"), base});
+    QVERIFY2(r.exitCode == 0, qPrintable(r.err));
+    r = runCli(QStringList{QStringLiteral("eval"), q(q4)} + common
+               + QStringList{QStringLiteral("--kld-base"), base, QStringLiteral("--emulate-q8"),
+                             QStringLiteral("--latency")});
+    QVERIFY2(r.exitCode == 0, qPrintable(r.err));
+    for (const char *line : {"perplexity ", "kl-div       mean ", "top-1 ", "PPL/PPL(base) ",
+                             "latency      all cores: prefill ", "latency      1 thr:    prefill ",
+                             "peak RSS ", "stories260K-Q4_0.gguf"})
+        QVERIFY2(r.out.contains(QLatin1String(line)), qPrintable(r.out));
+    // the same base against another context length is refused, naming both
+    r = runCli({QStringLiteral("eval"), q(q4), QStringLiteral("--text"), q(text),
+                QStringLiteral("--ctx"), QStringLiteral("64"), QStringLiteral("--kld-base"), base});
+    QCOMPARE(r.exitCode, 1);
+    QVERIFY2(r.err.contains(QStringLiteral("n_ctx differs: the base used 128, this run 64")),
+             qPrintable(r.err));
+}
+
+void TestCliEval::evalErrors_data()
+{
+    QTest::addColumn<QStringList>("args");
+    QTest::addColumn<int>("exitCode");
+    QTest::addColumn<QString>("message");
+    QTest::newRow("no text") << QStringList{QStringLiteral("MODEL")} << 2
+                             << QStringLiteral("--text FILE is required");
+    QTest::newRow("bad ctx") << QStringList{QStringLiteral("MODEL"), QStringLiteral("--text"),
+                                            QStringLiteral("TEXT"), QStringLiteral("--ctx"),
+                                            QStringLiteral("1")}
+                             << 2 << QStringLiteral("--ctx must be an integer >= 2");
+    QTest::newRow("bad protocol") << QStringList{QStringLiteral("MODEL"), QStringLiteral("--text"),
+                                                 QStringLiteral("TEXT"),
+                                                 QStringLiteral("--protocol"),
+                                                 QStringLiteral("half")}
+                                  << 2 << QStringLiteral("--protocol is llama or full");
+    QTest::newRow("both bases") << QStringList{QStringLiteral("MODEL"),
+                                               QStringLiteral("--text"),
+                                               QStringLiteral("TEXT"),
+                                               QStringLiteral("--save-logits"),
+                                               QStringLiteral("a"),
+                                               QStringLiteral("--kld-base"),
+                                               QStringLiteral("b")}
+                                << 2 << QStringLiteral("exclusive");
+    QTest::newRow("ctx above limit")
+        << QStringList{QStringLiteral("MODEL"), QStringLiteral("--text"), QStringLiteral("TEXT"),
+                       QStringLiteral("--ctx"), QStringLiteral("4096")}
+        << 1 << QStringLiteral("n_ctx 4096 is outside 2..");
+    QTest::newRow("binary text") << QStringList{QStringLiteral("MODEL"), QStringLiteral("--text"),
+                                                QStringLiteral("BINARY")}
+                                 << 1 << QStringLiteral("offset 4: NUL byte");
+}
+
+void TestCliEval::evalErrors()
+{
+    QFETCH(QStringList, args);
+    QFETCH(int, exitCode);
+    QFETCH(QString, message);
+    CWB_SHARED_FILE(model, "models/stories260K/stories260K.gguf");
+    CWB_SHARED_FILE(text, "data/tinystories/tinystories_validation_head.txt");
+    QTemporaryDir dir;
+    const QString binary = dir.filePath(QStringLiteral("binary.txt"));
+    {
+        std::ofstream f(binary.toStdString(), std::ios::binary);
+        f.write("Once\0\1\2\3", 8);
+    }
+    args.replaceInStrings(QStringLiteral("MODEL"), q(model));
+    args.replaceInStrings(QStringLiteral("BINARY"), binary);
+    args.replaceInStrings(QStringLiteral("TEXT"), q(text));
+    const auto r = runCli(QStringList{QStringLiteral("eval")} + args);
+    QCOMPARE(r.exitCode, exitCode);
+    QVERIFY2(r.err.contains(message), qPrintable(r.err));
+    QVERIFY(r.out.isEmpty());
+}
+
+void TestCliEval::generateStreamsText()
+{
+    CWB_SHARED_FILE(model, "models/stories260K/stories260K.gguf");
+    const auto r = runCli({QStringLiteral("generate"), q(model), QStringLiteral("--prompt"),
+                           QStringLiteral("Once upon a time"), QStringLiteral("-n"),
+                           QStringLiteral("20"), QStringLiteral("--threads"), QStringLiteral("1")});
+    QVERIFY2(r.exitCode == 0, qPrintable(r.err));
+    QVERIFY2(r.out.startsWith(QStringLiteral("Once upon a time, there was a little girl")),
+             qPrintable(r.out));
+    QVERIFY2(r.err.contains(QStringLiteral("20 generated at")), qPrintable(r.err));
+    QCOMPARE(runCli({QStringLiteral("generate"), q(model)}).exitCode, 2); // no prompt
+}
+
+void TestCliEval::benchEvalPrintsRatios()
+{
+    CWB_SHARED_FILE(model, "models/stories260K/stories260K.gguf");
+    CWB_SHARED_FILE(figures, "reference/llamacpp_figures.json");
+    // stories260K only (the ~100M model takes a minute): one repetition, figures printed
+    const auto r = runCli({QStringLiteral("bench"), QStringLiteral("eval"),
+                           QStringLiteral("--no-random"), QStringLiteral("--reps"),
+                           QStringLiteral("1")});
+    QVERIFY2(r.exitCode == 0, qPrintable(r.err));
+    QVERIFY2(r.out.contains(QStringLiteral("stories260K-F32")), qPrintable(r.out));
+    QVERIFY2(r.out.contains(QStringLiteral("7408.7")) && r.out.contains(QStringLiteral("2232.1")),
+             qPrintable(r.out));
+    QVERIFY2(r.out.contains(QStringLiteral("x |")), qPrintable(r.out)); // the ratio columns
+    QVERIFY2(r.out.contains(QStringLiteral("triad")) && r.out.contains(QStringLiteral("sgemm")),
+             qPrintable(r.out));
+}
+
+QTEST_GUILESS_MAIN(TestCliEval)
+#include "test_cli_eval.moc"
