@@ -2,6 +2,10 @@
 // cwb: the command-line twin of the workbench. Argument parsing and printing only; every
 // command calls the same core functions the GUI uses.
 
+#include "analysis/analysis_report.h"
+#include "analysis/model_analysis.h"
+#include "bench/analyze_bench.h"
+#include "bench/compress_bench.h"
 #include "bench/eval_bench.h"
 #include "bench/open_bench.h"
 #include "eval/evaluation.h"
@@ -10,7 +14,12 @@
 #include "io/open_model.h"
 #include "jobs/job_context.h"
 #include "model/model_report.h"
+#include "project/project_file.h"
+#include "recipe/plan_report.h"
+#include "recipe/resolve.h"
 #include "util/error.h"
+
+#include "lapack_svd.h"
 
 #include <atomic>
 #include <cerrno>
@@ -40,6 +49,22 @@ commands:
                              compares with one (KL divergence, top-1 agreement, PPL ratio);
                              --latency measures prefill/decode; --devices adds roofline
                              estimates for the device profiles; progress on stderr, Ctrl-C stops
+  analyze MODEL --project OUT.cwbproj [--spectra] [--calib FILE [--hessians]
+          [--sequences N] [--seq-len N]] [--threads T] [--json]
+                             statistics, histogram and outlier channels of every tensor;
+                             --spectra adds singular values and derived ranks; --calib runs
+                             the model on a text and records each linear's input activations
+                             (N sequences of seq-len tokens, default 128 x 512), --hessians
+                             also X^T X; writes the project file atomically and prints a
+                             per-tensor table (or JSON); progress on stderr, Ctrl-C stops
+                             without writing
+  compress MODEL --plan RECIPE.json [--calib FILE] --dry-run [--json]
+                             resolve a recipe against the model and print the plan: every
+                             tensor, what it gets, which rule set each field, estimated bytes;
+                             dead rules are warned, and every problem (unknown tensors or
+                             methods, sizes that do not divide rows, Hessian methods without
+                             --calib) is listed at once with exit status 1. This version runs
+                             --dry-run only
   generate MODEL --prompt TEXT [-n N] [--threads T]
                              greedy generation (N tokens, default 64), text printed as it comes,
                              tokens/s on stderr at the end
@@ -53,6 +78,19 @@ commands:
                              random ~100M llama model (F32, Q8_0, Q4_0), next to llama.cpp's
                              figures ($CWB_SHARED/reference/llamacpp_figures.json) and this run's
                              triad GB/s and sgemm GFLOP/s
+  bench analyze [--dtype f32|f16|bf16] [--dim N] [--hidden N] [--svd-dim N] [--no-lapack]
+                [--layers L]
+                             tensor statistics + histogram GB/s on generated Llama-7B shapes
+                             (dim 4096, hidden 11008) next to a STREAM triad; the full spectrum
+                             of a svd-dim^2 matrix (4096) next to LAPACK's dgesdd on the same
+                             matrix; peak RSS (VmHWM) while analysing a lazily generated stack
+                             of L layers x 7 matrices (8; 32 is the whole 7B model)
+  bench compress [--shape RxC]... [--reps R] [--no-reference]
+                             weight quantizer throughput (rtn 4-bit g128, nf4, fp8_e4m3, and
+                             ggml's q4_k) in GB/s of float32 input on generated 4096x4096 and
+                             11008x4096 tensors (or each --shape), best of R (3), next to a
+                             STREAM triad; the scalar references once for the speedup, stored
+                             bits/weight and the round trip's relative RMS error
   help                       this text
   --version                  print the version
 )";
@@ -308,16 +346,262 @@ int cmdBenchEval(const std::vector<std::string> &args)
     return 0;
 }
 
+int cmdBenchAnalyze(const std::vector<std::string> &args)
+{
+    cwb::bench::AnalyzeBenchParams p;
+    bool noLapack = false;
+    for (size_t i = 0; i < args.size(); ++i) {
+        const std::string &a = args[i];
+        const bool hasValue = i + 1 < args.size();
+        int64_t v = 0;
+        auto size = [&](const char *what, int64_t lo, int64_t hi, int64_t &out) {
+            if (!parseInt(args[++i], lo, hi, v))
+                return usageError(std::string("bench analyze: ") + what + " must be in "
+                                  + std::to_string(lo) + ".." + std::to_string(hi));
+            out = v;
+            return 0;
+        };
+        int rc = 0;
+        if (a == "--dtype" && hasValue) {
+            const std::string d = args[++i];
+            if (d == "f32")
+                p.dtype = cwb::DType::F32;
+            else if (d == "f16")
+                p.dtype = cwb::DType::F16;
+            else if (d == "bf16")
+                p.dtype = cwb::DType::BF16;
+            else
+                return usageError("bench analyze: --dtype must be f32, f16 or bf16");
+        } else if (a == "--dim" && hasValue) {
+            rc = size("--dim", 16, 65536, p.dim);
+        } else if (a == "--hidden" && hasValue) {
+            rc = size("--hidden", 16, 65536, p.hidden);
+        } else if (a == "--svd-dim" && hasValue) {
+            rc = size("--svd-dim", 2, 16384, p.svdDim);
+        } else if (a == "--no-lapack") {
+            noLapack = true;
+        } else if (a == "--layers" && hasValue) {
+            int64_t layers = 0;
+            rc = size("--layers", 0, 1024, layers);
+            p.layers = static_cast<int>(layers);
+        } else {
+            return usageError("bench analyze: unknown option or missing value: " + a);
+        }
+        if (rc != 0)
+            return rc;
+    }
+    if (!noLapack)
+        p.referenceSvd = lapackReferenceSvd(p.referenceName);
+    const auto r = cwb::bench::runAnalyzeBench(p, cliJob());
+    std::fprintf(stderr, "\n");
+    std::printf("bench analyze: generated heavy-tailed %s tensors, Llama-7B shapes\n",
+                r.dtype.c_str());
+    std::printf("triad        %.2f GB/s (STREAM-style, same run)\n", r.triadGBps);
+    std::printf("%-13s %7s | %-19s | %-19s | %-19s %7s\n", "tensor", "MiB", "stats alone",
+                "histogram alone", "stats + histogram", "/triad");
+    double worst = 1e30;
+    for (const auto &row : r.throughput) {
+        const double share = r.triadGBps > 0 ? 100.0 * row.fusedGBps / r.triadGBps : 0.0;
+        worst = std::min(worst, share);
+        std::printf("%-13s %7.1f | %7.4f s %5.2f GB/s | %7.4f s %5.2f GB/s | %7.4f s %5.2f GB/s "
+                    "%6.0f%%\n",
+                    row.shape.c_str(), row.bytes / 1048576.0, row.statsSeconds, row.statsGBps,
+                    row.histogramSeconds, row.histogramGBps, row.fusedSeconds, row.fusedGBps,
+                    share);
+    }
+    std::printf("spectrum     %lld x %lld: %.2f s (%s, with derived ranks and power-law fit; "
+                "stable rank %.1f, alpha %.2f)\n",
+                static_cast<long long>(r.svdDim), static_cast<long long>(r.svdDim),
+                r.spectrumSeconds, r.spectrumMethod.c_str(), r.stableRank, r.alpha);
+    if (r.referenceSeconds > 0)
+        std::printf("vs LAPACK    same matrix: %s %.2f s; ours / LAPACK = %s, max |diff| / "
+                    "sigma_1 = %.1e\n",
+                    p.referenceName.c_str(), r.referenceSeconds,
+                    ratio(r.spectrumSeconds, r.referenceSeconds).c_str(), r.maxRelativeDiff);
+    else
+        std::printf("vs LAPACK    not measured (%s)\n",
+                    noLapack ? "--no-lapack" : "no LAPACKE in this build");
+    std::printf("memory       %lld tensors (%.0f MiB, largest %.0f MiB) analysed in %.1f s; VmHWM "
+                "%.0f -> %.0f MiB (RSS before %.0f MiB)\n",
+                static_cast<long long>(r.stackTensors), r.stackBytes / 1048576.0,
+                r.largestTensorBytes / 1048576.0, r.stackSeconds, r.hwmBeforeMiB, r.hwmAfterMiB,
+                r.rssBeforeMiB);
+    std::printf("targets      stats+histogram >= 50%% of triad: %s; spectrum <= 1.0x LAPACK: %s\n",
+                worst >= 50 ? "met" : "MISSED",
+                r.referenceSeconds <= 0                   ? "not measured"
+                : r.spectrumSeconds <= r.referenceSeconds ? "met"
+                                                          : "MISSED");
+    return 0;
+}
+
+int cmdBenchCompress(const std::vector<std::string> &args)
+{
+    cwb::bench::CompressBenchParams p;
+    bool customShapes = false;
+    for (size_t i = 0; i < args.size(); ++i) {
+        const std::string &a = args[i];
+        const bool hasValue = i + 1 < args.size();
+        int64_t v = 0;
+        if (a == "--shape" && hasValue) {
+            const std::string shape = args[++i];
+            const size_t x = shape.find('x');
+            int64_t rows = 0, cols = 0;
+            if (x == std::string::npos || !parseInt(shape.substr(0, x), 1, int64_t{1} << 20, rows)
+                || !parseInt(shape.substr(x + 1), 1, int64_t{1} << 20, cols))
+                return usageError("bench compress: --shape must be RxC with R, C in 1..1048576");
+            if (!customShapes)
+                p.shapes.clear();
+            customShapes = true;
+            p.shapes.push_back({rows, cols});
+        } else if (a == "--reps" && hasValue) {
+            if (!parseInt(args[++i], 1, 100, v))
+                return usageError("bench compress: --reps must be in 1..100");
+            p.repeats = static_cast<int>(v);
+        } else if (a == "--no-reference") {
+            p.reference = false;
+        } else {
+            return usageError("bench compress: unknown option or missing value: " + a);
+        }
+    }
+    const auto r = cwb::bench::runCompressBench(p, cliJob());
+    std::fprintf(stderr, "\n");
+    std::printf("bench compress: fast paths on %d threads, best of %d; GB/s of float32 input\n",
+                r.threads, p.repeats);
+    std::printf("%-12s %-12s %9s %8s %7s | %9s %8s | %7s %8s\n", "shape", "method", "fast ms",
+                "GB/s", "/triad", "ref ms", "speedup", "bits/w", "rel RMS");
+    for (const auto &row : r.rows) {
+        const std::string shape = std::to_string(row.rows) + "x" + std::to_string(row.cols);
+        const double share = r.triadGBps > 0 ? 100.0 * row.inputGBps / r.triadGBps : 0.0;
+        const bool ref = row.referenceSeconds > 0;
+        char refMs[32] = "-";
+        if (ref)
+            std::snprintf(refMs, sizeof refMs, "%.1f", row.referenceSeconds * 1e3);
+        std::printf("%-12s %-12s %9.1f %8.2f %6.0f%% | %9s %8s | %7.3f %8.4f\n", shape.c_str(),
+                    row.name.c_str(), row.seconds * 1e3, row.inputGBps, share, refMs,
+                    ref ? ratio(row.referenceSeconds, row.seconds).c_str() : "-",
+                    row.bitsPerWeight, row.relRmsError);
+    }
+    std::printf("triad        %.2f GB/s (STREAM-style, same run)\n", r.triadGBps);
+    return 0;
+}
+
 int cmdBench(const std::vector<std::string> &args)
 {
     if (args.empty())
-        return usageError("bench: name a benchmark (open, eval)");
+        return usageError("bench: name a benchmark (open, eval, analyze, compress)");
     const std::vector<std::string> rest(args.begin() + 1, args.end());
     if (args[0] == "open")
         return cmdBenchOpen(rest);
     if (args[0] == "eval")
         return cmdBenchEval(rest);
+    if (args[0] == "analyze")
+        return cmdBenchAnalyze(rest);
+    if (args[0] == "compress")
+        return cmdBenchCompress(rest);
     return usageError("bench: unknown benchmark '" + args[0] + "'");
+}
+
+int cmdAnalyze(const std::vector<std::string> &args)
+{
+    std::string modelPath, projectPath;
+    cwb::ModelAnalysisParams p;
+    bool json = false;
+    for (size_t i = 0; i < args.size(); ++i) {
+        const std::string &a = args[i];
+        const bool hasValue = i + 1 < args.size();
+        int64_t v = 0;
+        if (a == "--project" && hasValue) {
+            projectPath = args[++i];
+        } else if (a == "--calib" && hasValue) {
+            p.calibrationText = args[++i];
+        } else if (a == "--spectra") {
+            p.spectra = true;
+        } else if (a == "--hessians") {
+            p.activations.collectHessians = true;
+        } else if (a == "--sequences" && hasValue) {
+            if (!parseInt(args[++i], 1, int64_t{1} << 20, v))
+                return usageError("analyze: --sequences must be a positive integer");
+            p.activations.sequences = v;
+        } else if (a == "--seq-len" && hasValue) {
+            if (!parseInt(args[++i], 2, int64_t{1} << 20, v))
+                return usageError("analyze: --seq-len must be an integer >= 2");
+            p.activations.tokensPerSequence = v;
+        } else if (a == "--threads" && hasValue) {
+            if (!parseInt(args[++i], 0, 1024, v))
+                return usageError("analyze: --threads must be in 0..1024 (0 = all cores)");
+            p.threads = static_cast<int>(v);
+            p.activations.threads = static_cast<int>(v);
+        } else if (a == "--json") {
+            json = true;
+        } else if (a.starts_with("-")) {
+            return usageError("analyze: unknown option or missing value: " + a);
+        } else if (modelPath.empty()) {
+            modelPath = a;
+        } else {
+            return usageError("analyze: more than one model given");
+        }
+    }
+    if (modelPath.empty())
+        return usageError("analyze: no model given");
+    if (projectPath.empty())
+        return usageError("analyze: --project OUT.cwbproj is required");
+    if (p.activations.collectHessians && p.calibrationText.empty())
+        return usageError("analyze: --hessians needs --calib FILE");
+    const cwb::Model model = cwb::io::openModel(modelPath);
+    cwb::ModelAnalysis analysis = cwb::analyzeModel(model, p, cliJob());
+    std::fprintf(stderr, "\n");
+    const cwb::Project project = cwb::makeProject(model, std::move(analysis), p);
+    cwb::writeProject(projectPath, project);
+    std::cout << (json ? cwb::analysisJson(project, projectPath)
+                       : cwb::analysisText(project, projectPath));
+    return 0;
+}
+
+int cmdCompress(const std::vector<std::string> &args)
+{
+    std::string modelPath, recipePath, calibPath;
+    bool dryRun = false, json = false;
+    for (size_t i = 0; i < args.size(); ++i) {
+        const std::string &a = args[i];
+        const bool hasValue = i + 1 < args.size();
+        if (a == "--plan" && hasValue)
+            recipePath = args[++i];
+        else if (a == "--calib" && hasValue)
+            calibPath = args[++i];
+        else if (a == "--dry-run")
+            dryRun = true;
+        else if (a == "--json")
+            json = true;
+        else if (a.starts_with("-"))
+            return usageError("compress: unknown option or missing value: " + a);
+        else if (modelPath.empty())
+            modelPath = a;
+        else
+            return usageError("compress: more than one model given");
+    }
+    if (modelPath.empty())
+        return usageError("compress: no model given");
+    if (recipePath.empty())
+        return usageError("compress: --plan RECIPE.json is required");
+    if (!dryRun) {
+        std::cerr << "cwb: compress: this version resolves and checks plans only; add --dry-run "
+                     "to print the plan (running the compression comes in a later version)\n";
+        return 2;
+    }
+    if (!calibPath.empty() && !std::ifstream(calibPath).good())
+        cwb::throwIn(calibPath, "cannot open the calibration text");
+    const cwb::ParsedRecipe recipe = cwb::readRecipeFile(recipePath);
+    const cwb::Model model = cwb::io::openModel(modelPath);
+    cwb::PlanOptions options;
+    options.calibration = !calibPath.empty();
+    const cwb::Plan plan = cwb::resolvePlan(recipe, model, options);
+    // The text report lists warnings itself; elsewhere they go to stderr.
+    if (json || !plan.valid())
+        for (const auto &w : plan.warnings)
+            std::cerr << "cwb: warning: " << w.text() << "\n";
+    cwb::requireValidPlan(plan);
+    std::cout << (json ? cwb::planJson(plan) : cwb::planText(plan));
+    return 0;
 }
 
 int cmdInspect(const std::vector<std::string> &args)
@@ -360,10 +644,14 @@ int main(int argc, char **argv)
         std::signal(SIGINT, onSigint);
         if (cmd == "inspect")
             return cmdInspect(args);
+        if (cmd == "analyze")
+            return cmdAnalyze(args);
         if (cmd == "bench")
             return cmdBench(args);
         if (cmd == "eval")
             return cmdEval(args);
+        if (cmd == "compress")
+            return cmdCompress(args);
         if (cmd == "generate")
             return cmdGenerate(args);
         return usageError("unknown command '" + cmd + "'");

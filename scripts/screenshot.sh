@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
 # Screenshots of the main window with stories260K.gguf open and one tensor's histogram shown,
-# rendered on a virtual X server (Xvfb) at 1280x800: OUTPUT as the window opens, and
+# rendered on a virtual X server (Xvfb) at 1280x800: OUTPUT as the window opens,
 # OUTPUT-evaluate.png after an evaluation on TinyStories finished (Evaluate panel and Evaluation
-# Runs table). Builds nothing: pass a build directory that has app/compression-workbench.
+# Runs table), and after Analyze Model (spectra + TinyStories calibration) the Inspector's tabs
+# OUTPUT-histogram.png, OUTPUT-spectrum.png, OUTPUT-channels.png and the Model Overview heat map
+# OUTPUT-overview.png. Builds nothing: pass a build directory that has app/compression-workbench.
 #
 #   scripts/screenshot.sh BUILD_DIR [TENSOR] [OUTPUT.png] [-- extra GUI options]
 #
@@ -11,7 +13,7 @@
 # Assets come from $CWB_SHARED (default: ../shared beside the source tree).
 set -euo pipefail
 
-usage() { sed -n '3,12p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
+usage() { sed -n '3,13p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
 [[ $# -ge 1 && $1 != -h && $1 != --help ]] || usage
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -48,3 +50,14 @@ eval_out="${out%.png}-evaluate.png"
 shoot --screenshot "$eval_out" --evaluate "$text" --eval-ctx 128 --eval-chunks 64 \
     --eval-latency --run-evaluation "$@"
 echo "saved $eval_out"
+# k = 3: no channel of stories260K exceeds the default 6 x median, and these pictures should
+# show how outlier channels and thresholds look.
+analysis=(--hide-evaluate --analyze --calibration "$text" --outlier-factor 3)
+for tab in histogram spectrum channels; do
+    tab_out="${out%.png}-$tab.png"
+    shoot --screenshot "$tab_out" "${analysis[@]}" --tab "$tab" "$@"
+    echo "saved $tab_out"
+done
+overview_out="${out%.png}-overview.png"
+shoot --screenshot "$overview_out" "${analysis[@]}" --tab spectrum --overview "$@"
+echo "saved $overview_out"

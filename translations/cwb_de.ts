@@ -2,18 +2,361 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="de_DE">
 <context>
+    <name>cwb::gui::AnalysisActions</name>
+    <message>
+        <source>&amp;Analyze Model…</source>
+        <translation>Modell &amp;analysieren…</translation>
+    </message>
+    <message>
+        <source>Statistics, outlier channels, spectra and activation statistics of every tensor</source>
+        <translation>Statistiken, Ausreißerkanäle, Spektren und Aktivierungsstatistiken aller Tensoren</translation>
+    </message>
+    <message>
+        <source>&amp;Cancel Analysis</source>
+        <translation>Analyse a&amp;bbrechen</translation>
+    </message>
+    <message>
+        <source>Open &amp;Project…</source>
+        <translation>&amp;Projekt öffnen…</translation>
+    </message>
+    <message>
+        <source>Open a saved analysis (.cwbproj) and its model</source>
+        <translation>Eine gespeicherte Analyse (.cwbproj) mit ihrem Modell öffnen</translation>
+    </message>
+    <message>
+        <source>&amp;Save Project</source>
+        <translation>Projekt &amp;speichern</translation>
+    </message>
+    <message>
+        <source>Save the analysis to the project file</source>
+        <translation>Die Analyse in der Projektdatei speichern</translation>
+    </message>
+    <message>
+        <source>Save Project &amp;As…</source>
+        <translation>Projekt speichern &amp;unter…</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>Abbrechen</translation>
+    </message>
+    <message>
+        <source>Stop the analysis; results so far stay visible</source>
+        <translation>Die Analyse anhalten; die bisherigen Ergebnisse bleiben sichtbar</translation>
+    </message>
+    <message>
+        <source>Analyzing…</source>
+        <translation>Wird analysiert…</translation>
+    </message>
+    <message>
+        <source>Analysis finished: %1 tensors in %2 s</source>
+        <translation>Analyse abgeschlossen: %1 Tensoren in %2 s</translation>
+    </message>
+    <message>
+        <source>Analysis cancelled after %1 of %2 tensors</source>
+        <translation>Analyse nach %1 von %2 Tensoren abgebrochen</translation>
+    </message>
+    <message>
+        <source>Analysis Failed</source>
+        <translation>Analyse fehlgeschlagen</translation>
+    </message>
+    <message>
+        <source>The analysis stopped with an error.</source>
+        <translation>Die Analyse wurde mit einem Fehler beendet.</translation>
+    </message>
+    <message>
+        <source>Project saved: %1</source>
+        <translation>Projekt gespeichert: %1</translation>
+    </message>
+    <message>
+        <source>Project opened: %1</source>
+        <translation>Projekt geöffnet: %1</translation>
+    </message>
+    <message>
+        <source>Project Error</source>
+        <translation>Projektfehler</translation>
+    </message>
+    <message>
+        <source>The project %1 could not be used.</source>
+        <translation>Das Projekt %1 konnte nicht verwendet werden.</translation>
+    </message>
+    <message>
+        <source>Project Out of Date</source>
+        <translation>Projekt veraltet</translation>
+    </message>
+    <message>
+        <source>Save Project</source>
+        <translation>Projekt speichern</translation>
+    </message>
+    <message>
+        <source>Compression Workbench projects (*.cwbproj)</source>
+        <translation>Compression-Workbench-Projekte (*.cwbproj)</translation>
+    </message>
+    <message>
+        <source>Open Project</source>
+        <translation>Projekt öffnen</translation>
+    </message>
+    <message>
+        <source>Compression Workbench projects (*.cwbproj);;All files (*)</source>
+        <translation>Compression-Workbench-Projekte (*.cwbproj);;Alle Dateien (*)</translation>
+    </message>
+    <message>
+        <source>Analyzing: %1 of %2 tensors</source>
+        <translation>Analyse: %1 von %2 Tensoren</translation>
+    </message>
+    <message>
+        <source>Collecting activation statistics…</source>
+        <translation>Aktivierungsstatistiken werden gesammelt…</translation>
+    </message>
+    <message>
+        <source>The model has changed since the project %1 was saved. Its results are not used; analyze the model again.</source>
+        <translation>Das Modell wurde geändert, seit das Projekt %1 gespeichert wurde. Seine Ergebnisse werden nicht verwendet; analysieren Sie das Modell erneut.</translation>
+    </message>
+</context>
+<context>
+    <name>cwb::gui::AnalysisController</name>
+    <message>
+        <source>The project belongs to %1, which is not the open model.</source>
+        <translation>Das Projekt gehört zu %1, das nicht das geöffnete Modell ist.</translation>
+    </message>
+    <message>
+        <source>The project has %1 tensors, the model %2.</source>
+        <translation>Das Projekt hat %1 Tensoren, das Modell %2.</translation>
+    </message>
+</context>
+<context>
+    <name>cwb::gui::AnalysisSeries</name>
+    <message>
+        <source>no outliers above %1 × median</source>
+        <translation>keine Ausreißer über %1 × Median</translation>
+    </message>
+    <message>
+        <source>1 outlier above %1 × median</source>
+        <translation>1 Ausreißer über %1 × Median</translation>
+    </message>
+    <message>
+        <source>%1 outliers above %2 × median</source>
+        <translation>%1 Ausreißer über %2 × Median</translation>
+    </message>
+    <message>
+        <source>%1, %2: %3</source>
+        <translation>%1, %2: %3</translation>
+    </message>
+    <message>
+        <source>Keras Dense kernel (in, out) %1 transposed to out × in = %2 × %3</source>
+        <translation>Keras-Dense-Kernel (in, out) %1 transponiert zu out × in = %2 × %3</translation>
+    </message>
+    <message>
+        <source>Conv kernel (kh, kw, in, out) %1 reshaped to out × kh·kw·in = %2 × %3</source>
+        <translation>Faltungskern (kh, kw, in, out) %1 umgeformt zu out × kh·kw·in = %2 × %3</translation>
+    </message>
+    <message>
+        <source>Kernel %1 reshaped to out × rest = %2 × %3</source>
+        <translation>Kernel %1 umgeformt zu out × Rest = %2 × %3</translation>
+    </message>
+    <message>
+        <source>Conv kernel (out, in, kh, kw) %1 reshaped to out × in·kh·kw = %2 × %3</source>
+        <translation>Faltungskern (out, in, kh, kw) %1 umgeformt zu out × in·kh·kw = %2 × %3</translation>
+    </message>
+    <message>
+        <source>Tensor %1 reshaped to out × rest = %2 × %3</source>
+        <translation>Tensor %1 umgeformt zu out × Rest = %2 × %3</translation>
+    </message>
+    <message>
+        <source>No spectrum for %1</source>
+        <translation>Kein Spektrum für %1</translation>
+    </message>
+    <message>
+        <source>Not analyzed: %1</source>
+        <translation>Nicht analysiert: %1</translation>
+    </message>
+    <message>
+        <source>A vector (1-D tensor) has no singular values.</source>
+        <translation>Ein Vektor (1-D-Tensor) hat keine Singulärwerte.</translation>
+    </message>
+    <message>
+        <source>Spectra were not computed. Run Analysis → Analyze Model with “Singular-value spectra” checked.</source>
+        <translation>Es wurden keine Spektren berechnet. Führen Sie Analyse → Modell analysieren mit aktivierten „Singulärwert-Spektren“ aus.</translation>
+    </message>
+    <message>
+        <source>Skipped: %1</source>
+        <translation>Übersprungen: %1</translation>
+    </message>
+    <message>
+        <source>stable rank</source>
+        <translation>stabiler Rang</translation>
+    </message>
+    <message>
+        <source>effective rank</source>
+        <translation>effektiver Rang</translation>
+    </message>
+    <message>
+        <source>energy ranks</source>
+        <translation>Energieränge</translation>
+    </message>
+    <message>
+        <source>90 %: %1   95 %: %2   99 %: %3   (of %4)</source>
+        <translation>90 %: %1   95 %: %2   99 %: %3   (von %4)</translation>
+    </message>
+    <message>
+        <source>alpha</source>
+        <translation>Alpha</translation>
+    </message>
+    <message>
+        <source>%1   (xmin %2, KS %3, tail %4)</source>
+        <translation>%1   (xmin %2, KS %3, Ende %4)</translation>
+    </message>
+    <message>
+        <source>no power-law fit (too few eigenvalues)</source>
+        <translation>keine Potenzgesetz-Anpassung (zu wenige Eigenwerte)</translation>
+    </message>
+    <message>
+        <source>Weight output channels (rows)</source>
+        <translation>Ausgabekanäle der Gewichte (Zeilen)</translation>
+    </message>
+    <message>
+        <source>Weight input channels (columns)</source>
+        <translation>Eingabekanäle der Gewichte (Spalten)</translation>
+    </message>
+    <message>
+        <source>Activation input channels</source>
+        <translation>Eingabekanäle der Aktivierungen</translation>
+    </message>
+    <message>
+        <source>No calibration data: run Analysis → Analyze Model with a calibration text.</source>
+        <translation>Keine Kalibrierungsdaten: Führen Sie Analyse → Modell analysieren mit einem Kalibrierungstext aus.</translation>
+    </message>
+    <message>
+        <source>The calibration run did not observe this tensor&apos;s input.</source>
+        <translation>Der Kalibrierungslauf hat die Eingabe dieses Tensors nicht beobachtet.</translation>
+    </message>
+    <message>
+        <source>Activation input channels, %1 (%2 tokens): %3</source>
+        <translation>Eingabekanäle der Aktivierungen, %1 (%2 Token): %3</translation>
+    </message>
+    <message>
+        <source>%1 × median row abs-max</source>
+        <translation>%1 × Median des Zeilen-Absolutmaximums</translation>
+    </message>
+    <message>
+        <source>%1 × median column abs-max</source>
+        <translation>%1 × Median des Spalten-Absolutmaximums</translation>
+    </message>
+    <message>
+        <source>Outlier channels (abs-max above %1 × median): %2 of %3 rows (beyond ±%4), %5 of %6 columns (beyond ±%7)</source>
+        <translation>Ausreißerkanäle (Absolutmaximum über %1 × Median): %2 von %3 Zeilen (jenseits von ±%4), %5 von %6 Spalten (jenseits von ±%7)</translation>
+    </message>
+</context>
+<context>
+    <name>cwb::gui::AnalyzeDialog</name>
+    <message>
+        <source>Singular-value &amp;spectra</source>
+        <translation>Singulärwert-&amp;Spektren</translation>
+    </message>
+    <message>
+        <source>Analyze Model</source>
+        <translation>Modell analysieren</translation>
+    </message>
+    <message>
+        <source>Singular values, energy ranks, stable and effective rank and the power-law alpha of every matrix. The costly part for large models.</source>
+        <translation>Singulärwerte, Energieränge, stabiler und effektiver Rang und das Potenzgesetz-Alpha jeder Matrix. Der aufwendige Teil bei großen Modellen.</translation>
+    </message>
+    <message>
+        <source>A channel is an outlier when its abs-max exceeds k times the median channel abs-max.</source>
+        <translation>Ein Kanal ist ein Ausreißer, wenn sein Absolutmaximum das k-Fache des Medians der Kanal-Absolutmaxima übersteigt.</translation>
+    </message>
+    <message>
+        <source>Weights</source>
+        <translation>Gewichte</translation>
+    </message>
+    <message>
+        <source>&amp;Outlier factor:</source>
+        <translation>Ausreißer&amp;faktor:</translation>
+    </message>
+    <message>
+        <source>Optional UTF-8 text file</source>
+        <translation>Optionale UTF-8-Textdatei</translation>
+    </message>
+    <message>
+        <source>Browse…</source>
+        <translation>Durchsuchen…</translation>
+    </message>
+    <message>
+        <source>Choose the calibration text</source>
+        <translation>Kalibrierungstext auswählen</translation>
+    </message>
+    <message>
+        <source>At most this many sequences (fewer when the text runs out)</source>
+        <translation>Höchstens so viele Sequenzen (weniger, wenn der Text endet)</translation>
+    </message>
+    <message>
+        <source>Tokens per sequence, BOS included</source>
+        <translation>Token pro Sequenz, einschließlich BOS</translation>
+    </message>
+    <message>
+        <source>Activations (calibration text)</source>
+        <translation>Aktivierungen (Kalibrierungstext)</translation>
+    </message>
+    <message>
+        <source>With a text, the model runs over it and records the abs-max and mean square of every linear layer&apos;s input channels.</source>
+        <translation>Mit einem Text läuft das Modell darüber und zeichnet Absolutmaximum und mittleres Quadrat der Eingabekanäle jeder linearen Schicht auf.</translation>
+    </message>
+    <message>
+        <source>&amp;Text:</source>
+        <translation>&amp;Text:</translation>
+    </message>
+    <message>
+        <source>Se&amp;quences:</source>
+        <translation>Se&amp;quenzen:</translation>
+    </message>
+    <message>
+        <source>To&amp;kens per sequence:</source>
+        <translation>To&amp;ken pro Sequenz:</translation>
+    </message>
+    <message>
+        <source>&amp;Analyze</source>
+        <translation>&amp;Analysieren</translation>
+    </message>
+    <message>
+        <source>Calibration Text</source>
+        <translation>Kalibrierungstext</translation>
+    </message>
+    <message>
+        <source>Text files (*.txt *.raw);;All files (*)</source>
+        <translation>Textdateien (*.txt *.raw);;Alle Dateien (*)</translation>
+    </message>
+    <message>
+        <source>k = </source>
+        <translation>k = </translation>
+    </message>
+</context>
+<context>
+    <name>cwb::gui::ChannelsChart</name>
+    <message>
+        <source>No tensor selected</source>
+        <translation>Kein Tensor ausgewählt</translation>
+    </message>
+    <message>
+        <source>abs-max</source>
+        <translation>Absolutmaximum</translation>
+    </message>
+    <message>
+        <source>outlier threshold</source>
+        <translation>Ausreißerschwelle</translation>
+    </message>
+</context>
+<context>
     <name>cwb::gui::EvaluatePanel</name>
     <message>
         <source>%1&#xa0;s</source>
-        <translation>%1 s</translation>
+        <translation>%1&#xa0;s</translation>
     </message>
     <message>
         <source>%1&#xa0;min %2&#xa0;s</source>
-        <translation>%1 min %2 s</translation>
+        <translation>%1&#xa0;min %2&#xa0;s</translation>
     </message>
     <message>
         <source>%1&#xa0;h %2&#xa0;min</source>
-        <translation>%1 h %2 min</translation>
+        <translation>%1&#xa0;h %2&#xa0;min</translation>
     </message>
     <message>
         <source>&amp;Run</source>
@@ -501,6 +844,53 @@
     </message>
 </context>
 <context>
+    <name>cwb::gui::InspectorWidget</name>
+    <message>
+        <source>Distribution of the tensor&apos;s values</source>
+        <translation>Verteilung der Werte des Tensors</translation>
+    </message>
+    <message>
+        <source>Singular values, cumulative energy and the ranks that keep 90/95/99 %</source>
+        <translation>Singulärwerte, kumulierte Energie und die Ränge, die 90/95/99 % erhalten</translation>
+    </message>
+    <message>
+        <source>Per-channel abs-max of the weights and of the input activations, outlier channels highlighted</source>
+        <translation>Absolutmaximum je Kanal der Gewichte und der Eingabeaktivierungen, Ausreißerkanäle hervorgehoben</translation>
+    </message>
+    <message>
+        <source>No tensor selected</source>
+        <translation>Kein Tensor ausgewählt</translation>
+    </message>
+    <message>
+        <source>Analyzing %1…</source>
+        <translation>%1 wird analysiert…</translation>
+    </message>
+    <message>
+        <source>%1 is not analyzed yet: Analysis → Analyze Model</source>
+        <translation>%1 ist noch nicht analysiert: Analyse → Modell analysieren</translation>
+    </message>
+    <message>
+        <source>%1 has no channels: it is a vector (1-D)</source>
+        <translation>%1 hat keine Kanäle: Es ist ein Vektor (1-D)</translation>
+    </message>
+    <message>
+        <source>%1 was not analyzed: %2</source>
+        <translation>%1 wurde nicht analysiert: %2</translation>
+    </message>
+    <message>
+        <source>Histogram</source>
+        <translation>Histogramm</translation>
+    </message>
+    <message>
+        <source>Spectrum</source>
+        <translation>Spektrum</translation>
+    </message>
+    <message>
+        <source>Channels</source>
+        <translation>Kanäle</translation>
+    </message>
+</context>
+<context>
     <name>cwb::gui::LaunchOptions</name>
     <message>
         <source>Cannot write the screenshot %1</source>
@@ -581,6 +971,46 @@
     <message>
         <source>The evaluation could not be started.</source>
         <translation>Die Auswertung konnte nicht gestartet werden.</translation>
+    </message>
+    <message>
+        <source>Start with the Evaluate panel hidden.</source>
+        <translation>Mit ausgeblendetem Auswertungsbereich starten.</translation>
+    </message>
+    <message>
+        <source>Analyze the model (with spectra) once it is open (a screenshot waits for it).</source>
+        <translation>Das Modell (mit Spektren) analysieren, sobald es geöffnet ist (ein Bildschirmfoto wartet darauf).</translation>
+    </message>
+    <message>
+        <source>With --analyze: collect activation statistics on TEXT.</source>
+        <translation>Mit --analyze: Aktivierungsstatistiken auf TEXT sammeln.</translation>
+    </message>
+    <message>
+        <source>With --analyze: a channel is an outlier above K times the median abs-max.</source>
+        <translation>Mit --analyze: Ein Kanal ist ein Ausreißer über dem K-Fachen des Medians der Absolutmaxima.</translation>
+    </message>
+    <message>
+        <source>Inspector tab to show: histogram, spectrum or channels.</source>
+        <translation>Anzuzeigende Inspektor-Registerkarte: histogram, spectrum oder channels.</translation>
+    </message>
+    <message>
+        <source>Show the Model Overview heat map, tall.</source>
+        <translation>Die Heatmap der Modellübersicht groß anzeigen.</translation>
+    </message>
+    <message>
+        <source>--calibration and --outlier-factor need --analyze.</source>
+        <translation>--calibration und --outlier-factor benötigen --analyze.</translation>
+    </message>
+    <message>
+        <source>Invalid --outlier-factor &quot;%1&quot; (expected a number above 1).</source>
+        <translation>Ungültiger --outlier-factor „%1“ (erwartet: eine Zahl größer als 1).</translation>
+    </message>
+    <message>
+        <source>Invalid --tab &quot;%1&quot; (expected histogram, spectrum or channels).</source>
+        <translation>Ungültiger --tab „%1“ (erwartet: histogram, spectrum oder channels).</translation>
+    </message>
+    <message>
+        <source>The analysis could not be started.</source>
+        <translation>Die Analyse konnte nicht gestartet werden.</translation>
     </message>
 </context>
 <context>
@@ -741,6 +1171,18 @@
         <source>Evaluation &amp;Runs</source>
         <translation>Auswertungs&amp;läufe</translation>
     </message>
+    <message>
+        <source>Model Overview</source>
+        <translation>Modellübersicht</translation>
+    </message>
+    <message>
+        <source>Model &amp;Overview</source>
+        <translation>Modell&amp;übersicht</translation>
+    </message>
+    <message>
+        <source>&amp;Analysis</source>
+        <translation>A&amp;nalyse</translation>
+    </message>
 </context>
 <context>
     <name>cwb::gui::ModelSummary</name>
@@ -842,6 +1284,140 @@
     <message>
         <source>Bits/weight</source>
         <translation>Bit/Gewicht</translation>
+    </message>
+</context>
+<context>
+    <name>cwb::gui::OverviewGrid</name>
+    <message>
+        <source>abs-max</source>
+        <translation>Absolutmaximum</translation>
+    </message>
+    <message>
+        <source>standard deviation</source>
+        <translation>Standardabweichung</translation>
+    </message>
+    <message>
+        <source>kurtosis (excess)</source>
+        <translation>Kurtosis (Exzess)</translation>
+    </message>
+    <message>
+        <source>outlier channels</source>
+        <translation>Ausreißerkanäle</translation>
+    </message>
+    <message>
+        <source>stable rank</source>
+        <translation>stabiler Rang</translation>
+    </message>
+    <message>
+        <source>effective rank</source>
+        <translation>effektiver Rang</translation>
+    </message>
+    <message>
+        <source>energy rank 90 %</source>
+        <translation>Energierang 90 %</translation>
+    </message>
+    <message>
+        <source>energy rank 99 %</source>
+        <translation>Energierang 99 %</translation>
+    </message>
+    <message>
+        <source>power-law alpha</source>
+        <translation>Potenzgesetz-Alpha</translation>
+    </message>
+    <message>
+        <source>activation abs-max</source>
+        <translation>Aktivierungs-Absolutmaximum</translation>
+    </message>
+    <message>
+        <source>activation outlier channels</source>
+        <translation>Aktivierungs-Ausreißerkanäle</translation>
+    </message>
+    <message>
+        <source>model</source>
+        <translation>Modell</translation>
+    </message>
+</context>
+<context>
+    <name>cwb::gui::OverviewHeatmap</name>
+    <message>
+        <source>No analysis results</source>
+        <translation>Keine Analyseergebnisse</translation>
+    </message>
+    <message>
+        <source>layer</source>
+        <translation>Schicht</translation>
+    </message>
+    <message>
+        <source>no value</source>
+        <translation>kein Wert</translation>
+    </message>
+    <message>
+        <source>%1
+%2: %3</source>
+        <translation>%1
+%2: %3</translation>
+    </message>
+</context>
+<context>
+    <name>cwb::gui::OverviewPanel</name>
+    <message>
+        <source>&amp;Metric:</source>
+        <translation>&amp;Metrik:</translation>
+    </message>
+    <message>
+        <source>No model open</source>
+        <translation>Kein Modell geöffnet</translation>
+    </message>
+    <message>
+        <source>No tensor of this model has a known role</source>
+        <translation>Kein Tensor dieses Modells hat eine bekannte Rolle</translation>
+    </message>
+    <message>
+        <source>Analyzing…</source>
+        <translation>Wird analysiert…</translation>
+    </message>
+    <message>
+        <source>Not analyzed yet: Analysis → Analyze Model</source>
+        <translation>Noch nicht analysiert: Analyse → Modell analysieren</translation>
+    </message>
+    <message>
+        <source>No values: this metric needs the analysis with singular-value spectra.</source>
+        <translation>Keine Werte: Diese Metrik benötigt die Analyse mit Singulärwert-Spektren.</translation>
+    </message>
+    <message>
+        <source>No values: this metric needs the analysis with a calibration text.</source>
+        <translation>Keine Werte: Diese Metrik benötigt die Analyse mit einem Kalibrierungstext.</translation>
+    </message>
+    <message>
+        <source>Click a cell to select its tensor. Grey cells have no value.</source>
+        <translation>Klicken Sie auf eine Zelle, um ihren Tensor auszuwählen. Graue Zellen haben keinen Wert.</translation>
+    </message>
+    <message>
+        <source>The metric that colors the cells</source>
+        <translation>Die Metrik, nach der die Zellen eingefärbt werden</translation>
+    </message>
+</context>
+<context>
+    <name>cwb::gui::SpectrumChart</name>
+    <message>
+        <source>No spectrum</source>
+        <translation>Kein Spektrum</translation>
+    </message>
+    <message>
+        <source>index i (largest first)</source>
+        <translation>Index i (größter zuerst)</translation>
+    </message>
+    <message>
+        <source>singular value σᵢ (log)</source>
+        <translation>Singulärwert σᵢ (log.)</translation>
+    </message>
+    <message>
+        <source>cumulative energy (%)</source>
+        <translation>kumulierte Energie (%)</translation>
+    </message>
+    <message>
+        <source>%1 %: rank %2</source>
+        <translation>%1 %: Rang %2</translation>
     </message>
 </context>
 </TS>

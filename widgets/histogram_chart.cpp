@@ -16,6 +16,7 @@ constexpr double kLogBase = 0.7;
 
 const QColor kBarFill(70, 130, 180);
 const QColor kBarLine(38, 84, 124);
+const QColor kMarkerColor(200, 30, 45);
 
 } // namespace
 
@@ -76,6 +77,12 @@ void HistogramChart::setLogCounts(bool log)
     if (log == log_)
         return;
     log_ = log;
+    redraw();
+}
+
+void HistogramChart::setMarkers(std::vector<HistogramMarker> markers)
+{
+    markers_ = std::move(markers);
     redraw();
 }
 
@@ -140,7 +147,52 @@ void HistogramChart::redraw()
     plot_->yAxis->grid()->setVisible(valid);
     stats_->setText(s.statsText);
     stats_->setVisible(valid && !s.statsText.isEmpty());
+    drawMarkers(valid);
     plot_->replot();
+}
+
+void HistogramChart::drawMarkers(bool valid)
+{
+    for (QCPAbstractItem *item : markerItems_)
+        plot_->removeItem(item);
+    markerItems_.clear();
+    visibleMarkers_ = 0;
+    if (!valid)
+        return;
+    const double lo = series_.edges.front(), hi = series_.edges.back();
+    QFont labelFont = font();
+    labelFont.setPointSizeF(labelFont.pointSizeF() * 0.85);
+    int slot = 0;
+    for (const HistogramMarker &m : markers_) {
+        if (!(m.value >= lo && m.value <= hi))
+            continue; // beyond the bins: no value lies there
+        auto *line = new QCPItemLine(plot_);
+        line->setPen(QPen(kMarkerColor, 1.5, Qt::DashLine));
+        for (QCPItemPosition *p : {line->start, line->end}) {
+            p->setTypeX(QCPItemPosition::ptPlotCoords);
+            p->setTypeY(QCPItemPosition::ptAxisRectRatio);
+        }
+        line->start->setCoords(m.value, 0);
+        line->end->setCoords(m.value, 1);
+        markerItems_.push_back(line);
+        ++visibleMarkers_;
+        if (m.label.isEmpty())
+            continue;
+        // Written towards the centre (tails hold the markers, the peak is narrow), below the
+        // statistics box, each marker a little lower than the previous one.
+        auto *label = new QCPItemText(plot_);
+        label->position->setTypeX(QCPItemPosition::ptPlotCoords);
+        label->position->setTypeY(QCPItemPosition::ptAxisRectRatio);
+        label->position->setCoords(m.value, 0.62 + 0.08 * (slot++ % 4));
+        const bool right = m.value >= 0.5 * (lo + hi);
+        label->setPositionAlignment((right ? Qt::AlignRight : Qt::AlignLeft) | Qt::AlignVCenter);
+        label->setPadding(QMargins(4, 1, 4, 1));
+        label->setFont(labelFont);
+        label->setColor(kMarkerColor);
+        label->setBrush(QColor(255, 255, 255, 215));
+        label->setText(m.label);
+        markerItems_.push_back(label);
+    }
 }
 
 } // namespace cwb::gui

@@ -49,7 +49,7 @@ QString number(double v) { return QLocale().toString(v, 'g', 5); }
 HistogramPanel::HistogramPanel(QWidget *parent)
     : QWidget(parent), chart_(new HistogramChart(this)),
       logBox_(new QCheckBox(tr("Log counts"), this)), rangeBox_(new QComboBox(this)),
-      status_(new QLabel(this)), progress_(new QProgressBar(this))
+      status_(new QLabel(this)), note_(new QLabel(this)), progress_(new QProgressBar(this))
 {
     rangeBox_->addItem(tr("Symmetric (\u00b1max)"),
                        static_cast<int>(cwb::HistogramRange::Symmetric));
@@ -77,9 +77,15 @@ HistogramPanel::HistogramPanel(QWidget *parent)
     statusRow->addWidget(status_, 1);
     statusRow->addWidget(progress_);
 
+    note_->setObjectName(QStringLiteral("histogramOutlierNote"));
+    note_->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    note_->setWordWrap(true);
+    note_->hide();
+
     auto *layout = new QVBoxLayout(this);
     layout->addLayout(controls);
     layout->addWidget(chart_, 1);
+    layout->addWidget(note_);
     layout->addLayout(statusRow);
 
     connect(logBox_, &QCheckBox::toggled, chart_, &HistogramChart::setLogCounts);
@@ -100,6 +106,11 @@ void HistogramPanel::setModel(std::shared_ptr<const cwb::Model> model)
     ++generation_; // results still in flight belong to the old model
     model_ = std::move(model);
     tensor_.clear();
+    shown_.clear();
+    markerTensor_.clear();
+    markers_.clear();
+    markerNote_.clear();
+    showMarkers();
     chart_->clear();
     progress_->hide();
     status_->setText(tr("Select a tensor to see its histogram."));
@@ -111,7 +122,27 @@ void HistogramPanel::showTensor(const QString &nameOrCanonical)
     startJob();
 }
 
+void HistogramPanel::setMarkers(const QString &tensor, std::vector<HistogramMarker> markers,
+                                const QString &note)
+{
+    markerTensor_ = tensor;
+    markers_ = std::move(markers);
+    markerNote_ = note;
+    if (!shown_.isEmpty())
+        showMarkers();
+}
+
+void HistogramPanel::showMarkers()
+{
+    const bool mine = !shown_.isEmpty() && shown_ == markerTensor_;
+    chart_->setMarkers(mine ? markers_ : std::vector<HistogramMarker>{});
+    note_->setText(mine ? markerNote_ : QString());
+    note_->setVisible(!note_->text().isEmpty());
+}
+
 QString HistogramPanel::statusText() const { return status_->text(); }
+
+QString HistogramPanel::noteText() const { return note_->text(); }
 
 void HistogramPanel::cancelRunning()
 {
@@ -128,6 +159,8 @@ void HistogramPanel::startJob()
         return;
     const cwb::Tensor *tensor = model_->findTensor(tensor_.toStdString());
     if (!tensor) {
+        shown_.clear();
+        showMarkers();
         chart_->clear(tr("No tensor named %1").arg(tensor_));
         status_->clear();
         progress_->hide();
@@ -199,6 +232,8 @@ void HistogramPanel::finishJob(quint64 generation, const HistogramJobResult &r)
         ? r.tensor
         : QStringLiteral("%1   (%2)").arg(canonical, r.tensor);
     if (!r.error.isEmpty()) {
+        shown_.clear();
+        showMarkers();
         chart_->clear(tr("No histogram for %1").arg(title));
         status_->setText(r.error);
         Q_EMIT histogramFailed(r.tensor, r.error);
@@ -231,6 +266,8 @@ void HistogramPanel::finishJob(quint64 generation, const HistogramJobResult &r)
     for (const auto &l : lines)
         text.append(l.first.leftJustified(width + 2) + l.second);
     s.statsText = text.join(QLatin1Char('\n'));
+    shown_ = r.tensor;
+    showMarkers();
     chart_->setSeries(std::move(s));
 
     status_->setText(tr("%1 values in %2 bins, computed in %3 ms")

@@ -4,6 +4,8 @@
 // (QtConcurrent), never on the GUI thread; a newer request raises the older job's cancel flag,
 // and a late result of a superseded job is dropped.
 
+#include "histogram_chart.h"
+
 #include <QFuture>
 #include <QHash>
 #include <QWidget>
@@ -22,7 +24,6 @@ struct Model;
 
 namespace cwb::gui {
 
-class HistogramChart;
 struct HistogramJobResult;
 
 class HistogramPanel : public QWidget {
@@ -37,11 +38,20 @@ public:
     // Starts computing the histogram of the tensor with this canonical or original name.
     void showTensor(const QString &nameOrCanonical);
 
+    // Markers (outlier thresholds) and a note line under the chart for `tensor` (original
+    // name), shown with its histogram: now when it is on screen, else when it arrives. They
+    // replace any earlier ones.
+    void setMarkers(const QString &tensor, std::vector<HistogramMarker> markers,
+                    const QString &note = {});
+
     [[nodiscard]] QString currentTensor() const { return tensor_; }
+    // Original name of the tensor whose histogram is on screen; empty when none.
+    [[nodiscard]] QString shownTensor() const { return shown_; }
     [[nodiscard]] bool isBusy() const { return running_ > 0; }
     [[nodiscard]] HistogramChart *chart() const { return chart_; }
     [[nodiscard]] QCheckBox *logCountsBox() const { return logBox_; }
     [[nodiscard]] QString statusText() const;
+    [[nodiscard]] QString noteText() const;
 
 Q_SIGNALS:
     // The histogram of `tensor` (original name) is on screen.
@@ -52,6 +62,7 @@ private:
     void startJob();
     void finishJob(quint64 generation, const HistogramJobResult &result);
     void cancelRunning();
+    void showMarkers(); // the markers and note, if they belong to the shown histogram
 
     std::shared_ptr<const cwb::Model> model_;
     QString tensor_;
@@ -59,11 +70,16 @@ private:
     std::shared_ptr<std::atomic<bool>> cancel_; // flag of the newest job
     QHash<quint64, QFuture<void>> pending_;     // by generation
     int running_ = 0;
+    QString shown_;
+    QString markerTensor_;
+    std::vector<HistogramMarker> markers_;
+    QString markerNote_;
 
     HistogramChart *chart_ = nullptr;
     QCheckBox *logBox_ = nullptr;
     QComboBox *rangeBox_ = nullptr;
     QLabel *status_ = nullptr;
+    QLabel *note_ = nullptr;
     QProgressBar *progress_ = nullptr;
 };
 

@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: MIT
 #include "launch_options.h"
 
+#include "analysis_controller.h"
 #include "evaluate_panel.h"
 #include "histogram_panel.h"
+#include "inspector_widget.h"
 #include "main_window.h"
 #include "model_controller.h"
 
@@ -85,8 +87,26 @@ LaunchParse parseLaunchOptions(const QStringList &arguments)
     const QCommandLineOption runEvaluation(
         QStringLiteral("run-evaluation"),
         Tr::tr("Start the evaluation once the model is open (a screenshot waits for it)."));
+    const QCommandLineOption hideEvaluate(QStringLiteral("hide-evaluate"),
+                                          Tr::tr("Start with the Evaluate panel hidden."));
+    const QCommandLineOption analyze(
+        QStringLiteral("analyze"),
+        Tr::tr("Analyze the model (with spectra) once it is open (a screenshot waits for it)."));
+    const QCommandLineOption calibration(
+        QStringLiteral("calibration"),
+        Tr::tr("With --analyze: collect activation statistics on TEXT."), QStringLiteral("TEXT"));
+    const QCommandLineOption outlierFactor(
+        QStringLiteral("outlier-factor"),
+        Tr::tr("With --analyze: a channel is an outlier above K times the median abs-max."),
+        QStringLiteral("K"));
+    const QCommandLineOption tab(QStringLiteral("tab"),
+                                 Tr::tr("Inspector tab to show: histogram, spectrum or channels."),
+                                 QStringLiteral("TAB"));
+    const QCommandLineOption overview(QStringLiteral("overview"),
+                                      Tr::tr("Show the Model Overview heat map, tall."));
     parser.addOptions({select, screenshot, size, logCounts, evaluate, evalContext, evalChunks,
-                       evalLatency, runEvaluation});
+                       evalLatency, runEvaluation, hideEvaluate, analyze, calibration,
+                       outlierFactor, tab, overview});
     parser.addPositionalArgument(QStringLiteral("model"),
                                  Tr::tr("Model file or Hugging Face directory to open."),
                                  QStringLiteral("[model]"));
@@ -120,6 +140,10 @@ LaunchParse parseLaunchOptions(const QStringList &arguments)
     r.options.evaluateText = parser.value(evaluate);
     r.options.evalLatency = parser.isSet(evalLatency);
     r.options.runEvaluation = parser.isSet(runEvaluation);
+    r.options.hideEvaluate = parser.isSet(hideEvaluate);
+    r.options.analyze = parser.isSet(analyze);
+    r.options.calibrationText = parser.value(calibration);
+    r.options.overview = parser.isSet(overview);
     const auto usageError = [&r](const QString &message) {
         r.exit = true;
         r.exitCode = 2;
@@ -128,6 +152,26 @@ LaunchParse parseLaunchOptions(const QStringList &arguments)
     };
     if (r.options.runEvaluation && r.options.evaluateText.isEmpty())
         return usageError(Tr::tr("--run-evaluation needs a text file (--evaluate TEXT)."));
+    const bool analyzeOnly = !r.options.calibrationText.isEmpty() || parser.isSet(outlierFactor);
+    if (analyzeOnly && !r.options.analyze)
+        return usageError(Tr::tr("--calibration and --outlier-factor need --analyze."));
+    if (parser.isSet(outlierFactor)) {
+        bool ok = false;
+        r.options.outlierFactor = parser.value(outlierFactor).toDouble(&ok);
+        if (!ok || !(r.options.outlierFactor > 1.0) || r.options.outlierFactor > 1000.0)
+            return usageError(Tr::tr("Invalid --outlier-factor \"%1\" (expected a number above "
+                                     "1).")
+                                  .arg(parser.value(outlierFactor)));
+    }
+    if (parser.isSet(tab)) {
+        const QStringList tabs{QStringLiteral("histogram"), QStringLiteral("spectrum"),
+                               QStringLiteral("channels")};
+        r.options.inspectorTab = static_cast<int>(tabs.indexOf(parser.value(tab).toLower()));
+        if (r.options.inspectorTab < 0)
+            return usageError(Tr::tr("Invalid --tab \"%1\" (expected histogram, spectrum or "
+                                     "channels).")
+                                  .arg(parser.value(tab)));
+    }
     const auto count = [&parser](const QCommandLineOption &option, int min, int *out) {
         if (!parser.isSet(option))
             return true;
@@ -168,6 +212,15 @@ void applyLaunchOptions(MainWindow &window, const LaunchOptions &options)
     if (options.logCounts)
         window.histogramPanel()->logCountsBox()->setChecked(true);
     MainWindow *w = &window;
+    if (options.hideEvaluate)
+        w->evaluateDock()->hide();
+    if (options.inspectorTab >= 0)
+        w->inspector()->setCurrentIndex(options.inspectorTab);
+    if (options.overview) {
+        w->overviewDock()->show();
+        // Tall enough for every role row to carry its value label at 800 px.
+        w->resizeDocks({w->overviewDock()}, {w->height() * 11 / 20}, Qt::Vertical);
+    }
     EvaluatePanel *evaluate = w->evaluatePanel();
     if (!options.evaluateText.isEmpty()) {
         w->evaluateDock()->show();
@@ -180,8 +233,9 @@ void applyLaunchOptions(MainWindow &window, const LaunchOptions &options)
     const bool shoot = !options.screenshotFile.isEmpty();
     const bool select = !options.selectTensor.isEmpty();
     const bool evaluateOnLoad = options.runEvaluation && !options.modelPath.isEmpty();
-    // The screenshot waits for everything asked for: the histogram and the evaluation.
-    auto pending = std::make_shared<int>(int(select) + int(evaluateOnLoad));
+    const bool analyzeOnLoad = options.analyze && !options.modelPath.isEmpty();
+    // The screenshot waits for everything asked for: histogram, evaluation and analysis.
+    auto pending = std::make_shared<int>(int(select) + int(evaluateOnLoad) + int(analyzeOnLoad));
     const auto arrived = [w, pending, file = options.screenshotFile] {
         if (--*pending == 0)
             grabAndQuit(w, file);
@@ -200,6 +254,11 @@ void applyLaunchOptions(MainWindow &window, const LaunchOptions &options)
         if (evaluateOnLoad)
             QObject::connect(evaluate, &EvaluatePanel::evaluationFinished, w, arrived,
                              Qt::SingleShotConnection);
+        QObject::connect(w->analysisController(), &AnalysisController::failed, w,
+                         [](const QString &message) { fail(message); });
+        if (analyzeOnLoad)
+            QObject::connect(w->analysisController(), &AnalysisController::finished, w, arrived,
+                             Qt::SingleShotConnection);
     }
     if (options.modelPath.isEmpty()) {
         if (shoot)
@@ -208,15 +267,28 @@ void applyLaunchOptions(MainWindow &window, const LaunchOptions &options)
     }
     QObject::connect(
         w->controller(), &ModelController::modelLoaded, w,
-        [w, options, shoot, select, evaluateOnLoad] {
+        [w, options, shoot, select, evaluateOnLoad, analyzeOnLoad] {
             // Set after the model is open: the panel clamps n_ctx to the model's context.
             if (options.evalContext > 0)
                 w->evaluatePanel()->contextBox()->setValue(options.evalContext);
             if (evaluateOnLoad && !w->evaluatePanel()->run() && shoot)
                 fail(Tr::tr("The evaluation could not be started."));
+            if (analyzeOnLoad) {
+                cwb::ModelAnalysisParams params;
+                params.spectra = true;
+                params.calibrationText = options.calibrationText.toStdString();
+                params.activations.sequences = 16; // the Analyze dialog's defaults
+                params.activations.tokensPerSequence = 256;
+                if (options.outlierFactor > 0) {
+                    params.stats.outlierFactor = options.outlierFactor;
+                    params.activations.outlierFactor = options.outlierFactor;
+                }
+                if (!w->analysisController()->start(params) && shoot)
+                    fail(Tr::tr("The analysis could not be started."));
+            }
             if (select && !w->selectTensor(options.selectTensor) && shoot)
                 fail(Tr::tr("The model has no tensor named %1.").arg(options.selectTensor));
-            if (!select && !evaluateOnLoad && shoot)
+            if (!select && !evaluateOnLoad && !analyzeOnLoad && shoot)
                 grabAndQuit(w, options.screenshotFile);
         },
         Qt::SingleShotConnection);

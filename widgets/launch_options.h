@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 // The GUI's command line: a model to open, a tensor to select, an evaluation to set up (and run),
-// and a screenshot mode that saves the window as PNG once the histogram is on screen and the
-// evaluation has finished, then quits (scripts/screenshot.sh).
+// an analysis to run (with the Inspector tab and the Model Overview to show), and a screenshot
+// mode that saves the window as PNG once the histogram is on screen and the evaluation and the
+// analysis have finished, then quits (scripts/screenshot.sh).
 
 #include <QSize>
 #include <QString>
@@ -23,6 +24,12 @@ struct LaunchOptions {
     int evalChunks = -1;    // windows, 0 = all; -1: the panel's default
     bool evalLatency = false;
     bool runEvaluation = false; // start the evaluation once the model is open
+    bool hideEvaluate = false;  // start with the Evaluate panel hidden
+    bool analyze = false;       // run Analyze Model (with spectra) once the model is open
+    QString calibrationText;    // analyze: calibration text for activation statistics
+    double outlierFactor = 0;   // analyze: k of the outlier tests; 0: the default
+    int inspectorTab = -1;      // InspectorWidget::Tab to show; -1: leave as is
+    bool overview = false;      // show the Model Overview dock, tall
 };
 
 struct LaunchParse {

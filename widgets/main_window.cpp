@@ -1,13 +1,17 @@
 // SPDX-License-Identifier: MIT
 #include "main_window.h"
 
+#include "analysis_actions.h"
+#include "analysis_controller.h"
 #include "app_setup.h"
 #include "evaluate_panel.h"
 #include "evaluation_runs_model.h"
 #include "histogram_panel.h"
+#include "inspector_widget.h"
 #include "model_controller.h"
 #include "model_summary.h"
 #include "model_tree_model.h"
+#include "overview_panel.h"
 #include "recent_files.h"
 
 #include "model/model.h"
@@ -55,7 +59,8 @@ const QString kLastDirKey = QStringLiteral("lastDirectory");
 
 MainWindow::MainWindow(QWidget *parent)
     : QMainWindow(parent), controller_(new ModelController(this)),
-      treeModel_(new ModelTreeModel(this)), proxy_(new QSortFilterProxyModel(this))
+      treeModel_(new ModelTreeModel(this)), proxy_(new QSortFilterProxyModel(this)),
+      analysis_(new AnalysisController(this))
 {
     setWindowTitle(tr("Compression Workbench"));
     setWindowIcon(applicationIcon());
@@ -84,10 +89,10 @@ MainWindow::MainWindow(QWidget *parent)
     browserLayout->addWidget(filter_);
     browserLayout->addWidget(tree_, 1);
 
-    histogram_ = new HistogramPanel(this);
+    inspector_ = new InspectorWidget(analysis_, this);
     splitter_ = new QSplitter(Qt::Horizontal, this);
     splitter_->addWidget(browser);
-    splitter_->addWidget(histogram_);
+    splitter_->addWidget(inspector_);
     splitter_->setStretchFactor(0, 1);
     splitter_->setStretchFactor(1, 1);
     splitter_->setChildrenCollapsible(false);
@@ -100,6 +105,7 @@ MainWindow::MainWindow(QWidget *parent)
     statusBar()->addWidget(summary_, 1);
 
     createDocks();
+    createAnalysis();
     createMenus();
 
     connect(filter_, &QLineEdit::textChanged, proxy_, &QSortFilterProxyModel::setFilterFixedString);
@@ -118,6 +124,8 @@ MainWindow::MainWindow(QWidget *parent)
 }
 
 MainWindow::~MainWindow() = default;
+
+HistogramPanel *MainWindow::histogramPanel() const { return inspector_->histogramPanel(); }
 
 void MainWindow::createDocks()
 {
@@ -163,6 +171,33 @@ void MainWindow::createDocks()
     });
 }
 
+void MainWindow::createAnalysis()
+{
+    analysisActions_ = new AnalysisActions(analysis_, this);
+    statusBar()->addPermanentWidget(analysisActions_->progressWidget());
+    connect(analysisActions_, &AnalysisActions::statusMessage, this,
+            [this](const QString &text) { statusBar()->showMessage(text, 10'000); });
+
+    overview_ = new OverviewPanel(analysis_);
+    overviewDock_ = new QDockWidget(tr("Model Overview"), this);
+    overviewDock_->setObjectName(QStringLiteral("overviewDock"));
+    overviewDock_->setWidget(overview_);
+    addDockWidget(Qt::BottomDockWidgetArea, overviewDock_);
+    overviewDock_->hide(); // appears with the first analysis results
+    const auto showOverview = [this] {
+        if (!overviewDock_->isHidden() || (!analysis_->hasResults() && !analysis_->isRunning()))
+            return;
+        overviewDock_->show();
+        resizeDocks({overviewDock_}, {260}, Qt::Vertical);
+    };
+    connect(analysis_, &AnalysisController::started, this, showOverview);
+    connect(analysis_, &AnalysisController::resultsReset, this, showOverview);
+    connect(overview_, &OverviewPanel::tensorActivated, this,
+            [this](const QString &tensor) { selectTensor(tensor); });
+    // An opened project names its model: open it, and the controller matches the two.
+    connect(analysis_, &AnalysisController::modelRequested, this, &MainWindow::openModel);
+}
+
 void MainWindow::createMenus()
 {
     QMenu *file = menuBar()->addMenu(tr("&File"));
@@ -177,6 +212,10 @@ void MainWindow::createMenus()
     recentMenu_ = file->addMenu(tr("Open &Recent"));
     connect(recentMenu_, &QMenu::aboutToShow, this, &MainWindow::updateRecentMenu);
     updateRecentMenu();
+    file->addSeparator();
+    file->addAction(analysisActions_->openProjectAction());
+    file->addAction(analysisActions_->saveProjectAction());
+    file->addAction(analysisActions_->saveProjectAsAction());
     file->addSeparator();
     QAction *quit = file->addAction(tr("&Quit"), this, &QWidget::close);
     quit->setShortcut(QKeySequence::Quit);
@@ -200,6 +239,14 @@ void MainWindow::createMenus()
     QAction *runs = runsDock_->toggleViewAction();
     runs->setText(tr("Evaluation &Runs"));
     view->addAction(runs);
+    QAction *overview = overviewDock_->toggleViewAction();
+    overview->setText(tr("Model &Overview"));
+    overview->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_M));
+    view->addAction(overview);
+
+    QMenu *analysis = menuBar()->addMenu(tr("&Analysis"));
+    analysis->addAction(analysisActions_->analyzeAction());
+    analysis->addAction(analysisActions_->cancelAction());
 
     QMenu *settings = menuBar()->addMenu(tr("&Settings"));
     settings->addMenu(createLanguageMenu());
@@ -314,7 +361,9 @@ void MainWindow::onModelLoaded(const QString &path)
     statusBar()->clearMessage();
     const auto &model = controller_->model();
     treeModel_->setModel(model);
-    histogram_->setModel(model);
+    analysis_->setModel(model); // first: the views below read its (now empty) results
+    inspector_->setModel(model);
+    overview_->setModel(model);
     evaluate_->setModel(model);
     summary_->setText(ModelSummary::text(*model));
     setWindowTitle(tr("%1 \u2013 Compression Workbench").arg(QFileInfo(path).fileName()));
@@ -363,8 +412,8 @@ void MainWindow::fitBrowserColumns()
             wanted += header->sectionSize(c);
     }
     const int total = splitter_->width();
-    // The histogram keeps ~360 px (readable axes); the browser gets the rest, at least 60 %.
-    const int left = std::min(wanted, std::max(total * 3 / 5, total - 360));
+    // The Inspector keeps ~400 px (readable axes); the browser gets the rest, at least 55 %.
+    const int left = std::min(wanted, std::max(total * 11 / 20, total - 400));
     // Long original names (HF's "model.layers.N.self_attn...") would push the numeric columns out
     // of view: shrink that column and elide its middle; when even that does not fit, hide it (the
     // name's tooltip still shows it, and the header's context menu brings the column back).
@@ -395,8 +444,11 @@ void MainWindow::onLoadFailed(const QString &path, const QString &message)
 
 void MainWindow::onCurrentChanged(const QModelIndex &current)
 {
-    if (const cwb::Tensor *t = treeModel_->tensorAt(proxy_->mapToSource(current)))
-        histogram_->showTensor(QString::fromStdString(t->name));
+    if (const cwb::Tensor *t = treeModel_->tensorAt(proxy_->mapToSource(current))) {
+        const QString name = QString::fromStdString(t->name);
+        inspector_->showTensor(name);
+        overview_->setSelectedTensor(name);
+    }
 }
 
 void MainWindow::showAbout()

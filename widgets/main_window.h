@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: MIT
 #pragma once
-// The first window: model browser (tree of tensors) on the left, the selected tensor's histogram
-// on the right, the Evaluate panel and the Evaluation Runs table as docks, a model summary in the
-// status bar. It wires widgets and actions only: loading is ModelController's, statistics are
-// HistogramPanel's, evaluations EvaluatePanel's.
+// The first window: model browser (tree of tensors) on the left, the Inspector (histogram,
+// spectrum, channels of the selected tensor) on the right, the Evaluate panel, the Evaluation
+// Runs table and the Model Overview heat map as docks, a model summary in the status bar. It
+// wires widgets and actions only: loading is ModelController's, the analysis and the project
+// file AnalysisController's (menus: AnalysisActions), evaluations EvaluatePanel's.
 
 #include <QMainWindow>
 
@@ -18,11 +19,15 @@ class QTreeView;
 
 namespace cwb::gui {
 
+class AnalysisActions;
+class AnalysisController;
 class EvaluatePanel;
 class EvaluationRunsModel;
 class HistogramPanel;
+class InspectorWidget;
 class ModelController;
 class ModelTreeModel;
+class OverviewPanel;
 
 class MainWindow : public QMainWindow {
     Q_OBJECT
@@ -33,12 +38,17 @@ public:
 
     // Loads a model file or Hugging Face directory in the background.
     void openModel(const QString &path);
-    // Makes the tensor (canonical or original name) current in the browser, which shows its
-    // histogram. False if the open model has no such tensor.
+    // Makes the tensor (canonical or original name) current in the browser, which shows it in
+    // the Inspector. False if the open model has no such tensor.
     bool selectTensor(const QString &nameOrCanonical);
 
     [[nodiscard]] ModelController *controller() const { return controller_; }
-    [[nodiscard]] HistogramPanel *histogramPanel() const { return histogram_; }
+    [[nodiscard]] HistogramPanel *histogramPanel() const;
+    [[nodiscard]] InspectorWidget *inspector() const { return inspector_; }
+    [[nodiscard]] AnalysisController *analysisController() const { return analysis_; }
+    [[nodiscard]] AnalysisActions *analysisActions() const { return analysisActions_; }
+    [[nodiscard]] OverviewPanel *overviewPanel() const { return overview_; }
+    [[nodiscard]] QDockWidget *overviewDock() const { return overviewDock_; }
     [[nodiscard]] ModelTreeModel *treeModel() const { return treeModel_; }
     [[nodiscard]] QTreeView *modelView() const { return tree_; }
     [[nodiscard]] EvaluatePanel *evaluatePanel() const { return evaluate_; }
@@ -55,6 +65,7 @@ protected:
 
 private:
     void createDocks();
+    void createAnalysis();
     void createMenus();
     void createColumnMenu();
     void setColumnVisible(int column, bool visible);
@@ -75,7 +86,11 @@ private:
     QLineEdit *filter_ = nullptr;
     QTreeView *tree_ = nullptr;
     QList<QAction *> columnActions_; // header context menu: one checkable action per column
-    HistogramPanel *histogram_ = nullptr;
+    AnalysisController *analysis_ = nullptr;
+    AnalysisActions *analysisActions_ = nullptr;
+    InspectorWidget *inspector_ = nullptr;
+    OverviewPanel *overview_ = nullptr;
+    QDockWidget *overviewDock_ = nullptr;
     QSplitter *splitter_ = nullptr;
     QLabel *summary_ = nullptr;
     EvaluatePanel *evaluate_ = nullptr;

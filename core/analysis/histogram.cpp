@@ -161,6 +161,98 @@ Counts countsReference(std::span<const float> v, const Binner &b)
 
 // ---- oneTBB fast path ----
 
+// Counts::add for a block of values, vectorised. Slots are computed branch-free for a batch in
+// float, with a bound on how far the float position t = (x - lo) * scale can be from the double
+// one Binner::index uses: a value whose float position lies within that bound of a bin edge is
+// re-binned with Binner::index itself, so the counts stay identical to Counts::add. Slots are
+// then counted into interleaved sub-histograms, so runs of equal bins (a weight distribution's
+// peak falls into a few bins) do not serialise on one counter's store-to-load latency. Many bins
+// fall back to Counts::add.
+void countsBlock(const float *p, size_t n, const Binner &b, Counts &c)
+{
+    constexpr int kMaxVectorBins = 4096;
+    constexpr size_t kBatch = 256;
+    // |t_float - t_double| <= (|lo| scale + 3 t + 1) 2^-24 (four roundings of relative 2^-24);
+    // four times that is the margin around every edge.
+    const double margin = (std::abs(b.lo) * b.scale + 3.0 * b.bins + 4.0) * 0x1p-22;
+    if (b.bins > kMaxVectorBins || n < 64 || !(margin < 0.125)) {
+        for (size_t i = 0; i < n; ++i)
+            c.add(p[i], b);
+        return;
+    }
+    // slot 0: below, 1..bins: the bins, bins + 1: above, bins + 2: NaN/Inf (dropped)
+    const size_t slots = static_cast<size_t>(b.bins) + 3;
+    const size_t ways = b.bins <= 1024 ? 16 : 4; // sub-histograms, all within L1/L2
+    std::vector<uint32_t> sub(ways * slots, 0);
+    // float bounds with (x < loF) == (x < lo) and (x > hiF) == (x > hi) for every float x
+    float loF = static_cast<float>(b.lo);
+    if (static_cast<double>(loF) < b.lo)
+        loF = std::nextafter(loF, std::numeric_limits<float>::infinity());
+    float hiF = static_cast<float>(b.hi);
+    if (static_cast<double>(hiF) > b.hi)
+        hiF = std::nextafter(hiF, -std::numeric_limits<float>::infinity());
+    const float lo = static_cast<float>(b.lo), scale = static_cast<float>(b.scale);
+    const float binsF = static_cast<float>(b.bins), eps = static_cast<float>(margin);
+    const int32_t last = b.bins - 1, above = b.bins + 1, dropped = b.bins + 2;
+    int32_t slot[kBatch];
+    uint8_t unsure[kBatch];
+    auto flush = [&] {
+        for (size_t w = 0; w < ways; ++w) {
+            const uint32_t *h = sub.data() + w * slots;
+            c.below += h[0];
+            for (size_t k = 0; k < static_cast<size_t>(b.bins); ++k)
+                c.bins[k] += h[k + 1];
+            c.above += h[b.bins + 1];
+        }
+        std::fill(sub.begin(), sub.end(), 0u);
+    };
+    size_t sinceFlush = 0;
+    for (size_t s = 0; s < n; s += kBatch) {
+        const size_t m = std::min(kBatch, n - s);
+        const float *x = p + s;
+        uint32_t anyUnsure = 0;
+        for (size_t i = 0; i < m; ++i) {
+            const float v = x[i];
+            const bool finite = (v - v) == 0.0f;
+            float t = (v - lo) * scale;
+            t = t > 0.0f ? t : 0.0f; // NaN -> 0 as well: the conversion below stays defined
+            t = t < binsF ? t : binsF;
+            const int32_t k = static_cast<int32_t>(t);
+            const float frac = t - static_cast<float>(k);
+            int32_t sl = (k < last ? k : last) + 1;
+            sl = v < loF ? 0 : sl;
+            sl = v > hiF ? above : sl;
+            sl = finite ? sl : dropped;
+            slot[i] = sl;
+            const uint8_t u = (frac < eps) | (frac > 1.0f - eps);
+            unsure[i] = u;
+            anyUnsure |= u;
+        }
+        if (anyUnsure)
+            for (size_t i = 0; i < m; ++i)
+                if (unsure[i] && slot[i] != dropped)
+                    slot[i] = static_cast<int32_t>(b.index(x[i])) + 1;
+        size_t i = 0;
+        if (ways == 16) {
+            for (; i + 16 <= m; i += 16)
+                for (size_t w = 0; w < 16; ++w)
+                    ++sub[w * slots + static_cast<size_t>(slot[i + w])];
+        } else {
+            for (; i + 4 <= m; i += 4)
+                for (size_t w = 0; w < 4; ++w)
+                    ++sub[w * slots + static_cast<size_t>(slot[i + w])];
+        }
+        for (; i < m; ++i)
+            ++sub[static_cast<size_t>(slot[i])];
+        sinceFlush += m;
+        if (sinceFlush > (size_t{1} << 30)) { // 32-bit sub-counters
+            flush();
+            sinceFlush = 0;
+        }
+    }
+    flush();
+}
+
 // One chunk with a shifted sum / sum of squares (no division per value), turned into (mean, M2).
 Moments momentsChunk(const float *p, size_t n)
 {
@@ -232,8 +324,7 @@ struct CountsBody {
     {
         if (ctx->cancelled())
             return;
-        for (size_t i = r.begin(); i != r.end(); ++i)
-            acc.add(data[i], *binner);
+        countsBlock(data + r.begin(), r.size(), *binner, acc);
     }
     void join(const CountsBody &o) { acc.merge(o.acc); }
 };
@@ -407,6 +498,42 @@ Histogram tensorHistogram(const Tensor &tensor, const HistogramParams &params,
             forEachBlock([&](std::span<const float> block) { c.merge(countsFast(block, b, ctx)); });
             return c;
         });
+}
+
+Histogram histogramFrame(const HistogramParams &params, double min, double max)
+{
+    validate(params);
+    if (params.range == HistogramRange::Percentile)
+        throw Error("histogram: a Percentile range needs its own pass (use tensorHistogram)");
+    std::pair<double, double> range{-1.0, 1.0};
+    if (min <= max) {
+        if (params.range == HistogramRange::MinMax) {
+            range = widen(min, max);
+        } else {
+            const double a = std::max(std::abs(min), std::abs(max));
+            range = widen(-a, a);
+        }
+    }
+    const Binner b(range.first, range.second, params.bins);
+    Histogram h;
+    h.edges.resize(static_cast<size_t>(params.bins) + 1);
+    for (int64_t i = 0; i <= params.bins; ++i)
+        h.edges[static_cast<size_t>(i)] = b.edge(i);
+    h.counts.assign(static_cast<size_t>(params.bins), 0);
+    return h;
+}
+
+void addToHistogram(std::span<const float> values, Histogram &h)
+{
+    if (h.counts.empty() || h.edges.size() != h.counts.size() + 1)
+        throw Error("histogram: addToHistogram needs a frame from histogramFrame");
+    const Binner b(h.edges.front(), h.edges.back(), static_cast<int>(h.counts.size()));
+    Counts c;
+    c.bins.swap(h.counts);
+    countsBlock(values.data(), values.size(), b, c);
+    c.bins.swap(h.counts);
+    h.below += c.below;
+    h.above += c.above;
 }
 
 } // namespace cwb

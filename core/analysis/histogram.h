@@ -62,4 +62,13 @@ struct Histogram {
 [[nodiscard]] Histogram tensorHistogram(const Tensor &tensor, const HistogramParams &params,
                                         const JobContext &ctx = {});
 
+// For callers that know the range of the finite values from a pass of their own (tensorStats'
+// fused statistics + histogram): the edges computeHistogram would choose for finite values
+// spanning [min, max] under a Symmetric or MinMax range, with zero counts (min > max: no finite
+// values, the [-1, 1] range used then). Percentile throws cwb::Error: it needs its own pass.
+[[nodiscard]] Histogram histogramFrame(const HistogramParams &params, double min, double max);
+// Adds the finite values to h.counts / below / above, binned exactly as above; the moment fields
+// are left to the caller.
+void addToHistogram(std::span<const float> values, Histogram &h);
+
 } // namespace cwb

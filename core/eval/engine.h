@@ -10,16 +10,38 @@
 #include <cstdint>
 #include <memory>
 #include <span>
+#include <string>
 #include <vector>
 
 namespace cwb {
 
 class LinearWeights;
 
+// One distinct input of linear projections: q, k and v read the same normed rows, and so do
+// gate and up, so each such input is one site. Names are listed in analysis/activation_stats.h.
+struct LinearInputSite {
+    std::string name;                 // "layers.3.attn_norm.out"
+    int64_t layer = 0;
+    std::vector<std::string> weights; // canonical names of the weights that read it
+    int64_t inFeatures = 0;
+};
+
+// Sees every projection input during eval() (prefill and decode), before the projections run:
+// x holds nRows x site.inFeatures row-major floats (the values before any Q8 emulation), valid
+// only during the call. Called on the engine's arena thread that runs eval(), one call at a time
+// (it may use oneTBB inside); an exception it throws leaves eval() like any other failure.
+class LinearInputObserver {
+public:
+    virtual ~LinearInputObserver() = default;
+    virtual void observe(const LinearInputSite &site, const float *x, int64_t nRows) = 0;
+};
+
 struct EngineOptions {
     int threads = 0;                  // oneTBB worker threads for this engine; 0 = all cores
     bool emulateQ8Activations = false; // quantize matmul inputs to Q8 blocks as llama.cpp's CPU
                                        // path does before quantized dot products
+    // Null: nothing is observed and nothing is spent on it.
+    std::shared_ptr<LinearInputObserver> observer;
 };
 
 class Engine {

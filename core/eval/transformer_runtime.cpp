@@ -12,6 +12,8 @@
 #include <cmath>
 #include <cstring>
 #include <functional>
+#include <initializer_list>
+#include <string>
 
 namespace cwb {
 namespace {
@@ -49,9 +51,40 @@ void grow(std::vector<float> &v, int64_t n)
 } // namespace
 
 TransformerRuntime::TransformerRuntime(const Model &model, const EngineOptions &options)
-    : arena_(arenaThreads(options))
+    : arena_(arenaThreads(options)), observer_(options.observer)
 {
     arena_.execute([&] { w_ = loadTransformerWeights(model, options); });
+    if (observer_)
+        buildObserverSites();
+}
+
+void TransformerRuntime::buildObserverSites()
+{
+    const HyperParams &h = w_.hp;
+    sites_.clear();
+    for (int64_t l = 0; l < h.nLayers; ++l) {
+        const TransformerLayer &layer = w_.layers[size_t(l)];
+        const std::string p = "layers." + std::to_string(l) + ".";
+        auto names = [&](std::initializer_list<const char *> parts) {
+            std::vector<std::string> out;
+            for (const char *part : parts)
+                out.push_back(p + part);
+            return out;
+        };
+        std::vector<std::string> mlpIn;
+        if (w_.family == ArchFamily::Gpt2)
+            mlpIn = names({"mlp.up"});
+        else if (layer.gateUp)
+            mlpIn = names({"mlp.gate_up"});
+        else
+            mlpIn = names({"mlp.gate", "mlp.up"});
+        sites_.push_back({p + "attn_norm.out", l,
+                          layer.qkv ? names({"attn.qkv"}) : names({"attn.q", "attn.k", "attn.v"}),
+                          h.dim});
+        sites_.push_back({p + "attn.heads", l, names({"attn.o"}), w_.qDim});
+        sites_.push_back({p + "mlp_norm.out", l, std::move(mlpIn), h.dim});
+        sites_.push_back({p + "mlp.act", l, names({"mlp.down"}), h.hiddenDim});
+    }
 }
 
 uint64_t TransformerRuntime::kvCacheBytes(int64_t nCtx) const
@@ -131,7 +164,7 @@ void TransformerRuntime::forward(std::span<const int32_t> tokens, std::vector<fl
         ctx.checkCancelled();
         const TransformerLayer &layer = w_.layers[size_t(l)];
         attentionBlock(layer, l, n);
-        mlpBlock(layer, n);
+        mlpBlock(layer, l, n);
     }
     ctx.checkCancelled();
     computeLogits(n, allLogits, logits);
@@ -171,6 +204,7 @@ void TransformerRuntime::attentionBlock(const TransformerLayer &layer, int64_t l
     float *k = cache_.keys(l, pos_);
     float *v = cache_.values(l, pos_);
     normRows(layer.attnNorm, ws_.x.data(), n, ws_.xn.data());
+    observe(l, AttnIn, ws_.xn.data(), n);
     if (layer.qkv) {
         const int64_t width = qDim + 2 * kvDim;
         layer.qkv.apply(ws_.xn.data(), n, ws_.fused.data());
@@ -191,15 +225,17 @@ void TransformerRuntime::attentionBlock(const TransformerLayer &layer, int64_t l
     });
     attention({h.nHeads, h.nKvHeads, h.headDim}, q, n, pos_, cache_.keys(l, 0),
               cache_.values(l, 0), ws_.att.data());
+    observe(l, AttnOut, ws_.att.data(), n);
     layer.o.apply(ws_.att.data(), n, ws_.tmp.data());
     addInPlace(ws_.x.data(), ws_.tmp.data(), n * h.dim);
 }
 
-void TransformerRuntime::mlpBlock(const TransformerLayer &layer, int64_t n)
+void TransformerRuntime::mlpBlock(const TransformerLayer &layer, int64_t l, int64_t n)
 {
     const HyperParams &h = w_.hp;
     const int64_t hidden = h.hiddenDim;
     normRows(layer.mlpNorm, ws_.x.data(), n, ws_.xn.data());
+    observe(l, MlpIn, ws_.xn.data(), n);
     float *gate = ws_.gate.data();
     float *up = ws_.up.data();
     if (w_.family == ArchFamily::Gpt2) {
@@ -207,6 +243,7 @@ void TransformerRuntime::mlpBlock(const TransformerLayer &layer, int64_t n)
         forRowBlocks(n, hidden, [&](int64_t r0, int64_t r1) {
             geluTanh(up + r0 * hidden, (r1 - r0) * hidden);
         });
+        observe(l, MlpOut, up, n);
         layer.down.apply(up, n, ws_.tmp.data());
     } else {
         if (layer.gateUp) {
@@ -223,6 +260,7 @@ void TransformerRuntime::mlpBlock(const TransformerLayer &layer, int64_t n)
         forRowBlocks(n, hidden, [&](int64_t r0, int64_t r1) {
             siluMul(gate + r0 * hidden, up + r0 * hidden, (r1 - r0) * hidden);
         });
+        observe(l, MlpOut, gate, n);
         layer.down.apply(gate, n, ws_.tmp.data());
     }
     addInPlace(ws_.x.data(), ws_.tmp.data(), n * h.dim);

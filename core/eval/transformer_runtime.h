@@ -47,8 +47,16 @@ private:
     void embed(std::span<const int32_t> tokens);
     void normRows(const NormWeights &norm, const float *x, int64_t n, float *out) const;
     void attentionBlock(const TransformerLayer &layer, int64_t l, int64_t n);
-    void mlpBlock(const TransformerLayer &layer, int64_t n);
+    void mlpBlock(const TransformerLayer &layer, int64_t l, int64_t n);
     void computeLogits(int64_t n, bool allLogits, std::vector<float> &logits);
+    // Observer sites per layer, in this order (built only when an observer is set).
+    enum Site { AttnIn, AttnOut, MlpIn, MlpOut, SitesPerLayer };
+    void buildObserverSites();
+    void observe(int64_t l, Site site, const float *x, int64_t n) const
+    {
+        if (observer_)
+            observer_->observe(sites_[size_t(l * SitesPerLayer + site)], x, n);
+    }
 
     tbb::task_arena arena_;
     TransformerWeights w_;
@@ -58,6 +66,8 @@ private:
     int64_t nCtx_ = 0;
     int64_t pos_ = 0;
     Workspace ws_;
+    std::shared_ptr<LinearInputObserver> observer_;
+    std::vector<LinearInputSite> sites_;
 };
 
 } // namespace cwb

@@ -5,8 +5,12 @@
 // bf16 is the top half of a float32 (round-to-nearest-even on the way down, NaN kept quiet);
 // fp8 e4m3 follows the OCP "FN" variant (no infinities, 0x7f/0xff are NaN, max 448);
 // fp8 e5m2 is IEEE-like (has infinities, max 57344).
+// The fp8 encoders round to nearest, ties to even, and saturate: anything beyond the largest
+// finite value (infinities included) becomes +-max, as torch's and ModelOpt's saturating casts do;
+// NaN stays NaN (0x7f for e4m3, 0x7e for e5m2, sign kept).
 
 #include <bit>
+#include <cmath>
 #include <cstdint>
 
 namespace cwb {
@@ -86,6 +90,44 @@ namespace cwb {
 {
     // e5m2 is exactly the top byte of an fp16.
     return fp16ToFloat(static_cast<uint16_t>(b) << 8);
+}
+
+[[nodiscard]] inline uint8_t floatToFp8E4M3(float f)
+{
+    const uint32_t x = std::bit_cast<uint32_t>(f);
+    const uint32_t sign = (x >> 24) & 0x80u;
+    const uint32_t absx = x & 0x7fffffffu;
+    if (absx > 0x7f800000u)
+        return static_cast<uint8_t>(sign | 0x7fu);
+    uint32_t mag;
+    if (absx >= 0x3c800000u) { // >= 2^-6, the smallest normal: round the mantissa to 3 bits
+        const uint32_t rounded = absx + 0x7ffffu + ((absx >> 20) & 1u);
+        mag = (rounded >> 20) - (120u << 3); // rebias 127 -> 7; a mantissa carry bumps the exponent
+        if (mag > 0x7eu)
+            mag = 0x7eu; // 448; 0x7f would be NaN
+    } else { // subnormal: multiples of 2^-9; x * 2^9 is exact, nearbyint rounds half to even
+        mag = static_cast<uint32_t>(std::nearbyint(std::bit_cast<float>(absx) * 512.0f));
+    }
+    return static_cast<uint8_t>(sign | mag);
+}
+
+[[nodiscard]] inline uint8_t floatToFp8E5M2(float f)
+{
+    const uint32_t x = std::bit_cast<uint32_t>(f);
+    const uint32_t sign = (x >> 24) & 0x80u;
+    const uint32_t absx = x & 0x7fffffffu;
+    if (absx > 0x7f800000u)
+        return static_cast<uint8_t>(sign | 0x7eu);
+    uint32_t mag;
+    if (absx >= 0x38800000u) { // >= 2^-14: round the mantissa to 2 bits
+        const uint32_t rounded = absx + 0xfffffu + ((absx >> 21) & 1u);
+        mag = (rounded >> 21) - (112u << 2); // rebias 127 -> 15
+        if (mag > 0x7bu)
+            mag = 0x7bu; // 57344; 0x7c is infinity
+    } else { // subnormal: multiples of 2^-16
+        mag = static_cast<uint32_t>(std::nearbyint(std::bit_cast<float>(absx) * 65536.0f));
+    }
+    return static_cast<uint8_t>(sign | mag);
 }
 
 } // namespace cwb

@@ -1,0 +1,17 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+// The two halves of the project file's layout (project_file.h, README "Project file (.cwbproj)
+// layout"): one writes a Project into an open HDF5 file, the other reads it back. Kept apart
+// from the atomic-write and staleness logic in project_file.cpp. Callers hold an io::Hdf5Lock.
+
+#include "project/h5_store.h"
+#include "project/project_file.h"
+
+namespace cwb::projectio {
+
+// Everything but the root's schema attributes.
+void writeContents(const h5::Writer &w, const Project &project);
+// Everything but the root's schema attributes (checked by the caller first).
+[[nodiscard]] Project readContents(const h5::Reader &r);
+
+} // namespace cwb::projectio

@@ -1,0 +1,153 @@
+// SPDX-License-Identifier: MIT
+// Atomic writing, schema checks and staleness of project files; the layout itself lives in
+// project_write.cpp / project_read.cpp.
+#include "project/project_file.h"
+
+#include "io/hdf5_lock.h"
+#include "project/project_codec.h"
+#include "util/error.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+
+#ifndef CWB_VERSION
+#define CWB_VERSION "unknown"
+#endif
+
+namespace cwb {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr const char *kCreatedBy = "Compression Workbench " CWB_VERSION;
+
+// fsync of a file or directory; a failure is an error naming it.
+void syncPath(const std::string &path, bool directory)
+{
+    const int fd = ::open(path.c_str(), directory ? (O_RDONLY | O_DIRECTORY) : O_RDONLY);
+    if (fd < 0)
+        throwIn(path, std::string("cannot open to sync: ") + std::strerror(errno));
+    const int r = ::fsync(fd);
+    const int err = errno;
+    ::close(fd);
+    // Some file systems cannot sync directories (EINVAL); the rename is still atomic there.
+    if (r != 0 && !(directory && (err == EINVAL || err == ENOTSUP)))
+        throwIn(path, std::string("fsync failed: ") + std::strerror(err));
+}
+
+std::string sizeChange(uint64_t from, uint64_t to)
+{
+    return std::to_string(from) + " -> " + std::to_string(to) + " bytes";
+}
+
+} // namespace
+
+Project makeProject(const Model &model, ModelAnalysis analysis, const ModelAnalysisParams &params)
+{
+    Project p;
+    p.createdBy = kCreatedBy;
+    p.model = fingerprintModel(model);
+    p.analysis = std::move(analysis);
+    p.settings = analysisSettings(params);
+    return p;
+}
+
+void writeProject(const std::string &path, const Project &project,
+                  const ProjectWriteOptions &options)
+{
+    const fs::path target = fs::absolute(fs::path(path));
+    const std::string temp = target.string() + ".tmp-" + std::to_string(::getpid());
+    const auto failpoint = [&](std::string_view point) {
+        if (options.failpoint)
+            options.failpoint(point);
+    };
+    try {
+        try {
+            io::Hdf5Lock lock;
+            h5::Writer w(temp);
+            w.attr(w.root(), "schema", std::string_view(kProjectSchema));
+            w.attr(w.root(), "schema_version", kProjectSchemaVersion);
+            w.attr(w.root(), "created_by", std::string_view(kCreatedBy));
+            projectio::writeContents(w, project);
+            failpoint("analysis-written");
+            w.close();
+        } catch (const Error &e) {
+            // HDF5's messages name the temporary file; the user asked for the target.
+            throwIn(target.string(), std::string("cannot write the project: ") + e.what());
+        }
+        failpoint("closed");
+        syncPath(temp, false);
+        failpoint("synced");
+        std::error_code ec;
+        fs::rename(temp, target, ec);
+        if (ec)
+            throwIn(target.string(), "cannot replace the project file: " + ec.message());
+        syncPath(target.parent_path().string(), true);
+    } catch (...) {
+        std::error_code ignored;
+        fs::remove(temp, ignored);
+        throw;
+    }
+}
+
+Project readProject(const std::string &path)
+{
+    io::Hdf5Lock lock;
+    h5::Reader r(path);
+    const h5::Node &root = r.root();
+    if (!r.hasAttr(root, "schema"))
+        throwIn(path, "not a Compression Workbench project: the HDF5 root has no @schema "
+                      "attribute");
+    const std::string schema = r.attrString(root, "schema");
+    if (schema != kProjectSchema)
+        throwIn(path, "not a Compression Workbench project: @schema is '" + schema
+                          + "', expected '" + kProjectSchema + "'");
+    const int64_t version = r.attrInt(root, "schema_version");
+    const std::string createdBy = r.optString(root, "created_by").value_or("an unknown program");
+    if (version > kProjectSchemaVersion)
+        throwIn(path, "project schema_version " + std::to_string(version) + " (written by "
+                          + createdBy + ") is newer than this build reads ("
+                          + std::to_string(kProjectSchemaVersion)
+                          + "); open it with a newer Compression Workbench");
+    if (version < 1)
+        throwIn(path, "invalid project schema_version " + std::to_string(version));
+    Project p = projectio::readContents(r);
+    p.schemaVersion = version;
+    p.createdBy = createdBy;
+    return p;
+}
+
+ProjectMatch matchProject(const ModelFingerprint &recorded, const ModelFingerprint &current)
+{
+    ProjectMatch m;
+    const std::string made = " (the project was made from " + recorded.path + ")";
+    if (recorded.format != current.format) {
+        m.reason = "model format differs: " + recorded.format + " -> " + current.format;
+    } else if (recorded.fileCount != current.fileCount) {
+        m.reason = "model file count differs: " + std::to_string(recorded.fileCount) + " -> "
+            + std::to_string(current.fileCount);
+    } else if (recorded.fileSize != current.fileSize) {
+        m.reason = "model size differs: " + sizeChange(recorded.fileSize, current.fileSize);
+    } else if (recorded.contentHash != current.contentHash) {
+        m.reason = "model content differs: hash " + recorded.hashHex() + " -> " + current.hashHex();
+    }
+    if (!m.reason.empty()) {
+        m.stale = true;
+        m.reason += made;
+    }
+    return m;
+}
+
+OpenedProject openProject(const std::string &path, const Model &model)
+{
+    OpenedProject o;
+    o.project = readProject(path);
+    o.match = matchProject(o.project.model, fingerprintModel(model));
+    return o;
+}
+
+} // namespace cwb
