@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 // The `cwb` executable end to end: what a user types and what CI scripts parse.
 
+#include "cli_runner.h"
 #include "test_support.h"
 
 #include <QJsonArray>
@@ -14,34 +15,16 @@
 
 namespace {
 
-struct CliResult {
-    int exitCode = -1;
-    QByteArray out;
-    QByteArray err;
-};
-
-CliResult runCli(const QStringList &args)
-{
-    QProcess p;
-    p.start(QStringLiteral(CWB_CLI_PATH), args);
-    CliResult r;
-    if (!p.waitForFinished(60000)) {
-        p.kill();
-        return r;
-    }
-    r.exitCode = p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1;
-    r.out = p.readAllStandardOutput();
-    r.err = p.readAllStandardError();
-    return r;
-}
+using cwbtest::CliResult;
+using cwbtest::runCli;
 
 QJsonObject inspectJson(const std::string &path)
 {
     const auto r = runCli({QStringLiteral("inspect"), QStringLiteral("--json"), QString::fromStdString(path)});
     if (r.exitCode != 0)
-        qWarning("cwb inspect failed: %s", r.err.constData());
+        qWarning("cwb inspect failed: %s", qPrintable(r.err));
     QJsonParseError err{};
-    const auto doc = QJsonDocument::fromJson(r.out, &err);
+    const auto doc = QJsonDocument::fromJson(r.out.toUtf8(), &err);
     if (err.error != QJsonParseError::NoError)
         qWarning("bad JSON: %s", qPrintable(err.errorString()));
     return doc.object();
@@ -133,7 +116,7 @@ void TestCli::inspectText()
     CWB_SHARED_FILE(path, "models/stories260K/stories260K-Q4_0.gguf");
     const auto r = runCli({QStringLiteral("inspect"), QString::fromStdString(path)});
     QCOMPARE(r.exitCode, 0);
-    const QString out = QString::fromUtf8(r.out);
+    const QString out = r.out;
     QVERIFY(out.contains(QStringLiteral("layers.0.attn.q")));
     QVERIFY(out.contains(QStringLiteral("Q4_0")));
     QVERIFY(out.contains(QStringLiteral("totals")));
@@ -164,7 +147,7 @@ void TestCli::errors()
     const auto r = runCli({QStringLiteral("inspect"), path});
     QCOMPARE(r.exitCode, 1);
     QVERIFY(r.out.isEmpty());
-    const QString err = QString::fromUtf8(r.err);
+    const QString err = r.err;
     QVERIFY2(err.contains(path), qPrintable(err));
     QVERIFY2(err.contains(expected), qPrintable(err));
 }
@@ -177,7 +160,7 @@ void TestCli::usage()
     QCOMPARE(runCli({QStringLiteral("bench"), QStringLiteral("open"), QStringLiteral("--gb"), QStringLiteral("-1")}).exitCode, 2);
     const auto v = runCli({QStringLiteral("--version")});
     QCOMPARE(v.exitCode, 0);
-    QVERIFY(v.out.startsWith("cwb "));
+    QVERIFY(v.out.startsWith(QStringLiteral("cwb ")));
 }
 
 QTEST_GUILESS_MAIN(TestCli)

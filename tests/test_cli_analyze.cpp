@@ -2,6 +2,7 @@
 // `cwb analyze` end to end on stories260K: the JSON a script parses, the table a user reads, the
 // project file it leaves behind, usage errors, and Ctrl-C leaving no project file.
 
+#include "cli_runner.h"
 #include "test_support.h"
 
 #include "project/project_file.h"
@@ -19,29 +20,8 @@
 
 namespace {
 
-struct CliResult {
-    int exitCode = -1;
-    QString out;
-    QString err;
-};
-
-CliResult runCli(const QStringList &args)
-{
-    QProcess p;
-    auto env = QProcessEnvironment::systemEnvironment();
-    env.insert(QStringLiteral("CWB_SHARED"), QString::fromStdString(cwbtest::sharedDir()));
-    p.setProcessEnvironment(env);
-    p.start(QStringLiteral(CWB_CLI_PATH), args);
-    CliResult r;
-    if (!p.waitForFinished(120000)) {
-        p.kill();
-        return r;
-    }
-    r.exitCode = p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1;
-    r.out = QString::fromUtf8(p.readAllStandardOutput());
-    r.err = QString::fromUtf8(p.readAllStandardError());
-    return r;
-}
+using cwbtest::CliResult;
+using cwbtest::runCli;
 
 QString q(const std::string &s)
 {

@@ -3,6 +3,7 @@
 // parses, every problem of a bad plan listed at once, calibration gating Hessian methods, the
 // explicit refusal without --dry-run, and usage errors.
 
+#include "cli_runner.h"
 #include "test_support.h"
 
 #include <QFile>
@@ -16,29 +17,8 @@
 
 namespace {
 
-struct CliResult {
-    int exitCode = -1;
-    QString out;
-    QString err;
-};
-
-CliResult runCli(const QStringList &args)
-{
-    QProcess p;
-    auto env = QProcessEnvironment::systemEnvironment();
-    env.insert(QStringLiteral("CWB_SHARED"), QString::fromStdString(cwbtest::sharedDir()));
-    p.setProcessEnvironment(env);
-    p.start(QStringLiteral(CWB_CLI_PATH), args);
-    CliResult r;
-    if (!p.waitForFinished(60000)) {
-        p.kill();
-        return r;
-    }
-    r.exitCode = p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1;
-    r.out = QString::fromUtf8(p.readAllStandardOutput());
-    r.err = QString::fromUtf8(p.readAllStandardError());
-    return r;
-}
+using cwbtest::CliResult;
+using cwbtest::runCli;
 
 QString q(const std::string &s)
 {

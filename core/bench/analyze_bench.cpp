@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include "bench/analyze_bench.h"
+#include "bench/bench_util.h"
 
 #include "analysis/histogram.h"
 #include "analysis/matrix_view.h"
@@ -23,12 +24,6 @@
 namespace cwb::bench {
 namespace {
 
-using Clock = std::chrono::steady_clock;
-
-double since(Clock::time_point t)
-{
-    return std::chrono::duration<double>(Clock::now() - t).count();
-}
 
 uint64_t splitmix(uint64_t z)
 {
@@ -176,7 +171,7 @@ AnalyzeBenchResult runAnalyzeBench(const AnalyzeBenchParams &p, const JobContext
                     = std::max(r.largestTensorBytes, static_cast<double>(t.byteSize));
                 ctx.report(0.3 * (l * 7 + k + 1) / std::max(total, 1), "layer stack: " + t.name);
             }
-        r.stackSeconds = since(start);
+        r.stackSeconds = secondsSince(start);
         r.stackTensors = total;
         r.hwmAfterMiB = peakRssMiB();
     }
@@ -194,14 +189,14 @@ AnalyzeBenchResult runAnalyzeBench(const AnalyzeBenchParams &p, const JobContext
         for (int rep = 0; rep < p.repeats; ++rep) {
             auto t0 = Clock::now();
             const TensorStats s = tensorStats(t, view, {}, quiet);
-            row.statsSeconds = std::min(row.statsSeconds, since(t0));
+            row.statsSeconds = std::min(row.statsSeconds, secondsSince(t0));
             t0 = Clock::now();
             const Histogram h = tensorHistogram(t, {}, quiet);
-            row.histogramSeconds = std::min(row.histogramSeconds, since(t0));
+            row.histogramSeconds = std::min(row.histogramSeconds, secondsSince(t0));
             t0 = Clock::now();
             Histogram fused;
             (void)tensorStatsWithHistogram(t, view, {}, {}, fused, quiet);
-            row.fusedSeconds = std::min(row.fusedSeconds, since(t0));
+            row.fusedSeconds = std::min(row.fusedSeconds, secondsSince(t0));
             if (s.finite != h.finite || fused.counts != h.counts)
                 throw Error("bench analyze: statistics and histogram disagree");
         }
@@ -218,7 +213,7 @@ AnalyzeBenchResult runAnalyzeBench(const AnalyzeBenchParams &p, const JobContext
         const Tensor t = inMemoryTensor("svd", p.svdDim, p.svdDim, p.dtype, p.seed + 11);
         const auto t0 = Clock::now();
         const Spectrum s = tensorSpectrum(t, matrixView(t, ModelFormat::Gguf), {}, quiet);
-        r.spectrumSeconds = since(t0);
+        r.spectrumSeconds = secondsSince(t0);
         r.svdDim = p.svdDim;
         r.spectrumMethod = s.method == SvdMethod::Gram ? "Gram eigenvalues" : "BDCSVD";
         r.stableRank = s.stableRank;
@@ -229,7 +224,7 @@ AnalyzeBenchResult runAnalyzeBench(const AnalyzeBenchParams &p, const JobContext
             const std::vector<float> w = t.toFloat();
             const auto t1 = Clock::now();
             std::vector<double> ref = p.referenceSvd(w, p.svdDim, p.svdDim);
-            r.referenceSeconds = since(t1);
+            r.referenceSeconds = secondsSince(t1);
             std::sort(ref.begin(), ref.end(), std::greater<>());
             if (ref.size() != s.singularValues.size())
                 throw Error("bench analyze: the reference SVD returned " + std::to_string(ref.size())

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include "bench/compress_bench.h"
+#include "bench/bench_util.h"
 
 #include "bench/open_bench.h"
 #include "compress/ggml_quantize.h"
@@ -23,12 +24,6 @@
 namespace cwb::bench {
 namespace {
 
-using Clock = std::chrono::steady_clock;
-
-double secondsSince(Clock::time_point t0)
-{
-    return std::chrono::duration<double>(Clock::now() - t0).count();
-}
 
 // The outcome of one of our quantizers: the packed tensor kept alive by the reconstructor.
 CompressBenchOutcome outcomeOf(QuantizedTensor q)

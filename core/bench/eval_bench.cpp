@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include "bench/eval_bench.h"
+#include "bench/bench_util.h"
 
 #include "compress/ggml_quantize.h"
 #include "eval/engine.h"
@@ -26,38 +27,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-using Clock = std::chrono::steady_clock;
 
-double secondsSince(Clock::time_point t0)
-{
-    return std::chrono::duration<double>(Clock::now() - t0).count();
-}
-
-// A directory that exists for the lifetime of the object, whatever happens in between.
-class ScratchDir {
-public:
-    explicit ScratchDir(const std::string &parent)
-    {
-        std::error_code ec;
-        const fs::path base = parent.empty() ? fs::temp_directory_path(ec) : fs::path(parent);
-        std::string pattern = (base / "cwb-eval-bench-XXXXXX").string();
-        if (!::mkdtemp(pattern.data()))
-            throwIn(pattern,
-                    std::string("cannot create the benchmark directory: ") + std::strerror(errno));
-        path_ = pattern;
-    }
-    ~ScratchDir()
-    {
-        std::error_code ec;
-        fs::remove_all(path_, ec);
-    }
-    ScratchDir(const ScratchDir &) = delete;
-    ScratchDir &operator=(const ScratchDir &) = delete;
-    [[nodiscard]] const fs::path &path() const { return path_; }
-
-private:
-    fs::path path_;
-};
 
 // SplitMix64: a fast, seedable stream for benchmark weights (values need no statistical quality
 // beyond a sensible scale).
@@ -260,7 +230,7 @@ EvalBenchResult runEvalBench(const EvalBenchParams &params, const JobContext &ct
         r.rows.push_back(row);
     }
     if (params.randomModel) {
-        ScratchDir dir(params.tempParent);
+        ScratchDir dir(params.tempParent, "eval-bench");
         for (const DType type : params.randomTypes) {
             const std::string name = "random100M-" + typeLabel(type);
             const std::string path = (dir.path() / (name + ".gguf")).string();

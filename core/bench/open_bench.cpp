@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include "bench/open_bench.h"
+#include "bench/bench_util.h"
 
 #include "io/open_model.h"
 #include "io/safetensors_writer.h"
@@ -29,38 +30,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-using Clock = std::chrono::steady_clock;
 
-double secondsSince(Clock::time_point t0)
-{
-    return std::chrono::duration<double>(Clock::now() - t0).count();
-}
-
-// A directory that exists for the lifetime of the object, whatever happens in between.
-class TempDir {
-public:
-    explicit TempDir(const std::string &parent)
-    {
-        std::error_code ec;
-        const fs::path base = parent.empty() ? fs::temp_directory_path(ec) : fs::path(parent);
-        std::string pattern = (base / "cwb-open-bench-XXXXXX").string();
-        if (!::mkdtemp(pattern.data()))
-            throwIn(pattern,
-                    std::string("cannot create the benchmark directory: ") + std::strerror(errno));
-        path_ = pattern;
-    }
-    ~TempDir()
-    {
-        std::error_code ec;
-        fs::remove_all(path_, ec);
-    }
-    TempDir(const TempDir &) = delete;
-    TempDir &operator=(const TempDir &) = delete;
-    [[nodiscard]] const fs::path &path() const { return path_; }
-
-private:
-    fs::path path_;
-};
 
 // Llama-like shapes; the layer count is chosen to reach the requested size.
 struct Shapes {
@@ -311,7 +281,7 @@ OpenBenchResult runOpenBench(const OpenBenchParams &params, const JobContext &ct
         throw Error("bench open: dtype must be BF16 or F16, not "
                     + std::string(dtypeName(params.dtype)));
     OpenBenchResult res;
-    TempDir dir(params.tempParent);
+    ScratchDir dir(params.tempParent, "open-bench");
 
     // 1. generate
     const Shapes shapes = shapesFor(params.modelBytes, 2);
