@@ -127,7 +127,7 @@ std::vector<Spectrum> spectraForModel(const Model &model, const SpectrumParams &
                                       const std::function<void(size_t, const Spectrum &)> &onTensor)
 {
     std::vector<Spectrum> out(model.tensors.size());
-    std::vector<size_t> todo;
+    std::vector<size_t> pending;
     for (size_t i = 0; i < model.tensors.size(); ++i) {
         const Tensor &t = model.tensors[i];
         out[i].name = t.name;
@@ -138,26 +138,26 @@ std::vector<Spectrum> spectraForModel(const Model &model, const SpectrumParams &
         out[i].view = matrixView(t, model.format);
         out[i].skipped = skipReason(t, out[i].view, params);
         if (out[i].skipped.empty())
-            todo.push_back(i);
+            pending.push_back(i);
     }
     // largest first, so the long ones do not start last
-    std::stable_sort(todo.begin(), todo.end(), [&](size_t a, size_t b) {
+    std::stable_sort(pending.begin(), pending.end(), [&](size_t a, size_t b) {
         return out[a].view.rows * out[a].view.cols > out[b].view.rows * out[b].view.cols;
     });
     std::mutex callbackMutex;
     std::atomic<size_t> finished {0};
     const JobContext quiet {nullptr, ctx.cancelFlag};
     tbb::parallel_for(
-        size_t {0}, todo.size(),
+        size_t {0}, pending.size(),
         [&](size_t k) {
-            const size_t i = todo[k];
+            const size_t i = pending[k];
             if (ctx.cancelled())
                 return;
             out[i] = tensorSpectrum(model.tensors[i], out[i].view, params, quiet);
             std::lock_guard lock(callbackMutex);
             if (onTensor)
                 onTensor(i, out[i]);
-            ctx.report(static_cast<double>(++finished) / static_cast<double>(todo.size()),
+            ctx.report(static_cast<double>(++finished) / static_cast<double>(pending.size()),
                        model.tensors[i].name);
         },
         tbb::simple_partitioner {});

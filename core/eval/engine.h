@@ -8,6 +8,7 @@
 #include "model/model.h"
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <span>
 #include <string>
@@ -42,6 +43,11 @@ struct EngineOptions {
                                        // path does before quantized dot products
     // Null: nothing is observed and nothing is spent on it.
     std::shared_ptr<LinearInputObserver> observer;
+    // Layer projections to use instead of the model's tensors, by canonical name
+    // ("layers.3.attn.q"): e.g. compressed weights under evaluation. Each must have the Linear
+    // shape [out x in] the tensor has (named on mismatch); a name that is not a projection of the
+    // model is refused. weightBytes() counts their storedBytes() instead of the tensor's bytes.
+    std::map<std::string, std::shared_ptr<const LinearWeights>> replacements;
 };
 
 class Engine {

@@ -156,6 +156,7 @@ EvalResult runEvaluation(const EvalParams &params, const JobContext &ctx)
     EngineOptions options;
     options.threads = params.threads;
     options.emulateQ8Activations = params.emulateQ8;
+    options.replacements = params.replacements;
     const auto engine = Engine::create(model, options);
     const int64_t vocab = engine->vocabSize();
     checkContext(params.nCtx, *engine);

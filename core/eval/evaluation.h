@@ -9,6 +9,8 @@
 #include "model/model.h"
 
 #include <cstdint>
+#include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -24,6 +26,8 @@ enum class PplProtocol {
     // (token t+1 from logits at t, t = 0 .. nCtx-2); BOS only at the start of the text.
     FullWindow,
 };
+
+class LinearWeights;
 
 struct EvalParams {
     std::string modelPath;        // opened with io::openModel when `model` is null
@@ -41,6 +45,8 @@ struct EvalParams {
     int64_t latencyGenerate = 32; // decode steps G for the latency measurement
     bool estimateDevices = false; // measure this CPU and estimate decode speed on every device
                                   // profile (roofline, at a context of nCtx)
+    // Passed to the engine as EngineOptions::replacements (compressed weights to evaluate).
+    std::map<std::string, std::shared_ptr<const LinearWeights>> replacements;
 };
 
 struct KldSummary {

@@ -122,8 +122,25 @@ private:
         } else {
             lw = DenseLinear::fromTensor(t, transposed);
         }
-        scanFinite(*lw, t);
+        scanFinite(*lw, describe(t));
         count(t);
+        return lw;
+    }
+
+    std::shared_ptr<const LinearWeights>
+    replacement(const std::string &canonical, const std::shared_ptr<const LinearWeights> &lw,
+                int64_t out, int64_t in)
+    {
+        if (!lw)
+            fail("replacement for tensor '" + canonical + "' is null");
+        if (lw->outFeatures() != out || lw->inFeatures() != in)
+            fail("replacement for tensor '" + canonical + "' is "
+                 + std::to_string(lw->outFeatures()) + " x " + std::to_string(lw->inFeatures())
+                 + " (" + lw->format() + "), expected " + std::to_string(out) + " x "
+                 + std::to_string(in));
+        scanFinite(*lw, "'" + canonical + "' (replacement, " + lw->format() + ")");
+        w_.storedBytes += lw->storedBytes();
+        replaced_.insert(canonical);
         return lw;
     }
 
@@ -135,12 +152,19 @@ private:
         const std::vector<int64_t> shape = conv1d_ ? std::vector{in, out} : std::vector{out, in};
         if (!required && !find(canonical))
             return p;
-        p.weight = linear(require(canonical, shape, "matrix"), conv1d_);
+        const Tensor &t = require(canonical, shape, "matrix");
+        const auto replaced = options_.replacements.find(canonical);
+        if (replaced != options_.replacements.end()) {
+            p.weight = replacement(canonical, replaced->second, out, in);
+            counted_.insert(&t); // its bytes are not used; the replacement's are counted
+        } else {
+            p.weight = linear(t, conv1d_);
+        }
         p.bias = vectorOf(canonical + ".bias", out, false);
         return p;
     }
 
-    void scanFinite(const LinearWeights &lw, const Tensor &t) const;
+    void scanFinite(const LinearWeights &lw, const std::string &name) const;
     void checkVariant() const;
     void checkHyperParams();
     void loadLayer(int64_t l);
@@ -151,9 +175,10 @@ private:
     const bool conv1d_;
     bool conv1dShape_ = false; // the tensor being checked is in Conv1D layout (for messages)
     std::set<const Tensor *> counted_;
+    std::set<std::string> replaced_; // replacements used
 };
 
-void Loader::scanFinite(const LinearWeights &lw, const Tensor &t) const
+void Loader::scanFinite(const LinearWeights &lw, const std::string &name) const
 {
     const int64_t rows = lw.outFeatures(), cols = lw.inFeatures();
     const auto *dense = dynamic_cast<const DenseLinear *>(&lw);
@@ -181,7 +206,7 @@ void Loader::scanFinite(const LinearWeights &lw, const Tensor &t) const
                           }
                       });
     if (badRow != std::numeric_limits<int64_t>::max())
-        fail("tensor " + describe(t) + " holds " + (std::isnan(badValue) ? "NaN" : "Inf")
+        fail("tensor " + name + " holds " + (std::isnan(badValue) ? "NaN" : "Inf")
              + " at row " + std::to_string(badRow) + ", column " + std::to_string(badCol)
              + " (of the " + std::to_string(rows) + " x " + std::to_string(cols)
              + " matrix as multiplied)");
@@ -215,16 +240,16 @@ void Loader::checkVariant() const
         const std::string_view k = key;
         if (k.ends_with(".rope.dimension_count") && value.asInt() != w_.hp.headDim)
             fail(key + " = " + std::to_string(value.asInt()) + ": partial rotary embeddings (of a "
-                 + std::to_string(w_.hp.headDim) + "-value head) are not implemented");
+                 + std::to_string(w_.hp.headDim) + "-value head) are not supported by this engine");
         if (k == "config.partial_rotary_factor" && value.asDouble() != 1.0)
             fail(key + " = " + value.toDisplay()
-                 + ": partial rotary embeddings are not implemented");
+                 + ": partial rotary embeddings are not supported by this engine");
         const bool scalingType = k.ends_with(".rope.scaling.type")
                                  || k == "config.rope_scaling.type"
                                  || k == "config.rope_scaling.rope_type";
         if (scalingType && value.kind == MetaValue::Kind::String && !value.s.empty()
             && value.s != "none" && value.s != "default")
-            fail(key + " = '" + value.s + "': RoPE scaling is not implemented");
+            fail(key + " = '" + value.s + "': RoPE scaling is not supported by this engine");
     }
 }
 
@@ -335,6 +360,9 @@ void Loader::load()
     }
     for (int64_t l = 0; l < h.nLayers; ++l)
         loadLayer(l);
+    for (const auto &[name, lw] : options_.replacements)
+        if (!replaced_.contains(name))
+            fail("replacement '" + name + "' names no layer projection of this model");
 }
 
 } // namespace
