@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "io/keras_reader.h"
 
+#include "io/hdf5_error.h"
+
 #include "io/hdf5_lock.h"
 #include "io/mapped_file.h"
 #include "util/error.h"
@@ -46,31 +48,6 @@ private:
     hid_t id_;
 };
 
-// The most useful part of HDF5's error stack: the API call's complaint and, when different, the
-// innermost one (which carries details such as "truncated file: eof = 5000, stored_eof = ...").
-std::string hdf5ErrorText()
-{
-    struct Walk {
-        std::string innermost, outermost;
-    } walk;
-    H5Ewalk2(
-        H5E_DEFAULT, H5E_WALK_UPWARD,
-        [](unsigned n, const H5E_error2_t *e, void *data) -> herr_t {
-            auto *w = static_cast<Walk *>(data);
-            const std::string desc = e->desc ? e->desc : "";
-            if (n == 0)
-                w->innermost = desc;
-            w->outermost = desc;
-            return 0;
-        },
-        &walk);
-    H5Eclear2(H5E_DEFAULT);
-    if (walk.outermost.empty())
-        return "HDF5 call failed";
-    if (walk.innermost == walk.outermost)
-        return walk.outermost;
-    return walk.outermost + ": " + walk.innermost;
-}
 
 // Reads one open Keras file. Every failure names the file, the HDF5 object and, where the file
 // tells us, the byte offset of that object's header or data.

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "project/h5_store.h"
 
+#include "io/hdf5_error.h"
+
 #include "util/error.h"
 
 #include <algorithm>
@@ -111,26 +113,7 @@ std::vector<std::string> readStringValues(hid_t type, size_t count, ReadFn readI
 
 std::string errorText()
 {
-    struct Walk {
-        std::string innermost, outermost;
-    } walk;
-    H5Ewalk2(
-        H5E_DEFAULT, H5E_WALK_UPWARD,
-        [](unsigned n, const H5E_error2_t *e, void *data) -> herr_t {
-            auto *w = static_cast<Walk *>(data);
-            const std::string desc = e->desc ? e->desc : "";
-            if (n == 0)
-                w->innermost = desc;
-            w->outermost = desc;
-            return 0;
-        },
-        &walk);
-    H5Eclear2(H5E_DEFAULT);
-    if (walk.outermost.empty())
-        return "HDF5 call failed";
-    if (walk.innermost == walk.outermost)
-        return walk.outermost;
-    return walk.outermost + ": " + walk.innermost;
+    return io::hdf5ErrorText();
 }
 
 std::string escapeName(std::string_view name)
