@@ -13,7 +13,6 @@ namespace cwb {
 
 namespace {
 
-constexpr std::string_view kSpaceMark = "\xE2\x96\x81"; // U+2581
 
 std::string byteTokenName(unsigned b)
 {
@@ -254,17 +253,7 @@ std::string BpeTokenizer::decode(std::span<const int32_t> ids) const
                     pos += len;
                 }
             } else {
-                size_t pos = 0;
-                if (stripSpace && token.compare(0, kSpaceMark.size(), kSpaceMark) == 0)
-                    pos = kSpaceMark.size();
-                while (pos < token.size()) {
-                    if (token.compare(pos, kSpaceMark.size(), kSpaceMark) == 0) {
-                        out += ' ';
-                        pos += kSpaceMark.size();
-                    } else {
-                        out += token[pos++];
-                    }
-                }
+                appendUnescapedPiece(out, token, stripSpace);
             }
             break;
         }

@@ -17,7 +17,6 @@ namespace {
 
 using nlohmann::json;
 
-constexpr std::string_view kSpaceMark = "\xE2\x96\x81"; // U+2581
 
 // Split patterns of tokenizer.json pre-tokenizers this workbench implements (pretokenize.h).
 constexpr std::string_view kGpt2Pattern

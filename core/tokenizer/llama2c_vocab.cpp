@@ -12,7 +12,6 @@ namespace cwb {
 
 namespace {
 
-constexpr std::string_view kSpaceMark = "\xE2\x96\x81"; // U+2581, SentencePiece's visible space
 
 std::string toSentencePieceSpelling(std::string_view piece)
 {

@@ -12,7 +12,6 @@ namespace cwb {
 
 namespace {
 
-constexpr std::string_view kSpaceMark = "\xE2\x96\x81"; // U+2581
 
 std::string hexByte(unsigned char b)
 {
@@ -213,20 +212,7 @@ std::string SpmTokenizer::decode(std::span<const int32_t> ids) const
             break;
         case TokenType::UserDefined: out += piece; break;
         case TokenType::Normal:
-        case TokenType::Unused: {
-            size_t from = 0;
-            if (stripSpace && piece.compare(0, kSpaceMark.size(), kSpaceMark) == 0)
-                from = kSpaceMark.size();
-            for (size_t p = from; p < piece.size();) {
-                if (piece.compare(p, kSpaceMark.size(), kSpaceMark) == 0) {
-                    out += ' ';
-                    p += kSpaceMark.size();
-                } else {
-                    out += piece[p++];
-                }
-            }
-            break;
-        }
+        case TokenType::Unused: appendUnescapedPiece(out, piece, stripSpace); break;
         }
         stripSpace = false;
     }

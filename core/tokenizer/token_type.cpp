@@ -27,4 +27,19 @@ int byteTokenValue(std::string_view piece)
     return hi < 0 || lo < 0 ? -1 : hi * 16 + lo;
 }
 
+void appendUnescapedPiece(std::string &out, std::string_view piece, bool stripLeading)
+{
+    size_t pos = 0;
+    if (stripLeading && piece.starts_with(kSpaceMark))
+        pos = kSpaceMark.size();
+    while (pos < piece.size()) {
+        if (piece.compare(pos, kSpaceMark.size(), kSpaceMark) == 0) {
+            out += ' ';
+            pos += kSpaceMark.size();
+        } else {
+            out += piece[pos++];
+        }
+    }
+}
+
 } // namespace cwb

@@ -4,6 +4,7 @@
 // SentencePiece's piece types). It decides how a token is matched in text and how it decodes.
 
 #include <cstdint>
+#include <string>
 #include <string_view>
 
 namespace cwb {
@@ -19,5 +20,12 @@ enum class TokenType : int32_t {
 
 // The byte a "<0xXX>" piece stands for (hex digits in either case), or -1 for any other piece.
 [[nodiscard]] int byteTokenValue(std::string_view piece);
+
+// SentencePiece's visible space U+2581, which vocabularies use in place of ' '.
+inline constexpr std::string_view kSpaceMark = "\xE2\x96\x81";
+
+// Appends `piece` to `out` with every U+2581 turned back into a space; with `stripLeading`, a
+// leading U+2581 (the dummy prefix added when encoding) is dropped instead.
+void appendUnescapedPiece(std::string &out, std::string_view piece, bool stripLeading);
 
 } // namespace cwb
