@@ -8,6 +8,9 @@
 #include "bench/compress_bench.h"
 #include "bench/eval_bench.h"
 #include "bench/open_bench.h"
+#include "compress/archive.h"
+#include "compress/compression_report.h"
+#include "compress/pipeline.h"
 #include "eval/evaluation.h"
 #include "eval/evaluation_report.h"
 #include "eval/generation.h"
@@ -27,8 +30,11 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <optional>
+#include <sstream>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -63,8 +69,15 @@ commands:
                              tensor, what it gets, which rule set each field, estimated bytes;
                              dead rules are warned, and every problem (unknown tensors or
                              methods, sizes that do not divide rows, Hessian methods without
-                             --calib) is listed at once with exit status 1. This version runs
-                             --dry-run only
+                             --calib) is listed at once with exit status 1
+  compress MODEL --plan RECIPE.json [--calib FILE] --out OUT.cwbarchive [--threads T]
+           [--sequences N] [--seq-len N] [--json]
+                             run the plan (prune -> low rank -> quantize per tensor, tensors in
+                             parallel) with calibration statistics from FILE (N sequences of
+                             seq-len tokens, default 64 x 256), write the archive atomically and
+                             print per-tensor errors, bytes and bits/weight; `cwb eval` and
+                             `cwb inspect` accept the archive (read with its source model);
+                             progress on stderr, Ctrl-C stops without writing
   generate MODEL --prompt TEXT [-n N] [--threads T]
                              greedy generation (N tokens, default 64), text printed as it comes,
                              tokens/s on stderr at the end
@@ -85,12 +98,19 @@ commands:
                              of a svd-dim^2 matrix (4096) next to LAPACK's dgesdd on the same
                              matrix; peak RSS (VmHWM) while analysing a lazily generated stack
                              of L layers x 7 matrices (8; 32 is the whole 7B model)
-  bench compress [--shape RxC]... [--reps R] [--no-reference]
+  bench compress [--shape RxC]... [--reps R] [--no-reference] [--hessian-shape RxC]...
+                 [--tokens N] [--hessian-reps R] [--no-hessian]
                              weight quantizer throughput (rtn 4-bit g128, nf4, fp8_e4m3, and
                              ggml's q4_k) in GB/s of float32 input on generated 4096x4096 and
                              11008x4096 tensors (or each --shape), best of R (3), next to a
                              STREAM triad; the scalar references once for the speedup, stored
-                             bits/weight and the round trip's relative RMS error
+                             bits/weight and the round trip's relative RMS error. Then the
+                             Hessian methods on a 4096x4096 weight (or each --hessian-shape,
+                             cols a multiple of 128) with H = X^T X of N generated correlated
+                             activations (default max(2048, 2 x cols)): X^T X, GPTQ 4-bit g128
+                             and SparseGPT 50% in seconds (best of --hessian-reps, 1) and
+                             counted GFLOP/s next to a double GEMM peak of the same run, and
+                             their relative output error next to rtn / magnitude pruning
   help                       this text
   --version                  print the version
 )";
@@ -234,6 +254,15 @@ int cmdEval(const std::vector<std::string> &args)
         return usageError("eval: --text FILE is required");
     if (!p.saveLogitsPath.empty() && !p.kldBasePath.empty())
         return usageError("eval: --save-logits and --kld-base are exclusive");
+    // An archive runs as its source model with the compressed tensors in place.
+    std::optional<cwb::OpenedArchive> archive;
+    if (cwb::isArchive(p.modelPath)) {
+        archive = cwb::openArchive(p.modelPath);
+        p.model = archive->source.get();
+        p.modelLabel = std::filesystem::path(p.modelPath).filename().string();
+        p.replacements = archive->replacements.matrices;
+        p.vectorReplacements = archive->replacements.vectors;
+    }
     const cwb::EvalResult r = cwb::runEvaluation(p, cliJob());
     std::fprintf(stderr, "\n");
     std::cout << (json ? cwb::evalResultJson(r) : cwb::evalResultText(r));
@@ -437,7 +466,7 @@ int cmdBenchAnalyze(const std::vector<std::string> &args)
 int cmdBenchCompress(const std::vector<std::string> &args)
 {
     cwb::bench::CompressBenchParams p;
-    bool customShapes = false;
+    bool customShapes = false, customHessianShapes = false, noHessian = false;
     for (size_t i = 0; i < args.size(); ++i) {
         const std::string &a = args[i];
         const bool hasValue = i + 1 < args.size();
@@ -459,10 +488,34 @@ int cmdBenchCompress(const std::vector<std::string> &args)
             p.repeats = static_cast<int>(v);
         } else if (a == "--no-reference") {
             p.reference = false;
+        } else if (a == "--hessian-shape" && hasValue) {
+            const std::string shape = args[++i];
+            const size_t x = shape.find('x');
+            int64_t rows = 0, cols = 0;
+            if (x == std::string::npos || !parseInt(shape.substr(0, x), 1, int64_t{1} << 20, rows)
+                || !parseInt(shape.substr(x + 1), 128, 16384, cols) || cols % 128 != 0)
+                return usageError("bench compress: --hessian-shape must be RxC with R in "
+                                  "1..1048576 and C a multiple of 128 in 128..16384");
+            if (!customHessianShapes)
+                p.hessianShapes.clear();
+            customHessianShapes = true;
+            p.hessianShapes.push_back({rows, cols});
+        } else if (a == "--tokens" && hasValue) {
+            if (!parseInt(args[++i], 1, int64_t{1} << 24, v))
+                return usageError("bench compress: --tokens must be in 1..16777216");
+            p.tokens = v;
+        } else if (a == "--hessian-reps" && hasValue) {
+            if (!parseInt(args[++i], 1, 100, v))
+                return usageError("bench compress: --hessian-reps must be in 1..100");
+            p.hessianRepeats = static_cast<int>(v);
+        } else if (a == "--no-hessian") {
+            noHessian = true;
         } else {
             return usageError("bench compress: unknown option or missing value: " + a);
         }
     }
+    if (noHessian)
+        p.hessianShapes.clear();
     const auto r = cwb::bench::runCompressBench(p, cliJob());
     std::fprintf(stderr, "\n");
     std::printf("bench compress: fast paths on %d threads, best of %d; GB/s of float32 input\n",
@@ -482,6 +535,57 @@ int cmdBenchCompress(const std::vector<std::string> &args)
                     row.bitsPerWeight, row.relRmsError);
     }
     std::printf("triad        %.2f GB/s (STREAM-style, same run)\n", r.triadGBps);
+    if (r.hessian.empty())
+        return 0;
+    std::printf("\nHessian methods: W ~ N(0, 0.02^2), H = X^T X (double) of correlated generated "
+                "activations; best of %d; GFLOP/s of the flops counted as in "
+                "core/bench/compress_bench.h\n",
+                p.hessianRepeats);
+    std::printf("GEMM peak    double %lldx%lldx%lld, same run: %.2f GFLOP/s on %d threads (oneTBB "
+                "over 16-row blocks, Eigen's serial GEMM per block, as the methods split "
+                "theirs), %.2f GFLOP/s on 1 thread\n",
+                static_cast<long long>(r.gemmSize), static_cast<long long>(r.gemmSize),
+                static_cast<long long>(r.gemmSize), r.gemmGflops, r.threads,
+                r.gemmGflopsOneThread);
+    auto peakShare = [&](double gflops, bool oneThread) {
+        const double peak = oneThread ? r.gemmGflopsOneThread : r.gemmGflops;
+        char buf[32] = "-";
+        if (peak > 0)
+            std::snprintf(buf, sizeof buf, "%.0f%% %s", 100.0 * gflops / peak,
+                          oneThread ? "1T" : "allT");
+        return std::string(buf);
+    };
+    std::printf("%-10s %-28s %9s %8s %8s %9s | %9s  %-14s %8s %9s\n", "shape", "step", "seconds",
+                "GFLOP", "GFLOP/s", "/peak", "rel out", "baseline", "seconds", "rel out");
+    for (const auto &hs : r.hessian) {
+        const std::string shape = std::to_string(hs.rows) + "x" + std::to_string(hs.cols);
+        const std::string xtx = "X^T X (" + std::to_string(hs.tokens) + " tokens)";
+        std::printf("%-10s %-28s %9.3f %8.1f %8.2f %9s |\n", shape.c_str(), xtx.c_str(),
+                    hs.hessianSeconds, hs.hessianFlops / 1e9, hs.hessianGflops,
+                    peakShare(hs.hessianGflops, false).c_str());
+        std::printf("%-10s %-28s %9.3f %8.1f %8.2f %9s |\n", shape.c_str(),
+                    "H preparation (serial)", hs.prepSeconds, hs.prepFlops / 1e9, hs.prepGflops,
+                    peakShare(hs.prepGflops, true).c_str());
+        for (const auto &m : hs.methods) {
+            std::printf("%-10s %-28s %9.3f %8.1f %8.2f %9s | %9.4f  %-14s %8.3f %9.4f",
+                        shape.c_str(), m.name.c_str(), m.seconds, m.flops / 1e9, m.gflops,
+                        peakShare(m.gflops, false).c_str(), m.relOutputError, m.baseline.c_str(),
+                        m.baselineSeconds, m.baselineRelOutputError);
+            if (m.sparsity > 0)
+                std::printf("  (%.1f%% zeros)", 100.0 * m.sparsity);
+            std::printf("\n");
+            // The method minus a separately timed preparation: its parallel block updates.
+            const double restSeconds = m.seconds - hs.prepSeconds;
+            const double restFlops = m.flops - m.prepFlops;
+            if (restSeconds > 0)
+                std::printf("%-10s %-28s %9.3f %8.1f %8.2f %9s |\n", shape.c_str(),
+                            "  minus preparation", restSeconds, restFlops / 1e9,
+                            restFlops / restSeconds / 1e9,
+                            peakShare(restFlops / restSeconds / 1e9, false).c_str());
+        }
+    }
+    std::printf("rel out = sqrt(tr(D H D^T) / tr(W H W^T)), D = W - W'; /peak: of the GEMM peak "
+                "on all threads (allT) or on one (1T)\n");
     return 0;
 }
 
@@ -557,17 +661,46 @@ int cmdAnalyze(const std::vector<std::string> &args)
     return 0;
 }
 
+// The whole of a small text file (a recipe, already size-checked by readRecipeFile).
+std::string readTextFile(const std::string &path)
+{
+    std::ifstream in(path, std::ios::binary);
+    if (!in)
+        cwb::throwIn(path, "cannot open");
+    std::ostringstream s;
+    s << in.rdbuf();
+    return s.str();
+}
+
 int cmdCompress(const std::vector<std::string> &args)
 {
-    std::string modelPath, recipePath, calibPath;
+    std::string modelPath, recipePath, calibPath, outPath;
     bool dryRun = false, json = false;
+    int threads = 0;
+    int64_t sequences = 0, seqLen = 0;
     for (size_t i = 0; i < args.size(); ++i) {
         const std::string &a = args[i];
         const bool hasValue = i + 1 < args.size();
+        int64_t v = 0;
         if (a == "--plan" && hasValue)
             recipePath = args[++i];
         else if (a == "--calib" && hasValue)
             calibPath = args[++i];
+        else if (a == "--out" && hasValue)
+            outPath = args[++i];
+        else if (a == "--threads" && hasValue) {
+            if (!parseInt(args[++i], 0, 1024, v))
+                return usageError("compress: --threads must be in 0..1024 (0 = all cores)");
+            threads = static_cast<int>(v);
+        } else if (a == "--sequences" && hasValue) {
+            if (!parseInt(args[++i], 1, int64_t{1} << 20, v))
+                return usageError("compress: --sequences must be a positive integer");
+            sequences = v;
+        } else if (a == "--seq-len" && hasValue) {
+            if (!parseInt(args[++i], 2, int64_t{1} << 20, v))
+                return usageError("compress: --seq-len must be an integer >= 2");
+            seqLen = v;
+        }
         else if (a == "--dry-run")
             dryRun = true;
         else if (a == "--json")
@@ -583,11 +716,8 @@ int cmdCompress(const std::vector<std::string> &args)
         return usageError("compress: no model given");
     if (recipePath.empty())
         return usageError("compress: --plan RECIPE.json is required");
-    if (!dryRun) {
-        std::cerr << "cwb: compress: this version resolves and checks plans only; add --dry-run "
-                     "to print the plan (running the compression comes in a later version)\n";
-        return 2;
-    }
+    if (!dryRun && outPath.empty())
+        return usageError("compress: --out OUT.cwbarchive is required (or --dry-run)");
     if (!calibPath.empty() && !std::ifstream(calibPath).good())
         cwb::throwIn(calibPath, "cannot open the calibration text");
     const cwb::ParsedRecipe recipe = cwb::readRecipeFile(recipePath);
@@ -600,7 +730,25 @@ int cmdCompress(const std::vector<std::string> &args)
         for (const auto &w : plan.warnings)
             std::cerr << "cwb: warning: " << w.text() << "\n";
     cwb::requireValidPlan(plan);
-    std::cout << (json ? cwb::planJson(plan) : cwb::planText(plan));
+    if (dryRun) {
+        std::cout << (json ? cwb::planJson(plan) : cwb::planText(plan));
+        return 0;
+    }
+    cwb::CompressParams cp;
+    cp.calibrationPath = calibPath;
+    cp.threads = threads;
+    cp.calibration.threads = threads;
+    if (sequences > 0)
+        cp.calibration.sequences = sequences;
+    if (seqLen > 0)
+        cp.calibration.tokensPerSequence = seqLen;
+    cp.recipeJson = readTextFile(recipePath);
+    const cwb::CompressedModel result = cwb::compressModel(model, plan, cp, cliJob());
+    std::fprintf(stderr, "\n");
+    cwb::writeArchive(outPath, result, cliJob());
+    std::fprintf(stderr, "\n");
+    std::cout << (json ? cwb::compressionJson(result, outPath)
+                       : cwb::compressionText(result, outPath));
     return 0;
 }
 
@@ -620,6 +768,12 @@ int cmdInspect(const std::vector<std::string> &args)
     }
     if (path.empty())
         return usageError("inspect: no model given");
+    if (cwb::isArchive(path)) {
+        const cwb::CompressedModel archive = cwb::readArchive(path);
+        std::cout << (json ? cwb::compressionJson(archive, path)
+                           : cwb::compressionText(archive, path));
+        return 0;
+    }
     const cwb::Model model = cwb::io::openModel(path);
     std::cout << (json ? cwb::inspectJson(model) : cwb::inspectText(model));
     return 0;

@@ -2,13 +2,19 @@
 #include "bench/compress_bench.h"
 #include "bench/bench_util.h"
 
+#include "analysis/activation_accumulate.h"
 #include "bench/open_bench.h"
 #include "compress/ggml_quantize.h"
+#include "compress/gptq.h"
+#include "compress/obs_common.h"
+#include "compress/pruning.h"
 #include "compress/quant_methods.h"
+#include "compress/sparsegpt.h"
 #include "tensor/dequantize.h"
 #include "tensor/dtype.h"
 #include "util/error.h"
 
+#include <Eigen/Core>
 #include <oneapi/tbb/blocked_range.h>
 #include <oneapi/tbb/info.h>
 #include <oneapi/tbb/parallel_for.h>
@@ -17,13 +23,13 @@
 #include <chrono>
 #include <cmath>
 #include <memory>
+#include <numeric>
 #include <random>
 #include <span>
 #include <string>
 
 namespace cwb::bench {
 namespace {
-
 
 // The outcome of one of our quantizers: the packed tensor kept alive by the reconstructor.
 CompressBenchOutcome outcomeOf(QuantizedTensor q)
@@ -106,6 +112,302 @@ double relRmsError(const std::vector<float> &w, const std::vector<float> &r)
     return den > 0 ? std::sqrt(num / den) : 0.0;
 }
 
+// ---- Hessian methods (see the header for the data, the FLOP model and the peak) ----
+
+using RowMatrixD = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+
+constexpr const char *kWhere = "bench compress";
+constexpr int64_t kFactors = 16;      // shared low-rank factors of the activations
+constexpr int64_t kTokenChunk = 256;  // tokens per generator seed
+constexpr int64_t kMethodBlock = 128; // GPTQ's and SparseGPT's blockSize here
+constexpr int64_t kEnergyRows = 256;  // rows of W per task of the quality GEMMs
+constexpr double kDamp = 0.01;        // both methods' default
+
+// The calibration activations X [tokens x cols] of the header: per-chunk seeds, so the values do
+// not depend on the thread count.
+std::vector<float> generateActivations(int64_t tokens, int64_t cols, uint64_t seed)
+{
+    const uint64_t base = seed * 0xbf58476d1ce4e5b9ull + 0x94d049bb133111ebull;
+    std::mt19937_64 rng(base);
+    std::normal_distribution<double> normal(0.0, 1.0);
+    std::uniform_real_distribution<double> uniform(0.0, 1.0);
+    std::vector<float> scale(static_cast<size_t>(cols));
+    for (float &s : scale) {
+        const double outlier = uniform(rng) < 1.0 / 256.0 ? 8.0 : 1.0;
+        s = float(std::exp(0.5 * normal(rng)) * outlier);
+    }
+    std::vector<float> a(static_cast<size_t>(cols * kFactors)); // a_j: row j
+    for (float &v : a)
+        v = float(normal(rng) / std::sqrt(double(kFactors)));
+    std::vector<float> x(static_cast<size_t>(tokens * cols));
+    const float half = float(std::sqrt(0.5));
+    const int64_t chunks = (tokens + kTokenChunk - 1) / kTokenChunk;
+    tbb::parallel_for(tbb::blocked_range<int64_t>(0, chunks), [&](const auto &r) {
+        for (int64_t c = r.begin(); c != r.end(); ++c) {
+            std::mt19937_64 crng(base + 0x9e3779b97f4a7c15ull * uint64_t(c + 1));
+            std::normal_distribution<float> n01(0.0f, 1.0f);
+            float z[kFactors];
+            for (int64_t t = c * kTokenChunk; t < std::min(tokens, (c + 1) * kTokenChunk); ++t) {
+                for (float &v : z)
+                    v = n01(crng);
+                float *row = x.data() + t * cols;
+                for (int64_t j = 0; j < cols; ++j) {
+                    const float *aj = a.data() + j * kFactors;
+                    float shared = 0.0f;
+                    for (int64_t k = 0; k < kFactors; ++k)
+                        shared += aj[k] * z[k];
+                    row[j] = scale[size_t(j)] * (half * shared + half * n01(crng));
+                }
+            }
+        }
+    });
+    return x;
+}
+
+double preparationFlops(int64_t n)
+{
+    const double d = double(n);
+    return (1.0 / 3.0 + 2.0 + 1.0 / 3.0) * d * d * d;
+}
+
+// Lazy-update GEMMs over blocks of `block` columns, plus the in-block updates when every row does
+// them (GPTQ).
+double blockUpdateFlops(int64_t rows, int64_t cols, int64_t block, bool inBlockEveryRow)
+{
+    double f = 0;
+    for (int64_t i1 = 0; i1 < cols; i1 += block) {
+        const int64_t i2 = std::min(i1 + block, cols), b = i2 - i1;
+        if (inBlockEveryRow)
+            f += double(rows) * double(b) * double(b - 1);
+        if (i2 < cols)
+            f += 2.0 * double(rows) * double(b) * double(cols - i2);
+    }
+    return f;
+}
+
+// SparseGPT's in-block updates: only pruned weights (e != 0) update the block's later columns.
+double prunedInBlockFlops(const std::vector<uint8_t> &pruned, int64_t rows, int64_t cols,
+                          int64_t block)
+{
+    int64_t count = 0;
+    for (int64_t r = 0; r < rows; ++r)
+        for (int64_t j = 0; j < cols; ++j)
+            if (pruned[size_t(r * cols + j)])
+                count += std::min((j / block + 1) * block, cols) - j - 1;
+    return 2.0 * double(count);
+}
+
+// sum over rows of d_r^T H d_r with d = a - b (b null: d = a), in double; blocks of rows in
+// parallel, each an Eigen GEMM against H. Polls ctx between blocks.
+double outputEnergy(const float *a, const float *b, int64_t rows, int64_t cols, const double *h,
+                    const JobContext &ctx)
+{
+    const Eigen::Map<const RowMatrixD> H(h, cols, cols);
+    const int64_t blocks = (rows + kEnergyRows - 1) / kEnergyRows;
+    std::vector<double> part(static_cast<size_t>(blocks), 0.0);
+    tbb::parallel_for(tbb::blocked_range<int64_t>(0, blocks, 1), [&](const auto &r) {
+        for (int64_t blk = r.begin(); blk != r.end(); ++blk) {
+            if (ctx.cancelled())
+                return;
+            const int64_t r0 = blk * kEnergyRows, n = std::min(kEnergyRows, rows - r0);
+            RowMatrixD d(n, cols);
+            for (int64_t i = 0; i < n; ++i)
+                for (int64_t j = 0; j < cols; ++j) {
+                    const size_t at = size_t((r0 + i) * cols + j);
+                    d(i, j) = double(a[at]) - (b ? double(b[at]) : 0.0);
+                }
+            RowMatrixD y(n, cols);
+            y.noalias() = d * H;
+            part[size_t(blk)] = y.cwiseProduct(d).sum();
+        }
+    });
+    ctx.checkCancelled();
+    return std::accumulate(part.begin(), part.end(), 0.0);
+}
+
+double zeroFraction(const std::vector<float> &w)
+{
+    return double(std::count(w.begin(), w.end(), 0.0f)) / double(w.size());
+}
+
+// Double GEMM C = A B (n x n x n), best of `repeats` after a warm-up; `parallel`: split like
+// obsdetail::forRowChunks (oneTBB over 16-row blocks, Eigen's serial GEMM per block).
+double measureGemmGflops(int64_t n, int repeats, bool parallel, const JobContext &ctx)
+{
+    RowMatrixD a(n, n), b(n, n), c(n, n);
+    uint64_t state = 0x9E3779B97F4A7C15ull;
+    auto next = [&state] {
+        state = state * 6364136223846793005ull + 1442695040888963407ull;
+        return double(int64_t(state >> 40) - (int64_t(1) << 23)) / double(int64_t(1) << 23);
+    };
+    for (Eigen::Index i = 0; i < a.size(); ++i) {
+        a.data()[i] = next();
+        b.data()[i] = next();
+    }
+    double best = 0;
+    for (int rep = 0; rep <= std::max(1, repeats); ++rep) {
+        ctx.checkCancelled();
+        const auto t0 = Clock::now();
+        if (parallel)
+            tbb::parallel_for(tbb::blocked_range<int64_t>(0, n, 16), [&](const auto &r) {
+                const int64_t r0 = r.begin(), m = int64_t(r.size());
+                c.middleRows(r0, m).noalias() = a.middleRows(r0, m) * b;
+            });
+        else
+            c.noalias() = a * b;
+        const double s = secondsSince(t0);
+        if (rep > 0 && s > 0)
+            best = std::max(best, 2.0 * double(n) * double(n) * double(n) / s / 1e9);
+    }
+    volatile double sink = c(0, 0); // keep the product observable
+    (void)sink;
+    return best;
+}
+
+std::string shapeName(int64_t rows, int64_t cols)
+{
+    return std::to_string(rows) + "x" + std::to_string(cols);
+}
+
+HessianBenchShape runHessianShape(const CompressBenchShape &shape,
+                                  const CompressBenchParams &params, const JobContext &ctx,
+                                  const std::function<void(const std::string &)> &step)
+{
+    const int64_t rows = shape.rows, cols = shape.cols;
+    const std::string tag = shapeName(rows, cols);
+    // H and the preparation's copies take ~6 x 8 cols^2 bytes: 16384 columns are 12 GiB.
+    if (rows <= 0 || cols <= 0 || cols > 16384 || rows > (int64_t(1) << 32) / cols)
+        throwIn(kWhere, "bad Hessian shape " + std::to_string(rows) + " x "
+                            + std::to_string(cols) + " (cols at most 16384)");
+    if (cols % 128 != 0)
+        throwIn(kWhere, "Hessian shape " + tag + ": cols must be a multiple of 128 (GPTQ's group)");
+    const int64_t tokens = params.tokens > 0 ? params.tokens : std::max<int64_t>(2048, 2 * cols);
+    if (tokens > (int64_t(1) << 32) / cols)
+        throwIn(kWhere, "Hessian shape " + tag + ": " + std::to_string(tokens)
+                            + " tokens of calibration activations exceed 2^32 values");
+    const int reps = std::max(1, params.hessianRepeats);
+
+    HessianBenchShape out;
+    out.rows = rows;
+    out.cols = cols;
+    out.tokens = tokens;
+
+    step("calibration data " + tag);
+    const std::vector<float> w = generateWeights(rows, cols, params.seed);
+    std::vector<float> x = generateActivations(tokens, cols, params.seed);
+    ctx.checkCancelled();
+
+    step("X^T X " + tag);
+    std::vector<double> h(static_cast<size_t>(cols * cols), 0.0);
+    {
+        const auto t0 = Clock::now();
+        analysis::accumulateHessian(x.data(), tokens, cols, h);
+        analysis::symmetrizeFromLower(h, cols);
+        out.hessianSeconds = secondsSince(t0);
+    }
+    out.hessianFlops = double(tokens) * double(cols) * double(cols + 1);
+    out.hessianGflops = out.hessianFlops / out.hessianSeconds / 1e9;
+    std::vector<float>().swap(x);
+    ctx.checkCancelled();
+
+    step("Hessian preparation " + tag);
+    {
+        const auto t0 = Clock::now();
+        const obsdetail::PreparedHessian ph =
+            obsdetail::prepareHessian(kWhere, h.data(), cols, tokens, kDamp, true);
+        out.prepSeconds = secondsSince(t0);
+    }
+    out.prepFlops = preparationFlops(cols);
+    out.prepGflops = out.prepFlops / out.prepSeconds / 1e9;
+    const double energyW = outputEnergy(w.data(), nullptr, rows, cols, h.data(), ctx);
+    if (!(energyW > 0))
+        throwIn(kWhere, "Hessian shape " + tag + ": tr(W H W^T) is not positive");
+    auto relError = [&](const std::vector<float> &approx) {
+        return std::sqrt(outputEnergy(w.data(), approx.data(), rows, cols, h.data(), ctx)
+                         / energyW);
+    };
+
+    step("gptq " + tag);
+    {
+        GptqParams gp;
+        gp.bits = 4;
+        gp.group = 128;
+        gp.sym = true;
+        gp.damp = kDamp;
+        gp.actOrder = true;
+        gp.blockSize = int(kMethodBlock);
+        HessianBenchMethod m;
+        m.name = "gptq w4 g128 act-order";
+        m.seconds = 1e30;
+        QuantizedTensor q;
+        for (int rep = 0; rep < reps; ++rep) {
+            q = {};
+            const auto t0 = Clock::now();
+            q = gptqQuantize(w.data(), rows, cols, h.data(), tokens, gp, ctx);
+            m.seconds = std::min(m.seconds, secondsSince(t0));
+        }
+        const std::vector<float> wq = q.dequantize();
+        q = {};
+        // gptq.cpp rounds the block up to the group only for lazy (non-act-order) group scales.
+        const int64_t block = gp.actOrder || gp.group == 0
+                                  ? int64_t(gp.blockSize)
+                                  : (gp.blockSize + gp.group - 1) / gp.group * gp.group;
+        m.prepFlops = preparationFlops(cols);
+        m.flops = m.prepFlops + blockUpdateFlops(rows, cols, block, true);
+        m.gflops = m.flops / m.seconds / 1e9;
+        m.relOutputError = relError(wq);
+
+        RtnParams rp;
+        rp.bits = gp.bits;
+        rp.symmetric = gp.sym;
+        rp.granularity = Granularity::Group;
+        rp.groupSize = gp.group;
+        rp.f16Scales = gp.f16Scales;
+        m.baseline = "rtn w4 g128";
+        const auto t0 = Clock::now();
+        const QuantizedTensor rq = quantizeRtn(w.data(), rows, cols, rp, ctx);
+        m.baselineSeconds = secondsSince(t0);
+        m.baselineRelOutputError = relError(rq.dequantize());
+        out.methods.push_back(std::move(m));
+    }
+
+    step("sparsegpt " + tag);
+    {
+        SparseGptParams sp;
+        sp.sparsity = 0.5;
+        sp.blockSize = int(kMethodBlock);
+        sp.damp = kDamp;
+        HessianBenchMethod m;
+        m.name = "sparsegpt 50%";
+        m.seconds = 1e30;
+        SparseGptResult pr;
+        for (int rep = 0; rep < reps; ++rep) {
+            pr = {};
+            const auto t0 = Clock::now();
+            pr = sparseGptPrune(w.data(), rows, cols, h.data(), tokens, sp, ctx);
+            m.seconds = std::min(m.seconds, secondsSince(t0));
+        }
+        // Unstructured SparseGPT keeps the column order (no act-order permutation).
+        m.prepFlops = preparationFlops(cols);
+        m.flops = m.prepFlops + blockUpdateFlops(rows, cols, sp.blockSize, false)
+                  + prunedInBlockFlops(pr.pruned, rows, cols, sp.blockSize);
+        m.gflops = m.flops / m.seconds / 1e9;
+        m.relOutputError = relError(pr.weights);
+        m.sparsity = zeroFraction(pr.weights);
+        pr = {};
+
+        PruneParams pp;
+        pp.sparsity = sp.sparsity;
+        m.baseline = "magnitude 50%";
+        const auto t0 = Clock::now();
+        const PruneResult mag = pruneMagnitude(std::span<const float>(w), rows, cols, pp, ctx);
+        m.baselineSeconds = secondsSince(t0);
+        m.baselineRelOutputError = relError(mag.weights);
+        out.methods.push_back(std::move(m));
+    }
+    return out;
+}
+
 } // namespace
 
 std::vector<CompressBenchCase> defaultCompressBenchCases()
@@ -122,7 +424,9 @@ CompressBenchResult runCompressBench(const CompressBenchParams &params, const Jo
 {
     CompressBenchResult res;
     res.threads = tbb::info::default_concurrency();
-    const size_t steps = params.shapes.size() * params.cases.size();
+    // Progress steps: every case of every shape, the triad, the GEMM peak, 5 per Hessian shape.
+    const size_t steps = params.shapes.size() * params.cases.size() + 1
+                         + (params.hessianShapes.empty() ? 0 : 1 + 5 * params.hessianShapes.size());
     size_t step = 0;
     for (const CompressBenchShape &shape : params.shapes) {
         // Up to 2^32 weights (16 GiB of float32 input): beyond that the run is a typo.
@@ -166,9 +470,26 @@ CompressBenchResult runCompressBench(const CompressBenchParams &params, const Jo
             res.rows.push_back(std::move(row));
         }
     }
-    ctx.report(1.0, "triad");
+    ctx.report(double(step++) / double(steps), "triad");
     res.triadGBps =
         measureTriadGBps(params.triadBytes / (3 * sizeof(double)), params.triadRepeats);
+
+    if (!params.hessianShapes.empty()) {
+        if (params.gemmSize < 16 || params.gemmSize > 16384)
+            throwIn(kWhere, "GEMM size " + std::to_string(params.gemmSize)
+                                + " is outside 16..16384");
+        ctx.report(double(step++) / double(steps), "GEMM peak");
+        res.gemmSize = params.gemmSize;
+        res.gemmGflops = measureGemmGflops(params.gemmSize, params.gemmRepeats, true, ctx);
+        res.gemmGflopsOneThread =
+            measureGemmGflops(params.gemmSize, params.gemmRepeats, false, ctx);
+        const auto progress = [&](const std::string &what) {
+            ctx.report(double(std::min(step++, steps)) / double(steps), what);
+        };
+        for (const CompressBenchShape &shape : params.hessianShapes)
+            res.hessian.push_back(runHessianShape(shape, params, ctx, progress));
+    }
+    ctx.report(1.0, "done");
     return res;
 }
 

@@ -105,12 +105,14 @@ struct Setup {
     int64_t g = 0;           // weights per scale entry (cols for per channel)
     int64_t groupsPerRow = 0;
     bool lazyGroups = false; // scale computed on entering the group (groups without actOrder)
+    const uint8_t *keep = nullptr; // pruning bitmap (1 = kept) or null
 };
 
 Setup setUp(const float *w, int64_t rows, int64_t cols, const double *h, int64_t tokens,
-            const GptqParams &p)
+            const GptqParams &p, const uint8_t *keepMask)
 {
     Setup s;
+    s.keep = keepMask;
     obsdetail::requireObsInput(kMethod, w, rows, cols, h, tokens, p.damp, p.blockSize);
     s.rp = rtnParamsOf(p);
     quantdetail::requireInput(s.rp, w, rows, cols);
@@ -145,7 +147,10 @@ double quantizeOne(Setup &s, int64_t r, int64_t j)
     if (s.lazyGroups && j % s.g == 0)
         s.grids[size_t(r * s.groupsPerRow + gi)] = gridOf(&s.W(r, j), s.g, s.rp);
     const Grid &grid = s.grids[size_t(r * s.groupsPerRow + gi)];
-    const uint32_t u = codeOf(s.W(r, j), grid, s.rp.symmetric);
+    const uint64_t at = uint64_t(r) * uint64_t(s.W.cols()) + uint64_t(c);
+    const bool pruned = s.keep && !((s.keep[at / 8] >> (at % 8)) & 1u);
+    // A pruned weight takes the code of zero (the zero point; 2^(b-1) when symmetric).
+    const uint32_t u = pruned ? uint32_t(grid.zero) : codeOf(s.W(r, j), grid, s.rp.symmetric);
     quantpack::putCode(s.q.codes.data() + r * s.q.rowCodeBytes(), c, s.rp.bits, u);
     return (s.W(r, j) - valueOf(u, grid)) / s.ph.hinvU(j, j);
 }
@@ -170,9 +175,10 @@ QuantizedTensor finish(Setup &s)
 } // namespace
 
 QuantizedTensor gptqQuantizeReference(const float *w, int64_t rows, int64_t cols,
-                                      const double *h, int64_t tokens, const GptqParams &p)
+                                      const double *h, int64_t tokens, const GptqParams &p,
+                                      const uint8_t *keepMask)
 {
-    Setup s = setUp(w, rows, cols, h, tokens, p);
+    Setup s = setUp(w, rows, cols, h, tokens, p, keepMask);
     for (int64_t r = 0; r < rows; ++r) {
         initialGrids(s, r);
         for (int64_t j = 0; j < cols; ++j) {
@@ -185,9 +191,10 @@ QuantizedTensor gptqQuantizeReference(const float *w, int64_t rows, int64_t cols
 }
 
 QuantizedTensor gptqQuantize(const float *w, int64_t rows, int64_t cols, const double *h,
-                             int64_t tokens, const GptqParams &p, const JobContext &job)
+                             int64_t tokens, const GptqParams &p, const JobContext &job,
+                             const uint8_t *keepMask)
 {
-    Setup s = setUp(w, rows, cols, h, tokens, p);
+    Setup s = setUp(w, rows, cols, h, tokens, p, keepMask);
     int64_t block = p.blockSize;
     if (s.lazyGroups)
         block = (block + s.g - 1) / s.g * s.g;

@@ -46,9 +46,15 @@ struct GptqParams {
 // `tokens` input rows (ActivationHessian). Throws cwb::Error for bad arguments, non-finite
 // values, or a Hessian that is not positive definite after dampening; polls `job` between row
 // blocks (cwb::Cancelled).
+// keepMask (optional): a pruning bitmap over W (rows x cols bits, row-major, LSB first, 1 = kept;
+// compress/pruning.h's layout). Pruned weights get the code of zero, whatever their updated
+// value, and that rounding error is compensated like any other: SparseGPT's joint
+// prune-and-quantize with the mask held fixed, so the result stays exactly as sparse.
 QuantizedTensor gptqQuantize(const float *w, int64_t rows, int64_t cols, const double *h,
-                             int64_t tokens, const GptqParams &p, const JobContext &job);
+                             int64_t tokens, const GptqParams &p, const JobContext &job,
+                             const uint8_t *keepMask = nullptr);
 QuantizedTensor gptqQuantizeReference(const float *w, int64_t rows, int64_t cols,
-                                      const double *h, int64_t tokens, const GptqParams &p);
+                                      const double *h, int64_t tokens, const GptqParams &p,
+                                      const uint8_t *keepMask = nullptr);
 
 } // namespace cwb

@@ -47,7 +47,12 @@ struct EngineOptions {
     // ("layers.3.attn.q"): e.g. compressed weights under evaluation. Each must have the Linear
     // shape [out x in] the tensor has (named on mismatch); a name that is not a projection of the
     // model is refused. weightBytes() counts their storedBytes() instead of the tensor's bytes.
+    // Also "embed" and "head" (the embedding is read a row at a time through row(); a head tied
+    // to the embedding follows an embed replacement unless it has its own).
     std::map<std::string, std::shared_ptr<const LinearWeights>> replacements;
+    // 1-D tensors (norm weights, biases) to use instead of the model's, by canonical name; the
+    // length must match (named on mismatch); a name the engine does not read is refused.
+    std::map<std::string, std::shared_ptr<const std::vector<float>>> vectorReplacements;
 };
 
 class Engine {

@@ -142,7 +142,7 @@ EvalResult runEvaluation(const EvalParams &params, const JobContext &ctx)
     const Model &model = params.model ? *params.model : *opened;
 
     EvalResult r;
-    r.modelLabel = fileLabel(model.path);
+    r.modelLabel = params.modelLabel.empty() ? fileLabel(model.path) : params.modelLabel;
     r.bitsPerWeight = model.totals().bitsPerWeight;
     r.protocol = params.protocol;
     r.nCtx = params.nCtx;
@@ -157,7 +157,10 @@ EvalResult runEvaluation(const EvalParams &params, const JobContext &ctx)
     options.threads = params.threads;
     options.emulateQ8Activations = params.emulateQ8;
     options.replacements = params.replacements;
+    options.vectorReplacements = params.vectorReplacements;
     const auto engine = Engine::create(model, options);
+    if (!params.replacements.empty() && model.totals().parameters > 0)
+        r.bitsPerWeight = double(engine->weightBytes()) * 8.0 / double(model.totals().parameters);
     const int64_t vocab = engine->vocabSize();
     checkContext(params.nCtx, *engine);
     checkTokenRange(tokens, vocab, params.textPath);

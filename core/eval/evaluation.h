@@ -32,6 +32,7 @@ class LinearWeights;
 struct EvalParams {
     std::string modelPath;        // opened with io::openModel when `model` is null
     const Model *model = nullptr; // an already open model (the GUI's); takes precedence
+    std::string modelLabel;       // shown instead of the model's file name (e.g. an archive's)
     std::string textPath;         // UTF-8 text file to score
     int64_t nCtx = 512;           // window length in tokens, 2 <= nCtx <= model context limit
     int64_t chunks = 0;           // windows to score; 0 = as many as the text holds
@@ -47,6 +48,8 @@ struct EvalParams {
                                   // profile (roofline, at a context of nCtx)
     // Passed to the engine as EngineOptions::replacements (compressed weights to evaluate).
     std::map<std::string, std::shared_ptr<const LinearWeights>> replacements;
+    // Passed as EngineOptions::vectorReplacements (compressed norms and biases).
+    std::map<std::string, std::shared_ptr<const std::vector<float>>> vectorReplacements;
 };
 
 struct KldSummary {

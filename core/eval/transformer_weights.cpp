@@ -102,7 +102,18 @@ private:
         }
         conv1dShape_ = false;
         checkShape(*t, {len});
-        std::vector<float> v = t->toFloat();
+        const auto replaced = options_.vectorReplacements.find(canonical);
+        std::vector<float> v;
+        if (replaced != options_.vectorReplacements.end()) {
+            if (!replaced->second || int64_t(replaced->second->size()) != len)
+                fail("replacement for tensor '" + canonical + "' holds "
+                     + std::to_string(replaced->second ? replaced->second->size() : 0)
+                     + " values, expected " + std::to_string(len));
+            v = *replaced->second;
+            replacedVectors_.insert(canonical); // counted as stored in the model, like norms
+        } else {
+            v = t->toFloat();
+        }
         for (size_t i = 0; i < v.size(); ++i)
             if (!std::isfinite(v[i]))
                 fail("tensor " + describe(*t) + " holds " + (std::isnan(v[i]) ? "NaN" : "Inf")
@@ -144,6 +155,19 @@ private:
         return lw;
     }
 
+    // The embedding or the head: the model's tensor, or its replacement.
+    std::shared_ptr<const LinearWeights> matrixOrReplacement(const std::string &canonical,
+                                                            int64_t out, int64_t in)
+    {
+        conv1dShape_ = false;
+        const Tensor &t = require(canonical, {out, in}, "matrix");
+        const auto replaced = options_.replacements.find(canonical);
+        if (replaced == options_.replacements.end())
+            return linear(t, false);
+        counted_.insert(&t);
+        return replacement(canonical, replaced->second, out, in);
+    }
+
     // A [out x in] projection (Hugging Face GPT-2: stored [in x out]) and its optional bias.
     Projection projection(const std::string &canonical, int64_t out, int64_t in, bool required)
     {
@@ -176,6 +200,7 @@ private:
     bool conv1dShape_ = false; // the tensor being checked is in Conv1D layout (for messages)
     std::set<const Tensor *> counted_;
     std::set<std::string> replaced_; // replacements used
+    std::set<std::string> replacedVectors_;
 };
 
 void Loader::scanFinite(const LinearWeights &lw, const std::string &name) const
@@ -322,9 +347,11 @@ void Loader::load()
     w_.kvDim = h.nKvHeads * h.headDim;
 
     conv1dShape_ = false;
-    w_.embed = linear(require("embed", {h.vocabSize, h.dim}, "matrix"), false);
+    w_.embed = matrixOrReplacement("embed", h.vocabSize, h.dim);
     const Tensor *head = find("head");
-    if (!head || !head->tiedTo.empty()) {
+    if (head && options_.replacements.contains("head")) {
+        w_.head = matrixOrReplacement("head", h.vocabSize, h.dim);
+    } else if (!head || !head->tiedTo.empty()) {
         w_.head = w_.embed;
     } else {
         conv1dShape_ = false;
@@ -363,6 +390,9 @@ void Loader::load()
     for (const auto &[name, lw] : options_.replacements)
         if (!replaced_.contains(name))
             fail("replacement '" + name + "' names no layer projection of this model");
+    for (const auto &[name, v] : options_.vectorReplacements)
+        if (!replacedVectors_.contains(name))
+            fail("replacement '" + name + "' names no norm weight or bias this engine reads");
 }
 
 } // namespace

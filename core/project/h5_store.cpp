@@ -29,6 +29,8 @@ hid_t memType()
         return H5T_NATIVE_INT64;
     else if constexpr (std::same_as<T, uint64_t>)
         return H5T_NATIVE_UINT64;
+    else if constexpr (std::same_as<T, uint8_t>)
+        return H5T_NATIVE_UINT8;
     else
         return H5T_NATIVE_INT32;
 }
@@ -44,6 +46,8 @@ hid_t fileType()
         return H5T_STD_I64LE;
     else if constexpr (std::same_as<T, uint64_t>)
         return H5T_STD_U64LE;
+    else if constexpr (std::same_as<T, uint8_t>)
+        return H5T_STD_U8LE;
     else
         return H5T_STD_I32LE;
 }
@@ -328,6 +332,8 @@ template void Writer::dataset<uint64_t>(const Node &, std::string_view, std::spa
                                         std::vector<uint64_t>) const;
 template void Writer::dataset<int32_t>(const Node &, std::string_view, std::span<const int32_t>,
                                        std::vector<uint64_t>) const;
+template void Writer::dataset<uint8_t>(const Node &, std::string_view, std::span<const uint8_t>,
+                                       std::vector<uint64_t>) const;
 
 // ---- Reader ----
 
@@ -568,6 +574,8 @@ template std::vector<int64_t> Reader::dataset<int64_t>(const Node &, std::string
 template std::vector<uint64_t> Reader::dataset<uint64_t>(const Node &, std::string_view,
                                                          std::vector<uint64_t> *) const;
 template std::vector<int32_t> Reader::dataset<int32_t>(const Node &, std::string_view,
+                                                       std::vector<uint64_t> *) const;
+template std::vector<uint8_t> Reader::dataset<uint8_t>(const Node &, std::string_view,
                                                        std::vector<uint64_t> *) const;
 
 } // namespace cwb::h5

@@ -80,7 +80,7 @@ struct Node {
 // Element types stored in datasets.
 template <class T>
 concept Element = std::same_as<T, double> || std::same_as<T, float> || std::same_as<T, int64_t>
-    || std::same_as<T, uint64_t> || std::same_as<T, int32_t>;
+    || std::same_as<T, uint64_t> || std::same_as<T, int32_t> || std::same_as<T, uint8_t>;
 
 class Writer {
 public:

@@ -5,6 +5,7 @@
 
 #include "io/hdf5_lock.h"
 #include "project/project_codec.h"
+#include "util/atomic_file.h"
 #include "util/error.h"
 
 #include <fcntl.h>
@@ -24,20 +25,6 @@ namespace {
 namespace fs = std::filesystem;
 
 constexpr const char *kCreatedBy = "Compression Workbench " CWB_VERSION;
-
-// fsync of a file or directory; a failure is an error naming it.
-void syncPath(const std::string &path, bool directory)
-{
-    const int fd = ::open(path.c_str(), directory ? (O_RDONLY | O_DIRECTORY) : O_RDONLY);
-    if (fd < 0)
-        throwIn(path, std::string("cannot open to sync: ") + std::strerror(errno));
-    const int r = ::fsync(fd);
-    const int err = errno;
-    ::close(fd);
-    // Some file systems cannot sync directories (EINVAL); the rename is still atomic there.
-    if (r != 0 && !(directory && (err == EINVAL || err == ENOTSUP)))
-        throwIn(path, std::string("fsync failed: ") + std::strerror(err));
-}
 
 std::string sizeChange(uint64_t from, uint64_t to)
 {
@@ -59,39 +46,28 @@ Project makeProject(const Model &model, ModelAnalysis analysis, const ModelAnaly
 void writeProject(const std::string &path, const Project &project,
                   const ProjectWriteOptions &options)
 {
-    const fs::path target = fs::absolute(fs::path(path));
-    const std::string temp = target.string() + ".tmp-" + std::to_string(::getpid());
-    const auto failpoint = [&](std::string_view point) {
-        if (options.failpoint)
-            options.failpoint(point);
-    };
-    try {
-        try {
-            io::Hdf5Lock lock;
-            h5::Writer w(temp);
-            w.attr(w.root(), "schema", std::string_view(kProjectSchema));
-            w.attr(w.root(), "schema_version", kProjectSchemaVersion);
-            w.attr(w.root(), "created_by", std::string_view(kCreatedBy));
-            projectio::writeContents(w, project);
-            failpoint("analysis-written");
-            w.close();
-        } catch (const Error &e) {
-            // HDF5's messages name the temporary file; the user asked for the target.
-            throwIn(target.string(), std::string("cannot write the project: ") + e.what());
-        }
-        failpoint("closed");
-        syncPath(temp, false);
-        failpoint("synced");
-        std::error_code ec;
-        fs::rename(temp, target, ec);
-        if (ec)
-            throwIn(target.string(), "cannot replace the project file: " + ec.message());
-        syncPath(target.parent_path().string(), true);
-    } catch (...) {
-        std::error_code ignored;
-        fs::remove(temp, ignored);
-        throw;
-    }
+    const std::string target = std::filesystem::absolute(std::filesystem::path(path)).string();
+    AtomicWriteHooks hooks;
+    hooks.failpoint = options.failpoint;
+    writeFileAtomically(
+        target,
+        [&](const std::string &temp) {
+            try {
+                io::Hdf5Lock lock;
+                h5::Writer w(temp);
+                w.attr(w.root(), "schema", std::string_view(kProjectSchema));
+                w.attr(w.root(), "schema_version", kProjectSchemaVersion);
+                w.attr(w.root(), "created_by", std::string_view(kCreatedBy));
+                projectio::writeContents(w, project);
+                if (options.failpoint)
+                    options.failpoint("analysis-written");
+                w.close();
+            } catch (const Error &e) {
+                // HDF5's messages name the temporary file; the user asked for the target.
+                throwIn(target, std::string("cannot write the project: ") + e.what());
+            }
+        },
+        hooks);
 }
 
 Project readProject(const std::string &path)

@@ -204,10 +204,10 @@ std::vector<MethodSpec> buildTable()
                        "SparseGPT: OBS pruning with reconstruction from the Hessian", true));
     t.push_back(method("svd", S::LowRank, {rank(), energy()}, "truncated SVD: W ~ A B"));
     t.push_back(method("asvd", S::LowRank,
-                       {rank(), energy(),
-                        floatRange("alpha", 0.0, 1.0, 0.5,
-                                   "exponent of the activation scaling before the SVD")},
-                       "ASVD: SVD after scaling columns by activation magnitudes", true));
+                       {rank(), energy(), damp()},
+                       "activation-aware SVD (SVD-LLM): whiten by the Cholesky factor of the "
+                       "calibration covariance, truncate, un-whiten",
+                       true));
     return t;
 }
 

@@ -55,12 +55,24 @@ public:
         if (!t.decodable() && tp.changed())
             error("stored as " + t.typeLabel() + ", which cannot be decoded: only \"keep\" applies"
                   + methodSetBy(quant.method != "keep" ? quant : (prune.used() ? prune : lowrank)));
-        for (const SlotPlan *s : {&prune, &lowrank, &quant})
-            if (s->used() && needsCalibration(*s) && !options_.calibration)
+        const bool matrix = tp.shape.size() >= 2;
+        // Calibration statistics exist for the inputs of layer projections only (the engine
+        // does not observe the embedding lookup or the output head; analysis/activation_stats.h).
+        const bool observed = matrix && tp.canonical.starts_with("layers.");
+        for (const SlotPlan *s : {&prune, &lowrank, &quant}) {
+            if (!s->used() || !needsCalibration(*s))
+                continue;
+            if (!options_.calibration)
                 error(s->method + " needs calibration text (cwb: --calib FILE)" + methodSetBy(*s));
+            else if (!observed)
+                error(s->method + " needs calibration statistics of the tensor's input, which are "
+                                  "collected for layer projections only" + methodSetBy(*s));
+        }
+        if ((quant.method == "gptq" || quant.method == "awq") && paramInt(quant.value("group")) == 0)
+            error(quant.method + " group 0 (one scale per tensor) is not supported; use -1 (one "
+                                 "per row) or a group size" + setBy(quant, "group"));
         const int64_t cols = tp.shape.empty() ? 1 : tp.shape.back();
         const int64_t rows = cols > 0 ? tp.parameters() / cols : 0;
-        const bool matrix = tp.shape.size() >= 2;
         if (!matrix)
             for (const SlotPlan *s : {&prune, &lowrank})
                 if (s->used())

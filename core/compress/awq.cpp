@@ -1,0 +1,320 @@
+// SPDX-License-Identifier: MIT
+// AWQ's per-weight scale search (conventions in awq.h). One driver runs the alpha grid for both
+// paths; they differ in the RTN call (quantizeRtn vs quantizeRtnReference, bitwise equal) and in
+// how the quadratic forms d H d^T are summed (Eigen GEMM over fixed row blocks vs plain loops).
+
+#include "compress/awq.h"
+
+#include "compress/quant_methods.h"
+#include "jobs/job_context.h"
+#include "util/error.h"
+
+#include <Eigen/Core>
+#include <tbb/blocked_range.h>
+#include <tbb/parallel_for.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <limits>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace cwb {
+namespace {
+
+constexpr const char *kMethod = "awq";
+// Rows per GEMM block of the fast path. Fixed, so every row's form is computed by the same
+// product shapes whatever the scheduling: the result is deterministic.
+constexpr int64_t kBlockRows = 64;
+// A quadratic form below -kNegativeTolerance x ||X W^T||^2 cannot be rounding noise.
+constexpr double kNegativeTolerance = 1e-9;
+
+using RowMatrix = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+
+std::string str(double v)
+{
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.6g", v);
+    return buf;
+}
+
+RtnParams rtnParamsOf(const AwqParams &p)
+{
+    RtnParams r;
+    r.bits = p.bits;
+    r.symmetric = p.sym;
+    r.granularity = p.group == 0 ? Granularity::PerChannel : Granularity::Group;
+    r.groupSize = p.group == 0 ? 128 : p.group;
+    r.f16Scales = p.f16Scales;
+    return r;
+}
+
+void requireParams(const AwqParams &p, int64_t cols)
+{
+    std::vector<std::string> problems;
+    if (p.bits < 2 || p.bits > 8)
+        problems.push_back("bits = " + std::to_string(p.bits) + " is not in 2..8");
+    if (p.group != 0 && p.group != 32 && p.group != 64 && p.group != 128 && p.group != 256)
+        problems.push_back("group = " + std::to_string(p.group)
+                           + " is not 0 (per channel), 32, 64, 128 or 256");
+    else if (p.group != 0 && cols % p.group != 0)
+        problems.push_back("group = " + std::to_string(p.group) + " does not divide cols = "
+                           + std::to_string(cols));
+    if (p.alphaGrid < 1 || p.alphaGrid > 1000)
+        problems.push_back("alphaGrid = " + std::to_string(p.alphaGrid) + " is not in 1..1000");
+    if (problems.empty())
+        return;
+    std::string all;
+    for (const std::string &s : problems)
+        all += (all.empty() ? "" : "; ") + s;
+    throwIn(kMethod, all);
+}
+
+void requireMeanAbs(std::span<const double> meanAbs)
+{
+    if (meanAbs.empty())
+        throwIn(kMethod, "meanAbs is empty");
+    for (size_t j = 0; j < meanAbs.size(); ++j)
+        if (!std::isfinite(meanAbs[j]) || meanAbs[j] < 0.0)
+            throwIn(kMethod, "meanAbs of channel " + std::to_string(j) + " (" + str(meanAbs[j])
+                                 + ") is not finite and >= 0");
+}
+
+void requireInput(const float *w, int64_t rows, int64_t cols, std::span<const double> meanAbs,
+                  const double *h, int64_t tokens, const AwqParams &p)
+{
+    if (rows <= 0 || cols <= 0 || rows > (int64_t(1) << 31) || cols > (int64_t(1) << 20))
+        throwIn(kMethod, "shape " + std::to_string(rows) + " x " + std::to_string(cols)
+                             + " is empty or too large");
+    if (!w)
+        throwIn(kMethod, "weights are null");
+    if (!h)
+        throwIn(kMethod, "Hessian h is null");
+    if (tokens <= 0)
+        throwIn(kMethod, "tokens = " + std::to_string(tokens) + " must be > 0");
+    if (int64_t(meanAbs.size()) != cols)
+        throwIn(kMethod, "meanAbs has " + std::to_string(meanAbs.size())
+                             + " values, expected cols = " + std::to_string(cols));
+    requireParams(p, cols);
+    requireMeanAbs(meanAbs);
+    for (int64_t i = 0; i < cols * cols; ++i)
+        if (!std::isfinite(h[i]))
+            throwIn(kMethod, "Hessian h entry (" + std::to_string(i / cols) + ", "
+                                 + std::to_string(i % cols) + ") is not finite");
+    for (int64_t i = 0; i < cols; ++i)
+        if (h[i * cols + i] < 0.0)
+            throwIn(kMethod, "Hessian h diagonal entry (" + std::to_string(i) + ", "
+                                 + std::to_string(i) + ") = " + str(h[i * cols + i])
+                                 + " is negative (h must be X^T X)");
+    for (int64_t i = 0; i < rows * cols; ++i)
+        if (!std::isfinite(w[i]))
+            throwIn(kMethod, "weight (row " + std::to_string(i / cols) + ", col "
+                                 + std::to_string(i % cols) + ") is not finite");
+}
+
+// The weight row r stands for: W' = dequant(Q) diag(1/s), minus from W, in double.
+inline void diffRow(const float *w, const float *deq, const float *s, int64_t cols, double *d)
+{
+    for (int64_t j = 0; j < cols; ++j)
+        d[j] = double(w[j]) - double(deq[j]) / double(s[j]);
+}
+
+// fill(r0, n, D) writes rows [r0, r0 + n) of the matrix whose forms are wanted into D [n x cols].
+// Returns sum_r m_r H m_r^T; per-row forms are added in row order.
+template <class Fill>
+double formsFast(int64_t rows, int64_t cols, const double *h, const JobContext &job,
+                 const Fill &fill)
+{
+    const Eigen::Map<const RowMatrix> H(h, cols, cols);
+    std::vector<double> forms(static_cast<size_t>(rows));
+    const int64_t blocks = (rows + kBlockRows - 1) / kBlockRows;
+    job.checkCancelled();
+    tbb::parallel_for(tbb::blocked_range<int64_t>(0, blocks, 1),
+                      [&](const tbb::blocked_range<int64_t> &range) {
+                          RowMatrix D, DH;
+                          for (int64_t b = range.begin(); b < range.end(); ++b) {
+                              if (job.cancelled())
+                                  return;
+                              const int64_t r0 = b * kBlockRows;
+                              const int64_t n = std::min(kBlockRows, rows - r0);
+                              D.resize(n, cols);
+                              fill(r0, n, D.data());
+                              DH.noalias() = D * H;
+                              for (int64_t i = 0; i < n; ++i)
+                                  forms[size_t(r0 + i)] = D.row(i).dot(DH.row(i));
+                          }
+                      });
+    job.checkCancelled();
+    double sum = 0;
+    for (double f : forms)
+        sum += f;
+    return sum;
+}
+
+// The plain reference: one row at a time, t_i = sum_j h_ij d_j, form = sum_i d_i t_i.
+template <class Fill>
+double formsReference(int64_t rows, int64_t cols, const double *h, const Fill &fill)
+{
+    std::vector<double> d(static_cast<size_t>(cols));
+    double sum = 0;
+    for (int64_t r = 0; r < rows; ++r) {
+        fill(r, 1, d.data());
+        double form = 0;
+        for (int64_t i = 0; i < cols; ++i) {
+            double t = 0;
+            for (int64_t j = 0; j < cols; ++j)
+                t += h[i * cols + j] * d[size_t(j)];
+            form += d[size_t(i)] * t;
+        }
+        sum += form;
+    }
+    return sum;
+}
+
+double relativeError(double num, double den)
+{
+    if (den > 0.0)
+        return std::sqrt(std::max(num, 0.0) / den);
+    return num > 0.0 ? std::numeric_limits<double>::infinity() : 0.0;
+}
+
+[[noreturn]] void throwIndefinite(double form, double den)
+{
+    throwIn(kMethod, "the Hessian h is not positive semidefinite (a quadratic form is "
+                         + str(form) + " against ||X W^T||^2 = " + str(den)
+                         + "); h must be the raw sum X^T X");
+}
+
+AwqResult search(const float *w, int64_t rows, int64_t cols, std::span<const double> meanAbs,
+                 const double *h, int64_t tokens, const AwqParams &p, const JobContext &job,
+                 bool fast)
+{
+    requireInput(w, rows, cols, meanAbs, h, tokens, p);
+    const RtnParams rp = rtnParamsOf(p);
+
+    // ||X W^T||^2 once.
+    const auto fillW = [&](int64_t r0, int64_t n, double *out) {
+        for (int64_t i = 0; i < n * cols; ++i)
+            out[i] = double(w[r0 * cols + i]);
+    };
+    const double den =
+        fast ? formsFast(rows, cols, h, job, fillW) : formsReference(rows, cols, h, fillW);
+    if (den < 0.0)
+        throwIndefinite(den, den);
+
+    AwqResult best;
+    best.gridErrors.assign(size_t(p.alphaGrid), std::numeric_limits<double>::infinity());
+    double bestNum = std::numeric_limits<double>::infinity();
+    std::vector<float> ws(static_cast<size_t>(rows * cols));
+    for (int k = 0; k < p.alphaGrid; ++k) {
+        job.checkCancelled();
+        const double alpha = double(k) / double(p.alphaGrid);
+        std::vector<float> s = awqInputScales(meanAbs, alpha);
+        bool storable = std::all_of(s.begin(), s.end(),
+                                    [](float v) { return std::isfinite(v) && v > 0.0f; });
+        // W diag(s): the same float product in both paths, so the codes agree.
+        const auto scaleRows = [&](int64_t r0, int64_t r1) {
+            bool finite = true;
+            for (int64_t r = r0; r < r1; ++r)
+                for (int64_t j = 0; j < cols; ++j) {
+                    const float v = w[r * cols + j] * s[size_t(j)];
+                    ws[size_t(r * cols + j)] = v;
+                    finite = finite && std::isfinite(v);
+                }
+            return finite;
+        };
+        if (storable) {
+            if (fast) {
+                std::vector<uint8_t> ok(static_cast<size_t>(rows), 1);
+                tbb::parallel_for(tbb::blocked_range<int64_t>(0, rows, 16),
+                                  [&](const tbb::blocked_range<int64_t> &r) {
+                                      for (int64_t i = r.begin(); i < r.end(); ++i)
+                                          ok[size_t(i)] = scaleRows(i, i + 1);
+                                  });
+                storable = std::all_of(ok.begin(), ok.end(), [](uint8_t v) { return v != 0; });
+            } else {
+                storable = scaleRows(0, rows);
+            }
+        }
+        if (!storable) {
+            if (k == 0) // s = 1: cannot happen with finite weights; kept as a guard
+                throwIn(kMethod, "the weights cannot be quantized at alpha = 0");
+            continue;
+        }
+        QuantizedTensor q;
+        try {
+            q = fast ? quantizeRtn(ws.data(), rows, cols, rp, job)
+                     : quantizeRtnReference(ws.data(), rows, cols, rp);
+        } catch (const Cancelled &) {
+            throw;
+        } catch (const Error &) {
+            if (k == 0)
+                throw; // plain RTN fails: report its message
+            continue;  // e.g. a scale beyond fp16 range: this alpha is not storable
+        }
+        double num;
+        if (fast) {
+            num = formsFast(rows, cols, h, job, [&](int64_t r0, int64_t n, double *out) {
+                std::vector<float> deq(static_cast<size_t>(n * cols));
+                q.dequantizeRows(r0, n, deq.data());
+                for (int64_t i = 0; i < n; ++i)
+                    diffRow(w + (r0 + i) * cols, deq.data() + i * cols, s.data(), cols,
+                            out + i * cols);
+            });
+        } else {
+            std::vector<float> deq(static_cast<size_t>(cols));
+            num = formsReference(rows, cols, h, [&](int64_t r, int64_t, double *out) {
+                q.dequantizeRowsReference(r, 1, deq.data());
+                diffRow(w + r * cols, deq.data(), s.data(), cols, out);
+            });
+        }
+        if (num < -kNegativeTolerance * den)
+            throwIndefinite(num, den);
+        best.gridErrors[size_t(k)] = relativeError(num, den);
+        if (num < bestNum) { // strict: ties keep the smaller alpha
+            bestNum = num;
+            best.q = std::move(q);
+            best.inputScales = std::move(s);
+            best.alpha = alpha;
+        }
+    }
+    best.outputError = relativeError(bestNum, den);
+    best.plainRtnError = best.gridErrors[0];
+    return best;
+}
+
+} // namespace
+
+std::vector<float> awqInputScales(std::span<const double> meanAbs, double alpha)
+{
+    requireMeanAbs(meanAbs);
+    if (!std::isfinite(alpha) || alpha < 0.0)
+        throwIn(kMethod, "alpha = " + str(alpha) + " must be finite and >= 0");
+    std::vector<double> s(meanAbs.size());
+    for (size_t j = 0; j < s.size(); ++j)
+        s[j] = std::max(std::pow(meanAbs[j], alpha), 1e-4);
+    const auto [mn, mx] = std::minmax_element(s.begin(), s.end());
+    // sqrt(max min) as two roots: the product of two large values could overflow.
+    const double norm = std::sqrt(*mx) * std::sqrt(*mn);
+    std::vector<float> out(s.size());
+    for (size_t j = 0; j < s.size(); ++j)
+        out[j] = float(s[j] / norm);
+    return out;
+}
+
+AwqResult awqQuantize(const float *w, int64_t rows, int64_t cols, std::span<const double> meanAbs,
+                      const double *h, int64_t tokens, const AwqParams &p, const JobContext &job)
+{
+    return search(w, rows, cols, meanAbs, h, tokens, p, job, true);
+}
+
+AwqResult awqQuantizeReference(const float *w, int64_t rows, int64_t cols,
+                               std::span<const double> meanAbs, const double *h, int64_t tokens,
+                               const AwqParams &p)
+{
+    return search(w, rows, cols, meanAbs, h, tokens, p, JobContext{}, false);
+}
+
+} // namespace cwb

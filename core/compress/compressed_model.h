@@ -1,0 +1,107 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+// The result of running a plan over a model: per changed tensor what is stored (a matrix, or two
+// low-rank factors; a pruning mask when the stored form keeps the sparsity) and a report of what
+// it cost. Tensors the plan keeps are not copied: a CompressedModel is read together with its
+// source model, whose fingerprint it records (compress/archive.h refuses a different file).
+//
+// What the stages leave (prune -> lowrank -> quantize):
+//   quantize only          `weight` = the quantized (or re-typed) matrix
+//   prune (+ quantize)     `weight` holds the pruned values (exact zeros where pruned, as every
+//                          grid here decodes zero exactly except ggml's offset types: q4_1, q5_1
+//                          and the k-quants, where the bitmap is applied when decoding);
+//                          `mask` is the bitmap (or N:M indices) counted in the stored bytes when
+//                          the stored form can drop the pruned values (plan/size_estimate.h)
+//   lowrank (+ quantize)   `factorA` [rows x rank] and `factorB` [rank x cols], each quantized
+//                          by the quantize stage; a mask from an earlier prune is not kept
+//                          (A B is dense again)
+// 1-D tensors (norms, biases) named by a rule store `weight` as a 1 x n matrix.
+
+#include "compress/stored_matrix.h"
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace cwb {
+
+class LinearWeights;
+
+struct TensorReport {
+    double relativeError = 0;      // ||W - W'||_F / ||W||_F over the original float values
+    double outputError = -1;       // sqrt(tr(D H D^T) / tr(W H W^T)) on the calibration
+                                   // Hessian H, D = W - W'; -1 when there is none
+    uint64_t originalBytes = 0;    // as stored in the source model
+    uint64_t storedBytes = 0;      // exact, everything needed to decode
+    double bitsPerWeight = 0;      // storedBytes * 8 / parameters
+    double sparsity = 0;           // fraction of weights that are exactly zero after pruning
+    int64_t rank = 0;              // low rank kept (0: none)
+    double seconds = 0;            // wall time of this tensor's stages
+    std::string format;            // "gptq", "Q4_K", "rank 12 (F16)", "F16", ...
+    std::vector<std::string> notes; // what the stages decided ("awq alpha 0.45", ...)
+};
+
+struct PruneMask {
+    std::vector<uint8_t> bitmap;    // rows x cols bits, 1 = kept (compress/pruning.h layout)
+    std::vector<uint8_t> nmIndices; // N:M only: packed in-group indices of the kept weights
+    int nmN = 0, nmM = 0;           // 0:0 = unstructured
+    bool applyWhenDecoding = false; // the stored form decodes pruned weights as non-zero
+    uint64_t storedBytes = 0;       // counted in the tensor's bytes (0: the zeros are stored)
+};
+
+struct CompressedTensor {
+    size_t index = 0; // in the source Model::tensors
+    std::string name, canonical;
+    std::vector<int64_t> shape;
+    int64_t rows = 0, cols = 0; // the 2-D view (cols = innermost dimension)
+    std::string plan;           // TensorPlan::summary()
+    std::optional<StoredMatrix> weight;
+    std::optional<StoredMatrix> factorA, factorB;
+    std::optional<PruneMask> mask;
+    TensorReport report;
+
+    [[nodiscard]] uint64_t storedBytes() const;
+    // Throws cwb::Error naming the tensor when the parts disagree with its shape.
+    void check() const;
+    // The engine's view (a matrix; 1-D tensors are 1 x n).
+    [[nodiscard]] std::shared_ptr<const LinearWeights> linear() const;
+    // W' as dense row-major floats (rows x cols).
+    [[nodiscard]] std::vector<float> reconstruct() const;
+};
+
+struct CompressionTotals {
+    int64_t tensors = 0;             // changed tensors
+    uint64_t originalBytes = 0;      // of the whole model, a tied copy counted once
+    uint64_t compressedBytes = 0;    // of the whole model after compression
+    uint64_t parameters = 0;
+    double bitsPerWeight = 0;        // compressedBytes * 8 / parameters
+    double compressionRatio = 0;     // originalBytes / compressedBytes
+    double seconds = 0;              // wall time of the run
+};
+
+struct CompressedModel {
+    std::string sourcePath;        // the model as opened
+    std::string sourceFormat;      // formatName() of it
+    uint64_t sourceFileSize = 0;   // ModelFingerprint of the source
+    std::string sourceHash;
+    std::string recipeJson;        // the recipe as given
+    std::string planJson;          // the resolved plan (recipe/plan_report.h planJson)
+    std::string calibrationSource; // text file used, or empty
+    int64_t calibrationTokens = 0;
+    std::vector<CompressedTensor> tensors; // changed tensors, model order
+    CompressionTotals totals;
+
+    [[nodiscard]] const CompressedTensor *find(const std::string &canonicalOrName) const;
+};
+
+// What the engine needs to evaluate it (EngineOptions::replacements and vectorReplacements).
+struct CompressedReplacements {
+    std::map<std::string, std::shared_ptr<const LinearWeights>> matrices;
+    std::map<std::string, std::shared_ptr<const std::vector<float>>> vectors;
+};
+[[nodiscard]] CompressedReplacements replacementsOf(const CompressedModel &m);
+
+} // namespace cwb

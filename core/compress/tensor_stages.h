@@ -1,0 +1,65 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+// The three stages the pipeline (compress/pipeline.h) runs on one matrix, each reading one
+// SlotPlan of a resolved plan: the recipe's parameter names mapped onto the methods' params
+// structs. Kept apart from the orchestration so each stage can be tested on its own.
+
+#include "compress/stored_matrix.h"
+#include "recipe/plan.h"
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace cwb {
+
+struct JobContext;
+
+namespace stages {
+
+// What a matrix's input looked like on the calibration text (all optional).
+struct InputStats {
+    std::shared_ptr<const std::vector<double>> hessian; // raw X^T X, cols x cols; null: none
+    int64_t tokens = 0;
+    std::vector<double> meanSquare; // per input channel; empty: none
+    std::vector<double> meanAbs;    // per input channel; empty: none
+    [[nodiscard]] bool empty() const { return !hessian && meanSquare.empty(); }
+};
+
+// The statistics of A's input (B x) from those of x: H_A = B H B^T; without H, mean x^2 of B x
+// assuming independent channels; mean |x| is taken as the RMS.
+[[nodiscard]] InputStats factorInputStats(const InputStats &x, const std::vector<float> &b,
+                                          int64_t rank, int64_t cols);
+
+struct PruneOutcome {
+    std::vector<float> weights;   // pruned positions exactly 0
+    std::vector<uint8_t> keep;    // bitmap, 1 = kept
+    std::vector<uint8_t> nmIndices;
+    int nmN = 0, nmM = 0;
+    double sparsity = 0;          // fraction removed
+    uint64_t maskBytes = 0;       // bitmap or N:M indices as pruning.h stores them
+};
+[[nodiscard]] PruneOutcome prune(const SlotPlan &s, const std::vector<float> &w, int64_t rows,
+                                 int64_t cols, const InputStats &in, const JobContext &job);
+
+struct LowRankOutcome {
+    std::vector<float> a, b; // rows x rank, rank x cols
+    int64_t rank = 0;
+    double truncationError = 0;
+};
+[[nodiscard]] LowRankOutcome lowRank(const SlotPlan &s, const std::vector<float> &w, int64_t rows,
+                                     int64_t cols, const InputStats &in, const JobContext &job);
+
+// `keepType`: what "keep" stores. `keepMask`: a pruning bitmap gptq must respect (or null).
+[[nodiscard]] StoredMatrix quantize(const SlotPlan &s, const std::vector<float> &w, int64_t rows,
+                                    int64_t cols, const InputStats &in, DType keepType,
+                                    const uint8_t *keepMask, const JobContext &job,
+                                    std::vector<std::string> &notes);
+
+// sqrt(tr(D H D^T) / tr(W H W^T)) with D = W - W' (both rows x cols) and H the raw Hessian sum.
+[[nodiscard]] double outputError(const std::vector<float> &w, const std::vector<float> &wq,
+                                 int64_t rows, int64_t cols, const std::vector<double> &h);
+
+} // namespace stages
+} // namespace cwb
