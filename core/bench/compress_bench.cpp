@@ -230,9 +230,15 @@ double zeroFraction(const std::vector<float> &w)
     return double(std::count(w.begin(), w.end(), 0.0f)) / double(w.size());
 }
 
-// Double GEMM C = A B (n x n x n), best of `repeats` after a warm-up; `parallel`: split like
-// obsdetail::forRowChunks (oneTBB over 16-row blocks, Eigen's serial GEMM per block).
-double measureGemmGflops(int64_t n, int repeats, bool parallel, const JobContext &ctx)
+enum class GemmSplit {
+    Rows16,   // as obsdetail::forRowChunks: oneTBB over 16-row blocks, Eigen's GEMM per block
+    Panels,   // one contiguous row panel per thread
+    OneThread // one Eigen GEMM on the calling thread
+};
+
+// Double GEMM C = A B (n x n x n), best of `repeats` after a warm-up.
+double measureGemmGflops(int64_t n, int repeats, GemmSplit split, int threads,
+                         const JobContext &ctx)
 {
     RowMatrixD a(n, n), b(n, n), c(n, n);
     uint64_t state = 0x9E3779B97F4A7C15ull;
@@ -248,13 +254,23 @@ double measureGemmGflops(int64_t n, int repeats, bool parallel, const JobContext
     for (int rep = 0; rep <= std::max(1, repeats); ++rep) {
         ctx.checkCancelled();
         const auto t0 = Clock::now();
-        if (parallel)
+        if (split == GemmSplit::Rows16) {
             tbb::parallel_for(tbb::blocked_range<int64_t>(0, n, 16), [&](const auto &r) {
                 const int64_t r0 = r.begin(), m = int64_t(r.size());
                 c.middleRows(r0, m).noalias() = a.middleRows(r0, m) * b;
             });
-        else
+        } else if (split == GemmSplit::Panels) {
+            const int64_t panel = (n + threads - 1) / threads;
+            tbb::parallel_for(tbb::blocked_range<int64_t>(0, threads, 1), [&](const auto &r) {
+                for (int64_t t = r.begin(); t != r.end(); ++t) {
+                    const int64_t r0 = t * panel, m = std::min(panel, n - r0);
+                    if (m > 0)
+                        c.middleRows(r0, m).noalias() = a.middleRows(r0, m) * b;
+                }
+            });
+        } else {
             c.noalias() = a * b;
+        }
         const double s = secondsSince(t0);
         if (rep > 0 && s > 0)
             best = std::max(best, 2.0 * double(n) * double(n) * double(n) / s / 1e9);
@@ -480,9 +496,13 @@ CompressBenchResult runCompressBench(const CompressBenchParams &params, const Jo
                                 + " is outside 16..16384");
         ctx.report(double(step++) / double(steps), "GEMM peak");
         res.gemmSize = params.gemmSize;
-        res.gemmGflops = measureGemmGflops(params.gemmSize, params.gemmRepeats, true, ctx);
-        res.gemmGflopsOneThread =
-            measureGemmGflops(params.gemmSize, params.gemmRepeats, false, ctx);
+        const auto gemm = [&](GemmSplit split) {
+            return measureGemmGflops(params.gemmSize, params.gemmRepeats, split, res.threads,
+                                     ctx);
+        };
+        res.gemmGflops = gemm(GemmSplit::Rows16);
+        res.gemmGflopsPanels = gemm(GemmSplit::Panels);
+        res.gemmGflopsOneThread = gemm(GemmSplit::OneThread);
         const auto progress = [&](const std::string &what) {
             ctx.report(double(std::min(step++, steps)) / double(steps), what);
         };

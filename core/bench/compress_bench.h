@@ -51,9 +51,12 @@
 //
 // GEMM peak, measured in the same run in double (the methods' precision): C = A B with
 // A, B gemmSize^2 (2048), row-major, best of gemmRepeats (3) after one warm-up, split the way
-// the methods split theirs (obsdetail::forRowChunks): a oneTBB parallel_for over blocks of 16
-// rows, Eigen's own single-threaded GEMM in each (the build has no OpenMP, so Eigen does not
-// thread). Also on one thread (one Eigen GEMM), the roof of the serial preparation.
+// the methods split theirs (obsdetail::forRowChunks): a oneTBB parallel_for over blocks of at
+// most 16 rows (grain 16), Eigen's own single-threaded GEMM in each (the build has no OpenMP,
+// so Eigen does not thread): the figure achieved rates are compared with. Also split into one
+// row panel per thread (Eigen packs B once per thread instead of once per 16 rows: what a
+// coarser split could reach), and on one thread (one Eigen GEMM): the roof of the serial
+// preparation.
 //
 // Quality, so the bench shows the methods do their job on this data: the relative output error
 // sqrt(tr(D H D^T) / tr(W H W^T)), D = W - W' (the reconstructed weights), in double; GPTQ next
@@ -143,6 +146,7 @@ struct CompressBenchResult {
     std::vector<HessianBenchShape> hessian;
     int64_t gemmSize = 0;         // 0: not measured (no Hessian shapes)
     double gemmGflops = 0;        // double GEMM, oneTBB over 16-row blocks, `threads` threads
+    double gemmGflopsPanels = 0;  // the same, one row panel per thread
     double gemmGflopsOneThread = 0;
 };
 

@@ -1,0 +1,331 @@
+// SPDX-License-Identifier: MIT
+// The compression pipeline end to end on stories260K (TinyStories text, llama.cpp protocol,
+// n_ctx 256, 40 windows): recipes resolved and run over the model, written to a .cwbarchive,
+// read back and evaluated. Checks: every stage and storage kind survives the archive bit for bit
+// (the perplexity through the archive equals the in-memory one to float summation order); pruning quality at 50%
+// unstructured and 2:4 (sparsegpt <= wanda <= magnitude); a bad plan fails before any work with
+// every problem listed; cancelling leaves no file; hostile archives are refused by name.
+
+#include "compress/archive.h"
+#include "compress/compressed_model.h"
+#include "compress/pipeline.h"
+#include "eval/evaluation.h"
+#include "io/open_model.h"
+#include "jobs/job_context.h"
+#include "project/h5_store.h"
+#include "io/hdf5_lock.h"
+#include "recipe/recipe.h"
+#include "recipe/resolve.h"
+#include "test_support.h"
+#include "util/error.h"
+
+#include <QTemporaryDir>
+#include <QTest>
+
+#include <atomic>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <string>
+
+namespace {
+
+constexpr const char *kModel = "models/stories260K/stories260K.gguf";
+constexpr const char *kText = "data/tinystories/tinystories_validation_head.txt";
+
+cwb::CompressParams smallCalibration(const std::string &text)
+{
+    cwb::CompressParams p;
+    p.calibrationPath = text;
+    p.calibration.sequences = 32;
+    p.calibration.tokensPerSequence = 256;
+    return p;
+}
+
+cwb::Plan planOf(const std::string &json, const cwb::Model &m, bool calibration = true)
+{
+    cwb::PlanOptions o;
+    o.calibration = calibration;
+    return cwb::resolvePlan(cwb::parseRecipeLenient(json, "test recipe"), m, o);
+}
+
+double perplexity(const cwb::Model &m, const std::string &text,
+                  const cwb::CompressedReplacements &r)
+{
+    cwb::EvalParams p;
+    p.model = &m;
+    p.textPath = text;
+    p.nCtx = 256;
+    p.chunks = 40;
+    p.replacements = r.matrices;
+    p.vectorReplacements = r.vectors;
+    return cwb::runEvaluation(p).ppl;
+}
+
+double perplexity(const cwb::Model &m, const std::string &text, const cwb::CompressedModel &c)
+{
+    return perplexity(m, text, cwb::replacementsOf(c));
+}
+
+std::string pruneRecipe(const std::string &method, const std::string &pattern)
+{
+    const std::string params = pattern == "50%" ? R"({"sparsity": 0.5})"
+                                                : R"({"nm": ")" + pattern + R"("})";
+    return R"({"version": 1, "rules": [{"match": "layers.*", "methods": [{"method": ")" + method
+           + R"(", "params": )" + params + "}]}]}";
+}
+
+} // namespace
+
+class TestCompressPipeline : public QObject {
+    Q_OBJECT
+
+private slots:
+    void everyStageSurvivesTheArchive();
+    void pruningQuality();
+    void badPlanFailsBeforeWork();
+    void cancelLeavesNoFile();
+    void hostileArchivesAreRefused();
+};
+
+void TestCompressPipeline::everyStageSurvivesTheArchive()
+{
+    CWB_SHARED_FILE(path, kModel);
+    CWB_SHARED_FILE(text, kText);
+    const cwb::Model m = cwb::io::openModel(path);
+    // One layer per family of storage: rtn/gptq/awq grids, NF4 with double quantization, FP8,
+    // MX/NV FP4, ternary, ggml blocks with an importance matrix, an offset ggml type after
+    // pruning (mask applied when decoding), SVD and ASVD factors, a norm in F16, the head in
+    // Q8_0 and the embedding in Q5_0. (Rows of 64 and 172 values: no k-quant fits this model;
+    // test_ggml_quantize covers those.)
+    const std::string recipe = R"({"version": 1,
+      "rules": [
+        {"match": "layers.0.attn.*", "methods": [{"method": "gptq", "params": {"bits": 4, "group": 32}}]},
+        {"match": "layers.0.mlp.*", "methods": [{"method": "awq", "params": {"bits": 4, "group": -1, "alpha_grid": 5}}]},
+        {"match": "layers.1.attn.*", "methods": [{"method": "nf4", "params": {"block_size": 64, "double_quant": true, "dq_block_size": 64}}]},
+        {"match": "layers.1.mlp.*", "methods": [{"method": "fp8_e4m3", "params": {"granularity": "per-channel"}}]},
+        {"match": "layers.2.attn.*", "methods": [{"method": "mxfp4"}]},
+        {"match": "layers.2.mlp.gate", "methods": [{"method": "nvfp4"}]},
+        {"match": "layers.2.mlp.up", "methods": [{"method": "ternary", "params": {"packing": "base3"}}]},
+        {"match": "layers.3.attn.*", "methods": [{"method": "q4_0", "params": {"imatrix": true}}]},
+        {"match": "layers.3.mlp.gate", "methods": [{"method": "magnitude", "params": {"sparsity": 0.3}}, {"method": "q4_1"}]},
+        {"match": "layers.3.mlp.up", "methods": [{"method": "wanda", "params": {"nm": "2:4"}}, {"method": "gptq", "params": {"bits": 8, "group": -1}}]},
+        {"match": "layers.4.attn.q", "methods": [{"method": "svd", "params": {"rank": 32}}, {"method": "rtn", "params": {"bits": 8, "group": 32}}]},
+        {"match": "layers.4.attn.k", "methods": [{"method": "asvd", "params": {"energy": 0.99}}]},
+        {"match": "layers.4.mlp.*", "methods": [{"method": "sparsegpt", "params": {"sparsity": 0.25}}, {"method": "rtn", "params": {"bits": 8, "group": -1}}]}
+      ],
+      "overrides": {"layers.4.mlp_norm": {"methods": [{"method": "f16"}]},
+                    "head": {"methods": [{"method": "q8_0"}]},
+                    "embed": {"methods": [{"method": "q5_0"}]}}})";
+    const cwb::Plan plan = planOf(recipe, m);
+    QVERIFY2(plan.valid(), plan.errors.empty() ? "" : plan.errors[0].text().c_str());
+
+    size_t streamed = 0;
+    const cwb::CompressedModel c = cwb::compressModel(
+        m, plan, smallCalibration(text), {},
+        [&](const cwb::CompressedTensor &, size_t done, size_t total) {
+            ++streamed;
+            QCOMPARE(done, streamed);
+            QVERIFY(total >= done);
+        });
+    QCOMPARE(streamed, c.tensors.size());
+    // 35 matrices less layers.{2,3}.mlp.down and layers.4.attn.{v,o}, plus a norm, the
+    // embedding and the head (a tied copy in this file, planned apart from the embedding).
+    QCOMPARE(c.tensors.size(), size_t(34));
+
+    const cwb::CompressedTensor *gate3 = c.find("layers.3.mlp.gate");
+    QVERIFY(gate3 && gate3->mask && gate3->mask->applyWhenDecoding);
+    const std::vector<float> w3 = gate3->reconstruct();
+    int64_t zeros = 0;
+    for (float v : w3)
+        zeros += v == 0.0f;
+    QVERIFY2(zeros >= int64_t(0.3 * double(w3.size())) - gate3->rows, qPrintable(QString::number(zeros)));
+    const cwb::CompressedTensor *up3 = c.find("layers.3.mlp.up");
+    QVERIFY(up3 && !up3->mask); // gptq's grid holds the zeros: no mask needed
+    QVERIFY(std::abs(up3->report.sparsity - 0.5) < 1e-9);
+    const std::vector<float> wu = up3->reconstruct();
+    for (size_t g = 0; g < wu.size(); g += 4) {
+        int nz = 0;
+        for (size_t k = 0; k < 4; ++k)
+            nz += wu[g + k] != 0.0f;
+        QVERIFY2(nz <= 2, qPrintable(QStringLiteral("group at %1 has %2 non-zeros").arg(g).arg(nz)));
+    }
+    QCOMPARE(c.find("layers.4.attn.q")->report.rank, int64_t(32));
+    QVERIFY(c.find("layers.4.attn.k")->factorA.has_value());
+    QCOMPARE(c.find("layers.0.mlp.up")->weight->inputScales.size(), size_t(64));
+    for (const cwb::CompressedTensor &t : c.tensors) {
+        QCOMPARE(t.report.storedBytes, t.storedBytes());
+        QVERIFY2(t.report.relativeError > 0 && t.report.relativeError < 1.0, t.canonical.c_str());
+        if (t.canonical.starts_with("layers.") && t.shape.size() == 2)
+            QVERIFY2(t.report.outputError >= 0, t.canonical.c_str());
+        std::printf("  %-18s %-28s %8.3f bpw  rel %.4f  out %.4f\n", t.canonical.c_str(),
+                    t.report.format.c_str(), t.report.bitsPerWeight, t.report.relativeError,
+                    t.report.outputError);
+    }
+
+    QTemporaryDir dir;
+    const std::string archive = dir.filePath(QStringLiteral("mixed.cwbarchive")).toStdString();
+    cwb::writeArchive(archive, c);
+    QVERIFY(cwb::isArchive(archive));
+    QVERIFY(!cwb::isArchive(path));
+    const cwb::OpenedArchive opened = cwb::openArchive(archive);
+    QCOMPARE(opened.compressed.tensors.size(), c.tensors.size());
+    QCOMPARE(opened.compressed.totals.compressedBytes, c.totals.compressedBytes);
+    for (size_t i = 0; i < c.tensors.size(); ++i)
+        QVERIFY2(opened.compressed.tensors[i].reconstruct() == c.tensors[i].reconstruct(),
+                 c.tensors[i].canonical.c_str());
+
+    const double inMemory = perplexity(m, text, c);
+    const double throughArchive = perplexity(*opened.source, text, opened.replacements);
+    std::printf("mixed recipe: %.3f bits/weight, ppl in memory %.6f, through the archive %.6f\n",
+                c.totals.bitsPerWeight, inMemory, throughArchive);
+    // The same stored bytes (checked above); the engines differ only in where their float
+    // buffers sit, which can change Eigen's vectorized summation order in the last bits.
+    QVERIFY2(std::abs(throughArchive - inMemory) <= 1e-6 * inMemory,
+             qPrintable(QStringLiteral("%1 vs %2").arg(throughArchive, 0, 'g', 12).arg(inMemory, 0, 'g', 12)));
+    QVERIFY(inMemory < 20.0);
+}
+
+void TestCompressPipeline::pruningQuality()
+{
+    CWB_SHARED_FILE(path, kModel);
+    CWB_SHARED_FILE(text, kText);
+    const cwb::Model m = cwb::io::openModel(path);
+    const double base = perplexity(m, text, cwb::CompressedReplacements{});
+    std::printf("stories260K base ppl %.4f\n", base);
+    for (const std::string pattern : {"50%", "2:4"}) {
+        std::map<std::string, double> ppl;
+        for (const std::string method : {"magnitude", "wanda", "sparsegpt"}) {
+            const cwb::Plan plan = planOf(pruneRecipe(method, pattern), m);
+            QVERIFY2(plan.valid(), plan.errors.empty() ? "" : plan.errors[0].text().c_str());
+            const cwb::CompressedModel c = cwb::compressModel(m, plan, smallCalibration(text));
+            for (const auto &t : c.tensors)
+                QVERIFY2(std::abs(t.report.sparsity - 0.5) < 1e-9, t.canonical.c_str());
+            ppl[method] = perplexity(m, text, c);
+        }
+        std::printf("  %s: magnitude %.4f, wanda %.4f, sparsegpt %.4f\n", pattern.c_str(),
+                    ppl["magnitude"], ppl["wanda"], ppl["sparsegpt"]);
+        QVERIFY2(ppl["sparsegpt"] <= ppl["wanda"] && ppl["wanda"] <= ppl["magnitude"],
+                 pattern.c_str());
+    }
+}
+
+void TestCompressPipeline::badPlanFailsBeforeWork()
+{
+    CWB_SHARED_FILE(path, kModel);
+    const cwb::Model m = cwb::io::openModel(path);
+    // Unknown tensor, unknown method, a group not dividing 172, N:M on 172 columns (not a
+    // multiple of 8), rank too large, bits out of range, gptq without calibration.
+    const std::string recipe = R"({"version": 1,
+      "rules": [{"match": "layers.*", "methods": [{"method": "gptq", "params": {"bits": 4, "group": 32}}]},
+                {"match": "layers.0.mlp.down", "methods": [{"method": "magnitude", "params": {"nm": "4:8"}}]},
+                {"match": "layers.1.attn.q", "methods": [{"method": "svd", "params": {"rank": 65}}]},
+                {"match": "layers.2.attn.q", "methods": [{"method": "rtn", "params": {"bits": 9}}]},
+                {"match": "layers.3.attn.q", "methods": [{"method": "zip"}]}],
+      "overrides": {"layers.9.attn.q": {"methods": [{"method": "rtn"}]}}})";
+    const cwb::Plan plan = planOf(recipe, m, false);
+    QVERIFY(!plan.valid());
+    cwb::CompressParams p;
+    bool ran = false;
+    const std::string e = cwbtest::errorOf([&] {
+        (void)cwb::compressModel(m, plan, p, {},
+                                 [&](const cwb::CompressedTensor &, size_t, size_t) { ran = true; });
+    });
+    QVERIFY(!ran);
+    for (const char *expected : {"layers.9.attn.q", "zip", "group 32", "4:8", "rank 65", "bits",
+                                 "calibration"})
+        QVERIFY2(e.find(expected) != std::string::npos, (std::string(expected) + " in: " + e).c_str());
+}
+
+void TestCompressPipeline::cancelLeavesNoFile()
+{
+    CWB_SHARED_FILE(path, kModel);
+    const cwb::Model m = cwb::io::openModel(path);
+    const cwb::Plan plan = planOf(
+        R"({"version": 1, "rules": [{"match": "layers.*", "methods": [{"method": "rtn", "params": {"bits": 4, "group": -1}}]}]})",
+        m, false);
+    std::atomic<bool> cancel{false};
+    cwb::JobContext job;
+    job.cancelFlag = &cancel;
+    size_t seen = 0;
+    bool cancelled = false;
+    try {
+        (void)cwb::compressModel(m, plan, {}, job, [&](const cwb::CompressedTensor &, size_t, size_t) {
+            if (++seen == 3)
+                cancel = true;
+        });
+    } catch (const cwb::Cancelled &) {
+        cancelled = true;
+    }
+    QVERIFY(cancelled);
+    QVERIFY(seen < 35);
+
+    // Cancelling the archive write leaves neither the archive nor a temporary file.
+    cancel = false;
+    const cwb::CompressedModel c = cwb::compressModel(m, plan, {});
+    QTemporaryDir dir;
+    const std::string archive = dir.filePath(QStringLiteral("c.cwbarchive")).toStdString();
+    cwb::JobContext writeJob;
+    writeJob.cancelFlag = &cancel;
+    writeJob.progress = [&](double f, const std::string &) {
+        if (f > 0.3)
+            cancel = true;
+    };
+    cancelled = false;
+    try {
+        cwb::writeArchive(archive, c, writeJob);
+    } catch (const cwb::Cancelled &) {
+        cancelled = true;
+    }
+    QVERIFY(cancelled);
+    QVERIFY(std::filesystem::is_empty(dir.path().toStdString()));
+}
+
+void TestCompressPipeline::hostileArchivesAreRefused()
+{
+    CWB_SHARED_FILE(path, kModel);
+    const cwb::Model m = cwb::io::openModel(path);
+    const cwb::Plan plan = planOf(
+        R"({"version": 1, "rules": [{"match": "layers.0.attn.*", "methods": [{"method": "rtn", "params": {"bits": 4, "group": 32, "sym": false}}]}]})",
+        m, false);
+    const cwb::CompressedModel c = cwb::compressModel(m, plan, {});
+    QTemporaryDir dir;
+    const std::string good = dir.filePath(QStringLiteral("good.cwbarchive")).toStdString();
+    cwb::writeArchive(good, c);
+    const auto size = std::filesystem::file_size(good);
+
+    // Truncated: the file is named.
+    const std::string cut = dir.filePath(QStringLiteral("cut.cwbarchive")).toStdString();
+    std::filesystem::copy_file(good, cut);
+    std::filesystem::resize_file(cut, size / 2);
+    std::string e = cwbtest::errorOf([&] { (void)cwb::readArchive(cut); });
+    QVERIFY2(e.find("cut.cwbarchive") != std::string::npos, e.c_str());
+
+    // Codes that disagree with the layout: the object is named.
+    cwb::CompressedModel bad = c;
+    bad.tensors[0].weight->quant.codes.pop_back();
+    const std::string shortCodes = dir.filePath(QStringLiteral("short.cwbarchive")).toStdString();
+    cwb::writeArchive(shortCodes, bad);
+    e = cwbtest::errorOf([&] { (void)cwb::readArchive(shortCodes); });
+    QVERIFY2(e.find("short.cwbarchive") != std::string::npos
+                 && e.find("layers.0.attn.q") != std::string::npos,
+             e.c_str());
+
+    // A different source model is refused, naming both.
+    cwb::CompressedModel other = c;
+    other.sourceHash = "0123456789abcdef";
+    const std::string moved = dir.filePath(QStringLiteral("other.cwbarchive")).toStdString();
+    cwb::writeArchive(moved, other);
+    e = cwbtest::errorOf([&] { (void)cwb::openArchive(moved); });
+    QVERIFY2(e.find("0123456789abcdef") != std::string::npos && e.find("stories260K") != std::string::npos,
+             e.c_str());
+
+    // Not an archive at all.
+    e = cwbtest::errorOf([&] { (void)cwb::readArchive(path); });
+    QVERIFY2(e.find("stories260K.gguf") != std::string::npos, e.c_str());
+}
+
+QTEST_GUILESS_MAIN(TestCompressPipeline)
+#include "test_compress_pipeline.moc"
