@@ -278,8 +278,12 @@ CompressedModel compressModel(const Model &model, const Plan &plan, const Compre
     const auto runOne = [&](size_t i) {
         const TensorPlan &tp = *work[i];
         CompressedTensor ct;
+        // The methods see the cancel flag only: their own progress (per row block, from many
+        // threads) is not the run's; the run reports once per finished tensor.
+        JobContext inner;
+        inner.cancelFlag = job.cancelFlag;
         try {
-            ct = compressTensor(model, tp, stats ? &*stats : nullptr, params.outputError, job);
+            ct = compressTensor(model, tp, stats ? &*stats : nullptr, params.outputError, inner);
         } catch (const Cancelled &) {
             throw;
         } catch (const Error &e) {
