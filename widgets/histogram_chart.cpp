@@ -17,6 +17,7 @@ constexpr double kLogBase = 0.7;
 const QColor kBarFill(70, 130, 180);
 const QColor kBarLine(38, 84, 124);
 const QColor kMarkerColor(200, 30, 45);
+const QColor kOverlayColor(230, 110, 20);
 
 } // namespace
 
@@ -40,8 +41,19 @@ HistogramChart::HistogramChart(QWidget *parent) : QWidget(parent), plot_(new QCu
     bars_->setBrush(kBarFill);
     bars_->setAntialiased(false);
 
+    // A curve, not a graph: the outline's points go up and down at the same key, in order.
+    outline_ = new QCPCurve(plot_->xAxis, plot_->yAxis);
+    outline_->setPen(QPen(kOverlayColor, 2));
+    outline_->setBrush(Qt::NoBrush);
+
     plot_->xAxis->grid()->setVisible(false);
     plot_->yAxis->grid()->setSubGridVisible(false);
+
+    // Top-left: the statistics box holds the top-right corner.
+    plot_->axisRect()->insetLayout()->setInsetAlignment(0, Qt::AlignTop | Qt::AlignLeft);
+    plot_->legend->setBrush(QColor(255, 255, 255, 225));
+    plot_->legend->setBorderPen(QPen(QColor(170, 170, 170)));
+    plot_->legend->setVisible(false);
 
     stats_ = new QCPItemText(plot_);
     stats_->setClipToAxisRect(true);
@@ -62,12 +74,14 @@ HistogramChart::~HistogramChart() = default;
 void HistogramChart::setSeries(HistogramSeries series)
 {
     series_ = std::move(series);
+    overlay_.clear();
     redraw();
 }
 
 void HistogramChart::clear(const QString &message)
 {
     series_ = HistogramSeries{};
+    overlay_.clear();
     series_.title = message.isEmpty() ? tr("No tensor selected") : message;
     redraw();
 }
@@ -85,6 +99,29 @@ void HistogramChart::setMarkers(std::vector<HistogramMarker> markers)
     markers_ = std::move(markers);
     redraw();
 }
+
+void HistogramChart::setOverlay(std::vector<double> counts, const QString &label,
+                                const QString &seriesLabel)
+{
+    overlay_ = std::move(counts);
+    if (overlay_.size() != series_.counts.size())
+        overlay_.clear();
+    overlayLabel_ = label;
+    seriesLabel_ = seriesLabel;
+    redraw();
+}
+
+void HistogramChart::clearOverlay()
+{
+    if (overlay_.empty())
+        return;
+    overlay_.clear();
+    redraw();
+}
+
+int HistogramChart::overlayPointCount() const { return outline_->data()->size(); }
+
+bool HistogramChart::legendVisible() const { return plot_->legend->visible(); }
 
 int HistogramChart::barCount() const { return bars_->data()->size(); }
 
@@ -113,6 +150,7 @@ void HistogramChart::redraw()
         bars_->setWidth((s.edges.back() - s.edges.front()) / static_cast<double>(n));
     }
     bars_->setData(keys, values, true);
+    drawOverlay(valid, maxCount);
 
     QCPAxis *y = plot_->yAxis;
     if (log_) {
@@ -149,6 +187,43 @@ void HistogramChart::redraw()
     stats_->setVisible(valid && !s.statsText.isEmpty());
     drawMarkers(valid);
     plot_->replot();
+}
+
+void HistogramChart::drawOverlay(bool valid, double &maxCount)
+{
+    const HistogramSeries &s = series_;
+    const bool shown = valid && !overlay_.empty() && overlay_.size() == s.counts.size();
+    const double base = log_ ? kLogBase : 0.0; // empty bins drop to the axis, also on log
+    QVector<double> t, keys, values;
+    if (shown) {
+        const size_t n = overlay_.size();
+        keys.reserve(static_cast<qsizetype>(2 * n + 2));
+        values.reserve(static_cast<qsizetype>(2 * n + 2));
+        keys.push_back(s.edges.front());
+        values.push_back(base);
+        for (size_t i = 0; i < n; ++i) {
+            const double c = overlay_[i] > 0 ? overlay_[i] : base;
+            maxCount = std::max(maxCount, overlay_[i]);
+            keys.push_back(s.edges[i]);
+            values.push_back(c);
+            keys.push_back(s.edges[i + 1]);
+            values.push_back(c);
+        }
+        keys.push_back(s.edges.back());
+        values.push_back(base);
+        t.reserve(keys.size());
+        for (qsizetype i = 0; i < keys.size(); ++i)
+            t.push_back(static_cast<double>(i));
+    }
+    outline_->setData(t, keys, values, true);
+    bars_->setName(seriesLabel_.isEmpty() ? tr("original") : seriesLabel_);
+    outline_->setName(overlayLabel_);
+    // Lighter bars let the outline read where both are equal.
+    QColor fill = kBarFill;
+    if (shown)
+        fill.setAlpha(150);
+    bars_->setBrush(fill);
+    plot_->legend->setVisible(shown);
 }
 
 void HistogramChart::drawMarkers(bool valid)

@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 // A bar chart of one histogram, drawn with QCustomPlot (included only by the .cpp, because its
-// header is heavy). It knows nothing about tensors: it draws a HistogramSeries.
+// header is heavy). It knows nothing about tensors: it draws a HistogramSeries, and optionally a
+// second set of counts over the same bins (e.g. "original" vs "dequantized") as a step outline
+// on top of the bars, with a legend.
 
 #include <QString>
 #include <QWidget>
@@ -11,6 +13,7 @@
 class QCustomPlot;
 class QCPAbstractItem;
 class QCPBars;
+class QCPCurve;
 class QCPItemText;
 class QCPTextElement;
 
@@ -44,6 +47,13 @@ public:
     void setLogCounts(bool log);
     // Markers stay until replaced; those outside the bins' range are not drawn.
     void setMarkers(std::vector<HistogramMarker> markers);
+    // Counts of a second set of values in the series' own bins, drawn as a step outline over the
+    // bars; the legend names the bars `seriesLabel` (empty: "original") and the outline `label`.
+    // Ignored (and any overlay removed) when the count differs from the series' bin count.
+    // setSeries and clear remove the overlay: it belongs to the bins it was counted in.
+    void setOverlay(std::vector<double> counts, const QString &label,
+                    const QString &seriesLabel = {});
+    void clearOverlay();
 
     [[nodiscard]] bool logCounts() const { return log_; }
     [[nodiscard]] bool hasData() const { return !series_.counts.empty(); }
@@ -52,18 +62,29 @@ public:
     [[nodiscard]] const std::vector<HistogramMarker> &markers() const { return markers_; }
     [[nodiscard]] int visibleMarkerCount() const { return visibleMarkers_; }
     [[nodiscard]] const HistogramSeries &series() const { return series_; }
+    [[nodiscard]] bool hasOverlay() const { return !overlay_.empty(); }
+    [[nodiscard]] const std::vector<double> &overlayCounts() const { return overlay_; }
+    [[nodiscard]] QString overlayLabel() const { return overlayLabel_; }
+    // Points of the drawn outline (two per bin, plus the closing drop); 0 without an overlay.
+    [[nodiscard]] int overlayPointCount() const;
+    [[nodiscard]] bool legendVisible() const;
     [[nodiscard]] QCustomPlot *plot() const { return plot_; }
 
 private:
     void redraw();
     void drawMarkers(bool valid);
+    void drawOverlay(bool valid, double &maxCount); // raises maxCount to the overlay's peak
 
     QCustomPlot *plot_ = nullptr;
     QCPBars *bars_ = nullptr;
+    QCPCurve *outline_ = nullptr; // the overlay
     QCPTextElement *title_ = nullptr;
     QCPItemText *stats_ = nullptr;
     HistogramSeries series_;
     std::vector<HistogramMarker> markers_;
+    std::vector<double> overlay_;
+    QString overlayLabel_;
+    QString seriesLabel_;
     std::vector<QCPAbstractItem *> markerItems_; // lines and labels drawn for markers_
     int visibleMarkers_ = 0;
     bool log_ = false;

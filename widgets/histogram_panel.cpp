@@ -21,6 +21,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <span>
 #include <utility>
 
 namespace cwb::gui {
@@ -31,6 +32,8 @@ struct HistogramJobResult {
     QString error;
     bool cancelled = false;
     qint64 elapsedMs = 0;
+    quint64 comparisonSerial = 0; // comparison jobs: which setComparison they belong to
+    QString label;                // comparison jobs: the legend label
 };
 
 namespace {
@@ -43,6 +46,9 @@ int binsFor(int64_t values)
 }
 
 QString number(double v) { return QLocale().toString(v, 'g', 5); }
+
+// Comparison values are counted in blocks, so a cancel flag is seen between them.
+constexpr size_t kComparisonBlock = size_t{1} << 20;
 
 } // namespace
 
@@ -107,6 +113,8 @@ void HistogramPanel::setModel(std::shared_ptr<const cwb::Model> model)
     model_ = std::move(model);
     tensor_.clear();
     shown_.clear();
+    comparisons_.clear();
+    shownStatus_.clear();
     markerTensor_.clear();
     markers_.clear();
     markerNote_.clear();
@@ -140,15 +148,64 @@ void HistogramPanel::showMarkers()
     note_->setVisible(!note_->text().isEmpty());
 }
 
+void HistogramPanel::setComparison(const QString &tensor,
+                                   std::shared_ptr<const std::vector<float>> values,
+                                   const QString &label)
+{
+    if (!values)
+        return;
+    comparisons_.insert(tensor, Comparison{std::move(values), label});
+    if (!shown_.isEmpty() && comparisonFor(shown_))
+        startComparison();
+}
+
+void HistogramPanel::clearComparisons()
+{
+    comparisons_.clear();
+    if (comparisonCancel_)
+        comparisonCancel_->store(true);
+    comparisonCancel_.reset();
+    ++comparisonSerial_; // a comparison still in flight is dropped
+    chart_->clearOverlay();
+    if (!shown_.isEmpty())
+        status_->setText(shownStatus_);
+}
+
+bool HistogramPanel::hasComparison(const QString &tensor) const
+{
+    return comparisonFor(tensor) != nullptr;
+}
+
+const HistogramPanel::Comparison *HistogramPanel::comparisonFor(const QString &tensor) const
+{
+    if (tensor.isEmpty())
+        return nullptr;
+    if (auto it = comparisons_.constFind(tensor); it != comparisons_.constEnd())
+        return &*it;
+    // Set under the other name of the same tensor (canonical vs original).
+    const cwb::Tensor *t = model_ ? model_->findTensor(tensor.toStdString()) : nullptr;
+    if (!t)
+        return nullptr;
+    for (const QString &name :
+         {QString::fromStdString(t->name), QString::fromStdString(t->canonical)}) {
+        const auto it = comparisons_.constFind(name);
+        if (!name.isEmpty() && it != comparisons_.constEnd())
+            return &*it;
+    }
+    return nullptr;
+}
+
 QString HistogramPanel::statusText() const { return status_->text(); }
 
 QString HistogramPanel::noteText() const { return note_->text(); }
 
 void HistogramPanel::cancelRunning()
 {
-    if (cancel_)
-        cancel_->store(true);
-    cancel_.reset();
+    for (auto *flag : {&cancel_, &comparisonCancel_}) {
+        if (*flag)
+            (*flag)->store(true);
+        flag->reset();
+    }
 }
 
 void HistogramPanel::startJob()
@@ -175,50 +232,128 @@ void HistogramPanel::startJob()
 
     // The job holds the model, so the tensor it reads outlives any model switch in the GUI.
     auto model = model_;
-    QFuture<HistogramJobResult> future
-        = QtConcurrent::run([model, tensor, params, cancel](QPromise<HistogramJobResult> &promise) {
-              HistogramJobResult r;
-              r.tensor = QString::fromStdString(tensor->name);
-              QElapsedTimer timer;
-              timer.start();
-              cwb::JobContext ctx;
-              ctx.cancelFlag = cancel.get();
-              promise.setProgressRange(0, 1000);
-              ctx.progress = [&promise](double f, const std::string &) {
-                  promise.setProgressValue(static_cast<int>(f * 1000));
-              };
-              try {
-                  r.histogram = cwb::tensorHistogram(*tensor, params, ctx);
-              } catch (const cwb::Cancelled &) {
-                  r.cancelled = true;
-              } catch (const std::exception &e) {
-                  r.error = QString::fromUtf8(e.what());
-              }
-              r.elapsedMs = timer.elapsed();
-              promise.addResult(std::move(r));
-          });
-
-    auto *watcher = new QFutureWatcher<HistogramJobResult>(this);
-    connect(watcher, &QFutureWatcherBase::progressValueChanged, this, [this, generation](int v) {
-        if (generation == generation_)
-            progress_->setValue(v);
-    });
-    connect(watcher, &QFutureWatcherBase::finished, this, [this, generation, watcher] {
-        pending_.remove(generation);
-        --running_;
-        if (watcher->future().resultCount() > 0)
-            finishJob(generation, watcher->result());
-        watcher->deleteLater();
-    });
-    watcher->setFuture(future);
-    pending_.insert(generation, QFuture<void>(future));
-    ++running_;
+    launch(generation, true, cancel,
+           [model, tensor, params](HistogramJobResult &r, const cwb::JobContext &ctx) {
+               r.tensor = QString::fromStdString(tensor->name);
+               r.histogram = cwb::tensorHistogram(*tensor, params, ctx);
+           });
 
     const QString name
         = QString::fromStdString(tensor->canonical.empty() ? tensor->name : tensor->canonical);
     status_->setText(tr("Computing the histogram of %1\u2026").arg(name));
     progress_->setValue(0);
     progress_->show();
+}
+
+void HistogramPanel::launch(quint64 generation, bool main,
+                            std::shared_ptr<std::atomic<bool>> cancel, JobWork work)
+{
+    QFuture<HistogramJobResult> future = QtConcurrent::run(
+        [cancel, work = std::move(work)](QPromise<HistogramJobResult> &promise) {
+            HistogramJobResult r;
+            QElapsedTimer timer;
+            timer.start();
+            cwb::JobContext ctx;
+            ctx.cancelFlag = cancel.get();
+            promise.setProgressRange(0, 1000);
+            ctx.progress = [&promise](double f, const std::string &) {
+                promise.setProgressValue(static_cast<int>(f * 1000));
+            };
+            try {
+                work(r, ctx);
+            } catch (const cwb::Cancelled &) {
+                r.cancelled = true;
+            } catch (const std::exception &e) {
+                r.error = QString::fromUtf8(e.what());
+            }
+            r.elapsedMs = timer.elapsed();
+            promise.addResult(std::move(r));
+        });
+
+    const quint64 serial = ++jobSerial_;
+    auto *watcher = new QFutureWatcher<HistogramJobResult>(this);
+    if (main) {
+        connect(watcher, &QFutureWatcherBase::progressValueChanged, this,
+                [this, generation](int v) {
+                    if (generation == generation_)
+                        progress_->setValue(v);
+                });
+    }
+    connect(watcher, &QFutureWatcherBase::finished, this,
+            [this, generation, serial, main, watcher] {
+                pending_.remove(serial);
+                --running_;
+                if (watcher->future().resultCount() > 0) {
+                    if (main)
+                        finishJob(generation, watcher->result());
+                    else
+                        finishComparison(generation, watcher->result());
+                }
+                watcher->deleteLater();
+            });
+    watcher->setFuture(future);
+    pending_.insert(serial, QFuture<void>(future));
+    ++running_;
+}
+
+void HistogramPanel::startComparison()
+{
+    const Comparison *c = comparisonFor(shown_);
+    if (!c || !chart_->hasData())
+        return;
+    if (comparisonCancel_)
+        comparisonCancel_->store(true);
+    auto cancel = std::make_shared<std::atomic<bool>>(false);
+    comparisonCancel_ = cancel;
+    const quint64 serial = ++comparisonSerial_;
+    // Same bins as the histogram on screen: its edges, zero counts.
+    cwb::Histogram frame;
+    frame.edges = chart_->series().edges;
+    frame.counts.assign(chart_->series().counts.size(), 0);
+    launch(generation_, false, cancel,
+           [frame, values = c->values, label = c->label, tensor = shown_,
+            serial](HistogramJobResult &r, const cwb::JobContext &ctx) {
+               r.tensor = tensor;
+               r.label = label;
+               r.comparisonSerial = serial;
+               r.histogram = frame;
+               const std::vector<float> &v = *values;
+               for (size_t at = 0; at < v.size(); at += kComparisonBlock) {
+                   ctx.checkCancelled();
+                   const size_t n = std::min(kComparisonBlock, v.size() - at);
+                   cwb::addToHistogram(std::span<const float>(v.data() + at, n), r.histogram);
+                   ctx.report(static_cast<double>(at + n) / static_cast<double>(v.size()));
+               }
+               for (float x : v) {
+                   if (std::isnan(x))
+                       ++r.histogram.nan;
+                   else if (std::isinf(x))
+                       ++r.histogram.inf;
+               }
+               r.histogram.finite = v.size() - r.histogram.nan - r.histogram.inf;
+           });
+}
+
+void HistogramPanel::finishComparison(quint64 generation, const HistogramJobResult &r)
+{
+    if (generation != generation_ || r.cancelled || r.comparisonSerial != comparisonSerial_
+        || r.tensor != shown_)
+        return; // for a histogram no longer on screen, or a newer comparison
+    if (!r.error.isEmpty()) {
+        status_->setText(shownStatus_ + QLatin1Char('\n')
+                         + tr("No comparison histogram: %1").arg(r.error));
+        return;
+    }
+    const cwb::Histogram &h = r.histogram;
+    chart_->setOverlay(std::vector<double>(h.counts.begin(), h.counts.end()), r.label,
+                       tr("original"));
+    QString line = tr("Outline: %1, %2 values")
+                       .arg(r.label, QLocale().toString(static_cast<qulonglong>(h.total())));
+    if (h.below + h.above > 0)
+        line += tr(", %1 outside the bins")
+                    .arg(QLocale().toString(static_cast<qulonglong>(h.below + h.above)));
+    status_->setText(shownStatus_ + QLatin1Char('\n') + line);
+    Q_EMIT comparisonShown(r.tensor);
 }
 
 void HistogramPanel::finishJob(quint64 generation, const HistogramJobResult &r)
@@ -270,11 +405,13 @@ void HistogramPanel::finishJob(quint64 generation, const HistogramJobResult &r)
     showMarkers();
     chart_->setSeries(std::move(s));
 
-    status_->setText(tr("%1 values in %2 bins, computed in %3 ms")
-                         .arg(QLocale().toString(static_cast<qulonglong>(h.total())))
-                         .arg(h.counts.size())
-                         .arg(r.elapsedMs));
+    shownStatus_ = tr("%1 values in %2 bins, computed in %3 ms")
+                       .arg(QLocale().toString(static_cast<qulonglong>(h.total())))
+                       .arg(h.counts.size())
+                       .arg(r.elapsedMs);
+    status_->setText(shownStatus_);
     Q_EMIT histogramShown(r.tensor);
+    startComparison();
 }
 
 } // namespace cwb::gui

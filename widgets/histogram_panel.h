@@ -2,7 +2,10 @@
 #pragma once
 // The selected tensor's value histogram. The histogram is computed on the global thread pool
 // (QtConcurrent), never on the GUI thread; a newer request raises the older job's cancel flag,
-// and a late result of a superseded job is dropped.
+// and a late result of a superseded job is dropped. A comparison (e.g. the dequantized tensor
+// after compression, computed elsewhere) can be set per tensor: when that tensor is shown, the
+// comparison's values are counted in the original's bins by a job of the same kind and drawn
+// over the bars as an outline.
 
 #include "histogram_chart.h"
 
@@ -11,7 +14,9 @@
 #include <QWidget>
 
 #include <atomic>
+#include <functional>
 #include <memory>
+#include <vector>
 
 class QCheckBox;
 class QComboBox;
@@ -19,6 +24,7 @@ class QLabel;
 class QProgressBar;
 
 namespace cwb {
+struct JobContext;
 struct Model;
 } // namespace cwb
 
@@ -33,7 +39,7 @@ public:
     explicit HistogramPanel(QWidget *parent = nullptr);
     ~HistogramPanel() override; // cancels and waits for running jobs
 
-    // Cancels any running job and clears the chart.
+    // Cancels any running job, clears the chart and drops all comparisons.
     void setModel(std::shared_ptr<const cwb::Model> model);
     // Starts computing the histogram of the tensor with this canonical or original name.
     void showTensor(const QString &nameOrCanonical);
@@ -43,6 +49,15 @@ public:
     // replace any earlier ones.
     void setMarkers(const QString &tensor, std::vector<HistogramMarker> markers,
                     const QString &note = {});
+
+    // Values to compare with `tensor` (original or canonical name), e.g. its dequantized
+    // reconstruction; `label` names them in the legend ("dequantized"). When `tensor` is on
+    // screen now or later, their histogram in the same bins is drawn over the original's.
+    // Replaces an earlier comparison for the same tensor.
+    void setComparison(const QString &tensor, std::shared_ptr<const std::vector<float>> values,
+                       const QString &label);
+    void clearComparisons();
+    [[nodiscard]] bool hasComparison(const QString &tensor) const;
 
     [[nodiscard]] QString currentTensor() const { return tensor_; }
     // Original name of the tensor whose histogram is on screen; empty when none.
@@ -57,19 +72,39 @@ Q_SIGNALS:
     // The histogram of `tensor` (original name) is on screen.
     void histogramShown(const QString &tensor);
     void histogramFailed(const QString &tensor, const QString &message);
+    // The comparison of `tensor` (original name) is drawn over its histogram.
+    void comparisonShown(const QString &tensor);
 
 private:
+    struct Comparison {
+        std::shared_ptr<const std::vector<float>> values;
+        QString label;
+    };
+    using JobWork = std::function<void(HistogramJobResult &, const cwb::JobContext &)>;
+
     void startJob();
+    // Runs `work` on the thread pool; its result reaches finishJob / finishComparison on the GUI
+    // thread. `main`: the selected tensor's histogram (drives the progress bar).
+    void launch(quint64 generation, bool main, std::shared_ptr<std::atomic<bool>> cancel,
+                JobWork work);
     void finishJob(quint64 generation, const HistogramJobResult &result);
+    void finishComparison(quint64 generation, const HistogramJobResult &result);
+    void startComparison(); // for the shown histogram, when it has one
+    [[nodiscard]] const Comparison *comparisonFor(const QString &tensor) const;
     void cancelRunning();
     void showMarkers(); // the markers and note, if they belong to the shown histogram
 
     std::shared_ptr<const cwb::Model> model_;
     QString tensor_;
     quint64 generation_ = 0;
-    std::shared_ptr<std::atomic<bool>> cancel_; // flag of the newest job
-    QHash<quint64, QFuture<void>> pending_;     // by generation
+    std::shared_ptr<std::atomic<bool>> cancel_;           // flag of the newest job
+    std::shared_ptr<std::atomic<bool>> comparisonCancel_; // flag of the newest comparison job
+    quint64 comparisonSerial_ = 0;                        // a newer comparison job wins
+    quint64 jobSerial_ = 0;
+    QHash<quint64, QFuture<void>> pending_; // by job serial
     int running_ = 0;
+    QHash<QString, Comparison> comparisons_; // by the name given to setComparison
+    QString shownStatus_;                    // status line of the shown histogram
     QString shown_;
     QString markerTensor_;
     std::vector<HistogramMarker> markers_;
