@@ -39,6 +39,7 @@ public:
     void start(); // once
     void cancel();
     [[nodiscard]] bool isRunning() const { return running_; }
+    [[nodiscard]] bool isCancelRequested() const { return cancel_.load(); }
     [[nodiscard]] const QString &archivePath() const { return archivePath_; }
 
 Q_SIGNALS:

@@ -3,6 +3,7 @@
 
 #include "evaluation_job.h"
 
+#include "compress/compressed_model.h"
 #include "model/model.h"
 
 #include <QCheckBox>
@@ -175,8 +176,15 @@ QWidget *EvaluatePanel::createSettingsGroup()
     latency_ = new QCheckBox(tr("Measure latency"), group);
     latency_->setToolTip(tr("Also measure prefill and decode speed (tokens per second)"));
 
+    weights_ = new QComboBox(group);
+    weights_->setObjectName(QStringLiteral("evaluateWeights"));
+    weights_->addItem(tr("Original"));
+    weights_->setToolTip(tr("Evaluate the model as stored, or with the tensors of the last "
+                            "compression run in place"));
+
     auto *form = new QFormLayout(group);
     form->setFieldGrowthPolicy(QFormLayout::AllNonFixedFieldsGrow);
+    form->addRow(tr("Weights:"), weights_);
     form->addRow(tr("Context (n_ctx):"), context_);
     form->addRow(tr("Chunks:"), chunks_);
     form->addRow(tr("Threads:"), threads_);
@@ -250,6 +258,8 @@ void EvaluatePanel::chooseCompareBase()
 
 void EvaluatePanel::setModel(std::shared_ptr<const cwb::Model> model)
 {
+    if (model != model_)
+        setCompressed(QString(), nullptr); // they belong to the model that was open
     model_ = std::move(model);
     if (model_) {
         const int64_t declared = model_->hparams.contextLength;
@@ -287,7 +297,25 @@ cwb::EvalParams EvaluatePanel::params() const
         p.saveLogitsPath = localPath(QDir::fromNativeSeparators(saveBase_->text().trimmed()));
     if (compareBase_->isEnabled())
         p.kldBasePath = localPath(QDir::fromNativeSeparators(compareBase_->text().trimmed()));
+    if (compressed_ && weights_->currentIndex() == 1) {
+        p.replacements = compressed_->matrices;
+        p.vectorReplacements = compressed_->vectors;
+        p.modelLabel = compressedLabel_.toStdString();
+    }
     return p;
+}
+
+void EvaluatePanel::setCompressed(const QString &label,
+                                  std::shared_ptr<const cwb::CompressedReplacements> weights)
+{
+    compressed_ = std::move(weights);
+    compressedLabel_ = label;
+    while (weights_->count() > 1)
+        weights_->removeItem(1);
+    if (compressed_) {
+        weights_->addItem(tr("Compressed: %1").arg(label));
+        weights_->setCurrentIndex(1);
+    }
 }
 
 bool EvaluatePanel::isRunning() const { return job_ && job_->isRunning(); }

@@ -21,6 +21,7 @@ class QPushButton;
 class QSpinBox;
 
 namespace cwb {
+struct CompressedReplacements;
 struct Model;
 } // namespace cwb
 
@@ -46,6 +47,11 @@ public:
     bool run();
     void cancel();
 
+    // Offers the compressed weights (engine replacements) as a choice under Weights and selects
+    // it; null removes the choice. `label` names the run in the runs table.
+    void setCompressed(const QString &label,
+                       std::shared_ptr<const cwb::CompressedReplacements> weights);
+    [[nodiscard]] QComboBox *weightsBox() const { return weights_; }
     // The settings as Run would pass them to core (model and model path not set).
     [[nodiscard]] cwb::EvalParams params() const;
     [[nodiscard]] bool isRunning() const;
@@ -90,6 +96,9 @@ private:
     QSpinBox *chunks_ = nullptr;
     QSpinBox *threads_ = nullptr;
     QComboBox *protocol_ = nullptr;
+    QComboBox *weights_ = nullptr;
+    std::shared_ptr<const cwb::CompressedReplacements> compressed_;
+    QString compressedLabel_;
     QCheckBox *q8_ = nullptr;
     QCheckBox *latency_ = nullptr;
     QLineEdit *saveBase_ = nullptr;

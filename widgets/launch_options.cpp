@@ -2,9 +2,11 @@
 #include "launch_options.h"
 
 #include "analysis_controller.h"
+#include "compression_panel.h"
 #include "evaluate_panel.h"
 #include "histogram_panel.h"
 #include "inspector_widget.h"
+#include "layer_plan_view.h"
 #include "main_window.h"
 #include "model_controller.h"
 
@@ -104,9 +106,18 @@ LaunchParse parseLaunchOptions(const QStringList &arguments)
                                  QStringLiteral("TAB"));
     const QCommandLineOption overview(QStringLiteral("overview"),
                                       Tr::tr("Show the Model Overview heat map, tall."));
+    const QCommandLineOption recipe(QStringLiteral("recipe"),
+                                    Tr::tr("Load the compression recipe FILE into the Layer Plan."),
+                                    QStringLiteral("FILE"));
+    const QCommandLineOption compress(
+        QStringLiteral("compress"),
+        Tr::tr("Run the Layer Plan once the model is open (a screenshot waits for it)."));
+    const QCommandLineOption compressCalib(
+        QStringLiteral("compress-calibration"),
+        Tr::tr("Calibration text for the compression."), QStringLiteral("TEXT"));
     parser.addOptions({select, screenshot, size, logCounts, evaluate, evalContext, evalChunks,
                        evalLatency, runEvaluation, hideEvaluate, analyze, calibration,
-                       outlierFactor, tab, overview});
+                       outlierFactor, tab, overview, recipe, compress, compressCalib});
     parser.addPositionalArgument(QStringLiteral("model"),
                                  Tr::tr("Model file or Hugging Face directory to open."),
                                  QStringLiteral("[model]"));
@@ -144,6 +155,9 @@ LaunchParse parseLaunchOptions(const QStringList &arguments)
     r.options.analyze = parser.isSet(analyze);
     r.options.calibrationText = parser.value(calibration);
     r.options.overview = parser.isSet(overview);
+    r.options.recipeFile = parser.value(recipe);
+    r.options.compress = parser.isSet(compress);
+    r.options.compressCalibration = parser.value(compressCalib);
     const auto usageError = [&r](const QString &message) {
         r.exit = true;
         r.exitCode = 2;
@@ -221,6 +235,9 @@ void applyLaunchOptions(MainWindow &window, const LaunchOptions &options)
         // Tall enough for every role row to carry its value label at 800 px.
         w->resizeDocks({w->overviewDock()}, {w->height() * 11 / 20}, Qt::Vertical);
     }
+    CompressionPanel *compression = w->compressionPanel();
+    if (!options.compressCalibration.isEmpty())
+        compression->setCalibrationPath(options.compressCalibration);
     EvaluatePanel *evaluate = w->evaluatePanel();
     if (!options.evaluateText.isEmpty()) {
         w->evaluateDock()->show();
@@ -234,8 +251,11 @@ void applyLaunchOptions(MainWindow &window, const LaunchOptions &options)
     const bool select = !options.selectTensor.isEmpty();
     const bool evaluateOnLoad = options.runEvaluation && !options.modelPath.isEmpty();
     const bool analyzeOnLoad = options.analyze && !options.modelPath.isEmpty();
-    // The screenshot waits for everything asked for: histogram, evaluation and analysis.
-    auto pending = std::make_shared<int>(int(select) + int(evaluateOnLoad) + int(analyzeOnLoad));
+    const bool compressOnLoad = options.compress && !options.modelPath.isEmpty();
+    // The screenshot waits for everything asked for: histogram, evaluation, analysis and
+    // compression.
+    auto pending = std::make_shared<int>(int(select) + int(evaluateOnLoad) + int(analyzeOnLoad)
+                                         + int(compressOnLoad));
     const auto arrived = [w, pending, file = options.screenshotFile] {
         if (--*pending == 0)
             grabAndQuit(w, file);
@@ -259,6 +279,11 @@ void applyLaunchOptions(MainWindow &window, const LaunchOptions &options)
         if (analyzeOnLoad)
             QObject::connect(w->analysisController(), &AnalysisController::finished, w, arrived,
                              Qt::SingleShotConnection);
+        if (compressOnLoad)
+            QObject::connect(compression, &CompressionPanel::resultReady, w, arrived,
+                             Qt::SingleShotConnection);
+        QObject::connect(compression, &CompressionPanel::compressionFailed, w,
+                         [](const QString &message) { fail(message); });
     }
     if (options.modelPath.isEmpty()) {
         if (shoot)
@@ -267,7 +292,18 @@ void applyLaunchOptions(MainWindow &window, const LaunchOptions &options)
     }
     QObject::connect(
         w->controller(), &ModelController::modelLoaded, w,
-        [w, options, shoot, select, evaluateOnLoad, analyzeOnLoad] {
+        [w, options, shoot, select, evaluateOnLoad, analyzeOnLoad, compressOnLoad] {
+            CompressionPanel *compression = w->compressionPanel();
+            QString recipeError;
+            if (!options.recipeFile.isEmpty()
+                && !compression->planView()->importRecipeFile(options.recipeFile, &recipeError)
+                && shoot)
+                fail(recipeError);
+            if (compressOnLoad) {
+                w->jobsDock()->show();
+                if (!compression->compress() && shoot)
+                    fail(compression->messageText());
+            }
             // Set after the model is open: the panel clamps n_ctx to the model's context.
             if (options.evalContext > 0)
                 w->evaluatePanel()->contextBox()->setValue(options.evalContext);
@@ -288,7 +324,7 @@ void applyLaunchOptions(MainWindow &window, const LaunchOptions &options)
             }
             if (select && !w->selectTensor(options.selectTensor) && shoot)
                 fail(Tr::tr("The model has no tensor named %1.").arg(options.selectTensor));
-            if (!select && !evaluateOnLoad && !analyzeOnLoad && shoot)
+            if (!select && !evaluateOnLoad && !analyzeOnLoad && !compressOnLoad && shoot)
                 grabAndQuit(w, options.screenshotFile);
         },
         Qt::SingleShotConnection);

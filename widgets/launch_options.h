@@ -30,6 +30,9 @@ struct LaunchOptions {
     double outlierFactor = 0;   // analyze: k of the outlier tests; 0: the default
     int inspectorTab = -1;      // InspectorWidget::Tab to show; -1: leave as is
     bool overview = false;      // show the Model Overview dock, tall
+    QString recipeFile;         // a recipe to load into the Layer Plan
+    bool compress = false;      // run the Layer Plan once the model is open
+    QString compressCalibration; // calibration text for the compression
 };
 
 struct LaunchParse {

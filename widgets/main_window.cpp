@@ -4,16 +4,21 @@
 #include "analysis_actions.h"
 #include "analysis_controller.h"
 #include "app_setup.h"
+#include "compression_panel.h"
 #include "evaluate_panel.h"
 #include "evaluation_runs_model.h"
 #include "histogram_panel.h"
 #include "inspector_widget.h"
+#include "jobs_panel.h"
+#include "layer_error_chart.h"
+#include "layer_plan_view.h"
 #include "model_controller.h"
 #include "model_summary.h"
 #include "model_tree_model.h"
 #include "overview_panel.h"
 #include "recent_files.h"
 
+#include "compress/compressed_model.h"
 #include "model/model.h"
 
 #include <QAction>
@@ -26,12 +31,14 @@
 #include <QDropEvent>
 #include <QFileDialog>
 #include <QFileInfo>
+#include <QFutureWatcher>
 #include <QHeaderView>
 #include <QLabel>
 #include <QLineEdit>
 #include <QMenuBar>
 #include <QMessageBox>
 #include <QMimeData>
+#include <QPushButton>
 #include <QScrollArea>
 #include <QSettings>
 #include <QSortFilterProxyModel>
@@ -41,6 +48,7 @@
 #include <QTableView>
 #include <QTreeView>
 #include <QVBoxLayout>
+#include <QtConcurrent/QtConcurrentRun>
 
 #include <algorithm>
 
@@ -106,6 +114,7 @@ MainWindow::MainWindow(QWidget *parent)
 
     createDocks();
     createAnalysis();
+    createCompression();
     createMenus();
 
     connect(filter_, &QLineEdit::textChanged, proxy_, &QSortFilterProxyModel::setFilterFixedString);
@@ -169,6 +178,78 @@ void MainWindow::createDocks()
             resizeDocks({runsDock_}, {170}, Qt::Vertical);
         }
     });
+}
+
+void MainWindow::createCompression()
+{
+    jobs_ = new JobsPanel;
+    jobsDock_ = new QDockWidget(tr("Jobs"), this);
+    jobsDock_->setObjectName(QStringLiteral("jobsDock"));
+    jobsDock_->setWidget(jobs_);
+    addDockWidget(Qt::RightDockWidgetArea, jobsDock_);
+    jobsDock_->hide(); // appears with the first job
+
+    errorChart_ = new LayerErrorChart;
+    errorsDock_ = new QDockWidget(tr("Compression Errors"), this);
+    errorsDock_->setObjectName(QStringLiteral("errorsDock"));
+    errorsDock_->setWidget(errorChart_);
+    addDockWidget(Qt::BottomDockWidgetArea, errorsDock_);
+    errorsDock_->hide(); // appears with the first finished tensor
+
+    compression_ = new CompressionPanel(jobs_, errorChart_);
+    planDock_ = new QDockWidget(tr("Layer Plan"), this);
+    planDock_->setObjectName(QStringLiteral("planDock"));
+    planDock_->setWidget(compression_);
+    addDockWidget(Qt::BottomDockWidgetArea, planDock_);
+    tabifyDockWidget(planDock_, errorsDock_);
+    planDock_->raise();
+
+    const auto showJobs = [this] {
+        if (jobsDock_->isHidden())
+            jobsDock_->show();
+    };
+    connect(compression_->compressButton(), &QPushButton::clicked, this, showJobs);
+    connect(compression_, &CompressionPanel::resultReady, this,
+            [this](std::shared_ptr<const cwb::CompressedModel> result) {
+                compressed_ = result;
+                if (errorsDock_->isHidden())
+                    errorsDock_->show();
+                errorsDock_->raise();
+                const QString label = tr("compressed (%1 bits/weight)")
+                                          .arg(result->totals.bitsPerWeight, 0, 'f', 2);
+                evaluate_->setCompressed(label, std::make_shared<const cwb::CompressedReplacements>(
+                                                    cwb::replacementsOf(*result)));
+                showComparison();
+            });
+}
+
+// The histogram overlay of the selected tensor's compressed values, decoded off the GUI thread.
+void MainWindow::showComparison()
+{
+    histogramPanel()->clearComparisons();
+    if (!compressed_)
+        return;
+    const QString name = histogramPanel()->currentTensor();
+    const cwb::CompressedTensor *t = compressed_->find(name.toStdString());
+    if (!t)
+        return;
+    auto watcher = new QFutureWatcher<std::shared_ptr<const std::vector<float>>>(this);
+    connect(watcher, &QFutureWatcherBase::finished, this, [this, watcher, name,
+                                                          result = compressed_] {
+        watcher->deleteLater();
+        if (result != compressed_ || watcher->future().resultCount() == 0)
+            return; // a newer run replaced it
+        if (const auto values = watcher->result())
+            histogramPanel()->setComparison(name, values, tr("compressed"));
+    });
+    watcher->setFuture(QtConcurrent::run(
+        [t, keep = compressed_]() -> std::shared_ptr<const std::vector<float>> {
+            try {
+                return std::make_shared<const std::vector<float>>(t->reconstruct());
+            } catch (const std::exception &) {
+                return nullptr; // the overlay is a view: without it the histogram still shows
+            }
+        }));
 }
 
 void MainWindow::createAnalysis()
@@ -243,6 +324,31 @@ void MainWindow::createMenus()
     overview->setText(tr("Model &Overview"));
     overview->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_M));
     view->addAction(overview);
+    QAction *plan = planDock_->toggleViewAction();
+    plan->setText(tr("&Layer Plan"));
+    plan->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_L));
+    view->addAction(plan);
+    QAction *errors = errorsDock_->toggleViewAction();
+    errors->setText(tr("Compression &Errors"));
+    view->addAction(errors);
+    QAction *jobs = jobsDock_->toggleViewAction();
+    jobs->setText(tr("&Jobs"));
+    view->addAction(jobs);
+
+    QMenu *compress = menuBar()->addMenu(tr("&Compress"));
+    LayerPlanView *planView = compression_->planView();
+    compress->addAction(planView->importAction());
+    compress->addAction(planView->exportAction());
+    compress->addSeparator();
+    compress->addAction(planView->undoAction());
+    compress->addAction(planView->redoAction());
+    compress->addAction(planView->fillDownAction());
+    compress->addSeparator();
+    compress->addAction(tr("&Run Plan"), this, [this] {
+        jobsDock_->show();
+        compression_->compress();
+    });
+    compress->addAction(tr("&Cancel"), compression_, &CompressionPanel::cancel);
 
     QMenu *analysis = menuBar()->addMenu(tr("&Analysis"));
     analysis->addAction(analysisActions_->analyzeAction());
@@ -365,6 +471,8 @@ void MainWindow::onModelLoaded(const QString &path)
     inspector_->setModel(model);
     overview_->setModel(model);
     evaluate_->setModel(model);
+    compressed_.reset();
+    compression_->setModel(model);
     summary_->setText(ModelSummary::text(*model));
     setWindowTitle(tr("%1 \u2013 Compression Workbench").arg(QFileInfo(path).fileName()));
     QSettings settings;
@@ -448,6 +556,7 @@ void MainWindow::onCurrentChanged(const QModelIndex &current)
         const QString name = QString::fromStdString(t->name);
         inspector_->showTensor(name);
         overview_->setSelectedTensor(name);
+        showComparison();
     }
 }
 

@@ -8,6 +8,12 @@
 
 #include <QMainWindow>
 
+#include <memory>
+
+namespace cwb {
+struct CompressedModel;
+} // namespace cwb
+
 class QDockWidget;
 class QLabel;
 class QLineEdit;
@@ -21,6 +27,9 @@ namespace cwb::gui {
 
 class AnalysisActions;
 class AnalysisController;
+class CompressionPanel;
+class JobsPanel;
+class LayerErrorChart;
 class EvaluatePanel;
 class EvaluationRunsModel;
 class HistogramPanel;
@@ -56,6 +65,12 @@ public:
     [[nodiscard]] EvaluationRunsModel *runsModel() const { return runs_; }
     [[nodiscard]] QTableView *runsView() const { return runsView_; }
     [[nodiscard]] QDockWidget *runsDock() const { return runsDock_; }
+    [[nodiscard]] CompressionPanel *compressionPanel() const { return compression_; }
+    [[nodiscard]] QDockWidget *planDock() const { return planDock_; }
+    [[nodiscard]] QDockWidget *errorsDock() const { return errorsDock_; }
+    [[nodiscard]] QDockWidget *jobsDock() const { return jobsDock_; }
+    [[nodiscard]] JobsPanel *jobsPanel() const { return jobs_; }
+    [[nodiscard]] LayerErrorChart *errorChart() const { return errorChart_; }
     [[nodiscard]] QString summaryText() const;
 
 protected:
@@ -66,6 +81,8 @@ protected:
 private:
     void createDocks();
     void createAnalysis();
+    void createCompression();
+    void showComparison();
     void createMenus();
     void createColumnMenu();
     void setColumnVisible(int column, bool visible);
@@ -99,6 +116,13 @@ private:
     QTableView *runsView_ = nullptr;
     QDockWidget *runsDock_ = nullptr;
     QMenu *recentMenu_ = nullptr;
+    JobsPanel *jobs_ = nullptr;
+    QDockWidget *jobsDock_ = nullptr;
+    LayerErrorChart *errorChart_ = nullptr;
+    QDockWidget *errorsDock_ = nullptr;
+    CompressionPanel *compression_ = nullptr;
+    QDockWidget *planDock_ = nullptr;
+    std::shared_ptr<const cwb::CompressedModel> compressed_; // the last compression run's result
 };
 
 } // namespace cwb::gui
