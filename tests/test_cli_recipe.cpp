@@ -54,7 +54,7 @@ private Q_SLOTS:
     void dryRunJson();
     void badPlanListsEveryProblem();
     void calibrationEnablesHessianMethods();
-    void withoutDryRunRefuses();
+    void compressWritesArchive();
     void usageErrors_data();
     void usageErrors();
 };
@@ -181,17 +181,36 @@ void TestCliRecipe::calibrationEnablesHessianMethods()
              qPrintable(missing.err));
 }
 
-void TestCliRecipe::withoutDryRunRefuses()
+void TestCliRecipe::compressWritesArchive()
 {
     CWB_SHARED_FILE(model, "models/stories260K/stories260K.gguf");
+    CWB_SHARED_FILE(text, "data/tinystories/tinystories_validation_head.txt");
     QTemporaryDir dir;
     const QString recipe = writeRecipe(dir, "r.json", kRecipe);
-    const auto r = runCli({QStringLiteral("compress"), q(model), QStringLiteral("--plan"), recipe});
+    auto r = runCli({QStringLiteral("compress"), q(model), QStringLiteral("--plan"), recipe});
     QCOMPARE(r.exitCode, 2);
     QVERIFY(r.out.isEmpty());
-    QVERIFY2(r.err.contains(
-                 QStringLiteral("this version resolves and checks plans only; add --dry-run")),
-             qPrintable(r.err));
+    QVERIFY2(r.err.contains(QStringLiteral("--out OUT.cwbarchive is required")), qPrintable(r.err));
+
+    const QString archive = dir.filePath(QStringLiteral("out.cwbarchive"));
+    r = runCli({QStringLiteral("compress"), q(model), QStringLiteral("--plan"), recipe,
+                QStringLiteral("--out"), archive});
+    QVERIFY2(r.exitCode == 0, qPrintable(r.err));
+    // 37 tensors change; the tied head follows the embedding and is not stored twice.
+    for (const char *part : {"tensors      36 compressed", "6.20x", "layers.0.mlp.down", "int8 per-channel sym"})
+        QVERIFY2(r.out.contains(QString::fromUtf8(part)), qPrintable(QString::fromUtf8(part) + QStringLiteral("\n") + r.out));
+    QVERIFY(QFile::exists(archive));
+
+    const auto inspected = runCli({QStringLiteral("inspect"), archive});
+    QVERIFY2(inspected.exitCode == 0, qPrintable(inspected.err));
+    QVERIFY(inspected.out.contains(QStringLiteral("tensors      36 compressed")));
+
+    const auto eval = runCli({QStringLiteral("eval"), archive, QStringLiteral("--text"), q(text),
+                              QStringLiteral("--ctx"), QStringLiteral("128"),
+                              QStringLiteral("--chunks"), QStringLiteral("4")});
+    QVERIFY2(eval.exitCode == 0, qPrintable(eval.err));
+    QVERIFY2(eval.out.contains(QStringLiteral("model        out.cwbarchive")), qPrintable(eval.out));
+    QVERIFY(eval.out.contains(QStringLiteral("perplexity")));
 }
 
 void TestCliRecipe::usageErrors_data()

@@ -732,7 +732,7 @@ void TestProject::unwritableTargetLeavesNothing()
     fs::create_directory(asDir);
     const auto before = filesIn(dir_.path().toStdString());
     const std::string err2 = cwbtest::errorOf([&] { writeProject(asDir, project_); });
-    QVERIFY2(err2.find("cannot replace the project file") != std::string::npos, err2.c_str());
+    QVERIFY2(err2.find("cannot replace the file") != std::string::npos, err2.c_str());
     QCOMPARE(filesIn(dir_.path().toStdString()), before);
     QVERIFY(fs::is_directory(asDir));
 }

@@ -515,7 +515,10 @@ void TestRecipe::patternSelection()
 void TestRecipe::precedenceFieldByField()
 {
     const cwb::Plan plan = resolveText(R"({"version": 1,
-      "overrides": {"layers.0.attn.q": {"methods": [{"method": "gptq", "params": {"group": 64}}]}},
+      "overrides": {"layers.0.attn.q": {"methods": [{"method": "gptq", "params": {"group": 64}}]},
+                    "embed": {"methods": [{"method": "keep"}]},
+                    "head": {"methods": [{"method": "keep"}]},
+                    "mystery.weight": {"methods": [{"method": "keep"}]}},
       "defaults": {"methods": [{"method": "gptq", "params": {"bits": 4, "group": -1}}],
                    "params": {"rtn": {"sym": false}}},
       "rules": [{"match": "layers.*.attn.q",
