@@ -345,6 +345,130 @@
     </message>
 </context>
 <context>
+    <name>cwb::gui::CompressionJob</name>
+    <message>
+        <source>The compression ended without a result.</source>
+        <translation>Die Kompression endete ohne Ergebnis.</translation>
+    </message>
+</context>
+<context>
+    <name>cwb::gui::CompressionPanel</name>
+    <message>
+        <source>Calibration text (needed by gptq, awq, wanda, sparsegpt, asvd, imatrix)</source>
+        <translation>Kalibrierungstext (benötigt von gptq, awq, wanda, sparsegpt, asvd, imatrix)</translation>
+    </message>
+    <message>
+        <source>Browse…</source>
+        <translation>Durchsuchen…</translation>
+    </message>
+    <message>
+        <source>Choose a UTF-8 text file to collect activation statistics from</source>
+        <translation>Eine UTF-8-Textdatei auswählen, aus der Aktivierungsstatistiken gesammelt werden</translation>
+    </message>
+    <message>
+        <source> sequences</source>
+        <translation> Sequenzen</translation>
+    </message>
+    <message>
+        <source>Calibration sequences of 256 tokens (fewer when the text is short)</source>
+        <translation>Kalibrierungssequenzen zu je 256 Token (weniger, wenn der Text kurz ist)</translation>
+    </message>
+    <message>
+        <source>&amp;Compress</source>
+        <translation>&amp;Komprimieren</translation>
+    </message>
+    <message>
+        <source>Run the plan over the model in the background</source>
+        <translation>Den Plan im Hintergrund auf das Modell anwenden</translation>
+    </message>
+    <message>
+        <source>Compress and &amp;save…</source>
+        <translation>Komprimieren und &amp;speichern…</translation>
+    </message>
+    <message>
+        <source>Run the plan and write a .cwbarchive that cwb eval and cwb inspect read</source>
+        <translation>Den Plan ausführen und ein .cwbarchive schreiben, das cwb eval und cwb inspect lesen</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>Abbrechen</translation>
+    </message>
+    <message>
+        <source>Calibration:</source>
+        <translation>Kalibrierung:</translation>
+    </message>
+    <message>
+        <source>Open a model, edit the plan, then press Compress.</source>
+        <translation>Öffnen Sie ein Modell, bearbeiten Sie den Plan und klicken Sie dann auf Komprimieren.</translation>
+    </message>
+    <message>
+        <source>Run a compression to see each tensor&apos;s error.</source>
+        <translation>Führen Sie eine Kompression aus, um den Fehler jedes Tensors zu sehen.</translation>
+    </message>
+    <message>
+        <source>Calibration text</source>
+        <translation>Kalibrierungstext</translation>
+    </message>
+    <message>
+        <source>Text files (*.txt);;All files (*)</source>
+        <translation>Textdateien (*.txt);;Alle Dateien (*)</translation>
+    </message>
+    <message>
+        <source>Save compressed model</source>
+        <translation>Komprimiertes Modell speichern</translation>
+    </message>
+    <message>
+        <source>Compression Workbench archives (*.cwbarchive)</source>
+        <translation>Compression-Workbench-Archive (*.cwbarchive)</translation>
+    </message>
+    <message>
+        <source>Open a model first.</source>
+        <translation>Öffnen Sie zuerst ein Modell.</translation>
+    </message>
+    <message>
+        <source>A compression is already running.</source>
+        <translation>Es läuft bereits eine Kompression.</translation>
+    </message>
+    <message numerus="yes">
+        <source>The plan has %n problem(s); nothing was run:
+%1</source>
+        <translation>
+            <numerusform>Der Plan hat %n Problem; es wurde nichts ausgeführt:
+%1</numerusform>
+            <numerusform>Der Plan hat %n Probleme; es wurde nichts ausgeführt:
+%1</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Compress %1</source>
+        <translation>%1 komprimieren</translation>
+    </message>
+    <message>
+        <source>Compress to %1</source>
+        <translation>In %1 komprimieren</translation>
+    </message>
+    <message>
+        <source>%1 tensors compressed: %2 MiB -&gt; %3 MiB (%4x, %5 bits/weight) in %6 s</source>
+        <translation>%1 Tensoren komprimiert: %2 MiB -&gt; %3 MiB (%4x, %5 Bit/Gewicht) in %6 s</translation>
+    </message>
+    <message>
+        <source>Cancelled; nothing was written.</source>
+        <translation>Abgebrochen; es wurde nichts geschrieben.</translation>
+    </message>
+    <message>
+        <source>Compressing…</source>
+        <translation>Wird komprimiert…</translation>
+    </message>
+    <message>
+        <source>Relative Frobenius error</source>
+        <translation>Relativer Frobenius-Fehler</translation>
+    </message>
+    <message>
+        <source>Output error (calibration)</source>
+        <translation>Ausgabefehler (Kalibrierung)</translation>
+    </message>
+</context>
+<context>
     <name>cwb::gui::EvaluatePanel</name>
     <message>
         <source>%1&#xa0;s</source>
@@ -562,6 +686,22 @@
         <source>The evaluation could not be completed.</source>
         <translation>Die Auswertung konnte nicht abgeschlossen werden.</translation>
     </message>
+    <message>
+        <source>Original</source>
+        <translation>Original</translation>
+    </message>
+    <message>
+        <source>Evaluate the model as stored, or with the tensors of the last compression run in place</source>
+        <translation>Das Modell so auswerten, wie es gespeichert ist, oder mit den Tensoren des letzten Kompressionslaufs an ihrer Stelle</translation>
+    </message>
+    <message>
+        <source>Weights:</source>
+        <translation>Gewichte:</translation>
+    </message>
+    <message>
+        <source>Compressed: %1</source>
+        <translation>Komprimiert: %1</translation>
+    </message>
 </context>
 <context>
     <name>cwb::gui::EvaluationJob</name>
@@ -759,6 +899,10 @@
         <source>count (log scale)</source>
         <translation>Anzahl (logarithmisch)</translation>
     </message>
+    <message>
+        <source>original</source>
+        <translation>Original</translation>
+    </message>
 </context>
 <context>
     <name>cwb::gui::HistogramPanel</name>
@@ -842,6 +986,22 @@
         <source>%1 values in %2 bins, computed in %3 ms</source>
         <translation>%1 Werte in %2 Klassen, berechnet in %3 ms</translation>
     </message>
+    <message>
+        <source>No comparison histogram: %1</source>
+        <translation>Kein Vergleichshistogramm: %1</translation>
+    </message>
+    <message>
+        <source>original</source>
+        <translation>Original</translation>
+    </message>
+    <message>
+        <source>Outline: %1, %2 values</source>
+        <translation>Umriss: %1, %2 Werte</translation>
+    </message>
+    <message>
+        <source>, %1 outside the bins</source>
+        <translation>, %1 außerhalb der Klassen</translation>
+    </message>
 </context>
 <context>
     <name>cwb::gui::InspectorWidget</name>
@@ -888,6 +1048,85 @@
     <message>
         <source>Channels</source>
         <translation>Kanäle</translation>
+    </message>
+</context>
+<context>
+    <name>cwb::gui::JobsPanel</name>
+    <message>
+        <source>Clear finished</source>
+        <translation>Beendete entfernen</translation>
+    </message>
+    <message>
+        <source>Remove finished, failed and cancelled jobs from the list</source>
+        <translation>Beendete, fehlgeschlagene und abgebrochene Aufträge aus der Liste entfernen</translation>
+    </message>
+    <message>
+        <source>No jobs yet. Long-running work (compression, analysis) shows up here with its progress.</source>
+        <translation>Noch keine Aufträge. Lang laufende Arbeiten (Kompression, Analyse) erscheinen hier mit ihrem Fortschritt.</translation>
+    </message>
+    <message>
+        <source>%1 s</source>
+        <translation>%1&#xa0;s</translation>
+    </message>
+    <message>
+        <source>%1 min %2 s</source>
+        <translation>%1&#xa0;min %2&#xa0;s</translation>
+    </message>
+    <message>
+        <source>%1 h %2 min</source>
+        <translation>%1&#xa0;h %2&#xa0;min</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>Abbrechen</translation>
+    </message>
+    <message>
+        <source>Stop this job</source>
+        <translation>Diesen Auftrag anhalten</translation>
+    </message>
+    <message>
+        <source>%1 · ETA %2</source>
+        <translation>%1 · Rest %2</translation>
+    </message>
+    <message>
+        <source>Elapsed time · estimated time left</source>
+        <translation>Verstrichene Zeit · geschätzte Restzeit</translation>
+    </message>
+    <message>
+        <source>Cancelling…</source>
+        <translation>Wird abgebrochen…</translation>
+    </message>
+    <message>
+        <source>Starting…</source>
+        <translation>Wird gestartet…</translation>
+    </message>
+    <message>
+        <source>Elapsed time</source>
+        <translation>Verstrichene Zeit</translation>
+    </message>
+    <message>
+        <source>Done in %1</source>
+        <translation>Fertig in %1</translation>
+    </message>
+    <message>
+        <source>Done in %1: %2</source>
+        <translation>Fertig in %1: %2</translation>
+    </message>
+    <message>
+        <source>Failed</source>
+        <translation>Fehlgeschlagen</translation>
+    </message>
+    <message>
+        <source>Cancelled</source>
+        <translation>Abgebrochen</translation>
+    </message>
+    <message>
+        <source>No jobs</source>
+        <translation>Keine Aufträge</translation>
+    </message>
+    <message>
+        <source>%1 running, %2 finished</source>
+        <translation>%1 laufend, %2 beendet</translation>
     </message>
 </context>
 <context>
@@ -1011,6 +1250,538 @@
     <message>
         <source>The analysis could not be started.</source>
         <translation>Die Analyse konnte nicht gestartet werden.</translation>
+    </message>
+    <message>
+        <source>Load the compression recipe FILE into the Layer Plan.</source>
+        <translation>Das Kompressionsrezept FILE in den Schichtplan laden.</translation>
+    </message>
+    <message>
+        <source>Run the Layer Plan once the model is open (a screenshot waits for it).</source>
+        <translation>Den Schichtplan ausführen, sobald das Modell geöffnet ist (ein Bildschirmfoto wartet darauf).</translation>
+    </message>
+    <message>
+        <source>Calibration text for the compression.</source>
+        <translation>Kalibrierungstext für die Kompression.</translation>
+    </message>
+</context>
+<context>
+    <name>cwb::gui::LayerErrorChart</name>
+    <message>
+        <source>Log scale</source>
+        <translation>Logarithmisch</translation>
+    </message>
+    <message>
+        <source>Metric:</source>
+        <translation>Metrik:</translation>
+    </message>
+    <message>
+        <source>Which per-tensor error the bars show</source>
+        <translation>Welchen Fehler je Tensor die Balken zeigen</translation>
+    </message>
+    <message>
+        <source>Logarithmic value axis: small and large errors side by side</source>
+        <translation>Logarithmische Werteachse: kleine und große Fehler nebeneinander</translation>
+    </message>
+    <message>
+        <source>attention</source>
+        <translation>Attention</translation>
+    </message>
+    <message>
+        <source>MLP</source>
+        <translation>MLP</translation>
+    </message>
+    <message>
+        <source>other</source>
+        <translation>Sonstige</translation>
+    </message>
+    <message>
+        <source>No compression results</source>
+        <translation>Keine Kompressionsergebnisse</translation>
+    </message>
+    <message>
+        <source>%1: %2 (%3)</source>
+        <translation>%1: %2 (%3)</translation>
+    </message>
+    <message>
+        <source>Point at a bar to see its tensor and value.</source>
+        <translation>Zeigen Sie auf einen Balken, um seinen Tensor und Wert zu sehen.</translation>
+    </message>
+    <message>
+        <source>No value of %1 can be drawn on a log scale</source>
+        <translation>Kein Wert von %1 lässt sich logarithmisch darstellen</translation>
+    </message>
+</context>
+<context>
+    <name>cwb::gui::LayerPlanDelegate</name>
+    <message>
+        <source>none</source>
+        <translation>keine</translation>
+    </message>
+    <message>
+        <source>Needs calibration text</source>
+        <translation>Benötigt einen Kalibrierungstext</translation>
+    </message>
+    <message>
+        <source>auto</source>
+        <translation>auto</translation>
+    </message>
+    <message>
+        <source>true</source>
+        <translation>true</translation>
+    </message>
+    <message>
+        <source>false</source>
+        <translation>false</translation>
+    </message>
+</context>
+<context>
+    <name>cwb::gui::LayerPlanModel</name>
+    <message>
+        <source>Error: %1</source>
+        <translation>Fehler: %1</translation>
+    </message>
+    <message>
+        <source>Warning: %1</source>
+        <translation>Warnung: %1</translation>
+    </message>
+    <message>
+        <source>quantize</source>
+        <translation>Quantisierung</translation>
+    </message>
+    <message>
+        <source>bits</source>
+        <translation>Bits</translation>
+    </message>
+    <message>
+        <source>group</source>
+        <translation>Gruppe</translation>
+    </message>
+    <message>
+        <source>prune</source>
+        <translation>Pruning</translation>
+    </message>
+    <message>
+        <source>sparsity</source>
+        <translation>Sparsität</translation>
+    </message>
+    <message>
+        <source>N:M</source>
+        <translation>N:M</translation>
+    </message>
+    <message>
+        <source>low rank</source>
+        <translation>Low-Rank</translation>
+    </message>
+    <message>
+        <source>rank</source>
+        <translation>Rang</translation>
+    </message>
+    <message>
+        <source>%1 has no %2 to fill down</source>
+        <translation>%1 hat keinen Wert für %2, der nach unten ausgefüllt werden könnte</translation>
+    </message>
+    <message>
+        <source>this row</source>
+        <translation>diese Zeile</translation>
+    </message>
+    <message>
+        <source>Select rows below the current one to fill down</source>
+        <translation>Wählen Sie zum Ausfüllen nach unten Zeilen unterhalb der aktuellen aus</translation>
+    </message>
+    <message>
+        <source>%1: %2 is not a value for %3</source>
+        <translation>%1: %2 ist kein gültiger Wert für %3</translation>
+    </message>
+    <message>
+        <source>%1: %2 %3: %4</source>
+        <translation>%1: %2 %3: %4</translation>
+    </message>
+    <message>
+        <source>%1 tensors</source>
+        <translation>%1 Tensoren</translation>
+    </message>
+    <message>
+        <source>Fill down %1 = %2 on %3</source>
+        <translation>Nach unten ausfüllen: %1 = %2 für %3</translation>
+    </message>
+    <message>
+        <source>Set %1 = %2 on %3</source>
+        <translation>%1 = %2 für %3 setzen</translation>
+    </message>
+    <message>
+        <source>Clear overrides on %1</source>
+        <translation>%1 zurücksetzen</translation>
+    </message>
+    <message>
+        <source>model</source>
+        <translation>Modell</translation>
+    </message>
+    <message>
+        <source>other</source>
+        <translation>Sonstige</translation>
+    </message>
+    <message>
+        <source>%1 tensors, %2 compressed</source>
+        <translation>%1 Tensoren, %2 komprimiert</translation>
+    </message>
+    <message>
+        <source>Embedding, output head and final norm</source>
+        <translation>Einbettung, Ausgabekopf und abschließende Normierung</translation>
+    </message>
+    <message>
+        <source>Tensors without a canonical role (unknown to the architecture adapter)</source>
+        <translation>Tensoren ohne kanonische Rolle (dem Architekturadapter unbekannt)</translation>
+    </message>
+    <message>
+        <source>%1 tensors with plan errors</source>
+        <translation>%1 Tensoren mit Planfehlern</translation>
+    </message>
+    <message>
+        <source>%1 tensors with warnings</source>
+        <translation>%1 Tensoren mit Warnungen</translation>
+    </message>
+    <message>
+        <source>Largest relative error in the group</source>
+        <translation>Größter relativer Fehler in der Gruppe</translation>
+    </message>
+    <message>
+        <source>row</source>
+        <translation>Zeile</translation>
+    </message>
+    <message>
+        <source>tensor</source>
+        <translation>Tensor</translation>
+    </message>
+    <message>
+        <source>auto</source>
+        <translation>auto</translation>
+    </message>
+    <message>
+        <source>%1
+Original name: %2
+Shape: %3, stored as %4</source>
+        <translation>%1
+Ursprünglicher Name: %2
+Form: %3, gespeichert als %4</translation>
+    </message>
+    <message>
+        <source>Same values as %1</source>
+        <translation>Gleiche Werte wie %1</translation>
+    </message>
+    <message>
+        <source>Edited: override &quot;%1&quot;</source>
+        <translation>Bearbeitet: Überschreibung „%1“</translation>
+    </message>
+    <message>
+        <source>Estimated bytes: codes %1, scales %2, zero points %3, masks %4, other %5</source>
+        <translation>Geschätzte Bytes: Codes %1, Skalen %2, Nullpunkte %3, Masken %4, Sonstiges %5</translation>
+    </message>
+    <message>
+        <source>Estimate: %1 bytes (stored now: %2 bytes)</source>
+        <translation>Schätzung: %1 Bytes (jetzt gespeichert: %2 Bytes)</translation>
+    </message>
+    <message>
+        <source>A copy of %1 planned alike: counted once in the totals</source>
+        <translation>Eine gleich geplante Kopie von %1: in den Summen nur einmal gezählt</translation>
+    </message>
+    <message>
+        <source>Relative error of the last compression run</source>
+        <translation>Relativer Fehler des letzten Kompressionslaufs</translation>
+    </message>
+    <message>
+        <source>none</source>
+        <translation>keine</translation>
+    </message>
+    <message>
+        <source>Set by %1</source>
+        <translation>Festgelegt durch %1</translation>
+    </message>
+    <message>
+        <source>%1 %2: %3 (allowed: %4)</source>
+        <translation>%1 %2: %3 (zulässig: %4)</translation>
+    </message>
+    <message>
+        <source>%1 (kept)</source>
+        <translation>%1 (beibehalten)</translation>
+    </message>
+    <message>
+        <source>per-row</source>
+        <translation>pro Zeile</translation>
+    </message>
+    <message>
+        <source>per-tensor</source>
+        <translation>pro Tensor</translation>
+    </message>
+    <message>
+        <source>int%1 %2 %3 + %4</source>
+        <translation>int%1 %2 %3 + %4</translation>
+    </message>
+    <message>
+        <source>sym</source>
+        <translation>sym.</translation>
+    </message>
+    <message>
+        <source>asym</source>
+        <translation>asym.</translation>
+    </message>
+    <message>
+        <source>f32 scales</source>
+        <translation>f32-Skalen</translation>
+    </message>
+    <message>
+        <source>f16 scales</source>
+        <translation>f16-Skalen</translation>
+    </message>
+    <message>
+        <source>NF4 b%1 + 8-bit absmax</source>
+        <translation>NF4 b%1 + 8-Bit-Absmax</translation>
+    </message>
+    <message>
+        <source>NF4 b%1 + f32 absmax</source>
+        <translation>NF4 b%1 + f32-Absmax</translation>
+    </message>
+    <message>
+        <source>FP8 %1 + f32 scale per row</source>
+        <translation>FP8 %1 + f32-Skala pro Zeile</translation>
+    </message>
+    <message>
+        <source>FP8 %1 + f32 scale per tensor</source>
+        <translation>FP8 %1 + f32-Skala pro Tensor</translation>
+    </message>
+    <message>
+        <source>MXFP4: E2M1 + E8M0 scale / 32</source>
+        <translation>MXFP4: E2M1 + E8M0-Skala / 32</translation>
+    </message>
+    <message>
+        <source>NVFP4: E2M1 + E4M3 scale / 16</source>
+        <translation>NVFP4: E2M1 + E4M3-Skala / 16</translation>
+    </message>
+    <message>
+        <source>ternary, 2 bits each</source>
+        <translation>ternär, je 2 Bit</translation>
+    </message>
+    <message>
+        <source>ternary, 5 per byte</source>
+        <translation>ternär, 5 pro Byte</translation>
+    </message>
+    <message>
+        <source>%1 + imatrix</source>
+        <translation>%1 + imatrix</translation>
+    </message>
+    <message>
+        <source>%1 + mask</source>
+        <translation>%1 + Maske</translation>
+    </message>
+    <message>
+        <source>rank %1: %2</source>
+        <translation>Rang %1: %2</translation>
+    </message>
+    <message>
+        <source>rank auto: %1</source>
+        <translation>Rang auto: %1</translation>
+    </message>
+    <message>
+        <source>Quantization method (keep: leave as stored)</source>
+        <translation>Quantisierungsmethode (keep: wie gespeichert belassen)</translation>
+    </message>
+    <message>
+        <source>Bits per weight code (integer grids)</source>
+        <translation>Bits pro Gewichtscode (ganzzahlige Raster)</translation>
+    </message>
+    <message>
+        <source>Weights of a row sharing one scale: row = one per output channel, tensor = one per tensor (nf4: its block size)</source>
+        <translation>Gewichte einer Zeile, die sich einen Skalenfaktor teilen: Zeile = einer pro Ausgabekanal, Tensor = einer pro Tensor (nf4: seine Blockgröße)</translation>
+    </message>
+    <message>
+        <source>How the tensor will be stored</source>
+        <translation>Wie der Tensor gespeichert wird</translation>
+    </message>
+    <message>
+        <source>Pruning method</source>
+        <translation>Pruning-Methode</translation>
+    </message>
+    <message>
+        <source>Fraction of weights set to zero</source>
+        <translation>Anteil der auf null gesetzten Gewichte</translation>
+    </message>
+    <message>
+        <source>N:M structured sparsity (at most N non-zeros in every M weights)</source>
+        <translation>Strukturierte N:M-Sparsität (höchstens N von null verschiedene Werte in je M Gewichten)</translation>
+    </message>
+    <message>
+        <source>Singular values kept (auto: from the spectrum at run time)</source>
+        <translation>Beibehaltene Singulärwerte (auto: zur Laufzeit aus dem Spektrum)</translation>
+    </message>
+    <message>
+        <source>Estimated stored bytes: computed from shapes and settings, no data read</source>
+        <translation>Geschätzte gespeicherte Bytes: aus Formen und Einstellungen berechnet, ohne Daten zu lesen</translation>
+    </message>
+    <message>
+        <source>Estimated stored bits per weight: computed from shapes and settings, no data read</source>
+        <translation>Geschätzte gespeicherte Bits pro Gewicht: aus Formen und Einstellungen berechnet, ohne Daten zu lesen</translation>
+    </message>
+    <message>
+        <source>Relative error of each tensor in the last compression run</source>
+        <translation>Relativer Fehler jedes Tensors im letzten Kompressionslauf</translation>
+    </message>
+    <message>
+        <source>Tensor</source>
+        <translation>Tensor</translation>
+    </message>
+    <message>
+        <source>Quantize</source>
+        <translation>Quant.</translation>
+    </message>
+    <message>
+        <source>Bits</source>
+        <translation>Bits</translation>
+    </message>
+    <message>
+        <source>Group</source>
+        <translation>Gruppe</translation>
+    </message>
+    <message>
+        <source>Format</source>
+        <translation>Format</translation>
+    </message>
+    <message>
+        <source>Prune</source>
+        <translation>Pruning</translation>
+    </message>
+    <message>
+        <source>Sparsity</source>
+        <translation>Sparsität</translation>
+    </message>
+    <message>
+        <source>Low rank</source>
+        <translation>Low-Rank</translation>
+    </message>
+    <message>
+        <source>Rank</source>
+        <translation>Rang</translation>
+    </message>
+    <message>
+        <source>Est. bytes</source>
+        <translation>Bytes (ca.)</translation>
+    </message>
+    <message>
+        <source>Bits/weight</source>
+        <translation>Bit/Gewicht</translation>
+    </message>
+    <message>
+        <source>Last error</source>
+        <translation>Letzter Fehler</translation>
+    </message>
+    <message>
+        <source>row (-1)</source>
+        <translation>Zeile (-1)</translation>
+    </message>
+    <message>
+        <source>tensor (0)</source>
+        <translation>Tensor (0)</translation>
+    </message>
+    <message>
+        <source>Low-rank factorization W ≈ A·B</source>
+        <translation>Low-Rank-Faktorisierung W ≈ A·B</translation>
+    </message>
+</context>
+<context>
+    <name>cwb::gui::LayerPlanView</name>
+    <message>
+        <source>Undo</source>
+        <translation>Rückgängig</translation>
+    </message>
+    <message>
+        <source>Redo</source>
+        <translation>Wiederholen</translation>
+    </message>
+    <message>
+        <source>Fill Down</source>
+        <translation>Nach unten ausfüllen</translation>
+    </message>
+    <message>
+        <source>Copy the current cell&apos;s value into the selected rows below it (Ctrl+D)</source>
+        <translation>Den Wert der aktuellen Zelle in die ausgewählten Zeilen darunter kopieren (Strg+D)</translation>
+    </message>
+    <message>
+        <source>Clear Overrides</source>
+        <translation>Zurücksetzen</translation>
+    </message>
+    <message>
+        <source>Give the selected tensors back to the recipe&apos;s defaults and rules</source>
+        <translation>Die ausgewählten Tensoren auf die Vorgaben und Regeln des Rezepts zurücksetzen</translation>
+    </message>
+    <message>
+        <source>Import Recipe…</source>
+        <translation>Rezept importieren…</translation>
+    </message>
+    <message>
+        <source>Replace the plan with a recipe file</source>
+        <translation>Den Plan durch eine Rezeptdatei ersetzen</translation>
+    </message>
+    <message>
+        <source>Export Recipe…</source>
+        <translation>Rezept exportieren…</translation>
+    </message>
+    <message>
+        <source>Save the plan as a recipe file (runs with cwb compress --plan)</source>
+        <translation>Den Plan als Rezeptdatei speichern (ausführbar mit cwb compress --plan)</translation>
+    </message>
+    <message>
+        <source>No model</source>
+        <translation>Kein Modell</translation>
+    </message>
+    <message>
+        <source>%1× smaller</source>
+        <translation>%1× kleiner</translation>
+    </message>
+    <message>
+        <source>%1 of %2 tensors compressed (%3 edited) · estimated %4 of %5 · %6 bits/weight (now %7) · %8</source>
+        <translation>%1 von %2 Tensoren komprimiert (%3 bearbeitet) · geschätzt %4 von %5 · %6 Bit/Gewicht (jetzt %7) · %8</translation>
+    </message>
+    <message>
+        <source>Sizes are estimates computed from shapes and settings; no data is read until the plan runs.</source>
+        <translation>Die Größen sind aus Formen und Einstellungen berechnete Schätzungen; bis der Plan läuft, werden keine Daten gelesen.</translation>
+    </message>
+    <message>
+        <source>No plan problems</source>
+        <translation>Keine Probleme im Plan</translation>
+    </message>
+    <message>
+        <source>Errors: %1 · Warnings: %2</source>
+        <translation>Fehler: %1 · Warnungen: %2</translation>
+    </message>
+    <message>
+        <source>Error: %1</source>
+        <translation>Fehler: %1</translation>
+    </message>
+    <message>
+        <source>Warning: %1</source>
+        <translation>Warnung: %1</translation>
+    </message>
+    <message>
+        <source>… and %1 more</source>
+        <translation>… und %1 weitere</translation>
+    </message>
+    <message>
+        <source>Import recipe %1</source>
+        <translation>Rezept %1 importieren</translation>
+    </message>
+    <message>
+        <source>Cannot write %1: %2</source>
+        <translation>%1 kann nicht geschrieben werden: %2</translation>
+    </message>
+    <message>
+        <source>Import Recipe</source>
+        <translation>Rezept importieren</translation>
+    </message>
+    <message>
+        <source>Recipes (*.json);;All files (*)</source>
+        <translation>Rezepte (*.json);;Alle Dateien (*)</translation>
+    </message>
+    <message>
+        <source>Export Recipe</source>
+        <translation>Rezept exportieren</translation>
     </message>
 </context>
 <context>
@@ -1182,6 +1953,50 @@
     <message>
         <source>&amp;Analysis</source>
         <translation>A&amp;nalyse</translation>
+    </message>
+    <message>
+        <source>Jobs</source>
+        <translation>Aufträge</translation>
+    </message>
+    <message>
+        <source>Compression Errors</source>
+        <translation>Kompressionsfehler</translation>
+    </message>
+    <message>
+        <source>Layer Plan</source>
+        <translation>Schichtplan</translation>
+    </message>
+    <message>
+        <source>compressed (%1 bits/weight)</source>
+        <translation>komprimiert (%1 Bit/Gewicht)</translation>
+    </message>
+    <message>
+        <source>compressed</source>
+        <translation>komprimiert</translation>
+    </message>
+    <message>
+        <source>&amp;Layer Plan</source>
+        <translation>&amp;Schichtplan</translation>
+    </message>
+    <message>
+        <source>Compression &amp;Errors</source>
+        <translation>&amp;Kompressionsfehler</translation>
+    </message>
+    <message>
+        <source>&amp;Jobs</source>
+        <translation>Auf&amp;träge</translation>
+    </message>
+    <message>
+        <source>&amp;Compress</source>
+        <translation>&amp;Komprimieren</translation>
+    </message>
+    <message>
+        <source>&amp;Run Plan</source>
+        <translation>Plan &amp;ausführen</translation>
+    </message>
+    <message>
+        <source>&amp;Cancel</source>
+        <translation>A&amp;bbrechen</translation>
     </message>
 </context>
 <context>

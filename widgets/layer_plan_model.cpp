@@ -1024,7 +1024,7 @@ QVariant LayerPlanModel::headerData(int section, Qt::Orientation orientation, in
         case SparsityColumn: return tr("Fraction of weights set to zero");
         case NmColumn:
             return tr("N:M structured sparsity (at most N non-zeros in every M weights)");
-        case LowRankColumn: return tr("Low-rank factorization W \u2248 A\u00b7B");
+        case LowRankColumn: return tr("Low-rank factorization W \u2248 A\u00b7" "B");
         case RankColumn: return tr("Singular values kept (auto: from the spectrum at run time)");
         case BytesColumn:
             return tr("Estimated stored bytes: computed from shapes and settings, no data read");

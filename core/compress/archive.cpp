@@ -7,22 +7,17 @@
 #include "project/model_fingerprint.h"
 #include "util/atomic_file.h"
 #include "util/error.h"
+#include "util/version.h"
 
 #include <algorithm>
 #include <cstring>
 #include <filesystem>
-
-#ifndef CWB_VERSION
-#define CWB_VERSION "unknown"
-#endif
 
 namespace cwb {
 
 namespace {
 
 namespace fs = std::filesystem;
-
-constexpr const char *kCreatedBy = "Compression Workbench " CWB_VERSION;
 
 template <class T>
 std::span<const T> bytesOf(const std::vector<T> &v)
@@ -344,7 +339,7 @@ void writeArchive(const std::string &path, const CompressedModel &model, const J
             const h5::Node &root = w.root();
             w.attr(root, "schema", std::string_view(kArchiveSchema));
             w.attr(root, "schema_version", kArchiveSchemaVersion);
-            w.attr(root, "created_by", std::string_view(kCreatedBy));
+            w.attr(root, "created_by", std::string_view(createdBy()));
             w.attr(root, "source_path", std::string_view(model.sourcePath));
             w.attr(root, "source_format", std::string_view(model.sourceFormat));
             w.attr(root, "source_size", model.sourceFileSize);

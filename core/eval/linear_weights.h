@@ -24,4 +24,8 @@ public:
     virtual void row(int64_t r, float *out) const = 0;
 };
 
+// Y = X W^T one output row at a time through w.row(), dot products accumulated in double: the
+// scalar reference of weights whose row() decodes with the reference path (masked, low rank).
+void forwardThroughRows(const LinearWeights &w, const float *x, int64_t nRows, float *y);
+
 } // namespace cwb

@@ -49,17 +49,7 @@ void LowRankLinear::row(int64_t r, float *out) const
 
 void LowRankLinear::forwardReference(const float *x, int64_t nRows, float *y) const
 {
-    const int64_t in = inFeatures(), out = outFeatures();
-    std::vector<float> w(static_cast<size_t>(in));
-    for (int64_t o = 0; o < out; ++o) {
-        row(o, w.data());
-        for (int64_t i = 0; i < nRows; ++i) {
-            double acc = 0;
-            for (int64_t k = 0; k < in; ++k)
-                acc += double(x[i * in + k]) * double(w[size_t(k)]);
-            y[i * out + o] = float(acc);
-        }
-    }
+    forwardThroughRows(*this, x, nRows, y);
 }
 
 } // namespace cwb

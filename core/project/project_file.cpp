@@ -7,6 +7,7 @@
 #include "project/project_codec.h"
 #include "util/atomic_file.h"
 #include "util/error.h"
+#include "util/version.h"
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -15,16 +16,10 @@
 #include <cstring>
 #include <filesystem>
 
-#ifndef CWB_VERSION
-#define CWB_VERSION "unknown"
-#endif
-
 namespace cwb {
 namespace {
 
 namespace fs = std::filesystem;
-
-constexpr const char *kCreatedBy = "Compression Workbench " CWB_VERSION;
 
 std::string sizeChange(uint64_t from, uint64_t to)
 {
@@ -36,7 +31,7 @@ std::string sizeChange(uint64_t from, uint64_t to)
 Project makeProject(const Model &model, ModelAnalysis analysis, const ModelAnalysisParams &params)
 {
     Project p;
-    p.createdBy = kCreatedBy;
+    p.createdBy = createdBy();
     p.model = fingerprintModel(model);
     p.analysis = std::move(analysis);
     p.settings = analysisSettings(params);
@@ -57,7 +52,7 @@ void writeProject(const std::string &path, const Project &project,
                 h5::Writer w(temp);
                 w.attr(w.root(), "schema", std::string_view(kProjectSchema));
                 w.attr(w.root(), "schema_version", kProjectSchemaVersion);
-                w.attr(w.root(), "created_by", std::string_view(kCreatedBy));
+                w.attr(w.root(), "created_by", std::string_view(createdBy()));
                 projectio::writeContents(w, project);
                 if (options.failpoint)
                     options.failpoint("analysis-written");
@@ -83,17 +78,17 @@ Project readProject(const std::string &path)
         throwIn(path, "not a Compression Workbench project: @schema is '" + schema
                           + "', expected '" + kProjectSchema + "'");
     const int64_t version = r.attrInt(root, "schema_version");
-    const std::string createdBy = r.optString(root, "created_by").value_or("an unknown program");
+    const std::string writer = r.optString(root, "created_by").value_or("an unknown program");
     if (version > kProjectSchemaVersion)
         throwIn(path, "project schema_version " + std::to_string(version) + " (written by "
-                          + createdBy + ") is newer than this build reads ("
+                          + writer + ") is newer than this build reads ("
                           + std::to_string(kProjectSchemaVersion)
                           + "); open it with a newer Compression Workbench");
     if (version < 1)
         throwIn(path, "invalid project schema_version " + std::to_string(version));
     Project p = projectio::readContents(r);
     p.schemaVersion = version;
-    p.createdBy = createdBy;
+    p.createdBy = writer;
     return p;
 }
 
