@@ -9,6 +9,7 @@
 #include "compress/archive.h"
 #include "compress/compressed_model.h"
 #include "compress/pipeline.h"
+#include "eval/dense_linear.h"
 #include "eval/evaluation.h"
 #include "io/open_model.h"
 #include "jobs/job_context.h"
@@ -84,6 +85,7 @@ class TestCompressPipeline : public QObject {
 
 private slots:
     void everyStageSurvivesTheArchive();
+    void awqFoldKeepsTheFunction();
     void pruningQuality();
     void badPlanFailsBeforeWork();
     void cancelLeavesNoFile();
@@ -132,8 +134,9 @@ void TestCompressPipeline::everyStageSurvivesTheArchive()
         });
     QCOMPARE(streamed, c.tensors.size());
     // 35 matrices less layers.{2,3}.mlp.down and layers.4.attn.{v,o}, plus a norm, the
-    // embedding and the head (a tied copy in this file, planned apart from the embedding).
-    QCOMPARE(c.tensors.size(), size_t(34));
+    // embedding and the head (a tied copy in this file, planned apart from the embedding), and
+    // layers.0.mlp_norm holding the folded AWQ scales.
+    QCOMPARE(c.tensors.size(), size_t(35));
 
     const cwb::CompressedTensor *gate3 = c.find("layers.3.mlp.gate");
     QVERIFY(gate3 && gate3->mask && gate3->mask->applyWhenDecoding);
@@ -154,10 +157,21 @@ void TestCompressPipeline::everyStageSurvivesTheArchive()
     }
     QCOMPARE(c.find("layers.4.attn.q")->report.rank, int64_t(32));
     QVERIFY(c.find("layers.4.attn.k")->factorA.has_value());
-    QCOMPARE(c.find("layers.0.mlp.up")->weight->inputScales.size(), size_t(64));
+    // gate and up read mlp_norm's output and are planned alike: one scale, folded into the norm;
+    // down has no norm before it and keeps its multiplier.
+    const cwb::CompressedTensor *up0 = c.find("layers.0.mlp.up");
+    QVERIFY(up0->weight->inputScales.empty());
+    QCOMPARE(up0->foldedScales.size(), size_t(64));
+    QCOMPARE(c.find("layers.0.mlp.gate")->foldedScales, up0->foldedScales);
+    QVERIFY(c.find("layers.0.mlp_norm") != nullptr);
+    QCOMPARE(c.find("layers.0.mlp.down")->weight->inputScales.size(), size_t(172));
     for (const cwb::CompressedTensor &t : c.tensors) {
         QCOMPARE(t.report.storedBytes, t.storedBytes());
-        QVERIFY2(t.report.relativeError > 0 && t.report.relativeError < 1.0, t.canonical.c_str());
+        // A norm holding folded AWQ scales computes the same function: no error to report.
+        const bool foldedNorm = t.plan.starts_with("keep (AWQ");
+        QVERIFY2(foldedNorm ? t.report.relativeError == 0.0
+                            : t.report.relativeError > 0 && t.report.relativeError < 1.0,
+                 t.canonical.c_str());
         if (t.canonical.starts_with("layers.") && t.shape.size() == 2)
             QVERIFY2(t.report.outputError >= 0, t.canonical.c_str());
         std::printf("  %-18s %-28s %8.3f bpw  rel %.4f  out %.4f\n", t.canonical.c_str(),
@@ -186,6 +200,42 @@ void TestCompressPipeline::everyStageSurvivesTheArchive()
     QVERIFY2(std::abs(throughArchive - inMemory) <= 1e-6 * inMemory,
              qPrintable(QStringLiteral("%1 vs %2").arg(throughArchive, 0, 'g', 12).arg(inMemory, 0, 'g', 12)));
     QVERIFY(inMemory < 20.0);
+}
+
+void TestCompressPipeline::awqFoldKeepsTheFunction()
+{
+    CWB_SHARED_FILE(path, kModel);
+    CWB_SHARED_FILE(text, kText);
+    const cwb::Model m = cwb::io::openModel(path);
+    const cwb::Plan plan = planOf(
+        R"({"version": 1, "rules": [{"match": "layers.*", "methods": [{"method": "awq", "params": {"bits": 3, "group": -1, "alpha_grid": 10}}]}]})",
+        m);
+    QVERIFY(plan.valid());
+    const cwb::CompressedModel folded = cwb::compressModel(m, plan, smallCalibration(text));
+    // Every layer's attn_norm and mlp_norm hold the scales of the projections after them.
+    int norms = 0;
+    for (const auto &t : folded.tensors)
+        norms += t.canonical.ends_with("_norm") ? 1 : 0;
+    QCOMPARE(norms, 10);
+    QCOMPARE(folded.tensors.size(), size_t(45));
+
+    // The same weights as plain dense matrices with the original norms: the folded form must
+    // compute the same function (up to float rounding of x / s).
+    cwb::CompressedReplacements dense;
+    for (const auto &t : folded.tensors)
+        if (t.shape.size() == 2)
+            dense.matrices[t.canonical] =
+                std::make_shared<cwb::DenseLinear>(t.reconstruct(), t.rows, t.cols);
+    const double viaFold = perplexity(m, text, folded);
+    const double viaDense = perplexity(m, text, dense);
+    std::printf("awq 3-bit per channel: folded %.6f, dense equivalent %.6f\n", viaFold, viaDense);
+    QVERIFY2(std::abs(viaFold - viaDense) <= 1e-4 * viaDense,
+             qPrintable(QStringLiteral("%1 vs %2").arg(viaFold).arg(viaDense)));
+
+    // Folding uses one joint scale per norm: the projections after a norm share it.
+    QCOMPARE(folded.find("layers.2.attn.q")->foldedScales, folded.find("layers.2.attn.v")->foldedScales);
+    QVERIFY(folded.find("layers.2.attn.o")->foldedScales.empty());
+    QVERIFY(!folded.find("layers.2.attn.o")->weight->inputScales.empty());
 }
 
 void TestCompressPipeline::pruningQuality()

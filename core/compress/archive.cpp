@@ -245,6 +245,7 @@ void writeTensor(const h5::Writer &w, const h5::Node &parent, const CompressedTe
     w.attr(n, "format", std::string_view(rep.format));
     if (!rep.notes.empty())
         w.strings(n, "notes", rep.notes);
+    putArray(w, n, "folded_scales", t.foldedScales);
     if (t.weight)
         writeMatrix(w, n, "weight", *t.weight);
     if (t.factorA)
@@ -285,6 +286,7 @@ CompressedTensor readTensor(const h5::Reader &r, const h5::Node &parent, const s
     rep.format = r.attrString(n, "format");
     if (r.has(n, "notes"))
         rep.notes = r.strings(n, "notes");
+    t.foldedScales = getArray<float>(r, n, "folded_scales");
     if (r.has(n, "weight"))
         t.weight = readMatrix(r, n, "weight");
     if (r.has(n, "factor_a"))

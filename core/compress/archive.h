@@ -13,6 +13,7 @@
 //   /totals           @tensors @original_bytes @compressed_bytes @parameters @bits_per_weight
 //                     @compression_ratio @seconds
 //   /tensors/<canonical, escaped>   @index @name @canonical @rows @cols @plan, shape (int64),
+//                     folded_scales (float; AWQ scales folded into the preceding norm),
 //                     report: @relative_error @output_error @original_bytes @stored_bytes
 //                     @bits_per_weight @sparsity @rank @seconds @format, notes (strings)
 //     weight | factor_a | factor_b   a stored matrix:

@@ -47,6 +47,9 @@ void CompressedTensor::check() const
         if (mask)
             throwIn(where, "holds a pruning mask beside low-rank factors");
     }
+    if (!foldedScales.empty() && (int64_t(foldedScales.size()) != cols || !weight))
+        throwIn(where, "has " + std::to_string(foldedScales.size())
+                           + " folded AWQ scales for " + std::to_string(cols) + " columns");
     if (mask && mask->bitmap.size() != (uint64_t(rows) * uint64_t(cols) + 7) / 8)
         throwIn(where, "mask holds " + std::to_string(mask->bitmap.size()) + " bytes, expected "
                            + std::to_string((uint64_t(rows) * uint64_t(cols) + 7) / 8));
@@ -80,6 +83,10 @@ std::vector<float> CompressedTensor::reconstruct() const
         for (size_t i = 0; i < w.size(); ++i)
             if (!((mask->bitmap[i / 8] >> (i % 8)) & 1u))
                 w[i] = 0.0f;
+    if (!foldedScales.empty())
+        for (int64_t r = 0; r < rows; ++r)
+            for (int64_t c = 0; c < cols; ++c)
+                w[size_t(r * cols + c)] /= foldedScales[size_t(c)];
     return w;
 }
 

@@ -61,6 +61,11 @@ struct CompressedTensor {
     std::optional<StoredMatrix> weight;
     std::optional<StoredMatrix> factorA, factorB;
     std::optional<PruneMask> mask;
+    // AWQ scales s folded into the preceding norm (compress/awq_fold.h): the stored matrix is
+    // W diag(s) and the norm now outputs x / s, so the weight the layer applies is
+    // weight diag(1/s). linear() leaves them out (the engine's input is already divided);
+    // reconstruct() divides them out. Empty: none.
+    std::vector<float> foldedScales;
     TensorReport report;
 
     [[nodiscard]] uint64_t storedBytes() const;
@@ -68,7 +73,7 @@ struct CompressedTensor {
     void check() const;
     // The engine's view (a matrix; 1-D tensors are 1 x n).
     [[nodiscard]] std::shared_ptr<const LinearWeights> linear() const;
-    // W' as dense row-major floats (rows x cols).
+    // The weight the layer applies, as dense row-major floats (rows x cols).
     [[nodiscard]] std::vector<float> reconstruct() const;
 };
 

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "compress/pipeline.h"
 
+#include "compress/awq_fold.h"
 #include "compress/tensor_stages.h"
 #include "project/model_fingerprint.h"
 #include "recipe/method_schema.h"
@@ -16,6 +17,7 @@
 #include <cmath>
 #include <mutex>
 #include <optional>
+#include <set>
 
 namespace cwb {
 
@@ -49,23 +51,6 @@ uint64_t hessianBytes(const Model &m)
            * (2 * sq(h.dim) + sq(h.nHeads * h.headDim) + sq(h.hiddenDim));
 }
 
-// Hugging Face GPT-2 stores projections [in x out] (Conv1D); the engine reads [out x in].
-bool storedTransposed(const Model &m, const Tensor &t)
-{
-    return m.family == ArchFamily::Gpt2
-           && (m.format == ModelFormat::Safetensors || m.format == ModelFormat::HfDirectory)
-           && t.shape.size() == 2 && t.canonical.starts_with("layers.");
-}
-
-std::vector<float> transposed(const std::vector<float> &v, int64_t rows, int64_t cols)
-{
-    std::vector<float> out(v.size());
-    for (int64_t r = 0; r < rows; ++r)
-        for (int64_t c = 0; c < cols; ++c)
-            out[size_t(c * rows + r)] = v[size_t(r * cols + c)];
-    return out;
-}
-
 // What "keep" stores after a stage changed the values: the tensor's own type when it can be
 // written again (plain floats, ggml types with a quantizer), else float32.
 DType keepTypeOf(const Tensor &t)
@@ -79,33 +64,6 @@ DType keepTypeOf(const Tensor &t)
     if (dtypeInfo(t.dtype).quantized && t.rowLength() % dtypeInfo(t.dtype).blockElems == 0)
         return t.dtype;
     return DType::F32;
-}
-
-stages::InputStats inputStatsOf(const ActivationStats *stats, const std::string &canonical)
-{
-    stages::InputStats in;
-    if (!stats)
-        return in;
-    const LinearActivationStats *s = stats->find(canonical);
-    if (!s)
-        return in;
-    in.tokens = s->tokens;
-    in.meanSquare = s->meanSquare;
-    in.meanAbs = s->meanAbs;
-    if (s->hessian)
-        in.hessian = std::shared_ptr<const std::vector<double>>(s->hessian, &s->hessian->sum);
-    return in;
-}
-
-double relativeError(const std::vector<float> &w, const std::vector<float> &wq)
-{
-    double num = 0, den = 0;
-    for (size_t i = 0; i < w.size(); ++i) {
-        const double d = double(w[i]) - double(wq[i]);
-        num += d * d;
-        den += double(w[i]) * double(w[i]);
-    }
-    return den > 0 ? std::sqrt(num / den) : (num > 0 ? 1.0 : 0.0);
 }
 
 CompressedTensor compressTensor(const Model &model, const TensorPlan &tp,
@@ -122,15 +80,12 @@ CompressedTensor compressTensor(const Model &model, const TensorPlan &tp,
     ct.plan = tp.summary();
     ct.report.originalBytes = t.byteSize;
 
-    std::vector<float> original = t.toFloat();
-    int64_t cols = t.rowLength(), rows = cols > 0 ? int64_t(original.size()) / cols : 0;
-    if (storedTransposed(model, t)) {
-        original = transposed(original, rows, cols);
-        std::swap(rows, cols);
-    }
+    stages::Matrix m = stages::loadMatrix(model, t);
+    const std::vector<float> &original = m.values;
+    const int64_t rows = m.rows, cols = m.cols;
     ct.rows = rows;
     ct.cols = cols;
-    const stages::InputStats in = inputStatsOf(stats, tp.canonical);
+    const stages::InputStats in = stages::inputStatsOf(stats, tp.canonical);
     const SlotPlan &pruneSlot = tp.slot(MethodSlot::Prune);
     const SlotPlan &rankSlot = tp.slot(MethodSlot::LowRank);
     const SlotPlan &quantSlot = tp.slot(MethodSlot::Quantize);
@@ -161,7 +116,7 @@ CompressedTensor compressTensor(const Model &model, const TensorPlan &tp,
         ct.report.sparsity = 0;
     } else {
         job.checkCancelled();
-        const DType keep = quantSlot.method == "keep" && !valuesChanged && !storedTransposed(model, t)
+        const DType keep = quantSlot.method == "keep" && !valuesChanged && !m.transposed
                                && (t.dtype == DType::F32 || t.dtype == DType::F16
                                    || t.dtype == DType::BF16)
                                ? t.dtype
@@ -178,8 +133,8 @@ CompressedTensor compressTensor(const Model &model, const TensorPlan &tp,
                                        + ct.factorA->describe() + ")";
 
     // The mask is stored only when the stored form does not decode the pruned weights as 0.
-    std::vector<float> result = ct.reconstruct();
     if (pruned && ct.weight) {
+        const std::vector<float> result = ct.reconstruct();
         bool leaks = false;
         for (size_t i = 0; i < result.size() && !leaks; ++i)
             leaks = !((pruned->keep[i / 8] >> (i % 8)) & 1u) && result[i] != 0.0f;
@@ -195,14 +150,9 @@ CompressedTensor compressTensor(const Model &model, const TensorPlan &tp,
             ct.report.format += "+mask";
             ct.report.notes.push_back(ct.weight->format()
                                       + " does not store exact zeros: the pruning mask is kept");
-            result = ct.reconstruct();
         }
     }
-    ct.report.relativeError = relativeError(original, result);
-    if (wantOutputError && in.hessian && tp.shape.size() >= 2)
-        ct.report.outputError = stages::outputError(original, result, rows, cols, *in.hessian);
-    ct.report.storedBytes = ct.storedBytes();
-    ct.report.bitsPerWeight = double(ct.report.storedBytes) * 8.0 / double(rows * cols);
+    stages::finishReport(ct, original, in, wantOutputError);
     ct.report.seconds = std::chrono::duration<double>(Clock::now() - start).count();
     return ct;
 }
@@ -271,36 +221,69 @@ CompressedModel compressModel(const Model &model, const Plan &plan, const Compre
     }
     job.checkCancelled();
 
-    std::vector<std::optional<CompressedTensor>> results(work.size());
+    // AWQ groups whose scales fold into their norm run as one unit each (compress/awq_fold.h).
+    std::vector<AwqFoldGroup> folds;
+    if (stats)
+        folds = findAwqFoldGroups(model, plan, *stats);
+    std::set<size_t> foldedIndices;
+    size_t total = 0;
+    for (const AwqFoldGroup &g : folds) {
+        for (const TensorPlan *tp : g.members)
+            foldedIndices.insert(tp->index);
+        total += g.members.size() + 1 + (g.normBias ? 1 : 0);
+    }
+    std::erase_if(work, [&](const TensorPlan *tp) { return foldedIndices.contains(tp->index); });
+    total += work.size();
+
+    // Units: the single tensors first, then the fold groups; each gives one or more tensors.
+    std::vector<std::vector<CompressedTensor>> results(work.size() + folds.size());
     std::mutex mutex;
     size_t done = 0;
     uint64_t doneParams = 0;
-    const auto runOne = [&](size_t i) {
-        const TensorPlan &tp = *work[i];
-        CompressedTensor ct;
+    const auto finished = [&](size_t unit, std::vector<CompressedTensor> tensors) {
+        const std::lock_guard lock(mutex);
+        for (const CompressedTensor &ct : tensors) {
+            ++done;
+            if (ct.shape.size() >= 2)
+                doneParams += uint64_t(ct.rows * ct.cols);
+            job.report(calibShare
+                           + (1.0 - calibShare) * std::min(1.0, double(doneParams) / double(workParams)),
+                       "tensor " + std::to_string(done) + "/" + std::to_string(total) + ": "
+                           + ct.canonical);
+            if (onTensor)
+                onTensor(ct, done, total);
+        }
+        results[unit] = std::move(tensors);
+    };
+    const auto runOne = [&](size_t unit) {
         // The methods see the cancel flag only: their own progress (per row block, from many
         // threads) is not the run's; the run reports once per finished tensor.
         JobContext inner;
         inner.cancelFlag = job.cancelFlag;
+        if (unit >= work.size()) {
+            const AwqFoldGroup &g = folds[unit - work.size()];
+            try {
+                finished(unit, compressAwqFoldGroup(model, g, *stats, params.outputError, inner));
+            } catch (const Cancelled &) {
+                throw;
+            } catch (const Error &e) {
+                throw Error("awq over " + g.site + ": " + e.what());
+            }
+            return;
+        }
+        const TensorPlan &tp = *work[unit];
+        std::vector<CompressedTensor> one(1);
         try {
-            ct = compressTensor(model, tp, stats ? &*stats : nullptr, params.outputError, inner);
+            one[0] = compressTensor(model, tp, stats ? &*stats : nullptr, params.outputError, inner);
         } catch (const Cancelled &) {
             throw;
         } catch (const Error &e) {
             throw Error("tensor " + tp.displayName() + " (" + tp.summary() + "): " + e.what());
         }
-        const std::lock_guard lock(mutex);
-        ++done;
-        doneParams += uint64_t(tp.parameters());
-        job.report(calibShare + (1.0 - calibShare) * double(doneParams) / double(workParams),
-                   "tensor " + std::to_string(done) + "/" + std::to_string(work.size()) + ": "
-                       + tp.canonical);
-        if (onTensor)
-            onTensor(ct, done, work.size());
-        results[i] = std::move(ct);
+        finished(unit, std::move(one));
     };
     const auto runAll = [&] {
-        tbb::parallel_for(size_t(0), work.size(), [&](size_t i) {
+        tbb::parallel_for(size_t(0), results.size(), [&](size_t i) {
             job.checkCancelled();
             runOne(i);
         });
@@ -317,13 +300,18 @@ CompressedModel compressModel(const Model &model, const Plan &plan, const Compre
     tot.originalBytes = plan.totals.originalBytes;
     tot.parameters = uint64_t(plan.totals.parameters);
     uint64_t replacedOriginal = 0, replacedStored = 0;
-    for (size_t i = 0; i < results.size(); ++i) {
-        CompressedTensor &ct = *results[i];
-        if (work[i]->countedInTotals) {
+    for (auto &unit : results)
+        for (CompressedTensor &ct : unit)
+            out.tensors.push_back(std::move(ct));
+    std::sort(out.tensors.begin(), out.tensors.end(),
+              [](const CompressedTensor &a, const CompressedTensor &b) { return a.index < b.index; });
+    for (const CompressedTensor &ct : out.tensors) {
+        const auto tp = std::find_if(plan.tensors.begin(), plan.tensors.end(),
+                                     [&](const TensorPlan &p) { return p.index == ct.index; });
+        if (tp != plan.tensors.end() && tp->countedInTotals) {
             replacedOriginal += ct.report.originalBytes;
             replacedStored += ct.report.storedBytes;
         }
-        out.tensors.push_back(std::move(ct));
     }
     tot.tensors = int64_t(out.tensors.size());
     tot.compressedBytes = tot.originalBytes - replacedOriginal + replacedStored;

@@ -20,6 +20,9 @@
 //                                                          mean |x| taken as the RMS
 //   keep / f32 / f16 / bf16 / rtn / nf4 / fp8 / mxfp4 / nvfp4 / ternary / q*_* (imatrix: mean
 //   x^2) / gptq (H) / awq (mean |x|, H)                    quantize
+// awq: where every projection reading a norm's output (q/k/v, gate/up) is planned "awq" alike,
+// they share one jointly searched scale that is folded into the norm (compress/awq_fold.h; the
+// norm then appears among the compressed tensors); elsewhere s stays an explicit multiplier.
 // After a pruning stage, gptq keeps the mask (pruned weights are held at code zero and their
 // error is compensated like any other: SparseGPT's joint quantization with the mask fixed), and
 // every other grid decodes the pruned zeros exactly or gets the bitmap applied when decoding.

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "compress/tensor_stages.h"
 
+#include "analysis/activation_stats.h"
 #include "compress/awq.h"
 #include "compress/ggml_quantize.h"
 #include "compress/gptq.h"
@@ -9,7 +10,9 @@
 #include "compress/quant_methods.h"
 #include "compress/sparsegpt.h"
 #include "jobs/job_context.h"
+#include "model/model.h"
 #include "recipe/size_estimate.h"
+#include "tensor/tensor.h"
 #include "util/error.h"
 
 #include <Eigen/Core>
@@ -82,6 +85,60 @@ int rowGroup(const SlotPlan &s)
 }
 
 } // namespace
+
+InputStats inputStatsOf(const ActivationStats *stats, const std::string &canonical)
+{
+    InputStats in;
+    if (!stats)
+        return in;
+    const LinearActivationStats *s = stats->find(canonical);
+    if (!s)
+        return in;
+    in.tokens = s->tokens;
+    in.meanSquare = s->meanSquare;
+    in.meanAbs = s->meanAbs;
+    if (s->hessian)
+        in.hessian = std::shared_ptr<const std::vector<double>>(s->hessian, &s->hessian->sum);
+    return in;
+}
+
+Matrix loadMatrix(const Model &model, const Tensor &t)
+{
+    Matrix m;
+    m.values = t.toFloat();
+    m.cols = t.rowLength();
+    m.rows = m.cols > 0 ? int64_t(m.values.size()) / m.cols : 0;
+    m.transposed = model.family == ArchFamily::Gpt2
+                   && (model.format == ModelFormat::Safetensors
+                       || model.format == ModelFormat::HfDirectory)
+                   && t.shape.size() == 2 && t.canonical.starts_with("layers.");
+    if (m.transposed) {
+        std::vector<float> out(m.values.size());
+        for (int64_t r = 0; r < m.rows; ++r)
+            for (int64_t c = 0; c < m.cols; ++c)
+                out[size_t(c * m.rows + r)] = m.values[size_t(r * m.cols + c)];
+        m.values = std::move(out);
+        std::swap(m.rows, m.cols);
+    }
+    return m;
+}
+
+void finishReport(CompressedTensor &ct, const std::vector<float> &original, const InputStats &in,
+                  bool wantOutputError)
+{
+    const std::vector<float> result = ct.reconstruct();
+    double num = 0, den = 0;
+    for (size_t i = 0; i < original.size(); ++i) {
+        const double d = double(original[i]) - double(result[i]);
+        num += d * d;
+        den += double(original[i]) * double(original[i]);
+    }
+    ct.report.relativeError = den > 0 ? std::sqrt(num / den) : (num > 0 ? 1.0 : 0.0);
+    if (wantOutputError && in.hessian && ct.shape.size() >= 2)
+        ct.report.outputError = outputError(original, result, ct.rows, ct.cols, *in.hessian);
+    ct.report.storedBytes = ct.storedBytes();
+    ct.report.bitsPerWeight = double(ct.report.storedBytes) * 8.0 / double(ct.rows * ct.cols);
+}
 
 InputStats factorInputStats(const InputStats &x, const std::vector<float> &b, int64_t rank,
                             int64_t cols)

@@ -4,6 +4,7 @@
 // SlotPlan of a resolved plan: the recipe's parameter names mapped onto the methods' params
 // structs. Kept apart from the orchestration so each stage can be tested on its own.
 
+#include "compress/compressed_model.h"
 #include "compress/stored_matrix.h"
 #include "recipe/plan.h"
 
@@ -14,7 +15,10 @@
 
 namespace cwb {
 
+struct ActivationStats;
 struct JobContext;
+struct Model;
+struct Tensor;
 
 namespace stages {
 
@@ -26,6 +30,23 @@ struct InputStats {
     std::vector<double> meanAbs;    // per input channel; empty: none
     [[nodiscard]] bool empty() const { return !hessian && meanSquare.empty(); }
 };
+
+// The statistics collected for a layer projection's input (empty for other tensors).
+[[nodiscard]] InputStats inputStatsOf(const ActivationStats *stats, const std::string &canonical);
+
+// A tensor as the float matrix the stages work on: rows x cols in the Linear layout [out x in]
+// (Hugging Face GPT-2's Conv1D projections, stored [in x out], are transposed).
+struct Matrix {
+    std::vector<float> values;
+    int64_t rows = 0, cols = 0;
+    bool transposed = false; // the tensor is stored [in x out]
+};
+[[nodiscard]] Matrix loadMatrix(const Model &model, const Tensor &t);
+
+// Fills the report of `ct` (whose stored parts are final): relative and output error against
+// the original values, exact stored bytes, bits per weight.
+void finishReport(CompressedTensor &ct, const std::vector<float> &original, const InputStats &in,
+                  bool wantOutputError);
 
 // The statistics of A's input (B x) from those of x: H_A = B H B^T; without H, mean x^2 of B x
 // assuming independent channels; mean |x| is taken as the RMS.
