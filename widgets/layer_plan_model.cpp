@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "layer_plan_model.h"
 
+#include "tensor_groups.h"
+
 #include "model/model.h"
 #include "recipe/recipe_edit.h"
 #include "recipe/resolve.h"
@@ -28,42 +30,6 @@ const QString kModelGroup = QStringLiteral("model");
 const QString kOtherGroup = QStringLiteral("other");
 
 QString q(const std::string &s) { return QString::fromStdString(s); }
-
-// The model browser's grouping: "layers.7.attn.q" -> "layers.7"; embed / head / final_norm ->
-// "model"; Keras "dense_1.kernel" -> "dense_1"; no canonical name -> "other".
-QString groupKey(const std::string &canonical)
-{
-    if (canonical.empty())
-        return kOtherGroup;
-    const std::string_view c = canonical;
-    if (c.starts_with("layers.")) {
-        const auto dot = c.find('.', 7);
-        return q(std::string(c.substr(0, dot)));
-    }
-    for (std::string_view top : {"embed", "head", "final_norm"})
-        if (c == top || (c.starts_with(top) && c.size() > top.size() && c[top.size()] == '.'))
-            return kModelGroup;
-    const auto dot = c.rfind('.');
-    if (dot == std::string_view::npos)
-        return kModelGroup;
-    return q(std::string(c.substr(0, dot)));
-}
-
-// Model first, layers in numeric order, generic groups as they appear, other last.
-std::pair<int, qint64> groupRank(const QString &key, qint64 firstSeen)
-{
-    if (key == kModelGroup)
-        return {0, 0};
-    if (key == kOtherGroup)
-        return {3, 0};
-    if (key.startsWith(QStringLiteral("layers."))) {
-        bool ok = false;
-        const qint64 n = key.mid(7).toLongLong(&ok);
-        if (ok)
-            return {1, n};
-    }
-    return {2, firstSeen};
-}
 
 QString bytesText(uint64_t v)
 {
@@ -198,27 +164,8 @@ void LayerPlanModel::rebuildGroups()
     rowOf_.clear();
     if (!model_)
         return;
-    std::map<QString, size_t> byKey;
-    std::vector<qint64> firstSeen;
-    for (size_t i = 0; i < model_->tensors.size(); ++i) {
-        const QString key = groupKey(model_->tensors[i].canonical);
-        auto [it, inserted] = byKey.try_emplace(key, groups_.size());
-        if (inserted) {
-            groups_.push_back(Group{key, {}});
-            firstSeen.push_back(static_cast<qint64>(i));
-        }
-        groups_[it->second].tensors.push_back(static_cast<int>(i));
-    }
-    std::vector<size_t> order(groups_.size());
-    for (size_t i = 0; i < order.size(); ++i)
-        order[i] = i;
-    std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
-        return groupRank(groups_[a].name, firstSeen[a]) < groupRank(groups_[b].name, firstSeen[b]);
-    });
-    std::vector<Group> sorted;
-    for (size_t i : order)
-        sorted.push_back(std::move(groups_[i]));
-    groups_ = std::move(sorted);
+    for (TensorGroup &tg : groupTensors(*model_))
+        groups_.push_back(Group{std::move(tg.name), std::move(tg.tensors)});
     rowOf_.assign(model_->tensors.size(), {0, 0});
     for (size_t g = 0; g < groups_.size(); ++g)
         for (size_t r = 0; r < groups_[g].tensors.size(); ++r)

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "model_tree_model.h"
 
+#include "tensor_groups.h"
+
 #include "model/model.h"
 
 #include <QColor>
@@ -16,43 +18,6 @@ namespace {
 
 const QString kModelGroup = QStringLiteral("model");
 const QString kOtherGroup = QStringLiteral("other");
-
-// "layers.7.attn.q" -> "layers.7"; embed/head/final_norm -> "model"; Keras "dense_1.kernel" ->
-// "dense_1"; no canonical name -> "other".
-QString groupKey(const std::string &canonical)
-{
-    if (canonical.empty())
-        return kOtherGroup;
-    const std::string_view c = canonical;
-    if (c.starts_with("layers.")) {
-        const auto dot = c.find('.', 7);
-        return QString::fromUtf8(c.substr(0, dot).data(),
-                                 static_cast<qsizetype>(c.substr(0, dot).size()));
-    }
-    for (std::string_view top : {"embed", "head", "final_norm"})
-        if (c == top || (c.starts_with(top) && c.size() > top.size() && c[top.size()] == '.'))
-            return kModelGroup;
-    const auto dot = c.rfind('.');
-    if (dot == std::string_view::npos)
-        return kModelGroup;
-    return QString::fromUtf8(c.data(), static_cast<qsizetype>(dot));
-}
-
-// Sort rank: model first, layers in numeric order, generic groups as they appear, other last.
-std::pair<int, qint64> groupRank(const QString &key, qint64 firstSeen)
-{
-    if (key == kModelGroup)
-        return {0, 0};
-    if (key == kOtherGroup)
-        return {3, 0};
-    if (key.startsWith(QStringLiteral("layers."))) {
-        bool ok = false;
-        const qint64 n = key.mid(7).toLongLong(&ok);
-        if (ok)
-            return {1, n};
-    }
-    return {2, firstSeen};
-}
 
 QString numberText(qint64 v) { return QLocale().toString(v); }
 QString bytesText(quint64 v)
@@ -93,35 +58,17 @@ void ModelTreeModel::setModel(std::shared_ptr<const cwb::Model> model)
     model_ = std::move(model);
     groups_.clear();
     if (model_) {
-        std::map<QString, size_t> byKey;
-        std::vector<qint64> firstSeen;
-        for (size_t i = 0; i < model_->tensors.size(); ++i) {
-            const auto &t = model_->tensors[i];
-            const QString key = groupKey(t.canonical);
-            auto [it, inserted] = byKey.try_emplace(key, groups_.size());
-            if (inserted) {
-                groups_.push_back(Group{key, {}, 0, 0});
-                firstSeen.push_back(static_cast<qint64>(i));
+        for (TensorGroup &tg : groupTensors(*model_)) {
+            Group g{std::move(tg.name), std::move(tg.tensors), 0, 0};
+            for (int i : g.tensors) {
+                const auto &t = model_->tensors[static_cast<size_t>(i)];
+                if (t.tiedTo.empty()) {
+                    g.parameters += t.numel();
+                    g.bytes += t.byteSize;
+                }
             }
-            Group &g = groups_[it->second];
-            g.tensors.push_back(static_cast<int>(i));
-            if (t.tiedTo.empty()) {
-                g.parameters += t.numel();
-                g.bytes += t.byteSize;
-            }
+            groups_.push_back(std::move(g));
         }
-        std::vector<size_t> order(groups_.size());
-        for (size_t i = 0; i < order.size(); ++i)
-            order[i] = i;
-        std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
-            return groupRank(groups_[a].name, firstSeen[a])
-                < groupRank(groups_[b].name, firstSeen[b]);
-        });
-        std::vector<Group> sorted;
-        sorted.reserve(groups_.size());
-        for (size_t i : order)
-            sorted.push_back(std::move(groups_[i]));
-        groups_ = std::move(sorted);
     }
     endResetModel();
 }
