@@ -17,13 +17,16 @@
 //   4:8             magnitude 0.3172  sparsegpt 0.1563
 
 #include "compress/gptq.h"
+#include "compress/obs_common.h"
 #include "compress/quant_methods.h"
 #include "compress/sparsegpt.h"
 #include "jobs/job_context.h"
+#include "test_support.h"
 #include "util/error.h"
 
 #include <QTest>
 
+#include <Eigen/Cholesky>
 #include <Eigen/Core>
 
 #include <atomic>
@@ -125,6 +128,7 @@ class TestGptq : public QObject {
     Q_OBJECT
 
 private slots:
+    void upperCholeskyOfInverseFactorsTheInverse();
     void gptqBeatsRtn_data();
     void gptqBeatsRtn();
     void gptqFastMatchesReference_data();
@@ -418,6 +422,32 @@ void TestGptq::cancellation()
     QVERIFY_THROWS_EXCEPTION(cwb::Cancelled,
                              (void)cwb::sparseGptPrune(l.w.data(), l.rows, l.cols, l.h.data(),
                                                        l.tokens, cwb::SparseGptParams{}, job));
+}
+
+// The preparation's shortcut U = J L^-1 J (J H J = L L^T) against the definition: the upper
+// Cholesky factor of H^-1 computed by inverting H and factoring the inverse (gptq.py's way).
+void TestGptq::upperCholeskyOfInverseFactorsTheInverse()
+{
+    using RowMatrix = cwb::obsdetail::RowMatrix;
+    for (int64_t n : {int64_t(7), int64_t(200), int64_t(300)}) { // one, several and ragged blocks
+        std::mt19937 rng(static_cast<uint32_t>(n));
+        std::normal_distribution<double> d(0.0, 1.0);
+        RowMatrix x(2 * n, n);
+        for (int64_t i = 0; i < x.size(); ++i)
+            x.data()[i] = d(rng);
+        RowMatrix h = x.transpose() * x;
+        h.diagonal().array() += 0.01 * h.diagonal().mean();
+        const RowMatrix u = cwb::obsdetail::upperCholeskyOfInverse("test", h, 0.01);
+        const RowMatrix inverse = h.llt().solve(RowMatrix::Identity(n, n));
+        const RowMatrix expected = inverse.llt().matrixU();
+        QVERIFY(u.isUpperTriangular());
+        const double diff = (u - expected).cwiseAbs().maxCoeff() / expected.cwiseAbs().maxCoeff();
+        QVERIFY2(diff < 1e-9, qPrintable(QStringLiteral("n %1: relative difference %2").arg(n).arg(diff)));
+    }
+    RowMatrix notDefinite = RowMatrix::Identity(4, 4);
+    notDefinite(2, 2) = -1.0;
+    const std::string e = cwbtest::errorOf([&] { (void)cwb::obsdetail::upperCholeskyOfInverse("gptq", notDefinite, 0.0); });
+    QVERIFY2(e.find("gptq") != std::string::npos && e.find("increase damp") != std::string::npos, e.c_str());
 }
 
 QTEST_GUILESS_MAIN(TestGptq)

@@ -167,7 +167,7 @@ std::vector<float> generateActivations(int64_t tokens, int64_t cols, uint64_t se
 double preparationFlops(int64_t n)
 {
     const double d = double(n);
-    return (1.0 / 3.0 + 2.0 + 1.0 / 3.0) * d * d * d;
+    return (1.0 / 3.0 + 1.0 / 3.0) * d * d * d;
 }
 
 // Lazy-update GEMMs over blocks of `block` columns, plus the in-block updates when every row does

@@ -27,18 +27,19 @@
 //   Timed, best of hessianRepeats, on oneTBB's threads: gptqQuantize (4 bits, group 128,
 //   symmetric, fp16 scales, actOrder, blockSize 128, damp 0.01) and sparseGptPrune (50%
 //   unstructured, blockSize 128, damp 0.01). The Hessian preparation both run first
-//   (obsdetail::prepareHessian, serial Eigen) is also timed once on its own, so the report can
-//   split each method into preparation and "the rest" (its time minus the preparation's).
+//   (obsdetail::prepareHessian: a serial Eigen Cholesky, then a parallel triangular inverse)
+//   is also timed once on its own, so the report can split each method into preparation and
+//   "the rest" (its time minus the preparation's).
 //
 // FLOP model (2 flops per multiply-add; m = R, n = C; the blocks [i1, i2) of width b = i2 - i1
 // tile the n columns):
 //   X^T X          tokens n (n + 1): the lower triangle with the diagonal (the upper one is
 //                  copied); the panelled GEMMs also fill the diagonal blocks' upper halves, not
 //                  counted.
-//   preparation    n^3/3 (Cholesky of H) + 2 n^3 (H^-1 = llt.solve(I): two triangular solves
-//                  with n right-hand sides, which is what Eigen executes; an inversion that
-//                  exploited the identity's structure would need n^3) + n^3/3 (Cholesky of
-//                  H^-1) = 8/3 n^3. Counted as executed, so GFLOP/s compares with the GEMM peak.
+//   preparation    n^3/3 (Cholesky of the reversed H) + n^3/3 (its triangular inverse, solved
+//                  column block by column block on the trailing submatrix only, in parallel)
+//                  = 2/3 n^3 (obs_common.h). Counted as executed, so GFLOP/s compares with the
+//                  GEMM peak.
 //   in-block       column j of a block updates the block's later columns of every row,
 //                  w_k -= e U_jk for j < k < i2: 2 (i2 - j - 1) flops a row, m b (b - 1) a block,
 //                  ~ m n b in all. SparseGPT skips rows whose weight was kept (e = 0), so its

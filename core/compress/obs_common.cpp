@@ -41,6 +41,40 @@ void requireObsInput(std::string_view method, const float *w, int64_t rows, int6
                                 + std::to_string(i % cols) + ") is not finite");
 }
 
+RowMatrix upperCholeskyOfInverse(std::string_view method, const RowMatrix &H, double damp)
+{
+    // With J the exchange matrix and J H J = L L^T (lower Cholesky):
+    //   H^-1 = J L^-T L^-1 J = (J L^-1 J)^T (J L^-1 J),
+    // and J L^-1 J is upper triangular, so U = J L^-1 J: one Cholesky and one triangular
+    // inverse instead of inverting H and factoring the inverse (gptq.py's cholesky_inverse +
+    // cholesky(upper)), which is 3 to 4 times the arithmetic.
+    // Column-major storage: Eigen's blocked Cholesky and triangular solves are written for it.
+    using ColMatrix = Eigen::MatrixXd;
+    const int64_t n = H.rows();
+    const ColMatrix reversed = H.reverse();
+    const Eigen::LLT<ColMatrix> llt(reversed);
+    if (llt.info() != Eigen::Success)
+        throwIn(method, "the Hessian is not positive definite after dampening (damp = "
+                            + std::to_string(damp) + "); increase damp");
+    const ColMatrix &factor = llt.matrixLLT(); // L in the lower triangle
+    // L^-1 column block by column block, in parallel: columns [c0, c1) of L^-1 are zero above
+    // row c0 and solve L[c0:, c0:] X = I[c0:, c0:c1].
+    ColMatrix linv = ColMatrix::Zero(n, n);
+    constexpr int64_t kBlock = 128;
+    tbb::parallel_for(tbb::blocked_range<int64_t>(0, (n + kBlock - 1) / kBlock, 1),
+                      [&](const tbb::blocked_range<int64_t> &r) {
+                          for (int64_t b = r.begin(); b < r.end(); ++b) {
+                              const int64_t c0 = b * kBlock, w = std::min(kBlock, n - c0);
+                              auto x = linv.block(c0, c0, n - c0, w);
+                              x.topRows(w).setIdentity();
+                              factor.bottomRightCorner(n - c0, n - c0)
+                                  .triangularView<Eigen::Lower>()
+                                  .solveInPlace(x);
+                          }
+                      });
+    return linv.reverse();
+}
+
 PreparedHessian prepareHessian(std::string_view method, const double *h, int64_t cols,
                                int64_t tokens, double damp, bool actOrder)
 {
@@ -69,16 +103,7 @@ PreparedHessian prepareHessian(std::string_view method, const double *h, int64_t
     }
     const double d = damp * H.diagonal().mean();
     H.diagonal().array() += d;
-    const Eigen::LLT<RowMatrix> llt(H);
-    if (llt.info() != Eigen::Success)
-        throwIn(method, "the Hessian is not positive definite after dampening (damp = "
-                            + std::to_string(damp) + "); increase damp");
-    const RowMatrix hinv = llt.solve(RowMatrix::Identity(cols, cols));
-    const Eigen::LLT<RowMatrix> inv(hinv);
-    if (inv.info() != Eigen::Success)
-        throwIn(method, "the inverse Hessian is numerically not positive definite (damp = "
-                            + std::to_string(damp) + "); increase damp");
-    ph.hinvU = inv.matrixU();
+    ph.hinvU = upperCholeskyOfInverse(method, H, damp);
     return ph;
 }
 

@@ -8,7 +8,8 @@
 //   dead columns (H_ii = 0): the input never moves, so the weight column is set to 0 and H_ii = 1
 //   optional act-order permutation (descending diag(H), stable so ties keep column order)
 //   H += damp * mean(diag(H)) * I
-//   U = upper Cholesky factor of H^-1 (H^-1 = U^T U)
+//   U = upper Cholesky factor of H^-1 (H^-1 = U^T U), computed as J L^-1 J from the Cholesky
+//       factor L of the reversed J H J (upperCholeskyOfInverse; the same U as factoring H^-1)
 // A Cholesky failure (H not positive definite, e.g. damp = 0 with correlated inputs) throws
 // cwb::Error asking for a larger damp.
 //
@@ -41,6 +42,10 @@ struct PreparedHessian {
 void requireObsInput(std::string_view method, const float *w, int64_t rows, int64_t cols,
                      const double *h, int64_t tokens, double damp, int64_t blockSize);
 
+// U with H^-1 = U^T U, U upper triangular, for a symmetric positive definite H (throws
+// cwb::Error prefixed with `method` otherwise).
+[[nodiscard]] RowMatrix upperCholeskyOfInverse(std::string_view method, const RowMatrix &H,
+                                               double damp);
 [[nodiscard]] PreparedHessian prepareHessian(std::string_view method, const double *h,
                                              int64_t cols, int64_t tokens, double damp,
                                              bool actOrder);
