@@ -93,6 +93,7 @@ void CompressionJob::start()
             r.outputError = t.report.outputError;
             r.bitsPerWeight = t.report.bitsPerWeight;
             r.format = QString::fromStdString(t.report.format);
+            r.matrix = t.shape.size() >= 2;
             QMetaObject::invokeMethod(
                 this, [this, r] { Q_EMIT tensorFinished(r); }, Qt::QueuedConnection);
         };

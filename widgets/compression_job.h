@@ -25,6 +25,7 @@ struct TensorResult {
     double outputError = -1;
     double bitsPerWeight = 0;
     QString format;
+    bool matrix = true; // false for 1-D tensors (norms, biases)
 };
 
 class CompressionJob : public QObject {

@@ -259,6 +259,8 @@ void CompressionPanel::cancel()
 
 void CompressionPanel::onTensorFinished(const TensorResult &r)
 {
+    if (!r.matrix)
+        return; // a norm or bias (e.g. holding folded AWQ scales): no bar, no error to show
     relErrors_.insert(r.canonical, r.relativeError);
     if (r.outputError >= 0)
         outErrors_.insert(r.canonical, r.outputError);

@@ -300,7 +300,9 @@ cwb::EvalParams EvaluatePanel::params() const
     if (compressed_ && weights_->currentIndex() == 1) {
         p.replacements = compressed_->matrices;
         p.vectorReplacements = compressed_->vectors;
-        p.modelLabel = compressedLabel_.toStdString();
+        const QString file = model_ ? QFileInfo(QString::fromStdString(model_->path)).fileName()
+                                    : QString();
+        p.modelLabel = tr("%1 (compressed, %2)").arg(file, compressedLabel_).toStdString();
     }
     return p;
 }
@@ -313,7 +315,7 @@ void EvaluatePanel::setCompressed(const QString &label,
     while (weights_->count() > 1)
         weights_->removeItem(1);
     if (compressed_) {
-        weights_->addItem(tr("Compressed: %1").arg(label));
+        weights_->addItem(tr("Compressed (%1)").arg(label));
         weights_->setCurrentIndex(1);
     }
 }

@@ -215,8 +215,8 @@ void MainWindow::createCompression()
                 if (errorsDock_->isHidden())
                     errorsDock_->show();
                 errorsDock_->raise();
-                const QString label = tr("compressed (%1 bits/weight)")
-                                          .arg(result->totals.bitsPerWeight, 0, 'f', 2);
+                const QString label =
+                    tr("%1 bits/weight").arg(result->totals.bitsPerWeight, 0, 'f', 2);
                 evaluate_->setCompressed(label, std::make_shared<const cwb::CompressedReplacements>(
                                                     cwb::replacementsOf(*result)));
                 showComparison();
