@@ -437,7 +437,7 @@ void TestGptq::upperCholeskyOfInverseFactorsTheInverse()
             x.data()[i] = d(rng);
         RowMatrix h = x.transpose() * x;
         h.diagonal().array() += 0.01 * h.diagonal().mean();
-        const RowMatrix u = cwb::obsdetail::upperCholeskyOfInverse("test", h, 0.01);
+        const RowMatrix u = cwb::obsdetail::upperCholeskyOfInverse("test", h, 0.01, {});
         const RowMatrix inverse = h.llt().solve(RowMatrix::Identity(n, n));
         const RowMatrix expected = inverse.llt().matrixU();
         QVERIFY(u.isUpperTriangular());
@@ -446,7 +446,7 @@ void TestGptq::upperCholeskyOfInverseFactorsTheInverse()
     }
     RowMatrix notDefinite = RowMatrix::Identity(4, 4);
     notDefinite(2, 2) = -1.0;
-    const std::string e = cwbtest::errorOf([&] { (void)cwb::obsdetail::upperCholeskyOfInverse("gptq", notDefinite, 0.0); });
+    const std::string e = cwbtest::errorOf([&] { (void)cwb::obsdetail::upperCholeskyOfInverse("gptq", notDefinite, 0.0, {}); });
     QVERIFY2(e.find("gptq") != std::string::npos && e.find("increase damp") != std::string::npos, e.c_str());
 }
 

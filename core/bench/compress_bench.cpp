@@ -330,7 +330,7 @@ HessianBenchShape runHessianShape(const CompressBenchShape &shape,
     {
         const auto t0 = Clock::now();
         const obsdetail::PreparedHessian ph =
-            obsdetail::prepareHessian(kWhere, h.data(), cols, tokens, kDamp, true);
+            obsdetail::prepareHessian(kWhere, h.data(), cols, tokens, kDamp, true, ctx);
         out.prepSeconds = secondsSince(t0);
     }
     out.prepFlops = preparationFlops(cols);

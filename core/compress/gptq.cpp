@@ -109,14 +109,14 @@ struct Setup {
 };
 
 Setup setUp(const float *w, int64_t rows, int64_t cols, const double *h, int64_t tokens,
-            const GptqParams &p, const uint8_t *keepMask)
+            const GptqParams &p, const uint8_t *keepMask, const JobContext &job)
 {
     Setup s;
     s.keep = keepMask;
     obsdetail::requireObsInput(kMethod, w, rows, cols, h, tokens, p.damp, p.blockSize);
     s.rp = rtnParamsOf(p);
     quantdetail::requireInput(s.rp, w, rows, cols);
-    s.ph = obsdetail::prepareHessian(kMethod, h, cols, tokens, p.damp, p.actOrder);
+    s.ph = obsdetail::prepareHessian(kMethod, h, cols, tokens, p.damp, p.actOrder, job);
     s.W = obsdetail::permutedWeights(w, rows, cols, s.ph);
     s.q = quantdetail::makeLayout(s.rp, rows, cols);
     s.g = s.q.groupSize;
@@ -178,7 +178,7 @@ QuantizedTensor gptqQuantizeReference(const float *w, int64_t rows, int64_t cols
                                       const double *h, int64_t tokens, const GptqParams &p,
                                       const uint8_t *keepMask)
 {
-    Setup s = setUp(w, rows, cols, h, tokens, p, keepMask);
+    Setup s = setUp(w, rows, cols, h, tokens, p, keepMask, JobContext{});
     for (int64_t r = 0; r < rows; ++r) {
         initialGrids(s, r);
         for (int64_t j = 0; j < cols; ++j) {
@@ -194,7 +194,7 @@ QuantizedTensor gptqQuantize(const float *w, int64_t rows, int64_t cols, const d
                              int64_t tokens, const GptqParams &p, const JobContext &job,
                              const uint8_t *keepMask)
 {
-    Setup s = setUp(w, rows, cols, h, tokens, p, keepMask);
+    Setup s = setUp(w, rows, cols, h, tokens, p, keepMask, job);
     int64_t block = p.blockSize;
     if (s.lazyGroups)
         block = (block + s.g - 1) / s.g * s.g;

@@ -41,7 +41,8 @@ void requireObsInput(std::string_view method, const float *w, int64_t rows, int6
                                 + std::to_string(i % cols) + ") is not finite");
 }
 
-RowMatrix upperCholeskyOfInverse(std::string_view method, const RowMatrix &H, double damp)
+RowMatrix upperCholeskyOfInverse(std::string_view method, const RowMatrix &H, double damp,
+                                 const JobContext &job)
 {
     // With J the exchange matrix and J H J = L L^T (lower Cholesky):
     //   H^-1 = J L^-T L^-1 J = (J L^-1 J)^T (J L^-1 J),
@@ -64,6 +65,8 @@ RowMatrix upperCholeskyOfInverse(std::string_view method, const RowMatrix &H, do
     tbb::parallel_for(tbb::blocked_range<int64_t>(0, (n + kBlock - 1) / kBlock, 1),
                       [&](const tbb::blocked_range<int64_t> &r) {
                           for (int64_t b = r.begin(); b < r.end(); ++b) {
+                              if (job.cancelled())
+                                  return;
                               const int64_t c0 = b * kBlock, w = std::min(kBlock, n - c0);
                               auto x = linv.block(c0, c0, n - c0, w);
                               x.topRows(w).setIdentity();
@@ -72,11 +75,12 @@ RowMatrix upperCholeskyOfInverse(std::string_view method, const RowMatrix &H, do
                                   .solveInPlace(x);
                           }
                       });
+    job.checkCancelled();
     return linv.reverse();
 }
 
 PreparedHessian prepareHessian(std::string_view method, const double *h, int64_t cols,
-                               int64_t tokens, double damp, bool actOrder)
+                               int64_t tokens, double damp, bool actOrder, const JobContext &job)
 {
     PreparedHessian ph;
     RowMatrix H(cols, cols);
@@ -103,7 +107,8 @@ PreparedHessian prepareHessian(std::string_view method, const double *h, int64_t
     }
     const double d = damp * H.diagonal().mean();
     H.diagonal().array() += d;
-    ph.hinvU = upperCholeskyOfInverse(method, H, damp);
+    job.checkCancelled();
+    ph.hinvU = upperCholeskyOfInverse(method, H, damp, job);
     return ph;
 }
 

@@ -44,11 +44,13 @@ void requireObsInput(std::string_view method, const float *w, int64_t rows, int6
 
 // U with H^-1 = U^T U, U upper triangular, for a symmetric positive definite H (throws
 // cwb::Error prefixed with `method` otherwise).
+// Polls `job` between the triangular inverse's column blocks (cwb::Cancelled); the Cholesky
+// itself (n^3/3, serial) runs to its end.
 [[nodiscard]] RowMatrix upperCholeskyOfInverse(std::string_view method, const RowMatrix &H,
-                                               double damp);
+                                               double damp, const JobContext &job);
 [[nodiscard]] PreparedHessian prepareHessian(std::string_view method, const double *h,
                                              int64_t cols, int64_t tokens, double damp,
-                                             bool actOrder);
+                                             bool actOrder, const JobContext &job);
 
 // Rows of W as doubles in permuted column order, dead columns zeroed: [rows x cols].
 [[nodiscard]] RowMatrix permutedWeights(const float *w, int64_t rows, int64_t cols,

@@ -24,7 +24,7 @@ struct Setup {
 };
 
 Setup setUp(const float *w, int64_t rows, int64_t cols, const double *h, int64_t tokens,
-            const SparseGptParams &p)
+            const SparseGptParams &p, const JobContext &job)
 {
     obsdetail::requireObsInput(kMethod, w, rows, cols, h, tokens, p.damp, p.blockSize);
     if (p.nmM == 0 && p.nmN == 0) {
@@ -35,7 +35,7 @@ Setup setUp(const float *w, int64_t rows, int64_t cols, const double *h, int64_t
                              + " needs 0 < N < M and M dividing cols = " + std::to_string(cols));
     }
     Setup s;
-    s.ph = obsdetail::prepareHessian(kMethod, h, cols, tokens, p.damp, false);
+    s.ph = obsdetail::prepareHessian(kMethod, h, cols, tokens, p.damp, false, job);
     s.W = obsdetail::permutedWeights(w, rows, cols, s.ph);
     s.out.weights.assign(size_t(rows * cols), 0.0f);
     s.out.pruned.assign(size_t(rows * cols), 0);
@@ -96,7 +96,7 @@ SparseGptResult sparseGptPruneReference(const float *w, int64_t rows, int64_t co
                                         const double *h, int64_t tokens,
                                         const SparseGptParams &p)
 {
-    Setup s = setUp(w, rows, cols, h, tokens, p);
+    Setup s = setUp(w, rows, cols, h, tokens, p, JobContext{});
     for (int64_t r = 0; r < rows; ++r)
         for (int64_t j = 0; j < cols; ++j) {
             selectAt(s, p, r, j);
@@ -110,7 +110,7 @@ SparseGptResult sparseGptPruneReference(const float *w, int64_t rows, int64_t co
 SparseGptResult sparseGptPrune(const float *w, int64_t rows, int64_t cols, const double *h,
                                int64_t tokens, const SparseGptParams &p, const JobContext &job)
 {
-    Setup s = setUp(w, rows, cols, h, tokens, p);
+    Setup s = setUp(w, rows, cols, h, tokens, p, job);
     const RowMatrix &U = s.ph.hinvU;
     const int64_t block = s.block;
     obsdetail::forRowChunks(rows, 16, job, [&](int64_t r0, int64_t r1) {
