@@ -42,13 +42,7 @@ std::string str(double v)
 
 RtnParams rtnParamsOf(const AwqParams &p)
 {
-    RtnParams r;
-    r.bits = p.bits;
-    r.symmetric = p.sym;
-    r.granularity = p.group == 0 ? Granularity::PerChannel : Granularity::Group;
-    r.groupSize = p.group == 0 ? 128 : p.group;
-    r.f16Scales = p.f16Scales;
-    return r;
+    return rtnGridOf(p.bits, p.sym, p.group, p.f16Scales);
 }
 
 void requireParams(const AwqParams &p, int64_t cols)

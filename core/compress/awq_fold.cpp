@@ -42,16 +42,9 @@ AwqParams awqParamsOf(const SlotPlan &s)
     return p;
 }
 
-// The rtn grid awq.cpp quantizes W diag(s) with.
 RtnParams rtnParamsOf(const AwqParams &p)
 {
-    RtnParams r;
-    r.bits = p.bits;
-    r.symmetric = p.sym;
-    r.granularity = p.group == 0 ? Granularity::PerChannel : Granularity::Group;
-    r.groupSize = p.group == 0 ? 128 : p.group;
-    r.f16Scales = p.f16Scales;
-    return r;
+    return rtnGridOf(p.bits, p.sym, p.group, p.f16Scales);
 }
 
 // The norm vector divided by s: the same layer function, its output scaled down per channel.

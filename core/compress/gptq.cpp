@@ -86,13 +86,7 @@ double valueOf(uint32_t u, const Grid &g) { return double(float(int(u) - g.zero)
 
 RtnParams rtnParamsOf(const GptqParams &p)
 {
-    RtnParams r;
-    r.bits = p.bits;
-    r.symmetric = p.sym;
-    r.granularity = p.group == 0 ? Granularity::PerChannel : Granularity::Group;
-    r.groupSize = p.group == 0 ? 128 : p.group;
-    r.f16Scales = p.f16Scales;
-    return r;
+    return rtnGridOf(p.bits, p.sym, p.group, p.f16Scales);
 }
 
 // Everything both paths share for one call.

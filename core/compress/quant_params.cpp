@@ -87,6 +87,17 @@ const char *granularityName(Granularity g)
     return "unknown";
 }
 
+RtnParams rtnGridOf(int bits, bool symmetric, int group, bool f16Scales)
+{
+    RtnParams r;
+    r.bits = bits;
+    r.symmetric = symmetric;
+    r.granularity = group == 0 ? Granularity::PerChannel : Granularity::Group;
+    r.groupSize = group == 0 ? 128 : group;
+    r.f16Scales = f16Scales;
+    return r;
+}
+
 std::string methodName(const QuantParams &params)
 {
     return std::visit(Overloaded{

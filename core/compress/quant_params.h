@@ -94,6 +94,10 @@ struct TernaryParams {
 using QuantParams =
     std::variant<RtnParams, Nf4Params, Fp8Params, MxFp4Params, NvFp4Params, TernaryParams>;
 
+// rtn's grid as GPTQ and AWQ name it: `group` 0 = one scale per row (per channel), else the
+// group length.
+[[nodiscard]] RtnParams rtnGridOf(int bits, bool symmetric, int group, bool f16Scales);
+
 [[nodiscard]] std::string methodName(const QuantParams &params);
 [[nodiscard]] const char *granularityName(Granularity g); // "per-tensor", "per-channel", "group"
 
