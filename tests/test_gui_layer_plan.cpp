@@ -477,19 +477,25 @@ private Q_SLOTS:
         QVERIFY(m.setField({tensorIndex(m, "layers.0.attn.q"), tensorIndex(m, "layers.0.attn.k")},
                            M::QuantizeColumn, QStringLiteral("gptq")));
         QCOMPARE(m.undoStack()->text(0), QStringLiteral("Set quantize = gptq on 2 tensors"));
-        // A new method replaces the slot: the rule's group 32 went with rtn, and gptq's default
-        // group 128 does not fit rows of 64; and gptq needs calibration text.
-        QCOMPARE(m.plan().errors.size(), size_t(4));
-        const QStringList errors = m.rowErrors(tensorIndex(m, "layers.0.attn.k"));
-        QCOMPARE(errors.size(), 2);
+        // A new method keeps the tensor's grid (bits, group and sym carry over from rtn), so
+        // only gptq's need of calibration text is new.
+        QCOMPARE(m.plan().errors.size(), size_t(2));
+        QStringList errors = m.rowErrors(tensorIndex(m, "layers.0.attn.k"));
+        QCOMPARE(errors.size(), 1);
         QVERIFY(errors[0].contains(QStringLiteral("needs calibration text")));
+        // A group that does not fit the rows shows on them.
+        QVERIFY(m.setField({tensorIndex(m, "layers.0.attn.q"), tensorIndex(m, "layers.0.attn.k")},
+                           M::GroupColumn, 128));
+        QCOMPARE(m.plan().errors.size(), size_t(4));
+        errors = m.rowErrors(tensorIndex(m, "layers.0.attn.k"));
+        QCOMPARE(errors.size(), 2);
         QVERIFY(errors[1].contains(QStringLiteral("group 128 does not divide the row length 64")));
         QVERIFY(m.setField({tensorIndex(m, "layers.0.attn.q"), tensorIndex(m, "layers.0.attn.k")},
                            M::GroupColumn, 32));
         QCOMPARE(m.plan().errors.size(), size_t(2));
         m.setCalibrationAvailable(true);
         QVERIFY(m.plan().valid());
-        QCOMPARE(m.undoStack()->count(), 2); // the flag is not an edit of the recipe
+        QCOMPARE(m.undoStack()->count(), 3); // the flag is not an edit of the recipe
         QCOMPARE(planOf(m, "layers.0.attn.q").slot(MethodSlot::Quantize).describe(),
                  std::string("gptq(bits=4, group=32, sym=true, damp=0.01, act_order=true, "
                              "block_size=128)"));

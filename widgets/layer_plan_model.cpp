@@ -375,6 +375,28 @@ bool LayerPlanModel::fillDown(int source, const QList<int> &tensors, int column)
     return applyField(below, column, value, true, {}) > 0;
 }
 
+// A user switching rtn -> gptq -> awq keeps the grid (bits, group, sym); switching between
+// pruning methods keeps the sparsity pattern, between low-rank methods the rank or energy. Other
+// parameters mean different things in different methods (nf4's block_size is not gptq's) and
+// start from the new method's defaults.
+void LayerPlanModel::carrySharedParams(cwb::Recipe &recipe, const cwb::TensorKey &key,
+                                       const cwb::SlotPlan &old, const std::string &method)
+{
+    const cwb::MethodSpec *spec = cwb::findMethod(method);
+    if (!spec || !old.used())
+        return;
+    for (const char *name : {"bits", "group", "sym", "sparsity", "nm", "rank", "energy"}) {
+        const cwb::ParamSpec *ps = spec->findParam(name);
+        const cwb::ResolvedParam *from = old.find(name);
+        if (!ps || !from)
+            continue;
+        cwb::ParamValue v = from->value;
+        if (cwb::checkParam(*ps, v))
+            continue; // not a value the new method takes
+        cwb::setOverrideParam(recipe, key, method, name, std::move(v));
+    }
+}
+
 int LayerPlanModel::applyField(const QList<int> &tensors, int column, const QVariant &value,
                                 bool fillDown, const QString &undoText)
 {
@@ -402,6 +424,7 @@ int LayerPlanModel::applyField(const QList<int> &tensors, int column, const QVar
                 if (method == f->method)
                     continue;
                 cwb::setOverrideMethod(after, key, f->slot, method);
+                carrySharedParams(after, key, tp.slot(f->slot), method);
             } else {
                 const cwb::ParamSpec *spec = paramSpec(t, column);
                 std::optional<cwb::ParamValue> v = spec ? toParamValue(*spec, value) : std::nullopt;

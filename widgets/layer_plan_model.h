@@ -16,6 +16,7 @@
 
 #include "recipe/plan.h"
 #include "recipe/recipe.h"
+#include "recipe/recipe_edit.h"
 
 #include <QAbstractItemModel>
 #include <QHash>
@@ -161,6 +162,8 @@ private:
     };
 
     void rebuildGroups();
+    static void carrySharedParams(cwb::Recipe &recipe, const cwb::TensorKey &key,
+                                  const cwb::SlotPlan &old, const std::string &method);
     void computePlan(); // recipe_ -> plan_ and the problems per row
     void resolve();     // computePlan(), then dataChanged over every cell and planChanged
     // Tensors changed, or -1 when the value was refused for every tensor it applies to.
