@@ -6,6 +6,7 @@
 #include "bench/open_bench.h"
 #include "compress/ggml_quantize.h"
 #include "compress/gptq.h"
+#include "compress/output_error.h"
 #include "compress/obs_common.h"
 #include "compress/pruning.h"
 #include "compress/quant_methods.h"
@@ -120,7 +121,6 @@ constexpr const char *kWhere = "bench compress";
 constexpr int64_t kFactors = 16;      // shared low-rank factors of the activations
 constexpr int64_t kTokenChunk = 256;  // tokens per generator seed
 constexpr int64_t kMethodBlock = 128; // GPTQ's and SparseGPT's blockSize here
-constexpr int64_t kEnergyRows = 256;  // rows of W per task of the quality GEMMs
 constexpr double kDamp = 0.01;        // both methods' default
 
 // The calibration activations X [tokens x cols] of the header: per-chunk seeds, so the values do
@@ -195,34 +195,6 @@ double prunedInBlockFlops(const std::vector<uint8_t> &pruned, int64_t rows, int6
             if (pruned[size_t(r * cols + j)])
                 count += std::min((j / block + 1) * block, cols) - j - 1;
     return 2.0 * double(count);
-}
-
-// sum over rows of d_r^T H d_r with d = a - b (b null: d = a), in double; blocks of rows in
-// parallel, each an Eigen GEMM against H. Polls ctx between blocks.
-double outputEnergy(const float *a, const float *b, int64_t rows, int64_t cols, const double *h,
-                    const JobContext &ctx)
-{
-    const Eigen::Map<const RowMatrixD> H(h, cols, cols);
-    const int64_t blocks = (rows + kEnergyRows - 1) / kEnergyRows;
-    std::vector<double> part(static_cast<size_t>(blocks), 0.0);
-    tbb::parallel_for(tbb::blocked_range<int64_t>(0, blocks, 1), [&](const auto &r) {
-        for (int64_t blk = r.begin(); blk != r.end(); ++blk) {
-            if (ctx.cancelled())
-                return;
-            const int64_t r0 = blk * kEnergyRows, n = std::min(kEnergyRows, rows - r0);
-            RowMatrixD d(n, cols);
-            for (int64_t i = 0; i < n; ++i)
-                for (int64_t j = 0; j < cols; ++j) {
-                    const size_t at = size_t((r0 + i) * cols + j);
-                    d(i, j) = double(a[at]) - (b ? double(b[at]) : 0.0);
-                }
-            RowMatrixD y(n, cols);
-            y.noalias() = d * H;
-            part[size_t(blk)] = y.cwiseProduct(d).sum();
-        }
-    });
-    ctx.checkCancelled();
-    return std::accumulate(part.begin(), part.end(), 0.0);
 }
 
 double zeroFraction(const std::vector<float> &w)
@@ -335,11 +307,11 @@ HessianBenchShape runHessianShape(const CompressBenchShape &shape,
     }
     out.prepFlops = preparationFlops(cols);
     out.prepGflops = out.prepFlops / out.prepSeconds / 1e9;
-    const double energyW = outputEnergy(w.data(), nullptr, rows, cols, h.data(), ctx);
+    const double energyW = hessianForm(w.data(), nullptr, rows, cols, h.data(), ctx);
     if (!(energyW > 0))
         throwIn(kWhere, "Hessian shape " + tag + ": tr(W H W^T) is not positive");
     auto relError = [&](const std::vector<float> &approx) {
-        return std::sqrt(outputEnergy(w.data(), approx.data(), rows, cols, h.data(), ctx)
+        return std::sqrt(hessianForm(w.data(), approx.data(), rows, cols, h.data(), ctx)
                          / energyW);
     };
 
@@ -373,12 +345,7 @@ HessianBenchShape runHessianShape(const CompressBenchShape &shape,
         m.gflops = m.flops / m.seconds / 1e9;
         m.relOutputError = relError(wq);
 
-        RtnParams rp;
-        rp.bits = gp.bits;
-        rp.symmetric = gp.sym;
-        rp.granularity = Granularity::Group;
-        rp.groupSize = gp.group;
-        rp.f16Scales = gp.f16Scales;
+        const RtnParams rp = rtnGridOf(gp.bits, gp.sym, gp.group, gp.f16Scales);
         m.baseline = "rtn w4 g128";
         const auto t0 = Clock::now();
         const QuantizedTensor rq = quantizeRtn(w.data(), rows, cols, rp, ctx);

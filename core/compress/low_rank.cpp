@@ -42,7 +42,7 @@ void checkInputs(std::span<const float> w, int64_t rows, int64_t cols, const Low
                                  + std::to_string(i % cols) + " is not finite");
 }
 
-MatrixD toDoubleMatrix(std::span<const float> w, int64_t rows, int64_t cols)
+MatrixD asDoubleMatrix(std::span<const float> w, int64_t rows, int64_t cols)
 {
     MatrixD m(rows, cols);
     for (int64_t i = 0; i < rows; ++i)
@@ -109,7 +109,7 @@ LowRankResult svdLowRank(std::span<const float> weights, int64_t rows, int64_t c
     checkInputs(weights, rows, cols, params);
     ctx.checkCancelled();
     ctx.report(0.0, "svd");
-    const MatrixD w = toDoubleMatrix(weights, rows, cols);
+    const MatrixD w = asDoubleMatrix(weights, rows, cols);
     const Eigen::BDCSVD<Eigen::MatrixXd> svd(w, Eigen::ComputeThinU | Eigen::ComputeThinV);
     ctx.checkCancelled();
     const Eigen::VectorXd &sigma = svd.singularValues();
@@ -153,7 +153,7 @@ LowRankResult asvdLowRank(std::span<const float> weights, int64_t rows, int64_t 
                              + std::to_string(damp) + "); raise dampFraction");
     const Eigen::MatrixXd s = llt.matrixL();
 
-    const MatrixD w = toDoubleMatrix(weights, rows, cols);
+    const MatrixD w = asDoubleMatrix(weights, rows, cols);
     const Eigen::MatrixXd ws = w * s;
     const Eigen::BDCSVD<Eigen::MatrixXd> svd(ws, Eigen::ComputeThinU | Eigen::ComputeThinV);
     ctx.checkCancelled();

@@ -6,6 +6,7 @@
 #include "compress/ggml_quantize.h"
 #include "compress/gptq.h"
 #include "compress/low_rank.h"
+#include "compress/output_error.h"
 #include "compress/pruning.h"
 #include "compress/quant_methods.h"
 #include "compress/sparsegpt.h"
@@ -135,7 +136,8 @@ void finishReport(CompressedTensor &ct, const std::vector<float> &original, cons
     }
     ct.report.relativeError = den > 0 ? std::sqrt(num / den) : (num > 0 ? 1.0 : 0.0);
     if (wantOutputError && in.hessian && ct.shape.size() >= 2)
-        ct.report.outputError = outputError(original, result, ct.rows, ct.cols, *in.hessian);
+        ct.report.outputError = relativeOutputError(original.data(), result.data(), ct.rows,
+                                                    ct.cols, in.hessian->data());
     ct.report.storedBytes = ct.storedBytes();
     ct.report.bitsPerWeight = double(ct.report.storedBytes) * 8.0 / double(ct.rows * ct.cols);
 }
@@ -346,24 +348,6 @@ StoredMatrix quantize(const SlotPlan &s, const std::vector<float> &w, int64_t ro
         throw Error("unknown quantization method '" + name + "'");
     }
     return StoredMatrix::fromQuantized(cwb::quantize(w.data(), rows, cols, qp, job));
-}
-
-double outputError(const std::vector<float> &w, const std::vector<float> &wq, int64_t rows,
-                   int64_t cols, const std::vector<double> &h)
-{
-    const Eigen::Map<const RowMatrixD> H(h.data(), cols, cols);
-    constexpr int64_t kBlock = 256;
-    double num = 0, den = 0;
-    for (int64_t r0 = 0; r0 < rows; r0 += kBlock) {
-        const int64_t n = std::min(kBlock, rows - r0);
-        const RowMatrixD W =
-            Eigen::Map<const RowMatrixF>(w.data() + r0 * cols, n, cols).cast<double>();
-        const RowMatrixD D =
-            W - Eigen::Map<const RowMatrixF>(wq.data() + r0 * cols, n, cols).cast<double>();
-        num += ((D * H).cwiseProduct(D)).sum();
-        den += ((W * H).cwiseProduct(W)).sum();
-    }
-    return den > 0 ? std::sqrt(std::max(0.0, num) / den) : 0.0;
 }
 
 } // namespace cwb::stages

@@ -78,9 +78,5 @@ struct LowRankOutcome {
                                     const uint8_t *keepMask, const JobContext &job,
                                     std::vector<std::string> &notes);
 
-// sqrt(tr(D H D^T) / tr(W H W^T)) with D = W - W' (both rows x cols) and H the raw Hessian sum.
-[[nodiscard]] double outputError(const std::vector<float> &w, const std::vector<float> &wq,
-                                 int64_t rows, int64_t cols, const std::vector<double> &h);
-
 } // namespace stages
 } // namespace cwb
