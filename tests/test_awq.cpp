@@ -23,6 +23,7 @@
 #include "io/open_model.h"
 #include "jobs/job_context.h"
 #include "tensor/tensor.h"
+#include "calibrated_layer.h"
 #include "test_support.h"
 #include "util/error.h"
 
@@ -47,59 +48,15 @@ using Mat = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajo
 constexpr const char *kModel = "models/stories260K/stories260K.gguf";
 constexpr const char *kText = "data/tinystories/tinystories_validation_head.txt";
 
-struct Layer {
-    int64_t rows = 0, cols = 0, tokens = 0;
-    std::vector<float> w;
-    std::vector<double> meanAbs;
-    std::vector<double> h; // X^T X
-};
+using Layer = cwbtest::CalibratedLayer;
 
+// AWQ's data: correlated channels with log-normal scales and `outliers` large channels.
 Layer makeLayer(int64_t rows, int64_t cols, int outliers, uint64_t seed, int64_t tokens = 1024)
 {
-    std::mt19937_64 rng(seed);
-    std::normal_distribution<double> n01(0.0, 1.0);
-    Layer l;
-    l.rows = rows;
-    l.cols = cols;
-    l.tokens = tokens;
-    Mat z(tokens, cols), mix = Mat::Identity(cols, cols);
-    for (int64_t i = 0; i < z.size(); ++i)
-        z.data()[i] = n01(rng);
-    for (int64_t i = 0; i < mix.size(); ++i)
-        mix.data()[i] += 0.5 * n01(rng) / std::sqrt(double(cols));
-    for (int64_t j = 0; j < cols; ++j)
-        mix.col(j) *= std::exp(0.5 * n01(rng));
-    for (int k = 0; k < outliers; ++k)
-        mix.col((k * 37 + 5) % cols) *= 25.0;
-    const Mat x = z * mix;
-    const Mat h = x.transpose() * x;
-    l.h.assign(h.data(), h.data() + h.size());
-    l.meanAbs.resize(size_t(cols));
-    for (int64_t j = 0; j < cols; ++j)
-        l.meanAbs[size_t(j)] = x.col(j).cwiseAbs().mean();
-    l.w.resize(size_t(rows * cols));
-    for (auto &v : l.w)
-        v = float(0.02 * n01(rng));
-    return l;
+    return cwbtest::makeCalibratedLayer(rows, cols, {0.5, 0.5, outliers}, seed, tokens);
 }
 
-// ||X (W - W')^T||_F / ||X W^T||_F through H = X^T X, W' given as floats.
-double outputError(const std::vector<float> &w, const std::vector<double> &hv, int64_t rows,
-                   int64_t cols, const std::vector<double> &approx)
-{
-    const Eigen::Map<const Mat> h(hv.data(), cols, cols);
-    double num = 0, den = 0;
-    Eigen::VectorXd d(cols), x(cols);
-    for (int64_t r = 0; r < rows; ++r) {
-        for (int64_t j = 0; j < cols; ++j) {
-            x(j) = w[size_t(r * cols + j)];
-            d(j) = x(j) - approx[size_t(r * cols + j)];
-        }
-        num += d.dot(h * d);
-        den += x.dot(h * x);
-    }
-    return std::sqrt(num / den);
-}
+using cwbtest::relativeOutputError;
 
 // W' = dequant(q) diag(1/s) in double, from the reference dequantizer.
 std::vector<double> awqWeights(const cwb::AwqResult &a)
@@ -137,23 +94,8 @@ double relDiff(double a, double b)
     return a == b ? 0.0 : std::abs(a - b) / std::max(std::abs(a), std::abs(b));
 }
 
-const cwb::Tensor &tensorOf(const cwb::Model &m, const std::string &canonical)
-{
-    for (const auto &t : m.tensors)
-        if (t.canonical == canonical)
-            return t;
-    throw cwb::Error("test: no tensor " + canonical);
-}
-
-std::vector<float> logitsOf(const cwb::Model &m, const cwb::EngineOptions &options)
-{
-    const auto engine = cwb::Engine::create(m, options);
-    engine->reset(16);
-    std::vector<float> logits;
-    const std::vector<int32_t> tokens{1, 403, 261, 17, 300, 94, 511, 2};
-    engine->eval(tokens, logits, true);
-    return logits;
-}
+using cwbtest::logitsOf;
+using cwbtest::tensorOf;
 
 } // namespace
 
@@ -224,13 +166,13 @@ void TestAwq::fastMatchesReference()
     QVERIFY(relDiff(fast.plainRtnError, ref.plainRtnError) < 1e-9);
 
     // The reported errors are what an independent computation gives for W' and for plain RTN.
-    const double mine = outputError(l.w, l.h, l.rows, l.cols, awqWeights(fast));
+    const double mine = relativeOutputError(l.w, l.h, l.rows, l.cols, awqWeights(fast));
     QVERIFY2(relDiff(mine, fast.outputError) < 1e-9,
              qPrintable(QStringLiteral("%1 vs %2").arg(mine).arg(fast.outputError)));
     const std::vector<float> rtn =
         cwb::quantizeRtnReference(l.w.data(), l.rows, l.cols, rtnOf(p)).dequantize();
     const double rtnErr =
-        outputError(l.w, l.h, l.rows, l.cols, std::vector<double>(rtn.begin(), rtn.end()));
+        relativeOutputError(l.w, l.h, l.rows, l.cols, rtn);
     QVERIFY(relDiff(rtnErr, fast.plainRtnError) < 1e-9);
 }
 
@@ -543,7 +485,7 @@ void TestAwq::stories260K()
     for (int64_t r = 0; r < rows; ++r)
         lin->row(r, wf.data() + r * cols);
     const double viaRows =
-        outputError(w, s->hessian->sum, rows, cols, std::vector<double>(wf.begin(), wf.end()));
+        relativeOutputError(w, s->hessian->sum, rows, cols, wf);
     QVERIFY2(relDiff(viaRows, a.outputError) < 1e-5,
              qPrintable(QStringLiteral("%1 vs %2").arg(viaRows).arg(a.outputError)));
 

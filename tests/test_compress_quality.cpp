@@ -18,6 +18,7 @@
 #include "io/open_model.h"
 #include "jobs/job_context.h"
 #include "tensor/tensor.h"
+#include "calibrated_layer.h"
 #include "test_support.h"
 #include "util/error.h"
 
@@ -51,13 +52,7 @@ std::vector<float> randomValues(size_t n, uint32_t seed)
     return v;
 }
 
-const cwb::Tensor &tensorOf(const cwb::Model &m, const std::string &canonical)
-{
-    for (const auto &t : m.tensors)
-        if (t.canonical == canonical)
-            return t;
-    throw cwb::Error("test: no tensor " + canonical);
-}
+using cwbtest::tensorOf;
 
 std::vector<std::string> layerMatrices(const cwb::Model &m)
 {
@@ -133,15 +128,7 @@ double perplexity(const cwb::Model &m, const std::string &text, const Replacemen
     return result.ppl;
 }
 
-std::vector<float> logitsOf(const cwb::Model &m, const cwb::EngineOptions &options)
-{
-    const auto engine = cwb::Engine::create(m, options);
-    engine->reset(16);
-    std::vector<float> logits;
-    const std::vector<int32_t> tokens{1, 403, 261, 17, 300, 94, 511, 2};
-    engine->eval(tokens, logits, true);
-    return logits;
-}
+using cwbtest::logitsOf;
 
 } // namespace
 

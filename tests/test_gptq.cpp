@@ -21,6 +21,7 @@
 #include "compress/quant_methods.h"
 #include "compress/sparsegpt.h"
 #include "jobs/job_context.h"
+#include "calibrated_layer.h"
 #include "test_support.h"
 #include "util/error.h"
 
@@ -38,56 +39,20 @@ namespace {
 
 using Mat = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
 
-struct Layer {
-    int64_t rows = 0, cols = 0, tokens = 0;
-    std::vector<float> w;
-    std::vector<double> h; // X^T X
-};
+using Layer = cwbtest::CalibratedLayer;
 
-// correlation 0: X = Z (well conditioned); otherwise X = Z (I + correlation * G / sqrt(cols)) S
+// correlation 0: X = Z (well conditioned); otherwise X = Z (I + correlation G / sqrt(cols)) S
 // with G standard normal and S a diagonal of log-normal channel scales.
 Layer makeLayer(int64_t rows, int64_t cols, double correlation, uint64_t seed,
                 int64_t tokens = 2048)
 {
-    std::mt19937_64 rng(seed);
-    std::normal_distribution<double> n01(0.0, 1.0);
-    Layer l;
-    l.rows = rows;
-    l.cols = cols;
-    l.tokens = tokens;
-    Mat z(tokens, cols), mix = Mat::Identity(cols, cols);
-    for (int64_t i = 0; i < z.size(); ++i)
-        z.data()[i] = n01(rng);
-    if (correlation > 0) {
-        for (int64_t i = 0; i < mix.size(); ++i)
-            mix.data()[i] += correlation * n01(rng) / std::sqrt(double(cols));
-        for (int64_t j = 0; j < cols; ++j)
-            mix.col(j) *= std::exp(0.7 * n01(rng));
-    }
-    const Mat x = z * mix;
-    const Mat h = x.transpose() * x;
-    l.h.assign(h.data(), h.data() + h.size());
-    l.w.resize(size_t(rows * cols));
-    for (auto &v : l.w)
-        v = float(0.02 * n01(rng));
-    return l;
+    return cwbtest::makeCalibratedLayer(rows, cols, {correlation, 0.7, 0}, seed, tokens);
 }
 
-// ||X (W - W')^T||_F / ||X W^T||_F through H = X^T X.
-double outputError(const Layer &l, const std::vector<float> &approx)
+template <class T>
+double outputError(const Layer &l, const std::vector<T> &approx)
 {
-    const Eigen::Map<const Mat> h(l.h.data(), l.cols, l.cols);
-    double num = 0, den = 0;
-    Eigen::VectorXd d(l.cols), w(l.cols);
-    for (int64_t r = 0; r < l.rows; ++r) {
-        for (int64_t j = 0; j < l.cols; ++j) {
-            w(j) = l.w[size_t(r * l.cols + j)];
-            d(j) = w(j) - approx[size_t(r * l.cols + j)];
-        }
-        num += d.dot(h * d);
-        den += w.dot(h * w);
-    }
-    return std::sqrt(num / den);
+    return cwbtest::relativeOutputError(l, approx);
 }
 
 cwb::RtnParams rtnOf(const cwb::GptqParams &p)
