@@ -137,12 +137,11 @@ QString upper(const std::string &s) { return q(s).toUpper(); }
 const QColor kErrorBackground(255, 214, 214);
 const QColor kWarningBackground(255, 243, 200);
 
-constexpr quintptr kGroupId = 0; // internalId of group rows; tensor rows carry group index + 1
 
 } // namespace
 
 LayerPlanModel::LayerPlanModel(QObject *parent)
-    : QAbstractItemModel(parent), undo_(new QUndoStack(this))
+    : GroupedTreeModel(parent), undo_(new QUndoStack(this))
 {
 }
 
@@ -570,35 +569,11 @@ int LayerPlanModel::overriddenTensors() const
     return n;
 }
 
-QModelIndex LayerPlanModel::index(int row, int column, const QModelIndex &parent) const
-{
-    if (row < 0 || column < 0 || column >= ColumnCount)
-        return {};
-    if (!parent.isValid())
-        return row < static_cast<int>(groups_.size()) ? createIndex(row, column, kGroupId)
-                                                      : QModelIndex();
-    if (parent.internalId() != kGroupId || parent.row() >= static_cast<int>(groups_.size()))
-        return {};
-    const Group &g = groups_[static_cast<size_t>(parent.row())];
-    if (row >= static_cast<int>(g.tensors.size()))
-        return {};
-    return createIndex(row, column, static_cast<quintptr>(parent.row() + 1));
-}
+int LayerPlanModel::groupCount() const { return static_cast<int>(groups_.size()); }
 
-QModelIndex LayerPlanModel::parent(const QModelIndex &child) const
+int LayerPlanModel::memberCount(int group) const
 {
-    if (!child.isValid() || child.internalId() == kGroupId)
-        return {};
-    return createIndex(static_cast<int>(child.internalId() - 1), 0, kGroupId);
-}
-
-int LayerPlanModel::rowCount(const QModelIndex &parent) const
-{
-    if (!parent.isValid())
-        return static_cast<int>(groups_.size());
-    if (parent.column() != 0 || parent.internalId() != kGroupId)
-        return 0;
-    return static_cast<int>(groups_[static_cast<size_t>(parent.row())].tensors.size());
+    return static_cast<int>(groups_[static_cast<size_t>(group)].tensors.size());
 }
 
 int LayerPlanModel::columnCount(const QModelIndex &) const { return ColumnCount; }

@@ -18,7 +18,8 @@
 #include "recipe/recipe.h"
 #include "recipe/recipe_edit.h"
 
-#include <QAbstractItemModel>
+#include "grouped_tree_model.h"
+
 #include <QHash>
 #include <QList>
 #include <QString>
@@ -36,7 +37,7 @@ struct Model;
 
 namespace cwb::gui {
 
-class LayerPlanModel : public QAbstractItemModel {
+class LayerPlanModel : public GroupedTreeModel {
     Q_OBJECT
 
 public:
@@ -136,9 +137,6 @@ public:
     // Tensors the recipe's overrides name (the edited ones).
     [[nodiscard]] int overriddenTensors() const;
 
-    QModelIndex index(int row, int column, const QModelIndex &parent = {}) const override;
-    QModelIndex parent(const QModelIndex &child) const override;
-    int rowCount(const QModelIndex &parent = {}) const override;
     int columnCount(const QModelIndex &parent = {}) const override;
     QVariant data(const QModelIndex &index, int role = Qt::DisplayRole) const override;
     bool setData(const QModelIndex &index, const QVariant &value, int role = Qt::EditRole) override;
@@ -151,6 +149,10 @@ Q_SIGNALS:
     void planChanged();
     // An edit was refused for every tensor it applied to (the message of lastEditError()).
     void editRefused(const QString &message);
+
+protected:
+    [[nodiscard]] int groupCount() const override;
+    [[nodiscard]] int memberCount(int group) const override;
 
 private:
     struct Group {

@@ -45,11 +45,10 @@ QVariant alignment(int column)
                                               : Qt::AlignLeft | Qt::AlignVCenter);
 }
 
-constexpr quintptr kGroupId = 0; // internalId of group rows; tensor rows carry group index + 1
 
 } // namespace
 
-ModelTreeModel::ModelTreeModel(QObject *parent) : QAbstractItemModel(parent) {}
+ModelTreeModel::ModelTreeModel(QObject *parent) : GroupedTreeModel(parent) {}
 ModelTreeModel::~ModelTreeModel() = default;
 
 void ModelTreeModel::setModel(std::shared_ptr<const cwb::Model> model)
@@ -99,35 +98,11 @@ QModelIndex ModelTreeModel::indexOfTensor(const QString &nameOrCanonical) const
     return {};
 }
 
-QModelIndex ModelTreeModel::index(int row, int column, const QModelIndex &parent) const
-{
-    if (row < 0 || column < 0 || column >= ColumnCount)
-        return {};
-    if (!parent.isValid())
-        return row < static_cast<int>(groups_.size()) ? createIndex(row, column, kGroupId)
-                                                      : QModelIndex();
-    if (parent.internalId() != kGroupId || parent.row() >= static_cast<int>(groups_.size()))
-        return {};
-    const Group &g = groups_[static_cast<size_t>(parent.row())];
-    if (row >= static_cast<int>(g.tensors.size()))
-        return {};
-    return createIndex(row, column, static_cast<quintptr>(parent.row() + 1));
-}
+int ModelTreeModel::groupCount() const { return static_cast<int>(groups_.size()); }
 
-QModelIndex ModelTreeModel::parent(const QModelIndex &child) const
+int ModelTreeModel::memberCount(int group) const
 {
-    if (!child.isValid() || child.internalId() == kGroupId)
-        return {};
-    return createIndex(static_cast<int>(child.internalId() - 1), 0, kGroupId);
-}
-
-int ModelTreeModel::rowCount(const QModelIndex &parent) const
-{
-    if (!parent.isValid())
-        return static_cast<int>(groups_.size());
-    if (parent.column() != 0 || parent.internalId() != kGroupId)
-        return 0;
-    return static_cast<int>(groups_[static_cast<size_t>(parent.row())].tensors.size());
+    return static_cast<int>(groups_[static_cast<size_t>(group)].tensors.size());
 }
 
 int ModelTreeModel::columnCount(const QModelIndex &) const { return ColumnCount; }

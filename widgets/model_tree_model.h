@@ -4,7 +4,8 @@
 // "layers.N", generic layer names, "other" for tensors without a canonical role) over the tensors
 // of one cwb::Model. Read-only; it shares the Model with the rest of the GUI and never copies it.
 
-#include <QAbstractItemModel>
+#include "grouped_tree_model.h"
+
 
 #include <memory>
 #include <vector>
@@ -16,7 +17,7 @@ struct Tensor;
 
 namespace cwb::gui {
 
-class ModelTreeModel : public QAbstractItemModel {
+class ModelTreeModel : public GroupedTreeModel {
     Q_OBJECT
 
 public:
@@ -46,14 +47,15 @@ public:
     // Column-0 index of the tensor with this canonical or original name (invalid if none).
     [[nodiscard]] QModelIndex indexOfTensor(const QString &nameOrCanonical) const;
 
-    QModelIndex index(int row, int column, const QModelIndex &parent = {}) const override;
-    QModelIndex parent(const QModelIndex &child) const override;
-    int rowCount(const QModelIndex &parent = {}) const override;
     int columnCount(const QModelIndex &parent = {}) const override;
     QVariant data(const QModelIndex &index, int role = Qt::DisplayRole) const override;
     QVariant headerData(int section, Qt::Orientation orientation,
                         int role = Qt::DisplayRole) const override;
     Qt::ItemFlags flags(const QModelIndex &index) const override;
+
+protected:
+    [[nodiscard]] int groupCount() const override;
+    [[nodiscard]] int memberCount(int group) const override;
 
 private:
     struct Group {
