@@ -699,8 +699,12 @@
         <translation>Gewichte:</translation>
     </message>
     <message>
-        <source>Compressed: %1</source>
-        <translation>Komprimiert: %1</translation>
+        <source>%1 (compressed, %2)</source>
+        <translation>%1 (komprimiert, %2)</translation>
+    </message>
+    <message>
+        <source>Compressed (%1)</source>
+        <translation>Komprimiert (%1)</translation>
     </message>
 </context>
 <context>
@@ -1967,10 +1971,6 @@ Form: %3, gespeichert als %4</translation>
         <translation>Schichtplan</translation>
     </message>
     <message>
-        <source>compressed (%1 bits/weight)</source>
-        <translation>komprimiert (%1 Bit/Gewicht)</translation>
-    </message>
-    <message>
         <source>compressed</source>
         <translation>komprimiert</translation>
     </message>
@@ -1997,6 +1997,10 @@ Form: %3, gespeichert als %4</translation>
     <message>
         <source>&amp;Cancel</source>
         <translation>A&amp;bbrechen</translation>
+    </message>
+    <message>
+        <source>%1 bits/weight</source>
+        <translation>%1 Bit/Gewicht</translation>
     </message>
 </context>
 <context>
