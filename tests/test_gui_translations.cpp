@@ -9,8 +9,11 @@
 #include <QBuffer>
 #include <QFile>
 #include <QLocale>
+#include <QProcess>
+#include <QSet>
 #include <QSettings>
 #include <QStandardPaths>
+#include <QTemporaryDir>
 #include <QTest>
 #include <QTranslator>
 #include <QXmlStreamReader>
@@ -22,6 +25,7 @@ const QString kTsPath = QStringLiteral(CWB_SOURCE_DIR "/translations/cwb_de.ts")
 struct TsScan {
     int messages = 0;
     QStringList problems; // "context: source (reason)"
+    QSet<QString> keys;   // "context: source" of every message
 };
 
 // Walks every <message>: its <translation> must be finished and non-empty (each <numerusform>
@@ -56,6 +60,7 @@ TsScan scanTs(QIODevice &in)
         } else if (xml.isEndElement() && xml.name() == QLatin1String("translation")) {
             inTranslation = false;
             const QString where = context + QStringLiteral(": ") + source;
+            scan.keys.insert(where);
             if (!type.isEmpty())
                 scan.problems << where + QStringLiteral(" (") + type + QLatin1Char(')');
             else if (forms.isEmpty() ? text.trimmed().isEmpty() : forms.contains(QString()))
@@ -79,6 +84,35 @@ private Q_SLOTS:
         QCoreApplication::setOrganizationName(QStringLiteral("CompressionWorkbenchTests"));
         QCoreApplication::setApplicationName(QStringLiteral("test_gui_translations"));
         QSettings().clear();
+    }
+
+    // The committed .ts holds every tr() string the widgets have now: lupdate over the sources
+    // into a fresh file, then each of its messages must be in the committed one (a string changed
+    // in the code but not in the .ts would otherwise show in English, unnoticed).
+    void tsFileCoversTheSources()
+    {
+        QTemporaryDir dir;
+        const QString fresh = dir.filePath(QStringLiteral("fresh.ts"));
+        QProcess lupdate;
+        lupdate.start(QStringLiteral(CWB_LUPDATE),
+                      {QStringLiteral("-no-obsolete"), QStringLiteral("-locations"),
+                       QStringLiteral("none"), QStringLiteral(CWB_SOURCE_DIR "/widgets"),
+                       QStringLiteral("-ts"), fresh});
+        QVERIFY2(lupdate.waitForFinished(60'000) && lupdate.exitCode() == 0,
+                 lupdate.readAllStandardError().constData());
+        QFile freshFile(fresh), committed(kTsPath);
+        QVERIFY(freshFile.open(QIODevice::ReadOnly) && committed.open(QIODevice::ReadOnly));
+        const TsScan now = scanTs(freshFile), have = scanTs(committed);
+        QVERIFY(now.messages > 500);
+        QStringList missing;
+        for (const QString &key : now.keys)
+            if (!have.keys.contains(key))
+                missing << key;
+        missing.sort();
+        QVERIFY2(missing.isEmpty(),
+                 qPrintable(QStringLiteral("not in cwb_de.ts (run the update_translations target "
+                                           "and translate):\n")
+                            + missing.join(QLatin1Char('\n'))));
     }
 
     void tsFileIsComplete()
