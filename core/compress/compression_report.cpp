@@ -2,6 +2,7 @@
 #include "compress/compression_report.h"
 
 #include "model/model_report.h"
+#include "util/text_format.h"
 
 #include <nlohmann/json.hpp>
 
@@ -12,24 +13,6 @@
 namespace cwb {
 
 using nlohmann::ordered_json;
-
-namespace {
-
-std::string fixed(double v, int decimals)
-{
-    char buf[64];
-    std::snprintf(buf, sizeof buf, "%.*f", decimals, v);
-    return buf;
-}
-
-std::string padded(std::string s, size_t width)
-{
-    if (s.size() < width)
-        s.append(width - s.size(), ' ');
-    return s;
-}
-
-} // namespace
 
 std::string compressionText(const CompressedModel &m, const std::string &archivePath)
 {
@@ -50,7 +33,7 @@ std::string compressionText(const CompressedModel &m, const std::string &archive
         nameWidth = std::max(nameWidth, c.canonical.size());
         formatWidth = std::max(formatWidth, c.report.format.size());
     }
-    o << padded("tensor", nameWidth) << "  " << padded("format", formatWidth)
+    o << padRight("tensor", nameWidth) << "  " << padRight("format", formatWidth)
       << "     bytes -> stored      bpw   rel err   out err  sparse  rank       s\n";
     for (const CompressedTensor &c : m.tensors) {
         const TensorReport &r = c.report;
@@ -60,10 +43,10 @@ std::string compressionText(const CompressedModel &m, const std::string &archive
                       static_cast<unsigned long long>(r.storedBytes), r.bitsPerWeight,
                       r.relativeError, r.outputError < 0 ? "-" : fixed(r.outputError, 5).c_str(),
                       100.0 * r.sparsity, static_cast<long long>(r.rank), r.seconds);
-        o << padded(c.canonical, nameWidth) << "  " << padded(r.format, formatWidth) << "  "
+        o << padRight(c.canonical, nameWidth) << "  " << padRight(r.format, formatWidth) << "  "
           << line << "\n";
         for (const std::string &n : r.notes)
-            o << padded("", nameWidth) << "  note: " << n << "\n";
+            o << padRight("", nameWidth) << "  note: " << n << "\n";
     }
     return o.str();
 }

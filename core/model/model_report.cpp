@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "model/model_report.h"
 
+#include "util/text_format.h"
+
 #include <nlohmann/json.hpp>
 
 #include <cstdio>
@@ -32,25 +34,6 @@ ordered_json metaToJson(const MetaValue &v, size_t maxItems)
     }
     }
     return nullptr;
-}
-
-std::string fixed(double v, int decimals)
-{
-    char buf[64];
-    std::snprintf(buf, sizeof buf, "%.*f", decimals, v);
-    return buf;
-}
-
-std::string groupThousands(int64_t v)
-{
-    std::string digits = std::to_string(v < 0 ? -v : v);
-    std::string out;
-    for (size_t i = 0; i < digits.size(); ++i) {
-        if (i && (digits.size() - i) % 3 == 0)
-            out += ',';
-        out += digits[i];
-    }
-    return v < 0 ? "-" + out : out;
 }
 
 } // namespace

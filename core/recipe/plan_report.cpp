@@ -2,6 +2,7 @@
 #include "recipe/plan_report.h"
 
 #include "model/model_report.h"
+#include "util/text_format.h"
 
 #include <nlohmann/json.hpp>
 
@@ -18,25 +19,6 @@ using nlohmann::ordered_json;
 constexpr const char *kEstimateNote =
     "sizes are estimates computed from shapes and settings (formulas: README, Recipe (version 1))";
 
-std::string fixed(double v, int decimals)
-{
-    char buf[64];
-    std::snprintf(buf, sizeof buf, "%.*f", decimals, v);
-    return buf;
-}
-
-std::string thousands(uint64_t v)
-{
-    const std::string digits = std::to_string(v);
-    std::string out;
-    for (size_t i = 0; i < digits.size(); ++i) {
-        if (i && (digits.size() - i) % 3 == 0)
-            out += ',';
-        out += digits[i];
-    }
-    return out;
-}
-
 std::string shapeText(const std::vector<int64_t> &shape)
 {
     std::string s;
@@ -48,16 +30,6 @@ std::string shapeText(const std::vector<int64_t> &shape)
 double bitsPerWeight(uint64_t bytes, int64_t params)
 {
     return params > 0 ? 8.0 * static_cast<double>(bytes) / static_cast<double>(params) : 0.0;
-}
-
-std::string pad(const std::string &s, size_t w)
-{
-    return s + std::string(w > s.size() ? w - s.size() : 0, ' ');
-}
-
-std::string padLeft(const std::string &s, size_t w)
-{
-    return std::string(w > s.size() ? w - s.size() : 0, ' ') + s;
 }
 
 ordered_json provenanceJson(const Provenance &p)
@@ -193,10 +165,10 @@ std::string planText(const Plan &plan)
         wName = std::max(wName, tp.name.size());
         wShape = std::max(wShape, shapeText(tp.shape).size());
         wType = std::max(wType, tp.dtypeLabel.size());
-        wBytes = std::max(wBytes, thousands(tp.estimate.total()).size());
+        wBytes = std::max(wBytes, groupThousands(static_cast<int64_t>(tp.estimate.total())).size());
     }
-    o << pad("canonical", wCanon) << "  " << pad("original", wName) << "  " << pad("shape", wShape)
-      << "  " << pad("stored", wType) << "  " << padLeft("est. bytes", wBytes) << "  "
+    o << padRight("canonical", wCanon) << "  " << padRight("original", wName) << "  " << padRight("shape", wShape)
+      << "  " << padRight("stored", wType) << "  " << padLeft("est. bytes", wBytes) << "  "
       << padLeft("bpw", 6) << "  gets\n";
     for (const auto &tp : plan.tensors) {
         std::string gets = tp.summary();
@@ -205,9 +177,9 @@ std::string planText(const Plan &plan)
             gets += " (1-D: only exact names change it)";
         if (!tp.countedInTotals)
             gets += " (copy of " + tp.tiedTo + ", counted once)";
-        o << pad(tp.canonical.empty() ? "-" : tp.canonical, wCanon) << "  " << pad(tp.name, wName)
-          << "  " << pad(shapeText(tp.shape), wShape) << "  " << pad(tp.dtypeLabel, wType) << "  "
-          << padLeft(thousands(tp.estimate.total()), wBytes) << "  "
+        o << padRight(tp.canonical.empty() ? "-" : tp.canonical, wCanon) << "  " << padRight(tp.name, wName)
+          << "  " << padRight(shapeText(tp.shape), wShape) << "  " << padRight(tp.dtypeLabel, wType) << "  "
+          << padLeft(groupThousands(static_cast<int64_t>(tp.estimate.total())), wBytes) << "  "
           << padLeft(fixed(bitsPerWeight(tp.estimate.total(), tp.parameters()), 2), 6) << "  "
           << gets << "\n";
         const std::string line = provenanceLine(tp);
@@ -219,7 +191,7 @@ std::string planText(const Plan &plan)
 
     const PlanTotals &t = plan.totals;
     o << "\ntotals       " << t.tensors << " tensors, " << t.changed << " changed, "
-      << thousands(static_cast<uint64_t>(t.parameters))
+      << groupThousands(t.parameters)
       << " parameters (a tied copy counted once)\n"
       << "size         " << humanBytes(t.originalBytes) << " -> " << humanBytes(t.estimatedBytes)
       << " (estimated), " << fixed(t.originalBitsPerWeight, 3) << " -> "

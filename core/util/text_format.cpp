@@ -1,0 +1,37 @@
+// SPDX-License-Identifier: MIT
+#include "util/text_format.h"
+
+#include <cstdio>
+
+namespace cwb {
+
+std::string fixed(double v, int decimals)
+{
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "%.*f", decimals, v);
+    return buf;
+}
+
+std::string groupThousands(int64_t v)
+{
+    const std::string digits = std::to_string(v < 0 ? -v : v);
+    std::string out;
+    for (size_t i = 0; i < digits.size(); ++i) {
+        if (i && (digits.size() - i) % 3 == 0)
+            out += ',';
+        out += digits[i];
+    }
+    return v < 0 ? "-" + out : out;
+}
+
+std::string padRight(const std::string &s, size_t width)
+{
+    return s + std::string(width > s.size() ? width - s.size() : 0, ' ');
+}
+
+std::string padLeft(const std::string &s, size_t width)
+{
+    return std::string(width > s.size() ? width - s.size() : 0, ' ') + s;
+}
+
+} // namespace cwb
