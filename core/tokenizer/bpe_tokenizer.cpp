@@ -4,6 +4,7 @@
 #include "tokenizer/byte_level.h"
 #include "tokenizer/pair_merge.h"
 #include "tokenizer/utf8.h"
+#include "tokenizer/token_type.h"
 #include "util/error.h"
 
 #include <cstdio>
@@ -264,10 +265,7 @@ std::string BpeTokenizer::decode(std::span<const int32_t> ids) const
 
 std::string BpeTokenizer::tokenText(int32_t id) const
 {
-    if (id < 0 || id >= vocabSize())
-        throwIn(v_.source,
-                "token id " + std::to_string(id) + " is outside the vocabulary of "
-                    + std::to_string(vocabSize()) + " tokens");
+    requireTokenId(v_.source, id, vocabSize());
     return v_.tokens[static_cast<size_t>(id)];
 }
 

@@ -2,6 +2,7 @@
 #include "tokenizer/sentencepiece_tokenizer.h"
 
 #include "tokenizer/utf8.h"
+#include "tokenizer/token_type.h"
 #include "util/error.h"
 
 #include <sentencepiece_processor.h>
@@ -59,10 +60,7 @@ public:
 
     std::string tokenText(int32_t id) const override
     {
-        if (id < 0 || id >= vocabSize())
-            throwIn(path_,
-                    "token id " + std::to_string(id) + " is outside the vocabulary of "
-                        + std::to_string(vocabSize()) + " tokens");
+        requireTokenId(path_, id, vocabSize());
         return sp_.IdToPiece(id);
     }
 

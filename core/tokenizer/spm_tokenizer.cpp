@@ -3,6 +3,7 @@
 
 #include "tokenizer/pair_merge.h"
 #include "tokenizer/utf8.h"
+#include "tokenizer/token_type.h"
 #include "util/error.h"
 
 #include <cstdio>
@@ -221,10 +222,7 @@ std::string SpmTokenizer::decode(std::span<const int32_t> ids) const
 
 std::string SpmTokenizer::tokenText(int32_t id) const
 {
-    if (id < 0 || id >= vocabSize())
-        throwIn(v_.source,
-                "token id " + std::to_string(id) + " is outside the vocabulary of "
-                    + std::to_string(vocabSize()) + " tokens");
+    requireTokenId(v_.source, id, vocabSize());
     return v_.pieces[static_cast<size_t>(id)];
 }
 

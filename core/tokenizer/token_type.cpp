@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "tokenizer/token_type.h"
 
+#include "util/error.h"
+
 namespace cwb {
 
 namespace {
@@ -40,6 +42,13 @@ void appendUnescapedPiece(std::string &out, std::string_view piece, bool stripLe
             out += piece[pos++];
         }
     }
+}
+
+void requireTokenId(std::string_view source, int32_t id, int32_t vocabSize)
+{
+    if (id < 0 || id >= vocabSize)
+        throwIn(source, "token id " + std::to_string(id) + " is outside the vocabulary of "
+                            + std::to_string(vocabSize) + " tokens");
 }
 
 } // namespace cwb

@@ -28,4 +28,7 @@ inline constexpr std::string_view kSpaceMark = "\xE2\x96\x81";
 // leading U+2581 (the dummy prefix added when encoding) is dropped instead.
 void appendUnescapedPiece(std::string &out, std::string_view piece, bool stripLeading);
 
+// Throws cwb::Error naming `source` when id is not in [0, vocabSize) (tokenText's check).
+void requireTokenId(std::string_view source, int32_t id, int32_t vocabSize);
+
 } // namespace cwb
