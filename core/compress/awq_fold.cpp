@@ -31,17 +31,6 @@ const TensorPlan *planOf(const Plan &plan, const std::string &canonical)
     return nullptr;
 }
 
-AwqParams awqParamsOf(const SlotPlan &s)
-{
-    AwqParams p;
-    p.bits = static_cast<int>(paramInt(s.value("bits")));
-    const int64_t g = paramInt(s.value("group"));
-    p.group = g < 0 ? 0 : static_cast<int>(g);
-    p.sym = paramBool(s.value("sym"));
-    p.alphaGrid = static_cast<int>(paramInt(s.value("alpha_grid")));
-    return p;
-}
-
 RtnParams rtnParamsOf(const AwqParams &p)
 {
     return rtnGridOf(p.bits, p.sym, p.group, p.f16Scales);
@@ -127,7 +116,7 @@ std::vector<CompressedTensor> compressAwqFoldGroup(const Model &model, const Awq
     const stages::InputStats in = stages::inputStatsOf(&stats, group.members.front()->canonical);
     if (!in.hessian || in.meanAbs.empty())
         throw Error("awq needs the calibration statistics of " + group.site);
-    const AwqParams p = awqParamsOf(group.members.front()->slot(MethodSlot::Quantize));
+    const AwqParams p = stages::awqParamsOf(group.members.front()->slot(MethodSlot::Quantize));
 
     // The members stacked row-wise: one search over their summed output error.
     std::vector<stages::Matrix> mats;

@@ -62,7 +62,7 @@ std::shared_ptr<const LinearWeights> CompressedTensor::linear() const
         return std::make_shared<LowRankLinear>(factorA->linear(), factorB->linear());
     std::shared_ptr<const LinearWeights> lw = weight->linear();
     if (mask && mask->applyWhenDecoding)
-        lw = std::make_shared<MaskedLinear>(lw, mask->bitmap, 0);
+        lw = std::make_shared<MaskedLinear>(lw, mask->bitmap, mask->storedBytes);
     return lw;
 }
 

@@ -87,6 +87,16 @@ int rowGroup(const SlotPlan &s)
 
 } // namespace
 
+AwqParams awqParamsOf(const SlotPlan &s)
+{
+    AwqParams p;
+    p.bits = intParam(s, "bits");
+    p.group = rowGroup(s);
+    p.sym = paramBool(s.value("sym"));
+    p.alphaGrid = intParam(s, "alpha_grid");
+    return p;
+}
+
 InputStats inputStatsOf(const ActivationStats *stats, const std::string &canonical)
 {
     InputStats in;
@@ -288,11 +298,7 @@ StoredMatrix quantize(const SlotPlan &s, const std::vector<float> &w, int64_t ro
             gptqQuantize(w.data(), rows, cols, h.data(), in.tokens, p, job, keepMask));
     }
     if (name == "awq") {
-        AwqParams p;
-        p.bits = intParam(s, "bits");
-        p.group = rowGroup(s);
-        p.sym = paramBool(s.value("sym"));
-        p.alphaGrid = intParam(s, "alpha_grid");
+        const AwqParams p = awqParamsOf(s);
         const std::vector<double> &h = requireHessian(in, name);
         if (in.meanAbs.empty())
             throw Error("awq needs the mean |x| of this tensor's input channels");

@@ -4,6 +4,7 @@
 // SlotPlan of a resolved plan: the recipe's parameter names mapped onto the methods' params
 // structs. Kept apart from the orchestration so each stage can be tested on its own.
 
+#include "compress/awq.h"
 #include "compress/compressed_model.h"
 #include "compress/stored_matrix.h"
 #include "recipe/plan.h"
@@ -30,6 +31,9 @@ struct InputStats {
     std::vector<double> meanAbs;    // per input channel; empty: none
     [[nodiscard]] bool empty() const { return !hessian && meanSquare.empty(); }
 };
+
+// The recipe's awq parameters (group -1 = per row) as AwqParams (group 0 = per row).
+[[nodiscard]] AwqParams awqParamsOf(const SlotPlan &s);
 
 // The statistics collected for a layer projection's input (empty for other tensors).
 [[nodiscard]] InputStats inputStatsOf(const ActivationStats *stats, const std::string &canonical);
