@@ -11,8 +11,8 @@
 #include "analysis/matrix_view.h"
 #include "analysis/spectrum.h"
 #include "analysis/tensor_stats.h"
+#include "formats/float_formats.h"
 #include "io/open_model.h"
-#include "tensor/float_formats.h"
 #include "tensor/tensor.h"
 #include "util/error.h"
 

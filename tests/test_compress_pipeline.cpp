@@ -6,16 +6,16 @@
 // unstructured and 2:4 (sparsegpt <= wanda <= magnitude); a bad plan fails before any work with
 // every problem listed; cancelling leaves no file; hostile archives are refused by name.
 
-#include "compress/archive.h"
 #include "compress/compressed_model.h"
-#include "compress/pipeline.h"
 #include "eval/dense_linear.h"
 #include "eval/evaluation.h"
 #include "eval/linear_weights.h"
+#include "h5/h5_store.h"
+#include "h5/hdf5_lock.h"
 #include "io/open_model.h"
 #include "jobs/job_context.h"
-#include "project/h5_store.h"
-#include "io/hdf5_lock.h"
+#include "pipeline/archive.h"
+#include "pipeline/pipeline.h"
 #include "recipe/recipe.h"
 #include "recipe/resolve.h"
 #include "test_support.h"

@@ -6,11 +6,11 @@
 // and CompressedTensor::reconstruct() agreeing with what linear() multiplies.
 
 #include "compress/compressed_model.h"
-#include "compress/ggml_quantize.h"
 #include "compress/quant_methods.h"
 #include "compress/stored_matrix.h"
 #include "eval/low_rank_linear.h"
 #include "eval/masked_linear.h"
+#include "formats/ggml_quantize.h"
 #include "jobs/job_context.h"
 #include "test_support.h"
 #include "util/error.h"

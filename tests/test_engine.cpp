@@ -7,19 +7,19 @@
 // ggml-block matmul, attention) is checked against its scalar reference, and every refusal
 // (missing tensor, NaN weight, bad n_ctx, cache overflow, token id, NaN logits) names its cause.
 
-#include "compress/ggml_quantize.h"
 #include "eval/attention.h"
 #include "eval/dense_linear.h"
 #include "eval/engine.h"
-#include "eval/fast_dequant.h"
 #include "eval/ggml_linear.h"
 #include "eval/matmul.h"
-#include "eval/q8_activations.h"
 #include "eval/throughput.h"
+#include "formats/fast_dequant.h"
+#include "formats/float_formats.h"
+#include "formats/ggml_dequant.h"
+#include "formats/ggml_quantize.h"
+#include "formats/q8_activations.h"
 #include "io/open_model.h"
 #include "io/safetensors_writer.h"
-#include "tensor/float_formats.h"
-#include "tensor/ggml_dequant.h"
 #include "test_support.h"
 #include "util/error.h"
 

@@ -9,13 +9,13 @@
 
 #include "eval/device_profile.h"
 #include "eval/evaluation.h"
-#include "eval/evaluation_report.h"
 #include "eval/generation.h"
 #include "eval/kl_divergence.h"
 #include "eval/latency.h"
 #include "eval/logits_file.h"
-#include "eval/memory_usage.h"
 #include "eval/perplexity.h"
+#include "host/memory_status.h"
+#include "report/evaluation_report.h"
 #include "test_support.h"
 #include "util/error.h"
 
@@ -701,11 +701,11 @@ void TestEvalMetrics::textChecks()
 
 void TestEvalMetrics::peakRssIsReported()
 {
-    const double before = ev::peakRssMiB();
+    const double before = cwb::host::peakRssMiB();
     QVERIFY(before > 0);
-    QVERIFY(ev::currentRssMiB() > 0);
+    QVERIFY(cwb::host::currentRssMiB() > 0);
     std::vector<char> block(64u << 20, 1); // touch 64 MiB
-    QVERIFY(ev::peakRssMiB() >= before + 60 || before > ev::currentRssMiB() + 60);
+    QVERIFY(cwb::host::peakRssMiB() >= before + 60 || before > cwb::host::currentRssMiB() + 60);
     QCOMPARE(ev::procStatusMiB("NoSuchField"), 0.0);
     QVERIFY(block[12345] == 1);
 }

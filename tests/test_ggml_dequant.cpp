@@ -4,15 +4,15 @@
 // and reference/ggml_quant_vectors.json (quantized bytes -> dequantized values, bit for bit, with
 // and without imatrix). The TBB fast path (convertToFloat) must equal the scalar reference
 // (convertRowReference) bit for bit on large generated buffers of every type. Finally the
-// quantizers (compress/ggml_quantize.h) round-trip through the GGUF writer and reader: block
+// quantizers (formats/ggml_quantize.h) round-trip through the GGUF writer and reader: block
 // sizes per the GGUF spec, scales at their documented byte offsets, and a bounded error.
 
-#include "compress/ggml_quantize.h"
+#include "formats/float_formats.h"
+#include "formats/ggml_dequant.h"
+#include "formats/ggml_quantize.h"
 #include "io/gguf_writer.h"
 #include "io/readers.h"
 #include "tensor/dequantize.h"
-#include "tensor/ggml_dequant.h"
-#include "tensor/float_formats.h"
 #include "test_support.h"
 #include "util/error.h"
 

@@ -4,10 +4,10 @@
 // generated matrix, the ggml-quant-zoo model against llama-quantize's own files, and the errors
 // for bad arguments.
 
-#include "compress/ggml_quantize.h"
+#include "formats/dtype.h"
+#include "formats/ggml_quantize.h"
 #include "io/readers.h"
 #include "jobs/job_context.h"
-#include "tensor/dtype.h"
 #include "util/error.h"
 
 #include "test_support.h"

@@ -3,7 +3,7 @@
 // example, Percentile clipping bounds, streaming over tensors by row blocks, cancellation.
 
 #include "analysis/histogram.h"
-#include "tensor/float_formats.h"
+#include "formats/float_formats.h"
 #include "tensor/tensor.h"
 #include "util/error.h"
 

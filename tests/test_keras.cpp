@@ -6,7 +6,7 @@
 
 #include "test_support.h"
 
-#include "io/hdf5_lock.h"
+#include "h5/hdf5_lock.h"
 #include "io/keras_reader.h"
 #include "io/open_model.h"
 #include "io/readers.h"
@@ -128,7 +128,7 @@ void writeVarString(hid_t obj, const char *name, const std::string &value)
 hid_t float16Type()
 {
     static const hid_t type = [] {
-        cwb::io::Hdf5Lock lock;
+        cwb::h5::Hdf5Lock lock;
         const hid_t t = H5Tcopy(H5T_IEEE_F32LE);
         H5Tset_fields(t, 15, 10, 5, 0, 10);
         H5Tset_size(t, 2);
@@ -163,7 +163,7 @@ struct FileSpec {
 
 void writeH5(const std::string &path, const FileSpec &spec)
 {
-    cwb::io::Hdf5Lock lock;
+    cwb::h5::Hdf5Lock lock;
     Id fcpl(H5Pcreate(H5P_FILE_CREATE));
     if (spec.userblock)
         H5Pset_userblock(fcpl, spec.userblock);
@@ -781,7 +781,7 @@ void TestKeras::mappedBytesEqualHdf5Read()
     CWB_SHARED_FILE(path, asset.toUtf8().constData());
     const cwb::Model m = cwb::io::readKerasH5(path);
     QVERIFY(!m.tensors.empty());
-    cwb::io::Hdf5Lock lock;
+    cwb::h5::Hdf5Lock lock;
     Id file(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT));
     QVERIFY(file.id >= 0);
     for (const auto &t : m.tensors) {

@@ -8,10 +8,10 @@
 #include "test_support.h"
 
 #include "analysis/model_analysis.h"
-#include "io/hdf5_lock.h"
+#include "h5/h5_store.h"
+#include "h5/hdf5_lock.h"
 #include "io/open_model.h"
-#include "project/h5_store.h"
-#include "project/model_fingerprint.h"
+#include "model/model_fingerprint.h"
 #include "project/project_file.h"
 #include "util/error.h"
 
@@ -258,7 +258,7 @@ struct DatasetLayout {
 
 DatasetLayout layoutOf(const std::string &file, const std::string &object)
 {
-    io::Hdf5Lock lock;
+    h5::Hdf5Lock lock;
     DatasetLayout out;
     h5::Id f(H5Fopen(file.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT));
     h5::Id ds(H5Dopen2(f.get(), object.c_str(), H5P_DEFAULT));
@@ -273,7 +273,7 @@ DatasetLayout layoutOf(const std::string &file, const std::string &object)
 // Overwrites (or adds) an integer attribute of the root group.
 void setRootInt(const std::string &file, const char *name, int64_t value)
 {
-    io::Hdf5Lock lock;
+    h5::Hdf5Lock lock;
     h5::Id f(H5Fopen(file.c_str(), H5F_ACC_RDWR, H5P_DEFAULT));
     if (H5Aexists(f.get(), name) > 0)
         H5Adelete(f.get(), name);
@@ -407,7 +407,7 @@ void TestProject::layoutOnDisk()
     const std::string file = path("layout.cwbproj");
     writeProject(file, project_);
     {
-        io::Hdf5Lock lock;
+        h5::Hdf5Lock lock;
         h5::Reader r(file);
         QCOMPARE(r.attrString(r.root(), "schema"), std::string("cwb.project"));
         QCOMPARE(r.attrInt(r.root(), "schema_version"), int64_t{1});
@@ -429,7 +429,7 @@ void TestProject::layoutOnDisk()
     QCOMPARE(sv.layout, H5D_CONTIGUOUS);
     QCOMPARE(sv.filters, 0);
     // q, k and v hard-link one Hessian dataset.
-    io::Hdf5Lock lock;
+    h5::Hdf5Lock lock;
     h5::Id f(H5Fopen(file.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT));
     H5O_info_t iq{}, ik{};
     QVERIFY(H5Oget_info_by_name2(f.get(), "/analysis/activations/layers.1.attn.q/hessian", &iq,
@@ -659,7 +659,7 @@ void TestProject::damagedFilesRefused()
         CWB_SHARED_FILE(h5path, "models/keras-mnist-mlp/mnist_mlp.h5");
         target = h5path;
     } else if (damage == QLatin1String("edges")) {
-        io::Hdf5Lock lock;
+        h5::Hdf5Lock lock;
         h5::Id f(H5Fopen(file.c_str(), H5F_ACC_RDWR, H5P_DEFAULT));
         h5::Id g(H5Gopen2(f.get(), "/analysis/tensors/output_norm.weight/histogram", H5P_DEFAULT));
         QVERIFY(H5Ldelete(g.get(), "edges", H5P_DEFAULT) >= 0);

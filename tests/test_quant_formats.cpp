@@ -25,11 +25,11 @@
 //   ternary (absmean)         0.5123   0.7199
 
 #include "bench/compress_bench.h"
-#include "compress/quant_grids.h"
 #include "compress/quant_methods.h"
-#include "compress/quantized_tensor.h"
+#include "formats/float_formats.h"
+#include "formats/quant_grids.h"
+#include "formats/quantized_tensor.h"
 #include "jobs/job_context.h"
-#include "tensor/float_formats.h"
 #include "util/error.h"
 
 #include "test_support.h"

@@ -328,12 +328,12 @@ private slots:
             writeFile(path, image);
             QVERIFY(::truncate(path.c_str(), static_cast<off_t>(image.size() + big)) == 0);
         }
-        const double rss0 = cwb::bench::currentRssMiB();
+        const double rss0 = cwb::host::currentRssMiB();
         const auto t0 = std::chrono::steady_clock::now();
         const cwb::Model m = cwb::io::openModel(path);
         const double seconds =
             std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-        const double rss1 = cwb::bench::currentRssMiB();
+        const double rss1 = cwb::host::currentRssMiB();
         qInfo("opened a 4 GiB sparse safetensors file in %.4f s, RSS +%.1f MiB", seconds,
               rss1 - rss0);
         QCOMPARE(m.tensors.size(), size_t(1));

@@ -3,8 +3,8 @@
 
 #include "background_run.h"
 
-#include "compress/archive.h"
 #include "model/model.h"
+#include "pipeline/archive.h"
 #include "util/error.h"
 
 #include <QMetaObject>

@@ -6,7 +6,7 @@
 // cancelled run writes nothing), and the destructor cancels and waits.
 
 #include "compress/compressed_model.h"
-#include "compress/pipeline.h"
+#include "pipeline/pipeline.h"
 #include "recipe/plan.h"
 
 #include <QFuture>

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "analysis/matrix_view.h"
 
-#include "tensor/dtype.h"
+#include "formats/dtype.h"
 #include "util/error.h"
 
 #include <algorithm>

@@ -7,7 +7,9 @@
 #include "analysis/spectrum.h"
 #include "analysis/tensor_stats.h"
 #include "bench/open_bench.h"
-#include "tensor/float_formats.h"
+#include "formats/float_formats.h"
+#include "host/memory_status.h"
+#include "host/triad.h"
 #include "tensor/tensor.h"
 #include "util/error.h"
 
@@ -103,17 +105,6 @@ Tensor lazyTensor(const std::string &name, int64_t rows, int64_t cols, DType dty
     return t;
 }
 
-double statusField(const char *key)
-{
-    std::ifstream in("/proc/self/status");
-    std::string line;
-    const size_t n = std::strlen(key);
-    while (std::getline(in, line))
-        if (line.compare(0, n, key) == 0)
-            return std::atof(line.c_str() + n) / 1024.0; // kB -> MiB
-    return 0;
-}
-
 void validate(const AnalyzeBenchParams &p)
 {
     if (p.dtype != DType::F32 && p.dtype != DType::F16 && p.dtype != DType::BF16)
@@ -128,11 +119,6 @@ void validate(const AnalyzeBenchParams &p)
 
 } // namespace
 
-double peakRssMiB()
-{
-    return statusField("VmHWM:");
-}
-
 AnalyzeBenchResult runAnalyzeBench(const AnalyzeBenchParams &p, const JobContext &ctx)
 {
     validate(p);
@@ -145,8 +131,8 @@ AnalyzeBenchResult runAnalyzeBench(const AnalyzeBenchParams &p, const JobContext
         // Reset the high-water mark where the kernel allows it ("5" > clear_refs), so the
         // figure is this part's peak and not the process's start-up.
         std::ofstream("/proc/self/clear_refs") << "5";
-        r.hwmBeforeMiB = peakRssMiB();
-        r.rssBeforeMiB = currentRssMiB();
+        r.hwmBeforeMiB = host::peakRssMiB();
+        r.rssBeforeMiB = host::currentRssMiB();
         const struct {
             const char *name;
             int64_t rows, cols;
@@ -173,11 +159,11 @@ AnalyzeBenchResult runAnalyzeBench(const AnalyzeBenchParams &p, const JobContext
             }
         r.stackSeconds = secondsSince(start);
         r.stackTensors = total;
-        r.hwmAfterMiB = peakRssMiB();
+        r.hwmAfterMiB = host::peakRssMiB();
     }
 
     // 2. Statistics + histogram throughput against the triad.
-    r.triadGBps = measureTriadGBps(p.triadBytes / 24, p.triadRepeats);
+    r.triadGBps = host::measureTriadGBps(p.triadBytes / 24, p.triadRepeats);
     for (const auto &[rows, cols] : {std::pair {p.dim, p.dim}, std::pair {p.hidden, p.dim}}) {
         ctx.checkCancelled();
         const Tensor t = inMemoryTensor("w", rows, cols, p.dtype, p.seed + 7);

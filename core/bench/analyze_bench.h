@@ -16,8 +16,8 @@
 //     the other (tensorStatsWithHistogram); VmHWM before and after shows the peak stays near one
 //     tensor plus results. This part runs first, so earlier parts cannot raise the peak.
 
+#include "formats/dtype.h"
 #include "jobs/job_context.h"
-#include "tensor/dtype.h"
 
 #include <cstdint>
 #include <functional>
@@ -73,9 +73,6 @@ struct AnalyzeBenchResult {
     double stackSeconds = 0;
     double hwmBeforeMiB = 0, hwmAfterMiB = 0, rssBeforeMiB = 0;
 };
-
-// Peak resident set size (VmHWM) of this process in MiB; 0 if unavailable.
-[[nodiscard]] double peakRssMiB();
 
 // Throws cwb::Error for bad parameters and cwb::Cancelled when ctx's flag is set.
 [[nodiscard]] AnalyzeBenchResult runAnalyzeBench(const AnalyzeBenchParams &params,

@@ -4,15 +4,17 @@
 
 #include "analysis/activation_accumulate.h"
 #include "bench/open_bench.h"
-#include "compress/ggml_quantize.h"
 #include "compress/gptq.h"
-#include "compress/output_error.h"
 #include "compress/obs_common.h"
+#include "compress/output_error.h"
 #include "compress/pruning.h"
 #include "compress/quant_methods.h"
 #include "compress/sparsegpt.h"
+#include "formats/dtype.h"
+#include "formats/ggml_quantize.h"
+#include "host/gemm_peak.h"
+#include "host/triad.h"
 #include "tensor/dequantize.h"
-#include "tensor/dtype.h"
 #include "util/error.h"
 
 #include <Eigen/Core>
@@ -200,56 +202,6 @@ double prunedInBlockFlops(const std::vector<uint8_t> &pruned, int64_t rows, int6
 double zeroFraction(const std::vector<float> &w)
 {
     return double(std::count(w.begin(), w.end(), 0.0f)) / double(w.size());
-}
-
-enum class GemmSplit {
-    Rows16,   // as obsdetail::forRowChunks: oneTBB over 16-row blocks, Eigen's GEMM per block
-    Panels,   // one contiguous row panel per thread
-    OneThread // one Eigen GEMM on the calling thread
-};
-
-// Double GEMM C = A B (n x n x n), best of `repeats` after a warm-up.
-double measureGemmGflops(int64_t n, int repeats, GemmSplit split, int threads,
-                         const JobContext &ctx)
-{
-    RowMatrixD a(n, n), b(n, n), c(n, n);
-    uint64_t state = 0x9E3779B97F4A7C15ull;
-    auto next = [&state] {
-        state = state * 6364136223846793005ull + 1442695040888963407ull;
-        return double(int64_t(state >> 40) - (int64_t(1) << 23)) / double(int64_t(1) << 23);
-    };
-    for (Eigen::Index i = 0; i < a.size(); ++i) {
-        a.data()[i] = next();
-        b.data()[i] = next();
-    }
-    double best = 0;
-    for (int rep = 0; rep <= std::max(1, repeats); ++rep) {
-        ctx.checkCancelled();
-        const auto t0 = Clock::now();
-        if (split == GemmSplit::Rows16) {
-            tbb::parallel_for(tbb::blocked_range<int64_t>(0, n, 16), [&](const auto &r) {
-                const int64_t r0 = r.begin(), m = int64_t(r.size());
-                c.middleRows(r0, m).noalias() = a.middleRows(r0, m) * b;
-            });
-        } else if (split == GemmSplit::Panels) {
-            const int64_t panel = (n + threads - 1) / threads;
-            tbb::parallel_for(tbb::blocked_range<int64_t>(0, threads, 1), [&](const auto &r) {
-                for (int64_t t = r.begin(); t != r.end(); ++t) {
-                    const int64_t r0 = t * panel, m = std::min(panel, n - r0);
-                    if (m > 0)
-                        c.middleRows(r0, m).noalias() = a.middleRows(r0, m) * b;
-                }
-            });
-        } else {
-            c.noalias() = a * b;
-        }
-        const double s = secondsSince(t0);
-        if (rep > 0 && s > 0)
-            best = std::max(best, 2.0 * double(n) * double(n) * double(n) / s / 1e9);
-    }
-    volatile double sink = c(0, 0); // keep the product observable
-    (void)sink;
-    return best;
 }
 
 std::string shapeName(int64_t rows, int64_t cols)
@@ -455,7 +407,7 @@ CompressBenchResult runCompressBench(const CompressBenchParams &params, const Jo
     }
     ctx.report(double(step++) / double(steps), "triad");
     res.triadGBps =
-        measureTriadGBps(params.triadBytes / (3 * sizeof(double)), params.triadRepeats);
+        host::measureTriadGBps(params.triadBytes / (3 * sizeof(double)), params.triadRepeats);
 
     if (!params.hessianShapes.empty()) {
         if (params.gemmSize < 16 || params.gemmSize > 16384)
@@ -463,13 +415,13 @@ CompressBenchResult runCompressBench(const CompressBenchParams &params, const Jo
                                 + " is outside 16..16384");
         ctx.report(double(step++) / double(steps), "GEMM peak");
         res.gemmSize = params.gemmSize;
-        const auto gemm = [&](GemmSplit split) {
-            return measureGemmGflops(params.gemmSize, params.gemmRepeats, split, res.threads,
+        const auto gemm = [&](host::GemmSplit split) {
+            return host::measureGemmGflops(params.gemmSize, params.gemmRepeats, split, res.threads,
                                      ctx);
         };
-        res.gemmGflops = gemm(GemmSplit::Rows16);
-        res.gemmGflopsPanels = gemm(GemmSplit::Panels);
-        res.gemmGflopsOneThread = gemm(GemmSplit::OneThread);
+        res.gemmGflops = gemm(host::GemmSplit::Rows16);
+        res.gemmGflopsPanels = gemm(host::GemmSplit::Panels);
+        res.gemmGflopsOneThread = gemm(host::GemmSplit::OneThread);
         const auto progress = [&](const std::string &what) {
             ctx.report(double(std::min(step++, steps)) / double(steps), what);
         };

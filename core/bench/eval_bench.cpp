@@ -2,9 +2,9 @@
 #include "bench/eval_bench.h"
 #include "bench/bench_util.h"
 
-#include "compress/ggml_quantize.h"
 #include "eval/engine.h"
 #include "eval/throughput.h"
+#include "formats/ggml_quantize.h"
 #include "io/gguf_writer.h"
 #include "io/open_model.h"
 #include "model/meta_value.h"

@@ -10,8 +10,8 @@
 // ceilings it could reach and against llama.cpp's figures from the same machine type.
 
 #include "eval/device_profile.h"
+#include "formats/dtype.h"
 #include "jobs/job_context.h"
-#include "tensor/dtype.h"
 
 #include <cstdint>
 #include <string>

@@ -2,6 +2,8 @@
 #include "bench/open_bench.h"
 #include "bench/bench_util.h"
 
+#include "host/memory_status.h"
+#include "host/triad.h"
 #include "io/open_model.h"
 #include "io/safetensors_writer.h"
 #include "tensor/dequantize.h"
@@ -228,53 +230,6 @@ struct Chunk {
 
 } // namespace
 
-double currentRssMiB()
-{
-    std::ifstream in("/proc/self/status");
-    std::string line;
-    while (std::getline(in, line))
-        if (line.starts_with("VmRSS:"))
-            return std::strtod(line.c_str() + 6, nullptr) / 1024.0; // the kernel reports kB
-    return 0;
-}
-
-double measureTriadGBps(uint64_t elements, int repeats, double *bestSeconds)
-{
-    const size_t n = static_cast<size_t>(std::max<uint64_t>(elements, 1));
-    std::unique_ptr<double[]> a(new double[n]), b(new double[n]), c(new double[n]);
-    // First touch in parallel with the same static partition as the timed loop, so pages sit
-    // near the threads that use them.
-    tbb::static_partitioner part;
-    tbb::parallel_for(
-        tbb::blocked_range<size_t>(0, n),
-        [&](const auto &r) {
-            for (size_t i = r.begin(); i < r.end(); ++i) {
-                a[i] = 0.0;
-                b[i] = 1.0 + static_cast<double>(i & 7);
-                c[i] = 2.0;
-            }
-        },
-        part);
-    const double s = 3.0;
-    double best = 1e30;
-    for (int rep = 0; rep < std::max(1, repeats); ++rep) {
-        const auto t0 = Clock::now();
-        tbb::parallel_for(
-            tbb::blocked_range<size_t>(0, n),
-            [&](const auto &r) {
-                for (size_t i = r.begin(); i < r.end(); ++i)
-                    a[i] = b[i] + s * c[i];
-            },
-            part);
-        best = std::min(best, secondsSince(t0));
-    }
-    if (a[n - 1] != b[n - 1] + s * c[n - 1])
-        throw Error("triad produced a wrong value");
-    if (bestSeconds)
-        *bestSeconds = best;
-    return 3.0 * sizeof(double) * static_cast<double>(n) / best / 1e9;
-}
-
 OpenBenchResult runOpenBench(const OpenBenchParams &params, const JobContext &ctx)
 {
     if (params.dtype != DType::BF16 && params.dtype != DType::F16)
@@ -308,11 +263,11 @@ OpenBenchResult runOpenBench(const OpenBenchParams &params, const JobContext &ct
 
     // 2. open
     ctx.report(0.5, "opening");
-    res.rssBeforeOpenMiB = currentRssMiB();
+    res.rssBeforeOpenMiB = host::currentRssMiB();
     t0 = Clock::now();
     const Model model = io::openModel(dir.path().string());
     res.openSeconds = secondsSince(t0);
-    res.rssAfterOpenMiB = currentRssMiB();
+    res.rssAfterOpenMiB = host::currentRssMiB();
     res.rssGrowthOpenMiB = res.rssAfterOpenMiB - res.rssBeforeOpenMiB;
     const auto totals = model.totals();
     res.tensors = totals.tensors;
@@ -353,11 +308,11 @@ OpenBenchResult runOpenBench(const OpenBenchParams &params, const JobContext &ct
     ctx.checkCancelled();
     res.checksum = sums.combine(std::plus<double>());
     res.convertGBps = static_cast<double>(res.modelBytes) / res.convertSeconds / 1e9;
-    res.rssAfterConvertMiB = currentRssMiB();
+    res.rssAfterConvertMiB = host::currentRssMiB();
 
     // 4. memory bandwidth
     ctx.report(0.9, "STREAM triad");
-    res.triadGBps = measureTriadGBps(params.triadBytes / (3 * sizeof(double)), params.triadRepeats,
+    res.triadGBps = host::measureTriadGBps(params.triadBytes / (3 * sizeof(double)), params.triadRepeats,
                                      &res.triadSeconds);
     ctx.report(1.0, "done");
     return res;

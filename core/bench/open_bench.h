@@ -14,8 +14,8 @@
 //     memory bandwidth, the ceiling the conversion is judged against.
 // The temporary directory is removed on return, also when an error or cancellation stops the run.
 
+#include "formats/dtype.h"
 #include "jobs/job_context.h"
-#include "tensor/dtype.h"
 
 #include <cstdint>
 #include <string>
@@ -55,13 +55,6 @@ struct OpenBenchResult {
     double triadGBps = 0;
     double triadSeconds = 0; // best single pass
 };
-
-// Resident set size of this process in MiB (VmRSS from /proc/self/status), 0 if unavailable.
-[[nodiscard]] double currentRssMiB();
-
-// STREAM triad on three arrays of `elements` doubles; returns the best pass's GB/s.
-[[nodiscard]] double measureTriadGBps(uint64_t elements, int repeats,
-                                      double *bestSeconds = nullptr);
 
 // Throws cwb::Error on I/O failure and cwb::Cancelled when the context asks to stop.
 [[nodiscard]] OpenBenchResult runOpenBench(const OpenBenchParams &params,

@@ -34,7 +34,7 @@
 // chosen alpha is the same unless two grid points' errors lie within that noise of each other.
 // Both are deterministic (no dependence on thread scheduling).
 
-#include "compress/quantized_tensor.h"
+#include "formats/quantized_tensor.h"
 
 #include <cstdint>
 #include <span>

@@ -3,7 +3,7 @@
 // The result of running a plan over a model: per changed tensor what is stored (a matrix, or two
 // low-rank factors; a pruning mask when the stored form keeps the sparsity) and a report of what
 // it cost. Tensors the plan keeps are not copied: a CompressedModel is read together with its
-// source model, whose fingerprint it records (compress/archive.h refuses a different file).
+// source model, whose fingerprint it records (pipeline/archive.h refuses a different file).
 //
 // What the stages leave (prune -> lowrank -> quantize):
 //   quantize only          `weight` = the quantized (or re-typed) matrix
@@ -61,7 +61,7 @@ struct CompressedTensor {
     std::optional<StoredMatrix> weight;
     std::optional<StoredMatrix> factorA, factorB;
     std::optional<PruneMask> mask;
-    // AWQ scales s folded into the preceding norm (compress/awq_fold.h): the stored matrix is
+    // AWQ scales s folded into the preceding norm (pipeline/awq_fold.h): the stored matrix is
     // W diag(s) and the norm now outputs x / s, so the weight the layer applies is
     // weight diag(1/s). linear() leaves them out (the engine's input is already divided);
     // reconstruct() divides them out. Empty: none.

@@ -2,10 +2,10 @@
 #include "compress/gptq.h"
 
 #include "compress/obs_common.h"
-#include "compress/quant_common.h"
-#include "compress/quant_packing.h"
+#include "formats/float_formats.h"
+#include "formats/quant_common.h"
+#include "formats/quant_packing.h"
 #include "jobs/job_context.h"
-#include "tensor/float_formats.h"
 #include "util/error.h"
 
 #include <algorithm>

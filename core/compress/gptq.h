@@ -24,7 +24,7 @@
 // remaining column after each column. Both use double arithmetic; they differ only in summation
 // order, so codes agree except where a value sits within rounding noise of a grid midpoint.
 
-#include "compress/quantized_tensor.h"
+#include "formats/quantized_tensor.h"
 
 #include <cstdint>
 

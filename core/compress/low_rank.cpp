@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "compress/low_rank.h"
 
-#include "tensor/float_formats.h"
+#include "formats/float_formats.h"
 #include "util/error.h"
 
 #include <Eigen/Cholesky>

@@ -8,12 +8,12 @@
 // sb = fp8_e4m3(block amax / (6 g)) per 16 (a zero block scale becomes 1, as ModelOpt does),
 // elements = e2m1(w / (sb g)). A block whose fp8 scale rounds to 0 keeps all-zero codes.
 
-#include "compress/quant_common.h"
-#include "compress/quant_grids.h"
 #include "compress/quant_methods.h"
-#include "compress/quant_packing.h"
+#include "formats/float_formats.h"
+#include "formats/quant_common.h"
+#include "formats/quant_grids.h"
+#include "formats/quant_packing.h"
 #include "jobs/job_context.h"
-#include "tensor/float_formats.h"
 
 #include <algorithm>
 #include <cmath>

@@ -3,10 +3,10 @@
 // scale = amax / fp8 max (1 for an all-zero scope), code = saturating RNE cast of w / scale,
 // the recipe of ModelOpt's and llm-compressor's FP8 weight quantization.
 
-#include "compress/quant_common.h"
 #include "compress/quant_methods.h"
+#include "formats/float_formats.h"
+#include "formats/quant_common.h"
 #include "jobs/job_context.h"
-#include "tensor/float_formats.h"
 
 #include <algorithm>
 #include <bit>

@@ -3,7 +3,7 @@
 
 #include "compress/quant_methods.h"
 
-#include "compress/quant_common.h"
+#include "formats/quant_common.h"
 
 #include <type_traits>
 #include <variant>

@@ -11,8 +11,8 @@
 // non-finite weight throws cwb::Error naming its row and column; the fast paths poll `job`
 // between row blocks and throw cwb::Cancelled.
 
-#include "compress/quant_params.h"
-#include "compress/quantized_tensor.h"
+#include "formats/quant_params.h"
+#include "formats/quantized_tensor.h"
 
 #include <cstdint>
 

@@ -6,10 +6,10 @@
 // absmax, and double quantization then compresses the absmax values on their own, as
 // bitsandbytes' quantize_4bit(compress_statistics=True) does.
 
-#include "compress/quant_common.h"
-#include "compress/quant_grids.h"
 #include "compress/quant_methods.h"
-#include "compress/quant_packing.h"
+#include "formats/quant_common.h"
+#include "formats/quant_grids.h"
+#include "formats/quant_packing.h"
 #include "jobs/job_context.h"
 #include "util/error.h"
 

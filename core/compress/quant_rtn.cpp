@@ -4,11 +4,11 @@
 // entries; the reference one weight at a time, the fast one a row block per task with a
 // vectorizable code loop and whole-row packing.
 
-#include "compress/quant_common.h"
 #include "compress/quant_methods.h"
-#include "compress/quant_packing.h"
+#include "formats/float_formats.h"
+#include "formats/quant_common.h"
+#include "formats/quant_packing.h"
 #include "jobs/job_context.h"
-#include "tensor/float_formats.h"
 #include "util/error.h"
 
 #include <tbb/blocked_range.h>

@@ -4,9 +4,9 @@
 // |w| summed in double left to right, the row sums added in row order, divided by rows * cols and
 // rounded to float.
 
-#include "compress/quant_common.h"
 #include "compress/quant_methods.h"
-#include "compress/quant_packing.h"
+#include "formats/quant_common.h"
+#include "formats/quant_packing.h"
 #include "jobs/job_context.h"
 
 #include <algorithm>

@@ -5,8 +5,8 @@
 #include "eval/ggml_linear.h"
 #include "eval/quantized_linear.h"
 #include "eval/scaled_input_linear.h"
+#include "formats/float_formats.h"
 #include "tensor/dequantize.h"
-#include "tensor/float_formats.h"
 #include "util/error.h"
 
 #include <cmath>

@@ -9,8 +9,8 @@
 // expanded whole); dequantize() the dense float32 values of W itself (s already divided out),
 // for error measurements and the histogram overlay.
 
-#include "compress/quantized_tensor.h"
-#include "tensor/dtype.h"
+#include "formats/dtype.h"
+#include "formats/quantized_tensor.h"
 
 #include <cstddef>
 #include <cstdint>

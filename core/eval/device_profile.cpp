@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "eval/device_profile.h"
 
-#include "bench/open_bench.h"
+#include "host/triad.h"
 #include "util/error.h"
 
 #include <Eigen/Core>
@@ -147,7 +147,7 @@ double measureTriad(int threads, uint64_t triadBytes)
 {
     tbb::task_arena arena(arenaThreads(threads));
     double gbps = 0;
-    arena.execute([&] { gbps = bench::measureTriadGBps(triadBytes / 24, 5); });
+    arena.execute([&] { gbps = host::measureTriadGBps(triadBytes / 24, 5); });
     return gbps;
 }
 

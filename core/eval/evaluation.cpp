@@ -5,8 +5,8 @@
 #include "eval/kl_divergence.h"
 #include "eval/latency.h"
 #include "eval/logits_file.h"
-#include "eval/memory_usage.h"
 #include "eval/perplexity.h"
+#include "host/memory_status.h"
 #include "io/open_model.h"
 #include "tokenizer/tokenizer.h"
 #include "util/error.h"
@@ -272,7 +272,7 @@ EvalResult runEvaluation(const EvalParams &params, const JobContext &ctx)
         }
         r.hasLatency = true;
     }
-    r.peakRssMiB = eval::peakRssMiB(); // before the host measurement's large triad arrays
+    r.peakRssMiB = host::peakRssMiB(); // before the host measurement's large triad arrays
     if (params.estimateDevices) {
         ctx.report(1.0, "measuring this CPU for the roofline estimates");
         addDeviceEstimates(model, *engine, params.nCtx, params.threads, r);

@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: MIT
 #include "eval/ggml_linear.h"
 
-#include "eval/fast_dequant.h"
-#include "eval/ggml_dot.h"
 #include "eval/matmul.h"
-#include "tensor/ggml_dequant.h"
+#include "formats/fast_dequant.h"
+#include "formats/ggml_dequant.h"
+#include "formats/ggml_dot.h"
 #include "tensor/tensor.h"
 #include "util/error.h"
 

@@ -1,17 +1,17 @@
 // SPDX-License-Identifier: MIT
 #pragma once
-// Weights kept as ggml blocks (Q4_0 … Q6_K, Q8_0: anything tensor/ggml_dequant.h decodes). The
+// Weights kept as ggml blocks (Q4_0 … Q6_K, Q8_0: anything formats/ggml_dequant.h decodes). The
 // matrix is never expanded: forward dequantizes tiles of output rows (at most ~256 KiB of floats)
 // into a per-thread buffer and multiplies each tile with Eigen, tiles in parallel; for up to four
-// input rows (decode) it takes dot products straight from the blocks (eval/ggml_dot.h) where a
+// input rows (decode) it takes dot products straight from the blocks (formats/ggml_dot.h) where a
 // fused kernel exists, else dequantizes L1-sized tiles. With
 // emulateQ8 the input rows are first rounded as llama.cpp's CPU backend rounds them
-// (eval/q8_activations.h). forwardReference is the scalar reference the fast path is tested
+// (formats/q8_activations.h). forwardReference is the scalar reference the fast path is tested
 // against: whole rows dequantized one at a time and dot products accumulated in double.
 
 #include "eval/linear_weights.h"
-#include "eval/q8_activations.h"
-#include "tensor/dtype.h"
+#include "formats/dtype.h"
+#include "formats/q8_activations.h"
 
 #include <cstddef>
 #include <memory>

@@ -24,7 +24,7 @@
 
 #include "eval/evaluation.h"
 #include "eval/kl_divergence.h"
-#include "io/mapped_file.h"
+#include "util/mapped_file.h"
 
 #include <cstdint>
 #include <cstdio>

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "eval/perplexity.h"
 
-#include "io/mapped_file.h"
 #include "util/error.h"
+#include "util/mapped_file.h"
 
 #include <oneapi/tbb/blocked_range.h>
 #include <oneapi/tbb/parallel_for.h>

@@ -7,8 +7,8 @@
 // forwardReference is the scalar reference the fast path is tested against: every row decoded
 // by the tensor's reference dequantizer and dot products accumulated in double.
 
-#include "compress/quantized_tensor.h"
 #include "eval/linear_weights.h"
+#include "formats/quantized_tensor.h"
 
 #include <cstdint>
 #include <string>

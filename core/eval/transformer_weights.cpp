@@ -5,7 +5,7 @@
 #include "eval/engine.h"
 #include "eval/ggml_linear.h"
 #include "eval/layer_ops.h"
-#include "tensor/dtype.h"
+#include "formats/dtype.h"
 #include "tensor/tensor.h"
 #include "util/error.h"
 

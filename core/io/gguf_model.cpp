@@ -4,8 +4,8 @@
 // of Q/K rows (why each architecture gets which layout is written down in gguf_reader.h).
 
 #include "io/gguf_reader.h"
-#include "io/mapped_file.h"
 #include "io/readers.h"
+#include "util/mapped_file.h"
 
 #include <algorithm>
 #include <array>

@@ -42,9 +42,9 @@
 // Every malformed input gives a cwb::Error "<file>: offset N: <what>"; sizes and counts are
 // checked against the bytes left before anything is allocated.
 
+#include "formats/dtype.h"
 #include "model/meta_value.h"
 #include "model/model.h"
-#include "tensor/dtype.h"
 
 #include <cstddef>
 #include <cstdint>

@@ -11,8 +11,8 @@
 // their own typeName). An empty typeName falls back to the kind: i64, u64, f64, bool, string,
 // or an array typed by its first element.
 
+#include "formats/dtype.h"
 #include "model/meta_value.h"
-#include "tensor/dtype.h"
 
 #include <cstddef>
 #include <cstdint>

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "io/json_meta.h"
 
-#include "io/mapped_file.h"
 #include "util/error.h"
+#include "util/mapped_file.h"
 
 #include <nlohmann/json.hpp>
 

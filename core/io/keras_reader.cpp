@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: MIT
 #include "io/keras_reader.h"
 
-#include "io/hdf5_error.h"
-
-#include "io/hdf5_lock.h"
-#include "io/mapped_file.h"
+#include "h5/h5_id.h"
+#include "h5/hdf5_error.h"
+#include "h5/hdf5_lock.h"
 #include "util/error.h"
+#include "util/mapped_file.h"
 
 #include <hdf5.h>
 #include <nlohmann/json.hpp>
@@ -23,32 +23,6 @@ static_assert(std::endian::native == std::endian::little,
 
 using nlohmann::json;
 
-// Owns one HDF5 id of any kind (file, group, dataset, attribute, type, space, property list);
-// H5Idec_ref closes it whatever it is.
-class Hid {
-public:
-    explicit Hid(hid_t id = H5I_INVALID_HID) : id_(id) {}
-    ~Hid()
-    {
-        if (id_ >= 0)
-            H5Idec_ref(id_);
-    }
-    Hid(Hid &&o) noexcept : id_(std::exchange(o.id_, H5I_INVALID_HID)) {}
-    Hid &operator=(Hid &&o) noexcept
-    {
-        std::swap(id_, o.id_);
-        return *this;
-    }
-    Hid(const Hid &) = delete;
-    Hid &operator=(const Hid &) = delete;
-    [[nodiscard]] hid_t get() const { return id_; }
-    [[nodiscard]] bool valid() const { return id_ >= 0; }
-
-private:
-    hid_t id_;
-};
-
-
 // Reads one open Keras file. Every failure names the file, the HDF5 object and, where the file
 // tells us, the byte offset of that object's header or data.
 class KerasFile {
@@ -60,9 +34,9 @@ public:
             H5Eclear2(H5E_DEFAULT);
             throwAt(path_, 0, "not an HDF5 file (no HDF5 signature at offset 0, 512, 1024, ...)");
         }
-        file_ = Hid(H5Fopen(path_.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT));
+        file_ = h5::Id(H5Fopen(path_.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT));
         if (!file_.valid())
-            throwIn(path_, "cannot open as HDF5: " + hdf5ErrorText());
+            throwIn(path_, "cannot open as HDF5: " + h5::hdf5ErrorText());
     }
 
     [[nodiscard]] hid_t file() const { return file_.get(); }
@@ -77,7 +51,7 @@ public:
     }
     [[noreturn]] void failHdf5(const std::string &object, const std::string &what) const
     {
-        const std::string detail = hdf5ErrorText();
+        const std::string detail = h5::hdf5ErrorText();
         fail(object, what + ": " + detail);
     }
 
@@ -88,9 +62,9 @@ public:
         return r > 0;
     }
 
-    [[nodiscard]] Hid openGroup(hid_t loc, const std::string &name, const std::string &object) const
+    [[nodiscard]] h5::Id openGroup(hid_t loc, const std::string &name, const std::string &object) const
     {
-        Hid g(H5Gopen2(loc, name.c_str(), H5P_DEFAULT));
+        h5::Id g(H5Gopen2(loc, name.c_str(), H5P_DEFAULT));
         if (!g.valid())
             failHdf5(object, "cannot open group");
         return g;
@@ -109,11 +83,11 @@ public:
                                                        const std::string &object) const
     {
         const std::string what = std::string("attribute @") + name;
-        Hid attr(H5Aopen(obj, name, H5P_DEFAULT));
+        h5::Id attr(H5Aopen(obj, name, H5P_DEFAULT));
         if (!attr.valid())
             failHdf5(object, "cannot open " + what);
-        Hid type(H5Aget_type(attr.get()));
-        Hid space(H5Aget_space(attr.get()));
+        h5::Id type(H5Aget_type(attr.get()));
+        h5::Id space(H5Aget_space(attr.get()));
         if (!type.valid() || !space.valid())
             failHdf5(object, "cannot read the type of " + what);
         const hssize_t n = H5Sget_simple_extent_npoints(space.get());
@@ -133,7 +107,7 @@ public:
         std::vector<std::string> out;
         out.reserve(static_cast<size_t>(n));
         if (isVariable) {
-            Hid mem(H5Tcopy(H5T_C_S1));
+            h5::Id mem(H5Tcopy(H5T_C_S1));
             H5Tset_size(mem.get(), H5T_VARIABLE);
             H5Tset_cset(mem.get(), H5Tget_cset(type.get()));
             std::vector<char *> ptrs(static_cast<size_t>(n), nullptr);
@@ -202,7 +176,7 @@ private:
 
     std::string path_;
     std::shared_ptr<const MappedFile> mapped_;
-    Hid file_;
+    h5::Id file_;
 };
 
 // The element type of a dataset, or a failure naming why it is not a tensor we read.
@@ -264,15 +238,15 @@ DType datasetDType(const KerasFile &kf, hid_t type, const std::string &object)
 std::vector<std::byte> readDatasetBytes(const std::string &path, const std::string &object,
                                         uint64_t expectedBytes)
 {
-    Hdf5Lock lock;
-    Hid file(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT));
+    h5::Hdf5Lock lock;
+    h5::Id file(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT));
     if (!file.valid())
-        throwIn(path, "cannot open as HDF5 to read '" + object + "': " + hdf5ErrorText());
-    Hid ds(H5Dopen2(file.get(), object.c_str(), H5P_DEFAULT));
+        throwIn(path, "cannot open as HDF5 to read '" + object + "': " + h5::hdf5ErrorText());
+    h5::Id ds(H5Dopen2(file.get(), object.c_str(), H5P_DEFAULT));
     if (!ds.valid())
-        throwIn(path, "'" + object + "': cannot open dataset: " + hdf5ErrorText());
-    Hid type(H5Dget_type(ds.get()));
-    Hid space(H5Dget_space(ds.get()));
+        throwIn(path, "'" + object + "': cannot open dataset: " + h5::hdf5ErrorText());
+    h5::Id type(H5Dget_type(ds.get()));
+    h5::Id space(H5Dget_space(ds.get()));
     const hssize_t n = H5Sget_simple_extent_npoints(space.get());
     const size_t elem = type.valid() ? H5Tget_size(type.get()) : 0;
     if (n < 0 || elem == 0 || static_cast<uint64_t>(n) * elem != expectedBytes)
@@ -290,19 +264,19 @@ std::vector<std::byte> readDatasetBytes(const std::string &path, const std::stri
     // The file type is the memory type: the reader accepted only little-endian IEEE floats,
     // which is what this host holds, so HDF5 only has to decompress and gather chunks.
     if (H5Dread(ds.get(), type.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, out.data()) < 0)
-        throwIn(path, "'" + object + "': cannot read dataset: " + hdf5ErrorText());
+        throwIn(path, "'" + object + "': cannot read dataset: " + h5::hdf5ErrorText());
     return out;
 }
 
 Tensor readDataset(const KerasFile &kf, const std::shared_ptr<const MappedFile> &mapped,
                    const std::string &object, std::string name)
 {
-    Hid ds(H5Dopen2(kf.file(), object.c_str(), H5P_DEFAULT));
+    h5::Id ds(H5Dopen2(kf.file(), object.c_str(), H5P_DEFAULT));
     if (!ds.valid())
         kf.failHdf5(object, "listed in @weight_names but cannot be opened as a dataset");
-    Hid type(H5Dget_type(ds.get()));
-    Hid space(H5Dget_space(ds.get()));
-    Hid dcpl(H5Dget_create_plist(ds.get()));
+    h5::Id type(H5Dget_type(ds.get()));
+    h5::Id space(H5Dget_space(ds.get()));
+    h5::Id dcpl(H5Dget_create_plist(ds.get()));
     if (!type.valid() || !space.valid() || !dcpl.valid())
         kf.failHdf5(object, "cannot read the dataset's type, shape or storage");
 
@@ -480,7 +454,7 @@ KerasConfigSummary summarizeKerasConfig(std::string_view text, const std::string
 Model readKerasH5(const std::string &path)
 {
     auto mapped = MappedFile::open(path);
-    Hdf5Lock lock;
+    h5::Hdf5Lock lock;
     KerasFile kf(path, mapped);
 
     Model model;
@@ -489,9 +463,9 @@ Model readKerasH5(const std::string &path)
     model.family = ArchFamily::Generic;
     model.files.push_back(mapped);
 
-    Hid root = kf.openGroup(kf.file(), "/", "/");
+    h5::Id root = kf.openGroup(kf.file(), "/", "/");
     const bool fullModel = kf.hasLink(root.get(), "model_weights");
-    Hid weightsGroup = fullModel ? kf.openGroup(root.get(), "model_weights", "/model_weights")
+    h5::Id weightsGroup = fullModel ? kf.openGroup(root.get(), "model_weights", "/model_weights")
                                  : kf.openGroup(kf.file(), "/", "/");
     const std::string weightsPath = fullModel ? "/model_weights" : "/";
     if (!kf.hasAttribute(weightsGroup.get(), "layer_names")) {
@@ -538,7 +512,7 @@ Model readKerasH5(const std::string &path)
         const std::string layerPath = prefix + layer;
         if (layer.empty() || !kf.hasLink(weightsGroup.get(), layer))
             kf.fail(weightsPath, "@layer_names lists '" + layer + "' but there is no such group");
-        Hid group = kf.openGroup(weightsGroup.get(), layer, layerPath);
+        h5::Id group = kf.openGroup(weightsGroup.get(), layer, layerPath);
         if (!kf.hasAttribute(group.get(), "weight_names"))
             kf.fail(layerPath, "layer group has no @weight_names attribute");
         for (const auto &weight : kf.readStrings(group.get(), "weight_names", layerPath)) {

@@ -2,9 +2,9 @@
 #include "io/llama2c_reader.h"
 
 #include "io/byte_reader.h"
-#include "io/mapped_file.h"
 #include "io/readers.h"
 #include "util/error.h"
+#include "util/mapped_file.h"
 
 #include <array>
 #include <filesystem>

@@ -3,9 +3,9 @@
 
 #include "io/byte_reader.h"
 #include "io/json_meta.h"
-#include "io/mapped_file.h"
 #include "io/readers.h"
 #include "util/error.h"
+#include "util/mapped_file.h"
 
 #include <nlohmann/json.hpp>
 

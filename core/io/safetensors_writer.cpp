@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "io/safetensors_writer.h"
 
-#include "tensor/float_formats.h"
+#include "formats/float_formats.h"
 #include "util/error.h"
 
 #include <nlohmann/json.hpp>

@@ -8,7 +8,7 @@
 // order given, back to back. No fsync: "atomic" here means all-or-nothing against errors, not
 // durability across a power cut.
 
-#include "tensor/dtype.h"
+#include "formats/dtype.h"
 
 #include <cstddef>
 #include <cstdint>

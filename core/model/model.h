@@ -4,9 +4,9 @@
 // its tensors (lazy views). Every reader in core/io produces one; the architecture adapter
 // (model/architecture.h) then gives each tensor its canonical name.
 
-#include "io/mapped_file.h"
 #include "model/meta_value.h"
 #include "tensor/tensor.h"
+#include "util/mapped_file.h"
 
 #include <cstdint>
 #include <memory>

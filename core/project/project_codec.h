@@ -2,9 +2,9 @@
 #pragma once
 // The two halves of the project file's layout (project_file.h, README "Project file (.cwbproj)
 // layout"): one writes a Project into an open HDF5 file, the other reads it back. Kept apart
-// from the atomic-write and staleness logic in project_file.cpp. Callers hold an io::Hdf5Lock.
+// from the atomic-write and staleness logic in project_file.cpp. Callers hold an h5::Hdf5Lock.
 
-#include "project/h5_store.h"
+#include "h5/h5_store.h"
 #include "project/project_file.h"
 
 namespace cwb::projectio {

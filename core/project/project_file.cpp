@@ -3,7 +3,7 @@
 // project_write.cpp / project_read.cpp.
 #include "project/project_file.h"
 
-#include "io/hdf5_lock.h"
+#include "h5/hdf5_lock.h"
 #include "project/project_codec.h"
 #include "util/atomic_file.h"
 #include "util/error.h"
@@ -48,7 +48,7 @@ void writeProject(const std::string &path, const Project &project,
         target,
         [&](const std::string &temp) {
             try {
-                io::Hdf5Lock lock;
+                h5::Hdf5Lock lock;
                 h5::Writer w(temp);
                 w.attr(w.root(), "schema", std::string_view(kProjectSchema));
                 w.attr(w.root(), "schema_version", kProjectSchemaVersion);
@@ -67,7 +67,7 @@ void writeProject(const std::string &path, const Project &project,
 
 Project readProject(const std::string &path)
 {
-    io::Hdf5Lock lock;
+    h5::Hdf5Lock lock;
     h5::Reader r(path);
     const h5::Node &root = r.root();
     if (!r.hasAttr(root, "schema"))

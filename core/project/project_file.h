@@ -29,7 +29,7 @@
 
 #include "analysis/model_analysis.h"
 #include "model/model.h"
-#include "project/model_fingerprint.h"
+#include "model/model_fingerprint.h"
 
 #include <functional>
 #include <map>

@@ -5,9 +5,9 @@
 // (provenance), plus estimated stored bytes. Produced by resolvePlan() (recipe/resolve.h);
 // shown by the dry-run report (recipe/plan_report.h) and, later, executed by the compressor.
 
+#include "formats/dtype.h"
 #include "recipe/method_schema.h"
 #include "recipe/recipe.h"
-#include "tensor/dtype.h"
 
 #include <array>
 #include <cstdint>
@@ -48,7 +48,7 @@ struct SlotPlan {
 };
 
 // Estimated stored bytes of one tensor after compression, by component. Estimates: they follow
-// the storage layouts (compress/quantized_tensor.h, ggml blocks) but are computed without data.
+// the storage layouts (formats/quantized_tensor.h, ggml blocks) but are computed without data.
 struct ByteEstimate {
     uint64_t codes = 0;  // weight codes or float values (ggml: block payload without scales)
     uint64_t scales = 0; // group / block / channel scales, absmax values, second-level scales

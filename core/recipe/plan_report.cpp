@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include "recipe/plan_report.h"
 
-#include "model/model_report.h"
 #include "util/text_format.h"
 
 #include <nlohmann/json.hpp>

@@ -2,7 +2,7 @@
 #pragma once
 // Estimated stored bytes of a planned tensor, computed from its shape and settings alone (no data
 // is read). A matrix is rows x cols, cols = the contiguous last dimension; N = rows * cols; every
-// row's codes start on a byte boundary (compress/quantized_tensor.h's layout). Per quantize method:
+// row's codes start on a byte boundary (formats/quantized_tensor.h's layout). Per quantize method:
 //   keep              the bytes stored now
 //   f32 / f16 / bf16  N * 4 / 2 / 2
 //   rtn, gptq, awq    codes rows * ceil(cols * bits / 8); S scale entries (group 0: 1, group -1:

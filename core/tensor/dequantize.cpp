@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "tensor/dequantize.h"
 
-#include "tensor/float_formats.h"
-#include "tensor/ggml_dequant.h"
+#include "formats/float_formats.h"
+#include "formats/ggml_dequant.h"
 #include "util/error.h"
 
 #include <oneapi/tbb/blocked_range.h>

@@ -4,7 +4,7 @@
 // `convertRowReference` is the plain scalar reference (one element or block at a time);
 // `convertToFloat` is the fast path (oneTBB over chunks of whole blocks), tested against it.
 
-#include "tensor/dtype.h"
+#include "formats/dtype.h"
 
 #include <cstddef>
 #include <cstdint>

@@ -6,7 +6,7 @@
 // Bytes are a view into a memory-mapped file (kept alive by `keepAlive`) or, for storage that
 // cannot be mapped (compressed HDF5), produced on demand by `loader`.
 
-#include "tensor/dtype.h"
+#include "formats/dtype.h"
 
 #include <cstddef>
 #include <cstdint>

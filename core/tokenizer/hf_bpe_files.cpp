@@ -4,8 +4,8 @@
 #include "tokenizer/bpe_vocab.h"
 
 #include "io/json_meta.h"
-#include "io/mapped_file.h"
 #include "util/error.h"
+#include "util/mapped_file.h"
 
 #include <nlohmann/json.hpp>
 

@@ -3,8 +3,8 @@
 #include "tokenizer/scored_vocab.h"
 
 #include "io/byte_reader.h"
-#include "io/mapped_file.h"
 #include "util/error.h"
+#include "util/mapped_file.h"
 
 #include <cmath>
 

@@ -34,4 +34,16 @@ std::string padLeft(const std::string &s, size_t width)
     return std::string(width > s.size() ? width - s.size() : 0, ' ') + s;
 }
 
+std::string humanBytes(uint64_t bytes)
+{
+    static const char *units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+    double v = static_cast<double>(bytes);
+    int u = 0;
+    while (v >= 1024.0 && u < 4) {
+        v /= 1024.0;
+        ++u;
+    }
+    return u == 0 ? std::to_string(bytes) + " B" : fixed(v, 2) + " " + units[u];
+}
+
 } // namespace cwb

@@ -11,5 +11,6 @@ namespace cwb {
 [[nodiscard]] std::string groupThousands(int64_t v);       // 1234567 -> "1,234,567"
 [[nodiscard]] std::string padRight(const std::string &s, size_t width);
 [[nodiscard]] std::string padLeft(const std::string &s, size_t width);
+[[nodiscard]] std::string humanBytes(uint64_t bytes);             // "1.23 MiB", binary units
 
 } // namespace cwb

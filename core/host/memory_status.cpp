@@ -1,0 +1,34 @@
+// SPDX-License-Identifier: MIT
+#include "host/memory_status.h"
+
+#include <cstdlib>
+#include <fstream>
+#include <string>
+
+namespace cwb::host {
+
+double procStatusMiB(std::string_view field)
+{
+    std::ifstream in("/proc/self/status");
+    std::string line;
+    while (std::getline(in, line)) {
+        if (line.size() > field.size() && line.compare(0, field.size(), field) == 0
+            && line[field.size()] == ':') {
+            const double kib = std::strtod(line.c_str() + field.size() + 1, nullptr);
+            return kib / 1024.0;
+        }
+    }
+    return 0.0;
+}
+
+double peakRssMiB()
+{
+    return procStatusMiB("VmHWM");
+}
+
+double currentRssMiB()
+{
+    return procStatusMiB("VmRSS");
+}
+
+} // namespace cwb::host

@@ -1,0 +1,20 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+// What this process holds in memory, from /proc/self/status: the one parser of that file, used
+// by evaluation runs (peak RSS), the benchmarks and the memory tests.
+
+#include <cstdint>
+#include <string_view>
+
+namespace cwb::host {
+
+// A "<Field>:  N kB" line of /proc/self/status in MiB; 0 when the field or the file is missing
+// (non-Linux systems).
+[[nodiscard]] double procStatusMiB(std::string_view field);
+
+// Peak resident set size of this process so far (VmHWM), MiB.
+[[nodiscard]] double peakRssMiB();
+// Current resident set size (VmRSS), MiB.
+[[nodiscard]] double currentRssMiB();
+
+} // namespace cwb::host

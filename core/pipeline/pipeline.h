@@ -1,0 +1,81 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+// Runs a resolved plan (recipe/resolve.h) over a model: per changed tensor, prune -> low rank ->
+// quantize, in that order, then a report of what it cost (compress/compressed_model.h).
+//
+// Before any work: the plan must be valid (requireValidPlan: one error listing every problem),
+// and calibration text must be given when a method needs it. Calibration statistics (per input
+// channel mean |x| and mean x^2, and the Hessian sums X^T X when a method or the output-error
+// report wants them) are collected once, up front, from the ORIGINAL model's activations
+// (llm-compressor's non-sequential mode; GPTQ's paper runs layer by layer on the quantized
+// prefix, which is not done here).
+//
+// Stages and what they read:
+//   magnitude / wanda (||X_j||_2) / sparsegpt (H)         prune
+//   svd / asvd (H)                                         low rank; the quantize stage then
+//                                                          quantizes factor B [r x cols] with the
+//                                                          input's statistics and factor A
+//                                                          [rows x r] with those of B x:
+//                                                          H_A = B H B^T, mean x^2 = diag / tokens,
+//                                                          mean |x| taken as the RMS
+//   keep / f32 / f16 / bf16 / rtn / nf4 / fp8 / mxfp4 / nvfp4 / ternary / q*_* (imatrix: mean
+//   x^2) / gptq (H) / awq (mean |x|, H)                    quantize
+// awq: where every projection reading a norm's output (q/k/v, gate/up) is planned "awq" alike,
+// they share one jointly searched scale that is folded into the norm (pipeline/awq_fold.h; the
+// norm then appears among the compressed tensors); elsewhere s stays an explicit multiplier.
+// After a pruning stage, gptq keeps the mask (pruned weights are held at code zero and their
+// error is compensated like any other: SparseGPT's joint quantization with the mask fixed), and
+// every other grid decodes the pruned zeros exactly or gets the bitmap applied when decoding.
+// "keep" after a pruning stage stores the tensor's own type again (plain floats as they were,
+// ggml types re-quantized to the same type); low-rank factors under "keep" are F16.
+// GPT-2 checkpoints in Hugging Face layout store projections [in x out] (Conv1D); they are
+// compressed in the Linear layout [out x in], which is also what the engine reads.
+//
+// Tensors run in parallel on oneTBB (each method also parallelizes inside); onTensor is called,
+// serialized, as each finishes. Cancellation (JobContext) is polled between and inside tensors:
+// cwb::Cancelled leaves nothing behind (nothing is written here; see pipeline/archive.h).
+
+#include "analysis/activation_stats.h"
+#include "compress/compressed_model.h"
+#include "jobs/job_context.h"
+#include "model/model.h"
+#include "recipe/plan.h"
+
+#include <functional>
+#include <string>
+
+namespace cwb {
+
+struct CompressParams {
+    std::string calibrationPath;   // UTF-8 text; required when the plan needs calibration
+    ActivationParams calibration = defaultCalibration();
+    bool outputError = true;       // report the output error where Hessians were collected
+    // Collect Hessians for the output-error report even when no method needs them, when all of
+    // them together fit in this many bytes.
+    uint64_t reportHessianBudgetBytes = uint64_t(1) << 30;
+    int threads = 0;               // oneTBB threads; 0 = all cores
+    std::string recipeJson;        // stored with the result, as given
+
+    static ActivationParams defaultCalibration()
+    {
+        ActivationParams p;
+        p.sequences = 64;
+        p.tokensPerSequence = 256; // capped at the model's context length
+        return p;
+    }
+};
+
+// Called once per finished tensor with the count done so far (serialized; any thread).
+using TensorDoneFn = std::function<void(const CompressedTensor &, size_t done, size_t total)>;
+
+// Throws cwb::Error (invalid plan, missing calibration, a tensor that fails; each named) or
+// cwb::Cancelled.
+[[nodiscard]] CompressedModel compressModel(const Model &model, const Plan &plan,
+                                            const CompressParams &params,
+                                            const JobContext &job = {},
+                                            const TensorDoneFn &onTensor = {});
+
+// True when the plan has a stage that needs calibration statistics.
+[[nodiscard]] bool planNeedsCalibration(const Plan &plan);
+
+} // namespace cwb
