@@ -3,6 +3,7 @@
 
 #include "tokenizer/byte_level.h"
 #include "tokenizer/pair_merge.h"
+#include "tokenizer/piece_decode.h"
 #include "tokenizer/utf8.h"
 #include "tokenizer/token_type.h"
 #include "util/error.h"
@@ -218,49 +219,13 @@ void BpeTokenizer::encodeWord(std::string_view word, std::vector<int32_t> &out) 
 
 std::string BpeTokenizer::decode(std::span<const int32_t> ids) const
 {
-    std::string out;
-    bool stripSpace = !v_.byteLevel && v_.addPrefixSpace;
-    for (size_t k = 0; k < ids.size(); ++k) {
-        const int32_t id = ids[k];
-        if (id < 0 || id >= vocabSize())
-            throwIn(v_.source,
-                    "cannot decode id " + std::to_string(id) + " at position " + std::to_string(k)
-                        + ": the vocabulary has " + std::to_string(vocabSize()) + " tokens");
-        const std::string &token = v_.tokens[static_cast<size_t>(id)];
-        switch (v_.types[static_cast<size_t>(id)]) {
-        case TokenType::Control:
-        case TokenType::Unknown: continue;
-        case TokenType::UserDefined: out += token; break;
-        case TokenType::Byte:
-            if (const int b = byteTokenValue(token); b >= 0 && !v_.byteLevel) {
-                out += static_cast<char>(b);
-                break;
-            }
-            [[fallthrough]];
-        case TokenType::Normal:
-        case TokenType::Unused:
-            if (v_.byteLevel) {
-                for (size_t pos = 0; pos < token.size();) {
-                    char32_t cp = 0;
-                    size_t len = utf8::decode(token, pos, cp);
-                    if (len == 0) { // not valid UTF-8: pass the byte through
-                        out += token[pos++];
-                        continue;
-                    }
-                    if (const int b = bytelevel::toByte(cp); b >= 0)
-                        out += static_cast<char>(b);
-                    else
-                        out.append(token, pos, len);
-                    pos += len;
-                }
-            } else {
-                appendUnescapedPiece(out, token, stripSpace);
-            }
-            break;
-        }
-        stripSpace = false;
-    }
-    return out;
+    return decodePieces({.source = v_.source,
+                         .pieces = v_.tokens,
+                         .types = v_.types,
+                         .spelling = v_.byteLevel ? PieceSpelling::ByteLevel
+                                                  : PieceSpelling::SpaceMark,
+                         .stripFirstSpace = v_.addPrefixSpace},
+                        ids);
 }
 
 std::string BpeTokenizer::tokenText(int32_t id) const

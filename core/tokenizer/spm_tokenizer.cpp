@@ -2,6 +2,7 @@
 #include "tokenizer/spm_tokenizer.h"
 
 #include "tokenizer/pair_merge.h"
+#include "tokenizer/piece_decode.h"
 #include "tokenizer/utf8.h"
 #include "tokenizer/token_type.h"
 #include "util/error.h"
@@ -193,31 +194,12 @@ void SpmTokenizer::appendBytes(std::string_view bytes, std::vector<int32_t> &out
 
 std::string SpmTokenizer::decode(std::span<const int32_t> ids) const
 {
-    std::string out;
-    bool stripSpace = v_.addSpacePrefix; // the dummy prefix of the first piece is not text
-    for (size_t k = 0; k < ids.size(); ++k) {
-        const int32_t id = ids[k];
-        if (id < 0 || id >= vocabSize())
-            throwIn(v_.source,
-                    "cannot decode id " + std::to_string(id) + " at position " + std::to_string(k)
-                        + ": the vocabulary has " + std::to_string(vocabSize()) + " tokens");
-        const std::string &piece = v_.pieces[static_cast<size_t>(id)];
-        switch (v_.types[static_cast<size_t>(id)]) {
-        case TokenType::Control:
-        case TokenType::Unknown: continue;
-        case TokenType::Byte:
-            if (const int b = byteTokenValue(piece); b >= 0)
-                out += static_cast<char>(b);
-            else
-                out += piece;
-            break;
-        case TokenType::UserDefined: out += piece; break;
-        case TokenType::Normal:
-        case TokenType::Unused: appendUnescapedPiece(out, piece, stripSpace); break;
-        }
-        stripSpace = false;
-    }
-    return out;
+    return decodePieces({.source = v_.source,
+                         .pieces = v_.pieces,
+                         .types = v_.types,
+                         .spelling = PieceSpelling::SpaceMark,
+                         .stripFirstSpace = v_.addSpacePrefix},
+                        ids);
 }
 
 std::string SpmTokenizer::tokenText(int32_t id) const

@@ -51,4 +51,12 @@ void requireTokenId(std::string_view source, int32_t id, int32_t vocabSize)
                             + std::to_string(vocabSize) + " tokens");
 }
 
+void requireDecodableId(std::string_view source, int32_t id, size_t position, int32_t vocabSize)
+{
+    if (id < 0 || id >= vocabSize)
+        throwIn(source, "cannot decode id " + std::to_string(id) + " at position "
+                            + std::to_string(position) + ": the vocabulary has "
+                            + std::to_string(vocabSize) + " tokens");
+}
+
 } // namespace cwb

@@ -3,6 +3,7 @@
 // What a vocabulary entry is, with GGUF's numbering (tokenizer.ggml.token_type, which follows
 // SentencePiece's piece types). It decides how a token is matched in text and how it decodes.
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -30,5 +31,9 @@ void appendUnescapedPiece(std::string &out, std::string_view piece, bool stripLe
 
 // Throws cwb::Error naming `source` when id is not in [0, vocabSize) (tokenText's check).
 void requireTokenId(std::string_view source, int32_t id, int32_t vocabSize);
+
+// Throws cwb::Error naming `source` when ids[position] = id is not in [0, vocabSize) (decode's
+// check: the message says which id of the sequence is wrong).
+void requireDecodableId(std::string_view source, int32_t id, size_t position, int32_t vocabSize);
 
 } // namespace cwb
