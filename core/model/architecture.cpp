@@ -9,6 +9,7 @@
 
 #include "model/architecture.h"
 
+#include "model/canonical_name.h"
 #include "util/error.h"
 
 #include <algorithm>
@@ -43,7 +44,7 @@ bool eat(std::string_view &s, std::string_view prefix)
     return true;
 }
 
-// Reads "N." (a layer index followed by a dot) from the front of `s`.
+// Reads "N." (a layer index followed by a dot) from the front of an original name's `s`.
 std::optional<int64_t> eatLayer(std::string_view &s)
 {
     int64_t n = 0;
@@ -142,8 +143,7 @@ std::string hfName(std::string_view s)
     std::string_view rest = s;
     if (eat(rest, "model.layers.")) {
         const auto layer = eatLayer(rest);
-        return layer ? mapRole(rest, kHfLayer, "layers." + std::to_string(*layer) + ".")
-                     : std::string();
+        return layer ? mapRole(rest, kHfLayer, layerPrefix(*layer)) : std::string();
     }
     return mapRole(s, kHfGlobal, "");
 }
@@ -154,8 +154,7 @@ std::string gpt2Name(std::string_view s)
     eat(rest, "transformer.");
     if (eat(rest, "h.")) {
         const auto layer = eatLayer(rest);
-        return layer ? mapRole(rest, kGpt2Layer, "layers." + std::to_string(*layer) + ".")
-                     : std::string();
+        return layer ? mapRole(rest, kGpt2Layer, layerPrefix(*layer)) : std::string();
     }
     return mapRole(rest, kGpt2Global, "");
 }
@@ -165,8 +164,7 @@ std::string ggufName(std::string_view s)
     std::string_view rest = s;
     if (eat(rest, "blk.")) {
         const auto layer = eatLayer(rest);
-        return layer ? mapRole(rest, kGgufLayer, "layers." + std::to_string(*layer) + ".")
-                     : std::string();
+        return layer ? mapRole(rest, kGgufLayer, layerPrefix(*layer)) : std::string();
     }
     return mapRole(s, kGgufGlobal, "");
 }
@@ -183,8 +181,7 @@ std::string llama2cName(std::string_view s)
     };
     if (eat(rest, "layers.")) {
         const auto layer = eatLayer(rest);
-        return layer ? lookup(rest, kLlama2cLayer, "layers." + std::to_string(*layer) + ".")
-                     : std::string();
+        return layer ? lookup(rest, kLlama2cLayer, layerPrefix(*layer)) : std::string();
     }
     return lookup(s, kLlama2cGlobal, "");
 }
@@ -335,16 +332,12 @@ void fillHyperParams(Model &m)
         h.dim = dimOf(embed, 1);
     if (h.nLayers == 0) {
         int64_t maxLayer = -1;
-        for (const auto &t : m.tensors) {
-            std::string_view rest = t.canonical;
-            if (eat(rest, "layers."))
-                if (const auto l = eatLayer(rest))
-                    maxLayer = std::max(maxLayer, *l);
-        }
+        for (const auto &t : m.tensors)
+            maxLayer = std::max(maxLayer, canonicalLayerIndex(t.canonical));
         h.nLayers = maxLayer + 1;
     }
     if (h.hiddenDim == 0 && m.family == ArchFamily::Llama)
-        h.hiddenDim = dimOf(findCanonical(m, "layers.0.mlp.up"), 0);
+        h.hiddenDim = dimOf(findCanonical(m, layerTensorName(0, "mlp.up")), 0);
     if (h.nKvHeads == 0)
         h.nKvHeads = h.nHeads;
     if (h.headDim == 0 && h.nHeads > 0)
