@@ -138,35 +138,34 @@ constexpr std::array<Role, 9> kLlama2cLayer{{{"wq", "attn.q"},
 constexpr std::array<Role, 3> kLlama2cGlobal{
     {{"token_embedding", "embed"}, {"rms_final", "final_norm"}, {"wcls", "head"}}};
 
-std::string hfName(std::string_view s)
+// A convention whose names end in .weight/.bias: "<layers>N.<stem>.<param>" maps through
+// `layerTable`, any other name through `globalTable`.
+std::string mapName(std::string_view s, std::string_view layers, std::span<const Role> layerTable,
+                    std::span<const Role> globalTable)
 {
     std::string_view rest = s;
-    if (eat(rest, "model.layers.")) {
+    if (eat(rest, layers)) {
         const auto layer = eatLayer(rest);
-        return layer ? mapRole(rest, kHfLayer, layerPrefix(*layer)) : std::string();
+        return layer ? mapRole(rest, layerTable, layerPrefix(*layer)) : std::string();
     }
-    return mapRole(s, kHfGlobal, "");
+    return mapRole(s, globalTable, "");
+}
+
+std::string hfName(std::string_view s)
+{
+    return mapName(s, "model.layers.", kHfLayer, kHfGlobal);
 }
 
 std::string gpt2Name(std::string_view s)
 {
     std::string_view rest = s;
     eat(rest, "transformer.");
-    if (eat(rest, "h.")) {
-        const auto layer = eatLayer(rest);
-        return layer ? mapRole(rest, kGpt2Layer, layerPrefix(*layer)) : std::string();
-    }
-    return mapRole(rest, kGpt2Global, "");
+    return mapName(rest, "h.", kGpt2Layer, kGpt2Global);
 }
 
 std::string ggufName(std::string_view s)
 {
-    std::string_view rest = s;
-    if (eat(rest, "blk.")) {
-        const auto layer = eatLayer(rest);
-        return layer ? mapRole(rest, kGgufLayer, layerPrefix(*layer)) : std::string();
-    }
-    return mapRole(s, kGgufGlobal, "");
+    return mapName(s, "blk.", kGgufLayer, kGgufGlobal);
 }
 
 std::string llama2cName(std::string_view s)

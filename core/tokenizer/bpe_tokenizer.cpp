@@ -35,20 +35,12 @@ BpeTokenizer::BpeTokenizer(BpeVocab vocab, std::string kind)
     : v_(std::move(vocab)), kind_(std::move(kind))
 {
     const size_t n = v_.tokens.size();
-    if (n == 0)
-        throwIn(v_.source, "the vocabulary is empty");
-    if (n > static_cast<size_t>(std::numeric_limits<int32_t>::max()))
-        throwIn(v_.source, "the vocabulary has more tokens than int32 ids can name");
+    requireVocabularySize(v_.source, n);
     if (v_.types.size() != n)
         throwIn(v_.source,
                 "the vocabulary has " + std::to_string(n) + " tokens but "
                     + std::to_string(v_.types.size()) + " token types");
-    for (const auto &[what, id] :
-         {std::pair{"BOS", v_.bos}, {"EOS", v_.eos}, {"unknown-token", v_.unk}})
-        if (id < -1 || id >= static_cast<int64_t>(n))
-            throwIn(v_.source,
-                    std::string(what) + " id " + std::to_string(id)
-                        + " is outside the vocabulary of " + std::to_string(n) + " tokens");
+    requireSpecialIds(v_.source, n, v_.bos, v_.eos, v_.unk);
 
     ids_.reserve(n);
     for (size_t i = 0; i < n; ++i) {

@@ -22,32 +22,19 @@ std::string hexByte(unsigned char b)
     return buf;
 }
 
-void checkSpecialId(const ScoredVocab &v, int32_t id, const char *what)
-{
-    if (id < -1 || id >= static_cast<int64_t>(v.pieces.size()))
-        throwIn(v.source,
-                std::string(what) + " id " + std::to_string(id) + " is outside the vocabulary of "
-                    + std::to_string(v.pieces.size()) + " tokens");
-}
-
 } // namespace
 
 SpmTokenizer::SpmTokenizer(ScoredVocab vocab, std::string kind)
     : v_(std::move(vocab)), kind_(std::move(kind))
 {
     const size_t n = v_.pieces.size();
-    if (n == 0)
-        throwIn(v_.source, "the vocabulary is empty");
-    if (n > static_cast<size_t>(std::numeric_limits<int32_t>::max()))
-        throwIn(v_.source, "the vocabulary has more tokens than int32 ids can name");
+    requireVocabularySize(v_.source, n);
     if (v_.scores.size() != n || v_.types.size() != n)
         throwIn(v_.source,
                 "the vocabulary has " + std::to_string(n) + " pieces but "
                     + std::to_string(v_.scores.size()) + " scores and "
                     + std::to_string(v_.types.size()) + " token types");
-    checkSpecialId(v_, v_.bos, "BOS");
-    checkSpecialId(v_, v_.eos, "EOS");
-    checkSpecialId(v_, v_.unk, "unknown-token");
+    requireSpecialIds(v_.source, n, v_.bos, v_.eos, v_.unk);
 
     byteIds_.fill(-1);
     mergeable_.reserve(n);

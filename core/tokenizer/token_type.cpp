@@ -3,6 +3,9 @@
 
 #include "util/error.h"
 
+#include <limits>
+#include <utility>
+
 namespace cwb {
 
 namespace {
@@ -42,6 +45,24 @@ void appendUnescapedPiece(std::string &out, std::string_view piece, bool stripLe
             out += piece[pos++];
         }
     }
+}
+
+void requireVocabularySize(std::string_view source, size_t nTokens)
+{
+    if (nTokens == 0)
+        throwIn(source, "the vocabulary is empty");
+    if (nTokens > static_cast<size_t>(std::numeric_limits<int32_t>::max()))
+        throwIn(source, "the vocabulary has more tokens than int32 ids can name");
+}
+
+void requireSpecialIds(std::string_view source, size_t nTokens, int32_t bos, int32_t eos,
+                       int32_t unk)
+{
+    for (const auto &[what, id] : {std::pair{"BOS", bos}, {"EOS", eos}, {"unknown-token", unk}})
+        if (id < -1 || id >= static_cast<int64_t>(nTokens))
+            throwIn(source, std::string(what) + " id " + std::to_string(id)
+                                + " is outside the vocabulary of " + std::to_string(nTokens)
+                                + " tokens");
 }
 
 void requireTokenId(std::string_view source, int32_t id, int32_t vocabSize)

@@ -29,6 +29,13 @@ inline constexpr std::string_view kSpaceMark = "\xE2\x96\x81";
 // leading U+2581 (the dummy prefix added when encoding) is dropped instead.
 void appendUnescapedPiece(std::string &out, std::string_view piece, bool stripLeading);
 
+// The checks every vocabulary passes before a tokenizer is built on it; each throws cwb::Error
+// naming `source`. Size: not empty and every id fits an int32. Special ids (BOS, EOS, <unk>):
+// -1 (none) or an id of the vocabulary.
+void requireVocabularySize(std::string_view source, size_t nTokens);
+void requireSpecialIds(std::string_view source, size_t nTokens, int32_t bos, int32_t eos,
+                       int32_t unk);
+
 // Throws cwb::Error naming `source` when id is not in [0, vocabSize) (tokenText's check).
 void requireTokenId(std::string_view source, int32_t id, int32_t vocabSize);
 
