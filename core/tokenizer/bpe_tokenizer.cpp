@@ -111,15 +111,9 @@ void BpeTokenizer::encodeFragment(std::string_view text, WordCache &cache,
             buf = " ";
         buf += text;
     } else {
-        buf.reserve(text.size() + text.size() / 4 + kSpaceMark.size());
         if (v_.addPrefixSpace)
             buf += kSpaceMark;
-        for (const char c : text) {
-            if (c == ' ')
-                buf += kSpaceMark;
-            else
-                buf += c;
-        }
+        appendSpaceMarked(buf, text);
     }
     if (buf.size() >= std::numeric_limits<uint32_t>::max())
         throwIn("text to encode", "longer than 4 GiB");

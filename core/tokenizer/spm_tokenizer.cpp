@@ -87,15 +87,9 @@ void SpmTokenizer::encodeFragment(std::string_view text, bool prefixSpace,
                                   std::vector<int32_t> &out) const
 {
     std::string s;
-    s.reserve(text.size() + text.size() / 4 + kSpaceMark.size());
     if (prefixSpace)
         s += kSpaceMark;
-    for (const char c : text) {
-        if (c == ' ')
-            s += kSpaceMark;
-        else
-            s += c;
-    }
+    appendSpaceMarked(s, text);
     if (s.size() >= std::numeric_limits<uint32_t>::max())
         throwIn("text to encode", "longer than 4 GiB after escaping spaces");
     if (!wordsAreIndependent_) {

@@ -32,6 +32,17 @@ int byteTokenValue(std::string_view piece)
     return hi < 0 || lo < 0 ? -1 : hi * 16 + lo;
 }
 
+void appendSpaceMarked(std::string &out, std::string_view text)
+{
+    out.reserve(out.size() + text.size() + text.size() / 4 + kSpaceMark.size());
+    for (const char c : text) {
+        if (c == ' ')
+            out += kSpaceMark;
+        else
+            out += c;
+    }
+}
+
 void appendUnescapedPiece(std::string &out, std::string_view piece, bool stripLeading)
 {
     size_t pos = 0;

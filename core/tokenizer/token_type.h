@@ -25,6 +25,9 @@ enum class TokenType : int32_t {
 // SentencePiece's visible space U+2581, which vocabularies use in place of ' '.
 inline constexpr std::string_view kSpaceMark = "\xE2\x96\x81";
 
+// Appends `text` to `out` with every space spelled U+2581 (the vocabulary's spelling).
+void appendSpaceMarked(std::string &out, std::string_view text);
+
 // Appends `piece` to `out` with every U+2581 turned back into a space; with `stripLeading`, a
 // leading U+2581 (the dummy prefix added when encoding) is dropped instead.
 void appendUnescapedPiece(std::string &out, std::string_view piece, bool stripLeading);
