@@ -8,6 +8,7 @@
 
 #include "io/open_model.h"
 #include "model/architecture.h"
+#include "model/canonical_name.h"
 #include "model/model.h"
 
 #include <QTest>
@@ -195,6 +196,37 @@ private slots:
         QVERIFY(std::any_of(
             opened_.bin.notes.begin(), opened_.bin.notes.end(),
             [](const std::string &n) { return n.find("RoPE tables") != std::string::npos; }));
+    }
+
+    // model/canonical_name.h builds and splits exactly what canonicalName writes.
+    void canonicalLayerNames()
+    {
+        QCOMPARE(cwb::layerName(7), std::string("layers.7"));
+        QCOMPARE(cwb::layerPrefix(7), std::string("layers.7."));
+        QCOMPARE(cwb::layerTensorName(12, "attn.q.bias"), std::string("layers.12.attn.q.bias"));
+        const auto parts = cwb::splitLayerTensorName("layers.12.attn.q.bias");
+        QVERIFY(parts.has_value());
+        QCOMPARE(parts->layer, int64_t(12));
+        QCOMPARE(parts->role, std::string_view("attn.q.bias"));
+        QCOMPARE(cwb::canonicalLayerIndex("layers.3"), int64_t(3)); // a layer's own group name
+        QVERIFY(cwb::splitLayerTensorName("layers.3")->role.empty());
+        for (const char *other : {"embed", "head", "final_norm", "layers.x.attn.q", "layers.",
+                                  "layers.-1.attn.q", "layers.2x.mlp.up", "blk.2.attn_q.weight",
+                                  "model.layers.2.mlp.up_proj.weight", "dense.kernel"}) {
+            QCOMPARE(cwb::canonicalLayerIndex(other), int64_t(-1));
+            QVERIFY(!cwb::isLayerTensorName(other));
+        }
+        QVERIFY(cwb::isLayerTensorName("layers.0.mlp.up"));
+        QVERIFY(!cwb::isLayerTensorName("layers.0"));
+        QVERIFY(!cwb::isLayerTensorName("layers.0."));
+        // Every canonical name of a real model's layer tensors splits back into its parts.
+        for (const auto &t : opened_.gguf.tensors) {
+            const auto p = cwb::splitLayerTensorName(t.canonical);
+            if (!p)
+                continue;
+            QCOMPARE(cwb::layerTensorName(p->layer, p->role), t.canonical);
+            QVERIFY(p->layer < opened_.gguf.hparams.nLayers);
+        }
     }
 };
 

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "layer_error_chart.h"
 
+#include "model/canonical_name.h"
+
 #include <QCheckBox>
 #include <QComboBox>
 #include <QHBoxLayout>
@@ -17,6 +19,7 @@
 #include <cmath>
 #include <limits>
 #include <map>
+#include <string>
 
 namespace cwb::gui {
 namespace {
@@ -58,13 +61,16 @@ int layerIndexOf(const QString &tensor)
 
 QString shortTensorLabel(const QString &tensor)
 {
-    static const QRegularExpression canonical(
-        QStringLiteral(R"(^layers\.(\d+)\.(?:attn|mlp)\.([A-Za-z0-9_]+)(\.bias)?$)"));
-    const auto m = canonical.match(tensor);
+    static const QRegularExpression projection(
+        QStringLiteral(R"(^(?:attn|mlp)\.([A-Za-z0-9_]+)(\.bias)?$)"));
+    const std::string name = tensor.toStdString();
+    const auto parts = splitLayerTensorName(name);
+    const auto m = parts ? projection.match(QString::fromStdString(std::string(parts->role)))
+                         : QRegularExpressionMatch();
     if (!m.hasMatch())
         return tensor;
-    return m.captured(1) + QLatin1Char('.') + m.captured(2)
-        + (m.hasCaptured(3) ? QStringLiteral(".b") : QString());
+    return QString::number(parts->layer) + QLatin1Char('.') + m.captured(1)
+        + (m.hasCaptured(2) ? QStringLiteral(".b") : QString());
 }
 
 LayerErrorChart::LayerErrorChart(QWidget *parent)

@@ -2,6 +2,7 @@
 #include "overview_grid.h"
 
 #include "analysis/model_analysis.h"
+#include "model/canonical_name.h"
 #include "model/model.h"
 
 #include <QCoreApplication>
@@ -12,6 +13,7 @@
 #include <cmath>
 #include <limits>
 #include <map>
+#include <string>
 
 namespace cwb::gui {
 namespace {
@@ -45,16 +47,12 @@ struct Place {
 Place placeOf(const QString &canonical)
 {
     Place p;
-    if (canonical.startsWith(QLatin1String("layers."))) {
-        const qsizetype dot = canonical.indexOf(QLatin1Char('.'), 7);
-        bool ok = false;
-        const int layer = canonical.mid(7, dot - 7).toInt(&ok);
-        if (ok && dot > 7 && layer >= 0) {
-            p.layer = layer;
-            p.column = QString::number(layer);
-            p.row = canonical.mid(dot + 1);
-            return p;
-        }
+    const std::string name = canonical.toStdString();
+    if (const auto parts = splitLayerTensorName(name); parts && !parts->role.empty()) {
+        p.layer = static_cast<int>(parts->layer);
+        p.column = QString::number(parts->layer);
+        p.row = QString::fromStdString(std::string(parts->role));
+        return p;
     }
     const qsizetype dot = canonical.indexOf(QLatin1Char('.'));
     const QString first = dot < 0 ? canonical : canonical.left(dot);

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "tensor_groups.h"
 
+#include "model/canonical_name.h"
 #include "model/model.h"
 
 #include <algorithm>
@@ -25,8 +26,8 @@ QString groupKey(const std::string &canonical)
     if (canonical.empty())
         return kOtherGroup;
     const std::string_view c = canonical;
-    if (c.starts_with("layers."))
-        return fromView(c.substr(0, c.find('.', 7)));
+    if (const int64_t layer = canonicalLayerIndex(c); layer >= 0)
+        return QString::fromStdString(layerName(layer));
     for (std::string_view top : {"embed", "head", "final_norm"})
         if (c == top || (c.starts_with(top) && c.size() > top.size() && c[top.size()] == '.'))
             return kModelGroup;
@@ -42,12 +43,8 @@ std::pair<int, qint64> groupRank(const QString &key, qint64 firstSeen)
         return {0, 0};
     if (key == kOtherGroup)
         return {3, 0};
-    if (key.startsWith(QStringLiteral("layers."))) {
-        bool ok = false;
-        const qint64 n = key.mid(7).toLongLong(&ok);
-        if (ok)
-            return {1, n};
-    }
+    if (const int64_t layer = canonicalLayerIndex(key.toStdString()); layer >= 0)
+        return {1, layer};
     return {2, firstSeen};
 }
 

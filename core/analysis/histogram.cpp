@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "analysis/histogram.h"
 
+#include "analysis/matrix_view.h"
 #include "tensor/tensor.h"
 #include "util/error.h"
 
@@ -445,27 +446,10 @@ Histogram tensorHistogram(const Tensor &tensor, const HistogramParams &params,
                           const JobContext &ctx)
 {
     validate(params);
-    if (!dtypeInfo(tensor.dtype).decodable)
-        throw Error(tensor.name + ": values of type " + tensor.dtypeLabel + " cannot be decoded");
+    // Bytes that are produced by a loader (compressed storage) are fetched once, not per block.
+    const Tensor view = tensorWithBytes(tensor);
     const int64_t rows = tensor.rows();
     const int64_t rowLen = tensor.rowLength();
-    const auto expected
-        = storageBytes(tensor.dtype, static_cast<uint64_t>(std::max<int64_t>(tensor.numel(), 0)));
-    if (!expected)
-        throw Error(tensor.name + ": shape " + tensor.shapeString() + " is not a whole number of "
-                    + tensor.dtypeLabel + " blocks");
-
-    // Bytes that are produced by a loader (compressed storage) are fetched once, not per block.
-    Tensor view = tensor;
-    if (tensor.loader) {
-        auto bytes = std::make_shared<std::vector<std::byte>>(tensor.loader());
-        view.data = std::span<const std::byte>(*bytes);
-        view.loader = nullptr;
-        view.keepAlive = bytes;
-    }
-    if (view.data.size() < *expected)
-        throw Error(tensor.name + ": " + std::to_string(view.data.size()) + " stored bytes, shape "
-                    + tensor.shapeString() + " needs " + std::to_string(*expected));
 
     const int64_t rowsPerBlock
         = std::max<int64_t>(1, params.blockValues / std::max<int64_t>(rowLen, 1));

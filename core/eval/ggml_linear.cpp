@@ -2,6 +2,7 @@
 #include "eval/ggml_linear.h"
 
 #include "eval/matmul.h"
+#include "eval/row_tiles.h"
 #include "formats/fast_dequant.h"
 #include "formats/ggml_dequant.h"
 #include "formats/ggml_dot.h"
@@ -14,21 +15,8 @@
 namespace cwb {
 namespace {
 
-// A dequantized tile stays within L2 while Eigen packs and multiplies it.
-constexpr int64_t kTileBytes = 256 * 1024;
-constexpr int64_t kMinTileRows = 16;
 constexpr int64_t kL1TileBytes = 16 * 1024;
 constexpr int64_t kFewRows = 4;
-
-float *tileBuffer(size_t values)
-{
-    // Only ever used inside one tile (no oneTBB call in between), so a thread's buffer is never
-    // shared between two tiles in flight.
-    thread_local std::vector<float> buffer;
-    if (buffer.size() < values)
-        buffer.resize(values);
-    return buffer.data();
-}
 
 } // namespace
 
@@ -74,7 +62,7 @@ void GgmlLinear::init(const std::string &name)
     if (uint64_t(out_) * uint64_t(rowSize_) != bytes_.size())
         throw Error(name + ": " + std::to_string(bytes_.size()) + " bytes do not hold "
                     + std::to_string(out_) + " rows of " + std::to_string(rowSize_) + " bytes");
-    tileRows_ = std::max(kMinTileRows, kTileBytes / (in_ * int64_t(sizeof(float))));
+    tileRows_ = l2TileRows(in_);
 }
 
 std::string GgmlLinear::format() const { return std::string(dtypeName(type_)); }
@@ -108,15 +96,13 @@ void GgmlLinear::forward(const float *x, int64_t nRows, float *y) const
     // kernel for this type), ~256 KiB (fewer, larger GEMMs) for a prefill.
     const int64_t sub = nRows <= kFewRows ? std::max<int64_t>(1, kL1TileBytes / (in_ * 4))
                                           : tileRows_;
-    forEachRowTile(nRows, out_, in_, [&](int64_t r0, int64_t r1) {
-        float *w = tileBuffer(size_t(std::min(sub, r1 - r0) * in_));
-        for (int64_t t0 = r0; t0 < r1; t0 += sub) {
-            const int64_t t1 = std::min(r1, t0 + sub);
-            for (int64_t r = t0; r < t1; ++r)
-                dequantizeRowFast(type_, rowBytes(r), w + (r - t0) * in_, in_);
-            matmulTile(x, nRows, in_, w, t1 - t0, y + t0, out_);
-        }
-    });
+    forwardInRowTiles(
+        x, nRows, out_, in_, sub,
+        [&](int64_t first, int64_t count, float *w) {
+            for (int64_t r = first; r < first + count; ++r)
+                dequantizeRowFast(type_, rowBytes(r), w + (r - first) * in_, in_);
+        },
+        y);
 }
 
 void GgmlLinear::forwardReference(const float *x, int64_t nRows, float *y) const

@@ -21,6 +21,7 @@ public:
     // Y = X * W^T. `x` holds nRows * inFeatures floats, `y` nRows * outFeatures floats.
     virtual void forward(const float *x, int64_t nRows, float *y) const = 0;
     // One output row of W as floats (for embedding lookups and tests): out has inFeatures values.
+    // Serial: it runs no oneTBB work (MaskedLinear decodes its forward tiles through it).
     virtual void row(int64_t r, float *out) const = 0;
 };
 

@@ -1,18 +1,11 @@
 // SPDX-License-Identifier: MIT
 #include "eval/masked_linear.h"
 
-#include "eval/matmul.h"
+#include "eval/row_tiles.h"
 #include "util/error.h"
 
-#include <algorithm>
 
 namespace cwb {
-
-namespace {
-
-constexpr int64_t kTileBytes = 256 * 1024;
-
-} // namespace
 
 MaskedLinear::MaskedLinear(std::shared_ptr<const LinearWeights> inner,
                            std::vector<uint8_t> keepBitmap, uint64_t maskStoredBytes)
@@ -26,7 +19,7 @@ MaskedLinear::MaskedLinear(std::shared_ptr<const LinearWeights> inner,
                     + " bytes, expected " + std::to_string((n + 7) / 8) + " for "
                     + std::to_string(inner_->outFeatures()) + " x "
                     + std::to_string(inner_->inFeatures()) + " weights");
-    tileRows_ = std::max<int64_t>(16, kTileBytes / (inner_->inFeatures() * int64_t(sizeof(float))));
+    tileRows_ = l2TileRows(inner_->inFeatures());
 }
 
 void MaskedLinear::row(int64_t r, float *out) const
@@ -43,16 +36,14 @@ void MaskedLinear::row(int64_t r, float *out) const
 
 void MaskedLinear::forward(const float *x, int64_t nRows, float *y) const
 {
-    const int64_t in = inFeatures(), out = outFeatures();
-    forEachRowTile(nRows, out, in, [&](int64_t r0, int64_t r1) {
-        std::vector<float> w(size_t(std::min(tileRows_, r1 - r0) * in));
-        for (int64_t t0 = r0; t0 < r1; t0 += tileRows_) {
-            const int64_t t1 = std::min(r1, t0 + tileRows_);
-            for (int64_t r = t0; r < t1; ++r)
-                row(r, w.data() + (r - t0) * in);
-            matmulTile(x, nRows, in, w.data(), t1 - t0, y + t0, out);
-        }
-    });
+    const int64_t in = inFeatures();
+    forwardInRowTiles(
+        x, nRows, outFeatures(), in, tileRows_,
+        [&](int64_t first, int64_t count, float *w) {
+            for (int64_t r = first; r < first + count; ++r)
+                row(r, w + (r - first) * in);
+        },
+        y);
 }
 
 void MaskedLinear::forwardReference(const float *x, int64_t nRows, float *y) const

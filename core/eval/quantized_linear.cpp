@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "eval/quantized_linear.h"
 
-#include "eval/matmul.h"
+#include "eval/row_tiles.h"
 #include "util/error.h"
 
 #include <algorithm>
@@ -9,22 +9,6 @@
 #include <vector>
 
 namespace cwb {
-namespace {
-
-// A dequantized tile stays within L2 while Eigen packs and multiplies it.
-constexpr int64_t kTileBytes = 256 * 1024;
-constexpr int64_t kMinTileRows = 16;
-
-float *tileBuffer(size_t values)
-{
-    // Used inside one tile only (no oneTBB call in between), so never shared by two tiles.
-    thread_local std::vector<float> buffer;
-    if (buffer.size() < values)
-        buffer.resize(values);
-    return buffer.data();
-}
-
-} // namespace
 
 QuantizedLinear::QuantizedLinear(QuantizedTensor tensor) : q_(std::move(tensor))
 {
@@ -33,7 +17,7 @@ QuantizedLinear::QuantizedLinear(QuantizedTensor tensor) : q_(std::move(tensor))
         throw Error("QuantizedLinear: tensor '" + q_.method + "' has shape "
                     + std::to_string(q_.rows) + " x " + std::to_string(q_.cols)
                     + ", expected a non-empty matrix");
-    tileRows_ = std::max(kMinTileRows, kTileBytes / (q_.cols * int64_t(sizeof(float))));
+    tileRows_ = l2TileRows(q_.cols);
 }
 
 void QuantizedLinear::row(int64_t r, float *out) const
@@ -46,15 +30,9 @@ void QuantizedLinear::row(int64_t r, float *out) const
 
 void QuantizedLinear::forward(const float *x, int64_t nRows, float *y) const
 {
-    const int64_t in = q_.cols, out = q_.rows;
-    forEachRowTile(nRows, out, in, [&](int64_t r0, int64_t r1) {
-        float *w = tileBuffer(size_t(std::min(tileRows_, r1 - r0) * in));
-        for (int64_t t0 = r0; t0 < r1; t0 += tileRows_) {
-            const int64_t t1 = std::min(r1, t0 + tileRows_);
-            q_.dequantizeRows(t0, t1 - t0, w);
-            matmulTile(x, nRows, in, w, t1 - t0, y + t0, out);
-        }
-    });
+    forwardInRowTiles(
+        x, nRows, q_.rows, q_.cols, tileRows_,
+        [&](int64_t first, int64_t count, float *w) { q_.dequantizeRows(first, count, w); }, y);
 }
 
 void QuantizedLinear::forwardReference(const float *x, int64_t nRows, float *y) const

@@ -3,6 +3,7 @@
 
 #include "eval/attention.h"
 #include "eval/layer_ops.h"
+#include "model/canonical_name.h"
 #include "util/error.h"
 
 #include <oneapi/tbb/blocked_range.h>
@@ -64,7 +65,7 @@ void TransformerRuntime::buildObserverSites()
     sites_.clear();
     for (int64_t l = 0; l < h.nLayers; ++l) {
         const TransformerLayer &layer = w_.layers[size_t(l)];
-        const std::string p = "layers." + std::to_string(l) + ".";
+        const std::string p = layerPrefix(l);
         auto names = [&](std::initializer_list<const char *> parts) {
             std::vector<std::string> out;
             for (const char *part : parts)

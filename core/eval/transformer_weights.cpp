@@ -6,6 +6,7 @@
 #include "eval/ggml_linear.h"
 #include "eval/layer_ops.h"
 #include "formats/dtype.h"
+#include "model/canonical_name.h"
 #include "tensor/tensor.h"
 #include "util/error.h"
 
@@ -298,7 +299,7 @@ void Loader::checkHyperParams()
 void Loader::loadLayer(int64_t l)
 {
     const HyperParams &h = w_.hp;
-    const std::string p = "layers." + std::to_string(l) + ".";
+    const std::string p = layerPrefix(l);
     const bool gpt2 = w_.family == ArchFamily::Gpt2;
     TransformerLayer layer;
     layer.attnNorm.weight = vectorOf(p + "attn_norm", h.dim, true);

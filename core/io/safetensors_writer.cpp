@@ -163,6 +163,19 @@ std::unique_ptr<TempFile> writeToTemp(const std::string &path,
     return file;
 }
 
+// A tensor whose bytes live in `owned`, which it keeps alive.
+SafetensorsTensor ownedTensor(std::string name, DType dtype, std::vector<int64_t> shape,
+                              std::shared_ptr<std::vector<std::byte>> owned)
+{
+    SafetensorsTensor t;
+    t.name = std::move(name);
+    t.dtype = dtype;
+    t.shape = std::move(shape);
+    t.bytes = *owned;
+    t.owner = std::move(owned);
+    return t;
+}
+
 } // namespace
 
 SafetensorsTensor tensorFromFloats(std::string name, std::vector<int64_t> shape,
@@ -185,26 +198,14 @@ SafetensorsTensor tensorFromFloats(std::string name, std::vector<int64_t> shape,
                         + std::string(dtypeName(dtype)));
         }
     }
-    SafetensorsTensor t;
-    t.name = std::move(name);
-    t.dtype = dtype;
-    t.shape = std::move(shape);
-    t.bytes = *owned;
-    t.owner = owned;
-    return t;
+    return ownedTensor(std::move(name), dtype, std::move(shape), std::move(owned));
 }
 
 SafetensorsTensor tensorFromBytes(std::string name, DType dtype, std::vector<int64_t> shape,
                                   std::span<const std::byte> bytes)
 {
-    auto owned = std::make_shared<std::vector<std::byte>>(bytes.begin(), bytes.end());
-    SafetensorsTensor t;
-    t.name = std::move(name);
-    t.dtype = dtype;
-    t.shape = std::move(shape);
-    t.bytes = *owned;
-    t.owner = owned;
-    return t;
+    return ownedTensor(std::move(name), dtype, std::move(shape),
+                       std::make_shared<std::vector<std::byte>>(bytes.begin(), bytes.end()));
 }
 
 void writeSafetensors(const std::string &path, std::span<const SafetensorsTensor> tensors,

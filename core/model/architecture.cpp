@@ -9,6 +9,7 @@
 
 #include "model/architecture.h"
 
+#include "model/canonical_name.h"
 #include "util/error.h"
 
 #include <algorithm>
@@ -43,7 +44,7 @@ bool eat(std::string_view &s, std::string_view prefix)
     return true;
 }
 
-// Reads "N." (a layer index followed by a dot) from the front of `s`.
+// Reads "N." (a layer index followed by a dot) from the front of an original name's `s`.
 std::optional<int64_t> eatLayer(std::string_view &s)
 {
     int64_t n = 0;
@@ -137,38 +138,34 @@ constexpr std::array<Role, 9> kLlama2cLayer{{{"wq", "attn.q"},
 constexpr std::array<Role, 3> kLlama2cGlobal{
     {{"token_embedding", "embed"}, {"rms_final", "final_norm"}, {"wcls", "head"}}};
 
-std::string hfName(std::string_view s)
+// A convention whose names end in .weight/.bias: "<layers>N.<stem>.<param>" maps through
+// `layerTable`, any other name through `globalTable`.
+std::string mapName(std::string_view s, std::string_view layers, std::span<const Role> layerTable,
+                    std::span<const Role> globalTable)
 {
     std::string_view rest = s;
-    if (eat(rest, "model.layers.")) {
+    if (eat(rest, layers)) {
         const auto layer = eatLayer(rest);
-        return layer ? mapRole(rest, kHfLayer, "layers." + std::to_string(*layer) + ".")
-                     : std::string();
+        return layer ? mapRole(rest, layerTable, layerPrefix(*layer)) : std::string();
     }
-    return mapRole(s, kHfGlobal, "");
+    return mapRole(s, globalTable, "");
+}
+
+std::string hfName(std::string_view s)
+{
+    return mapName(s, "model.layers.", kHfLayer, kHfGlobal);
 }
 
 std::string gpt2Name(std::string_view s)
 {
     std::string_view rest = s;
     eat(rest, "transformer.");
-    if (eat(rest, "h.")) {
-        const auto layer = eatLayer(rest);
-        return layer ? mapRole(rest, kGpt2Layer, "layers." + std::to_string(*layer) + ".")
-                     : std::string();
-    }
-    return mapRole(rest, kGpt2Global, "");
+    return mapName(rest, "h.", kGpt2Layer, kGpt2Global);
 }
 
 std::string ggufName(std::string_view s)
 {
-    std::string_view rest = s;
-    if (eat(rest, "blk.")) {
-        const auto layer = eatLayer(rest);
-        return layer ? mapRole(rest, kGgufLayer, "layers." + std::to_string(*layer) + ".")
-                     : std::string();
-    }
-    return mapRole(s, kGgufGlobal, "");
+    return mapName(s, "blk.", kGgufLayer, kGgufGlobal);
 }
 
 std::string llama2cName(std::string_view s)
@@ -183,8 +180,7 @@ std::string llama2cName(std::string_view s)
     };
     if (eat(rest, "layers.")) {
         const auto layer = eatLayer(rest);
-        return layer ? lookup(rest, kLlama2cLayer, "layers." + std::to_string(*layer) + ".")
-                     : std::string();
+        return layer ? lookup(rest, kLlama2cLayer, layerPrefix(*layer)) : std::string();
     }
     return lookup(s, kLlama2cGlobal, "");
 }
@@ -335,16 +331,12 @@ void fillHyperParams(Model &m)
         h.dim = dimOf(embed, 1);
     if (h.nLayers == 0) {
         int64_t maxLayer = -1;
-        for (const auto &t : m.tensors) {
-            std::string_view rest = t.canonical;
-            if (eat(rest, "layers."))
-                if (const auto l = eatLayer(rest))
-                    maxLayer = std::max(maxLayer, *l);
-        }
+        for (const auto &t : m.tensors)
+            maxLayer = std::max(maxLayer, canonicalLayerIndex(t.canonical));
         h.nLayers = maxLayer + 1;
     }
     if (h.hiddenDim == 0 && m.family == ArchFamily::Llama)
-        h.hiddenDim = dimOf(findCanonical(m, "layers.0.mlp.up"), 0);
+        h.hiddenDim = dimOf(findCanonical(m, layerTensorName(0, "mlp.up")), 0);
     if (h.nKvHeads == 0)
         h.nKvHeads = h.nHeads;
     if (h.headDim == 0 && h.nHeads > 0)

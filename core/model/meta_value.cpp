@@ -7,47 +7,27 @@ namespace cwb {
 
 MetaValue MetaValue::ofBool(bool v, std::string type)
 {
-    MetaValue m;
-    m.kind = Kind::Bool;
-    m.b = v;
-    m.typeName = std::move(type);
-    return m;
+    return {.kind = Kind::Bool, .typeName = std::move(type), .b = v};
 }
 
 MetaValue MetaValue::ofInt(int64_t v, std::string type)
 {
-    MetaValue m;
-    m.kind = Kind::Int;
-    m.i = v;
-    m.typeName = std::move(type);
-    return m;
+    return {.kind = Kind::Int, .typeName = std::move(type), .i = v};
 }
 
 MetaValue MetaValue::ofUInt(uint64_t v, std::string type)
 {
-    MetaValue m;
-    m.kind = Kind::UInt;
-    m.u = v;
-    m.typeName = std::move(type);
-    return m;
+    return {.kind = Kind::UInt, .typeName = std::move(type), .u = v};
 }
 
 MetaValue MetaValue::ofFloat(double v, std::string type)
 {
-    MetaValue m;
-    m.kind = Kind::Float;
-    m.f = v;
-    m.typeName = std::move(type);
-    return m;
+    return {.kind = Kind::Float, .typeName = std::move(type), .f = v};
 }
 
 MetaValue MetaValue::ofString(std::string v, std::string type)
 {
-    MetaValue m;
-    m.kind = Kind::String;
-    m.s = std::move(v);
-    m.typeName = std::move(type);
-    return m;
+    return {.kind = Kind::String, .typeName = std::move(type), .s = std::move(v)};
 }
 
 double MetaValue::asDouble() const

@@ -11,6 +11,7 @@
 #include "compress/sparsegpt.h"
 #include "formats/ggml_quantize.h"
 #include "jobs/job_context.h"
+#include "model/canonical_name.h"
 #include "model/model.h"
 #include "recipe/size_estimate.h"
 #include "tensor/tensor.h"
@@ -122,7 +123,7 @@ Matrix loadMatrix(const Model &model, const Tensor &t)
     m.transposed = model.family == ArchFamily::Gpt2
                    && (model.format == ModelFormat::Safetensors
                        || model.format == ModelFormat::HfDirectory)
-                   && t.shape.size() == 2 && t.canonical.starts_with("layers.");
+                   && t.shape.size() == 2 && isLayerTensorName(t.canonical);
     if (m.transposed) {
         std::vector<float> out(m.values.size());
         for (int64_t r = 0; r < m.rows; ++r)

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "recipe/plan_checks.h"
 
+#include "model/canonical_name.h"
 #include "recipe/size_estimate.h"
 
 #include <algorithm>
@@ -58,7 +59,7 @@ public:
         const bool matrix = tp.shape.size() >= 2;
         // Calibration statistics exist for the inputs of layer projections only (the engine
         // does not observe the embedding lookup or the output head; analysis/activation_stats.h).
-        const bool observed = matrix && tp.canonical.starts_with("layers.");
+        const bool observed = matrix && isLayerTensorName(tp.canonical);
         for (const SlotPlan *s : {&prune, &lowrank, &quant}) {
             if (!s->used() || !needsCalibration(*s))
                 continue;

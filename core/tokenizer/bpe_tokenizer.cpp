@@ -3,8 +3,9 @@
 
 #include "tokenizer/byte_level.h"
 #include "tokenizer/pair_merge.h"
-#include "tokenizer/utf8.h"
+#include "tokenizer/piece_decode.h"
 #include "tokenizer/token_type.h"
+#include "tokenizer/utf8.h"
 #include "util/error.h"
 
 #include <cstdio>
@@ -34,20 +35,12 @@ BpeTokenizer::BpeTokenizer(BpeVocab vocab, std::string kind)
     : v_(std::move(vocab)), kind_(std::move(kind))
 {
     const size_t n = v_.tokens.size();
-    if (n == 0)
-        throwIn(v_.source, "the vocabulary is empty");
-    if (n > static_cast<size_t>(std::numeric_limits<int32_t>::max()))
-        throwIn(v_.source, "the vocabulary has more tokens than int32 ids can name");
+    requireVocabularySize(v_.source, n);
     if (v_.types.size() != n)
         throwIn(v_.source,
                 "the vocabulary has " + std::to_string(n) + " tokens but "
                     + std::to_string(v_.types.size()) + " token types");
-    for (const auto &[what, id] :
-         {std::pair{"BOS", v_.bos}, {"EOS", v_.eos}, {"unknown-token", v_.unk}})
-        if (id < -1 || id >= static_cast<int64_t>(n))
-            throwIn(v_.source,
-                    std::string(what) + " id " + std::to_string(id)
-                        + " is outside the vocabulary of " + std::to_string(n) + " tokens");
+    requireSpecialIds(v_.source, n, v_.bos, v_.eos, v_.unk);
 
     ids_.reserve(n);
     for (size_t i = 0; i < n; ++i) {
@@ -118,15 +111,9 @@ void BpeTokenizer::encodeFragment(std::string_view text, WordCache &cache,
             buf = " ";
         buf += text;
     } else {
-        buf.reserve(text.size() + text.size() / 4 + kSpaceMark.size());
         if (v_.addPrefixSpace)
             buf += kSpaceMark;
-        for (const char c : text) {
-            if (c == ' ')
-                buf += kSpaceMark;
-            else
-                buf += c;
-        }
+        appendSpaceMarked(buf, text);
     }
     if (buf.size() >= std::numeric_limits<uint32_t>::max())
         throwIn("text to encode", "longer than 4 GiB");
@@ -218,49 +205,13 @@ void BpeTokenizer::encodeWord(std::string_view word, std::vector<int32_t> &out) 
 
 std::string BpeTokenizer::decode(std::span<const int32_t> ids) const
 {
-    std::string out;
-    bool stripSpace = !v_.byteLevel && v_.addPrefixSpace;
-    for (size_t k = 0; k < ids.size(); ++k) {
-        const int32_t id = ids[k];
-        if (id < 0 || id >= vocabSize())
-            throwIn(v_.source,
-                    "cannot decode id " + std::to_string(id) + " at position " + std::to_string(k)
-                        + ": the vocabulary has " + std::to_string(vocabSize()) + " tokens");
-        const std::string &token = v_.tokens[static_cast<size_t>(id)];
-        switch (v_.types[static_cast<size_t>(id)]) {
-        case TokenType::Control:
-        case TokenType::Unknown: continue;
-        case TokenType::UserDefined: out += token; break;
-        case TokenType::Byte:
-            if (const int b = byteTokenValue(token); b >= 0 && !v_.byteLevel) {
-                out += static_cast<char>(b);
-                break;
-            }
-            [[fallthrough]];
-        case TokenType::Normal:
-        case TokenType::Unused:
-            if (v_.byteLevel) {
-                for (size_t pos = 0; pos < token.size();) {
-                    char32_t cp = 0;
-                    size_t len = utf8::decode(token, pos, cp);
-                    if (len == 0) { // not valid UTF-8: pass the byte through
-                        out += token[pos++];
-                        continue;
-                    }
-                    if (const int b = bytelevel::toByte(cp); b >= 0)
-                        out += static_cast<char>(b);
-                    else
-                        out.append(token, pos, len);
-                    pos += len;
-                }
-            } else {
-                appendUnescapedPiece(out, token, stripSpace);
-            }
-            break;
-        }
-        stripSpace = false;
-    }
-    return out;
+    return decodePieces({.source = v_.source,
+                         .pieces = v_.tokens,
+                         .types = v_.types,
+                         .spelling = v_.byteLevel ? PieceSpelling::ByteLevel
+                                                  : PieceSpelling::SpaceMark,
+                         .stripFirstSpace = v_.addPrefixSpace},
+                        ids);
 }
 
 std::string BpeTokenizer::tokenText(int32_t id) const

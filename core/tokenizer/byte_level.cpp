@@ -56,4 +56,21 @@ std::string encode(std::string_view bytes)
     return out;
 }
 
+void appendDecoded(std::string &out, std::string_view spelled)
+{
+    for (size_t pos = 0; pos < spelled.size();) {
+        char32_t cp = 0;
+        const size_t len = utf8::decode(spelled, pos, cp);
+        if (len == 0) { // not valid UTF-8: pass the byte through
+            out += spelled[pos++];
+            continue;
+        }
+        if (const int b = toByte(cp); b >= 0)
+            out += static_cast<char>(b);
+        else
+            out.append(spelled, pos, len);
+        pos += len;
+    }
+}
+
 } // namespace cwb::bytelevel

@@ -16,5 +16,8 @@ namespace cwb::bytelevel {
 [[nodiscard]] int toByte(char32_t cp);
 // `bytes` spelled in the alphabet (UTF-8 of the mapped code points).
 [[nodiscard]] std::string encode(std::string_view bytes);
+// The inverse of encode, appended to `out`: each code point of the alphabet becomes its byte;
+// any other code point, and any byte that is not valid UTF-8, passes through unchanged.
+void appendDecoded(std::string &out, std::string_view spelled);
 
 } // namespace cwb::bytelevel

@@ -48,6 +48,15 @@ public:
         return out;
     }
 
+    // tokenizer.ggml.tokens: required, non-empty strings.
+    std::vector<std::string> tokens() const
+    {
+        std::vector<std::string> out = strings("tokenizer.ggml.tokens");
+        if (out.empty())
+            fail("tokenizer.ggml.tokens", "is empty");
+        return out;
+    }
+
     // An optional per-token array: absent, or exactly one entry per token.
     const std::vector<MetaValue> *perToken(const std::string &key, size_t nTokens) const
     {
@@ -139,10 +148,8 @@ ScoredVocab scoredVocabFromGguf(const Model &model)
     const GgufTokenizerMeta g(model);
     ScoredVocab v;
     v.source = model.path;
-    v.pieces = g.strings("tokenizer.ggml.tokens");
+    v.pieces = g.tokens();
     const size_t n = v.pieces.size();
-    if (n == 0)
-        g.fail("tokenizer.ggml.tokens", "is empty");
 
     v.scores.assign(n, 0.0f);
     if (const auto *scores = g.perToken("tokenizer.ggml.scores", n)) {
@@ -175,10 +182,8 @@ BpeVocab bpeVocabFromGguf(const Model &model)
     const GgufTokenizerMeta g(model);
     BpeVocab v;
     v.source = model.path;
-    v.tokens = g.strings("tokenizer.ggml.tokens");
+    v.tokens = g.tokens();
     const size_t n = v.tokens.size();
-    if (n == 0)
-        g.fail("tokenizer.ggml.tokens", "is empty");
     v.types = g.types(n, v.tokens);
 
     const std::vector<std::string> merges = g.strings("tokenizer.ggml.merges");

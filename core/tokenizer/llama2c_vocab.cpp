@@ -16,13 +16,7 @@ namespace {
 std::string toSentencePieceSpelling(std::string_view piece)
 {
     std::string out;
-    out.reserve(piece.size() + 4);
-    for (const char c : piece) {
-        if (c == ' ')
-            out += kSpaceMark;
-        else
-            out += c;
-    }
+    appendSpaceMarked(out, piece);
     return out;
 }
 

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "tokenizer/sentencepiece_tokenizer.h"
 
-#include "tokenizer/utf8.h"
 #include "tokenizer/token_type.h"
+#include "tokenizer/utf8.h"
 #include "util/error.h"
 
 #include <sentencepiece_processor.h>
@@ -46,11 +46,7 @@ public:
     {
         std::vector<int> v(ids.begin(), ids.end());
         for (size_t k = 0; k < v.size(); ++k)
-            if (v[k] < 0 || v[k] >= vocabSize())
-                throwIn(path_,
-                        "cannot decode id " + std::to_string(v[k]) + " at position "
-                            + std::to_string(k) + ": the vocabulary has "
-                            + std::to_string(vocabSize()) + " tokens");
+            requireDecodableId(path_, v[k], k, vocabSize());
         std::string out;
         const auto status = sp_.Decode(v, &out);
         if (!status.ok())

@@ -2,8 +2,9 @@
 #include "tokenizer/spm_tokenizer.h"
 
 #include "tokenizer/pair_merge.h"
-#include "tokenizer/utf8.h"
+#include "tokenizer/piece_decode.h"
 #include "tokenizer/token_type.h"
+#include "tokenizer/utf8.h"
 #include "util/error.h"
 
 #include <cstdio>
@@ -21,32 +22,19 @@ std::string hexByte(unsigned char b)
     return buf;
 }
 
-void checkSpecialId(const ScoredVocab &v, int32_t id, const char *what)
-{
-    if (id < -1 || id >= static_cast<int64_t>(v.pieces.size()))
-        throwIn(v.source,
-                std::string(what) + " id " + std::to_string(id) + " is outside the vocabulary of "
-                    + std::to_string(v.pieces.size()) + " tokens");
-}
-
 } // namespace
 
 SpmTokenizer::SpmTokenizer(ScoredVocab vocab, std::string kind)
     : v_(std::move(vocab)), kind_(std::move(kind))
 {
     const size_t n = v_.pieces.size();
-    if (n == 0)
-        throwIn(v_.source, "the vocabulary is empty");
-    if (n > static_cast<size_t>(std::numeric_limits<int32_t>::max()))
-        throwIn(v_.source, "the vocabulary has more tokens than int32 ids can name");
+    requireVocabularySize(v_.source, n);
     if (v_.scores.size() != n || v_.types.size() != n)
         throwIn(v_.source,
                 "the vocabulary has " + std::to_string(n) + " pieces but "
                     + std::to_string(v_.scores.size()) + " scores and "
                     + std::to_string(v_.types.size()) + " token types");
-    checkSpecialId(v_, v_.bos, "BOS");
-    checkSpecialId(v_, v_.eos, "EOS");
-    checkSpecialId(v_, v_.unk, "unknown-token");
+    requireSpecialIds(v_.source, n, v_.bos, v_.eos, v_.unk);
 
     byteIds_.fill(-1);
     mergeable_.reserve(n);
@@ -99,15 +87,9 @@ void SpmTokenizer::encodeFragment(std::string_view text, bool prefixSpace,
                                   std::vector<int32_t> &out) const
 {
     std::string s;
-    s.reserve(text.size() + text.size() / 4 + kSpaceMark.size());
     if (prefixSpace)
         s += kSpaceMark;
-    for (const char c : text) {
-        if (c == ' ')
-            s += kSpaceMark;
-        else
-            s += c;
-    }
+    appendSpaceMarked(s, text);
     if (s.size() >= std::numeric_limits<uint32_t>::max())
         throwIn("text to encode", "longer than 4 GiB after escaping spaces");
     if (!wordsAreIndependent_) {
@@ -193,31 +175,12 @@ void SpmTokenizer::appendBytes(std::string_view bytes, std::vector<int32_t> &out
 
 std::string SpmTokenizer::decode(std::span<const int32_t> ids) const
 {
-    std::string out;
-    bool stripSpace = v_.addSpacePrefix; // the dummy prefix of the first piece is not text
-    for (size_t k = 0; k < ids.size(); ++k) {
-        const int32_t id = ids[k];
-        if (id < 0 || id >= vocabSize())
-            throwIn(v_.source,
-                    "cannot decode id " + std::to_string(id) + " at position " + std::to_string(k)
-                        + ": the vocabulary has " + std::to_string(vocabSize()) + " tokens");
-        const std::string &piece = v_.pieces[static_cast<size_t>(id)];
-        switch (v_.types[static_cast<size_t>(id)]) {
-        case TokenType::Control:
-        case TokenType::Unknown: continue;
-        case TokenType::Byte:
-            if (const int b = byteTokenValue(piece); b >= 0)
-                out += static_cast<char>(b);
-            else
-                out += piece;
-            break;
-        case TokenType::UserDefined: out += piece; break;
-        case TokenType::Normal:
-        case TokenType::Unused: appendUnescapedPiece(out, piece, stripSpace); break;
-        }
-        stripSpace = false;
-    }
-    return out;
+    return decodePieces({.source = v_.source,
+                         .pieces = v_.pieces,
+                         .types = v_.types,
+                         .spelling = PieceSpelling::SpaceMark,
+                         .stripFirstSpace = v_.addSpacePrefix},
+                        ids);
 }
 
 std::string SpmTokenizer::tokenText(int32_t id) const
