@@ -2,6 +2,8 @@
 // awq: activation-aware per-input-channel scales, then the rtn grid (compress/awq.h). Stored as
 // the grid plus the float32 scales s, unless the pipeline folds s into the preceding norm
 // (compress/awq_fold.h: the projections then store the grid alone and the norm is stored).
+#include "methods/awq_method.h"
+
 #include "methods/int_grid.h"
 #include "methods/method_support.h"
 #include "util/error.h"
@@ -9,6 +11,16 @@
 #include <cstdio>
 
 namespace cwb {
+
+AwqParams awqParamsOf(const ParamReader &p)
+{
+    AwqParams a;
+    a.bits = static_cast<int>(p.integer("bits"));
+    a.group = methoddetail::rowGroupOf(p, "awq");
+    a.sym = p.flag("sym");
+    a.alphaGrid = static_cast<int>(p.integer("alpha_grid"));
+    return a;
+}
 
 MethodSpec awqMethod()
 {

@@ -2,6 +2,7 @@
 // The storage choices of the quantize slot: "keep" (leave the tensor as stored) and plain float
 // types f32, f16, bf16.
 #include "methods/method_support.h"
+#include "methods/registry.h"
 #include "methods/stored_types.h"
 
 #include <vector>
@@ -34,7 +35,7 @@ MethodSpec floatMethod(const char *name, DType type, const char *summary)
 
 std::vector<MethodSpec> floatMethods()
 {
-    MethodSpec keep = methoddetail::quantizeMethod("keep", {}, "leave the tensor as stored");
+    MethodSpec keep = methoddetail::quantizeMethod(std::string(kKeepMethod), {}, "leave the tensor as stored");
     keep.keepsAsStored = true;
     keep.storage = StorageKind::AsStored;
     keep.rowMultiple = [](const ParamReader &) { return int64_t{1}; };

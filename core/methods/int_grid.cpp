@@ -145,14 +145,4 @@ void setIntGridStorage(MethodSpec &m, bool hasF16ScalesParam)
 
 } // namespace methoddetail
 
-AwqParams awqParamsOf(const ParamReader &p)
-{
-    AwqParams a;
-    a.bits = static_cast<int>(p.integer("bits"));
-    a.group = methoddetail::rowGroupOf(p, "awq");
-    a.sym = p.flag("sym");
-    a.alphaGrid = static_cast<int>(p.integer("alpha_grid"));
-    return a;
-}
-
 } // namespace cwb

@@ -4,7 +4,6 @@
 // per group / row / tensor, zero points unless symmetric): its exact bytes, its label and its
 // export forms, shared by the three method files. Only methods/*.cpp include this.
 
-#include "compress/awq.h"
 #include "compress/quant_params.h"
 #include "methods/method.h"
 
@@ -30,8 +29,3 @@ namespace cwb::methoddetail {
 void setIntGridStorage(MethodSpec &m, bool hasF16ScalesParam);
 
 } // namespace cwb::methoddetail
-
-namespace cwb {
-// The recipe's awq parameters (group -1 = per row) as AwqParams (group 0 = per row).
-[[nodiscard]] AwqParams awqParamsOf(const ParamReader &p);
-} // namespace cwb

@@ -24,6 +24,9 @@ namespace cwb {
 // archive reads the struct's fields back into it.
 [[nodiscard]] std::optional<QuantParams> quantParamsOfStorage(std::string_view storedMethod);
 
+// The quantize method an empty quantize slot holds: the tensor stays as stored.
+inline constexpr std::string_view kKeepMethod = "keep";
+
 // True when the quantize method `name` leaves a tensor as stored (an empty quantize slot).
 [[nodiscard]] bool keepsAsStored(std::string_view name);
 
