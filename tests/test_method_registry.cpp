@@ -6,7 +6,8 @@
 // exactly (and its mask bytes and rank). Every quantize method also runs after unstructured and
 // N:M pruning and on low-rank factors of an explicit rank; every prune and low-rank method runs
 // before several storage kinds. Low rank with rank 0 (chosen from the spectrum) cannot be known
-// before running: the test checks that its estimate says so.
+// before running: the test checks that its estimate says so. AWQ scales folded into a norm are
+// the one documented difference, checked to the byte.
 //
 // Models: stories260K (TinyStories calibration text; every method that needs calibration) and a
 // generated Q8_0 llama with 256-wide rows (k-quants, groups and blocks above 64, keep of a ggml
@@ -267,6 +268,7 @@ private slots:
     void namesAreUniqueAndComplete();
     void estimateEqualsStoredBytes();
     void spectrumRankIsFlagged();
+    void foldedAwqDiffersAsDocumented();
 
 private:
     QTemporaryDir dir_;
@@ -386,8 +388,8 @@ void TestMethodRegistry::estimateEqualsStoredBytes()
                 std::string methods;
                 for (const Stage &st : c->stages)
                     methods += (methods.empty() ? "" : ", ") + stageJson(st);
-                overrides += (overrides.empty() ? "" : ", ") + ("\"" + tensor + "\": {\"methods\": ["
-                                                                + methods + "]}");
+                overrides += (overrides.empty() ? "" : ", ")
+                             + ("\"" + tensor + "\": {\"methods\": [" + methods + "]}");
             }
             const std::string recipe =
                 R"({"version": 1, "overrides": {)" + overrides + "}}";
@@ -482,6 +484,45 @@ void TestMethodRegistry::spectrumRankIsFlagged()
         QVERIFY2(tp->estimate.note.find("at run time") != std::string::npos,
                  tp->estimate.note.c_str());
         QCOMPARE(tp->estimate.total(), uint64_t(tp->parameters()) * 2); // unfactorized f16
+    }
+}
+
+// Where q/k/v are planned awq alike, the pipeline folds their shared input scales into
+// attn_norm: each projection stores 4 x cols bytes fewer than its estimate (no input scales) and
+// the norm, unchanged in the plan, is stored as F32. That is the documented difference; the
+// totals of the run count it.
+void TestMethodRegistry::foldedAwqDiffersAsDocumented()
+{
+    CWB_SHARED_FILE(storiesPath, kStories);
+    CWB_SHARED_FILE(text, kText);
+    const cwb::Model stories = cwb::io::openModel(storiesPath);
+    const std::string awq = R"({"methods": [{"method": "awq", "params": {"group": 32}}]})";
+    const std::string recipe = R"({"version": 1, "overrides": {"layers.0.attn.q": )" + awq
+                               + R"(, "layers.0.attn.k": )" + awq + R"(, "layers.0.attn.v": )"
+                               + awq + "}}";
+    cwb::PlanOptions po;
+    po.calibration = true;
+    const cwb::Plan plan = cwb::resolvePlan(cwb::parseRecipeLenient(recipe, "fold"), stories, po);
+    QVERIFY(plan.valid());
+    cwb::CompressParams cp;
+    cp.calibrationPath = text;
+    cp.calibration.sequences = 4;
+    cp.calibration.tokensPerSequence = 64;
+    cp.outputError = false;
+    const cwb::CompressedModel cm = cwb::compressModel(stories, plan, cp);
+    const std::string path = dir_.filePath(QStringLiteral("fold.cwbarchive")).toStdString();
+    cwb::writeArchive(path, cm);
+    const cwb::CompressedModel back = cwb::readArchive(path);
+    QCOMPARE(back.tensors.size(), size_t(4));
+    for (const cwb::CompressedTensor &t : back.tensors) {
+        const cwb::TensorPlan &tp = plan.tensors[t.index];
+        if (t.canonical == "layers.0.attn_norm") {
+            QVERIFY(!tp.changed());
+            QCOMPARE(t.storedBytes(), uint64_t(4 * t.cols));
+            continue;
+        }
+        QVERIFY2(!t.foldedScales.empty(), t.canonical.c_str());
+        QCOMPARE(t.storedBytes(), tp.estimate.total() - uint64_t(4 * t.cols));
     }
 }
 

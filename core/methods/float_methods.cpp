@@ -35,7 +35,8 @@ MethodSpec floatMethod(const char *name, DType type, const char *summary)
 
 std::vector<MethodSpec> floatMethods()
 {
-    MethodSpec keep = methoddetail::quantizeMethod(std::string(kKeepMethod), {}, "leave the tensor as stored");
+    MethodSpec keep =
+        methoddetail::quantizeMethod(std::string(kKeepMethod), {}, "leave the tensor as stored");
     keep.keepsAsStored = true;
     keep.storage = StorageKind::AsStored;
     keep.rowMultiple = [](const ParamReader &) { return int64_t{1}; };

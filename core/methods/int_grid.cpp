@@ -82,10 +82,11 @@ ByteEstimate intGridBytes(const ParamReader &p, const StoredShape &s, bool f16Sc
 MethodLabel intGridLabel(const ParamReader &p, bool f16Scales)
 {
     const int64_t group = p.integer("group");
-    MethodLabel::Arg g = group == -1 ? MethodLabel::Arg{CWB_TRANSLATE_NOOP("cwb::methods", "per-row"), true}
-                         : group == 0
-                             ? MethodLabel::Arg{CWB_TRANSLATE_NOOP("cwb::methods", "per-tensor"), true}
-                             : MethodLabel::Arg{"g" + std::to_string(group), false};
+    MethodLabel::Arg g{std::string("g").append(std::to_string(group)), false};
+    if (group == -1)
+        g = {CWB_TRANSLATE_NOOP("cwb::methods", "per-row"), true};
+    else if (group == 0)
+        g = {CWB_TRANSLATE_NOOP("cwb::methods", "per-tensor"), true};
     return MethodLabel{
         CWB_TRANSLATE_NOOP("cwb::methods", "int%1 %2 %3 + %4"),
         {{std::to_string(p.integer("bits")), false},
@@ -117,7 +118,12 @@ ExportForms intGridExportForms(const ParamReader &p, bool f16Scales)
     // tensor: the same values for 4- and 8-bit codes (it packs those widths into int32).
     if ((bits == 4 || bits == 8) && f16Scales)
         f.compressedTensors = "pack-quantized";
-    if (f.gguf == "none")
+    if (f.gguf == "Q4_0" || f.gguf == "Q5_0")
+        f.note = "GGUF: the export repacks the codes into ggml's order (weights j and j + 16 of "
+                 "a block share byte j; Q5_0's fifth bits in qh)";
+    else if (f.gguf == "Q8_0")
+        f.note = "GGUF: int8 code = u - 128";
+    else
         f.note = "GGUF: only symmetric 4-, 5- and 8-bit codes in groups of 32 with fp16 scales "
                  "match a ggml block (Q4_0, Q5_0, Q8_0); asymmetric grids are not Q4_1 (its "
                  "offset is a stored fp16 minimum, not a zero point times the scale)";

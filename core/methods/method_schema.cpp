@@ -7,7 +7,6 @@
 
 namespace cwb {
 
-
 ParamSpec intRange(std::string name, int64_t lo, int64_t hi, int64_t def, std::string doc)
 {
     ParamSpec p;

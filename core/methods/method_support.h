@@ -12,7 +12,10 @@
 
 namespace cwb::methoddetail {
 
-[[nodiscard]] inline uint64_t ceilDiv(uint64_t a, uint64_t b) { return b == 0 ? 0 : (a + b - 1) / b; }
+[[nodiscard]] inline uint64_t ceilDiv(uint64_t a, uint64_t b)
+{
+    return b == 0 ? 0 : (a + b - 1) / b;
+}
 
 // Codes of `bits`-bit values, every row starting on a byte boundary (quantized_tensor.h).
 [[nodiscard]] inline uint64_t rowCodes(uint64_t rows, uint64_t cols, int bits)
@@ -44,6 +47,9 @@ const std::vector<double> &requireHessian(const InputStats &in, const std::strin
 const std::vector<double> &requireMeanSquare(const InputStats &in, const std::string &method);
 
 // A label without arguments.
-[[nodiscard]] inline MethodLabel plainLabel(std::string text) { return MethodLabel{std::move(text), {}}; }
+[[nodiscard]] inline MethodLabel plainLabel(std::string text)
+{
+    return MethodLabel{std::move(text), {}};
+}
 
 } // namespace cwb::methoddetail
