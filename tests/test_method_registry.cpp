@@ -16,6 +16,7 @@
 #include "compress/archive.h"
 #include "compress/pipeline.h"
 #include "io/open_model.h"
+#include "methods/ggml_methods.h"
 #include "methods/registry.h"
 #include "recipe/recipe.h"
 #include "recipe/resolve.h"
@@ -266,6 +267,7 @@ class TestMethodRegistry : public QObject {
 private slots:
     void initTestCase();
     void namesAreUniqueAndComplete();
+    void labelsAndExportForms();
     void estimateEqualsStoredBytes();
     void spectrumRankIsFlagged();
     void foldedAwqDiffersAsDocumented();
@@ -319,6 +321,53 @@ void TestMethodRegistry::namesAreUniqueAndComplete()
     QVERIFY(!cwb::quantParamsOfStorage("zip"));
     QVERIFY(cwb::keepsAsStored(cwb::kKeepMethod));
     QVERIFY(!cwb::keepsAsStored("rtn"));
+}
+
+// Every quantize method has an English label and export forms; a form is named only where it
+// decodes to exactly the stored values, and "none" always says why.
+void TestMethodRegistry::labelsAndExportForms()
+{
+    for (const cwb::MethodSpec &m : cwb::methodTable()) {
+        if (m.slot != cwb::MethodSlot::Quantize)
+            continue;
+        const cwb::ParamSet defaults(m.params);
+        QVERIFY2(!m.label(defaults.reader(), "F32").english().empty(), m.name.c_str());
+        const cwb::ExportForms f = m.exportForms(defaults.reader(), cwb::DType::F32);
+        QVERIFY2(!f.gguf.empty() && !f.compressedTensors.empty(), m.name.c_str());
+        if (f.gguf == "none" || f.compressedTensors == "none")
+            QVERIFY2(!f.note.empty(), m.name.c_str());
+        if (const auto t = cwb::ggmlMethodType(m.name))
+            QCOMPARE(f.gguf, std::string(cwb::dtypeName(*t)));
+    }
+    auto rtn = [](const char *params) {
+        cwb::ParamSet p(cwb::requireMethod("rtn").params);
+        const cwb::Recipe r = cwb::parseRecipe(
+            std::string(R"({"version": 1, "defaults": {"methods": [{"method": "rtn", "params": )")
+                + params + "}]}}",
+            "rtn");
+        for (const auto &[name, value] : r.defaultMethods.at(0).params)
+            p.set(name, value);
+        return p;
+    };
+    const cwb::MethodSpec &r = cwb::requireMethod("rtn");
+    const cwb::ParamSet q40 = rtn(R"({"bits": 4, "group": 32})");
+    QCOMPARE(r.label(q40.reader(), "").english(), std::string("int4 g32 sym + f16 scales"));
+    QCOMPARE(r.exportForms(q40.reader(), cwb::DType::F32).gguf, std::string("Q4_0"));
+    QCOMPARE(r.exportForms(rtn(R"({"bits": 8, "group": 32})").reader(), cwb::DType::F32).gguf,
+             std::string("Q8_0"));
+    QCOMPARE(r.exportForms(rtn(R"({"bits": 4, "group": 32, "sym": false})").reader(),
+                           cwb::DType::F32)
+                 .gguf,
+             std::string("none"));
+    QCOMPARE(r.exportForms(rtn(R"({"bits": 4, "group": 64})").reader(), cwb::DType::F32).gguf,
+             std::string("none"));
+    const cwb::ParamSet none;
+    QCOMPARE(cwb::requireMethod("f16").exportForms(none.reader(), cwb::DType::F32).gguf,
+             std::string("F16"));
+    QCOMPARE(cwb::requireMethod("keep").exportForms(none.reader(), cwb::DType::BF16).gguf,
+             std::string("BF16"));
+    QCOMPARE(cwb::requireMethod("keep").label(none.reader(), "Q4_K").english(),
+             std::string("Q4_K (kept)"));
 }
 
 void TestMethodRegistry::estimateEqualsStoredBytes()
