@@ -133,7 +133,6 @@ QVariant toVariant(const cwb::ParamValue &v)
     return q(std::get<std::string>(v));
 }
 
-
 const QColor kErrorBackground(255, 214, 214);
 const QColor kWarningBackground(255, 243, 200);
 
