@@ -86,7 +86,8 @@ private Q_SLOTS:
         QSettings().clear();
     }
 
-    // The committed .ts holds every tr() string the widgets have now: lupdate over the sources
+    // The committed .ts holds every tr() string the widgets have now, and the method registry's
+    // labels (CWB_TRANSLATE_NOOP in core/methods): lupdate over the sources
     // into a fresh file, then each of its messages must be in the committed one (a string changed
     // in the code but not in the .ts would otherwise show in English, unnoticed).
     void tsFileCoversTheSources()
@@ -96,8 +97,11 @@ private Q_SLOTS:
         QProcess lupdate;
         lupdate.start(QStringLiteral(CWB_LUPDATE),
                       {QStringLiteral("-no-obsolete"), QStringLiteral("-locations"),
-                       QStringLiteral("none"), QStringLiteral(CWB_SOURCE_DIR "/widgets"),
-                       QStringLiteral("-ts"), fresh});
+                       QStringLiteral("none"), QStringLiteral("-tr-function-alias"),
+                       QStringLiteral("QT_TRANSLATE_NOOP+=CWB_TRANSLATE_NOOP"),
+                       QStringLiteral(CWB_SOURCE_DIR "/widgets"),
+                       QStringLiteral(CWB_SOURCE_DIR "/core/methods"), QStringLiteral("-ts"),
+                       fresh});
         QVERIFY2(lupdate.waitForFinished(60'000) && lupdate.exitCode() == 0,
                  lupdate.readAllStandardError().constData());
         QFile freshFile(fresh), committed(kTsPath);

@@ -784,7 +784,9 @@ void TestRecipe::estimates_data()
         QTest::newRow(name) << QString::fromUtf8(methods) << rows << cols << codes << scales
                             << zeros << masks << extra;
     };
-    // 64 x 64 unless stated; f32 stored. Hand-computed from the formulas in size_estimate.h.
+    // 64 x 64 unless stated; f32 stored. Hand-computed from the formulas in the methods'
+    // registry entries (what the archive stores; tests/test_method_registry.cpp checks them
+    // against real archives).
     row("keep f32", R"([{"method": "keep"}])", 64, 64, 16384, 0, 0, 0, 0);
     row("f16", R"([{"method": "f16"}])", 64, 64, 8192, 0, 0, 0, 0);
     row("rtn 4 g32 sym", R"([{"method": "rtn", "params": {"group": 32}}])", 64, 64, 2048, 256, 0, 0,
@@ -796,11 +798,12 @@ void TestRecipe::estimates_data()
     row("rtn 8 per-tensor f32 scale",
         R"([{"method": "rtn", "params": {"bits": 8, "group": 0, "f16_scales": false}}])", 64, 64,
         4096, 4, 0, 0, 0);
+    // Static groups: no column-to-group map is stored (compress/gptq.h).
     row("gptq act_order groups", R"([{"method": "gptq", "params": {"group": 32}}])", 64, 64, 2048,
-        256, 0, 0, 256);
+        256, 0, 0, 0);
     row("gptq per-channel", R"([{"method": "gptq", "params": {"group": -1}}])", 64, 64, 2048, 128,
         0, 0, 0);
-    row("awq asym", R"([{"method": "awq"}])", 64, 256, 8192, 256, 64, 0, 0);
+    row("awq asym", R"([{"method": "awq"}])", 64, 256, 8192, 256, 64, 0, 4 * 256); // + input scales
     row("nf4", R"([{"method": "nf4"}])", 64, 64, 2048, 256, 0, 0, 0);
     row("nf4 double quant", R"([{"method": "nf4", "params": {"double_quant": true}}])", 64, 64,
         2048, 64 + 4 + 4, 0, 0, 0);
@@ -815,15 +818,24 @@ void TestRecipe::estimates_data()
     row("q8_0", R"([{"method": "q8_0"}])", 64, 64, 4096, 256, 0, 0, 0);
     row("q4_k", R"([{"method": "q4_k"}])", 64, 256, 64 * 128, 64 * 16, 0, 0, 0);
     row("q6_k", R"([{"method": "q6_k"}])", 8, 256, 8 * 192, 8 * 18, 0, 0, 0);
-    row("prune 50% f16", R"([{"method": "magnitude"}, {"method": "f16"}])", 64, 64, 4096, 0, 0, 512,
-        0);
-    row("prune 2:4 f16", R"([{"method": "magnitude", "params": {"nm": "2:4"}}, {"method": "f16"}])",
-        64, 64, 4096, 0, 0, 512, 0);
-    row("prune 4:8 f16", R"([{"method": "magnitude", "params": {"nm": "4:8"}}, {"method": "f16"}])",
-        64, 64, 4096, 0, 0, 768, 0);
-    row("prune 50% rtn4",
-        R"([{"method": "magnitude"}, {"method": "rtn", "params": {"group": 32}}])", 64, 64, 1024,
-        256, 0, 512, 0);
+    // Pruned weights are stored as zeros in the dense codes; the mask only beside a form that does
+    // not decode zeros exactly (q4_1, q5_1, q2_k, q4_k, q5_k).
+    row("prune 50% f16 dense", R"([{"method": "magnitude"}, {"method": "f16"}])", 64, 64, 8192, 0,
+        0, 0, 0);
+    row("prune 2:4 f16 dense",
+        R"([{"method": "magnitude", "params": {"nm": "2:4"}}, {"method": "f16"}])", 64, 64, 8192,
+        0, 0, 0, 0);
+    row("prune 4:8 f16 dense",
+        R"([{"method": "magnitude", "params": {"nm": "4:8"}}, {"method": "f16"}])", 64, 64, 8192,
+        0, 0, 0, 0);
+    row("prune 50% rtn4 dense",
+        R"([{"method": "magnitude"}, {"method": "rtn", "params": {"group": 32}}])", 64, 64, 2048,
+        256, 0, 0, 0);
+    row("prune 50% q4_1 dense + mask", R"([{"method": "magnitude"}, {"method": "q4_1"}])", 64, 64,
+        2048, 512, 0, 512, 0);
+    row("prune 4:8 q4_1 dense + mask",
+        R"([{"method": "magnitude", "params": {"nm": "4:8"}}, {"method": "q4_1"}])", 64, 64, 2048,
+        512, 0, 768, 0);
     row("prune 10% rtn4 stays dense",
         R"([{"method": "magnitude", "params": {"sparsity": 0.1}},
             {"method": "rtn", "params": {"group": 32}}])",
@@ -832,8 +844,9 @@ void TestRecipe::estimates_data()
         256, 0, 0, 0);
     row("svd rank 8 f16", R"([{"method": "svd", "params": {"rank": 8}}, {"method": "f16"}])", 64,
         64, 2048, 0, 0, 0, 0);
-    row("svd rank 8 keep f32", R"([{"method": "svd", "params": {"rank": 8}}])", 64, 64, 4096, 0, 0,
-        0, 0);
+    // "keep" stores low-rank factors as F16 (the pipeline's factor type).
+    row("svd rank 8 keep f16 factors", R"([{"method": "svd", "params": {"rank": 8}}])", 64, 64,
+        2048, 0, 0, 0, 0);
     row("svd rank 8 rtn per-channel",
         R"([{"method": "svd", "params": {"rank": 8}}, {"method": "rtn", "params": {"group": -1}}])",
         64, 64, 64 * 4 + 8 * 32, 64 * 2 + 8 * 2, 0, 0, 0);

@@ -1505,74 +1505,6 @@ Form: %3, gespeichert als %4</translation>
         <translation>%1 %2: %3 (zulässig: %4)</translation>
     </message>
     <message>
-        <source>%1 (kept)</source>
-        <translation>%1 (beibehalten)</translation>
-    </message>
-    <message>
-        <source>per-row</source>
-        <translation>pro Zeile</translation>
-    </message>
-    <message>
-        <source>per-tensor</source>
-        <translation>pro Tensor</translation>
-    </message>
-    <message>
-        <source>int%1 %2 %3 + %4</source>
-        <translation>int%1 %2 %3 + %4</translation>
-    </message>
-    <message>
-        <source>sym</source>
-        <translation>sym.</translation>
-    </message>
-    <message>
-        <source>asym</source>
-        <translation>asym.</translation>
-    </message>
-    <message>
-        <source>f32 scales</source>
-        <translation>f32-Skalen</translation>
-    </message>
-    <message>
-        <source>f16 scales</source>
-        <translation>f16-Skalen</translation>
-    </message>
-    <message>
-        <source>NF4 b%1 + 8-bit absmax</source>
-        <translation>NF4 b%1 + 8-Bit-Absmax</translation>
-    </message>
-    <message>
-        <source>NF4 b%1 + f32 absmax</source>
-        <translation>NF4 b%1 + f32-Absmax</translation>
-    </message>
-    <message>
-        <source>FP8 %1 + f32 scale per row</source>
-        <translation>FP8 %1 + f32-Skala pro Zeile</translation>
-    </message>
-    <message>
-        <source>FP8 %1 + f32 scale per tensor</source>
-        <translation>FP8 %1 + f32-Skala pro Tensor</translation>
-    </message>
-    <message>
-        <source>MXFP4: E2M1 + E8M0 scale / 32</source>
-        <translation>MXFP4: E2M1 + E8M0-Skala / 32</translation>
-    </message>
-    <message>
-        <source>NVFP4: E2M1 + E4M3 scale / 16</source>
-        <translation>NVFP4: E2M1 + E4M3-Skala / 16</translation>
-    </message>
-    <message>
-        <source>ternary, 2 bits each</source>
-        <translation>ternär, je 2 Bit</translation>
-    </message>
-    <message>
-        <source>ternary, 5 per byte</source>
-        <translation>ternär, 5 pro Byte</translation>
-    </message>
-    <message>
-        <source>%1 + imatrix</source>
-        <translation>%1 + imatrix</translation>
-    </message>
-    <message>
         <source>%1 + mask</source>
         <translation>%1 + Maske</translation>
     </message>
@@ -2237,6 +2169,77 @@ Form: %3, gespeichert als %4</translation>
     <message>
         <source>%1 %: rank %2</source>
         <translation>%1 %: Rang %2</translation>
+    </message>
+</context>
+<context>
+    <name>cwb::methods</name>
+    <message>
+        <source>%1 (kept)</source>
+        <translation>%1 (beibehalten)</translation>
+    </message>
+    <message>
+        <source>per-row</source>
+        <translation>pro Zeile</translation>
+    </message>
+    <message>
+        <source>per-tensor</source>
+        <translation>pro Tensor</translation>
+    </message>
+    <message>
+        <source>sym</source>
+        <translation>sym.</translation>
+    </message>
+    <message>
+        <source>asym</source>
+        <translation>asym.</translation>
+    </message>
+    <message>
+        <source>f16 scales</source>
+        <translation>f16-Skalen</translation>
+    </message>
+    <message>
+        <source>f32 scales</source>
+        <translation>f32-Skalen</translation>
+    </message>
+    <message>
+        <source>int%1 %2 %3 + %4</source>
+        <translation>int%1 %2 %3 + %4</translation>
+    </message>
+    <message>
+        <source>NF4 b%1 + 8-bit absmax</source>
+        <translation>NF4 b%1 + 8-Bit-Absmax</translation>
+    </message>
+    <message>
+        <source>NF4 b%1 + f32 absmax</source>
+        <translation>NF4 b%1 + f32-Absmax</translation>
+    </message>
+    <message>
+        <source>FP8 %1 + f32 scale per row</source>
+        <translation>FP8 %1 + f32-Skala pro Zeile</translation>
+    </message>
+    <message>
+        <source>FP8 %1 + f32 scale per tensor</source>
+        <translation>FP8 %1 + f32-Skala pro Tensor</translation>
+    </message>
+    <message>
+        <source>MXFP4: E2M1 + E8M0 scale / 32</source>
+        <translation>MXFP4: E2M1 + E8M0-Skala / 32</translation>
+    </message>
+    <message>
+        <source>NVFP4: E2M1 + E4M3 scale / 16</source>
+        <translation>NVFP4: E2M1 + E4M3-Skala / 16</translation>
+    </message>
+    <message>
+        <source>ternary, 2 bits each</source>
+        <translation>ternär, je 2 Bit</translation>
+    </message>
+    <message>
+        <source>ternary, 5 per byte</source>
+        <translation>ternär, 5 pro Byte</translation>
+    </message>
+    <message>
+        <source>%1 + imatrix</source>
+        <translation>%1 + imatrix</translation>
     </message>
 </context>
 </TS>

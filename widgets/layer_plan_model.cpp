@@ -10,6 +10,7 @@
 #include "util/error.h"
 
 #include <QColor>
+#include <QCoreApplication>
 #include <QFont>
 #include <QLocale>
 #include <QUndoStack>
@@ -69,7 +70,7 @@ std::string paramOf(const cwb::SlotPlan &slot, int column)
     case LayerPlanModel::GroupColumn:
         if (has("group"))
             return "group";
-        return slot.method == "nf4" ? "block_size" : "";
+        return spec->rowMultipleParam; // nf4's block_size
     case LayerPlanModel::SparsityColumn: return has("sparsity") ? "sparsity" : "";
     case LayerPlanModel::NmColumn: return has("nm") ? "nm" : "";
     case LayerPlanModel::RankColumn: return has("rank") ? "rank" : "";
@@ -131,8 +132,6 @@ QVariant toVariant(const cwb::ParamValue &v)
         return *d;
     return q(std::get<std::string>(v));
 }
-
-QString upper(const std::string &s) { return q(s).toUpper(); }
 
 const QColor kErrorBackground(255, 214, 214);
 const QColor kWarningBackground(255, 243, 200);
@@ -762,7 +761,8 @@ QVariant LayerPlanModel::tensorData(int tensor, int column, int role) const
     case Qt::ForegroundRole: {
         if ((column == PruneColumn && !tp.slot(MethodSlot::Prune).used())
             || (column == LowRankColumn && !tp.slot(MethodSlot::LowRank).used())
-            || (column == QuantizeColumn && tp.slot(MethodSlot::Quantize).method == "keep")
+            || (column == QuantizeColumn
+                && cwb::keepsAsStored(tp.slot(MethodSlot::Quantize).method))
             || (!tp.countedInTotals && (column == BytesColumn || column == BitsPerWeightColumn)))
             return QColor(Qt::gray);
         if (!problems.errors.isEmpty() || !problems.warnings.isEmpty())
@@ -846,7 +846,7 @@ QString LayerPlanModel::cellToolTip(const cwb::TensorPlan &tp, int column) const
     }
     case FormatColumn: {
         const cwb::ByteEstimate &e = tp.estimate;
-        QString tip = q(tp.summary().empty() ? std::string("keep") : tp.summary());
+        QString tip = q(tp.summary().empty() ? std::string(cwb::kKeepMethod) : tp.summary());
         tip += QLatin1Char('\n')
             + tr("Estimated bytes: codes %1, scales %2, zero points %3, masks %4, other %5")
                   .arg(e.codes)
@@ -898,45 +898,19 @@ QString LayerPlanModel::cellToolTip(const cwb::TensorPlan &tp, int column) const
 QString LayerPlanModel::formatText(const cwb::TensorPlan &tp) const
 {
     const cwb::SlotPlan &quant = tp.slot(MethodSlot::Quantize);
-    const std::string &m = quant.method;
-    QString base;
-    if (m == "keep") {
-        base = tr("%1 (kept)").arg(q(tp.dtypeLabel.empty() ? std::string(cwb::dtypeName(tp.dtype))
-                                                           : tp.dtypeLabel));
-    } else if (m == "f32" || m == "f16" || m == "bf16") {
-        base = upper(m);
-    } else if (m == "rtn" || m == "gptq" || m == "awq") {
-        const int64_t group = cwb::paramInt(quant.value("group"));
-        const QString g = group == -1  ? tr("per-row")
-                          : group == 0 ? tr("per-tensor")
-                                       : QStringLiteral("g%1").arg(group);
-        const bool f32Scales = m == "rtn" && !cwb::paramBool(quant.value("f16_scales"));
-        base = tr("int%1 %2 %3 + %4")
-                   .arg(cwb::paramInt(quant.value("bits")))
-                   .arg(g, cwb::paramBool(quant.value("sym")) ? tr("sym") : tr("asym"),
-                        f32Scales ? tr("f32 scales") : tr("f16 scales"));
-    } else if (m == "nf4") {
-        const int64_t block = cwb::paramInt(quant.value("block_size"));
-        base = cwb::paramBool(quant.value("double_quant"))
-                   ? tr("NF4 b%1 + 8-bit absmax").arg(block)
-                   : tr("NF4 b%1 + f32 absmax").arg(block);
-    } else if (m == "fp8_e4m3" || m == "fp8_e5m2") {
-        const bool perRow = cwb::paramText(quant.value("granularity")) == "per-channel";
-        base = (perRow ? tr("FP8 %1 + f32 scale per row") : tr("FP8 %1 + f32 scale per tensor"))
-                   .arg(m == "fp8_e4m3" ? QStringLiteral("E4M3") : QStringLiteral("E5M2"));
-    } else if (m == "mxfp4") {
-        base = tr("MXFP4: E2M1 + E8M0 scale / 32");
-    } else if (m == "nvfp4") {
-        base = tr("NVFP4: E2M1 + E4M3 scale / 16");
-    } else if (m == "ternary") {
-        base = cwb::paramText(quant.value("packing")) == "two_bit" ? tr("ternary, 2 bits each")
-                                                                   : tr("ternary, 5 per byte");
-    } else if (cwb::ggmlMethodType(m)) {
-        base = upper(m);
-        if (cwb::paramBool(quant.value("imatrix")))
-            base = tr("%1 + imatrix").arg(base);
-    } else {
-        base = q(m);
+    const cwb::MethodSpec *spec = cwb::findMethod(quant.method);
+    QString base = q(quant.method);
+    if (spec && spec->label) {
+        // The registry's label, translated (its texts are in context cwb::methods).
+        const cwb::MethodLabel label = spec->label(
+            quant.reader(),
+            tp.dtypeLabel.empty() ? std::string(cwb::dtypeName(tp.dtype)) : tp.dtypeLabel);
+        const auto translated = [](const std::string &text) {
+            return QCoreApplication::translate(cwb::kMethodLabelContext, text.c_str());
+        };
+        base = translated(label.text);
+        for (const cwb::MethodLabel::Arg &a : label.args)
+            base = base.arg(a.translate ? translated(a.text) : q(a.text));
     }
     // Pruning adds a mask where the kept values are stored sparsely (block formats store the
     // zeros: the Format tooltip's note says so); low rank stores two factors.

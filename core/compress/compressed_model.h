@@ -8,10 +8,11 @@
 // What the stages leave (prune -> lowrank -> quantize):
 //   quantize only          `weight` = the quantized (or re-typed) matrix
 //   prune (+ quantize)     `weight` holds the pruned values (exact zeros where pruned, as every
-//                          grid here decodes zero exactly except ggml's offset types: q4_1, q5_1
-//                          and the k-quants, where the bitmap is applied when decoding);
-//                          `mask` is the bitmap (or N:M indices) counted in the stored bytes when
-//                          the stored form can drop the pruned values (plan/size_estimate.h)
+//                          grid here decodes zero exactly except ggml's types with a block
+//                          minimum: q4_1, q5_1, q2_k, q4_k, q5_k); for those (the method's
+//                          registry entry: exactZeros) `mask` holds the bitmap (or N:M indices),
+//                          applied when decoding and counted in the stored bytes
+//                          (recipe/size_estimate.h)
 //   lowrank (+ quantize)   `factorA` [rows x rank] and `factorB` [rank x cols], each quantized
 //                          by the quantize stage; a mask from an earlier prune is not kept
 //                          (A B is dense again)

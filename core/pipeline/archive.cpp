@@ -4,6 +4,7 @@
 #include "h5/h5_store.h"
 #include "h5/hdf5_lock.h"
 #include "io/open_model.h"
+#include "methods/registry.h"
 #include "model/model_fingerprint.h"
 #include "util/atomic_file.h"
 #include "util/error.h"
@@ -12,6 +13,7 @@
 #include <algorithm>
 #include <cstring>
 #include <filesystem>
+#include <optional>
 
 namespace cwb {
 
@@ -95,47 +97,40 @@ int intAttr(const h5::Reader &r, const h5::Node &n, const char *name)
     return static_cast<int>(v);
 }
 
+// The params struct is the one the method registry says `method` writes (methods/registry.h);
+// its fields are the attributes writeParams() wrote.
 QuantParams readParams(const h5::Reader &r, const h5::Node &n, const std::string &method)
 {
-    if (method == "rtn") {
-        RtnParams p;
-        p.bits = intAttr(r, n, "p_bits");
-        p.symmetric = r.attrBool(n, "p_symmetric");
-        p.granularity = enumAttr<Granularity>(r, n, "p_granularity", 2);
-        p.groupSize = intAttr(r, n, "p_group_size");
-        p.f16Scales = r.attrBool(n, "p_f16_scales");
-        return p;
-    }
-    if (method == "nf4") {
-        Nf4Params p;
-        p.blockSize = intAttr(r, n, "p_block_size");
-        p.doubleQuant = r.attrBool(n, "p_double_quant");
-        p.dqBlockSize = intAttr(r, n, "p_dq_block_size");
-        return p;
-    }
-    if (method == "fp8_e4m3" || method == "fp8_e5m2") {
-        Fp8Params p;
-        p.format = enumAttr<Fp8Format>(r, n, "p_format", 1);
-        p.granularity = enumAttr<Granularity>(r, n, "p_granularity", 2);
-        return p;
-    }
-    if (method == "mxfp4") {
-        MxFp4Params p;
-        p.scaleRule = enumAttr<MxScaleRule>(r, n, "p_scale_rule", 1);
-        return p;
-    }
-    if (method == "nvfp4") {
-        NvFp4Params p;
-        p.globalAmax = float(r.attrDouble(n, "p_global_amax"));
-        return p;
-    }
-    if (method == "ternary") {
-        TernaryParams p;
-        p.eps = float(r.attrDouble(n, "p_eps"));
-        p.packing = enumAttr<TernaryPacking>(r, n, "p_packing", 1);
-        return p;
-    }
-    r.fail(n.path, "@method '" + method + "' is not a quantization method this build reads");
+    std::optional<QuantParams> params = quantParamsOfStorage(method);
+    if (!params)
+        r.fail(n.path, "@method '" + method + "' is not a quantization method this build reads");
+    std::visit(
+        [&](auto &p) {
+            using P = std::decay_t<decltype(p)>;
+            if constexpr (std::is_same_v<P, RtnParams>) {
+                p.bits = intAttr(r, n, "p_bits");
+                p.symmetric = r.attrBool(n, "p_symmetric");
+                p.granularity = enumAttr<Granularity>(r, n, "p_granularity", 2);
+                p.groupSize = intAttr(r, n, "p_group_size");
+                p.f16Scales = r.attrBool(n, "p_f16_scales");
+            } else if constexpr (std::is_same_v<P, Nf4Params>) {
+                p.blockSize = intAttr(r, n, "p_block_size");
+                p.doubleQuant = r.attrBool(n, "p_double_quant");
+                p.dqBlockSize = intAttr(r, n, "p_dq_block_size");
+            } else if constexpr (std::is_same_v<P, Fp8Params>) {
+                p.format = enumAttr<Fp8Format>(r, n, "p_format", 1);
+                p.granularity = enumAttr<Granularity>(r, n, "p_granularity", 2);
+            } else if constexpr (std::is_same_v<P, MxFp4Params>) {
+                p.scaleRule = enumAttr<MxScaleRule>(r, n, "p_scale_rule", 1);
+            } else if constexpr (std::is_same_v<P, NvFp4Params>) {
+                p.globalAmax = float(r.attrDouble(n, "p_global_amax"));
+            } else if constexpr (std::is_same_v<P, TernaryParams>) {
+                p.eps = float(r.attrDouble(n, "p_eps"));
+                p.packing = enumAttr<TernaryPacking>(r, n, "p_packing", 1);
+            }
+        },
+        *params);
+    return *params;
 }
 
 // ---- stored matrices ----

@@ -3,6 +3,7 @@
 
 #include "compress/awq.h"
 #include "compress/quant_methods.h"
+#include "methods/registry.h"
 #include "pipeline/tensor_stages.h"
 #include "util/error.h"
 
@@ -14,6 +15,13 @@
 namespace cwb {
 
 namespace {
+
+// The slot's method runs AWQ, whose scales can fold into a norm (methods/awq_method.cpp).
+bool foldsIntoNorm(const SlotPlan &q)
+{
+    const MethodSpec *m = findMethod(q.method);
+    return m && m->foldsIntoNorm;
+}
 
 bool sameAwqParams(const SlotPlan &a, const SlotPlan &b)
 {
@@ -87,7 +95,7 @@ std::vector<AwqFoldGroup> findAwqFoldGroups(const Model &model, const Plan &plan
         bool ok = !weights.empty();
         for (const std::string &w : weights) {
             const TensorPlan *tp = planOf(plan, w);
-            ok = ok && tp && tp->slot(MethodSlot::Quantize).method == "awq"
+            ok = ok && tp && foldsIntoNorm(tp->slot(MethodSlot::Quantize))
                  && !tp->slot(MethodSlot::Prune).used() && !tp->slot(MethodSlot::LowRank).used()
                  && (g.members.empty()
                      || sameAwqParams(g.members[0]->slot(MethodSlot::Quantize),

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "pipeline/pipeline.h"
 
+#include "methods/registry.h"
+#include "methods/stored_types.h"
 #include "model/model_fingerprint.h"
 #include "pipeline/awq_fold.h"
 #include "pipeline/tensor_stages.h"
@@ -27,18 +29,14 @@ using Clock = std::chrono::steady_clock;
 
 bool slotNeedsCalibration(const SlotPlan &s)
 {
-    const MethodSpec *spec = findMethod(s.method);
-    if (!s.used() || !spec)
-        return false;
-    return spec->needsCalibration
-           || (!spec->calibrationParam.empty() && paramBool(s.value(spec->calibrationParam)));
+    const MethodSpec *spec = s.used() ? findMethod(s.method) : nullptr;
+    return spec && spec->needsCalibrationWith(s.reader());
 }
 
 bool slotNeedsHessian(const SlotPlan &s)
 {
-    return s.used()
-           && (s.method == "gptq" || s.method == "awq" || s.method == "sparsegpt"
-               || s.method == "asvd");
+    const MethodSpec *spec = s.used() ? findMethod(s.method) : nullptr;
+    return spec && spec->needsHessian;
 }
 
 // Hessian bytes of every distinct projection input: per layer the attention norm's output,
@@ -49,21 +47,6 @@ uint64_t hessianBytes(const Model &m)
     const HyperParams &h = m.hparams;
     return uint64_t(h.nLayers) * 8
            * (2 * sq(h.dim) + sq(h.nHeads * h.headDim) + sq(h.hiddenDim));
-}
-
-// What "keep" stores after a stage changed the values: the tensor's own type when it can be
-// written again (plain floats, ggml types with a quantizer), else float32.
-DType keepTypeOf(const Tensor &t)
-{
-    switch (t.dtype) {
-    case DType::F32:
-    case DType::F16:
-    case DType::BF16: return t.dtype;
-    default: break;
-    }
-    if (dtypeInfo(t.dtype).quantized && t.rowLength() % dtypeInfo(t.dtype).blockElems == 0)
-        return t.dtype;
-    return DType::F32;
 }
 
 CompressedTensor compressTensor(const Model &model, const TensorPlan &tp,
@@ -98,13 +81,11 @@ CompressedTensor compressTensor(const Model &model, const TensorPlan &tp,
         w = pruned->weights;
         ct.report.sparsity = pruned->sparsity;
     }
-    const bool valuesChanged = pruned.has_value();
     if (rankSlot.used()) {
         job.checkCancelled();
         stages::LowRankOutcome lr = stages::lowRank(rankSlot, w, rows, cols, in, job);
         ct.report.rank = lr.rank;
-        // Factors under "keep" are stored as F16 (compress/low_rank.h's default).
-        const DType factorKeep = DType::F16;
+        const DType factorKeep = kFactorKeepType; // what "keep" stores for factors
         job.checkCancelled();
         const stages::InputStats inA = stages::factorInputStats(in, lr.b, lr.rank, cols);
         ct.factorB = stages::quantize(quantSlot, lr.b, lr.rank, cols, in, factorKeep, nullptr, job,
@@ -116,26 +97,26 @@ CompressedTensor compressTensor(const Model &model, const TensorPlan &tp,
         ct.report.sparsity = 0;
     } else {
         job.checkCancelled();
-        const DType keep = quantSlot.method == "keep" && !valuesChanged && !m.transposed
-                               && (t.dtype == DType::F32 || t.dtype == DType::F16
-                                   || t.dtype == DType::BF16)
-                               ? t.dtype
-                               : keepTypeOf(t);
+        // Reached only when a stage changed the values: "keep" writes the tensor's own type
+        // again where it can (methods/stored_types.h).
+        const DType keep = keepStorageType(t.dtype, t.rowLength());
         ct.weight = stages::quantize(quantSlot, w, rows, cols, in, keep,
                                      pruned ? pruned->keep.data() : nullptr, job,
                                      ct.report.notes);
     }
     // The method when its name is not the storage's (gptq and awq store rtn grids).
-    const std::string via =
-        quantSlot.method == "gptq" || quantSlot.method == "awq" ? quantSlot.method + " " : "";
+    const MethodSpec &quantSpec = requireMethod(quantSlot.method);
+    const std::string via = quantSpec.reportsMethodName ? quantSlot.method + " " : "";
     ct.report.format = ct.weight ? via + ct.weight->describe()
                                  : "rank " + std::to_string(ct.report.rank) + " (" + via
                                        + ct.factorA->describe() + ")";
 
-    // The mask is stored only when the stored form does not decode the pruned weights as 0.
+    // The mask is stored when the stored form does not decode the pruned weights as 0: always
+    // for a method whose registry entry says so (so the estimate knows it in advance), and
+    // whenever the data shows it (a safety net; the size test would flag the method).
     if (pruned && ct.weight) {
         const std::vector<float> result = ct.reconstruct();
-        bool leaks = false;
+        bool leaks = !quantSpec.exactZeros(quantSlot.reader(), ct.weight->type);
         for (size_t i = 0; i < result.size() && !leaks; ++i)
             leaks = !((pruned->keep[i / 8] >> (i % 8)) & 1u) && result[i] != 0.0f;
         if (leaks) {

@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: MIT
 #pragma once
-// The three stages the pipeline (pipeline/pipeline.h) runs on one matrix, each reading one
-// SlotPlan of a resolved plan: the recipe's parameter names mapped onto the methods' params
-// structs. Kept apart from the orchestration so each stage can be tested on its own.
+// The three stages the pipeline (pipeline/pipeline.h) runs on one matrix, each running the
+// registry entry (methods/registry.h) of one SlotPlan of a resolved plan, and what the stages
+// share: loading the matrix, the input statistics, the report. Kept apart from the
+// orchestration so each stage can be tested on its own.
 
 #include "compress/awq.h"
 #include "compress/compressed_model.h"
 #include "compress/stored_matrix.h"
+#include "methods/method.h"
 #include "recipe/plan.h"
 
 #include <cstdint>
@@ -23,14 +25,9 @@ struct Tensor;
 
 namespace stages {
 
-// What a matrix's input looked like on the calibration text (all optional).
-struct InputStats {
-    std::shared_ptr<const std::vector<double>> hessian; // raw X^T X, cols x cols; null: none
-    int64_t tokens = 0;
-    std::vector<double> meanSquare; // per input channel; empty: none
-    std::vector<double> meanAbs;    // per input channel; empty: none
-    [[nodiscard]] bool empty() const { return !hessian && meanSquare.empty(); }
-};
+using cwb::InputStats; // methods/method.h
+using cwb::LowRankOutcome;
+using cwb::PruneOutcome;
 
 // The recipe's awq parameters (group -1 = per row) as AwqParams (group 0 = per row).
 [[nodiscard]] AwqParams awqParamsOf(const SlotPlan &s);
@@ -57,22 +54,9 @@ void finishReport(CompressedTensor &ct, const std::vector<float> &original, cons
 [[nodiscard]] InputStats factorInputStats(const InputStats &x, const std::vector<float> &b,
                                           int64_t rank, int64_t cols);
 
-struct PruneOutcome {
-    std::vector<float> weights;   // pruned positions exactly 0
-    std::vector<uint8_t> keep;    // bitmap, 1 = kept
-    std::vector<uint8_t> nmIndices;
-    int nmN = 0, nmM = 0;
-    double sparsity = 0;          // fraction removed
-    uint64_t maskBytes = 0;       // bitmap or N:M indices as pruning.h stores them
-};
 [[nodiscard]] PruneOutcome prune(const SlotPlan &s, const std::vector<float> &w, int64_t rows,
                                  int64_t cols, const InputStats &in, const JobContext &job);
 
-struct LowRankOutcome {
-    std::vector<float> a, b; // rows x rank, rank x cols
-    int64_t rank = 0;
-    double truncationError = 0;
-};
 [[nodiscard]] LowRankOutcome lowRank(const SlotPlan &s, const std::vector<float> &w, int64_t rows,
                                      int64_t cols, const InputStats &in, const JobContext &job);
 

@@ -57,7 +57,7 @@ std::string SlotPlan::describe() const
 
 bool TensorPlan::changed() const
 {
-    return stages[0].used() || stages[1].used() || stages[2].method != "keep";
+    return stages[0].used() || stages[1].used() || !keepsAsStored(stages[2].method);
 }
 
 std::string TensorPlan::summary() const

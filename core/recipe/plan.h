@@ -6,6 +6,7 @@
 // shown by the dry-run report (recipe/plan_report.h) and, later, executed by the compressor.
 
 #include "formats/dtype.h"
+#include "methods/registry.h"
 #include "recipe/method_schema.h"
 #include "recipe/recipe.h"
 
@@ -45,19 +46,8 @@ struct SlotPlan {
     // The value of a parameter the method table declares; throws std::out_of_range otherwise.
     [[nodiscard]] const ParamValue &value(std::string_view name) const;
     [[nodiscard]] std::string describe() const; // "gptq(bits=4, group=32, ...)"
-};
-
-// Estimated stored bytes of one tensor after compression, by component. Estimates: they follow
-// the storage layouts (formats/quantized_tensor.h, ggml blocks) but are computed without data.
-struct ByteEstimate {
-    uint64_t codes = 0;  // weight codes or float values (ggml: block payload without scales)
-    uint64_t scales = 0; // group / block / channel scales, absmax values, second-level scales
-    uint64_t zeros = 0;  // zero points of asymmetric grids
-    uint64_t masks = 0;  // sparsity bitmask or N:M indices
-    uint64_t extra = 0;  // tensor-wide scalars, GPTQ's act-order column-to-group map
-    int64_t rank = 0;    // low rank kept (0: none or chosen from the spectrum at run time)
-    std::string note;    // what the estimate assumes, when it is not plain
-    [[nodiscard]] uint64_t total() const { return codes + scales + zeros + masks + extra; }
+    // The parameters as the method's functions read them (methods/method.h).
+    [[nodiscard]] ParamReader reader() const { return ParamReader(*this); }
 };
 
 struct TensorPlan {
@@ -71,7 +61,7 @@ struct TensorPlan {
     std::vector<int> rules;     // indices of the rules that selected the tensor
     std::string overrideName;   // the override naming it, if any
     uint64_t originalBytes = 0; // as stored now
-    ByteEstimate estimate;
+    ByteEstimate estimate; // methods/method.h; computed by recipe/size_estimate.h
     bool countedInTotals = true; // false for a tied copy planned exactly like its twin
 
     [[nodiscard]] const SlotPlan &slot(MethodSlot s) const { return stages[static_cast<int>(s)]; }

@@ -25,17 +25,15 @@ std::string methodSetBy(const SlotPlan &s)
 bool needsCalibration(const SlotPlan &s)
 {
     const MethodSpec *spec = findMethod(s.method);
-    if (!spec)
-        return false;
-    return spec->needsCalibration
-           || (!spec->calibrationParam.empty() && paramBool(s.value(spec->calibrationParam)));
+    return spec && spec->needsCalibrationWith(s.reader());
 }
 
 // "group 32" / "block_size 64" / "q4_k's block of 256", and who chose it.
 std::string divisorText(const SlotPlan &q, int64_t multiple, std::string &from)
 {
-    const char *param = q.find("group") ? "group" : q.method == "nf4" ? "block_size" : nullptr;
-    if (param) {
+    const MethodSpec *spec = findMethod(q.method);
+    const std::string param = spec ? spec->rowMultipleParam : std::string();
+    if (!param.empty()) {
         from = setBy(q, param);
         return q.method + " " + param + " " + std::to_string(multiple);
     }
@@ -55,7 +53,8 @@ public:
         const SlotPlan &quant = tp.slot(MethodSlot::Quantize);
         if (!t.decodable() && tp.changed())
             error("stored as " + t.typeLabel() + ", which cannot be decoded: only \"keep\" applies"
-                  + methodSetBy(quant.method != "keep" ? quant : (prune.used() ? prune : lowrank)));
+                  + methodSetBy(!keepsAsStored(quant.method) ? quant
+                                                             : (prune.used() ? prune : lowrank)));
         const bool matrix = tp.shape.size() >= 2;
         // Calibration statistics exist for the inputs of layer projections only (the engine
         // does not observe the embedding lookup or the output head; analysis/activation_stats.h).
@@ -69,9 +68,9 @@ public:
                 error(s->method + " needs calibration statistics of the tensor's input, which are "
                                   "collected for layer projections only" + methodSetBy(*s));
         }
-        if ((quant.method == "gptq" || quant.method == "awq") && paramInt(quant.value("group")) == 0)
-            error(quant.method + " group 0 (one scale per tensor) is not supported; use -1 (one "
-                                 "per row) or a group size" + setBy(quant, "group"));
+        if (const MethodSpec *spec = findMethod(quant.method); spec && spec->checkParams)
+            if (const auto problem = spec->checkParams(quant.reader()))
+                error(quant.method + " " + problem->what + setBy(quant, problem->param));
         const int64_t cols = tp.shape.empty() ? 1 : tp.shape.back();
         const int64_t rows = cols > 0 ? tp.parameters() / cols : 0;
         if (!matrix)

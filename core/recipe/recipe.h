@@ -24,7 +24,7 @@
 // JSON before it is read (migrations chain: 1 -> 2 -> 3 ...), plus a test that feeds a
 // version 1 file through it; the parser itself then only ever reads the newest form.
 
-#include "recipe/method_schema.h"
+#include "methods/registry.h"
 
 #include <string>
 #include <string_view>

@@ -309,7 +309,7 @@ Plan resolvePlan(const Recipe &input, const Model &model, const PlanOptions &opt
         }
         SlotPlan &quant = tp.slot(MethodSlot::Quantize);
         if (!quant.used())
-            quant.method = "keep";
+            quant.method = std::string(kKeepMethod);
         for (SlotPlan &slot : tp.stages)
             complete(slot, recipe);
         std::set<int> effective;

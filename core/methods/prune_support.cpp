@@ -1,0 +1,49 @@
+// SPDX-License-Identifier: MIT
+#include "methods/prune_support.h"
+
+#include "methods/method_support.h"
+
+namespace cwb::methoddetail {
+
+std::pair<int, int> nmOf(const ParamReader &p)
+{
+    const std::string &nm = p.text("nm");
+    if (nm == "none")
+        return {0, 0};
+    return {nm[0] - '0', nm[2] - '0'};
+}
+
+PruneParams pruneParamsOf(const ParamReader &p)
+{
+    const auto [n, m] = nmOf(p);
+    PruneParams pp;
+    pp.sparsity = p.number("sparsity");
+    pp.nmN = n;
+    pp.nmM = m;
+    if (m > 0)
+        pp.sparsity = 1.0 - double(n) / m;
+    return pp;
+}
+
+PruneOutcome outcomeOf(PruneResult r, const ParamReader &p, int64_t rows, int64_t cols)
+{
+    PruneOutcome o;
+    std::tie(o.nmN, o.nmM) = nmOf(p);
+    o.weights = std::move(r.weights);
+    o.keep = std::move(r.mask);
+    o.nmIndices = std::move(r.nmIndices);
+    o.sparsity = double(r.pruned) / double(rows * cols);
+    o.maskBytes = r.maskBytes;
+    return o;
+}
+
+MethodSpec pruneSkeleton(std::string name, std::vector<ParamSpec> params, std::string summary)
+{
+    MethodSpec m = pruneMethod(std::move(name), std::move(params), std::move(summary));
+    m.maskBytes = [](const ParamReader &p, int64_t rows, int64_t cols) {
+        return pruneMaskBytes(rows, cols, pruneParamsOf(p));
+    };
+    return m;
+}
+
+} // namespace cwb::methoddetail

@@ -1,0 +1,100 @@
+// SPDX-License-Identifier: MIT
+#include "methods/registry.h"
+
+#include "util/error.h"
+
+namespace cwb {
+
+// Each method file defines one of these; the list below is their only caller. An explicit list,
+// not self-registering statics, which a static library would drop when nothing references them.
+std::vector<MethodSpec> floatMethods(); // keep, f32, f16, bf16
+MethodSpec rtnMethod();
+MethodSpec nf4Method();
+std::vector<MethodSpec> fp8Methods(); // fp8_e4m3, fp8_e5m2
+std::vector<MethodSpec> fp4Methods(); // mxfp4, nvfp4
+MethodSpec ternaryMethod();
+MethodSpec gptqMethod();
+MethodSpec awqMethod();
+std::vector<MethodSpec> ggmlMethods(); // q4_0 ... q6_k
+MethodSpec magnitudeMethod();
+MethodSpec wandaMethod();
+MethodSpec sparsegptMethod();
+std::vector<MethodSpec> svdMethods(); // svd, asvd
+
+namespace {
+
+void add(std::vector<MethodSpec> &t, MethodSpec m) { t.push_back(std::move(m)); }
+
+void add(std::vector<MethodSpec> &t, std::vector<MethodSpec> ms)
+{
+    for (MethodSpec &m : ms)
+        t.push_back(std::move(m));
+}
+
+// The registration list, in the order recipes' "known methods" messages and the README list
+// them: quantize, then prune, then lowrank.
+std::vector<MethodSpec> buildTable()
+{
+    std::vector<MethodSpec> t;
+    add(t, floatMethods());
+    add(t, rtnMethod());
+    add(t, nf4Method());
+    add(t, fp8Methods());
+    add(t, fp4Methods());
+    add(t, ternaryMethod());
+    add(t, gptqMethod());
+    add(t, awqMethod());
+    add(t, ggmlMethods());
+    add(t, magnitudeMethod());
+    add(t, wandaMethod());
+    add(t, sparsegptMethod());
+    add(t, svdMethods());
+    return t;
+}
+
+} // namespace
+
+const std::vector<MethodSpec> &methodTable()
+{
+    static const std::vector<MethodSpec> table = buildTable();
+    return table;
+}
+
+const MethodSpec *findMethod(std::string_view name)
+{
+    for (const auto &m : methodTable())
+        if (m.name == name)
+            return &m;
+    return nullptr;
+}
+
+const MethodSpec &requireMethod(std::string_view name)
+{
+    if (const MethodSpec *m = findMethod(name))
+        return *m;
+    throw Error("unknown method '" + std::string(name) + "' (known: " + methodNames() + ")");
+}
+
+std::string methodNames()
+{
+    std::string s;
+    for (const auto &m : methodTable())
+        s += (s.empty() ? "" : ", ") + m.name;
+    return s;
+}
+
+std::optional<QuantParams> quantParamsOfStorage(std::string_view storedMethod)
+{
+    for (const auto &m : methodTable())
+        if (m.quantizedForm && methodName(*m.quantizedForm) == storedMethod)
+            return m.quantizedForm;
+    return std::nullopt;
+}
+
+bool keepsAsStored(std::string_view name)
+{
+    const MethodSpec *m = findMethod(name);
+    return m && m->keepsAsStored;
+}
+
+} // namespace cwb
