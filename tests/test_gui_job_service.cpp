@@ -14,6 +14,7 @@
 #include "job_service.h"
 #include "jobs_panel.h"
 #include "layer_plan_model.h"
+#include "launch_options.h"
 #include "layer_plan_view.h"
 #include "main_window.h"
 #include "test_support.h"
@@ -111,6 +112,20 @@ private Q_SLOTS:
         QCoreApplication::setOrganizationName(QStringLiteral("CompressionWorkbenchTests"));
         QCoreApplication::setApplicationName(QStringLiteral("test_gui_job_service"));
         QSettings().clear();
+    }
+
+    void launchOptionWhileRunning()
+    {
+        const QString app = QStringLiteral("compression-workbench");
+        LaunchParse p = parseLaunchOptions({app, QStringLiteral("--while-running")});
+        QVERIFY(p.exit);
+        QCOMPARE(p.exitCode, 2);
+        QVERIFY(p.message.contains(QStringLiteral("--screenshot")));
+        p = parseLaunchOptions({app, QStringLiteral("--screenshot"), QStringLiteral("a.png"),
+                                QStringLiteral("--while-running"), QStringLiteral("--analyze")});
+        QVERIFY(!p.exit);
+        QVERIFY(p.options.whileRunning);
+        QVERIFY(!parseLaunchOptions({app}).options.whileRunning);
     }
 
     void resultProgressAndRow()

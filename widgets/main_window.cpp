@@ -55,6 +55,8 @@ namespace {
 
 // Expanding every group of a model with thousands of tensors makes the first paint slow.
 constexpr int kExpandAllLimit = 400;
+// Two job rows (an analysis beside an evaluation) without scrolling.
+constexpr int kJobsDockHeight = 300;
 
 const QString kGeometryKey = QStringLiteral("mainWindow/geometry");
 const QString kSplitterKey = QStringLiteral("mainWindow/splitter");
@@ -198,8 +200,10 @@ void MainWindow::createCompression()
     jobsDock_->hide(); // appears with the first job the user waits for
     jobs_->follow(jobService_);
     connect(jobService_, &JobService::jobStarted, this, [this](int id) {
-        if (jobService_->options(id).reveal && jobsDock_->isHidden())
-            jobsDock_->show();
+        if (!jobService_->options(id).reveal || !jobsDock_->isHidden())
+            return;
+        jobsDock_->show();
+        resizeDocks({jobsDock_}, {kJobsDockHeight}, Qt::Vertical);
     });
 
     errorChart_ = new LayerErrorChart;
