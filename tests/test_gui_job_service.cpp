@@ -458,7 +458,10 @@ private Q_SLOTS:
                 "methods": [{"method": "rtn", "params": {"bits": 4, "group": -1}}]}]})",
             "test recipe"));
         QSignalSpy compressed(compression, &CompressionPanel::resultReady);
-        QCOMPARE(cancelFromDock([&] { QVERIFY2(compression->compress(), qPrintable(compression->messageText())); }), JobState::Cancelled);
+        QCOMPARE(cancelFromDock([&] {
+                     QVERIFY2(compression->compress(), qPrintable(compression->messageText()));
+                 }),
+                 JobState::Cancelled);
         QVERIFY(!compression->isRunning());
         QCOMPARE(compressed.count(), 0);
         QVERIFY(!w.document()->compression());

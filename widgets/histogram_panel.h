@@ -2,10 +2,10 @@
 #pragma once
 // The selected tensor's value histogram, of the document's model. The histogram is computed as a
 // JobService job (transient in the Jobs dock), never on the GUI thread; a newer request cancels
-// the older job, and a late result of a superseded job is dropped. A comparison (e.g. the dequantized tensor
-// after compression, computed elsewhere) can be set per tensor: when that tensor is shown, the
-// comparison's values are counted in the original's bins by a job of the same kind and drawn
-// over the bars as an outline.
+// the older job, and a late result of a superseded job is dropped. A comparison (e.g. the
+// dequantized tensor after compression, computed elsewhere) can be set per tensor: when that
+// tensor is shown, the comparison's values are counted in the original's bins by a job of the
+// same kind and drawn over the bars as an outline.
 
 #include "histogram_chart.h"
 

@@ -75,7 +75,8 @@ int JobService::launch(const JobOptions &options, QObject *receiver, Body body, 
                 job->lastReport = now;
             }
             QMetaObject::invokeMethod(
-                this, [this, id, f, text = QString::fromStdString(what)] { onProgress(id, f, text); },
+                this,
+                [this, id, f, text = QString::fromStdString(what)] { onProgress(id, f, text); },
                 Qt::QueuedConnection);
         };
         try {

@@ -135,8 +135,8 @@ MainWindow::MainWindow(QWidget *parent)
 
 MainWindow::~MainWindow()
 {
-    // No job outlives the window; the panels observe the document and may name their jobs as
-    // they go, so they go first, then (as children) the document and the service.
+    // No job outlives the window. The panels' destructors reach the document (to cancel their
+    // jobs), so the views go first; the document and the service follow as children.
     jobService_->shutdown();
     delete takeCentralWidget();
     qDeleteAll(findChildren<QDockWidget *>(QString(), Qt::FindDirectChildrenOnly));
