@@ -395,7 +395,8 @@ private Q_SLOTS:
                 return std::optional<JobState>();
             panel->cancelButton(row)->click();
             gate->store(true);
-            QTest::qWaitFor([&] { return log.end(id).has_value(); }, kTimeoutMs);
+            if (!QTest::qWaitFor([&] { return log.end(id).has_value(); }, kTimeoutMs))
+                return std::optional<JobState>();
             return log.end(id);
         };
 
