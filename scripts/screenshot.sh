@@ -5,7 +5,9 @@
 # OUTPUT-evaluate.png after an evaluation on TinyStories finished (Evaluate panel and Evaluation
 # Runs table), and after Analyze Model (spectra + TinyStories calibration) the Inspector's tabs
 # OUTPUT-histogram.png, OUTPUT-spectrum.png, OUTPUT-channels.png and the Model Overview heat map
-# OUTPUT-overview.png. Builds nothing: pass a build directory that has app/compression-workbench.
+# OUTPUT-overview.png; then jobs-dock.png beside OUTPUT: dev256 with an analysis and an
+# evaluation running at once, both in the Jobs dock. Builds nothing: pass a build directory that
+# has app/compression-workbench.
 #
 #   scripts/screenshot.sh BUILD_DIR [TENSOR] [OUTPUT.png] [-- extra GUI options]
 #
@@ -13,7 +15,7 @@
 # Assets come from $CWB_SHARED (default: ../shared beside the source tree).
 set -euo pipefail
 
-usage() { sed -n '3,13p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
+usage() { sed -n '3,15p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
 [[ $# -ge 1 && $1 != -h && $1 != --help ]] || usage
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -32,18 +34,26 @@ text="$shared/data/tinystories/tinystories_validation_head.txt"
 [[ -x $app ]] || { echo "error: $app not found; build the compression-workbench target first" >&2; exit 1; }
 [[ -f $model ]] || { echo "error: $model not found; set CWB_SHARED" >&2; exit 1; }
 [[ -f $text ]] || { echo "error: $text not found; set CWB_SHARED" >&2; exit 1; }
+dev="$shared/models/dev256"
+dev_eval="$shared/data/dev256/eval.txt"
+dev_calib="$shared/data/dev256/calib.txt"
+[[ -d $dev && -f $dev_eval && -f $dev_calib ]] \
+    || { echo "error: dev256 model or texts not found under $shared; set CWB_SHARED" >&2; exit 1; }
 command -v xvfb-run >/dev/null || { echo "error: xvfb-run not found (apt-get install xvfb)" >&2; exit 1; }
 
 mkdir -p "$(dirname "$out")"
 # A throw-away settings home, so a restored window geometry or language does not leak in.
 settings="$(mktemp -d)"
 trap 'rm -rf "$settings"' EXIT
-shoot() {
+shoot_model() {
+    local file="$1"
+    shift
     rm -rf "${settings:?}"/*
     XDG_CONFIG_HOME="$settings" XDG_RUNTIME_DIR="$settings" \
         timeout 120 xvfb-run -a -s "-screen 0 1280x800x24" \
-        "$app" --window-size 1280x800 --select "$tensor" "$@" "$model"
+        "$app" --window-size 1280x800 --select "$tensor" "$@" "$file"
 }
+shoot() { shoot_model "$model" "$@"; }
 shoot --screenshot "$out" "$@"
 echo "saved $out"
 eval_out="${out%.png}-evaluate.png"
@@ -61,3 +71,8 @@ done
 overview_out="${out%.png}-overview.png"
 shoot --screenshot "$overview_out" "${analysis[@]}" --tab spectrum --overview "$@"
 echo "saved $overview_out"
+# dev256 is big enough that both jobs still run when the picture is taken.
+jobs_out="$(dirname "$out")/jobs-dock.png"
+shoot_model "$dev" --screenshot "$jobs_out" --while-running --evaluate "$dev_eval" --eval-ctx 256 \
+    --run-evaluation --analyze --calibration "$dev_calib" "$@"
+echo "saved $jobs_out"

@@ -12,12 +12,13 @@
 #include "analyze_dialog.h"
 #include "app_setup.h"
 #include "channels_chart.h"
+#include "document.h"
 #include "histogram_chart.h"
 #include "histogram_panel.h"
 #include "inspector_widget.h"
+#include "job_service.h"
 #include "launch_options.h"
 #include "main_window.h"
-#include "model_controller.h"
 #include "overview_grid.h"
 #include "overview_heatmap.h"
 #include "overview_panel.h"
@@ -176,7 +177,7 @@ private:
     // Opens stories260K (or `path`) in `w` and waits for it.
     static bool openModel(MainWindow &w, const QString &path)
     {
-        QSignalSpy loaded(w.controller(), &ModelController::modelLoaded);
+        QSignalSpy loaded(w.document(), &Document::modelChanged);
         w.openModel(path);
         return loaded.wait(kTimeoutMs) || loaded.count() > 0;
     }
@@ -711,9 +712,11 @@ private Q_SLOTS:
             addTensor(*model, "w" + std::to_string(i), "layers." + std::to_string(i) + ".attn.q",
                       {512, 512});
         QWidget host;
-        AnalysisController c;
+        JobService jobs;
+        Document document(&jobs);
+        AnalysisController &c = *document.analysis();
         AnalysisActions actions(&c, &host);
-        c.setModel(model);
+        document.setModel(model);
         QSignalSpy arrived(&c, &AnalysisController::tensorAnalyzed);
         QSignalSpy cancelled(&c, &AnalysisController::cancelled);
         QSignalSpy finished(&c, &AnalysisController::finished);
@@ -751,9 +754,11 @@ private Q_SLOTS:
         model->format = cwb::ModelFormat::Safetensors;
         addTensor(*model, "w", "layers.0.attn.q", {8, 8});
         QWidget host;
-        AnalysisController c;
+        JobService jobs;
+        Document document(&jobs);
+        AnalysisController &c = *document.analysis();
         AnalysisActions actions(&c, &host);
-        c.setModel(model);
+        document.setModel(model);
         QSignalSpy failed(&c, &AnalysisController::failed);
         cwb::ModelAnalysisParams params;
         params.calibrationText = "/nonexistent/calibration.txt";

@@ -6,15 +6,16 @@
 // errors starts nothing and says why; Cancel ends a run with nothing written.
 
 #include "compression_panel.h"
+#include "document.h"
 #include "evaluate_panel.h"
 #include "evaluation_runs_model.h"
 #include "histogram_panel.h"
+#include "job_service.h"
 #include "jobs_panel.h"
 #include "layer_error_chart.h"
 #include "layer_plan_model.h"
 #include "layer_plan_view.h"
 #include "main_window.h"
-#include "model_controller.h"
 #include "test_support.h"
 
 #include "recipe/recipe.h"
@@ -54,7 +55,7 @@ class TestGuiCompress : public QObject {
     {
         const std::string model = cwbtest::sharedPath(kModel);
         w.show();
-        QSignalSpy loaded(w.controller(), &cwb::gui::ModelController::modelLoaded);
+        QSignalSpy loaded(w.document(), &cwb::gui::Document::modelChanged);
         w.openModel(q(model));
         return loaded.wait(kTimeoutMs) || !loaded.isEmpty();
     }
@@ -89,10 +90,10 @@ private Q_SLOTS:
         QVERIFY(panel->compress());
         QCOMPARE(w.jobsPanel()->jobCount(), 1);
         QVERIFY(ready.wait(kTimeoutMs) || !ready.isEmpty());
-        const int id = panel->lastJobId();
+        const int id = w.jobsPanel()->rowOf(panel->lastJobId());
         QCOMPARE(w.jobsPanel()->stateOf(id), cwb::gui::JobsPanel::State::Done);
         QCOMPARE(w.jobsPanel()->progressOf(id), 1.0);
-        const auto result = panel->lastResult();
+        const auto result = w.document()->compression();
         QVERIFY(result);
         QCOMPARE(result->tensors.size(), size_t(35));
 
@@ -144,7 +145,7 @@ private Q_SLOTS:
         const QString archive = dir.filePath(QStringLiteral("out.cwbarchive"));
         QSignalSpy ready(panel, &cwb::gui::CompressionPanel::resultReady);
         QVERIFY(panel->compress(archive));
-        const int id = panel->lastJobId();
+        const int id = w.jobsPanel()->rowOf(panel->lastJobId());
         w.jobsPanel()->cancelButton(id)->click(); // through the Jobs dock, as a user would
         QTRY_VERIFY_WITH_TIMEOUT(!panel->isRunning(), kTimeoutMs);
         QVERIFY(ready.isEmpty());

@@ -5,11 +5,12 @@
 // long run, a bad text file is reported, a KLD base is recorded and compared against, and the
 // launch options set up (and screenshot) an evaluation.
 
+#include "document.h"
 #include "evaluate_panel.h"
 #include "evaluation_runs_model.h"
+#include "job_service.h"
 #include "launch_options.h"
 #include "main_window.h"
-#include "model_controller.h"
 #include "test_support.h"
 
 #include "eval/evaluation.h"
@@ -119,7 +120,7 @@ class TestGuiEvaluate : public QObject {
         if (model.empty())
             return false;
         w.show();
-        QSignalSpy loaded(w.controller(), &cwb::gui::ModelController::modelLoaded);
+        QSignalSpy loaded(w.document(), &cwb::gui::Document::modelChanged);
         w.openModel(q(model));
         if (!loaded.wait(kLoadTimeoutMs) && loaded.isEmpty())
             return false;
@@ -312,7 +313,9 @@ private Q_SLOTS:
 
     void panelNeedsModelAndText()
     {
-        cwb::gui::EvaluatePanel panel;
+        cwb::gui::JobService jobs;
+        cwb::gui::Document document(&jobs);
+        cwb::gui::EvaluatePanel panel(&document);
         QVERIFY(!panel.runButton()->isEnabled());
         QVERIFY(!panel.cancelButton()->isEnabled());
         panel.setTextPath(QStringLiteral("/some/text.txt"));

@@ -7,8 +7,10 @@
 // With CWB_SCREENSHOT_DIR set, the rendered widgets are also written there as PNGs.
 
 #include "app_setup.h"
+#include "document.h"
 #include "histogram_chart.h"
 #include "histogram_panel.h"
+#include "job_service.h"
 #include "jobs_eta.h"
 #include "jobs_panel.h"
 #include "layer_error_chart.h"
@@ -395,8 +397,10 @@ private Q_SLOTS:
         const cwb::Tensor *tensor = model->findTensor(name.toStdString());
         QVERIFY(tensor);
 
-        HistogramPanel panel;
-        panel.setModel(model);
+        JobService jobs;
+        Document document(&jobs);
+        document.setModel(model);
+        HistogramPanel panel(&document);
         QSignalSpy shown(&panel, &HistogramPanel::histogramShown);
         QSignalSpy compared(&panel, &HistogramPanel::comparisonShown);
         panel.showTensor(name);

@@ -4,11 +4,12 @@
 // controller, load errors, drag and drop, recent files and the launch options.
 
 #include "app_setup.h"
+#include "document.h"
 #include "histogram_chart.h"
 #include "histogram_panel.h"
+#include "job_service.h"
 #include "launch_options.h"
 #include "main_window.h"
-#include "model_controller.h"
 #include "model_tree_model.h"
 #include "recent_files.h"
 #include "test_support.h"
@@ -214,8 +215,10 @@ private Q_SLOTS:
     void histogramPanelShowsSelectedTensor()
     {
         const auto model = makeModel();
-        cwb::gui::HistogramPanel panel;
-        panel.setModel(model);
+        cwb::gui::JobService jobs;
+        cwb::gui::Document document(&jobs);
+        document.setModel(model);
+        cwb::gui::HistogramPanel panel(&document);
         QSignalSpy shown(&panel, &cwb::gui::HistogramPanel::histogramShown);
         panel.showTensor(QStringLiteral("layers.1.mlp.down"));
         // Computed on the thread pool: nothing is shown before the event loop delivers the result.
@@ -253,8 +256,10 @@ private Q_SLOTS:
 
     void histogramPanelNewerSelectionWins()
     {
-        cwb::gui::HistogramPanel panel;
-        panel.setModel(makeModel());
+        cwb::gui::JobService jobs;
+        cwb::gui::Document document(&jobs);
+        document.setModel(makeModel());
+        cwb::gui::HistogramPanel panel(&document);
         QSignalSpy shown(&panel, &cwb::gui::HistogramPanel::histogramShown);
         panel.showTensor(QStringLiteral("embed"));
         panel.showTensor(QStringLiteral("layers.0.attn.q"));
@@ -268,8 +273,10 @@ private Q_SLOTS:
 
     void histogramPanelReportsUndecodable()
     {
-        cwb::gui::HistogramPanel panel;
-        panel.setModel(makeModel());
+        cwb::gui::JobService jobs;
+        cwb::gui::Document document(&jobs);
+        document.setModel(makeModel());
+        cwb::gui::HistogramPanel panel(&document);
         QSignalSpy failed(&panel, &cwb::gui::HistogramPanel::histogramFailed);
         panel.showTensor(QStringLiteral("blk.9.odd.weight"));
         QTRY_COMPARE(failed.count(), 1);
@@ -284,9 +291,9 @@ private Q_SLOTS:
         CWB_SHARED_FILE(path, "models/stories260K/stories260K.gguf");
         cwb::gui::MainWindow w;
         w.show();
-        QSignalSpy loaded(w.controller(), &cwb::gui::ModelController::modelLoaded);
+        QSignalSpy loaded(w.document(), &cwb::gui::Document::modelChanged);
         w.openModel(sharedQString(path));
-        QVERIFY(w.controller()->isLoading());
+        QVERIFY(w.document()->isOpening());
         QTRY_COMPARE_WITH_TIMEOUT(loaded.count(), 1, kLoadTimeoutMs);
         QVERIFY2(w.summaryText().contains(QLocale().toString(260032)), qPrintable(w.summaryText()));
         QVERIFY(w.summaryText().contains(QStringLiteral("GGUF")));
@@ -316,15 +323,15 @@ private Q_SLOTS:
 
         cwb::gui::MainWindow w;
         w.show();
-        QSignalSpy failed(w.controller(), &cwb::gui::ModelController::loadFailed);
-        QSignalSpy loaded(w.controller(), &cwb::gui::ModelController::modelLoaded);
+        QSignalSpy failed(w.document(), &cwb::gui::Document::openFailed);
+        QSignalSpy loaded(w.document(), &cwb::gui::Document::modelChanged);
         w.openModel(bad);
         QTRY_COMPARE_WITH_TIMEOUT(failed.count(), 1, kLoadTimeoutMs);
         QCOMPARE(loaded.count(), 0);
         QCOMPARE(failed.first().first().toString(), bad);
         const QString message = failed.first().at(1).toString();
         QVERIFY2(message.contains(QStringLiteral("truncated.gguf")), qPrintable(message));
-        QVERIFY(!w.controller()->model());
+        QVERIFY(!w.document()->model());
 
         QMessageBox *box = nullptr;
         QTRY_VERIFY((box = w.findChild<QMessageBox *>(QStringLiteral("loadErrorBox"))) != nullptr);
@@ -351,7 +358,7 @@ private Q_SLOTS:
         QDragEnterEvent enter(QPoint(5, 5), Qt::CopyAction, &mime, Qt::LeftButton, Qt::NoModifier);
         QCoreApplication::sendEvent(&w, &enter);
         QVERIFY(enter.isAccepted());
-        QSignalSpy loaded(w.controller(), &cwb::gui::ModelController::modelLoaded);
+        QSignalSpy loaded(w.document(), &cwb::gui::Document::modelChanged);
         QDropEvent drop(QPointF(5, 5), Qt::CopyAction, &mime, Qt::LeftButton, Qt::NoModifier);
         QCoreApplication::sendEvent(&w, &drop);
         QTRY_COMPARE_WITH_TIMEOUT(loaded.count(), 1, kLoadTimeoutMs);

@@ -111,6 +111,10 @@
         <source>The model has changed since the project %1 was saved. Its results are not used; analyze the model again.</source>
         <translation>Das Modell wurde geändert, seit das Projekt %1 gespeichert wurde. Seine Ergebnisse werden nicht verwendet; analysieren Sie das Modell erneut.</translation>
     </message>
+    <message>
+        <source>Project cancelled: %1</source>
+        <translation>Projekt abgebrochen: %1</translation>
+    </message>
 </context>
 <context>
     <name>cwb::gui::AnalysisController</name>
@@ -121,6 +125,33 @@
     <message>
         <source>The project has %1 tensors, the model %2.</source>
         <translation>Das Projekt hat %1 Tensoren, das Modell %2.</translation>
+    </message>
+    <message>
+        <source>Analyze %1</source>
+        <translation>%1 analysieren</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n tensor(s)</source>
+        <translation>
+            <numerusform>%n Tensor</numerusform>
+            <numerusform>%n Tensoren</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Save project %1</source>
+        <translation>Projekt %1 speichern</translation>
+    </message>
+    <message>
+        <source>Writing %1</source>
+        <translation>%1 wird geschrieben</translation>
+    </message>
+    <message>
+        <source>Open project %1</source>
+        <translation>Projekt %1 öffnen</translation>
+    </message>
+    <message>
+        <source>Check project %1</source>
+        <translation>Projekt %1 prüfen</translation>
     </message>
 </context>
 <context>
@@ -345,13 +376,6 @@
     </message>
 </context>
 <context>
-    <name>cwb::gui::CompressionJob</name>
-    <message>
-        <source>The compression ended without a result.</source>
-        <translation>Die Kompression endete ohne Ergebnis.</translation>
-    </message>
-</context>
-<context>
     <name>cwb::gui::CompressionPanel</name>
     <message>
         <source>Calibration text (needed by gptq, awq, wanda, sparsegpt, asvd, imatrix)</source>
@@ -466,6 +490,17 @@
     <message>
         <source>Output error (calibration)</source>
         <translation>Ausgabefehler (Kalibrierung)</translation>
+    </message>
+</context>
+<context>
+    <name>cwb::gui::Document</name>
+    <message>
+        <source>Open %1</source>
+        <translation>%1 öffnen</translation>
+    </message>
+    <message>
+        <source>%1 bits/weight</source>
+        <translation>%1 Bit/Gewicht</translation>
     </message>
 </context>
 <context>
@@ -706,12 +741,13 @@
         <source>Compressed (%1)</source>
         <translation>Komprimiert (%1)</translation>
     </message>
-</context>
-<context>
-    <name>cwb::gui::EvaluationJob</name>
     <message>
-        <source>The evaluation ended without a result.</source>
-        <translation>Die Auswertung endete ohne Ergebnis.</translation>
+        <source>Evaluate %1</source>
+        <translation>%1 auswerten</translation>
+    </message>
+    <message>
+        <source>ppl %1</source>
+        <translation>ppl %1</translation>
     </message>
 </context>
 <context>
@@ -1006,6 +1042,14 @@
         <source>, %1 outside the bins</source>
         <translation>, %1 außerhalb der Klassen</translation>
     </message>
+    <message>
+        <source>Histogram of %1</source>
+        <translation>Histogramm von %1</translation>
+    </message>
+    <message>
+        <source>Histogram of %1 (%2)</source>
+        <translation>Histogramm von %1 (%2)</translation>
+    </message>
 </context>
 <context>
     <name>cwb::gui::InspectorWidget</name>
@@ -1052,6 +1096,21 @@
     <message>
         <source>Channels</source>
         <translation>Kanäle</translation>
+    </message>
+    <message>
+        <source>Decode compressed %1</source>
+        <translation>Komprimiertes %1 dekodieren</translation>
+    </message>
+    <message>
+        <source>compressed</source>
+        <translation>komprimiert</translation>
+    </message>
+</context>
+<context>
+    <name>cwb::gui::JobService</name>
+    <message>
+        <source>The job stopped with an unknown error.</source>
+        <translation>Der Auftrag wurde mit einem unbekannten Fehler beendet.</translation>
     </message>
 </context>
 <context>
@@ -1266,6 +1325,14 @@
     <message>
         <source>Calibration text for the compression.</source>
         <translation>Kalibrierungstext für die Kompression.</translation>
+    </message>
+    <message>
+        <source>With --screenshot: take it while the evaluation, analysis and compression still run, once each shows progress in the Jobs dock.</source>
+        <translation>Mit --screenshot: aufnehmen, während Auswertung, Analyse und Komprimierung noch laufen, sobald jede im Dock „Aufträge“ einen Fortschritt zeigt.</translation>
+    </message>
+    <message>
+        <source>--while-running needs --screenshot FILE.</source>
+        <translation>--while-running braucht --screenshot FILE.</translation>
     </message>
 </context>
 <context>
@@ -1903,10 +1970,6 @@ Form: %3, gespeichert als %4</translation>
         <translation>Schichtplan</translation>
     </message>
     <message>
-        <source>compressed</source>
-        <translation>komprimiert</translation>
-    </message>
-    <message>
         <source>&amp;Layer Plan</source>
         <translation>&amp;Schichtplan</translation>
     </message>
@@ -1929,10 +1992,6 @@ Form: %3, gespeichert als %4</translation>
     <message>
         <source>&amp;Cancel</source>
         <translation>A&amp;bbrechen</translation>
-    </message>
-    <message>
-        <source>%1 bits/weight</source>
-        <translation>%1 Bit/Gewicht</translation>
     </message>
 </context>
 <context>

@@ -120,6 +120,10 @@ AnalysisActions::AnalysisActions(AnalysisController *analysis, QWidget *window)
                             .arg(QDir::toNativeSeparators(path)),
                         message);
             });
+    connect(analysis_, &AnalysisController::projectCancelled, this, [this](const QString &path) {
+        updateActions();
+        Q_EMIT statusMessage(tr("Project cancelled: %1").arg(QDir::toNativeSeparators(path)));
+    });
     connect(analysis_, &AnalysisController::projectStale, this,
             [this](const QString &path, const QString &reason) {
                 updateActions();

@@ -1,35 +1,21 @@
 // SPDX-License-Identifier: MIT
 #include "analysis_controller.h"
 
+#include "document.h"
+#include "job_service.h"
+
 #include "model/model.h"
+#include "model/model_fingerprint.h"
 #include "project/project_file.h"
-#include "util/error.h"
 
 #include <QFileInfo>
-#include <QFutureWatcher>
-#include <QPromise>
-#include <QtConcurrent/QtConcurrentRun>
+#include <QMetaObject>
 
 #include <utility>
 
 namespace cwb::gui {
 
-// What the analysis job hands to the GUI thread: one per finished tensor, then one final event.
-struct AnalysisEvent {
-    std::shared_ptr<const cwb::TensorAnalysis> tensor; // a tensor finished
-    std::shared_ptr<cwb::ModelAnalysis> final;         // the whole run finished
-    QString error;
-    bool cancelled = false;
-};
-
 namespace {
-
-// The outcome of a project job (read, match, or write).
-struct ProjectJobResult {
-    std::shared_ptr<cwb::Project> project; // read
-    cwb::ProjectMatch match;               // matched
-    QString error;
-};
 
 // Paths as the user typed them may be relative or go through links: compare the files.
 bool samePath(const QString &a, const QString &b)
@@ -62,40 +48,42 @@ cwb::ModelAnalysisParams paramsFromSettings(const std::map<std::string, std::str
 
 } // namespace
 
-AnalysisController::AnalysisController(QObject *parent) : QObject(parent) {}
+AnalysisController::AnalysisController(Document *document)
+    : QObject(document), document_(document), jobs_(document->jobs())
+{
+}
 
 AnalysisController::~AnalysisController()
 {
-    if (cancel_)
-        cancel_->store(true);
-    for (QFuture<void> &f : jobs_)
-        f.waitForFinished();
+    // The analysis posts each finished tensor to this object: it must end before we do.
+    if (jobs_ && job_)
+        jobs_->cancelAndWait(job_);
 }
 
-void AnalysisController::track(QFutureWatcherBase *watcher, const QFuture<void> &future)
+const std::shared_ptr<const cwb::Model> &AnalysisController::model() const
 {
-    const quint64 id = ++nextJob_;
-    jobs_.insert(id, future);
-    // Connected before the caller's own handlers, which may still read the watcher's result:
-    // deleteLater keeps it alive until they ran.
-    connect(watcher, &QFutureWatcherBase::finished, this, [this, id, watcher] {
-        jobs_.remove(id);
-        watcher->deleteLater();
-    });
+    return document_->model();
 }
 
-void AnalysisController::setModel(std::shared_ptr<const cwb::Model> model)
+QString AnalysisController::modelFileName() const
+{
+    const auto &model = document_->model();
+    return model ? QFileInfo(QString::fromStdString(model->path)).fileName() : QString();
+}
+
+void AnalysisController::resetForModel()
 {
     cancel();
     ++generation_; // events still in flight belong to the old model
     running_ = false;
-    model_ = std::move(model);
+    job_ = 0;
     projectPath_.clear();
     clearResults();
     Q_EMIT resultsReset();
     if (pending_) {
-        if (model_ && samePath(QString::fromStdString(model_->path),
-                               QString::fromStdString(pending_->model.path))) {
+        const auto &model = document_->model();
+        if (model && samePath(QString::fromStdString(model->path),
+                              QString::fromStdString(pending_->model.path))) {
             matchPending();
         } else { // another model was opened meanwhile: the project no longer applies
             const QString path = pendingPath_;
@@ -116,9 +104,10 @@ void AnalysisController::clearResults()
     index_.clear();
     resultCount_ = 0;
     complete_ = false;
-    if (!model_)
+    const auto &model = document_->model();
+    if (!model)
         return;
-    const auto &tensors = model_->tensors;
+    const auto &tensors = model->tensors;
     analysis_.tensors.resize(tensors.size());
     have_.assign(tensors.size(), 0);
     // Canonical names first, so an original name that equals another tensor's canonical wins.
@@ -144,7 +133,7 @@ const cwb::ActivationStats *AnalysisController::activations() const
 
 bool AnalysisController::start(const cwb::ModelAnalysisParams &params)
 {
-    if (!model_ || running_ || isProjectBusy())
+    if (!document_->model() || running_ || isProjectBusy() || !jobs_)
         return false;
     const quint64 generation = ++generation_;
     clearResults();
@@ -152,89 +141,77 @@ bool AnalysisController::start(const cwb::ModelAnalysisParams &params)
     params_ = params;
     projectPath_.clear(); // these results are not the project's any more
     running_ = true;
-    auto cancel = std::make_shared<std::atomic<bool>>(false);
-    cancel_ = cancel;
 
-    // The job holds the model, so its tensors outlive any model switch in the GUI.
-    auto model = model_;
-    QFuture<AnalysisEvent> future = QtConcurrent::run(
-        [model, params, cancel](QPromise<AnalysisEvent> &promise) {
-            cwb::JobContext ctx;
-            ctx.cancelFlag = cancel.get();
-            promise.setProgressRange(0, 1000);
-            ctx.progress = [&promise](double f, const std::string &what) {
-                promise.setProgressValueAndText(static_cast<int>(f * 1000),
-                                                QString::fromStdString(what));
-            };
-            AnalysisEvent last;
-            try {
-                auto analysis = std::make_shared<cwb::ModelAnalysis>(cwb::analyzeModel(
-                    *model, params, ctx, [&promise](const cwb::TensorAnalysis &t) {
-                        AnalysisEvent e;
-                        e.tensor = std::make_shared<const cwb::TensorAnalysis>(t);
-                        promise.addResult(std::move(e));
-                    }));
-                last.final = std::move(analysis);
-            } catch (const cwb::Cancelled &) {
-                last.cancelled = true;
-            } catch (const std::exception &e) {
-                last.error = QString::fromUtf8(e.what());
-            }
-            promise.addResult(std::move(last));
+    // The job holds the model, so its tensors outlive any model switch in the GUI. Each finished
+    // tensor is posted to this object, which waits for the job in its destructor.
+    auto model = document_->model();
+    using Result = std::shared_ptr<cwb::ModelAnalysis>;
+    job_ = jobs_->run(
+        {tr("Analyze %1").arg(modelFileName())}, this,
+        [this, model, params, generation](const cwb::JobContext &ctx) -> Result {
+            return std::make_shared<cwb::ModelAnalysis>(cwb::analyzeModel(
+                *model, params, ctx, [this, generation](const cwb::TensorAnalysis &t) {
+                    QMetaObject::invokeMethod(
+                        this,
+                        [this, generation, t = std::make_shared<const cwb::TensorAnalysis>(t)] {
+                            onTensor(generation, *t);
+                        },
+                        Qt::QueuedConnection);
+                }));
+        },
+        [this, generation](JobOutcome<Result> &o) {
+            onFinished(generation, o.ok(), o.cancelled(), o.error,
+                       o.result ? *o.result : nullptr);
+            if (o.ok())
+                o.message = tr("%n tensor(s)", nullptr, tensorCount());
+        },
+        [this, generation](double fraction, const QString &what) {
+            if (generation == generation_)
+                Q_EMIT progressChanged(fraction, what);
         });
-
-    auto *watcher = new QFutureWatcher<AnalysisEvent>(this);
-    connect(watcher, &QFutureWatcherBase::resultsReadyAt, this,
-            [this, generation, watcher](int begin, int end) {
-                for (int i = begin; i < end; ++i)
-                    onEvent(generation, watcher->resultAt(i));
-            });
-    connect(watcher, &QFutureWatcherBase::progressValueChanged, this,
-            [this, generation, watcher](int value) {
-                if (generation == generation_)
-                    Q_EMIT progressChanged(value / 1000.0, watcher->progressText());
-            });
-    track(watcher, QFuture<void>(future));
-    watcher->setFuture(future);
     Q_EMIT started();
     return true;
 }
 
 void AnalysisController::cancel()
 {
-    if (cancel_)
-        cancel_->store(true);
-    cancel_.reset();
+    if (jobs_ && job_)
+        jobs_->cancel(job_);
 }
 
-void AnalysisController::onEvent(quint64 generation, const AnalysisEvent &event)
+void AnalysisController::onTensor(quint64 generation, const cwb::TensorAnalysis &tensor)
 {
     if (generation != generation_)
         return; // superseded by a newer run or another model
-    if (event.tensor) {
-        const size_t i = event.tensor->index;
-        if (i >= have_.size())
-            return;
-        analysis_.tensors[i] = *event.tensor;
-        if (!have_[i]) {
-            have_[i] = 1;
-            ++resultCount_;
-        }
-        Q_EMIT tensorAnalyzed(QString::fromStdString(event.tensor->name));
+    const size_t i = tensor.index;
+    if (i >= have_.size())
         return;
+    analysis_.tensors[i] = tensor;
+    if (!have_[i]) {
+        have_[i] = 1;
+        ++resultCount_;
     }
+    Q_EMIT tensorAnalyzed(QString::fromStdString(tensor.name));
+}
+
+void AnalysisController::onFinished(quint64 generation, bool ok, bool cancelled,
+                                    const QString &error,
+                                    std::shared_ptr<cwb::ModelAnalysis> final)
+{
+    if (generation != generation_)
+        return; // superseded by a newer run or another model
     running_ = false;
-    cancel_.reset();
-    if (event.cancelled) {
-        Q_EMIT cancelled();
+    job_ = 0;
+    if (cancelled) {
+        Q_EMIT this->cancelled();
         return;
     }
-    if (!event.error.isEmpty()) {
-        Q_EMIT failed(event.error);
+    if (!ok) {
+        Q_EMIT failed(error);
         return;
     }
-    if (event.final && event.final->tensors.size() == have_.size()) {
-        analysis_ = std::move(*event.final);
+    if (final && final->tensors.size() == have_.size()) {
+        analysis_ = std::move(*final);
         have_.assign(have_.size(), 1);
         resultCount_ = static_cast<int>(have_.size());
         complete_ = true;
@@ -246,71 +223,69 @@ void AnalysisController::onEvent(quint64 generation, const AnalysisEvent &event)
 
 bool AnalysisController::saveProject(const QString &path)
 {
-    if (!model_ || !complete_ || running_ || isProjectBusy())
+    const auto &model = document_->model();
+    if (!model || !complete_ || running_ || isProjectBusy() || !jobs_)
         return false;
     ++projectJobs_;
-    auto model = model_;
     // A copy: the GUI keeps showing (and may replace) its results while the file is written.
     auto analysis = std::make_shared<cwb::ModelAnalysis>(analysis_);
     const cwb::ModelAnalysisParams params = params_;
-    QFuture<ProjectJobResult> future = QtConcurrent::run([model, analysis, params, path] {
-        ProjectJobResult r;
-        try {
-            cwb::writeProject(path.toStdString(),
-                              cwb::makeProject(*model, std::move(*analysis), params));
-        } catch (const std::exception &e) {
-            r.error = QString::fromUtf8(e.what());
-        }
-        return r;
-    });
-    auto *watcher = new QFutureWatcher<ProjectJobResult>(this);
-    connect(watcher, &QFutureWatcherBase::finished, this, [this, watcher, path] {
-        --projectJobs_;
-        const ProjectJobResult r = watcher->result();
-        if (!r.error.isEmpty()) {
-            Q_EMIT projectFailed(path, r.error);
-            return;
-        }
-        projectPath_ = path;
-        Q_EMIT projectSaved(path);
-    });
-    track(watcher, QFuture<void>(future));
-    watcher->setFuture(future);
+    jobs_->run(
+        {tr("Save project %1").arg(QFileInfo(path).fileName())}, this,
+        [model, analysis, params, path](const cwb::JobContext &ctx) {
+            // Fingerprinting reads the model; a cancel before the write leaves no file.
+            cwb::Project project = cwb::makeProject(*model, std::move(*analysis), params);
+            ctx.report(0.5, tr("Writing %1").arg(path).toStdString());
+            ctx.checkCancelled();
+            cwb::writeProject(path.toStdString(), project);
+            ctx.report(1.0);
+        },
+        [this, path](JobOutcome<void> &o) {
+            --projectJobs_;
+            if (o.cancelled()) {
+                Q_EMIT projectCancelled(path);
+            } else if (!o.ok()) {
+                Q_EMIT projectFailed(path, o.error);
+            } else {
+                projectPath_ = path;
+                Q_EMIT projectSaved(path);
+            }
+        });
     return true;
 }
 
 bool AnalysisController::openProject(const QString &path)
 {
-    if (running_ || isProjectBusy())
+    if (running_ || isProjectBusy() || !jobs_)
         return false;
     ++projectJobs_;
-    QFuture<ProjectJobResult> future = QtConcurrent::run([path] {
-        ProjectJobResult r;
-        try {
-            r.project = std::make_shared<cwb::Project>(cwb::readProject(path.toStdString()));
-        } catch (const std::exception &e) {
-            r.error = QString::fromUtf8(e.what());
-        }
-        return r;
-    });
-    auto *watcher = new QFutureWatcher<ProjectJobResult>(this);
-    connect(watcher, &QFutureWatcherBase::finished, this, [this, watcher, path] {
-        --projectJobs_;
-        ProjectJobResult r = watcher->result();
-        if (!r.error.isEmpty()) {
-            Q_EMIT projectFailed(path, r.error);
-            return;
-        }
-        pending_ = std::move(r.project);
-        pendingPath_ = path;
-        const QString modelPath = QString::fromStdString(pending_->model.path);
-        if (model_ && samePath(QString::fromStdString(model_->path), modelPath))
-            matchPending();
-        else
-            Q_EMIT modelRequested(modelPath); // setModel() continues once it is open
-    });
-    track(watcher, QFuture<void>(future));
-    watcher->setFuture(future);
+    using Result = std::shared_ptr<cwb::Project>;
+    jobs_->run(
+        {tr("Open project %1").arg(QFileInfo(path).fileName())}, this,
+        [path](const cwb::JobContext &ctx) -> Result {
+            auto project = std::make_shared<cwb::Project>(cwb::readProject(path.toStdString()));
+            ctx.checkCancelled(); // nothing changed yet: a cancel drops what was read
+            return project;
+        },
+        [this, path](JobOutcome<Result> &o) {
+            --projectJobs_;
+            if (o.cancelled()) {
+                Q_EMIT projectCancelled(path);
+                return;
+            }
+            if (!o.ok()) {
+                Q_EMIT projectFailed(path, o.error);
+                return;
+            }
+            pending_ = std::move(*o.result);
+            pendingPath_ = path;
+            const QString modelPath = QString::fromStdString(pending_->model.path);
+            const auto &model = document_->model();
+            if (model && samePath(QString::fromStdString(model->path), modelPath))
+                matchPending();
+            else
+                Q_EMIT modelRequested(modelPath); // resetForModel() continues once it is open
+        });
     return true;
 }
 
@@ -319,42 +294,39 @@ void AnalysisController::matchPending()
     cancel();
     ++generation_;
     running_ = false;
+    job_ = 0;
     ++projectJobs_;
-    auto model = model_;
+    auto model = document_->model();
     auto project = pending_;
     // Fingerprinting reads the model's first MiB and sampled pages: not on the GUI thread.
-    QFuture<ProjectJobResult> future = QtConcurrent::run([model, project] {
-        ProjectJobResult r;
-        try {
-            r.match = cwb::matchProject(project->model, cwb::fingerprintModel(*model));
-        } catch (const std::exception &e) {
-            r.error = QString::fromUtf8(e.what());
-        }
-        return r;
-    });
-    auto *watcher = new QFutureWatcher<ProjectJobResult>(this);
-    connect(watcher, &QFutureWatcherBase::finished, this, [this, watcher, model] {
-        --projectJobs_;
-        const ProjectJobResult r = watcher->result();
-        std::shared_ptr<cwb::Project> project = std::move(pending_);
-        const QString path = pendingPath_;
-        pendingPath_.clear();
-        if (!project || model != model_)
-            return; // another model was opened meanwhile (setModel reported it)
-        if (!r.error.isEmpty()) {
-            Q_EMIT projectFailed(path, r.error);
-        } else if (r.match.stale) {
-            Q_EMIT projectStale(path, QString::fromStdString(r.match.reason));
-        } else if (project->analysis.tensors.size() != have_.size()) {
-            Q_EMIT projectFailed(path, tr("The project has %1 tensors, the model %2.")
-                                           .arg(project->analysis.tensors.size())
-                                           .arg(have_.size()));
-        } else {
-            installProject(std::move(*project), path);
-        }
-    });
-    track(watcher, QFuture<void>(future));
-    watcher->setFuture(future);
+    jobs_->run(
+        {tr("Check project %1").arg(QFileInfo(pendingPath_).fileName())}, this,
+        [model, project](const cwb::JobContext &ctx) {
+            cwb::ModelFingerprint fingerprint = cwb::fingerprintModel(*model);
+            ctx.checkCancelled();
+            return cwb::matchProject(project->model, fingerprint);
+        },
+        [this, model](JobOutcome<cwb::ProjectMatch> &o) {
+            --projectJobs_;
+            std::shared_ptr<cwb::Project> project = std::move(pending_);
+            const QString path = pendingPath_;
+            pendingPath_.clear();
+            if (!project || model != document_->model())
+                return; // another model was opened meanwhile (resetForModel reported it)
+            if (o.cancelled()) {
+                Q_EMIT projectCancelled(path);
+            } else if (!o.ok()) {
+                Q_EMIT projectFailed(path, o.error);
+            } else if (o.result->stale) {
+                Q_EMIT projectStale(path, QString::fromStdString(o.result->reason));
+            } else if (project->analysis.tensors.size() != have_.size()) {
+                Q_EMIT projectFailed(path, tr("The project has %1 tensors, the model %2.")
+                                               .arg(project->analysis.tensors.size())
+                                               .arg(have_.size()));
+            } else {
+                installProject(std::move(*project), path);
+            }
+        });
 }
 
 void AnalysisController::installProject(cwb::Project &&project, const QString &path)

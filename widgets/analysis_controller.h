@@ -1,23 +1,20 @@
 // SPDX-License-Identifier: MIT
 #pragma once
-// Owns the open model's analysis: runs cwb::analyzeModel off the GUI thread (QtConcurrent, one
-// QFuture result per finished tensor, so views fill in while the rest is computed), cancels it,
-// and holds the results the Inspector and the Model Overview read. It also saves and opens the
-// .cwbproj project (core/project) off the GUI thread: an opened project whose model is not the
-// open one asks for that model first (modelRequested), and a stale project (the model's bytes
-// changed) is reported and its results are not used. Errors come back as signals; showing them
-// is the window's business.
+// The document's analysis (Document::analysis()): runs cwb::analyzeModel as a JobService job
+// (each finished tensor is posted to the GUI thread, so views fill in while the rest is
+// computed), cancels it, and holds the results the Inspector and the Model Overview read. It
+// also saves and opens the .cwbproj project (core/project) as jobs: an opened project whose
+// model is not the open one asks for that model first (modelRequested), and a stale project
+// (the model's bytes changed) is reported and its results are not used. Errors come back as
+// signals; showing them is the window's business.
 
 #include "analysis/model_analysis.h"
 
-#include <QFuture>
 #include <QHash>
 #include <QObject>
+#include <QPointer>
 #include <QString>
 
-class QFutureWatcherBase;
-
-#include <atomic>
 #include <memory>
 #include <vector>
 
@@ -28,19 +25,19 @@ struct Project;
 
 namespace cwb::gui {
 
-struct AnalysisEvent;
+class Document;
+class JobService;
 
 class AnalysisController : public QObject {
     Q_OBJECT
 
 public:
-    explicit AnalysisController(QObject *parent = nullptr);
-    ~AnalysisController() override; // cancels and waits for every job
+    // The analysis of `document`'s model; its jobs run on the document's JobService.
+    explicit AnalysisController(Document *document);
+    ~AnalysisController() override; // cancels the analysis and waits for it
 
-    // Cancels a running analysis and drops the results: they belong to the previous model. A
-    // project waiting for this model (see openProject) is matched against it.
-    void setModel(std::shared_ptr<const cwb::Model> model);
-    [[nodiscard]] const std::shared_ptr<const cwb::Model> &model() const { return model_; }
+    // The document's model.
+    [[nodiscard]] const std::shared_ptr<const cwb::Model> &model() const;
 
     // Starts analysing the whole model; false when no model is open or a job is running.
     bool start(const cwb::ModelAnalysisParams &params);
@@ -72,6 +69,8 @@ public:
     [[nodiscard]] const cwb::ModelAnalysis &analysis() const { return analysis_; }
     [[nodiscard]] QString projectPath() const { return projectPath_; }
     [[nodiscard]] double analysisSeconds() const { return analysis_.seconds; }
+    // The JobService id of the running analysis; 0 when none runs.
+    [[nodiscard]] int jobId() const { return job_; }
 
 Q_SIGNALS:
     void started();
@@ -90,16 +89,25 @@ Q_SIGNALS:
     void projectOpened(const QString &path);
     void projectStale(const QString &path, const QString &reason);
     void projectFailed(const QString &path, const QString &message);
+    // Cancelled from the Jobs dock: nothing was written, or the project read is dropped.
+    void projectCancelled(const QString &path);
 
 private:
+    friend class Document;
+    // The document's model changed (Document::setModel calls it before modelChanged): cancels a
+    // running analysis and drops the results. A project waiting for this model (see
+    // openProject) is matched against it.
+    void resetForModel();
     void clearResults();
-    void onEvent(quint64 generation, const AnalysisEvent &event);
+    void onTensor(quint64 generation, const cwb::TensorAnalysis &tensor);
+    void onFinished(quint64 generation, bool ok, bool cancelled, const QString &error,
+                    std::shared_ptr<cwb::ModelAnalysis> final);
     void matchPending();
     void installProject(cwb::Project &&project, const QString &path);
-    // Keeps `future` until `watcher` reports it finished, then deletes the watcher.
-    void track(QFutureWatcherBase *watcher, const QFuture<void> &future);
+    [[nodiscard]] QString modelFileName() const;
 
-    std::shared_ptr<const cwb::Model> model_;
+    Document *document_ = nullptr;
+    QPointer<JobService> jobs_;
     cwb::ModelAnalysis analysis_; // one entry per model tensor; have_ says which are filled
     std::vector<char> have_;
     QHash<QString, int> index_; // original and canonical names -> tensor index
@@ -109,9 +117,7 @@ private:
 
     quint64 generation_ = 0; // of the newest analysis; older events are dropped
     bool running_ = false;
-    std::shared_ptr<std::atomic<bool>> cancel_;
-    QHash<quint64, QFuture<void>> jobs_; // every job still in flight, waited for on destruction
-    quint64 nextJob_ = 0;
+    int job_ = 0; // the running analysis job
 
     QString projectPath_;
     int projectJobs_ = 0;

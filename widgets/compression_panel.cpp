@@ -1,13 +1,15 @@
 // SPDX-License-Identifier: MIT
 #include "compression_panel.h"
 
-#include "compression_job.h"
-#include "jobs_panel.h"
+#include "document.h"
+#include "job_service.h"
 #include "layer_error_chart.h"
 #include "layer_plan_model.h"
 #include "layer_plan_view.h"
 
 #include "model/model.h"
+#include "pipeline/archive.h"
+#include "pipeline/pipeline.h"
 #include "recipe/recipe_edit.h"
 #include "recipe/resolve.h"
 
@@ -18,6 +20,7 @@
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QLineEdit>
+#include <QMetaObject>
 #include <QPushButton>
 #include <QSettings>
 #include <QSpinBox>
@@ -25,6 +28,16 @@
 #include <QVBoxLayout>
 
 namespace cwb::gui {
+
+// What the GUI shows of one finished tensor while the run goes on.
+struct TensorResult {
+    QString canonical;
+    double relativeError = 0;
+    double outputError = -1;
+    double bitsPerWeight = 0;
+    QString format;
+    bool matrix = true; // false for 1-D tensors (norms, biases)
+};
 
 namespace {
 
@@ -35,10 +48,10 @@ std::string localPath(const QString &path) { return QFile::encodeName(path).toSt
 
 } // namespace
 
-CompressionPanel::CompressionPanel(JobsPanel *jobs, LayerErrorChart *chart, QWidget *parent)
-    : QWidget(parent), jobs_(jobs), chart_(chart)
+CompressionPanel::CompressionPanel(Document *document, LayerErrorChart *chart, QWidget *parent)
+    : QWidget(parent), document_(document), chart_(chart)
 {
-    view_ = new LayerPlanView(this);
+    view_ = new LayerPlanView(document_->plan(), this);
 
     calib_ = new QLineEdit(this);
     calib_->setObjectName(QStringLiteral("compressCalibration"));
@@ -89,31 +102,25 @@ CompressionPanel::CompressionPanel(JobsPanel *jobs, LayerErrorChart *chart, QWid
     connect(cancel_, &QPushButton::clicked, this, &CompressionPanel::cancel);
     connect(view_->planModel(), &LayerPlanModel::planChanged, this,
             &CompressionPanel::updateControls);
-    if (jobs_)
-        connect(jobs_, &JobsPanel::cancelRequested, this, [this](int id) {
-            if (id == jobId_)
-                cancel();
-        });
+    connect(document_, &Document::modelChanged, this, &CompressionPanel::onModelChanged);
     showMessage(tr("Open a model, edit the plan, then press Compress."), false);
     updateControls();
 }
 
 CompressionPanel::~CompressionPanel()
 {
-    delete job_; // cancels and waits before the widgets its signals update go away
+    // The job posts each finished tensor to this panel: it must end before the panel does.
+    if (job_)
+        document_->jobs()->cancelAndWait(job_);
 }
 
-void CompressionPanel::setModel(std::shared_ptr<const cwb::Model> model)
+void CompressionPanel::onModelChanged()
 {
-    if (model == model_)
-        return;
     if (job_)
-        job_->cancel();
-    model_ = std::move(model);
-    result_.reset();
+        document_->jobs()->cancel(job_);
+    ++generation_; // tensors still in flight belong to the old model
     relErrors_.clear();
     outErrors_.clear();
-    view_->planModel()->setModel(model_);
     view_->planModel()->clearTensorErrors();
     if (chart_)
         chart_->clear(tr("Run a compression to see each tensor's error."));
@@ -124,8 +131,6 @@ void CompressionPanel::setCalibrationPath(const QString &path)
 {
     calib_->setText(QDir::toNativeSeparators(path));
 }
-
-bool CompressionPanel::isRunning() const { return job_ && job_->isRunning(); }
 
 QString CompressionPanel::messageText() const { return message_->text(); }
 
@@ -140,10 +145,10 @@ void CompressionPanel::showMessage(const QString &text, bool error)
 void CompressionPanel::updateControls()
 {
     const bool running = isRunning();
-    const bool ready = model_ && !running;
+    const bool ready = document_->model() && !running;
     compress_->setEnabled(ready);
     compressSave_->setEnabled(ready);
-    cancel_->setEnabled(running && !job_->isCancelRequested());
+    cancel_->setEnabled(running && !document_->jobs()->isCancelRequested(job_));
 }
 
 void CompressionPanel::chooseCalibration()
@@ -174,7 +179,8 @@ void CompressionPanel::chooseArchiveAndCompress()
 
 bool CompressionPanel::compress(const QString &archivePath)
 {
-    if (!model_) {
+    const std::shared_ptr<const cwb::Model> model = document_->model();
+    if (!model) {
         showMessage(tr("Open a model first."), true);
         return false;
     }
@@ -197,27 +203,60 @@ bool CompressionPanel::compress(const QString &archivePath)
     params.calibrationPath = localPath(QDir::fromNativeSeparators(calib_->text().trimmed()));
     params.calibration.sequences = sequences_->value();
     params.recipeJson = cwb::recipeToJson(view_->planModel()->recipe());
-    if (job_)
-        job_->deleteLater(); // finished; compress() may be called from one of its signals
     relErrors_.clear();
     outErrors_.clear();
     view_->planModel()->clearTensorErrors();
-    job_ = new CompressionJob(model_, plan, params, archivePath, this);
     const QString title = archivePath.isEmpty()
-        ? tr("Compress %1").arg(QFileInfo(QString::fromStdString(model_->path)).fileName())
+        ? tr("Compress %1").arg(QFileInfo(QString::fromStdString(model->path)).fileName())
         : tr("Compress to %1").arg(QFileInfo(archivePath).fileName());
-    jobId_ = jobs_ ? jobs_->addJob(title) : -1;
-    connect(job_, &CompressionJob::progressed, this, [this](double f, const QString &what) {
-        if (jobs_)
-            jobs_->setProgress(jobId_, f, what);
-        showMessage(what, false);
-    });
-    connect(job_, &CompressionJob::tensorFinished, this, &CompressionPanel::onTensorFinished);
-    connect(job_, &CompressionJob::succeeded, this,
-            [this](std::shared_ptr<const cwb::CompressedModel> r) {
-                result_ = r;
-                const auto &t = r->totals;
-                const QString text =
+    const quint64 generation = ++generation_;
+    using Result = std::shared_ptr<const cwb::CompressedModel>;
+    // The job holds the model and a copy of the plan. Each finished tensor is posted to this
+    // panel, which waits for the job in its destructor.
+    job_ = document_->jobs()->run(
+        {title}, this,
+        [this, generation, model, plan, params, archivePath](const cwb::JobContext &ctx) -> Result {
+            const double writeShare = archivePath.isEmpty() ? 0.0 : 0.05;
+            cwb::JobContext compressCtx = ctx;
+            compressCtx.progress = [&ctx, writeShare](double f, const std::string &what) {
+                ctx.report(f * (1.0 - writeShare), what);
+            };
+            const auto onTensor = [this, generation](const cwb::CompressedTensor &t, size_t,
+                                                     size_t) {
+                TensorResult r;
+                r.canonical = QString::fromStdString(t.canonical);
+                r.relativeError = t.report.relativeError;
+                r.outputError = t.report.outputError;
+                r.bitsPerWeight = t.report.bitsPerWeight;
+                r.format = QString::fromStdString(t.report.format);
+                r.matrix = t.shape.size() >= 2;
+                QMetaObject::invokeMethod(
+                    this, [this, generation, r] { onTensorFinished(generation, r); },
+                    Qt::QueuedConnection);
+            };
+            auto result = std::make_shared<const cwb::CompressedModel>(
+                cwb::compressModel(*model, plan, params, compressCtx, onTensor));
+            if (!archivePath.isEmpty()) {
+                cwb::JobContext writeCtx = ctx;
+                writeCtx.progress = [&ctx, writeShare](double f, const std::string &what) {
+                    ctx.report(1.0 - writeShare + writeShare * f, what);
+                };
+                cwb::writeArchive(archivePath.toStdString(), *result, writeCtx);
+            }
+            return result;
+        },
+        [this](JobOutcome<Result> &o) {
+            job_ = 0;
+            updateControls();
+            if (o.cancelled()) {
+                o.message = tr("Cancelled; nothing was written.");
+                showMessage(o.message, false);
+            } else if (!o.ok()) {
+                showMessage(o.error, true);
+                Q_EMIT compressionFailed(o.error);
+            } else {
+                const auto &t = (*o.result)->totals;
+                o.message =
                     tr("%1 tensors compressed: %2 MiB -> %3 MiB (%4x, %5 bits/weight) in %6 s")
                         .arg(t.tensors)
                         .arg(double(t.originalBytes) / 1048576.0, 0, 'f', 2)
@@ -225,26 +264,13 @@ bool CompressionPanel::compress(const QString &archivePath)
                         .arg(t.compressionRatio, 0, 'f', 2)
                         .arg(t.bitsPerWeight, 0, 'f', 3)
                         .arg(t.seconds, 0, 'f', 1);
-                if (jobs_)
-                    jobs_->finishJob(jobId_, true, text);
-                showMessage(text, false);
-                updateControls();
-                Q_EMIT resultReady(r);
-            });
-    connect(job_, &CompressionJob::failed, this, [this](const QString &message) {
-        if (jobs_)
-            jobs_->finishJob(jobId_, false, message);
-        showMessage(message, true);
-        updateControls();
-        Q_EMIT compressionFailed(message);
-    });
-    connect(job_, &CompressionJob::cancelled, this, [this] {
-        if (jobs_)
-            jobs_->finishJob(jobId_, false, tr("Cancelled; nothing was written."));
-        showMessage(tr("Cancelled; nothing was written."), false);
-        updateControls();
-    });
-    job_->start();
+                showMessage(o.message, false);
+                document_->setCompression(*o.result);
+                Q_EMIT resultReady(*o.result);
+            }
+        },
+        [this](double, const QString &what) { showMessage(what, false); });
+    lastJob_ = job_;
     showMessage(tr("Compressing\u2026"), false);
     updateControls();
     return true;
@@ -252,15 +278,15 @@ bool CompressionPanel::compress(const QString &archivePath)
 
 void CompressionPanel::cancel()
 {
-    if (job_ && job_->isRunning())
-        job_->cancel();
+    if (job_)
+        document_->jobs()->cancel(job_);
     updateControls();
 }
 
-void CompressionPanel::onTensorFinished(const TensorResult &r)
+void CompressionPanel::onTensorFinished(quint64 generation, const TensorResult &r)
 {
-    if (!r.matrix)
-        return; // a norm or bias (e.g. holding folded AWQ scales): no bar, no error to show
+    if (generation != generation_ || !r.matrix)
+        return; // an older run's; or a norm or bias (e.g. folded AWQ scales): no bar to show
     relErrors_.insert(r.canonical, r.relativeError);
     if (r.outputError >= 0)
         outErrors_.insert(r.canonical, r.outputError);

@@ -1,11 +1,12 @@
 // SPDX-License-Identifier: MIT
 #pragma once
-// The Layer Plan dock: the editable plan (LayerPlanView) over a calibration text field and the
-// Compress buttons. Compress runs the plan as a CompressionJob (listed in the Jobs panel, with
-// progress, ETA and Cancel); each finished tensor's errors stream into the plan's "Last error"
-// column and the per-layer error chart as they arrive; the finished result is announced with
-// resultReady (the window offers it to the Evaluate panel and the histogram overlay).
-// "Compress and save…" also writes a .cwbarchive (atomically; a cancelled run writes nothing).
+// The Layer Plan dock: the document's editable plan (LayerPlanView) over a calibration text
+// field and the Compress buttons. Compress runs cwb::compressModel over the plan as a JobService
+// job (in the Jobs dock with progress, ETA and Cancel); each finished tensor's errors stream
+// into the plan's "Last error" column and the per-layer error chart as they arrive; the
+// finished result becomes the document's compression (the Evaluate panel and the histogram
+// overlay take it from there) and is announced with resultReady. "Compress and save…" also
+// writes a .cwbarchive (atomically; a cancelled run writes nothing).
 
 #include "compress/compressed_model.h"
 
@@ -19,14 +20,9 @@ class QLineEdit;
 class QPushButton;
 class QSpinBox;
 
-namespace cwb {
-struct Model;
-} // namespace cwb
-
 namespace cwb::gui {
 
-class CompressionJob;
-class JobsPanel;
+class Document;
 class LayerErrorChart;
 class LayerPlanView;
 struct TensorResult;
@@ -35,11 +31,11 @@ class CompressionPanel : public QWidget {
     Q_OBJECT
 
 public:
-    // `jobs` and `chart` (owned elsewhere, may be null) show the runs and their errors.
-    CompressionPanel(JobsPanel *jobs, LayerErrorChart *chart, QWidget *parent = nullptr);
+    // Compresses `document`'s model with its plan; `chart` (owned elsewhere, may be null)
+    // shows each tensor's error.
+    CompressionPanel(Document *document, LayerErrorChart *chart, QWidget *parent = nullptr);
     ~CompressionPanel() override; // cancels and waits for a running compression
 
-    void setModel(std::shared_ptr<const cwb::Model> model);
     void setCalibrationPath(const QString &path);
     // Starts compressing with the current plan; `archivePath` non-empty also writes the
     // archive. False (with the reason in messageText()) when the plan has errors, a run is
@@ -50,10 +46,10 @@ public:
     [[nodiscard]] LayerPlanView *planView() const { return view_; }
     [[nodiscard]] QLineEdit *calibrationEdit() const { return calib_; }
     [[nodiscard]] QPushButton *compressButton() const { return compress_; }
-    [[nodiscard]] bool isRunning() const;
+    [[nodiscard]] bool isRunning() const { return job_ != 0; }
     [[nodiscard]] QString messageText() const;
-    [[nodiscard]] std::shared_ptr<const cwb::CompressedModel> lastResult() const { return result_; }
-    [[nodiscard]] int lastJobId() const { return jobId_; }
+    // The JobService id of the last compression started (-1 before the first).
+    [[nodiscard]] int lastJobId() const { return lastJob_; }
 
 Q_SIGNALS:
     void resultReady(std::shared_ptr<const cwb::CompressedModel> result);
@@ -62,12 +58,12 @@ Q_SIGNALS:
 private:
     void chooseCalibration();
     void chooseArchiveAndCompress();
-    void onTensorFinished(const TensorResult &r);
+    void onModelChanged();
+    void onTensorFinished(quint64 generation, const TensorResult &r);
     void showMessage(const QString &text, bool error);
     void updateControls();
 
-    std::shared_ptr<const cwb::Model> model_;
-    JobsPanel *jobs_ = nullptr;
+    Document *document_ = nullptr;
     LayerErrorChart *chart_ = nullptr;
     LayerPlanView *view_ = nullptr;
     QLineEdit *calib_ = nullptr;
@@ -76,10 +72,10 @@ private:
     QPushButton *compressSave_ = nullptr;
     QPushButton *cancel_ = nullptr;
     QLabel *message_ = nullptr;
-    CompressionJob *job_ = nullptr;
-    int jobId_ = -1;
+    int job_ = 0; // the running compression
+    int lastJob_ = -1;
+    quint64 generation_ = 0; // of the newest run; tensors of older ones are dropped
     QHash<QString, double> relErrors_, outErrors_;
-    std::shared_ptr<const cwb::CompressedModel> result_;
 };
 
 } // namespace cwb::gui

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "evaluate_panel.h"
 
-#include "evaluation_job.h"
+#include "document.h"
+#include "job_service.h"
 
 #include "compress/compressed_model.h"
 #include "model/model.h"
@@ -62,7 +63,8 @@ std::string localPath(const QString &path) { return QFile::encodeName(path).toSt
 
 } // namespace
 
-EvaluatePanel::EvaluatePanel(QWidget *parent) : QWidget(parent)
+EvaluatePanel::EvaluatePanel(Document *document, QWidget *parent)
+    : QWidget(parent), document_(document)
 {
     runButton_ = new QPushButton(tr("&Run"), this);
     runButton_->setObjectName(QStringLiteral("evaluateRun"));
@@ -108,13 +110,18 @@ EvaluatePanel::EvaluatePanel(QWidget *parent) : QWidget(parent)
     });
     connect(saveBase_, &QLineEdit::textChanged, this, &EvaluatePanel::updateControls);
     connect(compareBase_, &QLineEdit::textChanged, this, &EvaluatePanel::updateControls);
+    connect(document_, &Document::modelChanged, this, &EvaluatePanel::onModelChanged);
+    connect(document_, &Document::compressionChanged, this, &EvaluatePanel::onCompressionChanged);
     setStatus(tr("Open a model to evaluate it."));
-    updateControls();
+    onModelChanged();
+    onCompressionChanged();
 }
 
+// The job reads only what it holds; its outcome is dropped once this panel is gone.
 EvaluatePanel::~EvaluatePanel()
 {
-    delete job_; // cancels and waits before the widgets its signals update go away
+    if (job_)
+        document_->jobs()->cancel(job_);
 }
 
 QWidget *EvaluatePanel::fileRow(QLineEdit *edit, const QString &browseTip,
@@ -256,13 +263,10 @@ void EvaluatePanel::chooseCompareBase()
     compareBase_->setText(QDir::toNativeSeparators(path));
 }
 
-void EvaluatePanel::setModel(std::shared_ptr<const cwb::Model> model)
+void EvaluatePanel::onModelChanged()
 {
-    if (model != model_)
-        setCompressed(QString(), nullptr); // they belong to the model that was open
-    model_ = std::move(model);
-    if (model_) {
-        const int64_t declared = model_->hparams.contextLength;
+    if (const auto &model = document_->model()) {
+        const int64_t declared = model->hparams.contextLength;
         const int max = declared > 1
             ? static_cast<int>(std::min<int64_t>(declared, kUnknownContextMax))
             : kUnknownContextMax;
@@ -297,30 +301,28 @@ cwb::EvalParams EvaluatePanel::params() const
         p.saveLogitsPath = localPath(QDir::fromNativeSeparators(saveBase_->text().trimmed()));
     if (compareBase_->isEnabled())
         p.kldBasePath = localPath(QDir::fromNativeSeparators(compareBase_->text().trimmed()));
-    if (compressed_ && weights_->currentIndex() == 1) {
-        p.replacements = compressed_->matrices;
-        p.vectorReplacements = compressed_->vectors;
-        const QString file = model_ ? QFileInfo(QString::fromStdString(model_->path)).fileName()
-                                    : QString();
-        p.modelLabel = tr("%1 (compressed, %2)").arg(file, compressedLabel_).toStdString();
+    const auto &compressed = document_->compressedWeights();
+    if (compressed && weights_->currentIndex() == 1) {
+        p.replacements = compressed->matrices;
+        p.vectorReplacements = compressed->vectors;
+        const auto &model = document_->model();
+        const QString file = model ? QFileInfo(QString::fromStdString(model->path)).fileName()
+                                   : QString();
+        p.modelLabel
+            = tr("%1 (compressed, %2)").arg(file, document_->compressionLabel()).toStdString();
     }
     return p;
 }
 
-void EvaluatePanel::setCompressed(const QString &label,
-                                  std::shared_ptr<const cwb::CompressedReplacements> weights)
+void EvaluatePanel::onCompressionChanged()
 {
-    compressed_ = std::move(weights);
-    compressedLabel_ = label;
     while (weights_->count() > 1)
         weights_->removeItem(1);
-    if (compressed_) {
-        weights_->addItem(tr("Compressed (%1)").arg(label));
+    if (document_->compressedWeights()) {
+        weights_->addItem(tr("Compressed (%1)").arg(document_->compressionLabel()));
         weights_->setCurrentIndex(1);
     }
 }
-
-bool EvaluatePanel::isRunning() const { return job_ && job_->isRunning(); }
 
 QString EvaluatePanel::statusText() const { return status_->text(); }
 
@@ -332,28 +334,43 @@ void EvaluatePanel::updateControls()
     // A run either records a base or compares with one; the other field steps aside.
     saveBaseRow_->setEnabled(compareBase_->text().trimmed().isEmpty());
     compareBaseRow_->setEnabled(saveBase_->text().trimmed().isEmpty());
-    runButton_->setEnabled(!running && model_ && !textPath_->text().trimmed().isEmpty());
-    cancelButton_->setEnabled(running && !job_->isCancelRequested());
+    runButton_->setEnabled(!running && document_->model()
+                           && !textPath_->text().trimmed().isEmpty());
+    cancelButton_->setEnabled(running && !document_->jobs()->isCancelRequested(job_));
 }
 
 bool EvaluatePanel::run()
 {
-    if (isRunning() || !model_ || textPath_->text().trimmed().isEmpty())
+    const auto &model = document_->model();
+    if (isRunning() || !model || textPath_->text().trimmed().isEmpty())
         return false;
     error_->hide();
     error_->clear();
-    if (job_)
-        job_->deleteLater(); // finished; run() may be called from one of its signals
-    job_ = new EvaluationJob(model_, params(), this);
-    connect(job_, &EvaluationJob::progressed, this, &EvaluatePanel::onProgress);
-    connect(job_, &EvaluationJob::succeeded, this, &EvaluatePanel::onSucceeded);
-    connect(job_, &EvaluationJob::failed, this, &EvaluatePanel::onFailed);
-    connect(job_, &EvaluationJob::cancelled, this, &EvaluatePanel::onCancelled);
+    running_ = params();
+    running_.model = model.get();
+    // The job holds `model`, so a model switch in the GUI cannot pull the weights from under it.
+    job_ = document_->jobs()->run(
+        {tr("Evaluate %1").arg(QFileInfo(QString::fromStdString(model->path)).fileName())},
+        this,
+        [model, params = running_](const cwb::JobContext &ctx) {
+            return cwb::runEvaluation(params, ctx);
+        },
+        [this](JobOutcome<cwb::EvalResult> &o) {
+            job_ = 0;
+            if (o.ok()) {
+                o.message = tr("ppl %1").arg(QLocale().toString(o.result->ppl, 'f', 4));
+                onSucceeded(*o.result);
+            } else if (o.cancelled()) {
+                onCancelled();
+            } else {
+                onFailed(o.error);
+            }
+        },
+        [this](double fraction, const QString &what) { onProgress(fraction, what); });
     progress_->setRange(0, 0); // busy until the first window is done
     progress_->setTextVisible(false);
     setStatus(tr("Tokenizing the text and preparing the engine\u2026"));
     elapsed_.start();
-    job_->start();
     updateControls();
     return true;
 }
@@ -362,22 +379,22 @@ void EvaluatePanel::cancel()
 {
     if (!isRunning())
         return;
-    job_->cancel();
+    document_->jobs()->cancel(job_);
     setStatus(tr("Cancelling\u2026"));
     updateControls();
 }
 
 void EvaluatePanel::onProgress(double fraction, const QString &what)
 {
-    if (job_ && job_->isCancelRequested())
+    if (job_ && document_->jobs()->isCancelRequested(job_))
         return;
     const auto m = windowPattern().match(what);
     if (!m.hasMatch()) {
         // After the last window: the optional latency measurement.
         progress_->setRange(0, 0);
         progress_->setTextVisible(false);
-        setStatus(job_ && job_->params().measureLatency ? tr("Measuring latency\u2026")
-                                                        : tr("Finishing\u2026"));
+        setStatus(running_.measureLatency ? tr("Measuring latency\u2026")
+                                          : tr("Finishing\u2026"));
         return;
     }
     const int done = m.captured(1).toInt();
@@ -397,8 +414,8 @@ void EvaluatePanel::onSucceeded(const cwb::EvalResult &result)
 {
     EvaluationRun run;
     run.result = result;
-    run.textPath = QFile::decodeName(QByteArray::fromStdString(job_->params().textPath));
-    run.emulateQ8 = job_->params().emulateQ8;
+    run.textPath = QFile::decodeName(QByteArray::fromStdString(running_.textPath));
+    run.emulateQ8 = running_.emulateQ8;
     run.finishedAt = QDateTime::currentDateTime();
     updateControls();
     progress_->setRange(0, std::max<int>(static_cast<int>(result.windows), 1));
@@ -410,6 +427,7 @@ void EvaluatePanel::onSucceeded(const cwb::EvalResult &result)
                        QLocale().toString(result.pplStderr, 'f', 4),
                        QLocale().toString(static_cast<qlonglong>(result.tokensScored)),
                        durationText(result.seconds)));
+    document_->addRun(run);
     Q_EMIT evaluationFinished(run);
 }
 

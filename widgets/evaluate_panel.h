@@ -2,15 +2,15 @@
 #pragma once
 // The Evaluate panel: a text file, the perplexity settings (n_ctx, chunks, threads, protocol,
 // Q8 emulation, latency) and an optional KL-divergence base to record or compare against. Run
-// starts an EvaluationJob; the panel shows its window count, ETA and outcome, and reports each
-// finished run with evaluationFinished (the window adds it to the runs table).
+// starts cwb::runEvaluation as a JobService job on the document's model (or its last
+// compression, under Weights); the panel shows its window count, ETA and outcome, and adds each
+// finished run to the document's runs (and announces it with evaluationFinished).
 
 #include "evaluation_runs_model.h"
 
 #include <QElapsedTimer>
 #include <QWidget>
 
-#include <memory>
 
 class QCheckBox;
 class QComboBox;
@@ -20,14 +20,9 @@ class QProgressBar;
 class QPushButton;
 class QSpinBox;
 
-namespace cwb {
-struct CompressedReplacements;
-struct Model;
-} // namespace cwb
-
 namespace cwb::gui {
 
-class EvaluationJob;
+class Document;
 
 class EvaluatePanel : public QWidget {
     Q_OBJECT
@@ -35,11 +30,10 @@ class EvaluatePanel : public QWidget {
 public:
     static constexpr int kDefaultContext = 512;
 
-    explicit EvaluatePanel(QWidget *parent = nullptr);
-    ~EvaluatePanel() override; // cancels and waits for a running evaluation
+    // Evaluates `document`'s model: none open disables Run; a running evaluation keeps its own.
+    explicit EvaluatePanel(Document *document, QWidget *parent = nullptr);
+    ~EvaluatePanel() override; // cancels a running evaluation
 
-    // The model Run evaluates; null disables Run. A running evaluation keeps its own model.
-    void setModel(std::shared_ptr<const cwb::Model> model);
     void setTextPath(const QString &path);
 
     // What Run does: starts an evaluation with the current settings. False when one is running,
@@ -47,14 +41,13 @@ public:
     bool run();
     void cancel();
 
-    // Offers the compressed weights (engine replacements) as a choice under Weights and selects
-    // it; null removes the choice. `label` names the run in the runs table.
-    void setCompressed(const QString &label,
-                       std::shared_ptr<const cwb::CompressedReplacements> weights);
+    // Original, and the document's last compression (selected when it arrives).
     [[nodiscard]] QComboBox *weightsBox() const { return weights_; }
     // The settings as Run would pass them to core (model and model path not set).
     [[nodiscard]] cwb::EvalParams params() const;
-    [[nodiscard]] bool isRunning() const;
+    [[nodiscard]] bool isRunning() const { return job_ != 0; }
+    // The Jobs dock id of the running evaluation; 0 when none runs.
+    [[nodiscard]] int jobId() const { return job_; }
     [[nodiscard]] QString statusText() const;
     [[nodiscard]] QString errorText() const;
 
@@ -80,6 +73,8 @@ private:
     void chooseSaveBase();
     void chooseCompareBase();
     void updateControls();
+    void onModelChanged();
+    void onCompressionChanged();
     void onProgress(double fraction, const QString &what);
     void onSucceeded(const cwb::EvalResult &result);
     void onFailed(const QString &message);
@@ -87,8 +82,9 @@ private:
     void showError(const QString &message);
     void setStatus(const QString &text);
 
-    std::shared_ptr<const cwb::Model> model_;
-    EvaluationJob *job_ = nullptr; // the newest job (a child); older ones are deleted later
+    Document *document_ = nullptr;
+    int job_ = 0;               // the running evaluation
+    cwb::EvalParams running_;   // its settings
     QElapsedTimer elapsed_;
 
     QLineEdit *textPath_ = nullptr;
@@ -97,8 +93,6 @@ private:
     QSpinBox *threads_ = nullptr;
     QComboBox *protocol_ = nullptr;
     QComboBox *weights_ = nullptr;
-    std::shared_ptr<const cwb::CompressedReplacements> compressed_;
-    QString compressedLabel_;
     QCheckBox *q8_ = nullptr;
     QCheckBox *latency_ = nullptr;
     QLineEdit *saveBase_ = nullptr;

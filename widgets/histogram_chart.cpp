@@ -2,6 +2,7 @@
 #include "histogram_chart.h"
 
 #include <QFontDatabase>
+#include <QFontMetrics>
 #include <QVBoxLayout>
 
 #include <qcustomplot.h>
@@ -125,12 +126,27 @@ bool HistogramChart::legendVisible() const { return plot_->legend->visible(); }
 
 int HistogramChart::barCount() const { return bars_->data()->size(); }
 
-QString HistogramChart::title() const { return title_->text(); }
+QString HistogramChart::title() const { return series_.title; }
+
+void HistogramChart::fitTitle()
+{
+    // "layers.0.attn.q   (model.layers.0.self_attn.q_proj.weight)" is wider than a narrow
+    // Inspector: both ends stay readable.
+    const int room = std::max(40, plot_->width() - 16);
+    title_->setText(QFontMetrics(title_->font()).elidedText(series_.title, Qt::ElideMiddle, room));
+}
+
+void HistogramChart::resizeEvent(QResizeEvent *event)
+{
+    QWidget::resizeEvent(event);
+    fitTitle();
+    plot_->replot(QCustomPlot::rpQueuedReplot);
+}
 
 void HistogramChart::redraw()
 {
     const HistogramSeries &s = series_;
-    title_->setText(s.title);
+    fitTitle();
     plot_->xAxis->setLabel(s.xLabel.isEmpty() ? tr("value") : s.xLabel);
 
     const size_t n = s.counts.size();

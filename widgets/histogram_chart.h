@@ -58,6 +58,7 @@ public:
     [[nodiscard]] bool logCounts() const { return log_; }
     [[nodiscard]] bool hasData() const { return !series_.counts.empty(); }
     [[nodiscard]] int barCount() const; // bars drawn (in log mode: non-empty bins only)
+    // The full title; the chart shows it elided in the middle when it is wider than the plot.
     [[nodiscard]] QString title() const;
     [[nodiscard]] const std::vector<HistogramMarker> &markers() const { return markers_; }
     [[nodiscard]] int visibleMarkerCount() const { return visibleMarkers_; }
@@ -70,8 +71,12 @@ public:
     [[nodiscard]] bool legendVisible() const;
     [[nodiscard]] QCustomPlot *plot() const { return plot_; }
 
+protected:
+    void resizeEvent(QResizeEvent *event) override;
+
 private:
     void redraw();
+    void fitTitle();
     void drawMarkers(bool valid);
     void drawOverlay(bool valid, double &maxCount); // raises maxCount to the overlay's peak
 

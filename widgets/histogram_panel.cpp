@@ -1,23 +1,21 @@
 // SPDX-License-Identifier: MIT
 #include "histogram_panel.h"
 
+#include "document.h"
 #include "histogram_chart.h"
+#include "job_service.h"
 
 #include "analysis/histogram.h"
 #include "model/model.h"
-#include "util/error.h"
 
 #include <QCheckBox>
 #include <QComboBox>
 #include <QElapsedTimer>
-#include <QFutureWatcher>
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QLocale>
 #include <QProgressBar>
-#include <QPromise>
 #include <QVBoxLayout>
-#include <QtConcurrent/QtConcurrentRun>
 
 #include <algorithm>
 #include <cmath>
@@ -52,8 +50,8 @@ constexpr size_t kComparisonBlock = size_t{1} << 20;
 
 } // namespace
 
-HistogramPanel::HistogramPanel(QWidget *parent)
-    : QWidget(parent), chart_(new HistogramChart(this)),
+HistogramPanel::HistogramPanel(Document *document, QWidget *parent)
+    : QWidget(parent), document_(document), chart_(new HistogramChart(this)),
       logBox_(new QCheckBox(tr("Log counts"), this)), rangeBox_(new QComboBox(this)),
       status_(new QLabel(this)), note_(new QLabel(this)), progress_(new QProgressBar(this))
 {
@@ -96,21 +94,17 @@ HistogramPanel::HistogramPanel(QWidget *parent)
 
     connect(logBox_, &QCheckBox::toggled, chart_, &HistogramChart::setLogCounts);
     connect(rangeBox_, &QComboBox::currentIndexChanged, this, [this] { startJob(); });
+    connect(document_, &Document::modelChanged, this, &HistogramPanel::onModelChanged);
     status_->setText(tr("Select a tensor to see its histogram."));
 }
 
-HistogramPanel::~HistogramPanel()
-{
-    cancelRunning();
-    for (auto &f : pending_)
-        f.waitForFinished();
-}
+// The jobs read only what they hold; their outcomes are dropped once this panel is gone.
+HistogramPanel::~HistogramPanel() { cancelRunning(); }
 
-void HistogramPanel::setModel(std::shared_ptr<const cwb::Model> model)
+void HistogramPanel::onModelChanged()
 {
     cancelRunning();
     ++generation_; // results still in flight belong to the old model
-    model_ = std::move(model);
     tensor_.clear();
     shown_.clear();
     comparisons_.clear();
@@ -162,9 +156,9 @@ void HistogramPanel::setComparison(const QString &tensor,
 void HistogramPanel::clearComparisons()
 {
     comparisons_.clear();
-    if (comparisonCancel_)
-        comparisonCancel_->store(true);
-    comparisonCancel_.reset();
+    if (comparisonJob_)
+        document_->jobs()->cancel(comparisonJob_);
+    comparisonJob_ = 0;
     ++comparisonSerial_; // a comparison still in flight is dropped
     chart_->clearOverlay();
     if (!shown_.isEmpty())
@@ -183,7 +177,8 @@ const HistogramPanel::Comparison *HistogramPanel::comparisonFor(const QString &t
     if (auto it = comparisons_.constFind(tensor); it != comparisons_.constEnd())
         return &*it;
     // Set under the other name of the same tensor (canonical vs original).
-    const cwb::Tensor *t = model_ ? model_->findTensor(tensor.toStdString()) : nullptr;
+    const auto &model = document_->model();
+    const cwb::Tensor *t = model ? model->findTensor(tensor.toStdString()) : nullptr;
     if (!t)
         return nullptr;
     for (const QString &name :
@@ -201,10 +196,10 @@ QString HistogramPanel::noteText() const { return note_->text(); }
 
 void HistogramPanel::cancelRunning()
 {
-    for (auto *flag : {&cancel_, &comparisonCancel_}) {
-        if (*flag)
-            (*flag)->store(true);
-        flag->reset();
+    for (int *job : {&job_, &comparisonJob_}) {
+        if (*job)
+            document_->jobs()->cancel(*job);
+        *job = 0;
     }
 }
 
@@ -212,9 +207,10 @@ void HistogramPanel::startJob()
 {
     cancelRunning();
     const quint64 generation = ++generation_;
-    if (!model_ || tensor_.isEmpty())
+    const std::shared_ptr<const cwb::Model> model = document_->model();
+    if (!model || tensor_.isEmpty())
         return;
-    const cwb::Tensor *tensor = model_->findTensor(tensor_.toStdString());
+    const cwb::Tensor *tensor = model->findTensor(tensor_.toStdString());
     if (!tensor) {
         shown_.clear();
         showMarkers();
@@ -227,73 +223,59 @@ void HistogramPanel::startJob()
     cwb::HistogramParams params;
     params.bins = binsFor(tensor->numel());
     params.range = static_cast<cwb::HistogramRange>(rangeBox_->currentData().toInt());
-    auto cancel = std::make_shared<std::atomic<bool>>(false);
-    cancel_ = cancel;
-
-    // The job holds the model, so the tensor it reads outlives any model switch in the GUI.
-    auto model = model_;
-    launch(generation, true, cancel,
-           [model, tensor, params](HistogramJobResult &r, const cwb::JobContext &ctx) {
-               r.tensor = QString::fromStdString(tensor->name);
-               r.histogram = cwb::tensorHistogram(*tensor, params, ctx);
-           });
-
     const QString name
         = QString::fromStdString(tensor->canonical.empty() ? tensor->name : tensor->canonical);
+    HistogramJobResult base;
+    base.tensor = QString::fromStdString(tensor->name);
+    // The job holds the model, so the tensor it reads outlives any model switch in the GUI.
+    job_ = launch(generation, true, tr("Histogram of %1").arg(name), base,
+                  [model, tensor, params](HistogramJobResult &r, const cwb::JobContext &ctx) {
+                      r.histogram = cwb::tensorHistogram(*tensor, params, ctx);
+                  });
     status_->setText(tr("Computing the histogram of %1\u2026").arg(name));
     progress_->setValue(0);
     progress_->show();
 }
 
-void HistogramPanel::launch(quint64 generation, bool main,
-                            std::shared_ptr<std::atomic<bool>> cancel, JobWork work)
+int HistogramPanel::launch(quint64 generation, bool main, const QString &title,
+                           HistogramJobResult base, JobWork work)
 {
-    QFuture<HistogramJobResult> future = QtConcurrent::run(
-        [cancel, work = std::move(work)](QPromise<HistogramJobResult> &promise) {
-            HistogramJobResult r;
+    JobOptions options;
+    options.title = title;
+    options.transient = true; // one per selection: the row goes unless it failed
+    options.reveal = false;
+    using Result = std::shared_ptr<HistogramJobResult>;
+    JobService::Progress progress;
+    if (main) {
+        progress = [this, generation](double f, const QString &) {
+            if (generation == generation_)
+                progress_->setValue(static_cast<int>(f * 1000));
+        };
+    }
+    const int id = document_->jobs()->run(
+        options, this,
+        [base, work = std::move(work)](const cwb::JobContext &ctx) -> Result {
+            auto r = std::make_shared<HistogramJobResult>(base);
             QElapsedTimer timer;
             timer.start();
-            cwb::JobContext ctx;
-            ctx.cancelFlag = cancel.get();
-            promise.setProgressRange(0, 1000);
-            ctx.progress = [&promise](double f, const std::string &) {
-                promise.setProgressValue(static_cast<int>(f * 1000));
-            };
-            try {
-                work(r, ctx);
-            } catch (const cwb::Cancelled &) {
-                r.cancelled = true;
-            } catch (const std::exception &e) {
-                r.error = QString::fromUtf8(e.what());
-            }
-            r.elapsedMs = timer.elapsed();
-            promise.addResult(std::move(r));
-        });
-
-    const quint64 serial = ++jobSerial_;
-    auto *watcher = new QFutureWatcher<HistogramJobResult>(this);
-    if (main) {
-        connect(watcher, &QFutureWatcherBase::progressValueChanged, this,
-                [this, generation](int v) {
-                    if (generation == generation_)
-                        progress_->setValue(v);
-                });
-    }
-    connect(watcher, &QFutureWatcherBase::finished, this,
-            [this, generation, serial, main, watcher] {
-                pending_.remove(serial);
-                --running_;
-                if (watcher->future().resultCount() > 0) {
-                    if (main)
-                        finishJob(generation, watcher->result());
-                    else
-                        finishComparison(generation, watcher->result());
-                }
-                watcher->deleteLater();
-            });
-    watcher->setFuture(future);
-    pending_.insert(serial, QFuture<void>(future));
-    ++running_;
+            work(*r, ctx);
+            r->elapsedMs = timer.elapsed();
+            return r;
+        },
+        [this, generation, main, base](JobOutcome<Result> &o) {
+            running_.remove(o.id);
+            HistogramJobResult r = o.ok() ? std::move(**o.result) : base;
+            r.cancelled = o.cancelled();
+            if (o.state == JobState::Failed)
+                r.error = o.error;
+            if (main)
+                finishJob(generation, r);
+            else
+                finishComparison(generation, r);
+        },
+        std::move(progress));
+    running_.insert(id);
+    return id;
 }
 
 void HistogramPanel::startComparison()
@@ -301,37 +283,34 @@ void HistogramPanel::startComparison()
     const Comparison *c = comparisonFor(shown_);
     if (!c || !chart_->hasData())
         return;
-    if (comparisonCancel_)
-        comparisonCancel_->store(true);
-    auto cancel = std::make_shared<std::atomic<bool>>(false);
-    comparisonCancel_ = cancel;
+    if (comparisonJob_)
+        document_->jobs()->cancel(comparisonJob_);
     const quint64 serial = ++comparisonSerial_;
     // Same bins as the histogram on screen: its edges, zero counts.
-    cwb::Histogram frame;
-    frame.edges = chart_->series().edges;
-    frame.counts.assign(chart_->series().counts.size(), 0);
-    launch(generation_, false, cancel,
-           [frame, values = c->values, label = c->label, tensor = shown_,
-            serial](HistogramJobResult &r, const cwb::JobContext &ctx) {
-               r.tensor = tensor;
-               r.label = label;
-               r.comparisonSerial = serial;
-               r.histogram = frame;
-               const std::vector<float> &v = *values;
-               for (size_t at = 0; at < v.size(); at += kComparisonBlock) {
-                   ctx.checkCancelled();
-                   const size_t n = std::min(kComparisonBlock, v.size() - at);
-                   cwb::addToHistogram(std::span<const float>(v.data() + at, n), r.histogram);
-                   ctx.report(static_cast<double>(at + n) / static_cast<double>(v.size()));
-               }
-               for (float x : v) {
-                   if (std::isnan(x))
-                       ++r.histogram.nan;
-                   else if (std::isinf(x))
-                       ++r.histogram.inf;
-               }
-               r.histogram.finite = v.size() - r.histogram.nan - r.histogram.inf;
-           });
+    HistogramJobResult base;
+    base.tensor = shown_;
+    base.label = c->label;
+    base.comparisonSerial = serial;
+    base.histogram.edges = chart_->series().edges;
+    base.histogram.counts.assign(chart_->series().counts.size(), 0);
+    comparisonJob_ = launch(
+        generation_, false, tr("Histogram of %1 (%2)").arg(shown_, c->label), base,
+        [values = c->values](HistogramJobResult &r, const cwb::JobContext &ctx) {
+            const std::vector<float> &v = *values;
+            for (size_t at = 0; at < v.size(); at += kComparisonBlock) {
+                ctx.checkCancelled();
+                const size_t n = std::min(kComparisonBlock, v.size() - at);
+                cwb::addToHistogram(std::span<const float>(v.data() + at, n), r.histogram);
+                ctx.report(static_cast<double>(at + n) / static_cast<double>(v.size()));
+            }
+            for (float x : v) {
+                if (std::isnan(x))
+                    ++r.histogram.nan;
+                else if (std::isinf(x))
+                    ++r.histogram.inf;
+            }
+            r.histogram.finite = v.size() - r.histogram.nan - r.histogram.inf;
+        });
 }
 
 void HistogramPanel::finishComparison(quint64 generation, const HistogramJobResult &r)
@@ -361,7 +340,8 @@ void HistogramPanel::finishJob(quint64 generation, const HistogramJobResult &r)
     if (generation != generation_ || r.cancelled)
         return; // superseded by a newer selection or a new model
     progress_->hide();
-    const cwb::Tensor *tensor = model_ ? model_->findTensor(r.tensor.toStdString()) : nullptr;
+    const auto &model = document_->model();
+    const cwb::Tensor *tensor = model ? model->findTensor(r.tensor.toStdString()) : nullptr;
     const QString canonical = tensor ? QString::fromStdString(tensor->canonical) : QString();
     const QString title = canonical.isEmpty() || canonical == r.tensor
         ? r.tensor

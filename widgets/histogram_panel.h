@@ -1,19 +1,18 @@
 // SPDX-License-Identifier: MIT
 #pragma once
-// The selected tensor's value histogram. The histogram is computed on the global thread pool
-// (QtConcurrent), never on the GUI thread; a newer request raises the older job's cancel flag,
-// and a late result of a superseded job is dropped. A comparison (e.g. the dequantized tensor
-// after compression, computed elsewhere) can be set per tensor: when that tensor is shown, the
-// comparison's values are counted in the original's bins by a job of the same kind and drawn
-// over the bars as an outline.
+// The selected tensor's value histogram, of the document's model. The histogram is computed as a
+// JobService job (transient in the Jobs dock), never on the GUI thread; a newer request cancels
+// the older job, and a late result of a superseded job is dropped. A comparison (e.g. the
+// dequantized tensor after compression, computed elsewhere) can be set per tensor: when that
+// tensor is shown, the comparison's values are counted in the original's bins by a job of the
+// same kind and drawn over the bars as an outline.
 
 #include "histogram_chart.h"
 
-#include <QFuture>
 #include <QHash>
+#include <QSet>
 #include <QWidget>
 
-#include <atomic>
 #include <functional>
 #include <memory>
 #include <vector>
@@ -25,22 +24,22 @@ class QProgressBar;
 
 namespace cwb {
 struct JobContext;
-struct Model;
 } // namespace cwb
 
 namespace cwb::gui {
 
+class Document;
 struct HistogramJobResult;
 
 class HistogramPanel : public QWidget {
     Q_OBJECT
 
 public:
-    explicit HistogramPanel(QWidget *parent = nullptr);
-    ~HistogramPanel() override; // cancels and waits for running jobs
+    // Histograms of `document`'s tensors. A new model cancels any running job, clears the chart
+    // and drops all comparisons.
+    explicit HistogramPanel(Document *document, QWidget *parent = nullptr);
+    ~HistogramPanel() override; // cancels running jobs
 
-    // Cancels any running job, clears the chart and drops all comparisons.
-    void setModel(std::shared_ptr<const cwb::Model> model);
     // Starts computing the histogram of the tensor with this canonical or original name.
     void showTensor(const QString &nameOrCanonical);
 
@@ -62,7 +61,7 @@ public:
     [[nodiscard]] QString currentTensor() const { return tensor_; }
     // Original name of the tensor whose histogram is on screen; empty when none.
     [[nodiscard]] QString shownTensor() const { return shown_; }
-    [[nodiscard]] bool isBusy() const { return running_ > 0; }
+    [[nodiscard]] bool isBusy() const { return !running_.isEmpty(); }
     [[nodiscard]] HistogramChart *chart() const { return chart_; }
     [[nodiscard]] QCheckBox *logCountsBox() const { return logBox_; }
     [[nodiscard]] QString statusText() const;
@@ -82,11 +81,13 @@ private:
     };
     using JobWork = std::function<void(HistogramJobResult &, const cwb::JobContext &)>;
 
+    void onModelChanged();
     void startJob();
-    // Runs `work` on the thread pool; its result reaches finishJob / finishComparison on the GUI
-    // thread. `main`: the selected tensor's histogram (drives the progress bar).
-    void launch(quint64 generation, bool main, std::shared_ptr<std::atomic<bool>> cancel,
-                JobWork work);
+    // Runs `work` (filling a copy of `base`) as a job; its result, or `base` with the error,
+    // reaches finishJob / finishComparison on the GUI thread. `main`: the selected tensor's
+    // histogram (drives the progress bar). Returns the job id.
+    int launch(quint64 generation, bool main, const QString &title, HistogramJobResult base,
+               JobWork work);
     void finishJob(quint64 generation, const HistogramJobResult &result);
     void finishComparison(quint64 generation, const HistogramJobResult &result);
     void startComparison(); // for the shown histogram, when it has one
@@ -94,15 +95,13 @@ private:
     void cancelRunning();
     void showMarkers(); // the markers and note, if they belong to the shown histogram
 
-    std::shared_ptr<const cwb::Model> model_;
+    Document *document_ = nullptr;
     QString tensor_;
     quint64 generation_ = 0;
-    std::shared_ptr<std::atomic<bool>> cancel_;           // flag of the newest job
-    std::shared_ptr<std::atomic<bool>> comparisonCancel_; // flag of the newest comparison job
-    quint64 comparisonSerial_ = 0;                        // a newer comparison job wins
-    quint64 jobSerial_ = 0;
-    QHash<quint64, QFuture<void>> pending_; // by job serial
-    int running_ = 0;
+    int job_ = 0;                  // the newest histogram job
+    int comparisonJob_ = 0;        // the newest comparison job
+    quint64 comparisonSerial_ = 0; // a newer comparison job wins
+    QSet<int> running_;            // every job not finished yet
     QHash<QString, Comparison> comparisons_; // by the name given to setComparison
     QString shownStatus_;                    // status line of the shown histogram
     QString shown_;

@@ -4,17 +4,21 @@
 #include "analysis_controller.h"
 #include "analysis_series.h"
 #include "channels_chart.h"
+#include "document.h"
 #include "histogram_panel.h"
+#include "job_service.h"
 #include "spectrum_chart.h"
 
+#include "compress/compressed_model.h"
 #include "model/model.h"
 
 #include <utility>
+#include <vector>
 
 namespace cwb::gui {
 
-InspectorWidget::InspectorWidget(AnalysisController *analysis, QWidget *parent)
-    : QTabWidget(parent), analysis_(analysis), histogram_(new HistogramPanel(this)),
+InspectorWidget::InspectorWidget(Document *document, QWidget *parent)
+    : QTabWidget(parent), document_(document), histogram_(new HistogramPanel(document, this)),
       spectrum_(new SpectrumChart(this)), channels_(new ChannelsChart(this))
 {
     setDocumentMode(true);
@@ -28,27 +32,30 @@ InspectorWidget::InspectorWidget(AnalysisController *analysis, QWidget *parent)
                   tr("Per-channel abs-max of the weights and of the input activations, "
                      "outlier channels highlighted"));
 
-    connect(analysis_, &AnalysisController::tensorAnalyzed, this, [this](const QString &name) {
-        const cwb::Tensor *t = model_ ? model_->findTensor(tensor_.toStdString()) : nullptr;
+    AnalysisController *analysis = document_->analysis();
+    connect(analysis, &AnalysisController::tensorAnalyzed, this, [this](const QString &name) {
+        const auto &model = document_->model();
+        const cwb::Tensor *t = model ? model->findTensor(tensor_.toStdString()) : nullptr;
         if (t && QString::fromStdString(t->name) == name)
             refresh();
     });
     for (auto signal : {&AnalysisController::resultsReset, &AnalysisController::activationsChanged,
                         &AnalysisController::started, &AnalysisController::finished,
                         &AnalysisController::cancelled})
-        connect(analysis_, signal, this, &InspectorWidget::refresh);
-    connect(analysis_, &AnalysisController::failed, this, &InspectorWidget::refresh);
+        connect(analysis, signal, this, &InspectorWidget::refresh);
+    connect(analysis, &AnalysisController::failed, this, &InspectorWidget::refresh);
+    connect(document_, &Document::modelChanged, this, [this] {
+        tensor_.clear();
+        refresh();
+    });
+    connect(document_, &Document::compressionChanged, this, &InspectorWidget::showCompressed);
     refresh();
 }
 
-InspectorWidget::~InspectorWidget() = default;
-
-void InspectorWidget::setModel(std::shared_ptr<const cwb::Model> model)
+InspectorWidget::~InspectorWidget()
 {
-    model_ = std::move(model);
-    tensor_.clear();
-    histogram_->setModel(model_);
-    refresh();
+    if (decodeJob_)
+        document_->jobs()->cancel(decodeJob_);
 }
 
 void InspectorWidget::showTensor(const QString &nameOrCanonical)
@@ -56,12 +63,45 @@ void InspectorWidget::showTensor(const QString &nameOrCanonical)
     tensor_ = nameOrCanonical;
     histogram_->showTensor(nameOrCanonical);
     refresh();
+    showCompressed();
+}
+
+void InspectorWidget::showCompressed()
+{
+    histogram_->clearComparisons();
+    if (decodeJob_)
+        document_->jobs()->cancel(decodeJob_);
+    decodeJob_ = 0;
+    const std::shared_ptr<const cwb::CompressedModel> compression = document_->compression();
+    const cwb::CompressedTensor *t
+        = compression ? compression->find(tensor_.toStdString()) : nullptr;
+    if (!t)
+        return;
+    JobOptions options;
+    options.title = tr("Decode compressed %1").arg(tensor_);
+    options.transient = true;
+    options.reveal = false;
+    using Values = std::shared_ptr<const std::vector<float>>;
+    decodeJob_ = document_->jobs()->run(
+        options, this,
+        // `compression` keeps the tensor alive while it is decoded.
+        [t, compression](const cwb::JobContext &) -> Values {
+            return std::make_shared<const std::vector<float>>(t->reconstruct());
+        },
+        [this, name = tensor_, compression](JobOutcome<Values> &o) {
+            if (o.id != decodeJob_)
+                return; // another tensor or compression replaced it
+            decodeJob_ = 0;
+            if (o.ok() && compression == document_->compression())
+                histogram_->setComparison(name, *o.result, tr("compressed"));
+        });
 }
 
 void InspectorWidget::refresh()
 {
-    const cwb::Tensor *t = model_ && !tensor_.isEmpty() ? model_->findTensor(tensor_.toStdString())
-                                                         : nullptr;
+    const auto &model = document_->model();
+    const cwb::Tensor *t = model && !tensor_.isEmpty() ? model->findTensor(tensor_.toStdString())
+                                                       : nullptr;
     if (!t) {
         spectrum_->clear(tr("No tensor selected"));
         channels_->clear(tr("No tensor selected"));
@@ -69,9 +109,10 @@ void InspectorWidget::refresh()
     }
     const QString name = QString::fromStdString(t->name);
     const QString title = tensorTitle(name, QString::fromStdString(t->canonical));
-    const cwb::TensorAnalysis *r = analysis_->result(name);
+    const AnalysisController *analysis = document_->analysis();
+    const cwb::TensorAnalysis *r = analysis->result(name);
     if (!r) {
-        const QString message = analysis_->isRunning()
+        const QString message = analysis->isRunning()
             ? tr("Analyzing %1\u2026").arg(title)
             : tr("%1 is not analyzed yet: Analysis \u2192 Analyze Model").arg(title);
         spectrum_->clear(message);
@@ -80,9 +121,9 @@ void InspectorWidget::refresh()
         return;
     }
 
-    const double factor = analysis_->params().stats.outlierFactor;
+    const double factor = analysis->params().stats.outlierFactor;
     spectrum_->setSeries(spectrumSeries(*r));
-    std::vector<ChannelPanel> panels = channelPanels(*r, analysis_->activations(), factor);
+    std::vector<ChannelPanel> panels = channelPanels(*r, analysis->activations(), factor);
     if (panels.empty())
         channels_->clear(r->skipped.empty()
                              ? tr("%1 has no channels: it is a vector (1-D)").arg(title)

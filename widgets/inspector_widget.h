@@ -1,21 +1,17 @@
 // SPDX-License-Identifier: MIT
 #pragma once
-// The Inspector: everything about the selected tensor, one tab per view. Histogram (computed on
-// selection, with the outlier thresholds marked once the analysis has stats), Spectrum and
-// Channels (both read from AnalysisController and redrawn when the tensor's result arrives).
+// The Inspector: everything about the selected tensor of the document's model, one tab per view.
+// Histogram (computed on selection, with the outlier thresholds marked once the analysis has
+// stats, and the document's last compression of the tensor drawn over it), Spectrum and
+// Channels (both read from the document's analysis and redrawn when the tensor's result
+// arrives).
 
 #include <QTabWidget>
 
-#include <memory>
-
-namespace cwb {
-struct Model;
-} // namespace cwb
-
 namespace cwb::gui {
 
-class AnalysisController;
 class ChannelsChart;
+class Document;
 class HistogramPanel;
 class SpectrumChart;
 
@@ -25,10 +21,9 @@ class InspectorWidget : public QTabWidget {
 public:
     enum Tab { HistogramTab, SpectrumTab, ChannelsTab };
 
-    explicit InspectorWidget(AnalysisController *analysis, QWidget *parent = nullptr);
-    ~InspectorWidget() override;
+    explicit InspectorWidget(Document *document, QWidget *parent = nullptr);
+    ~InspectorWidget() override; // cancels a decode of the compressed tensor
 
-    void setModel(std::shared_ptr<const cwb::Model> model);
     // Shows the tensor (canonical or original name) in every tab.
     void showTensor(const QString &nameOrCanonical);
 
@@ -43,10 +38,12 @@ Q_SIGNALS:
 
 private:
     void refresh();
+    // The histogram overlay of the shown tensor's compressed values, decoded as a job.
+    void showCompressed();
 
-    AnalysisController *analysis_ = nullptr;
-    std::shared_ptr<const cwb::Model> model_;
+    Document *document_ = nullptr;
     QString tensor_;
+    int decodeJob_ = 0;
     HistogramPanel *histogram_ = nullptr;
     SpectrumChart *spectrum_ = nullptr;
     ChannelsChart *channels_ = nullptr;

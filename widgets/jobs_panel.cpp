@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "jobs_panel.h"
 
+#include "job_service.h"
 #include "jobs_eta.h"
 
 #include <QElapsedTimer>
@@ -189,12 +190,22 @@ void JobsPanel::setProgress(int id, double fraction, const QString &step)
 
 void JobsPanel::finishJob(int id, bool ok, const QString &message)
 {
+    const Job *job = find(id);
+    if (!job)
+        return;
+    finishJob(id, ok ? State::Done : (job->cancelAsked ? State::Cancelled : State::Failed),
+              message);
+}
+
+void JobsPanel::finishJob(int id, State state, const QString &message)
+{
     Job *job = find(id);
-    if (!job || job->state != State::Running)
+    if (!job || job->state != State::Running || state == State::Running
+        || state == State::Unknown)
         return;
     job->endMs = now();
-    job->state = ok ? State::Done : (job->cancelAsked ? State::Cancelled : State::Failed);
-    if (ok)
+    job->state = state;
+    if (state == State::Done)
         job->fraction = 1.0;
     job->message = message;
     refreshRow(*job);
@@ -216,6 +227,51 @@ void JobsPanel::clearFinished()
     }
     jobs_ = std::move(kept);
     updateHeader();
+}
+
+void JobsPanel::removeJob(int id)
+{
+    const auto it
+        = std::find_if(jobs_.begin(), jobs_.end(), [id](const Job &j) { return j.id == id; });
+    if (it == jobs_.end())
+        return;
+    rows_->removeWidget(it->row);
+    delete it->row;
+    jobs_.erase(it);
+    updateHeader();
+    if (runningCount() == 0)
+        ticker_->stop();
+}
+
+void JobsPanel::follow(JobService *service)
+{
+    connect(service, &JobService::jobStarted, this,
+            [this, service](int job, const QString &title) {
+                const int row = addJob(title);
+                rowOf_.insert(job, row);
+                if (service->options(job).transient)
+                    transient_.insert(row);
+            });
+    connect(service, &JobService::jobProgressed, this,
+            [this](int job, double fraction, const QString &what) {
+                setProgress(rowOf(job), fraction, what);
+            });
+    connect(service, &JobService::jobFinished, this,
+            [this](int job, JobState state, const QString &message) {
+                const int row = rowOf(job);
+                const State end = state == JobState::Done ? State::Done
+                    : state == JobState::Failed           ? State::Failed
+                                                          : State::Cancelled;
+                finishJob(row, end, message);
+                if (transient_.remove(row) && end != State::Failed) {
+                    rowOf_.remove(job);
+                    removeJob(row);
+                }
+            });
+    connect(this, &JobsPanel::cancelRequested, service, [this, service](int row) {
+        if (const int job = rowOf_.key(row, -1); job >= 0)
+            service->cancel(job);
+    });
 }
 
 int JobsPanel::runningCount() const
@@ -310,6 +366,9 @@ void JobsPanel::refreshTimes()
 
 void JobsPanel::refreshRow(Job &job)
 {
+    // Work that reports no progress (opening a model, reading a project) shows a busy bar.
+    const bool busy = job.state == State::Running && job.fraction <= 0.0;
+    job.bar->setRange(0, busy ? 0 : kBarSteps);
     job.bar->setValue(static_cast<int>(std::lround(job.fraction * kBarSteps)));
     const QString elapsed = elapsedText(job.id);
     QString status;

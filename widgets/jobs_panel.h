@@ -2,9 +2,12 @@
 #pragma once
 // The Jobs list (the main window docks it as "Jobs"): one row per long-running job, newest
 // first, with its title, a progress bar, the current step, elapsed time, an estimate of the time
-// left and a Cancel button. It runs nothing itself: whoever starts a job adds a row, reports
-// progress and the end, and listens to cancelRequested(id).
+// left and a Cancel button. It runs nothing itself: follow() shows every job of the JobService
+// (the GUI's one way to run long work) and passes Cancel on to it; addJob / setProgress /
+// finishJob drive a row by hand.
 
+#include <QHash>
+#include <QSet>
 #include <QString>
 #include <QWidget>
 
@@ -19,6 +22,8 @@ class QTimer;
 class QVBoxLayout;
 
 namespace cwb::gui {
+
+class JobService;
 
 class JobsPanel : public QWidget {
     Q_OBJECT
@@ -46,8 +51,19 @@ public:
     // Ends the job. ok: "Done in 12.3 s" (with `message` after it when given). Not ok: `message`
     // in red, or in grey ("Cancelled" when empty) when the user had asked to cancel this job.
     void finishJob(int id, bool ok, const QString &message = {});
+    // Ends the job in `state` (Done, Failed or Cancelled) whether or not Cancel was pressed.
+    void finishJob(int id, State state, const QString &message = {});
     // Removes the rows of finished jobs (the "Clear finished" button).
     void clearFinished();
+    // Removes one row, running or not.
+    void removeJob(int id);
+
+    // A row for every job `service` starts, with its progress and end; the row's Cancel cancels
+    // the job. Rows of transient jobs (JobOptions::transient) go when they end without an error.
+    void follow(JobService *service);
+    // The row showing job `serviceJob` of the followed service; -1 when it has none (never
+    // started, or transient and gone).
+    [[nodiscard]] int rowOf(int serviceJob) const { return rowOf_.value(serviceJob, -1); }
 
     // The default clock is a QElapsedTimer; tests install a fake one to check the estimates.
     void setClock(Clock clock);
@@ -76,7 +92,8 @@ public:
     [[nodiscard]] QAbstractButton *clearFinishedButton() const;
 
 Q_SIGNALS:
-    // The user pressed Cancel on a running job; the job's owner stops it and calls finishJob.
+    // The user pressed Cancel on a running job; its owner stops it and calls finishJob (a
+    // followed service job is cancelled by the panel itself).
     void cancelRequested(int id);
 
 private:
@@ -107,6 +124,8 @@ private:
     void updateHeader();
 
     std::vector<Job> jobs_; // in insertion order; the layout shows them newest first
+    QHash<int, int> rowOf_;   // followed service job -> row id
+    QSet<int> transient_;     // rows of transient service jobs still running
     int nextId_ = 1;
     Clock clock_;
     QVBoxLayout *rows_ = nullptr;

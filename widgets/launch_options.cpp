@@ -3,12 +3,14 @@
 
 #include "analysis_controller.h"
 #include "compression_panel.h"
+#include "document.h"
 #include "evaluate_panel.h"
 #include "histogram_panel.h"
 #include "inspector_widget.h"
+#include "job_service.h"
+#include "jobs_eta.h"
 #include "layer_plan_view.h"
 #include "main_window.h"
-#include "model_controller.h"
 
 #include <QCheckBox>
 #include <QCommandLineParser>
@@ -23,6 +25,7 @@
 
 #include <cstdio>
 #include <memory>
+#include <set>
 
 namespace cwb::gui {
 namespace {
@@ -31,6 +34,9 @@ namespace {
 constexpr int kSettleMs = 400;
 // A screenshot run that has not finished by then is stuck (e.g. a tensor that never shows).
 constexpr int kScreenshotTimeoutMs = 60'000;
+// --while-running: how long the jobs keep going after each has shown progress, so the Jobs dock
+// has a time estimate to show (it needs a second of history).
+constexpr int kWhileRunningMs = 1'500;
 
 class Tr {
     Q_DECLARE_TR_FUNCTIONS(cwb::gui::LaunchOptions)
@@ -115,9 +121,14 @@ LaunchParse parseLaunchOptions(const QStringList &arguments)
     const QCommandLineOption compressCalib(
         QStringLiteral("compress-calibration"),
         Tr::tr("Calibration text for the compression."), QStringLiteral("TEXT"));
+    const QCommandLineOption whileRunning(
+        QStringLiteral("while-running"),
+        Tr::tr("With --screenshot: take it while the evaluation, analysis and compression still "
+               "run, once each shows progress in the Jobs dock."));
     parser.addOptions({select, screenshot, size, logCounts, evaluate, evalContext, evalChunks,
                        evalLatency, runEvaluation, hideEvaluate, analyze, calibration,
-                       outlierFactor, tab, overview, recipe, compress, compressCalib});
+                       outlierFactor, tab, overview, recipe, compress, compressCalib,
+                       whileRunning});
     parser.addPositionalArgument(QStringLiteral("model"),
                                  Tr::tr("Model file or Hugging Face directory to open."),
                                  QStringLiteral("[model]"));
@@ -158,6 +169,7 @@ LaunchParse parseLaunchOptions(const QStringList &arguments)
     r.options.recipeFile = parser.value(recipe);
     r.options.compress = parser.isSet(compress);
     r.options.compressCalibration = parser.value(compressCalib);
+    r.options.whileRunning = parser.isSet(whileRunning);
     const auto usageError = [&r](const QString &message) {
         r.exit = true;
         r.exitCode = 2;
@@ -166,6 +178,8 @@ LaunchParse parseLaunchOptions(const QStringList &arguments)
     };
     if (r.options.runEvaluation && r.options.evaluateText.isEmpty())
         return usageError(Tr::tr("--run-evaluation needs a text file (--evaluate TEXT)."));
+    if (r.options.whileRunning && r.options.screenshotFile.isEmpty())
+        return usageError(Tr::tr("--while-running needs --screenshot FILE."));
     const bool analyzeOnly = !r.options.calibrationText.isEmpty() || parser.isSet(outlierFactor);
     if (analyzeOnly && !r.options.analyze)
         return usageError(Tr::tr("--calibration and --outlier-factor need --analyze."));
@@ -252,17 +266,18 @@ void applyLaunchOptions(MainWindow &window, const LaunchOptions &options)
     const bool evaluateOnLoad = options.runEvaluation && !options.modelPath.isEmpty();
     const bool analyzeOnLoad = options.analyze && !options.modelPath.isEmpty();
     const bool compressOnLoad = options.compress && !options.modelPath.isEmpty();
+    const int longJobs = int(evaluateOnLoad) + int(analyzeOnLoad) + int(compressOnLoad);
+    const bool whileRunning = options.whileRunning && longJobs > 0;
     // The screenshot waits for everything asked for: histogram, evaluation, analysis and
-    // compression.
-    auto pending = std::make_shared<int>(int(select) + int(evaluateOnLoad) + int(analyzeOnLoad)
-                                         + int(compressOnLoad));
+    // compression (finished, or with --while-running all of them under way: one arrival).
+    auto pending = std::make_shared<int>(int(select) + (whileRunning ? 1 : longJobs));
     const auto arrived = [w, pending, file = options.screenshotFile] {
         if (--*pending == 0)
             grabAndQuit(w, file);
     };
     if (shoot) {
         QTimer::singleShot(kScreenshotTimeoutMs, w, [] { fail(Tr::tr("Screenshot timed out.")); });
-        QObject::connect(w->controller(), &ModelController::loadFailed, w,
+        QObject::connect(w->document(), &Document::openFailed, w,
                          [](const QString &, const QString &message) { fail(message); });
         QObject::connect(w->histogramPanel(), &HistogramPanel::histogramFailed, w,
                          [](const QString &, const QString &message) { fail(message); });
@@ -271,15 +286,15 @@ void applyLaunchOptions(MainWindow &window, const LaunchOptions &options)
         if (select)
             QObject::connect(w->histogramPanel(), &HistogramPanel::histogramShown, w, arrived,
                              Qt::SingleShotConnection);
-        if (evaluateOnLoad)
+        if (evaluateOnLoad && !whileRunning)
             QObject::connect(evaluate, &EvaluatePanel::evaluationFinished, w, arrived,
                              Qt::SingleShotConnection);
         QObject::connect(w->analysisController(), &AnalysisController::failed, w,
                          [](const QString &message) { fail(message); });
-        if (analyzeOnLoad)
+        if (analyzeOnLoad && !whileRunning)
             QObject::connect(w->analysisController(), &AnalysisController::finished, w, arrived,
                              Qt::SingleShotConnection);
-        if (compressOnLoad)
+        if (compressOnLoad && !whileRunning)
             QObject::connect(compression, &CompressionPanel::resultReady, w, arrived,
                              Qt::SingleShotConnection);
         QObject::connect(compression, &CompressionPanel::compressionFailed, w,
@@ -291,8 +306,9 @@ void applyLaunchOptions(MainWindow &window, const LaunchOptions &options)
         return;
     }
     QObject::connect(
-        w->controller(), &ModelController::modelLoaded, w,
-        [w, options, shoot, select, evaluateOnLoad, analyzeOnLoad, compressOnLoad] {
+        w->document(), &Document::modelChanged, w,
+        [w, options, shoot, select, evaluateOnLoad, analyzeOnLoad, compressOnLoad, whileRunning,
+         arrived] {
             CompressionPanel *compression = w->compressionPanel();
             QString recipeError;
             if (!options.recipeFile.isEmpty()
@@ -321,6 +337,24 @@ void applyLaunchOptions(MainWindow &window, const LaunchOptions &options)
                 }
                 if (!w->analysisController()->start(params) && shoot)
                     fail(Tr::tr("The analysis could not be started."));
+            }
+            if (whileRunning) {
+                // Every long job started above counts once it has shown some progress.
+                auto waiting = std::make_shared<std::set<int>>();
+                for (int id : {w->evaluatePanel()->jobId(), w->analysisController()->jobId(),
+                               compressOnLoad ? w->compressionPanel()->lastJobId() : 0})
+                    if (id > 0)
+                        waiting->insert(id);
+                auto done = std::make_shared<bool>(false);
+                QObject::connect(w->jobService(), &JobService::jobProgressed, w,
+                                 [w, waiting, done, arrived](int id, double fraction) {
+                                     if (fraction > kEtaMinFraction)
+                                         waiting->erase(id);
+                                     if (!waiting->empty() || *done)
+                                         return;
+                                     *done = true;
+                                     QTimer::singleShot(kWhileRunningMs, w, arrived);
+                                 });
             }
             if (select && !w->selectTensor(options.selectTensor) && shoot)
                 fail(Tr::tr("The model has no tensor named %1.").arg(options.selectTensor));

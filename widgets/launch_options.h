@@ -3,7 +3,8 @@
 // The GUI's command line: a model to open, a tensor to select, an evaluation to set up (and run),
 // an analysis to run (with the Inspector tab and the Model Overview to show), and a screenshot
 // mode that saves the window as PNG once the histogram is on screen and the evaluation and the
-// analysis have finished, then quits (scripts/screenshot.sh).
+// analysis have finished (or, with whileRunning, while they still run), then quits
+// (scripts/screenshot.sh).
 
 #include <QSize>
 #include <QString>
@@ -33,6 +34,9 @@ struct LaunchOptions {
     QString recipeFile;         // a recipe to load into the Layer Plan
     bool compress = false;      // run the Layer Plan once the model is open
     QString compressCalibration; // calibration text for the compression
+    // Screenshot while the evaluation, analysis and compression still run, once each has shown
+    // progress and a time estimate in the Jobs dock, instead of after they finished.
+    bool whileRunning = false;
 };
 
 struct LaunchParse {

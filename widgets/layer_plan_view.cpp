@@ -225,8 +225,9 @@ void LayerPlanDelegate::setModelData(QWidget *editor, QAbstractItemModel *model,
 
 // ---- panel ----------------------------------------------------------------------------------
 
-LayerPlanView::LayerPlanView(QWidget *parent)
-    : QWidget(parent), model_(new LayerPlanModel(this)), tree_(new PlanTreeView(this)),
+LayerPlanView::LayerPlanView(LayerPlanModel *model, QWidget *parent)
+    : QWidget(parent), model_(model ? model : new LayerPlanModel(this)),
+      tree_(new PlanTreeView(this)),
       totals_(new QLabel(this)), problems_(new QLabel(this)), message_(new QLabel(this))
 {
     QUndoStack *stack = model_->undoStack();

@@ -49,7 +49,9 @@ class LayerPlanView : public QWidget {
     Q_OBJECT
 
 public:
-    explicit LayerPlanView(QWidget *parent = nullptr);
+    // Shows and edits `model` (the document's plan, which outlives the view); null: a plan model
+    // of its own.
+    explicit LayerPlanView(LayerPlanModel *model = nullptr, QWidget *parent = nullptr);
     ~LayerPlanView() override;
 
     // The model the panel shows and edits: setModel / setRecipe / setCalibrationAvailable /

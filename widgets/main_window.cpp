@@ -5,20 +5,20 @@
 #include "analysis_controller.h"
 #include "app_setup.h"
 #include "compression_panel.h"
+#include "document.h"
 #include "evaluate_panel.h"
 #include "evaluation_runs_model.h"
 #include "histogram_panel.h"
 #include "inspector_widget.h"
+#include "job_service.h"
 #include "jobs_panel.h"
 #include "layer_error_chart.h"
 #include "layer_plan_view.h"
-#include "model_controller.h"
 #include "model_summary.h"
 #include "model_tree_model.h"
 #include "overview_panel.h"
 #include "recent_files.h"
 
-#include "compress/compressed_model.h"
 #include "model/model.h"
 
 #include <QAction>
@@ -31,7 +31,6 @@
 #include <QDropEvent>
 #include <QFileDialog>
 #include <QFileInfo>
-#include <QFutureWatcher>
 #include <QHeaderView>
 #include <QLabel>
 #include <QLineEdit>
@@ -48,7 +47,6 @@
 #include <QTableView>
 #include <QTreeView>
 #include <QVBoxLayout>
-#include <QtConcurrent/QtConcurrentRun>
 
 #include <algorithm>
 
@@ -57,6 +55,8 @@ namespace {
 
 // Expanding every group of a model with thousands of tensors makes the first paint slow.
 constexpr int kExpandAllLimit = 400;
+// Two job rows (an analysis beside an evaluation) without scrolling.
+constexpr int kJobsDockHeight = 300;
 
 const QString kGeometryKey = QStringLiteral("mainWindow/geometry");
 const QString kSplitterKey = QStringLiteral("mainWindow/splitter");
@@ -66,9 +66,9 @@ const QString kLastDirKey = QStringLiteral("lastDirectory");
 } // namespace
 
 MainWindow::MainWindow(QWidget *parent)
-    : QMainWindow(parent), controller_(new ModelController(this)),
-      treeModel_(new ModelTreeModel(this)), proxy_(new QSortFilterProxyModel(this)),
-      analysis_(new AnalysisController(this))
+    : QMainWindow(parent), jobService_(new JobService(this)),
+      document_(new Document(jobService_, this)), treeModel_(new ModelTreeModel(this)),
+      proxy_(new QSortFilterProxyModel(this))
 {
     setWindowTitle(tr("Compression Workbench"));
     setWindowIcon(applicationIcon());
@@ -97,7 +97,7 @@ MainWindow::MainWindow(QWidget *parent)
     browserLayout->addWidget(filter_);
     browserLayout->addWidget(tree_, 1);
 
-    inspector_ = new InspectorWidget(analysis_, this);
+    inspector_ = new InspectorWidget(document_, this);
     splitter_ = new QSplitter(Qt::Horizontal, this);
     splitter_->addWidget(browser);
     splitter_->addWidget(inspector_);
@@ -120,9 +120,10 @@ MainWindow::MainWindow(QWidget *parent)
     connect(filter_, &QLineEdit::textChanged, proxy_, &QSortFilterProxyModel::setFilterFixedString);
     connect(tree_->selectionModel(), &QItemSelectionModel::currentChanged, this,
             [this](const QModelIndex &current) { onCurrentChanged(current); });
-    connect(controller_, &ModelController::loadStarted, this, &MainWindow::onLoadStarted);
-    connect(controller_, &ModelController::modelLoaded, this, &MainWindow::onModelLoaded);
-    connect(controller_, &ModelController::loadFailed, this, &MainWindow::onLoadFailed);
+    connect(document_, &Document::openStarted, this, &MainWindow::onLoadStarted);
+    connect(document_, &Document::modelChanged, this, &MainWindow::onModelChanged);
+    connect(document_, &Document::openFailed, this, &MainWindow::onLoadFailed);
+    connect(document_, &Document::openCancelled, this, [this] { statusBar()->clearMessage(); });
 
     const QSettings settings;
     if (!restoreGeometry(settings.value(kGeometryKey).toByteArray()))
@@ -132,13 +133,24 @@ MainWindow::MainWindow(QWidget *parent)
     restoreState(settings.value(kStateKey).toByteArray());
 }
 
-MainWindow::~MainWindow() = default;
+MainWindow::~MainWindow()
+{
+    // No job outlives the window. The panels' destructors reach the document (to cancel their
+    // jobs), so the views go first; the document and the service follow as children.
+    jobService_->shutdown();
+    delete takeCentralWidget();
+    qDeleteAll(findChildren<QDockWidget *>(QString(), Qt::FindDirectChildrenOnly));
+}
 
 HistogramPanel *MainWindow::histogramPanel() const { return inspector_->histogramPanel(); }
 
+AnalysisController *MainWindow::analysisController() const { return document_->analysis(); }
+
+EvaluationRunsModel *MainWindow::runsModel() const { return document_->runs(); }
+
 void MainWindow::createDocks()
 {
-    evaluate_ = new EvaluatePanel;
+    evaluate_ = new EvaluatePanel(document_);
     auto *scroll = new QScrollArea; // the settings stay reachable in a short window
     scroll->setWidget(evaluate_);
     scroll->setWidgetResizable(true);
@@ -149,9 +161,8 @@ void MainWindow::createDocks()
     evaluateDock_->setWidget(scroll);
     addDockWidget(Qt::RightDockWidgetArea, evaluateDock_);
 
-    runs_ = new EvaluationRunsModel(this);
     auto *sorted = new QSortFilterProxyModel(this);
-    sorted->setSourceModel(runs_);
+    sorted->setSourceModel(document_->runs());
     sorted->setSortRole(EvaluationRunsModel::SortValueRole);
     runsView_ = new QTableView;
     runsView_->setModel(sorted);
@@ -169,8 +180,7 @@ void MainWindow::createDocks()
     runsDock_->hide(); // appears with the first finished run
     resizeDocks({evaluateDock_}, {330}, Qt::Horizontal);
 
-    connect(evaluate_, &EvaluatePanel::evaluationFinished, this, [this](const EvaluationRun &run) {
-        runs_->addRun(run);
+    connect(document_, &Document::runsChanged, this, [this] {
         runsView_->resizeColumnsToContents();
         runsView_->scrollToBottom();
         if (runsDock_->isHidden()) {
@@ -187,7 +197,14 @@ void MainWindow::createCompression()
     jobsDock_->setObjectName(QStringLiteral("jobsDock"));
     jobsDock_->setWidget(jobs_);
     addDockWidget(Qt::RightDockWidgetArea, jobsDock_);
-    jobsDock_->hide(); // appears with the first job
+    jobsDock_->hide(); // appears with the first job the user waits for
+    jobs_->follow(jobService_);
+    connect(jobService_, &JobService::jobStarted, this, [this](int id) {
+        if (!jobService_->options(id).reveal || !jobsDock_->isHidden())
+            return;
+        jobsDock_->show();
+        resizeDocks({jobsDock_}, {kJobsDockHeight}, Qt::Vertical);
+    });
 
     errorChart_ = new LayerErrorChart;
     errorsDock_ = new QDockWidget(tr("Compression Errors"), this);
@@ -196,7 +213,7 @@ void MainWindow::createCompression()
     addDockWidget(Qt::BottomDockWidgetArea, errorsDock_);
     errorsDock_->hide(); // appears with the first finished tensor
 
-    compression_ = new CompressionPanel(jobs_, errorChart_);
+    compression_ = new CompressionPanel(document_, errorChart_);
     planDock_ = new QDockWidget(tr("Layer Plan"), this);
     planDock_->setObjectName(QStringLiteral("planDock"));
     planDock_->setWidget(compression_);
@@ -204,79 +221,41 @@ void MainWindow::createCompression()
     tabifyDockWidget(planDock_, errorsDock_);
     planDock_->raise();
 
-    const auto showJobs = [this] {
-        if (jobsDock_->isHidden())
-            jobsDock_->show();
-    };
-    connect(compression_->compressButton(), &QPushButton::clicked, this, showJobs);
-    connect(compression_, &CompressionPanel::resultReady, this,
-            [this](std::shared_ptr<const cwb::CompressedModel> result) {
-                compressed_ = result;
-                if (errorsDock_->isHidden())
-                    errorsDock_->show();
-                errorsDock_->raise();
-                const QString label =
-                    tr("%1 bits/weight").arg(result->totals.bitsPerWeight, 0, 'f', 2);
-                evaluate_->setCompressed(label, std::make_shared<const cwb::CompressedReplacements>(
-                                                    cwb::replacementsOf(*result)));
-                showComparison();
-            });
-}
-
-// The histogram overlay of the selected tensor's compressed values, decoded off the GUI thread.
-void MainWindow::showComparison()
-{
-    histogramPanel()->clearComparisons();
-    if (!compressed_)
-        return;
-    const QString name = histogramPanel()->currentTensor();
-    const cwb::CompressedTensor *t = compressed_->find(name.toStdString());
-    if (!t)
-        return;
-    auto watcher = new QFutureWatcher<std::shared_ptr<const std::vector<float>>>(this);
-    connect(watcher, &QFutureWatcherBase::finished, this, [this, watcher, name,
-                                                          result = compressed_] {
-        watcher->deleteLater();
-        if (result != compressed_ || watcher->future().resultCount() == 0)
-            return; // a newer run replaced it
-        if (const auto values = watcher->result())
-            histogramPanel()->setComparison(name, values, tr("compressed"));
+    connect(document_, &Document::compressionChanged, this, [this] {
+        if (!document_->compression())
+            return;
+        if (errorsDock_->isHidden())
+            errorsDock_->show();
+        errorsDock_->raise();
     });
-    watcher->setFuture(QtConcurrent::run(
-        [t, keep = compressed_]() -> std::shared_ptr<const std::vector<float>> {
-            try {
-                return std::make_shared<const std::vector<float>>(t->reconstruct());
-            } catch (const std::exception &) {
-                return nullptr; // the overlay is a view: without it the histogram still shows
-            }
-        }));
 }
 
 void MainWindow::createAnalysis()
 {
-    analysisActions_ = new AnalysisActions(analysis_, this);
+    AnalysisController *analysis = document_->analysis();
+    analysisActions_ = new AnalysisActions(analysis, this);
     statusBar()->addPermanentWidget(analysisActions_->progressWidget());
     connect(analysisActions_, &AnalysisActions::statusMessage, this,
             [this](const QString &text) { statusBar()->showMessage(text, 10'000); });
 
-    overview_ = new OverviewPanel(analysis_);
+    overview_ = new OverviewPanel(document_);
     overviewDock_ = new QDockWidget(tr("Model Overview"), this);
     overviewDock_->setObjectName(QStringLiteral("overviewDock"));
     overviewDock_->setWidget(overview_);
     addDockWidget(Qt::BottomDockWidgetArea, overviewDock_);
     overviewDock_->hide(); // appears with the first analysis results
-    const auto showOverview = [this] {
-        if (!overviewDock_->isHidden() || (!analysis_->hasResults() && !analysis_->isRunning()))
+    const auto showOverview = [this, analysis] {
+        if (!overviewDock_->isHidden() || (!analysis->hasResults() && !analysis->isRunning()))
             return;
         overviewDock_->show();
         resizeDocks({overviewDock_}, {260}, Qt::Vertical);
     };
-    connect(analysis_, &AnalysisController::started, this, showOverview);
-    connect(analysis_, &AnalysisController::resultsReset, this, showOverview);
+    connect(analysis, &AnalysisController::started, this, showOverview);
+    connect(analysis, &AnalysisController::resultsReset, this, showOverview);
     connect(overview_, &OverviewPanel::tensorActivated, this,
             [this](const QString &tensor) { selectTensor(tensor); });
     // An opened project names its model: open it, and the controller matches the two.
-    connect(analysis_, &AnalysisController::modelRequested, this, &MainWindow::openModel);
+    connect(analysis, &AnalysisController::modelRequested, this, &MainWindow::openModel);
 }
 
 void MainWindow::createMenus()
@@ -344,10 +323,7 @@ void MainWindow::createMenus()
     compress->addAction(planView->redoAction());
     compress->addAction(planView->fillDownAction());
     compress->addSeparator();
-    compress->addAction(tr("&Run Plan"), this, [this] {
-        jobsDock_->show();
-        compression_->compress();
-    });
+    compress->addAction(tr("&Run Plan"), this, [this] { compression_->compress(); });
     compress->addAction(tr("&Cancel"), compression_, &CompressionPanel::cancel);
 
     QMenu *analysis = menuBar()->addMenu(tr("&Analysis"));
@@ -438,7 +414,7 @@ void MainWindow::updateRecentMenu()
     recentMenu_->setEnabled(!files.isEmpty());
 }
 
-void MainWindow::openModel(const QString &path) { controller_->open(path); }
+void MainWindow::openModel(const QString &path) { document_->open(path); }
 
 bool MainWindow::selectTensor(const QString &nameOrCanonical)
 {
@@ -462,21 +438,20 @@ void MainWindow::onLoadStarted(const QString &path)
     statusBar()->showMessage(tr("Opening %1\u2026").arg(QDir::toNativeSeparators(path)));
 }
 
-void MainWindow::onModelLoaded(const QString &path)
+void MainWindow::onModelChanged()
 {
     statusBar()->clearMessage();
-    const auto &model = controller_->model();
-    treeModel_->setModel(model);
-    analysis_->setModel(model); // first: the views below read its (now empty) results
-    inspector_->setModel(model);
-    overview_->setModel(model);
-    evaluate_->setModel(model);
-    compressed_.reset();
-    compression_->setModel(model);
+    const auto &model = document_->model();
+    treeModel_->setModel(model); // the browser's item model; the panels observe the document
+    if (!model)
+        return;
     summary_->setText(ModelSummary::text(*model));
+    const QString path = document_->path();
     setWindowTitle(tr("%1 \u2013 Compression Workbench").arg(QFileInfo(path).fileName()));
-    QSettings settings;
-    addRecentFile(settings, path);
+    if (!path.isEmpty()) {
+        QSettings settings;
+        addRecentFile(settings, path);
+    }
 
     if (model->tensors.size() <= static_cast<size_t>(kExpandAllLimit))
         tree_->expandAll();
@@ -556,7 +531,6 @@ void MainWindow::onCurrentChanged(const QModelIndex &current)
         const QString name = QString::fromStdString(t->name);
         inspector_->showTensor(name);
         overview_->setSelectedTensor(name);
-        showComparison();
     }
 }
 

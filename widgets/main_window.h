@@ -2,17 +2,12 @@
 #pragma once
 // The first window: model browser (tree of tensors) on the left, the Inspector (histogram,
 // spectrum, channels of the selected tensor) on the right, the Evaluate panel, the Evaluation
-// Runs table and the Model Overview heat map as docks, a model summary in the status bar. It
-// wires widgets and actions only: loading is ModelController's, the analysis and the project
-// file AnalysisController's (menus: AnalysisActions), evaluations EvaluatePanel's.
+// Runs table, the Model Overview heat map, the Layer Plan and the Jobs list as docks, a model
+// summary in the status bar. It wires widgets and actions only: the model, its analysis, the
+// recipe and the results are the Document's, every long operation runs through the JobService
+// (shown in the Jobs dock), the menus of the analysis are AnalysisActions'.
 
 #include <QMainWindow>
-
-#include <memory>
-
-namespace cwb {
-struct CompressedModel;
-} // namespace cwb
 
 class QDockWidget;
 class QLabel;
@@ -28,13 +23,14 @@ namespace cwb::gui {
 class AnalysisActions;
 class AnalysisController;
 class CompressionPanel;
+class Document;
+class JobService;
 class JobsPanel;
 class LayerErrorChart;
 class EvaluatePanel;
 class EvaluationRunsModel;
 class HistogramPanel;
 class InspectorWidget;
-class ModelController;
 class ModelTreeModel;
 class OverviewPanel;
 
@@ -43,18 +39,20 @@ class MainWindow : public QMainWindow {
 
 public:
     explicit MainWindow(QWidget *parent = nullptr);
+    // Cancels every job and waits for it, then takes the views down before the document.
     ~MainWindow() override;
 
-    // Loads a model file or Hugging Face directory in the background.
+    // Loads a model file or Hugging Face directory in the background (Document::open).
     void openModel(const QString &path);
     // Makes the tensor (canonical or original name) current in the browser, which shows it in
     // the Inspector. False if the open model has no such tensor.
     bool selectTensor(const QString &nameOrCanonical);
 
-    [[nodiscard]] ModelController *controller() const { return controller_; }
+    [[nodiscard]] JobService *jobService() const { return jobService_; }
+    [[nodiscard]] Document *document() const { return document_; }
     [[nodiscard]] HistogramPanel *histogramPanel() const;
     [[nodiscard]] InspectorWidget *inspector() const { return inspector_; }
-    [[nodiscard]] AnalysisController *analysisController() const { return analysis_; }
+    [[nodiscard]] AnalysisController *analysisController() const;
     [[nodiscard]] AnalysisActions *analysisActions() const { return analysisActions_; }
     [[nodiscard]] OverviewPanel *overviewPanel() const { return overview_; }
     [[nodiscard]] QDockWidget *overviewDock() const { return overviewDock_; }
@@ -62,7 +60,7 @@ public:
     [[nodiscard]] QTreeView *modelView() const { return tree_; }
     [[nodiscard]] EvaluatePanel *evaluatePanel() const { return evaluate_; }
     [[nodiscard]] QDockWidget *evaluateDock() const { return evaluateDock_; }
-    [[nodiscard]] EvaluationRunsModel *runsModel() const { return runs_; }
+    [[nodiscard]] EvaluationRunsModel *runsModel() const;
     [[nodiscard]] QTableView *runsView() const { return runsView_; }
     [[nodiscard]] QDockWidget *runsDock() const { return runsDock_; }
     [[nodiscard]] CompressionPanel *compressionPanel() const { return compression_; }
@@ -82,7 +80,6 @@ private:
     void createDocks();
     void createAnalysis();
     void createCompression();
-    void showComparison();
     void createMenus();
     void createColumnMenu();
     void setColumnVisible(int column, bool visible);
@@ -92,18 +89,18 @@ private:
     void chooseModelDirectory();
     void updateRecentMenu();
     void onLoadStarted(const QString &path);
-    void onModelLoaded(const QString &path);
+    void onModelChanged();
     void onLoadFailed(const QString &path, const QString &message);
     void onCurrentChanged(const QModelIndex &current);
     void showAbout();
 
-    ModelController *controller_ = nullptr;
+    JobService *jobService_ = nullptr;
+    Document *document_ = nullptr;
     ModelTreeModel *treeModel_ = nullptr;
     QSortFilterProxyModel *proxy_ = nullptr;
     QLineEdit *filter_ = nullptr;
     QTreeView *tree_ = nullptr;
     QList<QAction *> columnActions_; // header context menu: one checkable action per column
-    AnalysisController *analysis_ = nullptr;
     AnalysisActions *analysisActions_ = nullptr;
     InspectorWidget *inspector_ = nullptr;
     OverviewPanel *overview_ = nullptr;
@@ -112,7 +109,6 @@ private:
     QLabel *summary_ = nullptr;
     EvaluatePanel *evaluate_ = nullptr;
     QDockWidget *evaluateDock_ = nullptr;
-    EvaluationRunsModel *runs_ = nullptr;
     QTableView *runsView_ = nullptr;
     QDockWidget *runsDock_ = nullptr;
     QMenu *recentMenu_ = nullptr;
@@ -122,7 +118,6 @@ private:
     QDockWidget *errorsDock_ = nullptr;
     CompressionPanel *compression_ = nullptr;
     QDockWidget *planDock_ = nullptr;
-    std::shared_ptr<const cwb::CompressedModel> compressed_; // the last compression run's result
 };
 
 } // namespace cwb::gui

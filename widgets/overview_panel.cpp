@@ -2,6 +2,7 @@
 #include "overview_panel.h"
 
 #include "analysis_controller.h"
+#include "document.h"
 #include "overview_heatmap.h"
 
 #include "analysis/model_analysis.h"
@@ -25,8 +26,8 @@ constexpr int kRefreshDelayMs = 120;
 
 } // namespace
 
-OverviewPanel::OverviewPanel(AnalysisController *analysis, QWidget *parent)
-    : QWidget(parent), analysis_(analysis), metricBox_(new QComboBox(this)),
+OverviewPanel::OverviewPanel(Document *document, QWidget *parent)
+    : QWidget(parent), document_(document), metricBox_(new QComboBox(this)),
       hint_(new QLabel(this)), heatmap_(new OverviewHeatmap(this)), refreshTimer_(new QTimer(this))
 {
     for (OverviewMetric m : overviewMetrics())
@@ -52,25 +53,25 @@ OverviewPanel::OverviewPanel(AnalysisController *analysis, QWidget *parent)
     connect(refreshTimer_, &QTimer::timeout, this, &OverviewPanel::refreshNow);
     connect(metricBox_, &QComboBox::currentIndexChanged, this, &OverviewPanel::refreshNow);
     connect(heatmap_, &OverviewHeatmap::tensorClicked, this, &OverviewPanel::tensorActivated);
-    connect(analysis_, &AnalysisController::tensorAnalyzed, this, &OverviewPanel::scheduleRefresh);
+    AnalysisController *analysis = document_->analysis();
+    connect(analysis, &AnalysisController::tensorAnalyzed, this, &OverviewPanel::scheduleRefresh);
     for (auto signal : {&AnalysisController::resultsReset, &AnalysisController::activationsChanged,
                         &AnalysisController::finished, &AnalysisController::cancelled})
-        connect(analysis_, signal, this, &OverviewPanel::refreshNow);
+        connect(analysis, signal, this, &OverviewPanel::refreshNow);
+    connect(document_, &Document::modelChanged, this, [this] {
+        const auto &model = document_->model();
+        layout_ = model ? overviewLayout(*model) : OverviewLayout{};
+        refreshNow();
+    });
     refreshNow();
 }
 
 OverviewPanel::~OverviewPanel() = default;
 
-void OverviewPanel::setModel(std::shared_ptr<const cwb::Model> model)
-{
-    model_ = std::move(model);
-    layout_ = model_ ? overviewLayout(*model_) : OverviewLayout{};
-    refreshNow();
-}
-
 void OverviewPanel::setSelectedTensor(const QString &nameOrCanonical)
 {
-    const cwb::Tensor *t = model_ ? model_->findTensor(nameOrCanonical.toStdString()) : nullptr;
+    const auto &model = document_->model();
+    const cwb::Tensor *t = model ? model->findTensor(nameOrCanonical.toStdString()) : nullptr;
     heatmap_->setSelectedTensor(t ? QString::fromStdString(t->name) : QString());
 }
 
@@ -97,7 +98,9 @@ void OverviewPanel::scheduleRefresh()
 void OverviewPanel::refreshNow()
 {
     refreshTimer_->stop();
-    if (!model_) {
+    const auto &model = document_->model();
+    const AnalysisController *analysis = document_->analysis();
+    if (!model) {
         heatmap_->clear(tr("No model open"));
         hint_->clear();
         return;
@@ -107,31 +110,31 @@ void OverviewPanel::refreshNow()
         hint_->clear();
         return;
     }
-    if (!analysis_->hasResults()) {
-        heatmap_->clear(analysis_->isRunning()
+    if (!analysis->hasResults()) {
+        heatmap_->clear(analysis->isRunning()
                             ? tr("Analyzing\u2026")
                             : tr("Not analyzed yet: Analysis \u2192 Analyze Model"));
         hint_->clear();
         return;
     }
     const OverviewMetric m = metric();
-    const auto &tensors = analysis_->analysis().tensors;
-    const auto result = [this, &tensors](size_t i) -> const cwb::TensorAnalysis * {
+    const auto &tensors = analysis->analysis().tensors;
+    const auto result = [&](size_t i) -> const cwb::TensorAnalysis * {
         if (i >= tensors.size())
             return nullptr;
-        return analysis_->result(QString::fromStdString(model_->tensors[i].name));
+        return analysis->result(QString::fromStdString(model->tensors[i].name));
     };
-    HeatmapGrid grid = overviewGrid(*model_, layout_, m, result, analysis_->activations());
+    HeatmapGrid grid = overviewGrid(*model, layout_, m, result, analysis->activations());
     const bool anyValue = std::any_of(grid.values.begin(), grid.values.end(),
                                       [](double v) { return std::isfinite(v); });
     const QString selected = heatmap_->selectedTensor();
     heatmap_->setGrid(std::move(grid));
     heatmap_->setSelectedTensor(selected);
 
-    if (!anyValue && metricNeedsSpectra(m) && !analysis_->isRunning())
+    if (!anyValue && metricNeedsSpectra(m) && !analysis->isRunning())
         hint_->setText(tr("No values: this metric needs the analysis with singular-value "
                           "spectra."));
-    else if (!anyValue && metricNeedsCalibration(m) && !analysis_->isRunning())
+    else if (!anyValue && metricNeedsCalibration(m) && !analysis->isRunning())
         hint_->setText(tr("No values: this metric needs the analysis with a calibration text."));
     else
         hint_->setText(tr("Click a cell to select its tensor. Grey cells have no value."));

@@ -1,36 +1,29 @@
 // SPDX-License-Identifier: MIT
 #pragma once
-// The Model Overview: a metric box over the OverviewHeatmap of the whole model, filled from
-// AnalysisController as tensors finish (redraws are coalesced). Clicking a cell asks the window
+// The Model Overview: a metric box over the OverviewHeatmap of the document's model, filled from
+// its analysis as tensors finish (redraws are coalesced). Clicking a cell asks the window
 // to select that tensor (tensorActivated); the selected tensor's cell is outlined.
 
 #include "overview_grid.h"
 
 #include <QWidget>
 
-#include <memory>
-
 class QComboBox;
 class QLabel;
 class QTimer;
 
-namespace cwb {
-struct Model;
-} // namespace cwb
-
 namespace cwb::gui {
 
-class AnalysisController;
+class Document;
 class OverviewHeatmap;
 
 class OverviewPanel : public QWidget {
     Q_OBJECT
 
 public:
-    explicit OverviewPanel(AnalysisController *analysis, QWidget *parent = nullptr);
+    explicit OverviewPanel(Document *document, QWidget *parent = nullptr);
     ~OverviewPanel() override;
 
-    void setModel(std::shared_ptr<const cwb::Model> model);
     // Outlines this tensor's cell (original or canonical name).
     void setSelectedTensor(const QString &nameOrCanonical);
     void setMetric(OverviewMetric metric);
@@ -49,9 +42,8 @@ Q_SIGNALS:
 private:
     void scheduleRefresh();
 
-    AnalysisController *analysis_ = nullptr;
-    std::shared_ptr<const cwb::Model> model_;
-    OverviewLayout layout_;
+    Document *document_ = nullptr;
+    OverviewLayout layout_; // of the document's model
     QComboBox *metricBox_ = nullptr;
     QLabel *hint_ = nullptr;
     OverviewHeatmap *heatmap_ = nullptr;
