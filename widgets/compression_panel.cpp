@@ -7,6 +7,7 @@
 #include "layer_plan_model.h"
 #include "layer_plan_view.h"
 
+#include "compress/run_inputs.h"
 #include "model/model.h"
 #include "recipe/recipe_edit.h"
 #include "recipe/resolve.h"
@@ -193,10 +194,11 @@ bool CompressionPanel::compress(const QString &archivePath)
                     true);
         return false;
     }
-    cwb::CompressParams params;
-    params.calibrationPath = localPath(QDir::fromNativeSeparators(calib_->text().trimmed()));
-    params.calibration.sequences = sequences_->value();
-    params.recipeJson = cwb::recipeToJson(view_->planModel()->recipe());
+    cwb::CompressionInputs inputs;
+    inputs.calibrationPath = localPath(QDir::fromNativeSeparators(calib_->text().trimmed()));
+    inputs.sequences = sequences_->value();
+    inputs.recipeJson = cwb::recipeToJson(view_->planModel()->recipe());
+    const cwb::CompressParams params = cwb::compressParams(inputs);
     if (job_)
         job_->deleteLater(); // finished; compress() may be called from one of its signals
     relErrors_.clear();

@@ -4,6 +4,7 @@
 #include "evaluation_job.h"
 
 #include "compress/compressed_model.h"
+#include "compress/run_inputs.h"
 #include "model/model.h"
 
 #include <QCheckBox>
@@ -298,11 +299,10 @@ cwb::EvalParams EvaluatePanel::params() const
     if (compareBase_->isEnabled())
         p.kldBasePath = localPath(QDir::fromNativeSeparators(compareBase_->text().trimmed()));
     if (compressed_ && weights_->currentIndex() == 1) {
-        p.replacements = compressed_->matrices;
-        p.vectorReplacements = compressed_->vectors;
         const QString file = model_ ? QFileInfo(QString::fromStdString(model_->path)).fileName()
                                     : QString();
-        p.modelLabel = tr("%1 (compressed, %2)").arg(file, compressedLabel_).toStdString();
+        cwb::useCompressedWeights(
+            p, *compressed_, tr("%1 (compressed, %2)").arg(file, compressedLabel_).toStdString());
     }
     return p;
 }
