@@ -205,8 +205,8 @@ int runBenchCompress(const ParsedArgs &args, Environment &env)
         for (const Shape &s : args.shapes("--hessian-shape")) {
             if (s.cols < 128 || s.cols > 16384 || s.cols % 128 != 0)
                 throw UsageError("bench compress",
-                                 "--hessian-shape must be RxC with R in 1..1048576 and C a "
-                                 "multiple of 128 in 128..16384, got '"
+                                 "--hessian-shape must be RxC with C a multiple of 128 in "
+                                 "128..16384, got '"
                                      + std::to_string(s.rows) + "x" + std::to_string(s.cols)
                                      + "'");
             p.hessianShapes.push_back({s.rows, s.cols});

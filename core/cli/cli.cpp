@@ -53,7 +53,7 @@ void printUsageError(const UsageError &e, Environment &env)
     }
     *env.err << "cwb " << e.what() << "\n";
     if (const Command *c = findCommand(e.command())) {
-        *env.err << "usage: " << synopsis(c->spec()) << "\n(`cwb help " << e.command()
+        *env.err << usageLine(c->spec()) << "\n(`cwb help " << e.command()
                  << "` explains every option)\n";
         return;
     }

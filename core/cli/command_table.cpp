@@ -8,6 +8,8 @@ namespace {
 
 // The summaries start in this column of `cwb help`, under their synopsis.
 constexpr size_t kSummaryColumn = 29;
+// `cwb help` indents the synopses by 2: 98 keeps its lines within 100 columns.
+constexpr int kSynopsisWidth = 98;
 
 std::string indented(const std::string &text, size_t column)
 {
@@ -54,9 +56,17 @@ std::string usageText()
     std::string out = "usage: cwb <command> [options]\n\ncommands:\n";
     for (const auto &c : commands()) {
         const CommandSpec &spec = c.spec();
-        out += indented(synopsis(spec, 98), 2);
+        out += indented(synopsis(spec, kSynopsisWidth), 2);
         out += indented(spec.summary, kSummaryColumn);
     }
+    return out;
+}
+
+std::string synopses()
+{
+    std::string out;
+    for (const auto &c : commands())
+        out += synopsis(c.spec(), kSynopsisWidth) + "\n";
     return out;
 }
 

@@ -25,6 +25,8 @@ struct Command {
 
 // `cwb help`: every command's synopsis and summary.
 [[nodiscard]] std::string usageText();
+// Every command's synopsis, one after the other (the README's "Command line" block).
+[[nodiscard]] std::string synopses();
 
 const CommandSpec &inspectCommand();
 int runInspect(const ParsedArgs &args, Environment &env);

@@ -384,9 +384,18 @@ std::string synopsis(const CommandSpec &cmd, int width)
     return out;
 }
 
+std::string usageLine(const CommandSpec &cmd)
+{
+    const std::string prefix = "usage: ";
+    std::string out = prefix + synopsis(cmd, 100 - int(prefix.size()));
+    for (size_t at = out.find('\n'); at != std::string::npos; at = out.find('\n', at + 1))
+        out.insert(at + 1, std::string(prefix.size(), ' '));
+    return out;
+}
+
 std::string commandHelp(const CommandSpec &cmd)
 {
-    std::string out = "usage: " + synopsis(cmd) + "\n\n" + cmd.summary + "\n";
+    std::string out = usageLine(cmd) + "\n\n" + cmd.summary + "\n";
     if (cmd.options.empty())
         return out;
     out += "\noptions:\n";

@@ -128,7 +128,9 @@ private:
 // "cwb eval MODEL --text FILE [--ctx N] ... [--json]", wrapped at `width` columns with
 // continuation lines indented under the first option.
 [[nodiscard]] std::string synopsis(const CommandSpec &command, int width = 100);
-// The synopsis, the summary, and one line per option with its help, range and default notes.
+// "usage: " and the synopsis, its continuation lines aligned under it, within 100 columns.
+[[nodiscard]] std::string usageLine(const CommandSpec &command);
+// The usage line, the summary, and one line per option with its help, range and default notes.
 [[nodiscard]] std::string commandHelp(const CommandSpec &command);
 
 } // namespace cwb::cli
