@@ -469,6 +469,9 @@ void TestCliOptions::exitStatuses_data()
                           << QStringLiteral("  cwb bench compress [--shape RxC]...") << QString();
     QTest::newRow("--help") << QStringList{QStringLiteral("--help")} << 0
                             << QStringLiteral("usage: cwb <command>") << QString();
+    QTest::newRow("--help COMMAND")
+        << QStringList{QStringLiteral("--help"), QStringLiteral("eval")} << 0
+        << QStringLiteral("usage: cwb eval MODEL --text FILE") << QString();
     QTest::newRow("help of a two-word command")
         << QStringList{QStringLiteral("help"), QStringLiteral("bench"), QStringLiteral("open")}
         << 0 << QStringLiteral("usage: cwb bench open [--gb N] [--cold]\n") << QString();

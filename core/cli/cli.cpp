@@ -15,9 +15,8 @@ struct Resolved {
 // The command the line names: two words for a group ("bench open"), else one.
 Resolved resolve(const std::vector<std::string> &args)
 {
-    const std::string &first = args[0];
-    if (first == "--help" || first == "-h")
-        return {findCommand("help"), {}};
+    // `cwb --help [COMMAND]` is `cwb help [COMMAND]`.
+    const std::string first = args[0] == "--help" || args[0] == "-h" ? "help" : args[0];
     if (args.size() >= 2)
         if (const Command *c = findCommand(first + " " + args[1]))
             return {c, {args.begin() + 2, args.end()}};
