@@ -141,7 +141,8 @@ std::string analyzeBenchText(const AnalyzeBenchParams &p, const AnalyzeBenchResu
             r.largestTensorBytes / 1048576.0, r.stackSeconds, r.hwmBeforeMiB, r.hwmAfterMiB,
             r.rssBeforeMiB);
     const AnalyzeBenchVerdicts v = analyzeBenchVerdicts(r);
-    appendf(out, "targets      stats+histogram >= %.0f%% of triad: %s; spectrum <= 1.0x LAPACK: %s\n",
+    appendf(out,
+            "targets      stats+histogram >= %.0f%% of triad: %s; spectrum <= 1.0x LAPACK: %s\n",
             kStatsTriadShareTargetPct, verdictText(v.statsHistogram), verdictText(v.spectrum));
     return out;
 }

@@ -32,7 +32,8 @@ const CommandSpec &generateCommand()
 std::string generationSummary(const GenerateResult &r)
 {
     char line[256];
-    std::snprintf(line, sizeof line, "%zu prompt tokens at %.1f tok/s, %zu generated at %.1f tok/s%s\n",
+    std::snprintf(line, sizeof line,
+                  "%zu prompt tokens at %.1f tok/s, %zu generated at %.1f tok/s%s\n",
                   r.promptTokens.size(), r.prefillTokPerS, r.tokens.size(), r.decodeTokPerS,
                   r.stoppedAtEos ? " (stopped at end of sequence)" : "");
     return line;

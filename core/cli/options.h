@@ -59,7 +59,7 @@ struct OptionSpec {
     bool repeatable = false;          // may be given again; every value is kept
     bool required = false;            // "--text FILE is required"
     std::string requiredUnless;       // required unless this flag is given ("--dry-run")
-    std::string needs;                // only together with this option ("--hessians" needs "--calib")
+    std::string needs;                // only together with this option (--hessians: --calib)
     std::string exclusiveWith;        // never together with this option
 };
 
