@@ -10,6 +10,7 @@
 #include "model/model.h"
 #include "pipeline/archive.h"
 #include "pipeline/pipeline.h"
+#include "pipeline/run_inputs.h"
 #include "recipe/recipe_edit.h"
 #include "recipe/resolve.h"
 
@@ -199,10 +200,11 @@ bool CompressionPanel::compress(const QString &archivePath)
                     true);
         return false;
     }
-    cwb::CompressParams params;
-    params.calibrationPath = localPath(QDir::fromNativeSeparators(calib_->text().trimmed()));
-    params.calibration.sequences = sequences_->value();
-    params.recipeJson = cwb::recipeToJson(view_->planModel()->recipe());
+    cwb::CompressionInputs inputs;
+    inputs.calibrationPath = localPath(QDir::fromNativeSeparators(calib_->text().trimmed()));
+    inputs.sequences = sequences_->value();
+    inputs.recipeJson = cwb::recipeToJson(view_->planModel()->recipe());
+    const cwb::CompressParams params = cwb::compressParams(inputs);
     relErrors_.clear();
     outErrors_.clear();
     view_->planModel()->clearTensorErrors();

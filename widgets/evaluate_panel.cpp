@@ -6,6 +6,7 @@
 
 #include "compress/compressed_model.h"
 #include "model/model.h"
+#include "pipeline/run_inputs.h"
 
 #include <QCheckBox>
 #include <QComboBox>
@@ -303,13 +304,12 @@ cwb::EvalParams EvaluatePanel::params() const
         p.kldBasePath = localPath(QDir::fromNativeSeparators(compareBase_->text().trimmed()));
     const auto &compressed = document_->compressedWeights();
     if (compressed && weights_->currentIndex() == 1) {
-        p.replacements = compressed->matrices;
-        p.vectorReplacements = compressed->vectors;
         const auto &model = document_->model();
         const QString file = model ? QFileInfo(QString::fromStdString(model->path)).fileName()
                                    : QString();
-        p.modelLabel
-            = tr("%1 (compressed, %2)").arg(file, document_->compressionLabel()).toStdString();
+        cwb::useCompressedWeights(
+            p, *compressed,
+            tr("%1 (compressed, %2)").arg(file, document_->compressionLabel()).toStdString());
     }
     return p;
 }

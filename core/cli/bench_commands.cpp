@@ -1,0 +1,227 @@
+// SPDX-License-Identifier: MIT
+// cwb bench open | eval | analyze | compress: the benchmark engines of core/bench, their
+// tables from bench/bench_report.h.
+
+#include "bench/analyze_bench.h"
+#include "bench/bench_report.h"
+#include "bench/compress_bench.h"
+#include "bench/eval_bench.h"
+#include "bench/open_bench.h"
+#include "cli/commands.h"
+#include "cli/common_options.h"
+
+#include <cstdlib>
+#include <fstream>
+
+namespace cwb::cli {
+namespace {
+
+// $CWB_SHARED/<relative> when the variable is set and the file exists, else empty.
+std::string sharedFile(const char *relative)
+{
+    const char *dir = std::getenv("CWB_SHARED");
+    if (!dir || !*dir)
+        return {};
+    const std::string path = std::string(dir) + "/" + relative;
+    return std::ifstream(path).good() ? path : std::string();
+}
+
+OptionSpec repsOption(const std::string &name, const std::string &help,
+                      const std::string &defaultValue)
+{
+    return {.name = name, .kind = ValueKind::Integer, .metavar = "R", .help = help,
+            .defaultValue = defaultValue, .intMin = 1, .intMax = 100};
+}
+
+OptionSpec sizeOption(const std::string &name, const std::string &metavar, int64_t lo, int64_t hi,
+                      const std::string &help, const std::string &defaultValue)
+{
+    return {.name = name, .kind = ValueKind::Integer, .metavar = metavar, .help = help,
+            .defaultValue = defaultValue, .intMin = lo, .intMax = hi};
+}
+
+} // namespace
+
+const CommandSpec &benchOpenCommand()
+{
+    static const CommandSpec spec{
+        .name = "bench open",
+        .summary = "generate a ~N GB (default 2) sharded safetensors model in a temp\n"
+                   "directory; print open time, RSS growth and read+convert GB/s next\n"
+                   "to a STREAM triad bandwidth; --cold drops the page cache first",
+        .options =
+            {
+                {.name = "--gb", .kind = ValueKind::Real, .metavar = "N",
+                 .help = "size of the generated model in GiB", .defaultValue = "2", .realMin = 0,
+                 .realMax = 256, .realMinExclusive = true},
+                {.name = "--cold", .help = "drop the page cache before opening"},
+            },
+    };
+    return spec;
+}
+
+int runBenchOpen(const ParsedArgs &args, Environment &env)
+{
+    bench::OpenBenchParams p;
+    if (args.has("--gb"))
+        p.modelBytes = static_cast<uint64_t>(args.real("--gb", 2) * 1024.0 * 1024.0 * 1024.0);
+    p.dropPageCache = args.has("--cold");
+    const auto r = bench::runOpenBench(p, env.job());
+    *env.err << "\n";
+    *env.out << bench::openBenchText(p, r);
+    return 0;
+}
+
+const CommandSpec &benchEvalCommand()
+{
+    static const CommandSpec spec{
+        .name = "bench eval",
+        .summary = "prefill (pp512) and decode (tg128) tokens/s, llama-bench style (2\n"
+                   "threads), for stories260K ($CWB_SHARED or --model) and a generated\n"
+                   "random ~100M llama model (F32, Q8_0, Q4_0), next to llama.cpp's\n"
+                   "figures ($CWB_SHARED/reference/llamacpp_figures.json) and this run's\n"
+                   "triad GB/s and sgemm GFLOP/s",
+        .options =
+            {
+                {.name = "--model", .kind = ValueKind::Path, .metavar = "FILE",
+                 .help = "the stories260K model",
+                 .defaultValue = "$CWB_SHARED/models/stories260K/stories260K.gguf"},
+                threadsOption(1, "2"),
+                repsOption("--reps", "best of R runs", "3"),
+                {.name = "--figures", .kind = ValueKind::Path, .metavar = "FILE",
+                 .help = "llama.cpp's figures",
+                 .defaultValue = "$CWB_SHARED/reference/llamacpp_figures.json"},
+                {.name = "--no-random", .help = "skip the generated ~100M model"},
+            },
+    };
+    return spec;
+}
+
+int runBenchEval(const ParsedArgs &args, Environment &env)
+{
+    bench::EvalBenchParams p;
+    p.storiesModel = args.text("--model", sharedFile("models/stories260K/stories260K.gguf"));
+    p.figuresPath = args.text("--figures", sharedFile("reference/llamacpp_figures.json"));
+    p.threads = threadsOf(args, p.threads);
+    p.repetitions = static_cast<int>(args.integer("--reps", p.repetitions));
+    p.randomModel = !args.has("--no-random");
+    if (p.storiesModel.empty())
+        *env.err << "note: no stories260K (set CWB_SHARED or pass --model): row skipped\n";
+    const auto r = bench::runEvalBench(p, env.job());
+    *env.err << "\n";
+    *env.out << bench::evalBenchText(p, r);
+    return 0;
+}
+
+const CommandSpec &benchAnalyzeCommand()
+{
+    static const CommandSpec spec{
+        .name = "bench analyze",
+        .summary = "tensor statistics + histogram GB/s on generated Llama-7B shapes\n"
+                   "(dim 4096, hidden 11008) next to a STREAM triad; the full spectrum\n"
+                   "of a svd-dim^2 matrix (4096) next to LAPACK's dgesdd on the same\n"
+                   "matrix; peak RSS (VmHWM) while analysing a lazily generated stack\n"
+                   "of L layers x 7 matrices (8; 32 is the whole 7B model)",
+        .options =
+            {
+                {.name = "--dtype", .kind = ValueKind::Choice,
+                 .help = "type of the generated tensors", .defaultValue = "f32",
+                 .choices = {"f32", "f16", "bf16"}},
+                sizeOption("--dim", "N", 16, 65536, "model width", "4096"),
+                sizeOption("--hidden", "N", 16, 65536, "FFN width", "11008"),
+                sizeOption("--svd-dim", "N", 2, 16384, "side of the spectrum's matrix", "4096"),
+                {.name = "--no-lapack", .help = "skip the LAPACK reference"},
+                sizeOption("--layers", "L", 0, 1024, "layers of the memory stack", "8"),
+            },
+    };
+    return spec;
+}
+
+int runBenchAnalyze(const ParsedArgs &args, Environment &env)
+{
+    bench::AnalyzeBenchParams p;
+    const std::string dtype = args.text("--dtype", "f32");
+    p.dtype = dtype == "f16" ? DType::F16 : dtype == "bf16" ? DType::BF16 : DType::F32;
+    p.dim = args.integer("--dim", p.dim);
+    p.hidden = args.integer("--hidden", p.hidden);
+    p.svdDim = args.integer("--svd-dim", p.svdDim);
+    p.layers = static_cast<int>(args.integer("--layers", p.layers));
+    const bool noLapack = args.has("--no-lapack");
+    if (!noLapack && env.referenceSvd)
+        p.referenceSvd = env.referenceSvd(p.referenceName);
+    const auto r = bench::runAnalyzeBench(p, env.job());
+    *env.err << "\n";
+    *env.out << bench::analyzeBenchText(p, r,
+                                        noLapack ? "--no-lapack" : "no LAPACKE in this build");
+    return 0;
+}
+
+const CommandSpec &benchCompressCommand()
+{
+    static const CommandSpec spec{
+        .name = "bench compress",
+        .summary =
+            "weight quantizer throughput (rtn 4-bit g128, nf4, fp8_e4m3, and\n"
+            "ggml's q4_k) in GB/s of float32 input on generated 4096x4096 and\n"
+            "11008x4096 tensors (or each --shape), best of R (3), next to a\n"
+            "STREAM triad; the scalar references once for the speedup, stored\n"
+            "bits/weight and the round trip's relative RMS error. Then the\n"
+            "Hessian methods on a 4096x4096 weight (or each --hessian-shape,\n"
+            "cols a multiple of 128) with H = X^T X of N generated correlated\n"
+            "activations (default max(2048, 2 x cols)): X^T X, GPTQ 4-bit g128\n"
+            "and SparseGPT 50% in seconds (best of --hessian-reps, 1) and\n"
+            "counted GFLOP/s next to a double GEMM peak of the same run, and\n"
+            "their relative output error next to rtn / magnitude pruning",
+        .options =
+            {
+                {.name = "--shape", .kind = ValueKind::Shape, .metavar = "RxC",
+                 .help = "quantizer tensor shape", .defaultValue = "4096x4096 and 11008x4096",
+                 .repeatable = true},
+                repsOption("--reps", "quantizer timings: best of R", "3"),
+                {.name = "--no-reference", .help = "skip the scalar reference timings"},
+                {.name = "--hessian-shape", .kind = ValueKind::Shape, .metavar = "RxC",
+                 .help = "Hessian method weight shape, C a multiple of 128 in 128..16384",
+                 .defaultValue = "4096x4096",
+                 .repeatable = true},
+                sizeOption("--tokens", "N", 1, int64_t{1} << 24, "calibration rows",
+                           "max(2048, 2 x cols)"),
+                repsOption("--hessian-reps", "Hessian method timings: best of R", "1"),
+                {.name = "--no-hessian", .help = "skip the Hessian methods"},
+            },
+    };
+    return spec;
+}
+
+int runBenchCompress(const ParsedArgs &args, Environment &env)
+{
+    bench::CompressBenchParams p;
+    if (args.has("--shape")) {
+        p.shapes.clear();
+        for (const Shape &s : args.shapes("--shape"))
+            p.shapes.push_back({s.rows, s.cols});
+    }
+    if (args.has("--hessian-shape")) {
+        p.hessianShapes.clear();
+        for (const Shape &s : args.shapes("--hessian-shape")) {
+            if (s.cols < 128 || s.cols > 16384 || s.cols % 128 != 0)
+                throw UsageError("bench compress",
+                                 "--hessian-shape must be RxC with C a multiple of 128 in "
+                                 "128..16384, got '"
+                                     + std::to_string(s.rows) + "x" + std::to_string(s.cols)
+                                     + "'");
+            p.hessianShapes.push_back({s.rows, s.cols});
+        }
+    }
+    if (args.has("--no-hessian"))
+        p.hessianShapes.clear();
+    p.repeats = static_cast<int>(args.integer("--reps", p.repeats));
+    p.reference = !args.has("--no-reference");
+    p.tokens = args.integer("--tokens", p.tokens);
+    p.hessianRepeats = static_cast<int>(args.integer("--hessian-reps", p.hessianRepeats));
+    const auto r = bench::runCompressBench(p, env.job());
+    *env.err << "\n";
+    *env.out << bench::compressBenchText(p, r);
+    return 0;
+}
+
+} // namespace cwb::cli

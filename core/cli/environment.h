@@ -1,0 +1,30 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+// What a `cwb` command runs with: where it writes, what cancels it, and the parts only the
+// executable has (the version it was built as, LAPACK for `cwb bench analyze`).
+
+#include "bench/analyze_bench.h"
+#include "jobs/job_context.h"
+
+#include <atomic>
+#include <functional>
+#include <iostream>
+#include <string>
+
+namespace cwb::cli {
+
+struct Environment {
+    std::ostream *out = &std::cout; // results: tables, JSON, generated text
+    std::ostream *err = &std::cerr; // progress, warnings, errors
+    const std::atomic<bool> *cancel = nullptr; // set by the executable's SIGINT handler
+    std::string version;                       // `cwb --version` prints "cwb <version>"
+    // The reference SVD of `cwb bench analyze`, and its label in `name`; empty or returning an
+    // empty function: none in this build.
+    std::function<bench::ReferenceSvd(std::string &name)> referenceSvd;
+
+    // Polls `cancel`; with `progress`, redraws "\r 42% what" on `err` whenever the percentage
+    // changes (one context per job: each starts from scratch).
+    [[nodiscard]] JobContext job(bool progress = true) const;
+};
+
+} // namespace cwb::cli
