@@ -706,7 +706,7 @@ void TestEvalMetrics::peakRssIsReported()
     QVERIFY(cwb::host::currentRssMiB() > 0);
     std::vector<char> block(64u << 20, 1); // touch 64 MiB
     QVERIFY(cwb::host::peakRssMiB() >= before + 60 || before > cwb::host::currentRssMiB() + 60);
-    QCOMPARE(ev::procStatusMiB("NoSuchField"), 0.0);
+    QCOMPARE(cwb::host::procStatusMiB("NoSuchField"), 0.0);
     QVERIFY(block[12345] == 1);
 }
 

@@ -7,6 +7,7 @@
 #include "test_support.h"
 
 #include "bench/open_bench.h"
+#include "host/memory_status.h"
 #include "io/llama2c_reader.h"
 #include "io/open_model.h"
 #include "io/readers.h"

@@ -9,6 +9,7 @@
 #include "bench/open_bench.h"
 #include "cli/commands.h"
 #include "cli/common_options.h"
+#include "formats/dtype.h"
 
 #include <cstdlib>
 #include <fstream>
@@ -140,8 +141,8 @@ const CommandSpec &benchAnalyzeCommand()
 int runBenchAnalyze(const ParsedArgs &args, Environment &env)
 {
     bench::AnalyzeBenchParams p;
-    const std::string dtype = args.text("--dtype", "f32");
-    p.dtype = dtype == "f16" ? DType::F16 : dtype == "bf16" ? DType::BF16 : DType::F32;
+    // --dtype is a choice of f32 / f16 / bf16 (its table), so the name always resolves.
+    p.dtype = dtypeFromName(args.text("--dtype", "f32")).value_or(DType::F32);
     p.dim = args.integer("--dim", p.dim);
     p.hidden = args.integer("--hidden", p.hidden);
     p.svdDim = args.integer("--svd-dim", p.svdDim);

@@ -6,7 +6,6 @@
 #include "model/model_fingerprint.h"
 #include "pipeline/awq_fold.h"
 #include "pipeline/tensor_stages.h"
-#include "recipe/method_schema.h"
 #include "recipe/plan_report.h"
 #include "recipe/resolve.h"
 #include "util/error.h"

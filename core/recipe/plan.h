@@ -7,7 +7,6 @@
 
 #include "formats/dtype.h"
 #include "methods/registry.h"
-#include "recipe/method_schema.h"
 #include "recipe/recipe.h"
 
 #include <array>
