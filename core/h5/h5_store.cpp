@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "h5/h5_store.h"
 
+#include "h5/fixed_strings.h"
 #include "h5/hdf5_error.h"
 
 #include "util/error.h"
@@ -99,16 +100,7 @@ std::vector<std::string> readStringValues(hid_t type, size_t count, ReadFn readI
     std::vector<char> buf(count * size);
     if (readInto(type, buf.data()) < 0)
         return out;
-    const bool spacePadded = H5Tget_strpad(type) == H5T_STR_SPACEPAD;
-    for (size_t i = 0; i < count; ++i) {
-        const char *s = buf.data() + i * size;
-        size_t len = 0;
-        while (len < size && s[len] != '\0')
-            ++len;
-        while (spacePadded && len > 0 && s[len - 1] == ' ')
-            --len;
-        out.emplace_back(s, len);
-    }
+    out = fixedLengthStrings(buf.data(), count, size, H5Tget_strpad(type) == H5T_STR_SPACEPAD);
     ok = true;
     return out;
 }

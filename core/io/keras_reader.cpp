@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "io/keras_reader.h"
 
+#include "h5/fixed_strings.h"
 #include "h5/h5_id.h"
 #include "h5/hdf5_error.h"
 #include "h5/hdf5_lock.h"
@@ -129,16 +130,8 @@ public:
             std::vector<char> buf(static_cast<size_t>(n) * size);
             if (H5Aread(attr.get(), type.get(), buf.data()) < 0)
                 failHdf5(object, "cannot read " + what);
-            const bool spacePadded = H5Tget_strpad(type.get()) == H5T_STR_SPACEPAD;
-            for (hssize_t i = 0; i < n; ++i) {
-                const char *s = buf.data() + static_cast<size_t>(i) * size;
-                size_t len = 0;
-                while (len < size && s[len] != '\0')
-                    ++len;
-                while (spacePadded && len > 0 && s[len - 1] == ' ')
-                    --len;
-                out.emplace_back(s, len);
-            }
+            out = h5::fixedLengthStrings(buf.data(), static_cast<size_t>(n), size,
+                                         H5Tget_strpad(type.get()) == H5T_STR_SPACEPAD);
         }
         return out;
     }
