@@ -32,6 +32,7 @@ const std::vector<Command> &commands()
         {evalCommand, runEval},
         {analyzeCommand, runAnalyze},
         {compressCommand, runCompress},
+        {exportCommand, runExport},
         {generateCommand, runGenerate},
         {benchOpenCommand, runBenchOpen},
         {benchEvalCommand, runBenchEval},

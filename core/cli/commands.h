@@ -40,6 +40,9 @@ int runAnalyze(const ParsedArgs &args, Environment &env);
 const CommandSpec &compressCommand();
 int runCompress(const ParsedArgs &args, Environment &env);
 
+const CommandSpec &exportCommand();
+int runExport(const ParsedArgs &args, Environment &env);
+
 const CommandSpec &generateCommand();
 int runGenerate(const ParsedArgs &args, Environment &env);
 // The line on stderr after the text: prompt and generated tokens with their speeds.

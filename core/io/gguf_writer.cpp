@@ -308,7 +308,7 @@ std::vector<std::byte> GgufWriter::toBytes() const
     return out;
 }
 
-void GgufWriter::write(const std::string &path) const
+void GgufWriter::write(const std::string &path, const JobContext &job) const
 {
     const std::vector<std::byte> head = header();
     std::string tmp;
@@ -325,6 +325,7 @@ void GgufWriter::write(const std::string &path) const
         writeAll(fd, head.data(), head.size(), tmp);
         const std::vector<std::byte> zeros(options_.alignment, std::byte{0});
         for (const auto &t : tensors_) {
+            job.checkCancelled();
             writeAll(fd, t.bytes.data(), t.bytes.size(), tmp);
             writeAll(fd, zeros.data(), padTo(t.bytes.size()) - t.bytes.size(), tmp);
         }

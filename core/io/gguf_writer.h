@@ -12,6 +12,7 @@
 // or an array typed by its first element.
 
 #include "formats/dtype.h"
+#include "jobs/job_context.h"
 #include "model/meta_value.h"
 
 #include <cstddef>
@@ -54,7 +55,9 @@ public:
     // The whole file in memory (for tests and small files).
     [[nodiscard]] std::vector<std::byte> toBytes() const;
     // Streams the file to `path` via a temporary file + rename. Throws cwb::Error naming the path.
-    void write(const std::string &path) const;
+    // Polls `job` before each tensor: cwb::Cancelled removes the temporary file, so a cancelled
+    // write leaves nothing behind and the previous file under `path` untouched.
+    void write(const std::string &path, const JobContext &job = {}) const;
 
 private:
     struct PendingTensor {

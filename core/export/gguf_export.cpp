@@ -1,0 +1,332 @@
+// SPDX-License-Identifier: MIT
+// exportGguf: plan each tensor (name, type, bytes), write through io::GgufWriter, reopen with
+// io::readGguf and compare every tensor with the values its source decodes to.
+#include "export/gguf_export.h"
+
+#include "export/gguf_metadata.h"
+#include "formats/float_formats.h"
+#include "io/gguf_writer.h"
+#include "io/readers.h"
+#include "model/architecture.h"
+#include "model/canonical_name.h"
+#include "util/error.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <optional>
+
+namespace cwb {
+namespace {
+
+// Canonical role -> llama.cpp tensor name stem (src/llama-arch.cpp, LLM_ARCH_LLAMA).
+constexpr std::pair<std::string_view, std::string_view> kGlobalNames[] = {
+    {"embed", "token_embd"}, {"head", "output"}, {"final_norm", "output_norm"}};
+constexpr std::pair<std::string_view, std::string_view> kLayerNames[] = {
+    {"attn.q", "attn_q"},       {"attn.k", "attn_k"},       {"attn.v", "attn_v"},
+    {"attn.o", "attn_output"},  {"attn_norm", "attn_norm"}, {"mlp.gate", "ffn_gate"},
+    {"mlp.up", "ffn_up"},       {"mlp.down", "ffn_down"},   {"mlp_norm", "ffn_norm"}};
+
+// "layers.3.attn.q" -> "blk.3.attn_q.weight", "layers.3.attn.q.bias" -> "blk.3.attn_q.bias";
+// empty for a role llama.cpp's llama architecture has no tensor for.
+std::string ggufTensorName(std::string_view canonical)
+{
+    std::string suffix = ".weight";
+    if (canonical.ends_with(".bias")) {
+        suffix = ".bias";
+        canonical.remove_suffix(5);
+    }
+    for (const auto &[from, to] : kGlobalNames)
+        if (canonical == from)
+            return std::string(to) + suffix;
+    if (const auto split = splitLayerTensorName(canonical))
+        for (const auto &[from, to] : kLayerNames)
+            if (split->role == from)
+                return "blk." + std::to_string(split->layer) + "." + std::string(to) + suffix;
+    return {};
+}
+
+bool isRopeRole(std::string_view canonical, int64_t &heads, const HyperParams &h)
+{
+    const auto split = splitLayerTensorName(canonical);
+    if (!split)
+        return false;
+    if (split->role == "attn.q" || split->role == "attn.q.bias") {
+        heads = h.nHeads;
+        return true;
+    }
+    if (split->role == "attn.k" || split->role == "attn.k.bias") {
+        heads = h.nKvHeads > 0 ? h.nKvHeads : h.nHeads;
+        return true;
+    }
+    return false;
+}
+
+// Hugging Face rotate_half rows -> GGUF's interleaved rows, whole rows of `rowBytes` each:
+// GGUF row h*d + 2j + i = HF row h*d + i*d/2 + j (FORMATS.md; convert_hf_to_gguf.py permute()).
+std::vector<std::byte> permuteRows(const std::vector<std::byte> &in, int64_t heads,
+                                   int64_t headDim, size_t rowBytes, const std::string &who)
+{
+    if (headDim % 2 != 0 || in.size() != size_t(heads * headDim) * rowBytes)
+        throw Error("GGUF export: " + who + ": " + std::to_string(in.size() / rowBytes)
+                    + " rows do not form " + std::to_string(heads) + " heads of "
+                    + std::to_string(headDim) + " (even) rows");
+    std::vector<std::byte> out(in.size());
+    const int64_t half = headDim / 2;
+    for (int64_t h = 0; h < heads; ++h)
+        for (int64_t j = 0; j < half; ++j)
+            for (int64_t i = 0; i < 2; ++i) {
+                const size_t dst = size_t(h * headDim + 2 * j + i);
+                const size_t src = size_t(h * headDim + i * half + j);
+                std::memcpy(out.data() + dst * rowBytes, in.data() + src * rowBytes, rowBytes);
+            }
+    return out;
+}
+
+std::vector<std::byte> floatBytes(const std::vector<float> &v, DType t)
+{
+    std::vector<std::byte> out;
+    if (t == DType::F32) {
+        out.resize(v.size() * 4);
+        std::memcpy(out.data(), v.data(), out.size());
+    } else {
+        out.resize(v.size() * 2);
+        for (size_t i = 0; i < v.size(); ++i) {
+            const uint16_t h = floatToFp16(v[i]);
+            std::memcpy(out.data() + 2 * i, &h, 2);
+        }
+    }
+    return out;
+}
+
+// One tensor as it will be written.
+struct Planned {
+    ExportedTensor report;
+    DType type = DType::F32;
+    std::vector<int64_t> shape;
+    std::vector<std::byte> bytes;  // in GGUF row order
+    std::vector<float> reference;  // the source's values, GGUF row order (for verification)
+    bool copied = false;           // bytes as stored in the source or the archive
+};
+
+// The values the engine uses for a compressed tensor: linear()'s view for matrices (folded AWQ
+// scales stay in: the exported norm carries them), reconstruct() for 1-D tensors.
+std::vector<float> engineValues(const CompressedTensor &ct)
+{
+    if (ct.shape.size() == 1 || !ct.weight || ct.foldedScales.empty())
+        return ct.reconstruct();
+    std::vector<float> w = ct.weight->dequantize();
+    if (ct.mask && ct.mask->applyWhenDecoding)
+        for (size_t i = 0; i < w.size(); ++i)
+            if (!((ct.mask->bitmap[i / 8] >> (i % 8)) & 1u))
+                w[i] = 0.0f;
+    return w;
+}
+
+std::string sourceLabel(const CompressedTensor &ct)
+{
+    std::string label;
+    if (ct.weight)
+        label = ct.weight->describe();
+    else
+        label = "rank " + std::to_string(ct.factorA ? ct.factorA->cols : 0) + " factors";
+    if (ct.mask)
+        label += ", pruned";
+    return label + " (archive)";
+}
+
+Planned planTensor(const Tensor &t, const CompressedTensor *ct, DType floatType)
+{
+    Planned p;
+    p.shape = t.shape;
+    const bool vector = t.shape.size() <= 1;
+    if (ct) {
+        p.report.source = sourceLabel(*ct);
+        p.reference = engineValues(*ct);
+        const StoredMatrix *w = ct->weight ? &*ct->weight : nullptr;
+        const bool plain = w && !vector && ct->foldedScales.empty() && w->inputScales.empty()
+                        && !(ct->mask && ct->mask->applyWhenDecoding);
+        if (plain && (w->kind == StoredMatrix::Kind::Ggml
+                      || (w->kind == StoredMatrix::Kind::Float && w->type != DType::BF16))) {
+            p.type = w->type;
+            p.bytes = w->bytes;
+            p.copied = true;
+            p.report.note = w->kind == StoredMatrix::Kind::Ggml
+                                ? "ggml blocks as stored (the method's export form)"
+                                : "float values as stored";
+        } else {
+            p.type = vector ? DType::F32 : floatType;
+            p.bytes = floatBytes(p.reference, p.type);
+            p.report.note = "dequantized: GGUF has no type that holds this form exactly";
+        }
+        if (ct->mask)
+            p.report.note += "; pruned zeros stored dense";
+        if (!ct->foldedScales.empty())
+            p.report.note += "; AWQ scales stay folded into the preceding norm";
+        return p;
+    }
+    p.report.source = t.typeLabel();
+    const DTypeInfo &info = dtypeInfo(t.dtype);
+    if (!info.decodable)
+        throw Error("GGUF export: tensor " + t.name + " has type " + t.typeLabel()
+                    + ", whose values this build cannot read");
+    p.reference = t.toFloat();
+    if (info.quantized) {
+        p.type = t.dtype;
+        p.bytes = t.copyBytes();
+        p.copied = true;
+        p.report.note = "ggml blocks as stored";
+    } else if (!vector && t.dtype == floatType) {
+        p.type = t.dtype;
+        p.bytes = t.copyBytes();
+        p.copied = true;
+    } else {
+        p.type = vector ? DType::F32 : floatType;
+        p.bytes = floatBytes(p.reference, p.type);
+    }
+    return p;
+}
+
+double maxAbsDiff(const std::vector<float> &a, const std::vector<float> &b)
+{
+    double m = 0;
+    for (size_t i = 0; i < a.size(); ++i) {
+        const double d = std::fabs(double(a[i]) - double(b[i]));
+        if (std::isnan(d))
+            return INFINITY;
+        m = std::max(m, d);
+    }
+    return m;
+}
+
+bool bitEqual(const std::vector<float> &a, const std::vector<float> &b)
+{
+    return a.size() == b.size() && std::memcmp(a.data(), b.data(), a.size() * 4) == 0;
+}
+
+// Reopens the file and checks every tensor: shape, type, bytes, values against the reference.
+void verify(const std::string &path, std::vector<Planned> &planned)
+{
+    const Model back = io::readGguf(path);
+    if (back.tensors.size() != planned.size())
+        throwIn(path, "reopened with " + std::to_string(back.tensors.size())
+                          + " tensors, " + std::to_string(planned.size()) + " were written");
+    for (size_t i = 0; i < planned.size(); ++i) {
+        Planned &p = planned[i];
+        const Tensor &t = back.tensors[i];
+        const std::string who = "verification of " + p.report.name + ": ";
+        if (t.name != p.report.name || t.dtype != p.type || t.shape != p.shape)
+            throwIn(path, who + "reopened as " + t.name + " " + t.typeLabel() + " "
+                              + t.shapeString());
+        if (t.copyBytes() != p.bytes)
+            throwIn(path, who + "the stored bytes differ from those written");
+        const std::vector<float> values = t.toFloat();
+        const bool same = bitEqual(values, p.reference);
+        p.report.maxAbsError = same ? 0.0 : maxAbsDiff(values, p.reference);
+        if (p.report.exact && !same)
+            throwIn(path, who + "expected bit-identical values, max |error| "
+                              + std::to_string(p.report.maxAbsError));
+        p.report.exact = same;
+    }
+}
+
+} // namespace
+
+int64_t GgufExportResult::exactCount() const
+{
+    return std::count_if(tensors.begin(), tensors.end(),
+                         [](const ExportedTensor &t) { return t.exact; });
+}
+
+GgufExportResult exportGguf(const GgufExportParams &params, const JobContext &job)
+{
+    if (!params.model)
+        throw Error("GGUF export: no model given");
+    const Model &m = *params.model;
+    if (params.floatType != DType::F32 && params.floatType != DType::F16)
+        throw Error("GGUF export: float type " + std::string(dtypeName(params.floatType))
+                    + " is not F32 or F16");
+    if (params.outPath.empty())
+        throw Error("GGUF export: no output path given");
+    std::error_code ec;
+    if (std::filesystem::is_directory(params.outPath, ec))
+        throwIn(params.outPath, "is a directory; give the path of the .gguf file to write");
+    if (m.family != ArchFamily::Llama)
+        throwIn(m.path, "architecture '" + m.architecture + "' is not llama-family; the GGUF "
+                        "export writes llama.cpp's \"llama\" architecture only");
+    if (m.rope != RopeLayout::Interleaved && m.rope != RopeLayout::HalfSplit)
+        throwIn(m.path, "the RoPE layout of its Q/K rows is unknown");
+
+    GgufExportResult result;
+    result.path = params.outPath;
+    io::GgufWriter writer;
+    addLlamaMetadata(writer, m, result.notes);
+    if (m.rope == RopeLayout::HalfSplit)
+        result.notes.push_back("Q/K rows permuted from Hugging Face's rotate_half order into "
+                               "GGUF's interleaved order (as convert_hf_to_gguf.py does)");
+
+    std::vector<Planned> planned;
+    planned.reserve(m.tensors.size()); // the writer views each Planned's bytes: no reallocation
+    std::map<DType, int64_t> matrixParams;
+    for (size_t i = 0; i < m.tensors.size(); ++i) {
+        job.checkCancelled();
+        const Tensor &t = m.tensors[i];
+        const std::string name = ggufTensorName(t.canonical);
+        if (name.empty()) {
+            result.notes.push_back("not exported: " + t.name
+                                   + " (llama.cpp's llama architecture has no such tensor)");
+            continue;
+        }
+        job.report(0.8 * double(i) / double(m.tensors.size()), "tensor " + name);
+        const CompressedTensor *ct =
+            params.compressed ? params.compressed->find(t.canonical) : nullptr;
+        Planned p = planTensor(t, ct, params.floatType);
+        p.report.name = name;
+        p.report.written = std::string(dtypeName(p.type));
+        int64_t heads = 0;
+        if (m.rope == RopeLayout::HalfSplit && isRopeRole(t.canonical, heads, m.hparams)) {
+            const int64_t rows = t.shape.size() <= 1 ? t.numel() : t.rows();
+            const size_t rowBytes = p.bytes.size() / size_t(rows);
+            p.bytes = permuteRows(p.bytes, heads, m.hparams.headDim, rowBytes, t.name);
+            std::vector<std::byte> ref(p.reference.size() * 4);
+            std::memcpy(ref.data(), p.reference.data(), ref.size());
+            ref = permuteRows(ref, heads, m.hparams.headDim, ref.size() / size_t(rows), t.name);
+            std::memcpy(p.reference.data(), ref.data(), ref.size());
+            p.report.note += std::string(p.report.note.empty() ? "" : "; ") + "rows permuted";
+        }
+        // Exact unless values were rounded on the way: decided again by the verification.
+        p.report.exact = p.copied || p.type == DType::F32;
+        if (t.shape.size() >= 2)
+            matrixParams[p.type] += t.numel();
+        writer.addTensorView(name, p.type, p.shape, p.bytes);
+        planned.push_back(std::move(p));
+    }
+    DType mainType = DType::F32;
+    int64_t best = -1;
+    for (const auto &[type, count] : matrixParams)
+        if (count > best) {
+            best = count;
+            mainType = type;
+        }
+    writer.addMeta("general.file_type", MetaValue::ofUInt(llamaFileType(mainType), "u32"));
+
+    job.report(0.8, "writing " + params.outPath);
+    writer.write(params.outPath, job);
+    try {
+        job.report(0.9, "verifying " + params.outPath);
+        verify(params.outPath, planned);
+    } catch (...) {
+        std::filesystem::remove(params.outPath, ec);
+        throw;
+    }
+    result.fileBytes = std::filesystem::file_size(params.outPath, ec);
+    for (auto &p : planned)
+        result.tensors.push_back(std::move(p.report));
+    job.report(1.0, "done");
+    return result;
+}
+
+} // namespace cwb
