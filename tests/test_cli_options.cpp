@@ -75,6 +75,7 @@ private slots:
     void analyzeOptions();
     void compressOptions();
     void generateOptions();
+    void exportOptions();
     void benchOptions();
     void defaultsWhenAbsent();
     void valuesMayStartWithADash();
@@ -97,7 +98,8 @@ void TestCliOptions::everyCommandIsListed()
     for (const auto &c : cwb::cli::commands())
         names.push_back(c.spec().name);
     const std::vector<std::string> expected{"inspect",        "eval",          "analyze",
-                                            "compress",       "generate",      "bench open",
+                                            "compress",       "export",        "generate",
+                                            "bench open",
                                             "bench eval",     "bench analyze", "bench compress",
                                             "help",           "--version"};
     QCOMPARE(names, expected);
@@ -179,6 +181,20 @@ void TestCliOptions::generateOptions()
              int64_t(5));
     QCOMPARE(usageErrorOf("generate", {"m", "--prompt", "x", "-n", "5", "--tokens", "6"}),
              std::string("generate: -n given more than once"));
+}
+
+void TestCliOptions::exportOptions()
+{
+    const ParsedArgs a = parse("export", {"m.cwbarchive", "--to", "gguf", "--out", "m.gguf",
+                                          "--float-type", "f16", "--json"});
+    QCOMPARE(a.text("--to"), std::string("gguf"));
+    QCOMPARE(a.text("--out"), std::string("m.gguf"));
+    QCOMPARE(a.text("--float-type", "f32"), std::string("f16"));
+    QVERIFY(a.has("--json"));
+    QCOMPARE(usageErrorOf("export", {"m", "--out", "x.gguf"}),
+             std::string("export: --to gguf is required"));
+    QCOMPARE(usageErrorOf("export", {"m", "--to", "safetensors", "--out", "x"}),
+             std::string("export: --to is gguf, not 'safetensors'"));
 }
 
 void TestCliOptions::benchOptions()
