@@ -110,12 +110,14 @@ std::vector<std::string> filesIn(const std::string &dir)
     return names;
 }
 
-// A mixed recipe over dev256: k-quants and Q8_0 (ggml blocks, exact in GGUF), an rtn grid
-// (dequantized), norms kept F32.
+// A mixed recipe over dev256: k-quants and Q8_0 (ggml blocks, copied), symmetric rtn grids in
+// groups of 32 (repacked into Q8_0 / Q4_0), nf4 (no ggml form: dequantized), norms kept F32.
 const char *kMixedRecipe = R"({"version": 1, "rules": [
     {"match": "layers.*.attn.*", "methods": [{"method": "q4_k"}]},
     {"match": "layers.*.mlp.*", "methods": [{"method": "q6_k"}]},
     {"match": "layers.0.mlp.down", "methods": [{"method": "rtn", "params": {"bits": 8, "group": 32}}]},
+    {"match": "layers.1.mlp.down", "methods": [{"method": "rtn", "params": {"bits": 4, "group": 32}}]},
+    {"match": "layers.2.mlp.down", "methods": [{"method": "nf4"}]},
     {"match": "embed", "methods": [{"method": "q8_0"}]}]})";
 
 cwb::CompressedModel compressMixed(const cwb::Model &m)
@@ -232,10 +234,13 @@ void TestExportGguf::mixedArchiveReloadsBitExact()
     for (const cwb::ExportedTensor &t : r.tensors)
         ++written[t.written];
     QCOMPARE(written["Q4_K"], 24); // q, k, v, o of 6 layers
-    QCOMPARE(written["Q6_K"], 17); // gate, up, down of 6 layers but layers.0.mlp.down
-    QCOMPARE(written["Q8_0"], 1);  // token_embd
-    QCOMPARE(written["F32"], 14);  // 13 norms + the rtn tensor dequantized
-    QCOMPARE(back.findTensor("blk.0.ffn_down.weight")->dtype, cwb::DType::F32);
+    QCOMPARE(written["Q6_K"], 15); // gate, up, down of 6 layers but three mlp.down
+    QCOMPARE(written["Q8_0"], 2);  // token_embd, and rtn 8-bit repacked
+    QCOMPARE(written["Q4_0"], 1);  // rtn 4-bit repacked
+    QCOMPARE(written["F32"], 14);  // 13 norms + the nf4 tensor dequantized
+    QCOMPARE(back.findTensor("blk.0.ffn_down.weight")->dtype, cwb::DType::Q8_0);
+    QCOMPARE(back.findTensor("blk.1.ffn_down.weight")->dtype, cwb::DType::Q4_0);
+    QCOMPARE(back.findTensor("blk.2.ffn_down.weight")->dtype, cwb::DType::F32);
     // Block tensors are the archive's bytes (after the Q/K row permutation for HF order).
     const cwb::CompressedTensor *gate = archive.compressed.find("layers.2.mlp.gate");
     QVERIFY(gate && gate->weight);
@@ -253,6 +258,19 @@ void TestExportGguf::mixedArchiveReloadsBitExact()
                 for (int64_t col = 0; col < cols; ++col)
                     QCOMPARE(fileQ[size_t((h * hd + 2 * j + i) * cols + col)],
                              archiveQ[size_t((h * hd + i * hd / 2 + j) * cols + col)]);
+
+    // With F16 floats, the nf4 tensor is rounded (and says so); blocks and norms stay exact.
+    const std::string half = dir.filePath(QStringLiteral("mixed-f16.gguf")).toStdString();
+    const cwb::GgufExportResult h = exportTo(*archive.source, half, &archive.compressed,
+                                             cwb::DType::F16);
+    for (const cwb::ExportedTensor &t : h.tensors) {
+        const bool nf4 = t.name == "blk.2.ffn_down.weight";
+        QVERIFY2(t.exact == !nf4, t.name.c_str());
+        if (nf4) {
+            QCOMPARE(t.written, std::string("F16"));
+            QVERIFY(t.maxAbsError > 0 && t.maxAbsError < 1e-3);
+        }
+    }
 }
 
 void TestExportGguf::llamaPerplexityAgreesWithOurEngine()

@@ -3,6 +3,7 @@
 // io::readGguf and compare every tensor with the values its source decodes to.
 #include "export/gguf_export.h"
 
+#include "export/ggml_repack.h"
 #include "export/gguf_metadata.h"
 #include "formats/float_formats.h"
 #include "io/gguf_writer.h"
@@ -147,9 +148,20 @@ Planned planTensor(const Tensor &t, const CompressedTensor *ct, DType floatType)
         p.report.source = sourceLabel(*ct);
         p.reference = engineValues(*ct);
         const StoredMatrix *w = ct->weight ? &*ct->weight : nullptr;
-        const bool plain = w && !vector && ct->foldedScales.empty() && w->inputScales.empty()
+        // Folded AWQ scales do not stop a copy: the engine multiplies the stored matrix with
+        // the folded norm's output, and so will llama.cpp.
+        const bool plain = w && !vector && w->inputScales.empty()
                         && !(ct->mask && ct->mask->applyWhenDecoding);
-        if (plain && (w->kind == StoredMatrix::Kind::Ggml
+        const std::optional<DType> repacked =
+            plain && w->kind == StoredMatrix::Kind::Quantized ? exactGgmlTypeOf(w->quant)
+                                                              : std::nullopt;
+        if (repacked) {
+            p.type = *repacked;
+            p.bytes = repackAsGgml(w->quant, *repacked);
+            p.copied = true;
+            p.report.note = "codes repacked into " + std::string(dtypeName(*repacked))
+                          + " blocks (the method's export form)";
+        } else if (plain && (w->kind == StoredMatrix::Kind::Ggml
                       || (w->kind == StoredMatrix::Kind::Float && w->type != DType::BF16))) {
             p.type = w->type;
             p.bytes = w->bytes;

@@ -11,6 +11,8 @@
 //   float matrices -> `floatType` (F32 or F16); exact when no rounding happens (F16 -> F16,
 //   F16/BF16/F32 -> F32), else converted with the error measured;
 //   norms, biases and every 1-D tensor -> F32 (llama.cpp's converter forces it);
+//   symmetric int grids in groups of 32 with fp16 scales (rtn, gptq, awq codes; the registry's
+//   export form Q4_0 / Q5_0 / Q8_0) -> repacked into those blocks (export/ggml_repack.h): exact;
 //   other compressed tensors (our int grids, nf4, fp8, low rank, masks decoded as non-zero)
 //   -> their dequantized values (what the engine multiplies with) in `floatType`: converted;
 //   pruned tensors -> stored dense (their zeros are values like any other).
