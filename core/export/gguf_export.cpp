@@ -198,6 +198,8 @@ Planned planTensor(const Tensor &t, const CompressedTensor *ct, DType floatType)
     } else {
         p.type = vector ? DType::F32 : floatType;
         p.bytes = floatBytes(p.reference, p.type);
+        if (p.type == DType::F16)
+            p.report.note = "rounded to F16";
     }
     return p;
 }
