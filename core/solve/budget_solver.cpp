@@ -276,7 +276,8 @@ std::vector<size_t> greedyPlan(const std::vector<Unit> &units, const LpResult &l
     return plan;
 }
 
-// Exact DP over extra bytes in units of `g`; nullopt-free: the caller checked the table size.
+// Exact DP over extra bytes in units of `g`, over the units with a choice (`active`); the
+// caller checked that the table (active units x (cells + 1)) fits SolverParams::maxDpCells.
 std::vector<size_t> solveDp(const std::vector<Unit> &units, const std::vector<size_t> &active,
                             uint64_t g, uint64_t cells, const JobContext &ctx)
 {

@@ -16,13 +16,17 @@
 //                  floor((budget - smallest) / g)": the quantisation loses nothing. Runs when
 //                  items x (cells + 1) <= SolverParams::maxDpCells.
 //   BoundedPareto  dynamic programming over the non-dominated (bytes, damage) partial plans,
-//                  item by item (Nemhauser-Ullmann lists), pruned by the Lagrangian lower bound:
+//                  item by item (Nemhauser-Ullmann lists), pruned by Lagrangian lower bounds:
 //                  a partial plan is dropped only when its damage plus a valid lower bound on the
-//                  rest already exceeds a known feasible plan (plus a relative 1e-9 margin for
-//                  rounding), and a dominated partial plan only when another has no more bytes
-//                  and no more damage. Neither drops every optimal plan, so the best survivor is
-//                  the optimum. If the lists outgrow SolverParams::maxStates the solver throws
+//                  rest (the larger of the rest's least damages and sum_t min_j (d_tj + lambda
+//                  w_tj) - lambda * bytes left) exceeds a known feasible plan plus a margin of
+//                  1e-9 of the magnitudes in the bound (rounding), and a dominated one only when
+//                  another has no more bytes and no more damage. Neither drops every optimal
+//                  plan, so the best survivor (or the feasible plan, when nothing beats it) is the
+//                  optimum. If the lists outgrow SolverParams::maxStates the solver throws
 //                  cwb::Error instead of answering approximately.
+//   Items with groups become one knapsack item (bytes and damages summed per option index);
+//   locks leave one option; options with no fewer bytes and no less damage than another go first.
 // The lower bound is the LP relaxation of the knapsack (per item the lower convex hull of its
 // (bytes, damage) options, filled greedily by damage saved per byte); its critical slope is the
 // Lagrange multiplier lambda, in damage per byte.
@@ -49,7 +53,8 @@ struct SolverItem {
     int lockedOption = -1;              // >= 0: the item must take this option index
 };
 
-// Items that must take the same option index (tensors an engine fuses).
+// Items that must take the same option index (tensors an engine fuses). Members must have the
+// same number of options with the same labels by index; their bytes and damages differ.
 struct SolverGroup {
     std::string name;           // e.g. "layers.3.attn.qkv", used in error messages
     std::vector<size_t> items;  // indices into BudgetProblem::items; an item in one group at most
