@@ -19,14 +19,16 @@
 //                  item by item (Nemhauser-Ullmann lists), pruned by Lagrangian lower bounds:
 //                  a partial plan is dropped only when its damage plus a valid lower bound on the
 //                  rest (the larger of the rest's least damages and sum_t min_j (d_tj + lambda
-//                  w_tj) - lambda * bytes left) exceeds a known feasible plan plus a margin of
-//                  1e-9 of the magnitudes in the bound (rounding), and a dominated one only when
-//                  another has no more bytes and no more damage. Neither drops every optimal
+//                  w_tj) - lambda * bytes left, w_tj = option j's bytes above item t's smallest)
+//                  exceeds a known feasible plan plus a margin of 1e-9 of the magnitudes in the
+//                  bound (rounding), and a dominated one only when another has no more bytes and
+//                  no more damage. Neither drops every optimal
 //                  plan, so the best survivor (or the feasible plan, when nothing beats it) is the
 //                  optimum. If the lists outgrow SolverParams::maxStates the solver throws
 //                  cwb::Error instead of answering approximately.
-//   Items with groups become one knapsack item (bytes and damages summed per option index);
-//   locks leave one option; options with no fewer bytes and no less damage than another go first.
+// Before any path: a group becomes one knapsack item (bytes and damages summed per option index),
+// a lock leaves its item one option, and an option with no fewer bytes and no less damage than
+// another is dropped.
 // The lower bound is the LP relaxation of the knapsack (per item the lower convex hull of its
 // (bytes, damage) options, filled greedily by damage saved per byte); its critical slope is the
 // Lagrange multiplier lambda, in damage per byte.
