@@ -22,10 +22,9 @@
 //                  w_tj) - lambda * bytes left, w_tj = option j's bytes above item t's smallest)
 //                  exceeds a known feasible plan plus a margin of 1e-9 of the magnitudes in the
 //                  bound (rounding), and a dominated one only when another has no more bytes and
-//                  no more damage. Neither drops every optimal
-//                  plan, so the best survivor (or the feasible plan, when nothing beats it) is the
-//                  optimum. If the lists outgrow SolverParams::maxStates the solver throws
-//                  cwb::Error instead of answering approximately.
+//                  no more damage. Neither drops every optimal plan, so the best survivor (or the
+//                  feasible plan, when nothing beats it) is the optimum. If the lists outgrow
+//                  SolverParams::maxStates the solver throws cwb::Error rather than approximate.
 // Before any path: a group becomes one knapsack item (bytes and damages summed per option index),
 // a lock leaves its item one option, and an option with no fewer bytes and no less damage than
 // another is dropped.
