@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "export/ggml_repack.h"
 
+#include "formats/ggml_int_grid.h"
 #include "util/error.h"
 
 #include <cstdint>
@@ -12,15 +13,10 @@ namespace cwb {
 std::optional<DType> exactGgmlTypeOf(const QuantizedTensor &q)
 {
     const auto *rtn = std::get_if<RtnParams>(&q.params);
-    if (!rtn || !rtn->symmetric || q.packing != CodePacking::Bits || q.groupSize != 32
-        || q.scaleType != ScaleType::F16 || q.hasTensorScale || q.cols % 32 != 0)
+    if (!rtn || q.packing != CodePacking::Bits || q.hasTensorScale || q.cols % 32 != 0)
         return std::nullopt;
-    switch (q.codeBits) {
-    case 4: return DType::Q4_0;
-    case 5: return DType::Q5_0;
-    case 8: return DType::Q8_0;
-    default: return std::nullopt;
-    }
+    return ggmlBlockTypeOfIntGrid(q.codeBits, rtn->symmetric, q.groupSize,
+                                  q.scaleType == ScaleType::F16);
 }
 
 std::vector<std::byte> repackAsGgml(const QuantizedTensor &q, DType type)

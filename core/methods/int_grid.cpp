@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "methods/int_grid.h"
 
+#include "formats/ggml_int_grid.h"
 #include "methods/method_support.h"
 #include "util/error.h"
 
@@ -104,16 +105,8 @@ ExportForms intGridExportForms(const ParamReader &p, bool f16Scales)
     ExportForms f;
     const int64_t bits = p.integer("bits"), group = p.integer("group");
     const bool sym = p.flag("sym");
-    // ggml's legacy blocks decode (q - offset) * d with an fp16 d per 32 weights: the symmetric
-    // grid's codes u (offset 2^(b-1)) and fp16 scale give the same products, bit for bit.
-    if (sym && f16Scales && group == 32) {
-        if (bits == 4)
-            f.gguf = "Q4_0";
-        else if (bits == 5)
-            f.gguf = "Q5_0";
-        else if (bits == 8)
-            f.gguf = "Q8_0";
-    }
+    if (const auto t = ggmlBlockTypeOfIntGrid(bits, sym, group, f16Scales))
+        f.gguf = std::string(dtypeName(*t));
     // compressed-tensors' pack-quantized decodes (q - zero_point) * scale per group, channel or
     // tensor: the same values for 4- and 8-bit codes (it packs those widths into int32).
     if ((bits == 4 || bits == 8) && f16Scales)
