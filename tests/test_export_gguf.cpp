@@ -7,7 +7,7 @@
 
 #include "eval/evaluation.h"
 #include "export/gguf_export.h"
-#include "export/gguf_export_report.h"
+#include "export/export_result.h"
 #include "io/gguf_reader.h"
 #include "io/open_model.h"
 #include "jobs/job_context.h"
@@ -58,7 +58,7 @@ double ourPerplexity(const cwb::Model &m, const std::string &text, int64_t chunk
     return cwb::runEvaluation(p).ppl;
 }
 
-cwb::GgufExportResult exportTo(const cwb::Model &m, const std::string &out,
+cwb::ExportResult exportTo(const cwb::Model &m, const std::string &out,
                                const cwb::CompressedModel *c = nullptr,
                                cwb::DType floatType = cwb::DType::F32)
 {
@@ -171,8 +171,8 @@ void TestExportGguf::storiesExportsEvaluateLikeTheSource()
         source.tokenizer = {"llama2c-bin", {tok}};
     QTemporaryDir dir;
     const std::string out = dir.filePath(QStringLiteral("stories.gguf")).toStdString();
-    const cwb::GgufExportResult r = exportTo(source, out);
-    std::printf("%s", cwb::ggufExportText(r).c_str());
+    const cwb::ExportResult r = exportTo(source, out);
+    std::printf("%s", cwb::exportText(r).c_str());
     QCOMPARE(r.tensors.size(), size_t(47)); // tied head: no output.weight
     QCOMPARE(r.exactCount(), int64_t(47));
 
@@ -232,8 +232,8 @@ void TestExportGguf::mixedArchiveReloadsBitExact()
     cwb::writeArchive(archivePath, c);
     const cwb::OpenedArchive archive = cwb::openArchive(archivePath);
     const std::string out = dir.filePath(QStringLiteral("mixed.gguf")).toStdString();
-    const cwb::GgufExportResult r = exportTo(*archive.source, out, &archive.compressed);
-    std::printf("%s", cwb::ggufExportText(r).c_str());
+    const cwb::ExportResult r = exportTo(*archive.source, out, &archive.compressed);
+    std::printf("%s", cwb::exportText(r).c_str());
     QCOMPARE(r.tensors.size(), size_t(56));
     QCOMPARE(r.exactCount(), int64_t(56)); // F32 holds every dequantized value exactly
 
@@ -271,11 +271,11 @@ void TestExportGguf::mixedArchiveReloadsBitExact()
 
     // With F16 floats, the nf4 tensor is rounded (and says so); blocks and norms stay exact.
     const std::string half = dir.filePath(QStringLiteral("mixed-f16.gguf")).toStdString();
-    const cwb::GgufExportResult h = exportTo(*archive.source, half, &archive.compressed,
+    const cwb::ExportResult h = exportTo(*archive.source, half, &archive.compressed,
                                              cwb::DType::F16);
     for (const cwb::ExportedTensor &t : h.tensors) {
         const bool nf4 = t.name == "blk.2.ffn_down.weight";
-        QVERIFY2(t.exact == !nf4, t.name.c_str());
+        QVERIFY2(t.exact() == !nf4, t.name.c_str());
         if (nf4) {
             QCOMPARE(t.written, std::string("F16"));
             QVERIFY(t.maxAbsError > 0 && t.maxAbsError < 1e-3);

@@ -4,12 +4,14 @@
 #include "export/gguf_export.h"
 
 #include "export/ggml_repack.h"
+#include "formats/ggml_quantize.h"
 #include "export/gguf_metadata.h"
 #include "formats/float_formats.h"
 #include "io/gguf_writer.h"
 #include "io/readers.h"
 #include "model/architecture.h"
 #include "model/canonical_name.h"
+#include "util/atomic_file.h"
 #include "util/error.h"
 
 #include <algorithm>
@@ -111,6 +113,7 @@ struct Planned {
     std::vector<std::byte> bytes;  // in GGUF row order
     std::vector<float> reference;  // the source's values, GGUF row order (for verification)
     bool copied = false;           // bytes as stored in the source or the archive
+    bool pruned = false;           // sparsity stored as dense zeros
 };
 
 // The values the engine uses for a compressed tensor: linear()'s view for matrices (folded AWQ
@@ -139,43 +142,108 @@ std::string sourceLabel(const CompressedTensor &ct)
     return label + " (archive)";
 }
 
-Planned planTensor(const Tensor &t, const CompressedTensor *ct, DType floatType)
+// llama-quantize's fallback when a row is not a whole number of `type`'s blocks
+// (src/llama-quant.cpp): Q4_K -> Q5_0, Q5_K -> Q5_1, Q6_K -> Q8_0, Q2_K / Q3_K -> IQ4_NL (which
+// we do not write: Q4_0 instead, at the same 4.5 bits); F16 when even that does not divide.
+DType requantTypeFor(DType wanted, int64_t cols, std::string &note)
+{
+    const auto fits = [&](DType t) { return cols % dtypeInfo(t).blockSize == 0; };
+    if (fits(wanted))
+        return wanted;
+    DType fallback = DType::F16;
+    switch (wanted) {
+    case DType::Q4_K: fallback = DType::Q5_0; break;
+    case DType::Q5_K: fallback = DType::Q5_1; break;
+    case DType::Q6_K: fallback = DType::Q8_0; break;
+    case DType::Q2_K:
+    case DType::Q3_K: fallback = DType::Q4_0; break;
+    default: break;
+    }
+    if (!fits(fallback))
+        fallback = DType::F16;
+    note = std::string(dtypeName(wanted)) + " needs rows of " +
+           std::to_string(dtypeInfo(wanted).blockSize) + " (this one has " + std::to_string(cols)
+           + "): " + std::string(dtypeName(fallback)) + " as llama-quantize falls back; ";
+    return fallback;
+}
+
+// What one tensor becomes. With `materialize` false (a preview) only the type and the notes are
+// decided: no values are decoded and no bytes made.
+Planned planTensor(const Tensor &t, const CompressedTensor *ct, const GgufExportParams &params,
+                   bool materialize)
 {
     Planned p;
     p.shape = t.shape;
     const bool vector = t.shape.size() <= 1;
+    const DType floatType = params.floatType;
     if (ct) {
         p.report.source = sourceLabel(*ct);
-        p.reference = engineValues(*ct);
+        if (materialize)
+            p.reference = engineValues(*ct);
         const StoredMatrix *w = ct->weight ? &*ct->weight : nullptr;
         // Folded AWQ scales do not stop a copy: the engine multiplies the stored matrix with
         // the folded norm's output, and so will llama.cpp.
         const bool plain = w && !vector && w->inputScales.empty()
                         && !(ct->mask && ct->mask->applyWhenDecoding);
+        const bool quantized = plain && w->kind == StoredMatrix::Kind::Quantized;
         const std::optional<DType> repacked =
-            plain && w->kind == StoredMatrix::Kind::Quantized ? exactGgmlTypeOf(w->quant)
-                                                              : std::nullopt;
+            quantized ? exactGgmlTypeOf(w->quant) : std::nullopt;
+        const std::optional<DType> nearly =
+            quantized ? minimumGgmlTypeOf(w->quant) : std::nullopt;
         if (repacked) {
             p.type = *repacked;
-            p.bytes = repackAsGgml(w->quant, *repacked);
+            if (materialize)
+                p.bytes = repackAsGgml(w->quant, *repacked);
             p.copied = true;
             p.report.note = "codes repacked into " + std::string(dtypeName(*repacked))
                           + " blocks (the method's export form)";
+        } else if (nearly) {
+            p.type = *nearly;
+            if (materialize)
+                p.bytes = repackAsGgml(w->quant, *nearly);
+            p.report.note = "codes and scales repacked into " + std::string(dtypeName(*nearly))
+                          + " blocks; the block minimum -s*zero is rounded to fp16 (exact "
+                            "where every group's product is an fp16 value)";
         } else if (plain && (w->kind == StoredMatrix::Kind::Ggml
                       || (w->kind == StoredMatrix::Kind::Float && w->type != DType::BF16))) {
             p.type = w->type;
-            p.bytes = w->bytes;
+            if (materialize)
+                p.bytes = w->bytes;
             p.copied = true;
             p.report.note = w->kind == StoredMatrix::Kind::Ggml
                                 ? "ggml blocks as stored (the method's export form)"
                                 : "float values as stored";
         } else {
-            p.type = vector ? DType::F32 : floatType;
-            p.bytes = floatBytes(p.reference, p.type);
-            p.report.note = "dequantized: GGUF has no type that holds this form exactly";
+            std::string why = "GGUF has no type that holds this form exactly";
+            if (w && !w->inputScales.empty())
+                why = "AWQ's input multipliers folded into the weights (GGUF cannot express "
+                      "them)";
+            else if (ct->mask && ct->mask->applyWhenDecoding)
+                why = "pruning mask applied to the values (the stored grid decodes pruned "
+                      "weights as non-zero)";
+            const bool requant = !vector && params.requantize
+                              && dtypeInfo(*params.requantize).quantized;
+            if (requant) {
+                std::string fallback;
+                p.type = requantTypeFor(*params.requantize, t.shape.back(), fallback);
+                if (materialize)
+                    p.bytes = dtypeInfo(p.type).quantized
+                                  ? ggmlQuantizeRows(p.type, p.reference.data(), t.rows(),
+                                                     t.shape.back(), nullptr)
+                                  : floatBytes(p.reference, p.type);
+                p.report.note = fallback + "re-quantized to " + std::string(dtypeName(p.type))
+                              + " from the values the engine uses: " + why;
+            } else {
+                p.type = vector ? DType::F32 : floatType;
+                if (materialize)
+                    p.bytes = floatBytes(p.reference, p.type);
+                p.report.note = "dequantized to " + std::string(dtypeName(p.type)) + ": " + why;
+            }
         }
-        if (ct->mask)
+        if (ct->mask) {
+            p.pruned = true;
             p.report.note += "; pruned zeros stored dense";
+        }
         if (!ct->foldedScales.empty())
             p.report.note += "; AWQ scales stay folded into the preceding norm";
         return p;
@@ -185,19 +253,23 @@ Planned planTensor(const Tensor &t, const CompressedTensor *ct, DType floatType)
     if (!info.decodable)
         throw Error("GGUF export: tensor " + t.name + " has type " + t.typeLabel()
                     + ", whose values this build cannot read");
-    p.reference = t.toFloat();
+    if (materialize)
+        p.reference = t.toFloat();
     if (info.quantized) {
         p.type = t.dtype;
-        p.bytes = t.copyBytes();
+        if (materialize)
+            p.bytes = t.copyBytes();
         p.copied = true;
         p.report.note = "ggml blocks as stored";
     } else if (!vector && t.dtype == floatType) {
         p.type = t.dtype;
-        p.bytes = t.copyBytes();
+        if (materialize)
+            p.bytes = t.copyBytes();
         p.copied = true;
     } else {
         p.type = vector ? DType::F32 : floatType;
-        p.bytes = floatBytes(p.reference, p.type);
+        if (materialize)
+            p.bytes = floatBytes(p.reference, p.type);
         if (p.type == DType::F16)
             p.report.note = "rounded to F16";
     }
@@ -222,9 +294,9 @@ bool bitEqual(const std::vector<float> &a, const std::vector<float> &b)
 }
 
 // Reopens the file and checks every tensor: shape, type, bytes, values against the reference.
-void verify(const std::string &path, std::vector<Planned> &planned)
+void verify(const std::string &temp, const std::string &path, std::vector<Planned> &planned)
 {
-    const Model back = io::readGguf(path);
+    const Model back = io::readGguf(temp);
     if (back.tensors.size() != planned.size())
         throwIn(path, "reopened with " + std::to_string(back.tensors.size())
                           + " tensors, " + std::to_string(planned.size()) + " were written");
@@ -240,22 +312,18 @@ void verify(const std::string &path, std::vector<Planned> &planned)
         const std::vector<float> values = t.toFloat();
         const bool same = bitEqual(values, p.reference);
         p.report.maxAbsError = same ? 0.0 : maxAbsDiff(values, p.reference);
-        if (p.report.exact && !same)
+        if (p.report.exact() && !same)
             throwIn(path, who + "expected bit-identical values, max |error| "
                               + std::to_string(p.report.maxAbsError));
-        p.report.exact = same;
+        p.report.fate = !same ? ExportFate::Converted
+                      : p.pruned ? ExportFate::Dense
+                                 : ExportFate::Exact;
     }
 }
 
 } // namespace
 
-int64_t GgufExportResult::exactCount() const
-{
-    return std::count_if(tensors.begin(), tensors.end(),
-                         [](const ExportedTensor &t) { return t.exact; });
-}
-
-GgufExportResult exportGguf(const GgufExportParams &params, const JobContext &job)
+ExportResult exportGguf(const GgufExportParams &params, const JobContext &job)
 {
     if (!params.model)
         throw Error("GGUF export: no model given");
@@ -274,7 +342,8 @@ GgufExportResult exportGguf(const GgufExportParams &params, const JobContext &jo
     if (m.rope != RopeLayout::Interleaved && m.rope != RopeLayout::HalfSplit)
         throwIn(m.path, "the RoPE layout of its Q/K rows is unknown");
 
-    GgufExportResult result;
+    ExportResult result;
+    result.target = "gguf";
     result.path = params.outPath;
     io::GgufWriter writer;
     addLlamaMetadata(writer, m, result.notes);
@@ -297,11 +366,12 @@ GgufExportResult exportGguf(const GgufExportParams &params, const JobContext &jo
         job.report(0.8 * double(i) / double(m.tensors.size()), "tensor " + name);
         const CompressedTensor *ct =
             params.compressed ? params.compressed->find(t.canonical) : nullptr;
-        Planned p = planTensor(t, ct, params.floatType);
+        Planned p = planTensor(t, ct, params, !params.preview);
         p.report.name = name;
         p.report.written = std::string(dtypeName(p.type));
         int64_t heads = 0;
-        if (m.rope == RopeLayout::HalfSplit && isRopeRole(t.canonical, heads, m.hparams)) {
+        if (m.rope == RopeLayout::HalfSplit && isRopeRole(t.canonical, heads, m.hparams)
+            && !params.preview) {
             const int64_t rows = t.shape.size() <= 1 ? t.numel() : t.rows();
             const size_t rowBytes = p.bytes.size() / size_t(rows);
             p.bytes = permuteRows(p.bytes, heads, m.hparams.headDim, rowBytes, t.name);
@@ -310,12 +380,16 @@ GgufExportResult exportGguf(const GgufExportParams &params, const JobContext &jo
             ref = permuteRows(ref, heads, m.hparams.headDim, ref.size() / size_t(rows), t.name);
             std::memcpy(p.reference.data(), ref.data(), ref.size());
             p.report.note += std::string(p.report.note.empty() ? "" : "; ") + "rows permuted";
+        } else if (m.rope == RopeLayout::HalfSplit && isRopeRole(t.canonical, heads, m.hparams)) {
+            p.report.note += std::string(p.report.note.empty() ? "" : "; ") + "rows permuted";
         }
         // Exact unless values were rounded on the way: decided again by the verification.
-        p.report.exact = p.copied || p.type == DType::F32;
+        p.report.fate =
+            p.copied || p.type == DType::F32 ? ExportFate::Exact : ExportFate::Converted;
         if (t.shape.size() >= 2)
             matrixParams[p.type] += t.numel();
-        writer.addTensorView(name, p.type, p.shape, p.bytes);
+        if (!params.preview)
+            writer.addTensorView(name, p.type, p.shape, p.bytes);
         planned.push_back(std::move(p));
     }
     DType mainType = DType::F32;
@@ -327,16 +401,23 @@ GgufExportResult exportGguf(const GgufExportParams &params, const JobContext &jo
         }
     writer.addMeta("general.file_type", MetaValue::ofUInt(llamaFileType(mainType), "u32"));
 
-    job.report(0.8, "writing " + params.outPath);
-    writer.write(params.outPath, job);
-    try {
-        job.report(0.9, "verifying " + params.outPath);
-        verify(params.outPath, planned);
-    } catch (...) {
-        std::filesystem::remove(params.outPath, ec);
-        throw;
+    if (params.preview) {
+        for (auto &p : planned)
+            result.tensors.push_back(std::move(p.report));
+        return result;
     }
+    // Written and verified under a temporary name, renamed over the target only when every
+    // tensor reads back as planned: a failure leaves the previous file as it was.
+    writeFileAtomically(params.outPath, [&](const std::string &temp) {
+        job.report(0.8, "writing " + params.outPath);
+        writer.write(temp, job);
+        job.report(0.9, "verifying " + params.outPath);
+        verify(temp, params.outPath, planned);
+    });
     result.fileBytes = std::filesystem::file_size(params.outPath, ec);
+    result.files = {params.outPath};
+    result.written = true;
+    result.verified = true;
     for (auto &p : planned)
         result.tensors.push_back(std::move(p.report));
     job.report(1.0, "done");

@@ -13,23 +13,31 @@
 //   norms, biases and every 1-D tensor -> F32 (llama.cpp's converter forces it);
 //   symmetric int grids in groups of 32 with fp16 scales (rtn, gptq, awq codes; the registry's
 //   export form Q4_0 / Q5_0 / Q8_0) -> repacked into those blocks (export/ggml_repack.h): exact;
-//   other compressed tensors (our int grids, nf4, fp8, low rank, masks decoded as non-zero)
-//   -> their dequantized values (what the engine multiplies with) in `floatType`: converted;
+//   asymmetric 4- / 5-bit grids in groups of 32 with fp16 scales -> Q4_1 / Q5_1 with the same
+//   codes and scale and the minimum -s*zero rounded to fp16: exact where every product is an
+//   fp16 value, else converted (the error is the minimum's rounding, measured);
+//   AWQ's explicit input multipliers (not folded into a norm) -> folded into the weights;
+//   other compressed tensors -> re-quantized to `requantize` when given, else dequantized:
+//   our other int grids, nf4, fp8, low rank, masks decoded as non-zero: from the values the
+//   engine multiplies with, in `floatType` or the ggml type; converted, the error measured;
 //   pruned tensors -> stored dense (their zeros are values like any other).
 // Hugging Face Q/K rows (rotate_half order) are permuted into GGUF's interleaved order as
 // convert_hf_to_gguf.py does; GGUF and llama2.c sources are already in that order. Rows permute
 // whole, so block bytes move unchanged.
 //
-// The write is atomic (io/gguf_writer.h): a failure or cwb::Cancelled leaves no file and no
-// temporary file, and the previous file under the output path untouched. A verification that
-// finds a tensor "exact" but not bit-identical removes the written file and throws.
+// The write is atomic: the file is written and verified under a temporary name and renamed over
+// the target only then, so a failure, a verification that finds a tensor planned "exact" not
+// bit-identical, or cwb::Cancelled leaves no file and no temporary file, and the previous file
+// under the output path untouched.
 
 #include "compress/compressed_model.h"
+#include "export/export_result.h"
 #include "formats/dtype.h"
 #include "jobs/job_context.h"
 #include "model/model.h"
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -40,28 +48,15 @@ struct GgufExportParams {
     const CompressedModel *compressed = nullptr;  // an archive's tensors over `model`, or null
     std::string outPath;                          // the .gguf to write (replaced atomically)
     DType floatType = DType::F32;                 // F32 or F16 for float matrices
-};
-
-struct ExportedTensor {
-    std::string name;        // GGUF name ("blk.0.attn_q.weight")
-    std::string source;      // what it was: "F32", "Q4_K (q4_k)", "rtn int4 g32 sym", ...
-    std::string written;     // ggml type written ("Q4_K", "F16", "F32")
-    bool exact = false;      // the file decodes to exactly the source's values
-    double maxAbsError = 0;  // max |file value - source value| over the tensor (0 when exact)
-    std::string note;        // why it was converted, permuted, stored dense ...
-};
-
-struct GgufExportResult {
-    std::string path;
-    uint64_t fileBytes = 0;
-    std::vector<ExportedTensor> tensors; // in file order
-    std::vector<std::string> notes;      // model-wide: skipped tensors, tied head, tokenizer
-    [[nodiscard]] int64_t exactCount() const;
+    // The ggml type compressed matrices without an exact GGUF form are re-quantized to, from the
+    // values the engine uses (llama-quantize's fallback where rows do not fit its blocks);
+    // nullopt: they are dequantized to floatType. Either way the error is measured.
+    std::optional<DType> requantize;
+    bool preview = false; // decide every tensor's type and note; decode, write and verify nothing
 };
 
 // Throws cwb::Error naming the model (not llama-family, no tokenizer, hyper-parameters missing,
 // a tensor llama.cpp would not accept) or the output path; cwb::Cancelled when `job` is.
-[[nodiscard]] GgufExportResult exportGguf(const GgufExportParams &params,
-                                          const JobContext &job = {});
+[[nodiscard]] ExportResult exportGguf(const GgufExportParams &params, const JobContext &job = {});
 
 } // namespace cwb

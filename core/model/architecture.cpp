@@ -345,6 +345,24 @@ void fillHyperParams(Model &m)
 
 } // namespace
 
+std::string hfLlamaTensorName(std::string_view canonical)
+{
+    std::string suffix = ".weight";
+    if (canonical.ends_with(".bias")) {
+        suffix = ".bias";
+        canonical.remove_suffix(5);
+    }
+    for (const auto &r : kHfGlobal)
+        if (r.to == canonical)
+            return std::string(r.from) + suffix;
+    if (const auto split = splitLayerTensorName(canonical))
+        for (const auto &r : kHfLayer)
+            if (r.to == split->role)
+                return "model.layers." + std::to_string(split->layer) + "." + std::string(r.from)
+                     + suffix;
+    return {};
+}
+
 std::string canonicalName(ModelFormat format, ArchFamily family, const std::string &original)
 {
     switch (format) {

@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <span>
 #include <string>
+#include <string_view>
 
 namespace cwb {
 
@@ -20,6 +21,13 @@ void applyArchitecture(Model &model);
 
 // Canonical name for one original tensor name in a given format; empty when it has no role.
 [[nodiscard]] std::string canonicalName(ModelFormat format, ArchFamily family, const std::string &original);
+
+// The Hugging Face (LlamaForCausalLM) tensor name of a llama-family canonical name:
+// "layers.3.mlp.down" -> "model.layers.3.mlp.down_proj.weight", "embed" ->
+// "model.embed_tokens.weight", "head" -> "lm_head.weight", "layers.0.attn.q.bias" ->
+// "model.layers.0.self_attn.q_proj.bias"; empty for a name with no HF llama tensor. The module
+// name is this without its ".weight" / ".bias".
+[[nodiscard]] std::string hfLlamaTensorName(std::string_view canonical);
 
 // Reorders the rows of a Q or K weight ([nHeads*headDim, cols], row-major floats) between RoPE
 // layouts, per head. Interleaved -> HalfSplit moves row 2i to i and 2i+1 to i + headDim/2.

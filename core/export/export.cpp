@@ -1,0 +1,76 @@
+// SPDX-License-Identifier: MIT
+#include "export/export.h"
+
+#include "export/gguf_export.h"
+#include "util/error.h"
+
+#include <array>
+
+namespace cwb {
+namespace {
+
+constexpr std::array<std::pair<ExportTarget, std::string_view>, 6> kTargetNames{{
+    {ExportTarget::Gguf, "gguf"},
+    {ExportTarget::Safetensors, "safetensors"},
+    {ExportTarget::CompressedTensors, "compressed-tensors"},
+    {ExportTarget::LlmCompressor, "llm-compressor"},
+    {ExportTarget::LlamaCpp, "llama.cpp"},
+    {ExportTarget::GptqModel, "gptqmodel"},
+}};
+
+} // namespace
+
+std::string_view exportTargetName(ExportTarget t)
+{
+    for (const auto &[target, name] : kTargetNames)
+        if (target == t)
+            return name;
+    return "?";
+}
+
+std::optional<ExportTarget> exportTargetFromName(std::string_view name)
+{
+    for (const auto &[target, n] : kTargetNames)
+        if (n == name)
+            return target;
+    return std::nullopt;
+}
+
+const std::vector<ExportTarget> &allExportTargets()
+{
+    static const std::vector<ExportTarget> all = [] {
+        std::vector<ExportTarget> v;
+        for (const auto &[target, name] : kTargetNames)
+            v.push_back(target);
+        return v;
+    }();
+    return all;
+}
+
+bool isRecipeTarget(ExportTarget t)
+{
+    return t == ExportTarget::LlmCompressor || t == ExportTarget::LlamaCpp
+        || t == ExportTarget::GptqModel;
+}
+
+ExportResult runExport(const ExportRequest &request, const JobContext &job)
+{
+    switch (request.target) {
+    case ExportTarget::Gguf: {
+        GgufExportParams p;
+        p.model = request.model;
+        p.compressed = request.compressed;
+        p.outPath = request.outPath;
+        p.floatType = request.floatType;
+        p.requantize = request.requantize;
+        p.preview = request.preview;
+        return exportGguf(p, job);
+    }
+    default:
+        break;
+    }
+    throw Error("export: target " + std::string(exportTargetName(request.target))
+                + " is not available in this build");
+}
+
+} // namespace cwb
