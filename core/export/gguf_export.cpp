@@ -147,7 +147,7 @@ std::string sourceLabel(const CompressedTensor &ct)
 // we do not write: Q4_0 instead, at the same 4.5 bits); F16 when even that does not divide.
 DType requantTypeFor(DType wanted, int64_t cols, std::string &note)
 {
-    const auto fits = [&](DType t) { return cols % dtypeInfo(t).blockSize == 0; };
+    const auto fits = [&](DType t) { return cols % dtypeInfo(t).blockElems == 0; };
     if (fits(wanted))
         return wanted;
     DType fallback = DType::F16;
@@ -162,7 +162,7 @@ DType requantTypeFor(DType wanted, int64_t cols, std::string &note)
     if (!fits(fallback))
         fallback = DType::F16;
     note = std::string(dtypeName(wanted)) + " needs rows of " +
-           std::to_string(dtypeInfo(wanted).blockSize) + " (this one has " + std::to_string(cols)
+           std::to_string(dtypeInfo(wanted).blockElems) + " (this one has " + std::to_string(cols)
            + "): " + std::string(dtypeName(fallback)) + " as llama-quantize falls back; ";
     return fallback;
 }
@@ -294,13 +294,15 @@ bool bitEqual(const std::vector<float> &a, const std::vector<float> &b)
 }
 
 // Reopens the file and checks every tensor: shape, type, bytes, values against the reference.
-void verify(const std::string &temp, const std::string &path, std::vector<Planned> &planned)
+void verify(const std::string &temp, const std::string &path, std::vector<Planned> &planned,
+            const JobContext &job)
 {
     const Model back = io::readGguf(temp);
     if (back.tensors.size() != planned.size())
         throwIn(path, "reopened with " + std::to_string(back.tensors.size())
                           + " tensors, " + std::to_string(planned.size()) + " were written");
     for (size_t i = 0; i < planned.size(); ++i) {
+        job.checkCancelled();
         Planned &p = planned[i];
         const Tensor &t = back.tensors[i];
         const std::string who = "verification of " + p.report.name + ": ";
@@ -412,8 +414,8 @@ ExportResult exportGguf(const GgufExportParams &params, const JobContext &job)
         job.report(0.8, "writing " + params.outPath);
         writer.write(temp, job);
         job.report(0.9, "verifying " + params.outPath);
-        verify(temp, params.outPath, planned);
-    });
+        verify(temp, params.outPath, planned, job);
+    }, params.writeHooks);
     result.fileBytes = std::filesystem::file_size(params.outPath, ec);
     result.files = {params.outPath};
     result.written = true;
