@@ -61,10 +61,25 @@ void TestCliExport::errors()
     CWB_SHARED_FILE(bin, "models/stories260K/stories260K.bin");
     QTemporaryDir dir;
     auto r = runCli({QStringLiteral("export"), QString::fromStdString(bin), QStringLiteral("--to"),
-                     QStringLiteral("safetensors"), QStringLiteral("--out"),
+                     QStringLiteral("onnx"), QStringLiteral("--out"),
                      dir.filePath(QStringLiteral("x"))});
     QCOMPARE(r.exitCode, 2);
-    QVERIFY2(r.err.contains(QStringLiteral("--to is gguf, not 'safetensors'")), qPrintable(r.err));
+    QVERIFY2(r.err.contains(QStringLiteral("--to is gguf, safetensors")), qPrintable(r.err));
+
+    // A recipe target needs a recipe: an archive's, or --plan.
+    r = runCli({QStringLiteral("export"), QString::fromStdString(bin), QStringLiteral("--to"),
+                QStringLiteral("gptqmodel"), QStringLiteral("--out"),
+                dir.filePath(QStringLiteral("q.json"))});
+    QCOMPARE(r.exitCode, 2);
+    QVERIFY2(r.err.contains(QStringLiteral("give --plan RECIPE.json or a .cwbarchive")),
+             qPrintable(r.err));
+
+    // Not a ggml type.
+    r = runCli({QStringLiteral("export"), QString::fromStdString(bin), QStringLiteral("--to"),
+                QStringLiteral("gguf"), QStringLiteral("--out"), dir.filePath(QStringLiteral("x")),
+                QStringLiteral("--requantize"), QStringLiteral("q9_z")});
+    QCOMPARE(r.exitCode, 2);
+    QVERIFY2(r.err.contains(QStringLiteral("'q9_z' is not a ggml type")), qPrintable(r.err));
 
     r = runCli({QStringLiteral("export"), QString::fromStdString(bin), QStringLiteral("--to"),
                 QStringLiteral("gguf"), QStringLiteral("--out"), dir.path()});

@@ -127,16 +127,56 @@ const char *kMixedRecipe = R"({"version": 1, "rules": [
         [{"method": "rtn", "params": {"bits": 5, "group": 32}}]},
     {"match": "embed", "methods": [{"method": "q8_0"}]}]})";
 
-cwb::CompressedModel compressMixed(const cwb::Model &m)
+// The mixed recipe plus gptq 4-bit g32 (symmetric: repacked into Q4_0) on layers.4.mlp.down,
+// calibrated on dev256's calibration text.
+const char *kMixedGptqRecipe = R"({"version": 1, "rules": [
+    {"match": "layers.*.attn.*", "methods": [{"method": "q4_k"}]},
+    {"match": "layers.*.mlp.*", "methods": [{"method": "q6_k"}]},
+    {"match": "layers.0.mlp.down", "methods":
+        [{"method": "rtn", "params": {"bits": 8, "group": 32}}]},
+    {"match": "layers.1.mlp.down", "methods":
+        [{"method": "rtn", "params": {"bits": 4, "group": 32}}]},
+    {"match": "layers.2.mlp.down", "methods": [{"method": "nf4"}]},
+    {"match": "layers.3.mlp.down", "methods":
+        [{"method": "rtn", "params": {"bits": 5, "group": 32}}]},
+    {"match": "layers.4.mlp.down", "methods":
+        [{"method": "gptq", "params": {"bits": 4, "group": 32, "sym": true}}]},
+    {"match": "embed", "methods": [{"method": "q8_0"}]}]})";
+
+// Forms GGUF holds only approximately: asymmetric grids (Q4_1 / Q5_1 with a rounded minimum),
+// nf4 and awq with explicit input multipliers (re-quantized), an rtn 3-bit grid.
+const char *kApproximateRecipe = R"({"version": 1, "rules": [
+    {"match": "layers.*.attn.*", "methods": [{"method": "q4_k"}]},
+    {"match": "layers.*.mlp.*", "methods": [{"method": "q6_k"}]},
+    {"match": "layers.0.mlp.down", "methods":
+        [{"method": "rtn", "params": {"bits": 4, "group": 32, "sym": false}}]},
+    {"match": "layers.1.mlp.down", "methods":
+        [{"method": "rtn", "params": {"bits": 5, "group": 32, "sym": false}}]},
+    {"match": "layers.2.mlp.down", "methods": [{"method": "nf4"}]},
+    {"match": "layers.3.mlp.down", "methods":
+        [{"method": "awq", "params": {"bits": 4, "group": 32}}]},
+    {"match": "layers.4.mlp.down", "methods":
+        [{"method": "rtn", "params": {"bits": 3, "group": 32}}]}]})";
+
+cwb::CompressedModel compressWith(const cwb::Model &m, const char *recipe,
+                                  const std::string &calibration = {})
 {
     cwb::PlanOptions o;
-    o.calibration = false;
+    o.calibration = !calibration.empty();
     const cwb::Plan plan =
-        cwb::resolvePlan(cwb::parseRecipeLenient(kMixedRecipe, "mixed recipe"), m, o);
+        cwb::resolvePlan(cwb::parseRecipeLenient(recipe, "mixed recipe"), m, o);
     cwb::CompressParams params;
-    params.recipeJson = kMixedRecipe;
+    params.recipeJson = recipe;
     params.outputError = false;
+    params.calibrationPath = calibration;
+    params.calibration.sequences = 8;
+    params.calibration.tokensPerSequence = 128;
     return cwb::compressModel(m, plan, params);
+}
+
+cwb::CompressedModel compressMixed(const cwb::Model &m)
+{
+    return compressWith(m, kMixedRecipe);
 }
 
 } // namespace
@@ -149,6 +189,7 @@ private slots:
     void storiesExportsEvaluateLikeTheSource();
     void mixedArchiveReloadsBitExact();
     void llamaPerplexityAgreesWithOurEngine();
+    void approximateFormsSayTheirError();
     void hostilePathsAndCancellation();
 };
 
@@ -304,15 +345,20 @@ void TestExportGguf::llamaPerplexityAgreesWithOurEngine()
     QVERIFY2(std::fabs(theirs / ours - 1) < 1e-3,
              qPrintable(QStringLiteral("llama-perplexity %1, ours %2").arg(theirs).arg(ours)));
 
-    // The mixed dev256 archive: llama.cpp quantizes activations to Q8 for its block dot
-    // products, so our engine emulates that.
+    // The mixed dev256 archive (q4_k / q6_k / q8_0 blocks, rtn 8/5/4-bit and gptq 4-bit grids
+    // repacked, nf4 dequantized, F32 norms): llama.cpp quantizes activations to Q8 for its block
+    // dot products, so our engine emulates that.
     CWB_SHARED_FILE(dev, "models/dev256");
+    CWB_SHARED_FILE(calib, "data/dev256/calib.txt");
     const cwb::Model m = cwb::io::openModel(dev);
     const std::string archivePath = dir.filePath(QStringLiteral("mixed.cwbarchive")).toStdString();
-    cwb::writeArchive(archivePath, compressMixed(m));
+    cwb::writeArchive(archivePath, compressWith(m, kMixedGptqRecipe, calib));
     const cwb::OpenedArchive archive = cwb::openArchive(archivePath);
     const std::string mixed = dir.filePath(QStringLiteral("mixed.gguf")).toStdString();
-    (void)exportTo(*archive.source, mixed, &archive.compressed);
+    const cwb::ExportResult exported = exportTo(*archive.source, mixed, &archive.compressed);
+    QCOMPARE(cwb::io::openModel(mixed).findTensor("blk.4.ffn_down.weight")->dtype,
+             cwb::DType::Q4_0); // gptq's symmetric g32 codes, repacked
+    QCOMPARE(exported.exactCount(), int64_t(exported.tensors.size()));
     const int64_t devChunks = 10;
     const double theirsMixed = llamaPerplexity(mixed, text, devChunks, problem);
     QVERIFY2(problem.isEmpty(), qPrintable(problem));
@@ -322,6 +368,110 @@ void TestExportGguf::llamaPerplexityAgreesWithOurEngine()
     QVERIFY2(std::fabs(theirsMixed / oursMixed - 1) < 1e-3,
              qPrintable(QStringLiteral("llama-perplexity %1, ours %2").arg(theirsMixed)
                             .arg(oursMixed)));
+}
+
+void TestExportGguf::approximateFormsSayTheirError()
+{
+    CWB_SHARED_FILE(dev, "models/dev256");
+    CWB_SHARED_FILE(calib, "data/dev256/calib.txt");
+    CWB_SHARED_FILE(text, kText);
+    const cwb::Model m = cwb::io::openModel(dev);
+    QTemporaryDir dir;
+    const std::string archivePath = dir.filePath(QStringLiteral("approx.cwbarchive")).toStdString();
+    cwb::writeArchive(archivePath, compressWith(m, kApproximateRecipe, calib));
+    const cwb::OpenedArchive archive = cwb::openArchive(archivePath);
+
+    // The preview decides the same types and writes nothing.
+    const std::string out = dir.filePath(QStringLiteral("approx.gguf")).toStdString();
+    cwb::GgufExportParams p;
+    p.model = archive.source.get();
+    p.compressed = &archive.compressed;
+    p.outPath = out;
+    p.requantize = cwb::DType::Q4_K;
+    p.preview = true;
+    const cwb::ExportResult preview = cwb::exportGguf(p);
+    QVERIFY(!preview.written && !fs::exists(out));
+    p.preview = false;
+    const cwb::ExportResult r = cwb::exportGguf(p);
+    std::printf("%s", cwb::exportText(r).c_str());
+    QCOMPARE(preview.tensors.size(), r.tensors.size());
+    for (size_t i = 0; i < r.tensors.size(); ++i)
+        QCOMPARE(preview.tensors[i].written, r.tensors[i].written);
+
+    const auto row = [&](const std::string &name) -> const cwb::ExportedTensor & {
+        for (const auto &t : r.tensors)
+            if (t.name == name)
+                return t;
+        qFatal("no row %s", name.c_str());
+    };
+    // Asymmetric grids: the same codes and scales, the minimum rounded to fp16 once, so the
+    // error is a fraction of the grid's step (the rtn rounding itself is ~100x larger).
+    for (const auto &[name, type, canonical] :
+         {std::tuple{"blk.0.ffn_down.weight", "Q4_1", "layers.0.mlp.down"},
+          std::tuple{"blk.1.ffn_down.weight", "Q5_1", "layers.1.mlp.down"}}) {
+        const cwb::ExportedTensor &t = row(name);
+        QCOMPARE(t.written, std::string(type));
+        const cwb::CompressedTensor *ct = archive.compressed.find(canonical);
+        float maxScale = 0;
+        for (int64_t i = 0; i < ct->weight->quant.scaleCount(); ++i)
+            maxScale = std::max(maxScale, ct->weight->quant.scaleAt(i));
+        std::printf("%s: max |error| %.3g, largest grid step %.3g\n", name, t.maxAbsError,
+                    double(maxScale));
+        // |m| <= 15 (31) steps of the group's scale; fp16 rounds it to 11 significant bits.
+        QVERIFY2(t.maxAbsError <= double(maxScale) * 31 / 2048, name);
+    }
+    // nf4, awq's explicit multipliers and the 3-bit grid have no GGUF form: re-quantized to
+    // Q4_K from the values the engine uses, the error measured and said.
+    for (const char *name : {"blk.2.ffn_down.weight", "blk.3.ffn_down.weight",
+                             "blk.4.ffn_down.weight"}) {
+        const cwb::ExportedTensor &t = row(name);
+        QCOMPARE(t.written, std::string("Q4_K"));
+        QCOMPARE(t.fate, cwb::ExportFate::Converted);
+        QVERIFY2(t.maxAbsError > 0 && t.maxAbsError < 0.5, name);
+        QVERIFY2(t.note.find("re-quantized to Q4_K") != std::string::npos, t.note.c_str());
+    }
+    QVERIFY(row("blk.3.ffn_down.weight").note.find("AWQ's input multipliers folded")
+            != std::string::npos);
+
+    // llama.cpp decodes Q4_1 / Q5_1 as we do: its perplexity on the file is our engine's on the
+    // same file (not the archive: the re-quantized tensors differ from it by design).
+    QString problem;
+    const double theirs = llamaPerplexity(out, text, 10, problem);
+    QVERIFY2(problem.isEmpty(), qPrintable(problem));
+    const cwb::Model back = cwb::io::openModel(out);
+    const double ours = ourPerplexity(back, text, 10, nullptr, true);
+    std::printf("approximate forms: llama-perplexity %.4f, ours on the file (emulate-q8) %.4f\n",
+                theirs, ours);
+    QVERIFY2(std::fabs(theirs / ours - 1) < 1e-3,
+             qPrintable(QStringLiteral("llama-perplexity %1, ours %2").arg(theirs).arg(ours)));
+
+    // Rows that fit no block of the requested type fall back as llama-quantize does:
+    // stories260K's 64-wide rows take Q5_0 for Q4_K, its 172-wide rows F16.
+    CWB_SHARED_FILE(bin, "models/stories260K/stories260K.bin");
+    const cwb::Model stories = cwb::io::openModel(bin);
+    const char *rtn3 = R"({"version": 1, "defaults": {"methods": [{"method": "rtn",
+        "params": {"bits": 3, "group": -1}}]}})";
+    const cwb::CompressedModel small = compressWith(stories, rtn3);
+    p.model = &stories;
+    p.compressed = &small;
+    p.outPath = dir.filePath(QStringLiteral("stories-rtn3.gguf")).toStdString();
+    const cwb::ExportResult fallback = cwb::exportGguf(p);
+    int q50 = 0, f16 = 0;
+    for (const auto &t : fallback.tensors) {
+        if (t.name.find("ffn_down") != std::string::npos) {
+            QCOMPARE(t.written, std::string("F16")); // 172 columns: no block fits
+            ++f16;
+        } else if (t.name.ends_with("_norm.weight")) {
+            QCOMPARE(t.written, std::string("F32"));
+        } else {
+            QCOMPARE(t.written, std::string("Q5_0")); // 64 columns: Q4_K's fallback
+            QVERIFY2(t.note.find("as llama-quantize falls back") != std::string::npos,
+                     t.note.c_str());
+            ++q50;
+        }
+    }
+    QCOMPARE(f16, 5);
+    QCOMPARE(q50, 5 * 6 + 1); // q k v o gate up per layer, and token_embd
 }
 
 void TestExportGguf::hostilePathsAndCancellation()
@@ -355,7 +505,26 @@ void TestExportGguf::hostilePathsAndCancellation()
     {
         std::ofstream(out) << "previous";
     }
-    for (const std::string stage : {"tensor", "writing"}) {
+    // A write that fails after the data went out (a full disk at close, a failed sync): the
+    // error names the file, the previous file stays, no temporary file is left.
+    for (const std::string point : {"closed", "synced"}) {
+        cwb::GgufExportParams p;
+        p.model = &m;
+        p.outPath = out;
+        p.writeHooks.failpoint = [&](std::string_view at) {
+            if (at == point)
+                throw cwb::Error(out + ": No space left on device (simulated at " + point + ")");
+        };
+        e = cwbtest::errorOf([&] { (void)cwb::exportGguf(p); });
+        QVERIFY2(e.find(out) != std::string::npos, e.c_str());
+        std::ifstream in(out);
+        std::string content;
+        std::getline(in, content);
+        QCOMPARE(content, std::string("previous"));
+        for (const auto &n : filesIn(root))
+            QVERIFY2(n.find(".tmp-") == std::string::npos, n.c_str());
+    }
+    for (const std::string stage : {"tensor", "writing", "verifying"}) {
         std::atomic<bool> cancel{false};
         cwb::JobContext job;
         job.cancelFlag = &cancel;

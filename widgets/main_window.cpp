@@ -8,6 +8,7 @@
 #include "document.h"
 #include "evaluate_panel.h"
 #include "evaluation_runs_model.h"
+#include "export_dialog.h"
 #include "histogram_panel.h"
 #include "inspector_widget.h"
 #include "job_service.h"
@@ -138,6 +139,7 @@ MainWindow::~MainWindow()
     // No job outlives the window. The panels' destructors reach the document (to cancel their
     // jobs), so the views go first; the document and the service follow as children.
     jobService_->shutdown();
+    delete exportDialog_;
     delete takeCentralWidget();
     qDeleteAll(findChildren<QDockWidget *>(QString(), Qt::FindDirectChildrenOnly));
 }
@@ -258,6 +260,19 @@ void MainWindow::createAnalysis()
     connect(analysis, &AnalysisController::modelRequested, this, &MainWindow::openModel);
 }
 
+ExportDialog *MainWindow::showExportDialog()
+{
+    if (!exportDialog_) {
+        exportDialog_ = new ExportDialog(document_, this);
+        exportDialog_->setCalibrationPath(compression_->calibrationEdit()->text());
+    }
+    exportDialog_->show();
+    exportDialog_->raise();
+    exportDialog_->activateWindow();
+    exportDialog_->refreshPreview();
+    return exportDialog_;
+}
+
 void MainWindow::createMenus()
 {
     QMenu *file = menuBar()->addMenu(tr("&File"));
@@ -276,6 +291,14 @@ void MainWindow::createMenus()
     file->addAction(analysisActions_->openProjectAction());
     file->addAction(analysisActions_->saveProjectAction());
     file->addAction(analysisActions_->saveProjectAsAction());
+    file->addSeparator();
+    exportAction_ = file->addAction(tr("&Export…"), this, [this] { showExportDialog(); });
+    exportAction_->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_E));
+    exportAction_->setStatusTip(tr("Write the model or its compression for llama.cpp, vLLM or "
+                                   "Hugging Face, or the plan as another tool's recipe"));
+    exportAction_->setEnabled(false);
+    connect(document_, &Document::modelChanged, exportAction_,
+            [this] { exportAction_->setEnabled(document_->model() != nullptr); });
     file->addSeparator();
     QAction *quit = file->addAction(tr("&Quit"), this, &QWidget::close);
     quit->setShortcut(QKeySequence::Quit);

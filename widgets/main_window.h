@@ -9,6 +9,7 @@
 
 #include <QMainWindow>
 
+class QAction;
 class QDockWidget;
 class QLabel;
 class QLineEdit;
@@ -21,6 +22,7 @@ class QTreeView;
 namespace cwb::gui {
 
 class AnalysisActions;
+class ExportDialog;
 class AnalysisController;
 class CompressionPanel;
 class Document;
@@ -70,6 +72,8 @@ public:
     [[nodiscard]] JobsPanel *jobsPanel() const { return jobs_; }
     [[nodiscard]] LayerErrorChart *errorChart() const { return errorChart_; }
     [[nodiscard]] QString summaryText() const;
+    // File > Export…: created on first use, kept (with its choices) for the window's life.
+    ExportDialog *showExportDialog();
 
 protected:
     void dragEnterEvent(QDragEnterEvent *event) override;
@@ -118,6 +122,8 @@ private:
     QDockWidget *errorsDock_ = nullptr;
     CompressionPanel *compression_ = nullptr;
     QDockWidget *planDock_ = nullptr;
+    QAction *exportAction_ = nullptr;
+    ExportDialog *exportDialog_ = nullptr;
 };
 
 } // namespace cwb::gui

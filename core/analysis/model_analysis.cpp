@@ -144,8 +144,8 @@ ModelAnalysis analyzeModel(const Model &model, const ModelAnalysisParams &params
     std::mutex reportMutex;
     double doneValues = 0;
     size_t doneTensors = 0;
-    JobContext inner; // per-tensor work: cancellation only; progress is reported per tensor
-    inner.cancelFlag = ctx.cancelFlag;
+    // Per-tensor work: cancellation only; progress is reported per tensor.
+    const JobContext inner = ctx.cancelOnly();
 
     ctx.report(0.0, "analysing " + std::to_string(n) + " tensors");
     tbb::task_group_context group;
@@ -178,14 +178,9 @@ ModelAnalysis analyzeModel(const Model &model, const ModelAnalysisParams &params
     ctx.checkCancelled();
 
     if (!params.calibrationText.empty()) {
-        JobContext calib;
-        calib.cancelFlag = ctx.cancelFlag;
-        calib.progress = [&](double f, const std::string &what) {
-            ctx.report(tensorShare + (1.0 - tensorShare) * std::clamp(f, 0.0, 1.0),
-                       "calibration: " + what);
-        };
-        out.activations =
-            collectActivationStats(model, params.calibrationText, params.activations, calib);
+        out.activations = collectActivationStats(model, params.calibrationText,
+                                                 params.activations,
+                                                 ctx.stage(tensorShare, 1.0, "calibration"));
         ctx.checkCancelled();
     }
     out.seconds = secondsSince(start);

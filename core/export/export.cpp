@@ -64,6 +64,7 @@ ExportResult runExport(const ExportRequest &request, const JobContext &job)
         p.floatType = request.floatType;
         p.requantize = request.requantize;
         p.preview = request.preview;
+        p.writeHooks = request.writeHooks;
         return exportGguf(p, job);
     }
     default:

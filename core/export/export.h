@@ -23,6 +23,7 @@
 #include "formats/dtype.h"
 #include "jobs/job_context.h"
 #include "model/model.h"
+#include "util/atomic_file.h"
 
 #include <optional>
 #include <string>
@@ -65,6 +66,7 @@ struct ExportRequest {
     // error reported); nullopt: they are dequantized to floatType.
     std::optional<DType> requantize;
     bool preview = false;         // plan only: say what each tensor becomes, write nothing
+    AtomicWriteHooks writeHooks;  // tests inject failures into the atomic writes here
 };
 
 // Throws cwb::Error naming the source, the output path or the tensor that cannot be exported;

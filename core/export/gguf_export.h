@@ -35,6 +35,7 @@
 #include "formats/dtype.h"
 #include "jobs/job_context.h"
 #include "model/model.h"
+#include "util/atomic_file.h"
 
 #include <cstdint>
 #include <optional>
@@ -53,6 +54,7 @@ struct GgufExportParams {
     // nullopt: they are dequantized to floatType. Either way the error is measured.
     std::optional<DType> requantize;
     bool preview = false; // decide every tensor's type and note; decode, write and verify nothing
+    AtomicWriteHooks writeHooks; // tests inject failures into the atomic write here
 };
 
 // Throws cwb::Error naming the model (not llama-family, no tokenizer, hyper-parameters missing,

@@ -26,6 +26,16 @@ struct JobContext {
     }
     // Throws cwb::Cancelled when the flag is set; call between units of work.
     void checkCancelled() const;
+    // A stage of this job: the same cancel flag, progress mapped into [from, to] of this job's
+    // and labelled "<label>: <what>" (just <what> when `label` is empty).
+    [[nodiscard]] JobContext stage(double from, double to, std::string label = {}) const;
+    // The same cancel flag without progress: per-item work whose progress the caller reports.
+    [[nodiscard]] JobContext cancelOnly() const
+    {
+        JobContext c;
+        c.cancelFlag = cancelFlag;
+        return c;
+    }
 };
 
 } // namespace cwb

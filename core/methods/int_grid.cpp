@@ -118,8 +118,9 @@ ExportForms intGridExportForms(const ParamReader &p, bool f16Scales)
         f.note = "GGUF: int8 code = u - 128";
     else
         f.note = "GGUF: only symmetric 4-, 5- and 8-bit codes in groups of 32 with fp16 scales "
-                 "match a ggml block (Q4_0, Q5_0, Q8_0); asymmetric grids are not Q4_1 (its "
-                 "offset is a stored fp16 minimum, not a zero point times the scale)";
+                 "match a ggml block (Q4_0, Q5_0, Q8_0) exactly; asymmetric 4- / 5-bit ones go "
+                 "into Q4_1 / Q5_1 with the fp16 minimum -scale*zero rounded (exact only where "
+                 "that product is an fp16 value; the export measures it)";
     return f;
 }
 

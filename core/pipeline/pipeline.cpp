@@ -190,12 +190,8 @@ CompressedModel compressModel(const Model &model, const Plan &plan, const Compre
         ap.collectHessians =
             needsHessian
             || (params.outputError && hessianBytes(model) <= params.reportHessianBudgetBytes);
-        JobContext calibJob;
-        calibJob.cancelFlag = job.cancelFlag;
-        calibJob.progress = [&](double f, const std::string &what) {
-            job.report(calibShare * f, "calibration: " + what);
-        };
-        stats = collectActivationStats(model, params.calibrationPath, ap, calibJob);
+        stats = collectActivationStats(model, params.calibrationPath, ap,
+                                       job.stage(0.0, calibShare, "calibration"));
         out.calibrationSource = params.calibrationPath;
         out.calibrationTokens = stats->coverage.tokensEvaluated;
     }
@@ -238,8 +234,7 @@ CompressedModel compressModel(const Model &model, const Plan &plan, const Compre
     const auto runOne = [&](size_t unit) {
         // The methods see the cancel flag only: their own progress (per row block, from many
         // threads) is not the run's; the run reports once per finished tensor.
-        JobContext inner;
-        inner.cancelFlag = job.cancelFlag;
+        const JobContext inner = job.cancelOnly();
         if (unit >= work.size()) {
             const AwqFoldGroup &g = folds[unit - work.size()];
             try {
