@@ -922,6 +922,200 @@
     </message>
 </context>
 <context>
+    <name>cwb::gui::ExportDialog</name>
+    <message>
+        <source>GGUF for llama.cpp (.gguf)</source>
+        <translation>GGUF für llama.cpp (.gguf)</translation>
+    </message>
+    <message>
+        <source>Hugging Face safetensors, dense (directory)</source>
+        <translation>Hugging-Face-safetensors, dicht (Verzeichnis)</translation>
+    </message>
+    <message>
+        <source>compressed-tensors for vLLM (directory)</source>
+        <translation>compressed-tensors für vLLM (Verzeichnis)</translation>
+    </message>
+    <message>
+        <source>llm-compressor recipe (.yaml)</source>
+        <translation>llm-compressor-Rezept (.yaml)</translation>
+    </message>
+    <message>
+        <source>llama.cpp tensor types + imatrix (directory)</source>
+        <translation>llama.cpp-Tensortypen + imatrix (Verzeichnis)</translation>
+    </message>
+    <message>
+        <source>GPTQModel quantize_config.json</source>
+        <translation>GPTQModel quantize_config.json</translation>
+    </message>
+    <message>
+        <source>Export</source>
+        <translation>Exportieren</translation>
+    </message>
+    <message>
+        <source>Last compression of the open model</source>
+        <translation>Letzte Kompression des offenen Modells</translation>
+    </message>
+    <message>
+        <source>Open model as it is</source>
+        <translation>Offenes Modell unverändert</translation>
+    </message>
+    <message>
+        <source>file or directory to write</source>
+        <translation>zu schreibende Datei oder Verzeichnis</translation>
+    </message>
+    <message>
+        <source>Browse…</source>
+        <translation>Durchsuchen…</translation>
+    </message>
+    <message>
+        <source>none: dequantize to the float type</source>
+        <translation>keine: in den Gleitkommatyp dequantisieren</translation>
+    </message>
+    <message>
+        <source>GGUF: the ggml type for compressed tensors that no GGUF type holds exactly (their error is measured and shown)</source>
+        <translation>GGUF: der ggml-Typ für komprimierte Tensoren, die kein GGUF-Typ exakt darstellt (ihr Fehler wird gemessen und angezeigt)</translation>
+    </message>
+    <message>
+        <source>optional: text for the importance matrix</source>
+        <translation>optional: Text für die Wichtigkeitsmatrix</translation>
+    </message>
+    <message>
+        <source>Source:</source>
+        <translation>Quelle:</translation>
+    </message>
+    <message>
+        <source>Target:</source>
+        <translation>Ziel:</translation>
+    </message>
+    <message>
+        <source>Output:</source>
+        <translation>Ausgabe:</translation>
+    </message>
+    <message>
+        <source>Float type:</source>
+        <translation>Gleitkommatyp:</translation>
+    </message>
+    <message>
+        <source>Re-quantize:</source>
+        <translation>Neu quantisieren:</translation>
+    </message>
+    <message>
+        <source>Calibration:</source>
+        <translation>Kalibrierung:</translation>
+    </message>
+    <message>
+        <source>Notes about the whole export appear here.</source>
+        <translation>Hinweise zum gesamten Export erscheinen hier.</translation>
+    </message>
+    <message>
+        <source>&amp;Export</source>
+        <translation>&amp;Exportieren</translation>
+    </message>
+    <message>
+        <source>Export to Directory</source>
+        <translation>In Verzeichnis exportieren</translation>
+    </message>
+    <message>
+        <source>Export to File</source>
+        <translation>In Datei exportieren</translation>
+    </message>
+    <message>
+        <source>Calibration Text</source>
+        <translation>Kalibrierungstext</translation>
+    </message>
+    <message>
+        <source>Text files (*.txt);;All files (*)</source>
+        <translation>Textdateien (*.txt);;Alle Dateien (*)</translation>
+    </message>
+    <message>
+        <source>Choose where to write the export.</source>
+        <translation>Wählen Sie, wohin exportiert werden soll.</translation>
+    </message>
+    <message>
+        <source>Preview export</source>
+        <translation>Export-Vorschau</translation>
+    </message>
+    <message>
+        <source>This export cannot be made: %1</source>
+        <translation>Dieser Export ist nicht möglich: %1</translation>
+    </message>
+    <message>
+        <source>Preview, nothing written yet: %1.</source>
+        <translation>Vorschau, noch nichts geschrieben: %1.</translation>
+    </message>
+    <message>
+        <source>Open a model first.</source>
+        <translation>Öffnen Sie zuerst ein Modell.</translation>
+    </message>
+    <message>
+        <source>An export is running.</source>
+        <translation>Ein Export läuft bereits.</translation>
+    </message>
+    <message>
+        <source>Export %1</source>
+        <translation>%1 exportieren</translation>
+    </message>
+    <message>
+        <source>Export cancelled: nothing was written, an earlier file is untouched.</source>
+        <translation>Export abgebrochen: nichts wurde geschrieben, eine frühere Datei ist unverändert.</translation>
+    </message>
+    <message>
+        <source>Export failed: %1</source>
+        <translation>Export fehlgeschlagen: %1</translation>
+    </message>
+    <message>
+        <source>Wrote %1 (%2), read it back and compared every tensor: %3.</source>
+        <translation>%1 (%2) geschrieben, zurückgelesen und jeden Tensor verglichen: %3.</translation>
+    </message>
+    <message>
+        <source>Exporting… (progress and Cancel in the Jobs dock)</source>
+        <translation>Export läuft… (Fortschritt und Abbrechen im Dock „Aufträge“)</translation>
+    </message>
+</context>
+<context>
+    <name>cwb::gui::ExportTableModel</name>
+    <message>
+        <source>exact</source>
+        <translation>exakt</translation>
+    </message>
+    <message>
+        <source>converted</source>
+        <translation>umgewandelt</translation>
+    </message>
+    <message>
+        <source>stored dense</source>
+        <translation>dicht gespeichert</translation>
+    </message>
+    <message>
+        <source>not expressible</source>
+        <translation>nicht darstellbar</translation>
+    </message>
+    <message>
+        <source>Tensor</source>
+        <translation>Tensor</translation>
+    </message>
+    <message>
+        <source>Source</source>
+        <translation>Quelle</translation>
+    </message>
+    <message>
+        <source>Becomes</source>
+        <translation>Wird zu</translation>
+    </message>
+    <message>
+        <source>Outcome</source>
+        <translation>Ergebnis</translation>
+    </message>
+    <message>
+        <source>Max error</source>
+        <translation>Max. Fehler</translation>
+    </message>
+    <message>
+        <source>Note</source>
+        <translation>Hinweis</translation>
+    </message>
+</context>
+<context>
     <name>cwb::gui::HistogramChart</name>
     <message>
         <source>value</source>
@@ -1333,6 +1527,30 @@
     <message>
         <source>--while-running needs --screenshot FILE.</source>
         <translation>--while-running braucht --screenshot FILE.</translation>
+    </message>
+    <message>
+        <source>Open File &gt; Export… for TARGET (gguf, safetensors, compressed-tensors, llm-compressor, llama.cpp, gptqmodel) once the model is open (and compressed); a screenshot shows the dialog&apos;s preview.</source>
+        <translation>Datei &gt; Exportieren… für ZIEL (gguf, safetensors, compressed-tensors, llm-compressor, llama.cpp, gptqmodel) öffnen, sobald das Modell offen (und komprimiert) ist; ein Bildschirmfoto zeigt die Vorschau des Dialogs.</translation>
+    </message>
+    <message>
+        <source>With --export: the file or directory to write.</source>
+        <translation>Mit --export: die zu schreibende Datei oder das Verzeichnis.</translation>
+    </message>
+    <message>
+        <source>With --export: run the export (a screenshot shows the verification).</source>
+        <translation>Mit --export: den Export ausführen (ein Bildschirmfoto zeigt die Prüfung).</translation>
+    </message>
+    <message>
+        <source>Invalid --export &quot;%1&quot; (expected gguf, safetensors, compressed-tensors, llm-compressor, llama.cpp or gptqmodel).</source>
+        <translation>Ungültiges --export „%1“ (erwartet: gguf, safetensors, compressed-tensors, llm-compressor, llama.cpp oder gptqmodel).</translation>
+    </message>
+    <message>
+        <source>--export-out and --run-export need --export TARGET.</source>
+        <translation>--export-out und --run-export brauchen --export ZIEL.</translation>
+    </message>
+    <message>
+        <source>The export did not finish in time.</source>
+        <translation>Der Export wurde nicht rechtzeitig fertig.</translation>
     </message>
 </context>
 <context>
@@ -1992,6 +2210,14 @@ Form: %3, gespeichert als %4</translation>
     <message>
         <source>&amp;Cancel</source>
         <translation>A&amp;bbrechen</translation>
+    </message>
+    <message>
+        <source>&amp;Export…</source>
+        <translation>&amp;Exportieren…</translation>
+    </message>
+    <message>
+        <source>Write the model or its compression for llama.cpp, vLLM or Hugging Face, or the plan as another tool&apos;s recipe</source>
+        <translation>Das Modell oder seine Kompression für llama.cpp, vLLM oder Hugging Face schreiben, oder den Plan als Rezept eines anderen Werkzeugs</translation>
     </message>
 </context>
 <context>

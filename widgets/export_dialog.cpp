@@ -23,6 +23,7 @@
 #include <QLocale>
 #include <QPlainTextEdit>
 #include <QPushButton>
+#include <QSortFilterProxyModel>
 #include <QSplitter>
 #include <QTableView>
 #include <QTimer>
@@ -125,10 +126,18 @@ ExportDialog::ExportDialog(Document *document, QWidget *parent)
     status_->setWordWrap(true);
     status_->setTextInteractionFlags(Qt::TextSelectableByMouse);
     view_ = new QTableView(this);
-    view_->setModel(model_);
+    // Sorted so that what needs a look (not expressible, converted, dense) comes first; the
+    // sort is stable, so rows keep the target's order within each outcome.
+    auto *sorted = new QSortFilterProxyModel(this);
+    sorted->setSourceModel(model_);
+    sorted->setSortRole(ExportTableModel::SortValueRole);
+    view_->setModel(sorted);
+    view_->setSortingEnabled(true);
+    view_->sortByColumn(ExportTableModel::OutcomeColumn, Qt::DescendingOrder);
     view_->setSelectionBehavior(QAbstractItemView::SelectRows);
     view_->setAlternatingRowColors(true);
     view_->verticalHeader()->hide();
+    view_->verticalHeader()->setDefaultSectionSize(view_->fontMetrics().height() + 6);
     view_->horizontalHeader()->setStretchLastSection(true);
     view_->setWordWrap(false);
     notes_ = new QPlainTextEdit(this);

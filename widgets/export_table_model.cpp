@@ -61,8 +61,16 @@ QVariant ExportTableModel::data(const QModelIndex &index, int role) const
     const cwb::ExportedTensor &t = result_.tensors[size_t(index.row())];
     if (role == FateRole)
         return static_cast<int>(t.fate);
-    if (role == SortValueRole && index.column() == ErrorColumn)
-        return t.maxAbsError;
+    if (role == SortValueRole) {
+        if (index.column() == ErrorColumn)
+            return t.maxAbsError;
+        if (index.column() == OutcomeColumn) // what needs a look sorts above what does not
+            return t.fate == cwb::ExportFate::Exact ? 0
+                 : t.fate == cwb::ExportFate::Dense ? 1
+                 : t.fate == cwb::ExportFate::Converted ? 2
+                                                        : 3;
+        return data(index, Qt::DisplayRole);
+    }
     if (role == Qt::ForegroundRole && index.column() == OutcomeColumn) {
         switch (t.fate) {
         case cwb::ExportFate::Exact: return QBrush(QColor(0x1b, 0x7f, 0x3a));

@@ -19,7 +19,7 @@ public:
                   NoteColumn, ColumnCount };
     enum Role {
         FateRole = Qt::UserRole + 1, // int(cwb::ExportFate)
-        SortValueRole,               // the max error as a number (ErrorColumn)
+        SortValueRole, // numbers for ErrorColumn, a rank for OutcomeColumn (not exact first)
     };
 
     explicit ExportTableModel(QObject *parent = nullptr);

@@ -5,6 +5,7 @@
 #include "compression_panel.h"
 #include "document.h"
 #include "evaluate_panel.h"
+#include "export_dialog.h"
 #include "histogram_panel.h"
 #include "inspector_widget.h"
 #include "job_service.h"
@@ -48,7 +49,7 @@ void fail(const QString &message)
     QCoreApplication::exit(1);
 }
 
-void grabAndQuit(MainWindow *window, const QString &file)
+void grabAndQuit(QWidget *window, const QString &file)
 {
     QTimer::singleShot(kSettleMs, window, [window, file] {
         QDir().mkpath(QFileInfo(file).absolutePath());
@@ -125,10 +126,22 @@ LaunchParse parseLaunchOptions(const QStringList &arguments)
         QStringLiteral("while-running"),
         Tr::tr("With --screenshot: take it while the evaluation, analysis and compression still "
                "run, once each shows progress in the Jobs dock."));
+    const QCommandLineOption exportTarget(
+        QStringLiteral("export"),
+        Tr::tr("Open File > Export… for TARGET (gguf, safetensors, compressed-tensors, "
+               "llm-compressor, llama.cpp, gptqmodel) once the model is open (and compressed); "
+               "a screenshot shows the dialog's preview."),
+        QStringLiteral("TARGET"));
+    const QCommandLineOption exportOut(QStringLiteral("export-out"),
+                                       Tr::tr("With --export: the file or directory to write."),
+                                       QStringLiteral("PATH"));
+    const QCommandLineOption runExport(
+        QStringLiteral("run-export"),
+        Tr::tr("With --export: run the export (a screenshot shows the verification)."));
     parser.addOptions({select, screenshot, size, logCounts, evaluate, evalContext, evalChunks,
                        evalLatency, runEvaluation, hideEvaluate, analyze, calibration,
                        outlierFactor, tab, overview, recipe, compress, compressCalib,
-                       whileRunning});
+                       whileRunning, exportTarget, exportOut, runExport});
     parser.addPositionalArgument(QStringLiteral("model"),
                                  Tr::tr("Model file or Hugging Face directory to open."),
                                  QStringLiteral("[model]"));
@@ -170,6 +183,9 @@ LaunchParse parseLaunchOptions(const QStringList &arguments)
     r.options.compress = parser.isSet(compress);
     r.options.compressCalibration = parser.value(compressCalib);
     r.options.whileRunning = parser.isSet(whileRunning);
+    r.options.exportTarget = parser.value(exportTarget);
+    r.options.exportOut = parser.value(exportOut);
+    r.options.runExport = parser.isSet(runExport);
     const auto usageError = [&r](const QString &message) {
         r.exit = true;
         r.exitCode = 2;
@@ -178,6 +194,13 @@ LaunchParse parseLaunchOptions(const QStringList &arguments)
     };
     if (r.options.runEvaluation && r.options.evaluateText.isEmpty())
         return usageError(Tr::tr("--run-evaluation needs a text file (--evaluate TEXT)."));
+    if (!r.options.exportTarget.isEmpty()
+        && !cwb::exportTargetFromName(r.options.exportTarget.toStdString()))
+        return usageError(Tr::tr("Invalid --export \"%1\" (expected gguf, safetensors, "
+                                 "compressed-tensors, llm-compressor, llama.cpp or gptqmodel).")
+                              .arg(r.options.exportTarget));
+    if ((r.options.runExport || !r.options.exportOut.isEmpty()) && r.options.exportTarget.isEmpty())
+        return usageError(Tr::tr("--export-out and --run-export need --export TARGET."));
     if (r.options.whileRunning && r.options.screenshotFile.isEmpty())
         return usageError(Tr::tr("--while-running needs --screenshot FILE."));
     const bool analyzeOnly = !r.options.calibrationText.isEmpty() || parser.isSet(outlierFactor);
@@ -270,10 +293,48 @@ void applyLaunchOptions(MainWindow &window, const LaunchOptions &options)
     const bool whileRunning = options.whileRunning && longJobs > 0;
     // The screenshot waits for everything asked for: histogram, evaluation, analysis and
     // compression (finished, or with --while-running all of them under way: one arrival).
-    auto pending = std::make_shared<int>(int(select) + (whileRunning ? 1 : longJobs));
-    const auto arrived = [w, pending, file = options.screenshotFile] {
+    const bool exportOnLoad = !options.exportTarget.isEmpty() && !options.modelPath.isEmpty();
+    auto pending = std::make_shared<int>(int(select) + (whileRunning ? 1 : longJobs)
+                                         + int(exportOnLoad));
+    // With --export the picture is of the Export dialog, taken once it shows its table.
+    const auto arrived = [w, pending, exportOnLoad, file = options.screenshotFile] {
         if (--*pending == 0)
-            grabAndQuit(w, file);
+            grabAndQuit(exportOnLoad ? static_cast<QWidget *>(w->exportDialog()) : w, file);
+    };
+    // Opens the Export dialog (after the compression, when one runs) and reports its table.
+    const auto openExport = [w, options, shoot = !options.screenshotFile.isEmpty(), arrived] {
+        ExportDialog *dialog = w->showExportDialog();
+        dialog->setTarget(*cwb::exportTargetFromName(options.exportTarget.toStdString()));
+        if (!options.exportOut.isEmpty())
+            dialog->setOutputPath(options.exportOut);
+        if (!shoot) {
+            if (options.runExport)
+                dialog->startExport();
+            return;
+        }
+        if (options.runExport) {
+            QObject::connect(
+                dialog, &ExportDialog::exportFinished, w,
+                [dialog, arrived](bool ok) {
+                    if (ok)
+                        arrived();
+                    else
+                        fail(dialog->statusText());
+                },
+                Qt::SingleShotConnection);
+            // The first preview settles the options; then the export runs.
+            QObject::connect(
+                dialog, &ExportDialog::previewShown, w,
+                [dialog] {
+                    if (!dialog->startExport())
+                        fail(dialog->statusText());
+                },
+                Qt::SingleShotConnection);
+        } else {
+            QObject::connect(dialog, &ExportDialog::previewShown, w, arrived,
+                             Qt::SingleShotConnection);
+        }
+        dialog->refreshPreview();
     };
     if (shoot) {
         QTimer::singleShot(kScreenshotTimeoutMs, w, [] { fail(Tr::tr("Screenshot timed out.")); });
@@ -297,6 +358,11 @@ void applyLaunchOptions(MainWindow &window, const LaunchOptions &options)
         if (compressOnLoad && !whileRunning)
             QObject::connect(compression, &CompressionPanel::resultReady, w, arrived,
                              Qt::SingleShotConnection);
+        if (exportOnLoad)
+            QTimer::singleShot(kScreenshotTimeoutMs - 1000, w, [w] {
+                if (w->exportDialog() && w->exportDialog()->exportJobId() != 0)
+                    fail(Tr::tr("The export did not finish in time."));
+            });
         QObject::connect(compression, &CompressionPanel::compressionFailed, w,
                          [](const QString &message) { fail(message); });
     }
@@ -305,10 +371,13 @@ void applyLaunchOptions(MainWindow &window, const LaunchOptions &options)
             grabAndQuit(w, options.screenshotFile);
         return;
     }
+    if (exportOnLoad && compressOnLoad)
+        QObject::connect(compression, &CompressionPanel::resultReady, w, openExport,
+                         Qt::SingleShotConnection);
     QObject::connect(
         w->document(), &Document::modelChanged, w,
         [w, options, shoot, select, evaluateOnLoad, analyzeOnLoad, compressOnLoad, whileRunning,
-         arrived] {
+         exportOnLoad, openExport, arrived] {
             CompressionPanel *compression = w->compressionPanel();
             QString recipeError;
             if (!options.recipeFile.isEmpty()
@@ -358,7 +427,10 @@ void applyLaunchOptions(MainWindow &window, const LaunchOptions &options)
             }
             if (select && !w->selectTensor(options.selectTensor) && shoot)
                 fail(Tr::tr("The model has no tensor named %1.").arg(options.selectTensor));
-            if (!select && !evaluateOnLoad && !analyzeOnLoad && !compressOnLoad && shoot)
+            if (exportOnLoad && !compressOnLoad)
+                openExport();
+            if (!select && !evaluateOnLoad && !analyzeOnLoad && !compressOnLoad && !exportOnLoad
+                && shoot)
                 grabAndQuit(w, options.screenshotFile);
         },
         Qt::SingleShotConnection);

@@ -34,6 +34,12 @@ struct LaunchOptions {
     QString recipeFile;         // a recipe to load into the Layer Plan
     bool compress = false;      // run the Layer Plan once the model is open
     QString compressCalibration; // calibration text for the compression
+    // File > Export… once the model is open (and compressed, with --compress): the target's name
+    // as `cwb export --to` spells it, and where to write; a screenshot then shows the dialog
+    // with its preview, or with runExport the verification after the export.
+    QString exportTarget;
+    QString exportOut;
+    bool runExport = false;
     // Screenshot while the evaluation, analysis and compression still run, once each has shown
     // progress and a time estimate in the Jobs dock, instead of after they finished.
     bool whileRunning = false;

@@ -269,7 +269,6 @@ ExportDialog *MainWindow::showExportDialog()
     exportDialog_->show();
     exportDialog_->raise();
     exportDialog_->activateWindow();
-    exportDialog_->refreshPreview();
     return exportDialog_;
 }
 

@@ -74,6 +74,7 @@ public:
     [[nodiscard]] QString summaryText() const;
     // File > Export…: created on first use, kept (with its choices) for the window's life.
     ExportDialog *showExportDialog();
+    [[nodiscard]] ExportDialog *exportDialog() const { return exportDialog_; } // null before
 
 protected:
     void dragEnterEvent(QDragEnterEvent *event) override;
