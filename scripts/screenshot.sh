@@ -6,8 +6,9 @@
 # Runs table), and after Analyze Model (spectra + TinyStories calibration) the Inspector's tabs
 # OUTPUT-histogram.png, OUTPUT-spectrum.png, OUTPUT-channels.png and the Model Overview heat map
 # OUTPUT-overview.png; then jobs-dock.png beside OUTPUT: dev256 with an analysis and an
-# evaluation running at once, both in the Jobs dock. Builds nothing: pass a build directory that
-# has app/compression-workbench.
+# evaluation running at once, both in the Jobs dock; and export-preview.png / export-verified.png:
+# dev256 compressed with resources/recipes/mixed-llama.json, File > Export… to GGUF before and
+# after the export. Builds nothing: pass a build directory that has app/compression-workbench.
 #
 #   scripts/screenshot.sh BUILD_DIR [TENSOR] [OUTPUT.png] [-- extra GUI options]
 #
@@ -76,3 +77,16 @@ jobs_out="$(dirname "$out")/jobs-dock.png"
 shoot_model "$dev" --screenshot "$jobs_out" --while-running --evaluate "$dev_eval" --eval-ctx 256 \
     --run-evaluation --analyze --calibration "$dev_calib" "$@"
 echo "saved $jobs_out"
+# The Export dialog: its preview of a mixed compression, then the verification of the written file.
+recipe="$root/resources/recipes/mixed-llama.json"
+export_dir="$(mktemp -d)"
+trap 'rm -rf "$settings" "$export_dir"' EXIT
+for stage in preview verified; do
+    stage_out="$(dirname "$out")/export-$stage.png"
+    extra=()
+    [[ $stage == verified ]] && extra=(--run-export)
+    shoot_model "$dev" --screenshot "$stage_out" --recipe "$recipe" --compress \
+        --compress-calibration "$dev_calib" --export gguf --export-out "$export_dir/dev256.gguf" \
+        "${extra[@]}" "$@"
+    echo "saved $stage_out"
+done
