@@ -2,6 +2,9 @@
 #include "export/export.h"
 
 #include "export/gguf_export.h"
+#include "export/gptqmodel_export.h"
+#include "export/llamacpp_export.h"
+#include "export/llm_compressor_export.h"
 #include "util/error.h"
 
 #include <array>
@@ -66,6 +69,18 @@ ExportResult runExport(const ExportRequest &request, const JobContext &job)
         p.preview = request.preview;
         return exportGguf(p, job);
     }
+    case ExportTarget::LlmCompressor:
+        return exportLlmCompressor({request.model, request.plan, request.outPath,
+                                    request.preview, {}},
+                                   job);
+    case ExportTarget::LlamaCpp:
+        return exportLlamaCpp({request.model, request.plan, request.calibration, request.outPath,
+                               request.preview, {}},
+                              job);
+    case ExportTarget::GptqModel:
+        return exportGptqModel({request.model, request.plan, request.outPath, request.preview,
+                                {}},
+                               job);
     default:
         break;
     }
