@@ -192,9 +192,15 @@ void TestCliOptions::exportOptions()
     QCOMPARE(a.text("--float-type", "f32"), std::string("f16"));
     QVERIFY(a.has("--json"));
     QCOMPARE(usageErrorOf("export", {"m", "--out", "x.gguf"}),
-             std::string("export: --to gguf is required"));
-    QCOMPARE(usageErrorOf("export", {"m", "--to", "safetensors", "--out", "x"}),
-             std::string("export: --to is gguf, not 'safetensors'"));
+             std::string("export: --to gguf|safetensors|compressed-tensors|llm-compressor|"
+                         "llama.cpp|gptqmodel is required"));
+    QCOMPARE(usageErrorOf("export", {"m", "--to", "onnx", "--out", "x"}),
+             std::string("export: --to is gguf, safetensors, compressed-tensors, llm-compressor, "
+                         "llama.cpp or gptqmodel, not 'onnx'"));
+    const ParsedArgs recipe = parse("export", {"m.cwbarchive", "--to", "llama.cpp", "--out", "d",
+                                               "--calib", "c.txt", "--sequences", "8"});
+    QCOMPARE(recipe.text("--calib"), std::string("c.txt"));
+    QCOMPARE(recipe.integer("--sequences", 64), int64_t(8));
 }
 
 void TestCliOptions::benchOptions()
@@ -292,14 +298,15 @@ void TestCliOptions::threadsDeclaredOnce()
             args.push_back("m");
         for (const auto &other : c.spec().options)
             if (other.required)
-                args.insert(args.end(), {other.name, "v"});
+                args.insert(args.end(),
+                            {other.name, other.choices.empty() ? "v" : other.choices.front()});
             else if (!other.requiredUnless.empty())
                 args.push_back(other.requiredUnless);
         args.insert(args.end(), {"--threads", "7"});
         QCOMPARE(cwb::cli::threadsOf(cwb::cli::parseArguments(c.spec(), args)), 7);
     }
-    QCOMPARE(with, (std::vector<std::string>{"eval", "analyze", "compress", "generate",
-                                             "bench eval"}));
+    QCOMPARE(with, (std::vector<std::string>{"eval", "analyze", "compress", "export",
+                                             "generate", "bench eval"}));
     for (const std::string command : {"eval", "analyze", "compress", "generate"})
         QCOMPARE(usageErrorOf(command, {"--threads", "2000"}),
                  command + ": --threads must be an integer in 0..1024 (0 = all cores), got "

@@ -110,9 +110,10 @@ ExportResult exportLlamaCpp(const LlamaCppExportParams &params, const JobContext
     const Plan &plan = *params.plan;
     const std::vector<RecipeEntry> entries = recipeEntries(plan, &RecipeForms::llamaCpp);
 
-    // Pass 1: each matrix's own type; the base type is the one most weights get.
+    // Pass 1: each matrix's own type; the base type is the one most of them get (on a tie, the
+    // one more weights get).
     std::vector<Planned> planned(entries.size());
-    std::map<std::string, int64_t> weights;
+    std::map<std::string, std::pair<int64_t, int64_t>> counts; // type -> tensors, weights
     for (size_t i = 0; i < entries.size(); ++i) {
         const TensorPlan &tp = *entries[i].plan;
         const std::string gguf = ggufTensorName(tp.canonical);
@@ -122,12 +123,14 @@ ExportResult exportLlamaCpp(const LlamaCppExportParams &params, const JobContext
         planned[i].type = q.algorithm;
         const ToolValue *im = findArg(q.args, "imatrix");
         planned[i].imatrix = im && *im == ToolValue(true);
-        if (!q.algorithm.empty())
-            weights[q.algorithm] += tp.parameters();
+        if (!q.algorithm.empty()) {
+            ++counts[q.algorithm].first;
+            counts[q.algorithm].second += tp.parameters();
+        }
     }
     std::string base = "F32";
-    int64_t most = -1;
-    for (const auto &[type, n] : weights)
+    std::pair<int64_t, int64_t> most{-1, -1};
+    for (const auto &[type, n] : counts)
         if (n > most) {
             base = type;
             most = n;
@@ -228,10 +231,9 @@ ExportResult exportLlamaCpp(const LlamaCppExportParams &params, const JobContext
                "# (cwb export MODEL --to gguf --out MODEL-F32.gguf, or convert_hf_to_gguf.py "
                "--outtype f32).\n";
     if (withImatrix)
-        command += "# imatrix.dat: mean x^2 per input channel of the " +
-                   std::to_string(imatrix.entries.size()) +
-                   " tensors planned with an imatrix (" + params.calibration->coverage.source +
-                   ").\n";
+        command += "# imatrix.dat: mean x^2 per input channel (" + params.calibration->coverage.source
+                 + ") of the tensors planned with an imatrix: "
+                 + std::to_string(imatrix.entries.size()) + ".\n";
     command += "#\n# llama.cpp with --tensor-type-file (2026-01 and later); the patterns are "
                "anchored and do\n# not overlap. No --pure: it switches the per-tensor types "
                "off.\n";

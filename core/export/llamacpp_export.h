@@ -11,12 +11,12 @@
 //   imatrix.dat          the importance matrix of the tensors planned with `imatrix: true`, from
 //                        the calibration statistics (io/imatrix_file.h): mean x^2 per input
 //                        channel as the float32 values the pipeline's quantizer used, ncall 1
-// The base type (llama-quantize's type argument) is the type of most weights. Each row says the
+// The base type (llama-quantize's type argument) is the type most matrices get. Each row says the
 // type a tensor gets: ggml methods (q4_k, ...) exactly, llama-quantize running the same
 // quantizer (formats/ggml_quantize.h is byte-exact with it) with the same importance values;
-// rtn / gptq grids that a legacy block holds get that type, filled by llama-quantize's own
-// rounding; forms without a ggml type (nf4, fp8, asymmetric or other grids), pruning and low
-// rank are not expressible, and such tensors get the base type. Norms and 1-D tensors stay as in
+// rtn / gptq grids a legacy block holds (or nearly: asymmetric ones in Q4_1 / Q5_1) get that
+// type, filled by llama-quantize's own rounding; forms without a ggml type (nf4, fp8, other
+// grids), pruning and low rank are not expressible, and such tensors get the base type. Norms and 1-D tensors stay as in
 // the F32 model (llama-quantize never quantizes them).
 //
 // The directory is written atomically (export/export_directory.h) and replaces an existing one

@@ -77,9 +77,17 @@ RecipeForms intGridRecipeForms(const ParamReader &p, bool f16Scales, const std::
         f.llamaCpp.note = "llama-quantize has no " + method + ": " + type
                         + " holds this grid (the GGUF export repacks our codes into it exactly), "
                           "but llama-quantize fills it with its own scales and rounding";
+    } else if (const auto m =
+                   ggmlMinimumBlockTypeOfIntGrid(g.bits, g.symmetric, g.group, f16Scales)) {
+        const std::string type(dtypeName(*m));
+        f.llamaCpp.algorithm = type;
+        f.llamaCpp.note = "llama-quantize has no " + method + ": " + type
+                        + " is the block nearest this grid (the GGUF export repacks it with the "
+                          "minimum rounded to fp16), filled by llama-quantize's own rounding";
     } else {
-        f.llamaCpp.note = "no ggml type holds this grid (only symmetric 4-, 5- and 8-bit codes in "
-                          "groups of 32 with fp16 scales: Q4_0, Q5_0, Q8_0)";
+        f.llamaCpp.note = "no ggml type holds this grid (symmetric 4-, 5- and 8-bit or asymmetric "
+                          "4- and 5-bit codes in groups of 32 with fp16 scales: Q4_0, Q5_0, Q8_0, "
+                          "Q4_1, Q5_1)";
     }
     return f;
 }
