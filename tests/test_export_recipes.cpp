@@ -141,8 +141,10 @@ cwb::ActivationStats collectStats(const cwb::Model &m, const std::string &calib,
 // and Wanda before quantization, fp8, ggml blocks with and without an imatrix, nf4, a kept
 // projection, low rank.
 const char *kMixedRecipe = R"({"version": 1, "rules": [
-    {"match": "layers.*.attn.*", "methods": [{"method": "gptq", "params": {"bits": 4, "group": 128}}]},
-    {"match": "layers.*.mlp.*", "methods": [{"method": "rtn", "params": {"bits": 8, "group": -1}}]},
+    {"match": "layers.*.attn.*", "methods":
+        [{"method": "gptq", "params": {"bits": 4, "group": 128}}]},
+    {"match": "layers.*.mlp.*", "methods":
+        [{"method": "rtn", "params": {"bits": 8, "group": -1}}]},
     {"match": "layers.5.attn.*", "methods":
         [{"method": "gptq", "params": {"bits": 4, "group": 128, "damp": 0.05}}]},
     {"match": "layers.0.mlp.down", "methods":
@@ -187,7 +189,10 @@ private:
     std::optional<cwb::Model> dev_;
     std::optional<cwb::Plan> mixed_;
     std::optional<cwb::ActivationStats> stats_;
-    std::string out(const char *name) const { return dir_.filePath(QString::fromUtf8(name)).toStdString(); }
+    std::string out(const char *name) const
+    {
+        return dir_.filePath(QString::fromUtf8(name)).toStdString();
+    }
 };
 
 void TestExportRecipes::initTestCase()
@@ -217,7 +222,8 @@ void TestExportRecipes::llmCompressorMixedRecipe()
     const YAML::Node sgpt = sparsity["SparseGPTModifier"];
     QCOMPARE(sgpt["sparsity"].as<double>(), 0.5);
     QCOMPARE(sgpt["mask_structure"].as<std::string>(), std::string("2:4"));
-    QCOMPARE(sgpt["mask_structure"].Tag(), std::string("!")); // quoted: PyYAML would read 2:4 as 124
+    // Quoted: PyYAML would read a plain 2:4 as the sexagesimal 124.
+    QCOMPARE(sgpt["mask_structure"].Tag(), std::string("!"));
     QCOMPARE(sgpt["block_size"].as<int>(), 128);
     QCOMPARE(sgpt["dampening_frac"].as<double>(), 0.01);
     QCOMPARE(sgpt["targets"].size(), size_t(1));
@@ -442,7 +448,8 @@ void TestExportRecipes::notExpressibleRowsSayWhat_data()
     QTest::addColumn<QString>("tensor");
     QTest::addColumn<QString>("message");
     const QString nf4 = QStringLiteral(
-        R"({"version": 1, "rules": [{"match": "layers.*.mlp.*", "methods": [{"method": "nf4"}]}]})");
+        R"({"version": 1, "rules":
+            [{"match": "layers.*.mlp.*", "methods": [{"method": "nf4"}]}]})");
     const QString svd = QStringLiteral(
         R"({"version": 1, "rules": [{"match": "layers.0.attn.q", "methods":
             [{"method": "svd", "params": {"rank": 32}},
@@ -592,7 +599,8 @@ void TestExportRecipes::imatrixDatReadsBackFieldByField()
     const std::string e = cwbtest::errorOf([&] {
         (void)cwb::exportLlamaCpp({&*dev_, &plan, &bad, out("llamacpp-nan"), false, {}});
     });
-    QVERIFY2(e.find(bad.linears[3].weight) != std::string::npos && e.find("finite") != std::string::npos,
+    QVERIFY2(e.find(bad.linears[3].weight) != std::string::npos
+                 && e.find("finite") != std::string::npos,
              e.c_str());
     QVERIFY(!fs::exists(out("llamacpp-nan")));
     cwb::io::ImatrixFile inf = f;

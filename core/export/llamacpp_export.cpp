@@ -95,8 +95,8 @@ io::ImatrixEntry imatrixEntryOf(const LinearActivationStats &stats, const std::s
         const float v = static_cast<float>(stats.meanSquare[j]);
         if (!std::isfinite(v))
             throw Error("imatrix: " + stats.weight + " (" + ggufName + "): mean x^2 of input "
-                        "channel " + std::to_string(j) + " is " + std::to_string(stats.meanSquare[j])
-                        + ", not a finite float");
+                        "channel " + std::to_string(j) + " is "
+                        + std::to_string(stats.meanSquare[j]) + ", not a finite float");
         e.values.push_back(v);
     }
     return e;
@@ -231,7 +231,8 @@ ExportResult exportLlamaCpp(const LlamaCppExportParams &params, const JobContext
                "# (cwb export MODEL --to gguf --out MODEL-F32.gguf, or convert_hf_to_gguf.py "
                "--outtype f32).\n";
     if (withImatrix)
-        command += "# imatrix.dat: mean x^2 per input channel (" + params.calibration->coverage.source
+        command += "# imatrix.dat: mean x^2 per input channel ("
+                 + params.calibration->coverage.source
                  + ") of the tensors planned with an imatrix: "
                  + std::to_string(imatrix.entries.size()) + ".\n";
     command += "#\n# llama.cpp with --tensor-type-file (2026-01 and later); the patterns are "

@@ -16,8 +16,8 @@
 // quantizer (formats/ggml_quantize.h is byte-exact with it) with the same importance values;
 // rtn / gptq grids a legacy block holds (or nearly: asymmetric ones in Q4_1 / Q5_1) get that
 // type, filled by llama-quantize's own rounding; forms without a ggml type (nf4, fp8, other
-// grids), pruning and low rank are not expressible, and such tensors get the base type. Norms and 1-D tensors stay as in
-// the F32 model (llama-quantize never quantizes them).
+// grids), pruning and low rank are not expressible, and such tensors get the base type. Norms
+// and 1-D tensors stay as in the F32 model (llama-quantize never quantizes them).
 //
 // The directory is written atomically (export/export_directory.h) and replaces an existing one
 // only when that is empty or an earlier export of this kind; every file is read back first.

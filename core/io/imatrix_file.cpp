@@ -68,7 +68,8 @@ ImatrixFile parseImatrix(std::span<const std::byte> bytes, const std::string &so
         const uint64_t at = r.offset();
         const int32_t len = r.read<int32_t>("name length");
         if (len < 1)
-            throwAt(source, at, "entry " + std::to_string(i) + ": name length " + std::to_string(len));
+            throwAt(source, at,
+                    "entry " + std::to_string(i) + ": name length " + std::to_string(len));
         e.name = r.readString(uint64_t(len), "entry name");
         e.ncall = r.read<int32_t>("ncall of " + e.name);
         const uint64_t nvalAt = r.offset();

@@ -52,7 +52,7 @@ MethodSpec mxfp4Method()
             "the config groups written here hold int and float8 grids; compressed-tensors' MX "
             "form needs its preset scheme (MXFP4A16), which a config group does not carry",
             "GPTQModel has no MXFP4",
-            "llama-quantize c392e509 has no MXFP4 type (later versions quantize MoE experts to it)");
+            "llama-quantize c392e509 has no MXFP4 type (later versions use it for MoE experts)");
     };
     m.quantize = [](const ParamReader &p, const QuantizeInput &in) {
         MxFp4Params x;

@@ -4,11 +4,11 @@
 // quantize, in that order, then a report of what it cost (compress/compressed_model.h).
 //
 // Before any work: the plan must be valid (requireValidPlan: one error listing every problem),
-// and calibration text (or precomputed statistics) must be given when a method needs it. Calibration statistics (per input
-// channel mean |x| and mean x^2, and the Hessian sums X^T X when a method or the output-error
-// report wants them) are collected once, up front, from the ORIGINAL model's activations
-// (llm-compressor's non-sequential mode; GPTQ's paper runs layer by layer on the quantized
-// prefix, which is not done here).
+// and calibration text (or precomputed statistics) must be given when a method needs it.
+// Calibration statistics (per input channel mean |x| and mean x^2, and the Hessian sums X^T X
+// when a method or the output-error report wants them) are collected once, up front, from the
+// ORIGINAL model's activations (llm-compressor's non-sequential mode; GPTQ's paper runs layer
+// by layer on the quantized prefix, which is not done here).
 //
 // Stages and what they read:
 //   magnitude / wanda (||X_j||_2) / sparsegpt (H)         prune
