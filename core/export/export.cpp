@@ -70,16 +70,23 @@ ExportResult runExport(const ExportRequest &request, const JobContext &job)
         return exportGguf(p, job);
     }
     case ExportTarget::LlmCompressor:
-        return exportLlmCompressor({request.model, request.plan, request.outPath,
-                                    request.preview, {}},
+        return exportLlmCompressor({.model = request.model,
+                                    .plan = request.plan,
+                                    .outPath = request.outPath,
+                                    .preview = request.preview},
                                    job);
     case ExportTarget::LlamaCpp:
-        return exportLlamaCpp({request.model, request.plan, request.calibration, request.outPath,
-                               request.preview, {}},
+        return exportLlamaCpp({.model = request.model,
+                               .plan = request.plan,
+                               .calibration = request.calibration,
+                               .outDir = request.outPath,
+                               .preview = request.preview},
                               job);
     case ExportTarget::GptqModel:
-        return exportGptqModel({request.model, request.plan, request.outPath, request.preview,
-                                {}},
+        return exportGptqModel({.model = request.model,
+                                .plan = request.plan,
+                                .outPath = request.outPath,
+                                .preview = request.preview},
                                job);
     default:
         break;

@@ -79,8 +79,9 @@ ExportResult exportGptqModel(const GptqModelExportParams &params, const JobConte
     const Plan &plan = *params.plan;
     const std::vector<RecipeEntry> entries = recipeEntries(plan, &RecipeForms::gptqModel);
 
-    // The model's algorithm: the one most quantized tensors ask for exactly; the base grid: the
-    // settings most quantized tensors get.
+    // The model's algorithm: the one most quantized tensors ask for (GPTQModel's own names, as
+    // the registry's forms give them: "gptq", or "rtn" run as weight_only; gptq by default);
+    // the base grid: the settings most quantized tensors get.
     std::vector<const std::vector<ToolArg> *> grids;
     std::map<std::string, int> algorithms;
     for (const RecipeEntry &e : entries) {

@@ -7,6 +7,7 @@
 #include "export/export_directory.h"
 #include "export/gguf_names.h"
 #include "export/recipe_entries.h"
+#include "formats/dtype.h"
 #include "util/error.h"
 
 #include <cerrno>
@@ -141,6 +142,10 @@ ExportResult exportLlamaCpp(const LlamaCppExportParams &params, const JobContext
     result.target = "llama.cpp";
     result.path = params.outDir;
     std::string tokens;
+    // llama-quantize applies no tensor type to a tensor whose rows do not fit the base type's
+    // blocks: it falls back first (src/llama-quant.cpp, `qs.n_fallback - fallback == 0`).
+    const int64_t baseBlock = dtypeFromName(base) ? dtypeInfo(*dtypeFromName(base)).blockElems : 1;
+    std::vector<std::string> unfit;
     io::ImatrixFile imatrix;
     std::string embedType, outputType;
     std::map<std::string, int> layerTypes; // types of the layer matrices (c392e509 --pure)
@@ -199,6 +204,8 @@ ExportResult exportLlamaCpp(const LlamaCppExportParams &params, const JobContext
             }
         }
         tokens += "^" + regexEscape(gguf) + "$=" + type + "\n";
+        if (tp.shape.back() % baseBlock != 0)
+            unfit.push_back(gguf);
         if (tp.canonical == "embed")
             embedType = type;
         else if (tp.canonical == "head")
@@ -255,6 +262,11 @@ ExportResult exportLlamaCpp(const LlamaCppExportParams &params, const JobContext
     result.notes.push_back("base type " + base + " (llama-quantize's type argument "
                            + ftypeName(base) + "); every quantizable tensor is listed in "
                            + kTypesFile);
+    if (!unfit.empty())
+        result.notes.push_back(
+            std::to_string(unfit.size()) + " tensors (" + unfit.front()
+            + ", ...) have rows that are no whole number of " + base
+            + " blocks: llama-quantize falls back for them and ignores their tensor type");
     if (params.calibration && withImatrix) {
         imatrix.lastCall = int32_t(params.calibration->coverage.sequences);
         imatrix.dataset = params.calibration->coverage.source;
