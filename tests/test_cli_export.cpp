@@ -5,6 +5,7 @@
 #include "cli_runner.h"
 #include "test_support.h"
 
+#include <QFile>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -18,6 +19,7 @@ class TestCliExport : public QObject {
 
 private slots:
     void tableAndJson();
+    void recipeTargets();
     void errors();
 };
 
@@ -54,6 +56,61 @@ void TestCliExport::tableAndJson()
     }
     QCOMPARE(j[QStringLiteral("exact_tensors")].toInt(), exact);
     QCOMPARE(exact, 11); // 5 layers x 2 norms + output_norm
+}
+
+// The recipe targets from the command line: an archive's own recipe (llama.cpp, with the
+// imatrix from --calib), and --plan over a model (GPTQModel); gptq needs no --calib there, the
+// tool calibrates on its own data.
+void TestCliExport::recipeTargets()
+{
+    CWB_SHARED_FILE(dev, "models/dev256/dev256-f32.gguf");
+    CWB_SHARED_FILE(calib, "data/dev256/calib.txt");
+    QTemporaryDir dir;
+    const QString recipe = dir.filePath(QStringLiteral("r.json"));
+    QFile f(recipe);
+    QVERIFY(f.open(QIODevice::WriteOnly));
+    f.write(R"({"version": 1, "rules": [
+        {"match": "layers.*.attn.*", "methods": [{"method": "q4_k", "params": {"imatrix": true}}]},
+        {"match": "layers.*.mlp.*", "methods": [{"method": "q6_k"}]}]})");
+    f.close();
+    const QString archive = dir.filePath(QStringLiteral("a.cwbarchive"));
+    const QStringList calibArgs{QStringLiteral("--calib"), QString::fromStdString(calib),
+                                QStringLiteral("--sequences"), QStringLiteral("4"),
+                                QStringLiteral("--seq-len"), QStringLiteral("64")};
+    auto r = runCli(QStringList{QStringLiteral("compress"), QString::fromStdString(dev),
+                                QStringLiteral("--plan"), recipe, QStringLiteral("--out"), archive}
+                    + calibArgs);
+    QVERIFY2(r.exitCode == 0, qPrintable(r.err));
+    const QString out = dir.filePath(QStringLiteral("llamacpp"));
+    r = runCli(QStringList{QStringLiteral("export"), archive, QStringLiteral("--to"),
+                           QStringLiteral("llama.cpp"), QStringLiteral("--out"), out,
+                           QStringLiteral("--json")}
+               + calibArgs);
+    QVERIFY2(r.exitCode == 0, qPrintable(r.err));
+    const QJsonObject j = QJsonDocument::fromJson(r.out.toUtf8()).object();
+    QCOMPARE(j[QStringLiteral("target")].toString(), QStringLiteral("llama.cpp"));
+    QCOMPARE(j[QStringLiteral("files")].toArray().size(), 3);
+    QVERIFY(QFile::exists(out + QStringLiteral("/imatrix.dat")));
+    QVERIFY(QFile::exists(out + QStringLiteral("/tensor-types.txt")));
+
+    const QString config = dir.filePath(QStringLiteral("quantize_config.json"));
+    QFile g(recipe);
+    QVERIFY(g.open(QIODevice::WriteOnly | QIODevice::Truncate));
+    g.write(R"({"version": 1, "rules": [
+        {"match": "layers.*", "methods": [{"method": "gptq", "params": {"bits": 4, "group": 64}}]},
+        {"match": "layers.0.mlp.down", "methods": [{"method": "nf4"}]}]})");
+    g.close();
+    r = runCli({QStringLiteral("export"), QString::fromStdString(dev), QStringLiteral("--to"),
+                QStringLiteral("gptqmodel"), QStringLiteral("--plan"), recipe,
+                QStringLiteral("--out"), config});
+    QVERIFY2(r.exitCode == 0, qPrintable(r.err));
+    QVERIFY2(r.out.contains(QStringLiteral("has no NF4 codebook")), qPrintable(r.out));
+    QFile c(config);
+    QVERIFY(c.open(QIODevice::ReadOnly));
+    const QJsonObject q = QJsonDocument::fromJson(c.readAll()).object();
+    QCOMPARE(q[QStringLiteral("group_size")].toInt(), 64);
+    QVERIFY(q[QStringLiteral("dynamic")].toObject().contains(
+        QStringLiteral(R"(+:^model\.layers\.0\.mlp\.down_proj$)")));
 }
 
 void TestCliExport::errors()

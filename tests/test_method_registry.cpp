@@ -316,6 +316,12 @@ void TestMethodRegistry::namesAreUniqueAndComplete()
         if (m.quantizedForm)
             QVERIFY2(cwb::quantParamsOfStorage(cwb::methodName(*m.quantizedForm)).has_value(),
                      m.name.c_str());
+        // Every method says how the recipe exports state it, and why where a tool cannot.
+        QVERIFY2(m.recipeForms, m.name.c_str());
+        const cwb::ParamSet defaults(m.params);
+        const cwb::RecipeForms forms = m.recipeForms(defaults.reader(), cwb::DType::F32);
+        for (const cwb::ToolForm *f : {&forms.llmCompressor, &forms.gptqModel, &forms.llamaCpp})
+            QVERIFY2(f->exact || !f->note.empty(), m.name.c_str());
     }
     QVERIFY(!cwb::findMethod("zip"));
     QVERIFY(!cwb::quantParamsOfStorage("zip"));

@@ -14,6 +14,7 @@
 #include "recipe/resolve.h"
 #include "util/error.h"
 
+#include <algorithm>
 #include <fstream>
 #include <optional>
 
@@ -114,12 +115,13 @@ int runExport(const ParsedArgs &args, Environment &env)
     if (isRecipeTarget(request.target)) {
         PlanOptions options;
         std::optional<ParsedRecipe> recipe;
+        // The recipe is run by another tool on its own calibration data: methods that need
+        // calibration are valid here without --calib (llama.cpp's imatrix entries need it).
+        options.calibration = true;
         if (args.has("--plan")) {
             recipe = readRecipeFile(args.text("--plan"));
-            options.calibration = !calibPath.empty();
         } else if (archive) {
             recipe = parseRecipeLenient(archive->compressed.recipeJson, path + " (its recipe)");
-            options.calibration = !archive->compressed.calibrationSource.empty();
         } else {
             throw UsageError("export", "--to " + args.text("--to")
                                            + " translates a recipe: give --plan RECIPE.json "
@@ -132,7 +134,7 @@ int runExport(const ParsedArgs &args, Environment &env)
         request.plan = &*plan;
     }
     std::optional<ActivationStats> calibration;
-    if (!calibPath.empty() && !request.preview) {
+    if (!calibPath.empty() && !request.preview && request.target == ExportTarget::LlamaCpp) {
         if (!std::ifstream(calibPath).good())
             throwIn(calibPath, "cannot open the calibration text");
         CompressionInputs inputs;
@@ -140,8 +142,13 @@ int runExport(const ParsedArgs &args, Environment &env)
         inputs.sequences = args.integer("--sequences", 0);
         inputs.tokensPerSequence = args.integer("--seq-len", 0);
         inputs.threads = threadsOf(args);
-        calibration = collectActivationStats(*request.model, calibPath,
-                                             compressParams(inputs).calibration, env.job());
+        // As the pipeline collects them (pipeline.cpp), so the imatrix matches an archive
+        // compressed with the same --calib, --sequences and --seq-len.
+        ActivationParams ap = compressParams(inputs).calibration;
+        if (request.model->hparams.contextLength > 0)
+            ap.tokensPerSequence = std::min(ap.tokensPerSequence,
+                                            request.model->hparams.contextLength);
+        calibration = collectActivationStats(*request.model, calibPath, ap, env.job());
         request.calibration = &*calibration;
         *env.err << "\n";
     }

@@ -2,6 +2,9 @@
 #include "export/export.h"
 
 #include "export/gguf_export.h"
+#include "export/gptqmodel_export.h"
+#include "export/llamacpp_export.h"
+#include "export/llm_compressor_export.h"
 #include "util/error.h"
 
 #include <array>
@@ -67,6 +70,25 @@ ExportResult runExport(const ExportRequest &request, const JobContext &job)
         p.writeHooks = request.writeHooks;
         return exportGguf(p, job);
     }
+    case ExportTarget::LlmCompressor:
+        return exportLlmCompressor({.model = request.model,
+                                    .plan = request.plan,
+                                    .outPath = request.outPath,
+                                    .preview = request.preview},
+                                   job);
+    case ExportTarget::LlamaCpp:
+        return exportLlamaCpp({.model = request.model,
+                               .plan = request.plan,
+                               .calibration = request.calibration,
+                               .outDir = request.outPath,
+                               .preview = request.preview},
+                              job);
+    case ExportTarget::GptqModel:
+        return exportGptqModel({.model = request.model,
+                                .plan = request.plan,
+                                .outPath = request.outPath,
+                                .preview = request.preview},
+                               job);
     default:
         break;
     }

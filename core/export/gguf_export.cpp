@@ -4,6 +4,7 @@
 #include "export/gguf_export.h"
 
 #include "export/ggml_repack.h"
+#include "export/gguf_names.h"
 #include "formats/ggml_quantize.h"
 #include "export/gguf_metadata.h"
 #include "formats/float_formats.h"
@@ -24,33 +25,6 @@
 
 namespace cwb {
 namespace {
-
-// Canonical role -> llama.cpp tensor name stem (src/llama-arch.cpp, LLM_ARCH_LLAMA).
-constexpr std::pair<std::string_view, std::string_view> kGlobalNames[] = {
-    {"embed", "token_embd"}, {"head", "output"}, {"final_norm", "output_norm"}};
-constexpr std::pair<std::string_view, std::string_view> kLayerNames[] = {
-    {"attn.q", "attn_q"},       {"attn.k", "attn_k"},       {"attn.v", "attn_v"},
-    {"attn.o", "attn_output"},  {"attn_norm", "attn_norm"}, {"mlp.gate", "ffn_gate"},
-    {"mlp.up", "ffn_up"},       {"mlp.down", "ffn_down"},   {"mlp_norm", "ffn_norm"}};
-
-// "layers.3.attn.q" -> "blk.3.attn_q.weight", "layers.3.attn.q.bias" -> "blk.3.attn_q.bias";
-// empty for a role llama.cpp's llama architecture has no tensor for.
-std::string ggufTensorName(std::string_view canonical)
-{
-    std::string suffix = ".weight";
-    if (canonical.ends_with(".bias")) {
-        suffix = ".bias";
-        canonical.remove_suffix(5);
-    }
-    for (const auto &[from, to] : kGlobalNames)
-        if (canonical == from)
-            return std::string(to) + suffix;
-    if (const auto split = splitLayerTensorName(canonical))
-        for (const auto &[from, to] : kLayerNames)
-            if (split->role == from)
-                return "blk." + std::to_string(split->layer) + "." + std::string(to) + suffix;
-    return {};
-}
 
 bool isRopeRole(std::string_view canonical, int64_t &heads, const HyperParams &h)
 {

@@ -29,4 +29,21 @@ namespace cwb {
     }
 }
 
+// Q4_1 or Q5_1 for an asymmetric 4- or 5-bit grid in groups of 32 with fp16 scales: the same
+// codes and scale, the block minimum -s*zero rounded to fp16 (export/ggml_repack.h), so exact
+// only where every such product is an fp16 value; nullopt for every other grid.
+[[nodiscard]] inline std::optional<DType> ggmlMinimumBlockTypeOfIntGrid(int64_t bits,
+                                                                        bool symmetric,
+                                                                        int64_t group,
+                                                                        bool f16Scales)
+{
+    if (symmetric || !f16Scales || group != 32)
+        return std::nullopt;
+    switch (bits) {
+    case 4: return DType::Q4_1;
+    case 5: return DType::Q5_1;
+    default: return std::nullopt;
+    }
+}
+
 } // namespace cwb

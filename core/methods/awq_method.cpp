@@ -6,6 +6,7 @@
 
 #include "methods/int_grid.h"
 #include "methods/method_support.h"
+#include "methods/recipe_forms.h"
 #include "util/error.h"
 
 #include <cstdio>
@@ -48,6 +49,20 @@ MethodSpec awqMethod()
                  "into a norm, the projections are the plain grid ("
                  + intGridExportForms(p, true).gguf + ", "
                  + intGridExportForms(p, true).compressedTensors + ")";
+        return f;
+    };
+    m.recipeForms = [](const ParamReader &p, DType) {
+        RecipeForms f = intGridRecipeForms(p, true, "awq");
+        // The grid is expressible; the activation-aware scales chosen per tensor are not.
+        f.llmCompressor.exact = false;
+        f.llmCompressor.note = "llm-compressor's AWQModifier smooths the model's whole layer "
+                               "mappings at once, not chosen tensors: written as a plain "
+                               "QuantizationModifier grid, without the activation-aware scales";
+        f.gptqModel.algorithm.clear();
+        f.gptqModel.exact = false;
+        f.gptqModel.note = "GPTQModel runs AWQ only for a whole model (quant_method awq): the "
+                           "grid is quantized with the model's algorithm, without the "
+                           "activation-aware scales";
         return f;
     };
     m.quantize = [](const ParamReader &p, const QuantizeInput &in) {

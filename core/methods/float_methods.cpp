@@ -2,6 +2,7 @@
 // The storage choices of the quantize slot: "keep" (leave the tensor as stored) and plain float
 // types f32, f16, bf16.
 #include "methods/method_support.h"
+#include "methods/recipe_forms.h"
 #include "methods/registry.h"
 #include "methods/stored_types.h"
 
@@ -25,6 +26,9 @@ MethodSpec floatMethod(const char *name, DType type, const char *summary)
         return methoddetail::plainLabel(label);
     };
     m.exportForms = [type](const ParamReader &, DType) { return typeExportForms(type); };
+    m.recipeForms = [type](const ParamReader &, DType) {
+        return methoddetail::storedTypeRecipeForms(type, false);
+    };
     m.quantize = [type](const ParamReader &, const QuantizeInput &in) {
         return storeInType(type, in);
     };
@@ -58,6 +62,9 @@ std::vector<MethodSpec> floatMethods()
     };
     keep.exportForms = [](const ParamReader &, DType keepType) {
         return typeExportForms(keepType);
+    };
+    keep.recipeForms = [](const ParamReader &, DType keepType) {
+        return methoddetail::storedTypeRecipeForms(keepType, true);
     };
     keep.quantize = [](const ParamReader &, const QuantizeInput &in) {
         return storeInType(in.keepType, in);

@@ -3,6 +3,7 @@
 // scale per 16 weights and a float32 tensor scale).
 #include "compress/quant_methods.h"
 #include "methods/method_support.h"
+#include "methods/recipe_forms.h"
 
 #include <vector>
 
@@ -46,6 +47,13 @@ MethodSpec mxfp4Method()
                  "the nibbles; compressed-tensors has no MX form";
         return f;
     };
+    m.recipeForms = [](const ParamReader &, DType) {
+        return unsupportedRecipeForms(
+            "the config groups written here hold int and float8 grids; compressed-tensors' MX "
+            "form needs its preset scheme (MXFP4A16), which a config group does not carry",
+            "GPTQModel has no MXFP4",
+            "llama-quantize c392e509 has no MXFP4 type (later versions use it for MoE experts)");
+    };
     m.quantize = [](const ParamReader &p, const QuantizeInput &in) {
         MxFp4Params x;
         x.scaleRule = p.text("scale_rule") == "no_clip" ? MxScaleRule::NoClip
@@ -78,6 +86,13 @@ MethodSpec nvfp4Method()
                  "divides by it, which is not bitwise our product with the tensor scale; GGUF "
                  "has no NVFP4 type";
         return f;
+    };
+    m.recipeForms = [](const ParamReader &, DType) {
+        return unsupportedRecipeForms(
+            "the config groups written here hold int and float8 grids; compressed-tensors' "
+            "NVFP4 needs its preset scheme (NVFP4A16, which also shares the global scale across "
+            "q/k/v and gate/up)",
+            "GPTQModel has no NVFP4", "ggml has no NVFP4 type");
     };
     m.quantize = [](const ParamReader &p, const QuantizeInput &in) {
         NvFp4Params x;

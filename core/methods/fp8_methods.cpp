@@ -2,6 +2,7 @@
 // fp8_e4m3 and fp8_e5m2: 8-bit float codes with a float32 scale per tensor or per row.
 #include "compress/quant_methods.h"
 #include "methods/method_support.h"
+#include "methods/recipe_forms.h"
 
 #include <vector>
 
@@ -46,6 +47,24 @@ MethodSpec fp8Method(const char *name, Fp8Format format)
         } else {
             f.note = "GGUF has no fp8 type; compressed-tensors stores e4m3 only";
         }
+        return f;
+    };
+    m.recipeForms = [format](const ParamReader &p, DType) {
+        const std::string notGptqModel =
+            "GPTQModel quantizes to fp8 only as a whole model (quant_method fp8)";
+        if (format != Fp8Format::E4M3)
+            return unsupportedRecipeForms("compressed-tensors' float weights are e4m3 only",
+                                          notGptqModel + ", e4m3 only", "ggml has no fp8 type");
+        RecipeForms f = unsupportedRecipeForms("", notGptqModel, "ggml has no fp8 type");
+        // compressed-tensors' float8 weights: e4m3 codes, absmax / 448 per tensor or channel.
+        f.llmCompressor.algorithm = "QuantizationModifier";
+        f.llmCompressor.args = {
+            {"num_bits", int64_t{8}},
+            {"type", std::string("float")},
+            {"symmetric", true},
+            {"strategy",
+             std::string(p.text("granularity") == "per-channel" ? "channel" : "tensor")}};
+        f.llmCompressor.exact = true;
         return f;
     };
     m.quantize = [format](const ParamReader &p, const QuantizeInput &in) {

@@ -4,6 +4,7 @@
 #include "methods/ggml_methods.h"
 
 #include "methods/method_support.h"
+#include "methods/recipe_forms.h"
 #include "methods/stored_types.h"
 
 #include <utility>
@@ -18,6 +19,25 @@ constexpr std::pair<std::string_view, DType> kGgmlMethods[] = {
     {"q8_0", DType::Q8_0}, {"q2_k", DType::Q2_K}, {"q3_k", DType::Q3_K}, {"q4_k", DType::Q4_K},
     {"q5_k", DType::Q5_K}, {"q6_k", DType::Q6_K},
 };
+
+// The integer grid nearest to each block type, for tools without ggml blocks: the legacy types'
+// groups of 32 (Q4_1 / Q5_1 with a minimum, so asymmetric), the k-quants' sub-blocks (Q2_K /
+// Q4_K / Q5_K with sub-block minima: asymmetric; Q3_K / Q6_K: symmetric, 16 weights each).
+methoddetail::ToolGrid nearestGrid(DType t)
+{
+    switch (t) {
+    case DType::Q4_0: return {4, 32, true};
+    case DType::Q4_1: return {4, 32, false};
+    case DType::Q5_0: return {5, 32, true};
+    case DType::Q5_1: return {5, 32, false};
+    case DType::Q8_0: return {8, 32, true};
+    case DType::Q2_K: return {2, 16, false};
+    case DType::Q3_K: return {3, 16, true};
+    case DType::Q4_K: return {4, 32, false};
+    case DType::Q5_K: return {5, 32, false};
+    default: return {6, 16, true}; // Q6_K
+    }
+}
 
 MethodSpec ggmlMethod(std::string_view name, DType type)
 {
@@ -42,6 +62,19 @@ MethodSpec ggmlMethod(std::string_view name, DType type)
         return MethodLabel{CWB_TRANSLATE_NOOP("cwb::methods", "%1 + imatrix"), {{typeName, false}}};
     };
     m.exportForms = [type](const ParamReader &, DType) { return typeExportForms(type); };
+    m.recipeForms = [typeName, type](const ParamReader &p, DType) {
+        const std::string why = "has no ggml " + typeName + " blocks: the nearest integer grid, "
+                                "quantized with its own algorithm";
+        RecipeForms f = unsupportedRecipeForms("compressed-tensors " + why,
+                                               "GPTQModel's gptq format " + why, "",
+                                               nearestGrid(type));
+        // llama-quantize runs the same quantizer (formats/ggml_quantize.h is byte-exact with it),
+        // with the imatrix .dat when the plan weights by calibration activations.
+        f.llamaCpp.algorithm = typeName;
+        f.llamaCpp.args = {{"imatrix", p.flag("imatrix")}};
+        f.llamaCpp.exact = true;
+        return f;
+    };
     const std::string method(name);
     m.quantize = [type, method](const ParamReader &p, const QuantizeInput &in) {
         std::vector<float> importance;

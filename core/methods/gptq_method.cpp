@@ -4,6 +4,7 @@
 #include "compress/gptq.h"
 #include "methods/int_grid.h"
 #include "methods/method_support.h"
+#include "methods/recipe_forms.h"
 
 namespace cwb {
 
@@ -21,6 +22,30 @@ MethodSpec gptqMethod()
     m.reportsMethodName = true;
     setIntGridStorage(m, false);
     m.checkParams = perTensorGroupProblem;
+    m.recipeForms = [](const ParamReader &p, DType) {
+        RecipeForms f = intGridRecipeForms(p, true, "gptq");
+        const bool actOrder = p.flag("act_order");
+        const double damp = p.number("damp");
+        // Our act order keeps groups in column order (no g_idx): llm-compressor's "static"
+        // (alias "weight"), GPTQModel's desc_act with static_groups. The modifier's actorder
+        // applies to all its groups; null switches it off (its default is static).
+        f.llmCompressor.algorithm = "GPTQModifier";
+        f.llmCompressor.shared = {
+            {"block_size", p.integer("block_size")},
+            {"dampening_frac", damp},
+            {"actorder", actOrder ? ToolValue(std::string("static")) : ToolValue()}};
+        f.gptqModel.algorithm = "gptq";
+        f.gptqModel.args = gptqModelGridArgs({p.integer("bits"), p.integer("group"), p.flag("sym")},
+                                             actOrder);
+        // act_group_aware is GPTQModel's own reordering (on by default without desc_act).
+        f.gptqModel.shared = {{"damp_percent", damp},
+                              {"static_groups", true},
+                              {"act_group_aware", false}};
+        f.gptqModel.exact = damp > 0.0 && damp < 1.0;
+        if (!f.gptqModel.exact)
+            f.gptqModel.note = "GPTQModel requires 0 < damp_percent < 1";
+        return f;
+    };
     m.quantize = [](const ParamReader &p, const QuantizeInput &in) {
         GptqParams g;
         g.bits = static_cast<int>(p.integer("bits"));

@@ -3,6 +3,7 @@
 
 #include "formats/ggml_int_grid.h"
 #include "methods/method_support.h"
+#include "methods/recipe_forms.h"
 #include "util/error.h"
 
 namespace cwb {
@@ -140,6 +141,9 @@ void setIntGridStorage(MethodSpec &m, bool hasF16ScalesParam)
     };
     m.exportForms = [hasF16ScalesParam](const ParamReader &p, DType) {
         return intGridExportForms(p, f16ScalesOf(p, hasF16ScalesParam));
+    };
+    m.recipeForms = [hasF16ScalesParam, name = m.name](const ParamReader &p, DType) {
+        return intGridRecipeForms(p, f16ScalesOf(p, hasF16ScalesParam), name);
     };
 }
 

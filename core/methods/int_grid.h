@@ -25,7 +25,8 @@ namespace cwb::methoddetail {
 [[nodiscard]] MethodLabel intGridLabel(const ParamReader &p, bool f16Scales);
 [[nodiscard]] ExportForms intGridExportForms(const ParamReader &p, bool f16Scales);
 
-// Fills the int-grid fields of a quantize descriptor (row multiple, bytes, label, export, zeros).
+// Fills the int-grid fields of a quantize descriptor (row multiple, bytes, label, export and
+// recipe forms, zeros); the recipe forms are rtn's, which gptq and awq then adjust.
 void setIntGridStorage(MethodSpec &m, bool hasF16ScalesParam);
 
 } // namespace cwb::methoddetail

@@ -3,7 +3,8 @@
 // One compression method as the workbench knows it: its stable name, the pipeline slot it fills
 // (prune -> lowrank -> quantize), its parameter schema, what calibration it needs, the exact
 // bytes it stores, the form it stores them in, its label for people, the export types that
-// decode to exactly its values, and how it runs. Every method is one descriptor, defined in its
+// decode to exactly its values, how other tools' recipes state it (llm-compressor, GPTQModel,
+// llama.cpp), and how it runs. Every method is one descriptor, defined in its
 // own file under methods/ and listed once in methods/registry.cpp; recipe validation and
 // resolution, the dry-run estimate, the pipeline, the archive and the Layer Plan ask the
 // registry instead of comparing names. Names never change once published: a recipe written
@@ -23,6 +24,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <variant>
 #include <vector>
 
 // Marks a label text for Qt's lupdate (widgets/CMakeLists.txt aliases it to QT_TRANSLATE_NOOP)
@@ -96,6 +98,42 @@ struct ExportForms {
     std::string note;
 };
 
+// One setting in another tool's recipe: a key and a YAML / JSON scalar (monostate = null).
+using ToolValue = std::variant<std::monostate, bool, int64_t, double, std::string>;
+struct ToolArg {
+    std::string key;
+    ToolValue value;
+    bool operator==(const ToolArg &) const = default;
+};
+// "null", "true", "4", "0.01", "static"
+[[nodiscard]] std::string toolValueText(const ToolValue &v);
+
+// A method as one quantization tool's recipe states it (the recipe exports in export/). The tool
+// runs `algorithm` (its own name: "GPTQModifier", "gptq", "Q4_K"; empty: the tool does nothing to
+// the tensor) with `args`, settings it takes per tensor, and `shared`, settings one instance of
+// the algorithm takes for all its tensors (llm-compressor's modifier arguments, GPTQModel's
+// model-wide fields). `exact`: the tool runs this method with these settings; otherwise the form
+// is what the tool is given instead (possibly nothing) and `note` says what it lacks.
+struct ToolForm {
+    std::string algorithm;
+    std::vector<ToolArg> args;
+    std::vector<ToolArg> shared;
+    bool exact = false;
+    std::string note;
+};
+
+// The recipe forms of a method in every tool a recipe export targets.
+struct RecipeForms {
+    // llm-compressor: the modifier class; quantize methods' args are a config group's `weights`
+    // (num_bits, type, symmetric, strategy, group_size), shared ones the modifier's arguments.
+    ToolForm llmCompressor;
+    // GPTQModel: "gptq" or "rtn"; args are the per-module fields (bits, group_size, sym,
+    // desc_act), shared ones the model-wide fields (damp_percent, static_groups).
+    ToolForm gptqModel;
+    // llama.cpp's llama-quantize: the ggml type name; args: imatrix (bool).
+    ToolForm llamaCpp;
+};
+
 // A problem with a parameter combination the schema's ranges allow but the method does not.
 struct ParamProblem {
     std::string param;
@@ -166,6 +204,11 @@ struct MethodSpec {
     std::function<MethodLabel(const ParamReader &, const std::string &keptLabel)> label;
     std::function<ExportForms(const ParamReader &, DType keepType)> exportForms;
     std::function<StoredMatrix(const ParamReader &, const QuantizeInput &)> quantize;
+
+    // ---- every slot ----
+    // How llm-compressor, GPTQModel and llama.cpp recipes state this method (`keepType`: the
+    // tensor as stored, for "keep").
+    std::function<RecipeForms(const ParamReader &, DType keepType)> recipeForms;
 
     // ---- prune slot ----
     // Bytes of the mask (pruning.h's layout) for a rows x cols matrix; stored when the quantize

@@ -2,6 +2,7 @@
 // nf4: QLoRA's 4-bit NormalFloat with a float32 absmax per block, optionally double-quantized.
 #include "compress/quant_methods.h"
 #include "methods/method_support.h"
+#include "methods/recipe_forms.h"
 
 namespace cwb {
 
@@ -61,6 +62,14 @@ MethodSpec nf4Method()
         ExportForms f;
         f.note = "bitsandbytes' NF4 layout; neither GGUF nor compressed-tensors has it";
         return f;
+    };
+    m.recipeForms = [](const ParamReader &p, DType) {
+        // NF4's levels are symmetric around 0 and scaled by the block's absmax.
+        const ToolGrid nearest{4, p.integer("block_size"), true};
+        const std::string why = " has no NF4 codebook: the nearest integer grid (int4, one "
+                                "symmetric scale per block), quantized with its own algorithm";
+        return unsupportedRecipeForms("compressed-tensors" + why, "GPTQModel's gptq format" + why,
+                                      "ggml has no NF4 type", nearest);
     };
     m.quantize = [](const ParamReader &p, const QuantizeInput &in) {
         return StoredMatrix::fromQuantized(quantize(in.w, in.rows, in.cols, nf4Of(p), *in.job));

@@ -14,6 +14,13 @@ namespace cwb::methoddetail {
 [[nodiscard]] PruneParams pruneParamsOf(const ParamReader &p);
 [[nodiscard]] PruneOutcome outcomeOf(PruneResult r, const ParamReader &p, int64_t rows,
                                      int64_t cols);
+// Recipe forms of a pruning method: llm-compressor's one-shot `modifier` (SparseGPTModifier,
+// WandaPruningModifier) with sparsity and mask_structure plus `extraShared` modifier arguments,
+// or, with `modifier` empty, none (`llmCompressorNote` says why). GPTQModel and llama.cpp do
+// not prune.
+[[nodiscard]] RecipeForms pruneRecipeForms(const ParamReader &p, const std::string &modifier,
+                                           std::vector<ToolArg> extraShared,
+                                           const std::string &llmCompressorNote = {});
 // A prune descriptor with its mask bytes; the caller sets `prune` (and calibration needs).
 [[nodiscard]] MethodSpec pruneSkeleton(std::string name, std::vector<ParamSpec> params,
                                        std::string summary);

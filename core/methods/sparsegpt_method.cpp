@@ -14,6 +14,11 @@ MethodSpec sparsegptMethod()
                       "SparseGPT: OBS pruning with reconstruction from the Hessian");
     m.needsCalibration = true;
     m.needsHessian = true;
+    m.recipeForms = [](const ParamReader &p, DType) {
+        return pruneRecipeForms(p, "SparseGPTModifier",
+                                {{"block_size", p.integer("block_size")},
+                                 {"dampening_frac", p.number("damp")}});
+    };
     m.prune = [](const ParamReader &p, const std::vector<float> &w, int64_t rows, int64_t cols,
                  const InputStats &in, const JobContext &job) {
         const PruneParams pp = pruneParamsOf(p);

@@ -3,6 +3,7 @@
 // (compress/low_rank.h). The quantize slot then stores both factors.
 #include "compress/low_rank.h"
 #include "methods/method_support.h"
+#include "methods/recipe_forms.h"
 
 #include <vector>
 
@@ -60,11 +61,22 @@ MethodSpec asvdMethod()
     return m;
 }
 
+// No recipe tool factorizes: each quantizes the full matrix.
+RecipeForms lowRankRecipeForms()
+{
+    const std::string why = " has no low-rank factorization: the full matrix is quantized";
+    return methoddetail::unsupportedRecipeForms("llm-compressor" + why, "GPTQModel" + why,
+                                                "llama.cpp" + why);
+}
+
 } // namespace
 
 std::vector<MethodSpec> svdMethods()
 {
-    return {svdMethod(), asvdMethod()};
+    std::vector<MethodSpec> out{svdMethod(), asvdMethod()};
+    for (MethodSpec &m : out)
+        m.recipeForms = [](const ParamReader &, DType) { return lowRankRecipeForms(); };
+    return out;
 }
 
 } // namespace cwb

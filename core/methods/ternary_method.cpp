@@ -3,6 +3,7 @@
 // weights a byte.
 #include "compress/quant_methods.h"
 #include "methods/method_support.h"
+#include "methods/recipe_forms.h"
 
 namespace cwb {
 
@@ -36,6 +37,12 @@ MethodSpec ternaryMethod()
         f.note = "GGUF's TQ1_0 / TQ2_0 hold an fp16 scale per 256 weights, not one float32 "
                  "scale per tensor";
         return f;
+    };
+    m.recipeForms = [](const ParamReader &, DType) {
+        return unsupportedRecipeForms("compressed-tensors has no ternary grid",
+                                      "GPTQModel has no ternary grid",
+                                      "ggml's TQ1_0 / TQ2_0 hold an fp16 scale per 256 weights, "
+                                      "not one scale per tensor");
     };
     m.quantize = [](const ParamReader &p, const QuantizeInput &in) {
         TernaryParams t;

@@ -11,6 +11,9 @@ MethodSpec wandaMethod()
     MethodSpec m = pruneSkeleton("wanda", {sparsityParam(), nmParam()},
                                  "Wanda: zero the smallest magnitude x input norm, per row");
     m.needsCalibration = true;
+    m.recipeForms = [](const ParamReader &p, DType) {
+        return pruneRecipeForms(p, "WandaPruningModifier", {});
+    };
     m.prune = [](const ParamReader &p, const std::vector<float> &w, int64_t rows, int64_t cols,
                  const InputStats &in, const JobContext &job) {
         LinearActivationStats st;

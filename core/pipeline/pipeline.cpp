@@ -154,7 +154,7 @@ CompressedModel compressModel(const Model &model, const Plan &plan, const Compre
     const auto start = Clock::now();
     requireValidPlan(plan);
     const bool needsCalibration = planNeedsCalibration(plan);
-    if (needsCalibration && params.calibrationPath.empty())
+    if (needsCalibration && params.calibrationPath.empty() && !params.calibrationStats)
         throw Error(plan.recipeSource + ": the plan needs calibration text (--calib FILE)");
 
     std::vector<const TensorPlan *> work;
@@ -181,17 +181,26 @@ CompressedModel compressModel(const Model &model, const Plan &plan, const Compre
     out.recipeJson = params.recipeJson;
     out.planJson = planJson(plan);
 
-    std::optional<ActivationStats> stats;
-    const double calibShare = params.calibrationPath.empty() ? 0.0 : 0.2;
-    if (!params.calibrationPath.empty() && !work.empty()) {
+    std::optional<ActivationStats> collected;
+    const ActivationStats *stats = params.calibrationStats;
+    const double calibShare = params.calibrationPath.empty() || stats ? 0.0 : 0.2;
+    if (stats) {
+        if (needsHessian && !stats->hasHessians)
+            throw Error(plan.recipeSource + ": the calibration statistics given hold no Hessians, "
+                                            "which the plan's methods need");
+        out.calibrationSource = params.calibrationPath.empty() ? stats->coverage.source
+                                                               : params.calibrationPath;
+        out.calibrationTokens = stats->coverage.tokensEvaluated;
+    } else if (!params.calibrationPath.empty() && !work.empty()) {
         ActivationParams ap = params.calibration;
         if (model.hparams.contextLength > 0)
             ap.tokensPerSequence = std::min(ap.tokensPerSequence, model.hparams.contextLength);
         ap.collectHessians =
             needsHessian
             || (params.outputError && hessianBytes(model) <= params.reportHessianBudgetBytes);
-        stats = collectActivationStats(model, params.calibrationPath, ap,
-                                       job.stage(0.0, calibShare, "calibration"));
+        collected = collectActivationStats(model, params.calibrationPath, ap,
+                                           job.stage(0.0, calibShare, "calibration"));
+        stats = &*collected;
         out.calibrationSource = params.calibrationPath;
         out.calibrationTokens = stats->coverage.tokensEvaluated;
     }
@@ -249,7 +258,7 @@ CompressedModel compressModel(const Model &model, const Plan &plan, const Compre
         const TensorPlan &tp = *work[unit];
         std::vector<CompressedTensor> one(1);
         try {
-            one[0] = compressTensor(model, tp, stats ? &*stats : nullptr, params.outputError, inner);
+            one[0] = compressTensor(model, tp, stats, params.outputError, inner);
         } catch (const Cancelled &) {
             throw;
         } catch (const Error &e) {

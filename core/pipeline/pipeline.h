@@ -4,11 +4,11 @@
 // quantize, in that order, then a report of what it cost (compress/compressed_model.h).
 //
 // Before any work: the plan must be valid (requireValidPlan: one error listing every problem),
-// and calibration text must be given when a method needs it. Calibration statistics (per input
-// channel mean |x| and mean x^2, and the Hessian sums X^T X when a method or the output-error
-// report wants them) are collected once, up front, from the ORIGINAL model's activations
-// (llm-compressor's non-sequential mode; GPTQ's paper runs layer by layer on the quantized
-// prefix, which is not done here).
+// and calibration text (or precomputed statistics) must be given when a method needs it.
+// Calibration statistics (per input channel mean |x| and mean x^2, and the Hessian sums X^T X
+// when a method or the output-error report wants them) are collected once, up front, from the
+// ORIGINAL model's activations (llm-compressor's non-sequential mode; GPTQ's paper runs layer
+// by layer on the quantized prefix, which is not done here).
 //
 // Stages and what they read:
 //   magnitude / wanda (||X_j||_2) / sparsegpt (H)         prune
@@ -55,6 +55,11 @@ struct CompressParams {
     uint64_t reportHessianBudgetBytes = uint64_t(1) << 30;
     int threads = 0;               // oneTBB threads; 0 = all cores
     std::string recipeJson;        // stored with the result, as given
+    // Statistics collected before (e.g. once, shared with an imatrix export that must match the
+    // archive bit for bit: collection on several threads need not be reproducible). When set,
+    // nothing is collected and calibrationPath only names the source; they must hold the
+    // Hessians a method needs.
+    const ActivationStats *calibrationStats = nullptr;
 
     static ActivationParams defaultCalibration()
     {
