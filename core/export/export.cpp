@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: MIT
 #include "export/export.h"
 
+#include "export/compressed_tensors_export.h"
 #include "export/gguf_export.h"
+#include "export/safetensors_export.h"
 #include "util/error.h"
 
 #include <array>
@@ -67,6 +69,8 @@ ExportResult runExport(const ExportRequest &request, const JobContext &job)
         p.writeHooks = request.writeHooks;
         return exportGguf(p, job);
     }
+    case ExportTarget::Safetensors: return exportSafetensors(request, job);
+    case ExportTarget::CompressedTensors: return exportCompressedTensors(request, job);
     default:
         break;
     }
