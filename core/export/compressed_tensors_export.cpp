@@ -80,10 +80,12 @@ Planned planTensor(const HfTensor &t, const Model &m, DType floatType, bool mate
     r.written = s.label();
     r.fate = ct.mask ? ExportFate::Dense : ExportFate::Exact;
     const QuantizedTensor &q = ct.weight->quant;
-    r.note = s.format == "pack-quantized" ? "codes and zero points repacked into int32, scales "
-                                            "as stored (" + std::string(q.scaleType == ScaleType::F16 ? "F16" : "F32")
-                                            + ")"
-                                          : "fp8 bytes and F32 scales as stored";
+    if (s.format == "float-quantized")
+        r.note = "fp8 bytes and F32 scales as stored";
+    else
+        r.note = std::string(s.symmetric ? "codes" : "codes and zero points")
+               + " repacked into int32, scales as stored ("
+               + (q.scaleType == ScaleType::F16 ? "F16" : "F32") + ")";
     if (s.format == "pack-quantized" && q.scaleType == ScaleType::F32)
         modelNotes.insert("F32 scales are written F32; vLLM casts them to the model dtype "
                           "(torch_dtype) when loading, which rounds them");
@@ -322,6 +324,7 @@ ExportResult exportCompressedTensors(const ExportRequest &request, const JobCont
             files.push_back(std::move(name));
         files.push_back(kExportMarkerFile);
         writeExportMarker(temp, result.target, m, request.compressed != nullptr, files);
+        givePlainFilePermissions(temp, files);
         job.report(0.85, "verifying " + request.outPath);
         verify(temp, request.outPath, planned, job);
     }, request.writeHooks);

@@ -37,6 +37,18 @@ int64_t metaInt(const Model &m, const char *key)
     return v->asInt();
 }
 
+// The process's umask (from /proc/self/status: reading it with umask() would change it for a
+// moment under other threads); 022 where it cannot be read.
+fs::perms newFilePerms()
+{
+    unsigned mask = 022;
+    std::ifstream status("/proc/self/status");
+    for (std::string line; std::getline(status, line);)
+        if (line.starts_with("Umask:"))
+            mask = unsigned(std::stoul(line.substr(6), nullptr, 8));
+    return fs::perms(0666 & ~mask);
+}
+
 void copyFile(const fs::path &from, const fs::path &to)
 {
     std::error_code ec;
@@ -217,6 +229,17 @@ void writeExportMarker(const std::string &dir, std::string_view target, const Mo
     j["compressed_tensors_from_archive"] = fromArchive;
     j["files"] = files;
     writeJsonFile(dir, kExportMarkerFile, j);
+}
+
+void givePlainFilePermissions(const std::string &dir, const std::vector<std::string> &names)
+{
+    const fs::perms perms = newFilePerms();
+    for (const auto &name : names) {
+        std::error_code ec;
+        fs::permissions(fs::path(dir) / name, perms, fs::perm_options::replace, ec);
+        if (ec)
+            throwIn((fs::path(dir) / name).string(), "cannot set its permissions: " + ec.message());
+    }
 }
 
 void listWrittenFiles(ExportResult &result, const std::string &out,

@@ -60,6 +60,11 @@ void writeJsonFile(const std::string &dir, const std::string &name,
 void writeExportMarker(const std::string &dir, std::string_view target, const Model &m,
                        bool fromArchive, const std::vector<std::string> &files);
 
+// Sets the files' permissions to what a newly created file gets (0666 minus the umask): copies
+// of read-only sources and the safetensors writer's private temporary files would otherwise keep
+// theirs, and engines often run as another user.
+void givePlainFilePermissions(const std::string &dir, const std::vector<std::string> &names);
+
 // After the directory is in place: result.files (out/name), fileBytes, written and verified.
 void listWrittenFiles(ExportResult &result, const std::string &out,
                       const std::vector<std::string> &names);

@@ -11,6 +11,7 @@
 #include <array>
 #include <cctype>
 #include <cstring>
+#include <limits>
 
 namespace cwb {
 namespace {
@@ -109,6 +110,15 @@ HfTensorList hfTensorList(const Model &m, const CompressedModel *archive, std::s
             list.tiedHead = false;
         list.tensors.push_back(std::move(h));
     }
+    // Layer by layer, as HF checkpoints list them (llama2.c groups its tensors by kind).
+    const auto rank = [](const HfTensor &t) {
+        const int64_t layer = canonicalLayerIndex(t.tensor->canonical);
+        if (layer >= 0)
+            return layer;
+        return t.tensor->canonical == "embed" ? int64_t(-1) : std::numeric_limits<int64_t>::max();
+    };
+    std::stable_sort(list.tensors.begin(), list.tensors.end(),
+                     [&](const HfTensor &a, const HfTensor &b) { return rank(a) < rank(b); });
     if (interleaved)
         list.notes.push_back("Q/K rows permuted from the interleaved RoPE order of " + m.path
                              + " into Hugging Face's rotate_half order");

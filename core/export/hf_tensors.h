@@ -38,7 +38,7 @@ struct HfTensor {
 };
 
 struct HfTensorList {
-    std::vector<HfTensor> tensors; // source order
+    std::vector<HfTensor> tensors; // embedding, layer by layer (source order within), the rest
     bool tiedHead = true;          // no lm_head.weight: the head is the embedding
     std::vector<std::string> notes;
 };

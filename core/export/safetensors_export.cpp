@@ -118,6 +118,7 @@ ExportResult exportSafetensors(const ExportRequest &request, const JobContext &j
             files.push_back(std::move(name));
         files.push_back(kExportMarkerFile);
         writeExportMarker(temp, result.target, m, request.compressed != nullptr, files);
+        givePlainFilePermissions(temp, files);
         job.report(0.85, "verifying " + request.outPath);
         verify(temp, request.outPath, m, list.tiedHead, planned, job);
     }, request.writeHooks);
