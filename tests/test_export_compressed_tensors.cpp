@@ -351,6 +351,7 @@ class TestExportCompressedTensors : public QObject {
 private slots:
     void mixedArchiveDecodesExactly();
     void interleavedSourcePermutesPackedRows();
+    void awqFoldedAndExplicitScales();
     void splitFusedSetsAreRefused();
     void previewWritesNothing();
     void aModelWithoutGridsIsRefused();
@@ -443,7 +444,8 @@ void TestExportCompressedTensors::mixedArchiveDecodesExactly()
             QVERIFY2(s.starts_with("re:^") && s.ends_with("$"), s.c_str());
         }
     // Everything else is dense and as the engine uses it: norms and the embedding F32.
-    QCOMPARE(floatsOf(file.at("model.norm.weight")), archive.source->findTensor("final_norm")->toFloat());
+    QCOMPARE(floatsOf(file.at("model.norm.weight")),
+             archive.source->findTensor("final_norm")->toFloat());
     std::printf("dev256 mixed archive: %d modules packed and decoded bit for bit by the test's "
                 "own reader, %d dense (nf4)\n", packed, dense);
 }
@@ -495,6 +497,66 @@ void TestExportCompressedTensors::interleavedSourcePermutesPackedRows()
              (std::vector<int64_t>{22, 1}));
     QCOMPARE(file.at("model.layers.0.mlp.down_proj.weight_packed").shape,
              (std::vector<int64_t>{64, 22}));
+}
+
+void TestExportCompressedTensors::awqFoldedAndExplicitScales()
+{
+    CWB_SHARED_FILE(dev, "models/dev256");
+    CWB_SHARED_FILE(calib, "data/dev256/calib.txt");
+    const cwb::Model m = cwb::io::openModel(dev);
+    // q/k/v and gate/up share their norm's scales, folded into it; o and down keep explicit
+    // input multipliers.
+    const cwb::CompressedModel c = compressWith(m, R"({"version": 1, "rules": [
+        {"match": "layers.*.*", "methods": [{"method": "awq", "params": {"bits": 4,
+                                                                          "group": 32}}]}]})",
+                                                calib);
+    QTemporaryDir dir;
+    const std::string out = dir.filePath(QStringLiteral("ct")).toStdString();
+    const cwb::ExportResult r = cwb::runExport(requestFor(m, out, &c));
+    const auto file = readSafetensors(out + "/model.safetensors");
+    const Scheme s{"pack-quantized", "int", "group", 4, false, 32};
+    int folded = 0, explicitScales = 0, changedNorms = 0;
+    for (const cwb::CompressedTensor &ct : c.tensors) {
+        if (ct.shape.size() == 1) {
+            // The norm carries the scales: written as the archive has it, not as the source.
+            const std::string name = ct.canonical.ends_with("attn_norm")
+                                         ? "input_layernorm" : "post_attention_layernorm";
+            const std::string layer = ct.canonical.substr(7, ct.canonical.find('.', 7) - 7);
+            const std::vector<float> v =
+                floatsOf(file.at("model.layers." + layer + "." + name + ".weight"));
+            QVERIFY2(v == ct.reconstruct(), ct.canonical.c_str());
+            changedNorms += v != m.findTensor(ct.canonical)->toFloat() ? 1 : 0;
+            continue;
+        }
+        const cwb::ExportedTensor *row = nullptr;
+        for (const auto &t : r.tensors)
+            if (t.name.starts_with(ct.name.substr(0, ct.name.rfind('.'))))
+                row = &t;
+        QVERIFY2(row, ct.name.c_str());
+        if (!ct.foldedScales.empty()) {
+            // The stored codes (of W diag(s)) packed: what the engine multiplies the folded
+            // norm's output with, bit for bit.
+            int64_t rows = 0, cols = 0;
+            const std::string module = ct.name.substr(0, ct.name.rfind('.'));
+            const std::vector<float> decoded = decodeReference(file, module, s, rows, cols);
+            QVERIFY2(decoded == ct.weight->quant.dequantize(), module.c_str());
+            QVERIFY(row->exact());
+            ++folded;
+        } else {
+            QVERIFY2(!ct.weight->inputScales.empty(), ct.name.c_str());
+            QCOMPARE(row->fate, cwb::ExportFate::Converted);
+            QVERIFY2(row->note.find("explicit input multipliers") != std::string::npos,
+                     row->note.c_str());
+            QVERIFY(floatsOf(file.at(ct.name)) == ct.reconstruct());
+            ++explicitScales;
+        }
+    }
+    std::printf("awq: %d modules packed with their scales folded into the norms (%d norms "
+                "changed by it; alpha 0 folds ones), %d with explicit multipliers written dense\n",
+                folded, changedNorms, explicitScales);
+    QCOMPARE(folded, 6 * 5);
+    QVERIFY(changedNorms > 0);
+    QCOMPARE(explicitScales, 6 * 2);
 }
 
 void TestExportCompressedTensors::splitFusedSetsAreRefused()

@@ -289,6 +289,10 @@ ExportResult exportCompressedTensors(const ExportRequest &request, const JobCont
                            + (request.floatType == DType::F32
                                   ? ": it casts the F32 tensors when loading)"
                                   : ")"));
+    if (qc.format == "mixed-precision")
+        modelNotes.insert("format mixed-precision (int and fp8 groups, each with its own "
+                          "format): vLLM reads per-group formats only in its newer releases; an "
+                          "archive of int grids alone (or fp8 alone) gets a single format");
     if (request.floatType == DType::BF16)
         modelNotes.insert("torch_dtype bfloat16: vLLM casts the fp16 scales to bfloat16 when "
                           "loading, which rounds them; export with --float-type f16 or f32 to "

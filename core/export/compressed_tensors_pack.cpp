@@ -48,7 +48,7 @@ std::optional<CtScheme> ctSchemeOf(const CompressedTensor &ct, std::string &whyN
     const StoredMatrix &w = *ct.weight;
     if (!w.inputScales.empty()) {
         whyNot = "AWQ's explicit input multipliers have no compressed-tensors form (no "
-                 "per-input-channel multiplier): folded into dense weights";
+                 "per-input-channel multiplier)";
         return std::nullopt;
     }
     if (ct.mask && ct.mask->applyWhenDecoding) {

@@ -11,14 +11,15 @@
 //                       bos_token_id / eos_token_id when the tokenizer knows them
 //   tokenizer files     copied: from a HF directory tokenizer.json, tokenizer.model,
 //                       tokenizer_config.json, special_tokens_map.json, added_tokens.json,
-//                       vocab.json, merges.txt, generation_config.json (those it has); from other
-//                       sources the files the model names (a llama2.c tokenizer.bin is copied as
-//                       tokenizer.bin: our reader opens it, HF engines do not). A GGUF's embedded
-//                       vocabulary is not converted: that directory has no tokenizer (a note says
-//                       so). generation_config.json with bos/eos is written when none is copied.
+//                       vocab.json, merges.txt, generation_config.json, tokenizer.bin (those it
+//                       has); from other sources the files the model names (a llama2.c
+//                       tokenizer.bin is copied as tokenizer.bin: our reader opens it, HF
+//                       engines do not). A GGUF's embedded vocabulary is not converted: that
+//                       directory has no tokenizer (a note says so). generation_config.json
+//                       with bos/eos is written when none is copied.
 //   cwb-export.json     the marker: {"schema": "cwb.export-directory/1", target, created_by,
-//                       source, compressed_tensors_from_archive, files}. A later export may replace a directory only if
-//                       it holds this file (util/atomic_directory.h).
+//                       source, compressed_tensors_from_archive, files}. A later export may
+//                       replace a directory only if it holds this file (util/atomic_directory.h).
 
 #include "export/export_result.h"
 #include "model/model.h"

@@ -48,6 +48,8 @@ DenseTensorPlan planDenseTensor(const HfTensor &t, int64_t headDim, DType floatT
     if (ct) {
         if (plainFloat(*ct)) {
             p.exactByConstruction = p.type == DType::F32 || ct->weight->type == p.type;
+            if (vector)
+                addNote(p.report.note, "as the archive has it: " + ct->plan);
         } else {
             p.exactByConstruction = p.type == DType::F32;
             addNote(p.report.note, "dequantized: the values the engine uses");

@@ -57,7 +57,8 @@ std::vector<T> permuteRows(const HfTensor &t, int64_t headDim, std::vector<T> in
         return in;
     const int64_t rows = t.ropeHeads * headDim;
     if (headDim <= 0 || headDim % 2 != 0 || in.size() != size_t(rows) * unitsPerRow)
-        throwIn(t.tensor->name, "its " + std::to_string(in.size() / std::max<size_t>(1, unitsPerRow))
+        throwIn(t.tensor->name, "its "
+                                    + std::to_string(in.size() / std::max<size_t>(1, unitsPerRow))
                                     + " rows do not form " + std::to_string(t.ropeHeads)
                                     + " heads of " + std::to_string(headDim) + " (even) rows");
     const std::vector<int64_t> from = halfSplitRowSources(t.ropeHeads, headDim);
