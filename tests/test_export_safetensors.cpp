@@ -239,7 +239,10 @@ void TestExportSafetensors::hfDirectoryRoundTrips()
     const double ours = ourPerplexity(source, text);
     const double theirs = ourPerplexity(back, text);
     std::printf("dev256: source ppl %.6f, exported HF directory ppl %.6f\n", ours, theirs);
-    QCOMPARE(theirs, ours); // the same files' bytes, the same code path
+    // The same values; the figure moves by ~1e-9 from run to run (float sums in parallel
+    // sections in a different order).
+    QVERIFY2(std::fabs(theirs / ours - 1) < 1e-7,
+             qPrintable(QStringLiteral("%1 vs %2").arg(theirs, 0, 'g', 17).arg(ours, 0, 'g', 17)));
 }
 
 void TestExportSafetensors::archiveIsWrittenAsTheEngineValues()
