@@ -1,10 +1,13 @@
 // SPDX-License-Identifier: MIT
-// `cwb export` as a user runs it: the verification table and its JSON form, the exit statuses of
-// a bad target and an output path that is a directory.
+// `cwb export` as a user runs it: the verification table and its JSON form, the Hugging Face
+// directory targets end to end (a compressed archive to compressed-tensors, a preview, float
+// types), the exit statuses of a bad target, an output path that is a directory and a directory
+// that is not an export.
 
 #include "cli_runner.h"
 #include "test_support.h"
 
+#include <QDir>
 #include <QFile>
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -20,6 +23,7 @@ class TestCliExport : public QObject {
 private slots:
     void tableAndJson();
     void recipeTargets();
+    void huggingFaceDirectories();
     void errors();
 };
 
@@ -113,6 +117,55 @@ void TestCliExport::recipeTargets()
         QStringLiteral(R"(+:^model\.layers\.0\.mlp\.down_proj$)")));
 }
 
+void TestCliExport::huggingFaceDirectories()
+{
+    CWB_SHARED_FILE(bin, "models/stories260K/stories260K.bin");
+    CWB_SHARED_FILE(dev, "models/dev256");
+    QTemporaryDir dir;
+    // Dense, BF16 matrices: norms stay F32 and exact, the rest say their rounding.
+    const QString dense = dir.filePath(QStringLiteral("stories-hf"));
+    auto r = runCli({QStringLiteral("export"), QString::fromStdString(bin), QStringLiteral("--to"),
+                     QStringLiteral("safetensors"), QStringLiteral("--out"), dense,
+                     QStringLiteral("--float-type"), QStringLiteral("bf16"),
+                     QStringLiteral("--json")});
+    QVERIFY2(r.exitCode == 0, qPrintable(r.err));
+    const QJsonObject j = QJsonDocument::fromJson(r.out.toUtf8()).object();
+    QCOMPARE(j[QStringLiteral("target")].toString(), QStringLiteral("safetensors"));
+    QVERIFY(j[QStringLiteral("verified")].toBool());
+    QCOMPARE(j[QStringLiteral("tensors")].toArray().size(), 47);
+    QCOMPARE(j[QStringLiteral("exact_tensors")].toInt(), 11);
+    QVERIFY(QFile::exists(dense + QStringLiteral("/model.safetensors")));
+    QVERIFY(QFile::exists(dense + QStringLiteral("/config.json")));
+
+    // An archive of int grids to compressed-tensors: previewed (nothing written), then written.
+    const QString recipe = dir.filePath(QStringLiteral("recipe.json"));
+    {
+        QFile f(recipe);
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        f.write(R"({"version": 1, "rules": [{"match": "layers.*.*", "methods":
+            [{"method": "rtn", "params": {"bits": 4, "group": 32}}]}]})");
+    }
+    const QString archive = dir.filePath(QStringLiteral("dev.cwbarchive"));
+    r = runCli({QStringLiteral("compress"), QString::fromStdString(dev), QStringLiteral("--plan"),
+                recipe, QStringLiteral("--out"), archive});
+    QVERIFY2(r.exitCode == 0, qPrintable(r.err));
+    const QString ct = dir.filePath(QStringLiteral("dev-ct"));
+    const QStringList exportArgs{QStringLiteral("export"), archive, QStringLiteral("--to"),
+                                 QStringLiteral("compressed-tensors"), QStringLiteral("--out"),
+                                 ct};
+    r = runCli(exportArgs + QStringList{QStringLiteral("--preview")});
+    QVERIFY2(r.exitCode == 0, qPrintable(r.err));
+    QVERIFY2(r.out.startsWith(QStringLiteral("preview of compressed-tensors export")),
+             qPrintable(r.out));
+    QVERIFY(!QDir(ct).exists());
+    r = runCli(exportArgs);
+    QVERIFY2(r.exitCode == 0, qPrintable(r.err));
+    QVERIFY2(r.out.contains(QStringLiteral("56 of 56 exact")), qPrintable(r.out));
+    QVERIFY(r.out.contains(QStringLiteral("model.layers.5.mlp.down_proj")));
+    QVERIFY(r.out.contains(QStringLiteral("pack-quantized int4 g32 sym")));
+    QVERIFY(QFile::exists(ct + QStringLiteral("/cwb-export.json")));
+}
+
 void TestCliExport::errors()
 {
     CWB_SHARED_FILE(bin, "models/stories260K/stories260K.bin");
@@ -137,6 +190,20 @@ void TestCliExport::errors()
                 QStringLiteral("--requantize"), QStringLiteral("q9_z")});
     QCOMPARE(r.exitCode, 2);
     QVERIFY2(r.err.contains(QStringLiteral("'q9_z' is not a ggml type")), qPrintable(r.err));
+
+    // A directory that holds something else is never replaced.
+    const QString user = dir.filePath(QStringLiteral("user"));
+    QVERIFY(QDir().mkdir(user));
+    {
+        QFile f(user + QStringLiteral("/keep.txt"));
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        f.write("keep");
+    }
+    r = runCli({QStringLiteral("export"), QString::fromStdString(bin), QStringLiteral("--to"),
+                QStringLiteral("safetensors"), QStringLiteral("--out"), user});
+    QCOMPARE(r.exitCode, 1);
+    QVERIFY2(r.err.contains(QStringLiteral("refusing to replace it")), qPrintable(r.err));
+    QCOMPARE(QDir(user).entryList(QDir::Files), QStringList{QStringLiteral("keep.txt")});
 
     r = runCli({QStringLiteral("export"), QString::fromStdString(bin), QStringLiteral("--to"),
                 QStringLiteral("gguf"), QStringLiteral("--out"), dir.path()});

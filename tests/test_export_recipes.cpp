@@ -697,7 +697,7 @@ void TestExportRecipes::hostilePathsLeaveThePreviousFiles()
     std::string e = cwbtest::errorOf([&] {
         (void)cwb::exportLlamaCpp({&*dev_, &*mixed_, &*stats_, user, false, {}});
     });
-    QVERIFY2(e.find(user) != std::string::npos && e.find("not a llama.cpp recipe export")
+    QVERIFY2(e.find(user) != std::string::npos && e.find("refusing to replace it")
                                                       != std::string::npos,
              e.c_str());
     QCOMPARE(readFile(user + "/notes.txt"), std::string("mine"));
@@ -712,7 +712,7 @@ void TestExportRecipes::hostilePathsLeaveThePreviousFiles()
     const char *plainRecipe = R"({"version": 1, "rules": [
         {"match": "layers.*", "methods": [{"method": "q8_0"}]}]})";
     const cwb::Plan plain = planFor(*dev_, plainRecipe, "plain");
-    for (const std::string point : {"closed", "synced"}) {
+    for (const std::string point : {"written", "synced", "aside"}) {
         cwb::AtomicWriteHooks hooks;
         hooks.failpoint = [&](std::string_view p) {
             if (p == point)

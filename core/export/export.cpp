@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: MIT
 #include "export/export.h"
 
+#include "export/compressed_tensors_export.h"
 #include "export/gguf_export.h"
 #include "export/gptqmodel_export.h"
 #include "export/llamacpp_export.h"
 #include "export/llm_compressor_export.h"
+#include "export/safetensors_export.h"
 #include "util/error.h"
 
 #include <array>
@@ -74,21 +76,26 @@ ExportResult runExport(const ExportRequest &request, const JobContext &job)
         return exportLlmCompressor({.model = request.model,
                                     .plan = request.plan,
                                     .outPath = request.outPath,
-                                    .preview = request.preview},
+                                    .preview = request.preview,
+                                    .hooks = request.writeHooks},
                                    job);
     case ExportTarget::LlamaCpp:
         return exportLlamaCpp({.model = request.model,
                                .plan = request.plan,
                                .calibration = request.calibration,
                                .outDir = request.outPath,
-                               .preview = request.preview},
+                               .preview = request.preview,
+                               .hooks = request.writeHooks},
                               job);
     case ExportTarget::GptqModel:
         return exportGptqModel({.model = request.model,
                                 .plan = request.plan,
                                 .outPath = request.outPath,
-                                .preview = request.preview},
+                                .preview = request.preview,
+                                .hooks = request.writeHooks},
                                job);
+    case ExportTarget::Safetensors: return exportSafetensors(request, job);
+    case ExportTarget::CompressedTensors: return exportCompressedTensors(request, job);
     default:
         break;
     }

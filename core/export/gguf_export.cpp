@@ -3,6 +3,7 @@
 // io::readGguf and compare every tensor with the values its source decodes to.
 #include "export/gguf_export.h"
 
+#include "export/engine_values.h"
 #include "export/ggml_repack.h"
 #include "export/gguf_names.h"
 #include "formats/ggml_quantize.h"
@@ -89,20 +90,6 @@ struct Planned {
     bool copied = false;           // bytes as stored in the source or the archive
     bool pruned = false;           // sparsity stored as dense zeros
 };
-
-// The values the engine uses for a compressed tensor: linear()'s view for matrices (folded AWQ
-// scales stay in: the exported norm carries them), reconstruct() for 1-D tensors.
-std::vector<float> engineValues(const CompressedTensor &ct)
-{
-    if (ct.shape.size() == 1 || !ct.weight || ct.foldedScales.empty())
-        return ct.reconstruct();
-    std::vector<float> w = ct.weight->dequantize();
-    if (ct.mask && ct.mask->applyWhenDecoding)
-        for (size_t i = 0; i < w.size(); ++i)
-            if (!((ct.mask->bitmap[i / 8] >> (i % 8)) & 1u))
-                w[i] = 0.0f;
-    return w;
-}
 
 std::string sourceLabel(const CompressedTensor &ct)
 {

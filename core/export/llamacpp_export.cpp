@@ -4,10 +4,11 @@
 // written through export/export_directory.h and read back before it takes the target's place.
 #include "export/llamacpp_export.h"
 
-#include "export/export_directory.h"
 #include "export/gguf_names.h"
+#include "export/hf_config.h"
 #include "export/recipe_entries.h"
 #include "formats/dtype.h"
+#include "util/atomic_directory.h"
 #include "util/error.h"
 
 #include <cerrno>
@@ -67,20 +68,6 @@ std::string readText(const fs::path &path)
     std::ostringstream s;
     s << in.rdbuf();
     return s.str();
-}
-
-bool earlierExport(const std::string &dir)
-{
-    std::error_code ec;
-    bool hasCommand = false;
-    for (const auto &entry : fs::directory_iterator(dir, ec)) {
-        const std::string name = entry.path().filename().string();
-        if (!entry.is_regular_file()
-            || (name != kTypesFile && name != kCommandFile && name != kImatrixFile))
-            return false;
-        hasCommand = hasCommand || name == kCommandFile;
-    }
-    return !ec && hasCommand && readText(fs::path(dir) / kCommandFile).starts_with(kSignature);
 }
 
 } // namespace
@@ -279,11 +266,15 @@ ExportResult exportLlamaCpp(const LlamaCppExportParams &params, const JobContext
         withImatrix ? io::serializeImatrix(imatrix) : std::vector<std::byte>{};
     job.report(0.5, "writing " + params.outDir);
     writeDirectoryAtomically(
-        params.outDir, "a llama.cpp recipe export",
+        params.outDir, kExportMarkerFile,
         [&](const std::string &temp) {
             const fs::path dir(temp);
             writeText(dir / kTypesFile, tokens);
             writeText(dir / kCommandFile, command);
+            writeExportMarker(temp, "llama.cpp", *params.model, false,
+                              withImatrix ? std::vector<std::string>{kTypesFile, kCommandFile,
+                                                                     kImatrixFile}
+                                          : std::vector<std::string>{kTypesFile, kCommandFile});
             if (withImatrix) {
                 std::ofstream out(dir / kImatrixFile, std::ios::binary | std::ios::trunc);
                 out.write(reinterpret_cast<const char *>(imatrixBytes.data()),
@@ -307,7 +298,7 @@ ExportResult exportLlamaCpp(const LlamaCppExportParams &params, const JobContext
             if (readText(dir / kTypesFile) != tokens || readText(dir / kCommandFile) != command)
                 throwIn(params.outDir, "a file read back differently from what was written");
         },
-        earlierExport, params.hooks);
+        params.hooks);
 
     const fs::path dir = fs::absolute(params.outDir);
     std::vector<std::string> files{(dir / kTypesFile).string(), (dir / kCommandFile).string()};

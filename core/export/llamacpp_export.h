@@ -19,8 +19,9 @@
 // grids), pruning and low rank are not expressible, and such tensors get the base type. Norms
 // and 1-D tensors stay as in the F32 model (llama-quantize never quantizes them).
 //
-// The directory is written atomically (export/export_directory.h) and replaces an existing one
-// only when that is empty or an earlier export of this kind; every file is read back first.
+// The directory is written atomically (util/atomic_directory.h) and replaces an existing one
+// only when that is empty or an earlier export (it holds cwb-export.json); every file is
+// read back first.
 
 #include "analysis/activation_stats.h"
 #include "export/export_result.h"

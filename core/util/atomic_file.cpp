@@ -12,11 +12,8 @@
 
 namespace cwb {
 
-namespace {
-
 namespace fs = std::filesystem;
 
-// fsync of a file or directory; a failure is an error naming it.
 void syncPath(const std::string &path, bool directory)
 {
     const int fd = ::open(path.c_str(), directory ? (O_RDONLY | O_DIRECTORY) : O_RDONLY);
@@ -29,8 +26,6 @@ void syncPath(const std::string &path, bool directory)
     if (r != 0 && !(directory && (err == EINVAL || err == ENOTSUP)))
         throwIn(path, std::string("fsync failed: ") + std::strerror(err));
 }
-
-} // namespace
 
 void writeFileAtomically(const std::string &target,
                          const std::function<void(const std::string &tempPath)> &write,

@@ -23,4 +23,8 @@ void writeFileAtomically(const std::string &target,
                          const std::function<void(const std::string &tempPath)> &write,
                          const AtomicWriteHooks &hooks = {});
 
+// fsync of a file or a directory; throws cwb::Error naming `path`. A file system that cannot
+// sync directories (EINVAL, ENOTSUP) is accepted: its renames are still atomic.
+void syncPath(const std::string &path, bool directory);
+
 } // namespace cwb
