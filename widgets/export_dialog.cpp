@@ -281,6 +281,15 @@ void ExportDialog::chooseCalibration()
         setCalibrationPath(path);
 }
 
+cwb::ExportRequest ExportDialog::Inputs::bound() const
+{
+    cwb::ExportRequest r = request;
+    r.model = model.get();
+    r.compressed = compressed.get();
+    r.plan = plan.get();
+    return r;
+}
+
 ExportDialog::Inputs ExportDialog::collect(bool preview) const
 {
     Inputs in;
@@ -327,11 +336,7 @@ void ExportDialog::refreshPreview()
     previewJob_ = jobs->run(
         options, this,
         [in](const cwb::JobContext &ctx) {
-            cwb::ExportRequest r = in.request;
-            r.model = in.model.get();
-            r.compressed = in.compressed.get();
-            r.plan = in.plan.get();
-            return cwb::runExport(r, ctx);
+            return cwb::runExport(in.bound(), ctx);
         },
         [this](JobOutcome<cwb::ExportResult> &o) {
             if (o.id != previewJob_)
@@ -384,10 +389,7 @@ bool ExportDialog::startExport()
     exportJob_ = jobs->run(
         options, this,
         [in](const cwb::JobContext &ctx) {
-            cwb::ExportRequest r = in.request;
-            r.model = in.model.get();
-            r.compressed = in.compressed.get();
-            r.plan = in.plan.get();
+            cwb::ExportRequest r = in.bound();
             std::optional<cwb::ActivationStats> stats;
             if (!in.calibrationPath.isEmpty()) {
                 stats = cwb::collectActivationStats(

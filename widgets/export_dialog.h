@@ -65,6 +65,8 @@ private:
         std::shared_ptr<const cwb::CompressedModel> compressed;
         std::shared_ptr<const cwb::Plan> plan;
         QString calibrationPath;
+        // The request pointing at what this holds (valid while it lives).
+        [[nodiscard]] cwb::ExportRequest bound() const;
     };
     [[nodiscard]] Inputs collect(bool preview) const;
     void schedulePreview();

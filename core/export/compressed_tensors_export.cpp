@@ -8,6 +8,7 @@
 #include "export/compressed_tensors_format.h"
 #include "export/compressed_tensors_pack.h"
 #include "export/hf_config.h"
+#include "export/engine_values.h"
 #include "export/hf_dense_tensor.h"
 #include "export/hf_tensors.h"
 #include "io/json_meta.h"
@@ -28,7 +29,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-constexpr const char *kWeightsFile = "model.safetensors";
 constexpr const char *kWho = "compressed-tensors export";
 
 // One tensor of the directory: a packed module, or a dense tensor.
@@ -194,7 +194,7 @@ void verify(const std::string &temp, const std::string &path, std::vector<Planne
         throwIn(path, "verification: config.json has no quantization_config");
     const CtQuantizationConfig qc =
         parseQuantizationConfig(config["quantization_config"], path + "/config.json");
-    const Model file = io::readSafetensorsFile((fs::path(temp) / kWeightsFile).string());
+    const Model file = io::readSafetensorsFile((fs::path(temp) / kHfWeightsFile).string());
     size_t expected = 0;
     for (Planned &p : planned) {
         job.checkCancelled();
@@ -319,16 +319,9 @@ ExportResult exportCompressedTensors(const ExportRequest &request, const JobCont
             tensors.push_back({.name = p.dense.report.name, .dtype = p.dense.type,
                                .shape = p.dense.shape, .bytes = p.dense.bytes});
         }
-        io::writeSafetensors((fs::path(temp) / kWeightsFile).string(), tensors,
-                             {{"format", "pt"}});
+        files = writeHfDirectory(temp, tensors, config, m, result.target,
+                                 request.compressed != nullptr, result.notes);
         job.checkCancelled();
-        writeJsonFile(temp, "config.json", config);
-        files = {"config.json", kWeightsFile};
-        for (auto &name : copyTokenizerFiles(m, temp, false, result.notes))
-            files.push_back(std::move(name));
-        files.push_back(kExportMarkerFile);
-        writeExportMarker(temp, result.target, m, request.compressed != nullptr, files);
-        givePlainFilePermissions(temp, files);
         job.report(0.85, "verifying " + request.outPath);
         verify(temp, request.outPath, planned, job);
     }, request.writeHooks);

@@ -2,6 +2,7 @@
 #include "export/compressed_tensors_format.h"
 
 #include "util/error.h"
+#include "util/text_format.h"
 
 #include <bit>
 #include <regex>
@@ -47,17 +48,6 @@ T typed(const Json &j, const char *key, const std::string &where)
         throwIn(where, std::string("quantization_config: field '") + key + "' has type "
                            + field(j, key, where).type_name());
     }
-}
-
-std::string escapeRegex(std::string_view s)
-{
-    std::string out;
-    for (const char c : s) {
-        if (std::string_view("\\^$.|?*+()[]{}").find(c) != std::string_view::npos)
-            out += '\\';
-        out += c;
-    }
-    return out;
 }
 
 // An ignore entry or target against a module name: the exact name, or "re:" + a pattern that
@@ -177,7 +167,7 @@ CtQuantizationConfig parseQuantizationConfig(const Json &qc, const std::string &
 std::string moduleTarget(std::string_view module)
 {
     std::string target = "re:^";
-    target += escapeRegex(module);
+    target += regexEscape(module);
     target += '$';
     return target;
 }

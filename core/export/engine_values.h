@@ -15,4 +15,10 @@ namespace cwb {
 
 [[nodiscard]] std::vector<float> engineValues(const CompressedTensor &ct);
 
+// How every export's verification compares what it read back with what the source decodes to:
+// bit for bit (same size, same bits), and otherwise the largest |a - b| (infinity for a size
+// mismatch or a NaN on either side).
+[[nodiscard]] bool bitIdentical(const std::vector<float> &a, const std::vector<float> &b);
+[[nodiscard]] double maxAbsDifference(const std::vector<float> &a, const std::vector<float> &b);
+
 } // namespace cwb

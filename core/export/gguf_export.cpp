@@ -5,10 +5,10 @@
 
 #include "export/engine_values.h"
 #include "export/ggml_repack.h"
-#include "export/gguf_names.h"
-#include "formats/ggml_quantize.h"
 #include "export/gguf_metadata.h"
+#include "export/gguf_names.h"
 #include "formats/float_formats.h"
+#include "formats/ggml_quantize.h"
 #include "io/gguf_writer.h"
 #include "io/readers.h"
 #include "model/architecture.h"
@@ -237,23 +237,6 @@ Planned planTensor(const Tensor &t, const CompressedTensor *ct, const GgufExport
     return p;
 }
 
-double maxAbsDiff(const std::vector<float> &a, const std::vector<float> &b)
-{
-    double m = 0;
-    for (size_t i = 0; i < a.size(); ++i) {
-        const double d = std::fabs(double(a[i]) - double(b[i]));
-        if (std::isnan(d))
-            return INFINITY;
-        m = std::max(m, d);
-    }
-    return m;
-}
-
-bool bitEqual(const std::vector<float> &a, const std::vector<float> &b)
-{
-    return a.size() == b.size() && std::memcmp(a.data(), b.data(), a.size() * 4) == 0;
-}
-
 // Reopens the file and checks every tensor: shape, type, bytes, values against the reference.
 void verify(const std::string &temp, const std::string &path, std::vector<Planned> &planned,
             const JobContext &job)
@@ -273,8 +256,8 @@ void verify(const std::string &temp, const std::string &path, std::vector<Planne
         if (t.copyBytes() != p.bytes)
             throwIn(path, who + "the stored bytes differ from those written");
         const std::vector<float> values = t.toFloat();
-        const bool same = bitEqual(values, p.reference);
-        p.report.maxAbsError = same ? 0.0 : maxAbsDiff(values, p.reference);
+        const bool same = bitIdentical(values, p.reference);
+        p.report.maxAbsError = same ? 0.0 : maxAbsDifference(values, p.reference);
         if (p.report.exact() && !same)
             throwIn(path, who + "expected bit-identical values, max |error| "
                               + std::to_string(p.report.maxAbsError));

@@ -19,18 +19,6 @@ namespace {
 
 using Json = nlohmann::ordered_json;
 
-Json toJson(const ToolValue &v)
-{
-    struct Convert {
-        Json operator()(std::monostate) const { return nullptr; }
-        Json operator()(bool b) const { return b; }
-        Json operator()(int64_t i) const { return i; }
-        Json operator()(double d) const { return d; }
-        Json operator()(const std::string &s) const { return s; }
-    };
-    return std::visit(Convert{}, v);
-}
-
 enum class Role { DecoderLinear, Head, Other };
 
 Role roleOf(const TensorPlan &tp)
@@ -238,7 +226,7 @@ ExportResult exportGptqModel(const GptqModelExportParams &params, const JobConte
             if (!dynamic.contains("+:" + keys[i])) {
                 Json fields = Json::object();
                 for (const ToolArg &a : d.args)
-                    fields[a.key] = toJson(a.value);
+                    fields[a.key] = toolValueJson(a.value);
                 dynamic["+:" + keys[i]] = fields;
             }
             break;
@@ -256,9 +244,9 @@ ExportResult exportGptqModel(const GptqModelExportParams &params, const JobConte
                                "model (non-sequential)");
     Json doc = Json::object();
     for (const ToolArg &a : base)
-        doc[a.key] = toJson(a.value);
+        doc[a.key] = toolValueJson(a.value);
     for (const ToolArg &a : modelShared)
-        doc[a.key] = toJson(a.value);
+        doc[a.key] = toolValueJson(a.value);
     doc["lm_head"] = headQuantized;
     doc["quant_method"] = "gptq";
     doc["format"] = "gptq";

@@ -257,4 +257,22 @@ void listWrittenFiles(ExportResult &result, const std::string &out,
     result.verified = true;
 }
 
+std::vector<std::string> writeHfDirectory(const std::string &dir,
+                                          std::span<const io::SafetensorsTensor> tensors,
+                                          const nlohmann::ordered_json &config, const Model &m,
+                                          std::string_view target, bool fromArchive,
+                                          std::vector<std::string> &notes)
+{
+    io::writeSafetensors((std::filesystem::path(dir) / kHfWeightsFile).string(), tensors,
+                         {{"format", "pt"}});
+    writeJsonFile(dir, "config.json", config);
+    std::vector<std::string> files{"config.json", kHfWeightsFile};
+    for (auto &name : copyTokenizerFiles(m, dir, false, notes))
+        files.push_back(std::move(name));
+    files.push_back(kExportMarkerFile);
+    writeExportMarker(dir, target, m, fromArchive, files);
+    givePlainFilePermissions(dir, files);
+    return files;
+}
+
 } // namespace cwb

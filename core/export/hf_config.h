@@ -22,11 +22,13 @@
 //                       replace a directory only if it holds this file (util/atomic_directory.h).
 
 #include "export/export_result.h"
+#include "io/safetensors_writer.h"
 #include "model/model.h"
 
 #include <nlohmann/json.hpp>
 
 #include <cstdint>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -34,6 +36,7 @@
 namespace cwb {
 
 inline constexpr const char *kExportMarkerFile = "cwb-export.json";
+inline constexpr const char *kHfWeightsFile = "model.safetensors";
 
 struct SpecialIds {
     int64_t bos = -1; // -1: unknown
@@ -60,6 +63,15 @@ void writeJsonFile(const std::string &dir, const std::string &name,
 // The marker file of an export directory (see above).
 void writeExportMarker(const std::string &dir, std::string_view target, const Model &m,
                        bool fromArchive, const std::vector<std::string> &files);
+
+// Fills a Hugging Face directory `dir` (a temporary one, see util/atomic_directory.h): the
+// weights as model.safetensors ({"format": "pt"} metadata), config.json, the tokenizer files and
+// the marker, with plain permissions; returns the file names written (relative to `dir`).
+std::vector<std::string> writeHfDirectory(const std::string &dir,
+                                          std::span<const io::SafetensorsTensor> tensors,
+                                          const nlohmann::ordered_json &config, const Model &m,
+                                          std::string_view target, bool fromArchive,
+                                          std::vector<std::string> &notes);
 
 // Sets the files' permissions to what a newly created file gets (0666 minus the umask): copies
 // of read-only sources and the safetensors writer's private temporary files would otherwise keep

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "export/hf_dense_tensor.h"
 
+#include "export/engine_values.h"
 #include "util/error.h"
 
 #include <algorithm>
@@ -117,23 +118,5 @@ std::string torchDtypeName(DType t)
     throw Error("torch_dtype: " + std::string(dtypeName(t)) + " is not F32, F16 or BF16");
 }
 
-double maxAbsDifference(const std::vector<float> &a, const std::vector<float> &b)
-{
-    if (a.size() != b.size())
-        return INFINITY;
-    double m = 0;
-    for (size_t i = 0; i < a.size(); ++i) {
-        const double d = std::fabs(double(a[i]) - double(b[i]));
-        if (std::isnan(d))
-            return INFINITY;
-        m = std::max(m, d);
-    }
-    return m;
-}
-
-bool bitIdentical(const std::vector<float> &a, const std::vector<float> &b)
-{
-    return a.size() == b.size() && std::memcmp(a.data(), b.data(), a.size() * 4) == 0;
-}
 
 } // namespace cwb

@@ -51,8 +51,4 @@ void checkDenseTensor(DenseTensorPlan &p, const Tensor &back, const std::string 
 // "float32", "float16", "bfloat16" (config.json's torch_dtype spelling).
 [[nodiscard]] std::string torchDtypeName(DType t);
 
-// Max |a - b| (infinity when a NaN is involved) and bitwise equality of two float vectors.
-[[nodiscard]] double maxAbsDifference(const std::vector<float> &a, const std::vector<float> &b);
-[[nodiscard]] bool bitIdentical(const std::vector<float> &a, const std::vector<float> &b);
-
 } // namespace cwb

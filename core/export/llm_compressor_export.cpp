@@ -20,23 +20,11 @@ namespace {
 
 using Json = nlohmann::ordered_json;
 
-Json toJson(const ToolValue &v)
-{
-    struct Convert {
-        Json operator()(std::monostate) const { return nullptr; }
-        Json operator()(bool b) const { return b; }
-        Json operator()(int64_t i) const { return i; }
-        Json operator()(double d) const { return d; }
-        Json operator()(const std::string &s) const { return s; }
-    };
-    return std::visit(Convert{}, v);
-}
-
 Json argsJson(const std::vector<ToolArg> &args)
 {
     Json j = Json::object();
     for (const ToolArg &a : args)
-        j[a.key] = toJson(a.value);
+        j[a.key] = toolValueJson(a.value);
     return j;
 }
 

@@ -11,6 +11,20 @@
 
 namespace cwb {
 
+nlohmann::ordered_json toolValueJson(const ToolValue &v)
+{
+    using Json = nlohmann::ordered_json;
+    struct Convert {
+        Json operator()(std::monostate) const { return nullptr; }
+        Json operator()(bool b) const { return b; }
+        Json operator()(int64_t i) const { return i; }
+        Json operator()(double d) const { return d; }
+        Json operator()(const std::string &s) const { return s; }
+    };
+    return std::visit(Convert{}, v);
+}
+
+
 std::vector<RecipeEntry> recipeEntries(const Plan &plan, RecipeTool tool)
 {
     std::vector<RecipeEntry> out;
@@ -122,17 +136,6 @@ void requireLlamaRecipeInputs(const Model *model, const Plan *plan, const std::s
     if (model->family != ArchFamily::Llama)
         throwIn(model->path, "architecture '" + model->architecture + "' is not llama-family; the "
                                  + target + " export names llama's modules and tensors only");
-}
-
-std::string regexEscape(std::string_view s)
-{
-    std::string out;
-    for (const char c : s) {
-        if (std::string_view("\\^$.|?*+()[]{}").find(c) != std::string_view::npos)
-            out += '\\';
-        out += c;
-    }
-    return out;
 }
 
 void writeRecipeFile(const std::string &path, const std::string &text,

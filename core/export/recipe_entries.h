@@ -8,8 +8,11 @@
 #include "export/export_result.h"
 #include "methods/method.h"
 #include "util/atomic_file.h"
+#include "util/text_format.h"
 #include "model/model.h"
 #include "recipe/plan.h"
+
+#include <nlohmann/json.hpp>
 
 #include <functional>
 #include <map>
@@ -29,6 +32,10 @@ struct RecipeEntry {
     std::optional<ToolForm> prune, lowRank, quantize;
     [[nodiscard]] bool matrix() const { return plan->shape.size() >= 2; }
 };
+
+// A tool setting's value as JSON (null, bool, integer, number or string); the llm-compressor and
+// GPTQModel exports write their settings through it.
+[[nodiscard]] nlohmann::ordered_json toolValueJson(const ToolValue &v);
 
 // Every tensor of the plan, in model order.
 [[nodiscard]] std::vector<RecipeEntry> recipeEntries(const Plan &plan, RecipeTool tool);
@@ -59,9 +66,6 @@ majorityArgs(const std::vector<const std::vector<ToolArg> *> &candidates);
 // Throws cwb::Error naming `target` when the model is missing or not llama-family (the names the
 // recipes use are llama's: Hugging Face modules, GGUF tensors), or the plan is missing.
 void requireLlamaRecipeInputs(const Model *model, const Plan *plan, const std::string &target);
-
-// `s` with the characters regular expressions treat specially escaped ("model\.layers\.3").
-[[nodiscard]] std::string regexEscape(std::string_view s);
 
 // Writes `text` to `path` atomically (util/atomic_file.h); `readBack(temp)` checks the written
 // file before it replaces `path` and throws when it does not hold what was meant. Throws

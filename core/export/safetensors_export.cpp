@@ -19,7 +19,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-constexpr const char *kWeightsFile = "model.safetensors";
 
 // The reopened directory must describe the same model: the fields an engine sizes it from.
 void checkHyperParams(const Model &back, const Model &m, bool tiedHead, const std::string &path)
@@ -109,16 +108,9 @@ ExportResult exportSafetensors(const ExportRequest &request, const JobContext &j
         for (const DenseTensorPlan &p : planned)
             tensors.push_back({.name = p.report.name, .dtype = p.type, .shape = p.shape,
                                .bytes = p.bytes});
-        io::writeSafetensors((fs::path(temp) / kWeightsFile).string(), tensors,
-                             {{"format", "pt"}});
+        files = writeHfDirectory(temp, tensors, config, m, result.target,
+                                 request.compressed != nullptr, result.notes);
         job.checkCancelled();
-        writeJsonFile(temp, "config.json", config);
-        files = {"config.json", kWeightsFile};
-        for (auto &name : copyTokenizerFiles(m, temp, false, result.notes))
-            files.push_back(std::move(name));
-        files.push_back(kExportMarkerFile);
-        writeExportMarker(temp, result.target, m, request.compressed != nullptr, files);
-        givePlainFilePermissions(temp, files);
         job.report(0.85, "verifying " + request.outPath);
         verify(temp, request.outPath, m, list.tiedHead, planned, job);
     }, request.writeHooks);

@@ -46,4 +46,15 @@ std::string humanBytes(uint64_t bytes)
     return u == 0 ? std::to_string(bytes) + " B" : fixed(v, 2) + " " + units[u];
 }
 
+std::string regexEscape(std::string_view s)
+{
+    std::string out;
+    for (const char c : s) {
+        if (std::string_view("\\^$.|?*+()[]{}").find(c) != std::string_view::npos)
+            out += '\\';
+        out += c;
+    }
+    return out;
+}
+
 } // namespace cwb

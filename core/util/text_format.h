@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: MIT
 #pragma once
-// Small text helpers the plain-text reports share (inspect, plan, compression).
+// Small text helpers the plain-text reports and the exports share.
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 namespace cwb {
 
@@ -12,5 +13,8 @@ namespace cwb {
 [[nodiscard]] std::string padRight(const std::string &s, size_t width);
 [[nodiscard]] std::string padLeft(const std::string &s, size_t width);
 [[nodiscard]] std::string humanBytes(uint64_t bytes);             // "1.23 MiB", binary units
+// `s` with the characters regular expressions treat specially escaped ("model\.layers\.3"):
+// the same text in ECMAScript, Python re and POSIX extended syntax.
+[[nodiscard]] std::string regexEscape(std::string_view s);
 
 } // namespace cwb
