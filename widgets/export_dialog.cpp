@@ -29,6 +29,7 @@
 #include <QTimer>
 #include <QVBoxLayout>
 
+#include <algorithm>
 #include <optional>
 
 namespace cwb::gui {
@@ -36,6 +37,8 @@ namespace {
 
 // Quiet enough that typing a path does not start a preview per key.
 constexpr int kPreviewDelayMs = 200;
+// Widest a column other than the note gets (pixels); longer texts elide, the tooltip has them.
+constexpr int kMaxColumnWidth = 280;
 
 QString targetLabel(cwb::ExportTarget t)
 {
@@ -281,6 +284,14 @@ void ExportDialog::chooseCalibration()
         setCalibrationPath(path);
 }
 
+void ExportDialog::fitColumns()
+{
+    // Each column as wide as its text, but none so wide that the note has no room left.
+    view_->resizeColumnsToContents();
+    for (int c = 0; c < ExportTableModel::NoteColumn; ++c)
+        view_->setColumnWidth(c, std::min(view_->columnWidth(c), kMaxColumnWidth));
+}
+
 cwb::ExportRequest ExportDialog::Inputs::bound() const
 {
     cwb::ExportRequest r = request;
@@ -357,7 +368,7 @@ void ExportDialog::refreshPreview()
                     text += n + "\n";
                 return text;
             }()));
-            view_->resizeColumnsToContents();
+            fitColumns();
             showStatus(tr("Preview, nothing written yet: %1.").arg(model_->summary()), false);
             Q_EMIT previewShown();
         });
@@ -423,7 +434,7 @@ bool ExportDialog::startExport()
             for (const auto &n : r.notes)
                 text += n + "\n";
             notes_->setPlainText(QString::fromStdString(text));
-            view_->resizeColumnsToContents();
+            fitColumns();
             showStatus(tr("Wrote %1 (%2), read it back and compared every tensor: %3.")
                            .arg(QString::fromStdString(r.path),
                                 QLocale().formattedDataSize(qint64(r.fileBytes)),

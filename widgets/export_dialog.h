@@ -73,6 +73,7 @@ private:
     void chooseOutput();
     void chooseCalibration();
     void updateControls();
+    void fitColumns();
     void showStatus(const QString &text, bool error);
 
     Document *document_ = nullptr;

@@ -79,8 +79,8 @@ QVariant ExportTableModel::data(const QModelIndex &index, int role) const
         case cwb::ExportFate::NotExpressible: return QBrush(QColor(0xc0, 0x1c, 0x28));
         }
     }
-    if (role == Qt::ToolTipRole && index.column() == NoteColumn)
-        return QString::fromStdString(t.note);
+    if (role == Qt::ToolTipRole) // cells elide long texts: the tooltip has them whole
+        return data(index, Qt::DisplayRole);
     if (role == Qt::TextAlignmentRole && index.column() == ErrorColumn)
         return int(Qt::AlignRight | Qt::AlignVCenter);
     if (role != Qt::DisplayRole)
