@@ -2,6 +2,29 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="de_DE">
 <context>
+    <name>QObject</name>
+    <message>
+        <source>Cannot write %1</source>
+        <translation>%1 kann nicht geschrieben werden</translation>
+    </message>
+    <message>
+        <source>Images (*.png *.svg *.pdf);;CSV data (*.csv)</source>
+        <translation>Bilder (*.png *.svg *.pdf);;CSV-Daten (*.csv)</translation>
+    </message>
+    <message>
+        <source>Unknown image type &quot;%1&quot;: use .png, .svg or .pdf</source>
+        <translation>Unbekannter Bildtyp „%1“: verwenden Sie .png, .svg oder .pdf</translation>
+    </message>
+    <message>
+        <source>Cannot write %1: %2</source>
+        <translation>%1 kann nicht geschrieben werden: %2</translation>
+    </message>
+    <message>
+        <source>Export Chart</source>
+        <translation>Diagramm exportieren</translation>
+    </message>
+</context>
+<context>
     <name>cwb::gui::AnalysisActions</name>
     <message>
         <source>&amp;Analyze Model…</source>
@@ -2219,6 +2242,22 @@ Form: %3, gespeichert als %4</translation>
         <source>Write the model or its compression for llama.cpp, vLLM or Hugging Face, or the plan as another tool&apos;s recipe</source>
         <translation>Das Modell oder seine Kompression für llama.cpp, vLLM oder Hugging Face schreiben, oder den Plan als Rezept eines anderen Werkzeugs</translation>
     </message>
+    <message>
+        <source>Trade-offs</source>
+        <translation>Abwägungen</translation>
+    </message>
+    <message>
+        <source>Load the recipe of %1</source>
+        <translation>Rezept von %1 laden</translation>
+    </message>
+    <message>
+        <source>Cannot load the recipe of %1: %2</source>
+        <translation>Das Rezept von %1 kann nicht geladen werden: %2</translation>
+    </message>
+    <message>
+        <source>Loaded the recipe of %1 into the Layer Plan (Undo restores the previous plan)</source>
+        <translation>Rezept von %1 in den Schichtplan geladen (Rückgängig stellt den vorigen Plan wieder her)</translation>
+    </message>
 </context>
 <context>
     <name>cwb::gui::ModelSummary</name>
@@ -2454,6 +2493,120 @@ Form: %3, gespeichert als %4</translation>
     <message>
         <source>%1 %: rank %2</source>
         <translation>%1 %: Rang %2</translation>
+    </message>
+</context>
+<context>
+    <name>cwb::gui::TradeoffChart</name>
+    <message>
+        <source>Log scale</source>
+        <translation>Logarithmisch</translation>
+    </message>
+    <message>
+        <source>Export…</source>
+        <translation>Exportieren…</translation>
+    </message>
+    <message>
+        <source>Size</source>
+        <translation>Größe</translation>
+    </message>
+    <message>
+        <source>Bits per weight</source>
+        <translation>Bits pro Gewicht</translation>
+    </message>
+    <message>
+        <source>Mean KL divergence</source>
+        <translation>Mittlere KL-Divergenz</translation>
+    </message>
+    <message>
+        <source>Perplexity</source>
+        <translation>Perplexität</translation>
+    </message>
+    <message>
+        <source>Decode latency</source>
+        <translation>Dekodier-Latenz</translation>
+    </message>
+    <message>
+        <source>Memory</source>
+        <translation>Speicher</translation>
+    </message>
+    <message>
+        <source>Show</source>
+        <translation>Zeige</translation>
+    </message>
+    <message>
+        <source>against</source>
+        <translation>gegen</translation>
+    </message>
+    <message>
+        <source>Model size (MiB)</source>
+        <translation>Modellgröße (MiB)</translation>
+    </message>
+    <message>
+        <source>Bits per weight (whole model)</source>
+        <translation>Bits pro Gewicht (ganzes Modell)</translation>
+    </message>
+    <message>
+        <source>Mean KL divergence to the original</source>
+        <translation>Mittlere KL-Divergenz zum Original</translation>
+    </message>
+    <message>
+        <source>Decode latency, ms/token (measured on this machine)</source>
+        <translation>Dekodier-Latenz, ms/Token (auf diesem Rechner gemessen)</translation>
+    </message>
+    <message>
+        <source>Memory: weights + KV cache (MiB)</source>
+        <translation>Speicher: Gewichte + KV-Cache (MiB)</translation>
+    </message>
+    <message>
+        <source>Plans</source>
+        <translation>Pläne</translation>
+    </message>
+    <message>
+        <source>Pareto front</source>
+        <translation>Pareto-Front</translation>
+    </message>
+    <message>
+        <source>References</source>
+        <translation>Referenzen</translation>
+    </message>
+    <message>
+        <source>No measured plans yet: evaluate a compression, or run a sweep.</source>
+        <translation>Noch keine gemessenen Pläne: werten Sie eine Kompression aus oder starten Sie einen Sweep.</translation>
+    </message>
+    <message>
+        <source>No plan has both measures shown here.</source>
+        <translation>Kein Plan hat beide hier gezeigten Messwerte.</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n plan(s) shown, %1 on the Pareto front. Hover a point for its recipe; click a plan to load its recipe into the Layer Plan.</source>
+        <translation>
+            <numerusform>%n Plan gezeigt, %1 auf der Pareto-Front. Zeigen Sie auf einen Punkt für sein Rezept; ein Klick lädt das Rezept in den Schichtplan.</numerusform>
+            <numerusform>%n Pläne gezeigt, %1 auf der Pareto-Front. Zeigen Sie auf einen Punkt für sein Rezept; ein Klick lädt das Rezept in den Schichtplan.</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>%1 bits/weight</source>
+        <translation>%1 Bits/Gewicht</translation>
+    </message>
+    <message>
+        <source>KLD %1</source>
+        <translation>KLD %1</translation>
+    </message>
+    <message>
+        <source>ppl %1</source>
+        <translation>PPL %1</translation>
+    </message>
+    <message>
+        <source>%1 ms/token</source>
+        <translation>%1 ms/Token</translation>
+    </message>
+    <message>
+        <source> (on the Pareto front)</source>
+        <translation> (auf der Pareto-Front)</translation>
+    </message>
+    <message>
+        <source> (reference)</source>
+        <translation> (Referenz)</translation>
     </message>
 </context>
 <context>

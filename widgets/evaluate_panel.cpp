@@ -348,6 +348,10 @@ bool EvaluatePanel::run()
     error_->clear();
     running_ = params();
     running_.model = model.get();
+    const auto &compression = document_->compression();
+    runningRecipe_ = compression && document_->compressedWeights() && weights_->currentIndex() == 1
+                         ? QString::fromStdString(compression->recipeJson)
+                         : QString();
     // The job holds `model`, so a model switch in the GUI cannot pull the weights from under it.
     job_ = document_->jobs()->run(
         {tr("Evaluate %1").arg(QFileInfo(QString::fromStdString(model->path)).fileName())},
@@ -416,6 +420,7 @@ void EvaluatePanel::onSucceeded(const cwb::EvalResult &result)
     run.result = result;
     run.textPath = QFile::decodeName(QByteArray::fromStdString(running_.textPath));
     run.emulateQ8 = running_.emulateQ8;
+    run.recipeJson = runningRecipe_;
     run.finishedAt = QDateTime::currentDateTime();
     updateControls();
     progress_->setRange(0, std::max<int>(static_cast<int>(result.windows), 1));

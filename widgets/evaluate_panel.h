@@ -85,6 +85,7 @@ private:
     Document *document_ = nullptr;
     int job_ = 0;               // the running evaluation
     cwb::EvalParams running_;   // its settings
+    QString runningRecipe_;     // the recipe of the compressed weights it runs; empty: original
     QElapsedTimer elapsed_;
 
     QLineEdit *textPath_ = nullptr;

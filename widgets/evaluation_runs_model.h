@@ -19,6 +19,7 @@ struct EvaluationRun {
     cwb::EvalResult result;
     QString textPath;       // the scored text
     bool emulateQ8 = false; // llama.cpp Q8 activation emulation was on
+    QString recipeJson;     // the recipe of the compressed weights evaluated; empty: original
     QDateTime finishedAt;
 };
 

@@ -14,13 +14,17 @@
 #include "job_service.h"
 #include "jobs_panel.h"
 #include "layer_error_chart.h"
+#include "layer_plan_model.h"
 #include "layer_plan_view.h"
 #include "model_summary.h"
 #include "model_tree_model.h"
 #include "overview_panel.h"
 #include "recent_files.h"
+#include "tradeoff_chart.h"
+#include "tradeoff_points.h"
 
 #include "model/model.h"
+#include "recipe/recipe.h"
 
 #include <QAction>
 #include <QActionGroup>
@@ -182,14 +186,51 @@ void MainWindow::createDocks()
     runsDock_->hide(); // appears with the first finished run
     resizeDocks({evaluateDock_}, {330}, Qt::Horizontal);
 
+    // Every run is a point of the trade-off chart, tabbed with the runs table.
+    tradeoffs_ = new TradeoffChart;
+    tradeoffDock_ = new QDockWidget(tr("Trade-offs"), this);
+    tradeoffDock_->setObjectName(QStringLiteral("tradeoffDock"));
+    tradeoffDock_->setWidget(tradeoffs_);
+    addDockWidget(Qt::BottomDockWidgetArea, tradeoffDock_);
+    tabifyDockWidget(runsDock_, tradeoffDock_);
+    tradeoffDock_->hide();
+    connect(tradeoffs_, &TradeoffChart::pointActivated, this, &MainWindow::loadRecipeOfPoint);
+
     connect(document_, &Document::runsChanged, this, [this] {
         runsView_->resizeColumnsToContents();
         runsView_->scrollToBottom();
+        tradeoffs_->setPoints(tradeoffPointsOf(document_->runs()->runs()));
         if (runsDock_->isHidden()) {
             runsDock_->show();
+            tradeoffDock_->show();
+            runsDock_->raise();
             resizeDocks({runsDock_}, {170}, Qt::Vertical);
         }
     });
+}
+
+bool MainWindow::loadRecipeOfPoint(int index)
+{
+    const auto &points = tradeoffs_->points();
+    if (index < 0 || size_t(index) >= points.size() || points[size_t(index)].recipeJson.isEmpty())
+        return false;
+    const TradeoffPoint &p = points[size_t(index)];
+    try {
+        cwb::Recipe recipe = cwb::parseRecipe(p.recipeJson.toStdString(), p.name.toStdString());
+        compression_->planView()->planModel()->changeRecipe(
+            std::move(recipe), tr("Load the recipe of %1").arg(p.name));
+    } catch (const std::exception &e) {
+        statusBar()->showMessage(tr("Cannot load the recipe of %1: %2")
+                                     .arg(p.name, QString::fromUtf8(e.what())));
+        return false;
+    }
+    planDock_->show();
+    planDock_->raise();
+    statusBar()->showMessage(tr("Loaded the recipe of %1 into the Layer Plan (Undo restores the "
+                                "previous plan)")
+                                 .arg(p.name),
+                             8000);
+    return true;
 }
 
 void MainWindow::createCompression()
@@ -329,6 +370,7 @@ void MainWindow::createMenus()
     plan->setText(tr("&Layer Plan"));
     plan->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_L));
     view->addAction(plan);
+    view->addAction(tradeoffDock_->toggleViewAction());
     QAction *errors = errorsDock_->toggleViewAction();
     errors->setText(tr("Compression &Errors"));
     view->addAction(errors);

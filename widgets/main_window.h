@@ -23,6 +23,7 @@ namespace cwb::gui {
 
 class AnalysisActions;
 class ExportDialog;
+class TradeoffChart;
 class AnalysisController;
 class CompressionPanel;
 class Document;
@@ -75,6 +76,11 @@ public:
     // File > Export…: created on first use, kept (with its choices) for the window's life.
     ExportDialog *showExportDialog();
     [[nodiscard]] ExportDialog *exportDialog() const { return exportDialog_; } // null before
+    [[nodiscard]] TradeoffChart *tradeoffChart() const { return tradeoffs_; }
+    [[nodiscard]] QDockWidget *tradeoffDock() const { return tradeoffDock_; }
+    // Loads the recipe of the chart's point `index` into the Layer Plan as one undoable change;
+    // false when the point has none or it does not parse (the status bar says why).
+    bool loadRecipeOfPoint(int index);
 
 protected:
     void dragEnterEvent(QDragEnterEvent *event) override;
@@ -124,6 +130,8 @@ private:
     CompressionPanel *compression_ = nullptr;
     QDockWidget *planDock_ = nullptr;
     QAction *exportAction_ = nullptr;
+    TradeoffChart *tradeoffs_ = nullptr;
+    QDockWidget *tradeoffDock_ = nullptr;
     ExportDialog *exportDialog_ = nullptr;
 };
 

@@ -422,4 +422,51 @@ void throwProblems(const std::string &source, std::string_view subject,
     throwIn(source, s.str());
 }
 
+namespace {
+
+std::string entriesText(const std::vector<MethodEntry> &entries)
+{
+    std::string out;
+    for (const MethodEntry &e : entries) {
+        std::string one = e.method;
+        if (!e.params.empty()) {
+            one.append("(");
+            for (size_t i = 0; i < e.params.size(); ++i) {
+                if (i > 0)
+                    one.append(", ");
+                one.append(e.params[i].first).append("=");
+                one.append(formatParamValue(e.params[i].second));
+            }
+            one.append(")");
+        }
+        if (!out.empty())
+            out.append(" -> ");
+        out.append(one);
+    }
+    return out.empty() ? "keep" : out;
+}
+
+} // namespace
+
+std::string recipeSummary(const Recipe &recipe)
+{
+    std::vector<std::string> parts;
+    if (!recipe.name.empty())
+        parts.push_back(recipe.name);
+    if (!recipe.defaultMethods.empty())
+        parts.push_back("defaults: " + entriesText(recipe.defaultMethods));
+    for (const RecipeRule &r : recipe.rules)
+        parts.push_back(r.match + ": " + entriesText(r.methods));
+    if (!recipe.overrides.empty())
+        parts.push_back(std::to_string(recipe.overrides.size())
+                        + (recipe.overrides.size() == 1 ? " override" : " overrides"));
+    std::string out;
+    for (const auto &p : parts) {
+        if (!out.empty())
+            out.append("; ");
+        out.append(p);
+    }
+    return out.empty() ? "keep everything" : out;
+}
+
 } // namespace cwb

@@ -88,6 +88,11 @@ struct ParsedRecipe {
 // Reads a file (size checked before reading) and parses it leniently.
 [[nodiscard]] ParsedRecipe readRecipeFile(const std::string &path);
 
+// The recipe in a line for people (charts, sweep tables): its name when it has one, then the
+// defaults and each rule as "pattern: method(params)", and how many overrides it has, e.g.
+// "defaults: rtn(bits=4, group=32); layers.*.attn.*: q4_k; 12 overrides".
+[[nodiscard]] std::string recipeSummary(const Recipe &recipe);
+
 // "SOURCE: N problems in the plan:\n  where: what\n  ..." thrown as one cwb::Error.
 [[noreturn]] void throwProblems(const std::string &source, std::string_view subject,
                                 const std::vector<RecipeProblem> &problems);
