@@ -504,7 +504,9 @@ private Q_SLOTS:
         cwb::gui::applyLaunchOptions(w, o);
         QVERIFY(w.evaluateDock()->isVisible());
         QTRY_VERIFY_WITH_TIMEOUT(QFile::exists(o.screenshotFile), kRunTimeoutMs);
-        QTRY_VERIFY(QImage(o.screenshotFile).size() == QSize(1000, 700));
+        QTRY_VERIFY2(QImage(o.screenshotFile).size() == QSize(1000, 700),
+                     qPrintable(QStringLiteral("%1x%2").arg(QImage(o.screenshotFile).width())
+                                    .arg(QImage(o.screenshotFile).height())));
         QCOMPARE(w.runsModel()->rowCount(), 1); // grabbed after the run, not before
         QCOMPARE(w.runsModel()->runs().front().result.nCtx, int64_t(128));
         QCOMPARE(w.runsModel()->runs().front().result.windows, int64_t(2));

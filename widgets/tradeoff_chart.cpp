@@ -46,21 +46,31 @@ TradeoffChart::TradeoffChart(QWidget *parent)
     yBox_->addItem(tr("Perplexity"), static_cast<int>(TradeoffY::Perplexity));
     yBox_->addItem(tr("Decode latency"), static_cast<int>(TradeoffY::DecodeLatency));
     yBox_->addItem(tr("Memory"), static_cast<int>(TradeoffY::Memory));
+    // Narrow docks stay narrow: the combos shrink to a few characters (and elide) before they
+    // widen the window.
+    for (QComboBox *box : {xBox_, yBox_}) {
+        box->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
+        box->setMinimumContentsLength(6);
+    }
+    // The choices above the plot, the hint, log scale and Export below it: two short rows keep
+    // the dock narrow beside the Layer Plan.
     auto *controls = new QHBoxLayout;
     controls->addWidget(new QLabel(tr("Show"), this));
-    controls->addWidget(yBox_);
+    controls->addWidget(yBox_, 1);
     controls->addWidget(new QLabel(tr("against"), this));
-    controls->addWidget(xBox_);
-    controls->addWidget(logBox_);
-    controls->addStretch(1);
-    controls->addWidget(exportButton_);
+    controls->addWidget(xBox_, 1);
+    auto *below = new QHBoxLayout;
+    below->addWidget(hint_, 1);
+    below->addWidget(logBox_);
+    below->addWidget(exportButton_);
     hint_->setWordWrap(true);
+    hint_->setMinimumWidth(60);
     auto *layout = new QVBoxLayout(this);
     layout->setContentsMargins(4, 4, 4, 4);
     layout->addLayout(controls);
     layout->addWidget(plot_, 1);
-    layout->addWidget(hint_);
-    plot_->setMinimumHeight(160);
+    layout->addLayout(below);
+    plot_->setMinimumSize(160, 120);
     plot_->legend->setVisible(true);
     plot_->legend->setFont(font());
     plot_->axisRect()->insetLayout()->setInsetAlignment(0, Qt::AlignTop | Qt::AlignRight);
