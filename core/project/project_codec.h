@@ -9,6 +9,10 @@
 
 namespace cwb::projectio {
 
+// The optional /history group (project_history.cpp); written only when there is a history.
+void writeHistory(const h5::Writer &w, const std::vector<HistoryPoint> &history);
+[[nodiscard]] std::vector<HistoryPoint> readHistory(const h5::Reader &r);
+
 // Everything but the root's schema attributes.
 void writeContents(const h5::Writer &w, const Project &project);
 // Everything but the root's schema attributes (checked by the caller first).

@@ -281,6 +281,7 @@ Project readContents(const Reader &r)
     const Node settings = r.openGroup(r.root(), "settings");
     for (const auto &name : r.attrNames(settings))
         p.settings[h5::unescapeName(name)] = r.attrString(settings, name.c_str());
+    p.history = readHistory(r);
 
     const Node analysis = r.openGroup(r.root(), "analysis");
     p.analysis.seconds = r.attrDouble(analysis, "seconds");
