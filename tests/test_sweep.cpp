@@ -11,6 +11,7 @@
 #include "cli_runner.h"
 #include "test_support.h"
 
+#include "host/memory_status.h"
 #include "io/open_model.h"
 #include "project/project_file.h"
 #include "sweep/point_json.h"
@@ -138,6 +139,7 @@ private Q_SLOTS:
     void interruptedAndResumed();
     void slurmArrayRunLocally();
     void badInputsNameTheFile();
+    void peakRssResetsPerPoint();
 };
 
 void TestSweep::historyRoundTrip()
@@ -600,6 +602,23 @@ void TestSweep::badInputsNameTheFile()
     QVERIFY2(r.err.contains(QStringLiteral("no sweep.json: not a directory written by cwb sweep "
                                            "--emit-slurm")),
              qPrintable(r.err));
+}
+
+// Each point's peak RSS is its own: the high-water mark is lowered before it starts.
+void TestSweep::peakRssResetsPerPoint()
+{
+    const double before = host::peakRssMiB();
+    {
+        std::vector<char> big(size_t(256) << 20);
+        for (size_t i = 0; i < big.size(); i += 4096)
+            big[i] = 1;
+        QVERIFY(host::peakRssMiB() > before + 200);
+    } // freed (an allocation this size is its own mapping, returned to the system)
+    const double high = host::peakRssMiB();
+    QVERIFY(host::resetPeakRss());
+    QVERIFY2(host::peakRssMiB() < high - 200,
+             qPrintable(QStringLiteral("%1 MiB after the reset, %2 before").arg(
+                 host::peakRssMiB()).arg(high)));
 }
 
 QTEST_GUILESS_MAIN(TestSweep)

@@ -198,14 +198,15 @@ std::string taskScript(const std::string &dir, const std::string &model,
 std::string sbatchScript(const std::string &dir, size_t tasks, int threads)
 {
     const std::string logs = (fs::path(dir) / "logs").string();
-    std::string s = "#!/bin/bash\n"
-                    "# A Slurm job array written by cwb sweep --emit-slurm: one task per sweep point\n"
-                    "# (sweep.json). Submit with `sbatch sweep.sbatch`; run single tasks again with\n"
-                    "# `sbatch --array=2,5 sweep.sbatch`; when they are done, merge their results\n"
-                    "# with `cwb sweep MODEL --project P.cwbproj --collect DIR`. Add the partition,\n"
-                    "# time and memory lines your cluster needs.\n"
-                    "#SBATCH --job-name=cwb-sweep\n"
-                    "#SBATCH --array=0-"
+    std::string s =
+        "#!/bin/bash\n"
+        "# A Slurm job array written by cwb sweep --emit-slurm: one task per sweep point\n"
+        "# (sweep.json). Submit with `sbatch sweep.sbatch`; run single tasks again with\n"
+        "# `sbatch --array=2,5 sweep.sbatch`; when they are done, merge their results\n"
+        "# with `cwb sweep MODEL --project P.cwbproj --collect DIR`. Add the partition,\n"
+        "# time and memory lines your cluster needs.\n"
+        "#SBATCH --job-name=cwb-sweep\n"
+        "#SBATCH --array=0-"
         + std::to_string(tasks - 1) + "\n";
     s += "#SBATCH --output=" + logs + "/task-%a.out\n";
     s += "#SBATCH --error=" + logs + "/task-%a.err\n";
@@ -280,7 +281,8 @@ SlurmEmission emitSlurmArray(const SweepParams &params, const std::string &dirIn
         }
         tasks.push_back(Json{{"task", t},
                              {"name", spec.name},
-                             {"source", spec.source},
+                             {"source",
+                              recipe.is_null() ? spec.source : absolutePath(spec.source)},
                              {"recipe", recipe},
                              {"key", keys[points[t]]}});
         e.taskNames.push_back(spec.name);

@@ -241,7 +241,8 @@ HistoryPoint PointRunner::measure(const Prepared &x, const JobContext &job)
             cp.calibrationStats = &calibration(job.stage(0.2, 0.3, "calibration"));
         const auto tc = Clock::now();
         ++compressions_;
-        const CompressedModel cm = compressModel(model, *x.plan, cp, job.stage(0.3, 0.7, "compress"));
+        const CompressedModel cm =
+            compressModel(model, *x.plan, cp, job.stage(0.3, 0.7, "compress"));
         hp.compressSeconds = secondsSince(tc);
         hp.bytes = cm.totals.compressedBytes;
         hp.parameters = cm.totals.parameters;

@@ -52,9 +52,9 @@ struct TradeoffChart {
 
 // `evaluation`: when non-empty, only points whose "eval.*" settings equal these (one text and
 // n_ctx: numbers measured otherwise do not compare).
-[[nodiscard]] TradeoffChart tradeoffChart(const std::vector<HistoryPoint> &history, TradeoffX x,
-                                          TradeoffY y,
-                                          const std::map<std::string, std::string> &evaluation = {});
+[[nodiscard]] TradeoffChart
+tradeoffChart(const std::vector<HistoryPoint> &history, TradeoffX x, TradeoffY y,
+              const std::map<std::string, std::string> &evaluation = {});
 
 // One line for people: "original" without a recipe; else the recipe's name when it has one,
 // then what it does, rule by rule ("rtn(bits=4, group=32) on layers.*; q8_0 on embed"),
