@@ -140,6 +140,7 @@ private Q_SLOTS:
     void slurmArrayRunLocally();
     void badInputsNameTheFile();
     void peakRssResetsPerPoint();
+    void analysisKeepsTheHistory();
 };
 
 void TestSweep::historyRoundTrip()
@@ -619,6 +620,34 @@ void TestSweep::peakRssResetsPerPoint()
     QVERIFY2(host::peakRssMiB() < high - 200,
              qPrintable(QStringLiteral("%1 MiB after the reset, %2 before").arg(
                  host::peakRssMiB()).arg(high)));
+}
+
+// A new analysis written over a project keeps the points of the same model, and only those.
+void TestSweep::analysisKeepsTheHistory()
+{
+    CWB_SHARED_FILE(modelPath, kModel);
+    CWB_SHARED_FILE(text, kText);
+    const Model model = io::openModel(modelPath);
+    QTemporaryDir dir;
+    SweepParams p = smallSweep(model, text, "");
+    p.points = {originalPoint()};
+    p.projectPath = dir.filePath(QStringLiteral("a.cwbproj")).toStdString();
+    const HistoryPoint measured = runSweep(p).points.at(0);
+
+    auto r = cwbtest::runCli({QStringLiteral("analyze"), q(modelPath), QStringLiteral("--project"),
+                              q(p.projectPath)});
+    QVERIFY2(r.exitCode == 0, qPrintable(r.err));
+    const Project analysed = readProject(p.projectPath);
+    QCOMPARE(analysed.analysis.tensors.size(), size_t(48));
+    QCOMPARE(analysed.history.size(), size_t(1));
+    QVERIFY(analysed.history[0] == measured);
+
+    // Another model's analysis replaces the project, history and all.
+    r = cwbtest::runCli({QStringLiteral("analyze"),
+                         q(cwbtest::sharedPath("models/stories260K/stories260K.bin")),
+                         QStringLiteral("--project"), q(p.projectPath)});
+    QVERIFY2(r.exitCode == 0, qPrintable(r.err));
+    QVERIFY(readProject(p.projectPath).history.empty());
 }
 
 QTEST_GUILESS_MAIN(TestSweep)

@@ -91,4 +91,11 @@ struct OpenedProject {
 };
 [[nodiscard]] OpenedProject openProject(const std::string &path, const Model &model);
 
+// The evaluation history of the project at `path` when it exists and was made for `model`; else
+// none. Writing a new analysis over a project keeps the points measured on the same model:
+// `cwb analyze` and the GUI's Save project carry them into the project they write. Reads only
+// /model and /history (not the analysis, which can be gigabytes of Hessians).
+[[nodiscard]] std::vector<HistoryPoint> historyToKeep(const std::string &path,
+                                                      const ModelFingerprint &model);
+
 } // namespace cwb
