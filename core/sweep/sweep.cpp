@@ -211,7 +211,7 @@ HistoryPoint PointRunner::measure(const Prepared &x, const JobContext &job)
         // The original: its own run records the KLD base when there is none yet.
         if (!haveBase_)
             ep.saveLogitsPath = basePath_;
-        r = evaluate(ep, job.stage(0.0, 1.0, "original"));
+        r = evaluate(ep, job.stage(0.0, 1.0, "evaluate"));
         haveBase_ = true;
         const ModelTotals t = model.totals();
         hp.bytes = t.bytes;
