@@ -7,10 +7,10 @@
 #include "cli/commands.h"
 #include "cli/common_options.h"
 #include "io/open_model.h"
+#include "sweep/point_json.h"
 #include "sweep/slurm_array.h"
 #include "sweep/sweep.h"
 #include "sweep/sweep_report.h"
-#include "sweep/point_json.h"
 #include "util/text_format.h"
 
 #include <nlohmann/json.hpp>
