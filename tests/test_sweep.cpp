@@ -17,7 +17,7 @@
 #include "sweep/point_json.h"
 #include "sweep/sweep.h"
 #include "sweep/sweep_key.h"
-#include "sweep/tradeoff.h"
+#include "sweep/history_chart.h"
 #include "util/error.h"
 
 #include <nlohmann/json.hpp>
@@ -218,9 +218,12 @@ void TestSweep::keysIgnoreFormattingNotMeaning()
     QVERIFY(evaluationSettings(e, text, &c, &ct) == withCalib);
 
     // The recipe summary the chart and the table show.
-    QCOMPARE(recipeSummary(kRtn8), std::string("rtn 8: rtn(bits=8, group=-1) by default"));
-    QCOMPARE(recipeSummary(""), std::string("original"));
-    QCOMPARE(recipeSummary("{not json"), std::string("unreadable recipe"));
+    HistoryPoint point;
+    QCOMPARE(historySummary(point), std::string("original"));
+    point.recipeJson = kRtn8;
+    QCOMPARE(historySummary(point), std::string("rtn 8; defaults: rtn(bits=8, group=-1)"));
+    point.recipeJson = "{not json";
+    QCOMPARE(historySummary(point), std::string("unreadable recipe"));
 }
 
 void TestSweep::sweepOfThreeRecipes()
@@ -300,11 +303,11 @@ void TestSweep::sweepOfThreeRecipes()
 
     // The chart data: sizes against KLD, all four on the front here (each smaller plan costs
     // more divergence), ordered by size.
-    const TradeoffChart c = tradeoffChart(history, TradeoffX::BitsPerWeight, TradeoffY::KldMean);
+    const HistoryChart c = historyChart(history, HistoryX::BitsPerWeight, HistoryY::KldMean);
     QCOMPARE(c.points.size(), size_t(4));
     QCOMPARE(c.front, (std::vector<size_t>{3, 2, 1, 0}));
     QVERIFY(c.points[0].original && c.points[0].onFront);
-    QCOMPARE(c.points[1].recipeSummary, std::string("rtn 8: rtn(bits=8, group=-1) by default"));
+    QCOMPARE(c.points[1].summary, std::string("rtn 8; defaults: rtn(bits=8, group=-1)"));
     QCOMPARE(c.xLabel, std::string("bits/weight"));
     // A point that is bigger and worse than another is not on the front.
     std::vector<HistoryPoint> worse = history;
@@ -312,19 +315,19 @@ void TestSweep::sweepOfThreeRecipes()
     worse.back().key = "ffffffffffffffff";
     worse.back().bytes = history[1].bytes + 1;
     worse.back().kldMean = history[3].kldMean + 1;
-    const TradeoffChart w = tradeoffChart(worse, TradeoffX::Bytes, TradeoffY::KldMean);
+    const HistoryChart w = historyChart(worse, HistoryX::Bytes, HistoryY::KldMean);
     QCOMPARE(w.points.size(), size_t(5));
     QVERIFY(!w.points[4].onFront);
     QCOMPARE(w.front.size(), size_t(4));
-    const TradeoffChart lat = tradeoffChart(history, TradeoffX::Bytes, TradeoffY::DecodeMsPerToken);
+    const HistoryChart lat = historyChart(history, HistoryX::Bytes, HistoryY::DecodeMsPerToken);
     QCOMPARE(lat.points.size(), size_t(4));
     QCOMPARE(lat.points[1].y, 1000.0 / history[1].decodeTokPerS);
     // Points measured on another text are left out when the chart asks for one evaluation.
     std::map<std::string, std::string> other = history[0].settings;
     other["eval.text.hash"] = "0000000000000000";
-    QCOMPARE(tradeoffChart(history, TradeoffX::Bytes, TradeoffY::Perplexity, other).points.size(),
+    QCOMPARE(historyChart(history, HistoryX::Bytes, HistoryY::Perplexity, other).points.size(),
              size_t(0));
-    QCOMPARE(tradeoffChart(history, TradeoffX::Bytes, TradeoffY::Perplexity, history[3].settings)
+    QCOMPARE(historyChart(history, HistoryX::Bytes, HistoryY::Perplexity, history[3].settings)
                  .points.size(),
              size_t(4));
 }

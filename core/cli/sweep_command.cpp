@@ -63,11 +63,14 @@ SweepParams sweepParams(const ParsedArgs &args, const Model &model)
 std::string pointLine(const SweepEvent &e)
 {
     const HistoryPoint &p = e.point;
-    std::string line = "[" + std::to_string(e.index + 1) + "/" + std::to_string(e.total) + "] "
-        + p.name + ": " + (e.source == PointSource::Measured ? "measured" : "already stored")
-        + ", " + humanBytes(p.bytes) + ", ppl " + fixed(p.ppl, 4);
+    // Appended piecewise: GCC 12 warns (-Wrestrict, a false positive) on "[" + string.
+    std::string line(1, '[');
+    line.append(std::to_string(e.index + 1)).append("/").append(std::to_string(e.total));
+    line.append("] ").append(p.name).append(": ");
+    line.append(e.source == PointSource::Measured ? "measured" : "already stored");
+    line.append(", ").append(humanBytes(p.bytes)).append(", ppl ").append(fixed(p.ppl, 4));
     if (p.hasKld)
-        line += ", KLD " + fixed(p.kldMean, 5);
+        line.append(", KLD ").append(fixed(p.kldMean, 5));
     return line;
 }
 

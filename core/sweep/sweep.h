@@ -3,7 +3,7 @@
 // A sweep: a list of plans (the original model, uniform baselines, solver outputs, a user's
 // recipes) each compressed (pipeline/pipeline.h) and evaluated with the engine
 // (eval/evaluation.h) on one text with one setting, so they can be compared on the trade-off
-// charts (sweep/tradeoff.h). Per point: stored bytes and bits/weight, perplexity ± stderr, mean
+// charts (sweep/history_chart.h). Per point: stored bytes and bits/weight, perplexity ± stderr, mean
 // and p99 KL divergence and top-1 agreement against the original's logits, optionally measured
 // prefill and decode tokens/s, weight and KV-cache bytes and the peak RSS.
 //

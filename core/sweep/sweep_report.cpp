@@ -2,7 +2,7 @@
 #include "sweep/sweep_report.h"
 
 #include "sweep/point_json.h"
-#include "sweep/tradeoff.h"
+#include "sweep/history_chart.h"
 #include "util/text_format.h"
 
 #include <nlohmann/json.hpp>
@@ -38,7 +38,7 @@ size_t countOf(const SweepReport &r, PointStatus s)
 // Keys of the points on the front of stored bytes and mean KLD.
 std::vector<std::string> frontKeys(const SweepReport &r)
 {
-    const TradeoffChart c = tradeoffChart(r.points, TradeoffX::Bytes, TradeoffY::KldMean);
+    const HistoryChart c = historyChart(r.points, HistoryX::Bytes, HistoryY::KldMean);
     std::vector<std::string> keys;
     for (const size_t i : c.front)
         keys.push_back(c.points[i].key);
@@ -155,7 +155,7 @@ std::string sweepText(const SweepReport &r)
         s << "\n* on the Pareto front of stored bytes and mean KLD\n";
     for (size_t i = 0; i < r.points.size(); ++i)
         s << "  " << padRight(r.points[i].name, 16) << " " << r.points[i].key << "  "
-          << recipeSummary(r.points[i].recipeJson) << "\n";
+          << historySummary(r.points[i]) << "\n";
     for (const auto &m : r.missing)
         s << "missing      task " << m.task << " (" << m.name << "): " << m.what << "\n";
     for (const auto &f : r.failed)

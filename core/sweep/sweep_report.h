@@ -2,7 +2,7 @@
 #pragma once
 // What `cwb sweep` prints: a table of the points (text) or the "cwb.sweep/1" JSON document
 // (README "cwb sweep"), for a sweep run here and for a collected Slurm array alike, with the
-// points on the Pareto front of stored bytes and mean KLD marked (sweep/tradeoff.h).
+// points on the Pareto front of stored bytes and mean KLD marked (sweep/history_chart.h).
 //
 //   {"schema": "cwb.sweep/1", "mode": "sweep" | "collect", "project", "model",
 //    "measured", "stored", "merged" (counts), "points": [POINT + "status": "measured" |
