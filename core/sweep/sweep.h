@@ -3,9 +3,9 @@
 // A sweep: a list of plans (the original model, uniform baselines, solver outputs, a user's
 // recipes) each compressed (pipeline/pipeline.h) and evaluated with the engine
 // (eval/evaluation.h) on one text with one setting, so they can be compared on the trade-off
-// charts (sweep/history_chart.h). Per point: stored bytes and bits/weight, perplexity ± stderr, mean
-// and p99 KL divergence and top-1 agreement against the original's logits, optionally measured
-// prefill and decode tokens/s, weight and KV-cache bytes and the peak RSS.
+// charts (sweep/history_chart.h). Per point: stored bytes and bits/weight, perplexity ±
+// stderr, mean and p99 KL divergence and top-1 agreement against the original's logits,
+// optionally measured prefill and decode tokens/s, weight and KV-cache bytes and the peak RSS.
 //
 // How it runs:
 //   1. every recipe is parsed and resolved against the model before any work; all that fail
