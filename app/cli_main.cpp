@@ -9,6 +9,7 @@
 
 #include <atomic>
 #include <csignal>
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -30,6 +31,8 @@ int main(int argc, char **argv)
     cwb::cli::Environment env;
     env.cancel = &gCancel;
     env.version = CWB_VERSION;
+    std::error_code ec;
+    env.executable = std::filesystem::read_symlink("/proc/self/exe", ec).string();
     env.referenceSvd = [](std::string &name) { return lapackReferenceSvd(name); };
     return cwb::cli::runCli(std::vector<std::string>(argv + 1, argv + argc), env);
 }

@@ -76,6 +76,7 @@ private slots:
     void compressOptions();
     void generateOptions();
     void exportOptions();
+    void sweepOptions();
     void benchOptions();
     void defaultsWhenAbsent();
     void valuesMayStartWithADash();
@@ -98,8 +99,8 @@ void TestCliOptions::everyCommandIsListed()
     for (const auto &c : cwb::cli::commands())
         names.push_back(c.spec().name);
     const std::vector<std::string> expected{"inspect",        "eval",          "analyze",
-                                            "compress",       "export",        "generate",
-                                            "bench open",
+                                            "compress",       "export",        "sweep",
+                                            "generate",       "bench open",
                                             "bench eval",     "bench analyze", "bench compress",
                                             "help",           "--version"};
     QCOMPARE(names, expected);
@@ -207,6 +208,40 @@ void TestCliOptions::exportOptions()
     QVERIFY(r.has("--preview"));
 }
 
+void TestCliOptions::sweepOptions()
+{
+    const ParsedArgs a = parse("sweep", {"m.gguf", "--project", "p.cwbproj", "--text", "t.txt",
+                                         "--recipe", "a.json", "--recipe", "b.json", "--calib",
+                                         "c.txt", "--sequences", "8", "--seq-len", "64", "--ctx",
+                                         "128", "--chunks", "4", "--latency", "--threads", "2",
+                                         "--emit-slurm", "arr", "--json"});
+    QCOMPARE(a.texts("--recipe"), (std::vector<std::string>{"a.json", "b.json"}));
+    QCOMPARE(a.text("--project"), std::string("p.cwbproj"));
+    QCOMPARE(a.text("--emit-slurm"), std::string("arr"));
+    QCOMPARE(a.integer("--ctx", 512), int64_t(128));
+    QCOMPARE(a.integer("--chunks", 0), int64_t(4));
+    QVERIFY(a.has("--latency") && a.has("--json") && !a.has("--collect"));
+    QVERIFY(parse("sweep", {"m", "--project", "p"}).texts("--recipe").empty());
+    const ParsedArgs t = parse("sweep", {"m", "--task", "3", "--out-dir", "arr"});
+    QCOMPARE(t.integer("--task", -1), int64_t(3));
+    QCOMPARE(t.text("--out-dir"), std::string("arr"));
+    QCOMPARE(usageErrorOf("sweep", {"m", "--text", "t"}),
+             std::string("sweep: --project P.cwbproj is required (or --task)"));
+    QCOMPARE(usageErrorOf("sweep", {"m", "--task", "1"}),
+             std::string("sweep: --task needs --out-dir DIR"));
+    QCOMPARE(usageErrorOf("sweep", {"m", "--project", "p", "--recipe", "a", "--recipe-dir", "d"}),
+             std::string("sweep: --recipe and --recipe-dir are exclusive"));
+    QCOMPARE(usageErrorOf("sweep", {"m", "--project", "p", "--emit-slurm", "a", "--collect",
+                                    "a"}),
+             std::string("sweep: --emit-slurm and --collect are exclusive"));
+    QCOMPARE(cwb::cli::synopsis(cwb::cli::sweepCommand(), 300),
+             std::string("cwb sweep MODEL (--project P.cwbproj | --task I) [--text FILE] "
+                         "[--recipe RECIPE.json | --recipe-dir DIR] [--calib FILE] "
+                         "[--sequences N] [--seq-len N] [--ctx N] [--chunks K] [--latency] "
+                         "[--threads T] [--emit-slurm DIR | --collect DIR] [--out-dir DIR] "
+                         "[--json]"));
+}
+
 void TestCliOptions::benchOptions()
 {
     const ParsedArgs open = parse("bench open", {"--gb", "0.5", "--cold"});
@@ -296,7 +331,8 @@ void TestCliOptions::threadsDeclaredOnce()
         QCOMPARE(o->help, reference.help);
         QCOMPARE(o->intMax, int64_t(1024));
         QCOMPARE(o->intMin, c.spec().name == "bench eval" ? int64_t(1) : int64_t(0));
-        // The command's required options, then --threads.
+        // The command's required options (of two alternatives the one that is not a flag:
+        // every requiredUnless option takes a path), then --threads.
         Args args;
         if (!c.spec().positional.empty())
             args.push_back("m");
@@ -306,13 +342,14 @@ void TestCliOptions::threadsDeclaredOnce()
                                                          ? other.choices.front()
                                                          : std::string("v")});
             else if (!other.requiredUnless.empty())
-                args.push_back(other.requiredUnless);
+                args.insert(args.end(), {other.name, "v"});
         args.insert(args.end(), {"--threads", "7"});
         QCOMPARE(cwb::cli::threadsOf(cwb::cli::parseArguments(c.spec(), args)), 7);
     }
-    QCOMPARE(with, (std::vector<std::string>{"eval", "analyze", "compress", "export",
+    QCOMPARE(with, (std::vector<std::string>{"eval", "analyze", "compress", "export", "sweep",
                                              "generate", "bench eval"}));
-    for (const std::string command : {"eval", "analyze", "compress", "export", "generate"})
+    for (const std::string command :
+         {"eval", "analyze", "compress", "export", "sweep", "generate"})
         QCOMPARE(usageErrorOf(command, {"--threads", "2000"}),
                  command + ": --threads must be an integer in 0..1024 (0 = all cores), got "
                            "'2000'");

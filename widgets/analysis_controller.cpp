@@ -235,6 +235,8 @@ bool AnalysisController::saveProject(const QString &path)
         [model, analysis, params, path](const cwb::JobContext &ctx) {
             // Fingerprinting reads the model; a cancel before the write leaves no file.
             cwb::Project project = cwb::makeProject(*model, std::move(*analysis), params);
+            // The points sweeps measured on this model stay in the file.
+            project.history = cwb::historyToKeep(path.toStdString(), project.model);
             ctx.report(0.5, tr("Writing %1").arg(path).toStdString());
             ctx.checkCancelled();
             cwb::writeProject(path.toStdString(), project);

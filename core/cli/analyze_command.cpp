@@ -56,7 +56,8 @@ int runAnalyze(const ParsedArgs &args, Environment &env)
     const Model model = io::openModel(modelPath);
     ModelAnalysis analysis = analyzeModel(model, p, env.job());
     *env.err << "\n";
-    const Project project = makeProject(model, std::move(analysis), p);
+    Project project = makeProject(model, std::move(analysis), p);
+    project.history = historyToKeep(projectPath, project.model); // sweeps of the same model
     writeProject(projectPath, project);
     *env.out << (args.has("--json") ? analysisJson(project, projectPath)
                                     : analysisText(project, projectPath));

@@ -18,6 +18,9 @@ struct Environment {
     std::ostream *err = &std::cerr; // progress, warnings, errors
     const std::atomic<bool> *cancel = nullptr; // set by the executable's SIGINT handler
     std::string version;                       // `cwb --version` prints "cwb <version>"
+    // This program's path, for the scripts that run it again (cwb sweep --emit-slurm); empty:
+    // they call "cwb" from PATH.
+    std::string executable;
     // The reference SVD of `cwb bench analyze`, and its label in `name`; empty or returning an
     // empty function: none in this build.
     std::function<bench::ReferenceSvd(std::string &name)> referenceSvd;

@@ -327,6 +327,15 @@ std::vector<Shape> ParsedArgs::shapes(const std::string &name) const
     return out;
 }
 
+std::vector<std::string> ParsedArgs::texts(const std::string &name) const
+{
+    std::vector<std::string> out;
+    if (const auto *v = values(name, ValueKind::Text))
+        for (const auto &s : *v)
+            out.push_back(std::get<std::string>(s));
+    return out;
+}
+
 ParsedArgs parseArguments(const CommandSpec &cmd, const std::vector<std::string> &args)
 {
     ParsedArgs parsed(cmd);

@@ -104,6 +104,7 @@ public:
     [[nodiscard]] double real(const std::string &name, double fallback) const;
     [[nodiscard]] std::string text(const std::string &name, const std::string &fallback = {}) const;
     [[nodiscard]] std::vector<Shape> shapes(const std::string &name) const; // every value given
+    [[nodiscard]] std::vector<std::string> texts(const std::string &name) const; // every value
 
     // Parser side.
     void setPositional(std::string value) { positional_ = std::move(value); }

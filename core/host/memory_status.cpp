@@ -31,4 +31,12 @@ double currentRssMiB()
     return procStatusMiB("VmRSS");
 }
 
+bool resetPeakRss()
+{
+    std::ofstream out("/proc/self/clear_refs");
+    out << "5";
+    out.flush();
+    return bool(out);
+}
+
 } // namespace cwb::host

@@ -17,4 +17,10 @@ namespace cwb::host {
 // Current resident set size (VmRSS), MiB.
 [[nodiscard]] double currentRssMiB();
 
+// Lowers the peak (VmHWM) to the current RSS, so that peakRssMiB() afterwards measures one piece
+// of work (a sweep point) rather than the whole process so far (Linux >= 4.0: "5" written to
+// /proc/self/clear_refs). False when the system does not allow it: the peak then stays the
+// process's.
+bool resetPeakRss();
+
 } // namespace cwb::host

@@ -9,6 +9,14 @@
 
 namespace cwb::projectio {
 
+// The optional /history group (project_history.cpp); written only when there is a history.
+void writeHistory(const h5::Writer &w, const std::vector<HistoryPoint> &history);
+[[nodiscard]] std::vector<HistoryPoint> readHistory(const h5::Reader &r);
+// The /model group alone.
+[[nodiscard]] ModelFingerprint readModel(const h5::Reader &r);
+// Checks @schema and @schema_version (throws cwb::Error naming `path`); returns the writer.
+std::string checkSchema(const h5::Reader &r, const std::string &path);
+
 // Everything but the root's schema attributes.
 void writeContents(const h5::Writer &w, const Project &project);
 // Everything but the root's schema attributes (checked by the caller first).

@@ -65,10 +65,8 @@ void writeProject(const std::string &path, const Project &project,
         hooks);
 }
 
-Project readProject(const std::string &path)
+std::string projectio::checkSchema(const h5::Reader &r, const std::string &path)
 {
-    h5::Hdf5Lock lock;
-    h5::Reader r(path);
     const h5::Node &root = r.root();
     if (!r.hasAttr(root, "schema"))
         throwIn(path, "not a Compression Workbench project: the HDF5 root has no @schema "
@@ -86,8 +84,16 @@ Project readProject(const std::string &path)
                           + "); open it with a newer Compression Workbench");
     if (version < 1)
         throwIn(path, "invalid project schema_version " + std::to_string(version));
+    return writer;
+}
+
+Project readProject(const std::string &path)
+{
+    h5::Hdf5Lock lock;
+    h5::Reader r(path);
+    const std::string writer = projectio::checkSchema(r, path);
     Project p = projectio::readContents(r);
-    p.schemaVersion = version;
+    p.schemaVersion = r.attrInt(r.root(), "schema_version");
     p.createdBy = writer;
     return p;
 }
@@ -119,6 +125,23 @@ OpenedProject openProject(const std::string &path, const Model &model)
     o.project = readProject(path);
     o.match = matchProject(o.project.model, fingerprintModel(model));
     return o;
+}
+
+std::vector<HistoryPoint> historyToKeep(const std::string &path, const ModelFingerprint &model)
+{
+    std::error_code ec;
+    if (!std::filesystem::exists(path, ec))
+        return {};
+    try {
+        h5::Hdf5Lock lock;
+        h5::Reader r(path);
+        (void)projectio::checkSchema(r, path);
+        if (matchProject(projectio::readModel(r), model).stale)
+            return {};
+        return projectio::readHistory(r);
+    } catch (const Error &) {
+        return {}; // not a project this build reads: it is replaced whole, as before
+    }
 }
 
 } // namespace cwb

@@ -8,6 +8,7 @@
 //                           @created_by = "Compression Workbench <version>"
 //   /model                  @path @format @file_size @file_count @content_hash (hex) @tensors
 //   /settings               one string attribute per key (analysis parameters, user settings)
+//   /history                optional: the evaluation history (project/evaluation_history.h)
 //   /analysis               @seconds @tensor_count
 //   /analysis/tensors/<escaped tensor name>
 //                           @index @name @canonical @dtype @shape-dataset, stats, view,
@@ -30,11 +31,13 @@
 #include "analysis/model_analysis.h"
 #include "model/model.h"
 #include "model/model_fingerprint.h"
+#include "project/evaluation_history.h"
 
 #include <functional>
 #include <map>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace cwb {
 
@@ -47,6 +50,9 @@ struct Project {
     std::string createdBy;                         // as read; writing records this build
     ModelFingerprint model;                        // the model the analysis belongs to
     ModelAnalysis analysis;
+    // Every plan measured on this model, in the order measured (sweep/sweep.h); empty in
+    // projects without /history.
+    std::vector<HistoryPoint> history;
     std::map<std::string, std::string> settings;
 };
 
@@ -84,5 +90,12 @@ struct OpenedProject {
     ProjectMatch match;
 };
 [[nodiscard]] OpenedProject openProject(const std::string &path, const Model &model);
+
+// The evaluation history of the project at `path` when it exists and was made for `model`; else
+// none. Writing a new analysis over a project keeps the points measured on the same model:
+// `cwb analyze` and the GUI's Save project carry them into the project they write. Reads only
+// /model and /history (not the analysis, which can be gigabytes of Hessians).
+[[nodiscard]] std::vector<HistoryPoint> historyToKeep(const std::string &path,
+                                                      const ModelFingerprint &model);
 
 } // namespace cwb

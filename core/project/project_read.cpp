@@ -268,19 +268,27 @@ void readActivations(const Reader &r, const Node &analysis, ModelAnalysis &out)
 
 } // namespace
 
+ModelFingerprint readModel(const Reader &r)
+{
+    ModelFingerprint m;
+    const Node model = r.openGroup(r.root(), "model");
+    m.path = r.attrString(model, "path");
+    m.format = r.attrString(model, "format");
+    m.fileSize = r.attrUInt(model, "file_size");
+    m.fileCount = r.attrInt(model, "file_count");
+    m.contentHash = parseHash(r, model);
+    return m;
+}
+
 Project readContents(const Reader &r)
 {
     Project p;
-    const Node model = r.openGroup(r.root(), "model");
-    p.model.path = r.attrString(model, "path");
-    p.model.format = r.attrString(model, "format");
-    p.model.fileSize = r.attrUInt(model, "file_size");
-    p.model.fileCount = r.attrInt(model, "file_count");
-    p.model.contentHash = parseHash(r, model);
+    p.model = readModel(r);
 
     const Node settings = r.openGroup(r.root(), "settings");
     for (const auto &name : r.attrNames(settings))
         p.settings[h5::unescapeName(name)] = r.attrString(settings, name.c_str());
+    p.history = readHistory(r);
 
     const Node analysis = r.openGroup(r.root(), "analysis");
     p.analysis.seconds = r.attrDouble(analysis, "seconds");

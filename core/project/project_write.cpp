@@ -210,6 +210,8 @@ void writeContents(const Writer &w, const Project &p)
     const Node settings = w.createGroup(w.root(), "settings");
     for (const auto &[key, value] : p.settings)
         w.attr(settings, h5::escapeName(key).c_str(), value);
+    if (!p.history.empty())
+        writeHistory(w, p.history);
 
     const Node analysis = w.createGroup(w.root(), "analysis");
     w.attr(analysis, "seconds", p.analysis.seconds);
