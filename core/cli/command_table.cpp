@@ -33,6 +33,7 @@ const std::vector<Command> &commands()
         {analyzeCommand, runAnalyze},
         {compressCommand, runCompress},
         {exportCommand, runExport},
+        {compareCommand, runCompare},
         {generateCommand, runGenerate},
         {benchOpenCommand, runBenchOpen},
         {benchEvalCommand, runBenchEval},

@@ -43,6 +43,9 @@ int runCompress(const ParsedArgs &args, Environment &env);
 const CommandSpec &exportCommand();
 int runExport(const ParsedArgs &args, Environment &env);
 
+const CommandSpec &compareCommand();
+int runCompare(const ParsedArgs &args, Environment &env);
+
 const CommandSpec &generateCommand();
 int runGenerate(const ParsedArgs &args, Environment &env);
 // The line on stderr after the text: prompt and generated tokens with their speeds.
