@@ -128,17 +128,24 @@ void appendTensors(const CompareResult &r, const CompareTextOptions &o, std::str
     const bool measured = r.settings.tensors.weightDifferences;
     s += "\ntensors, errors against the original (relative Frobenius / output on the calibration "
          "Hessian):\n";
-    s += format("  %-24s  %-10s %9s %9s  %-10s %9s %9s  %10s %10s", "tensor", "A", "rel A",
-                "out A", "B", "rel B", "out B", "d rel", "d out");
-    s += measured ? format("  %10s %10s\n", "|B-A|/|A|", "max|B-A|") : "\n";
     const size_t shown = o.tensors == 0 ? r.tensors.size() : std::min(o.tensors, r.tensors.size());
+    // Column widths from the names and formats shown ("int4 per-channel sym" is long).
+    int nameWidth = 6, formatWidth = 6;
+    auto nameOf = [](const TensorComparison &t) { return t.canonical.empty() ? t.name : t.canonical; };
+    for (size_t i = 0; i < shown; ++i) {
+        nameWidth = std::max(nameWidth, static_cast<int>(nameOf(r.tensors[i]).size()));
+        for (const auto *e : {&r.tensors[i].a, &r.tensors[i].b})
+            formatWidth = std::max(formatWidth, static_cast<int>(e->format.size()));
+    }
+    s += format("  %-*s  %-*s %9s %9s  %-*s %9s %9s  %10s %10s", nameWidth, "tensor", formatWidth,
+                "A", "rel A", "out A", formatWidth, "B", "rel B", "out B", "d rel", "d out");
+    s += measured ? format("  %10s %10s\n", "|B-A|/|A|", "max|B-A|") : "\n";
     for (size_t i = 0; i < shown; ++i) {
         const TensorComparison &t = r.tensors[i];
-        const std::string name = t.canonical.empty() ? t.name : t.canonical;
-        s += format("  %-24s  %-10s %9s %9s  %-10s %9s %9s  %10s %10s", name.c_str(),
-                    t.a.present ? t.a.format.c_str() : "-",
+        s += format("  %-*s  %-*s %9s %9s  %-*s %9s %9s  %10s %10s", nameWidth,
+                    nameOf(t).c_str(), formatWidth, t.a.present ? t.a.format.c_str() : "-",
                     optionalText(t.a.relativeError, "%.5f").c_str(),
-                    optionalText(t.a.outputError, "%.5f").c_str(),
+                    optionalText(t.a.outputError, "%.5f").c_str(), formatWidth,
                     t.b.present ? t.b.format.c_str() : "-",
                     optionalText(t.b.relativeError, "%.5f").c_str(),
                     optionalText(t.b.outputError, "%.5f").c_str(),
