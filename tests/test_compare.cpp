@@ -3,10 +3,11 @@
 // their offsets and lines; short documents merged with the next (a short last one with the one
 // before); slice files and their errors naming the file. The exact KLD of two logit rows (0 for
 // identical rows). On stories260K (TinyStories, n_ctx 64, 40 windows): A against itself gives
-// KLD 0 (to float rounding), 100 % top-1 and 100 % unchanged prompts; Q8_0 against F32 diverges less than Q4_0
-// (lower KLD, more prompts unchanged); slices come sorted by the chosen degradation; one slice
-// holding the whole text gives exactly `cwb eval`'s perplexities; an archive's per-tensor
-// errors sit beside the original's zeros and its measured B - A equals its reported error.
+// KLD 0 (to float rounding), 100 % top-1 and 100 % unchanged prompts; Q8_0 against F32
+// diverges less than Q4_0 (lower KLD, more prompts unchanged); slices come sorted by the chosen
+// degradation; one slice holding the text `cwb eval` scores gives its perplexities; an
+// archive's per-tensor errors sit beside the original's zeros and its measured B - A equals
+// its reported error.
 
 #include "compare/behaviour.h"
 #include "compare/compare.h"
@@ -177,7 +178,8 @@ void TestCompare::sliceFilesAndTheirErrors()
 
     std::string e = cwbtest::errorOf(
         [&] { cwb::requireSliceTokens(s, bytesAsTokens, 10, "one window of 10 tokens"); });
-    QVERIFY2(e.find("beta.txt") != std::string::npos && e.find("holds 4 tokens") != std::string::npos,
+    QVERIFY2(e.find("beta.txt") != std::string::npos
+                 && e.find("holds 4 tokens") != std::string::npos,
              e.c_str());
     const std::string missing = dir.filePath(QStringLiteral("gamma.txt")).toStdString();
     e = cwbtest::errorOf([&] { (void)cwb::slicesFromFiles({a, missing}); });
@@ -438,7 +440,8 @@ void TestCompare::badInputsNameTheFile()
     CWB_SHARED_FILE(text, kText);
     QTemporaryDir dir;
     const std::string missing = dir.filePath(QStringLiteral("nowhere.gguf")).toStdString();
-    std::string e = cwbtest::errorOf([&] { (void)cwb::runComparison(smallRun(f32, missing, text)); });
+    std::string e =
+        cwbtest::errorOf([&] { (void)cwb::runComparison(smallRun(f32, missing, text)); });
     QVERIFY2(e.find("nowhere.gguf") != std::string::npos, e.c_str());
 
     const std::string noText = dir.filePath(QStringLiteral("absent.txt")).toStdString();
@@ -453,7 +456,8 @@ void TestCompare::badInputsNameTheFile()
     cwb::CompareParams p = smallRun(f32, f32, {});
     p.sliceFiles = {longSlice, shortSlice};
     e = cwbtest::errorOf([&] { (void)cwb::runComparison(p); });
-    QVERIFY2(e.find("short.txt") != std::string::npos && e.find("one window of 64") != std::string::npos,
+    QVERIFY2(e.find("short.txt") != std::string::npos
+                 && e.find("one window of 64") != std::string::npos,
              e.c_str());
 
     // A text shorter than one window in all.

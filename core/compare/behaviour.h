@@ -17,7 +17,8 @@ namespace cwb {
 struct BehaviourParams {
     std::string promptsPath; // one prompt per line (blank lines skipped); empty: defaultPrompts()
     int64_t tokens = 32;     // greedy tokens generated per prompt and model (stops early at EOS)
-    int64_t agree = 16;      // a prompt is "unchanged" when its first `agree` tokens are (<= tokens)
+    int64_t agree = 16;      // a prompt is "unchanged" when its first `agree` tokens are
+                             // (at most `tokens`)
 };
 
 // The built-in list: a dozen short, neutral English prompts (fixed, so runs stay comparable).

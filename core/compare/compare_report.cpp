@@ -131,7 +131,9 @@ void appendTensors(const CompareResult &r, const CompareTextOptions &o, std::str
     const size_t shown = o.tensors == 0 ? r.tensors.size() : std::min(o.tensors, r.tensors.size());
     // Column widths from the names and formats shown ("int4 per-channel sym" is long).
     int nameWidth = 6, formatWidth = 6;
-    auto nameOf = [](const TensorComparison &t) { return t.canonical.empty() ? t.name : t.canonical; };
+    auto nameOf = [](const TensorComparison &t) {
+        return t.canonical.empty() ? t.name : t.canonical;
+    };
     for (size_t i = 0; i < shown; ++i) {
         nameWidth = std::max(nameWidth, static_cast<int>(nameOf(r.tensors[i]).size()));
         for (const auto *e : {&r.tensors[i].a, &r.tensors[i].b})

@@ -177,12 +177,13 @@ SliceComparison compareSlices(Engine &a, Engine &b, const Tokenizer &tokenizerA,
             const auto first = static_cast<size_t>(p.plan.firstScored);
             const auto rows = static_cast<size_t>(p.plan.scoredPerWindow());
             positions.resize(rows);
-            arena.execute([&] {
-                eval::kldBetweenRows(std::span<const float>(logitsA).subspan(first * v, rows * v),
-                                     std::span<const float>(logitsB).subspan(first * v, rows * v),
-                                     vocab, std::span<const int32_t>(window).subspan(first + 1, rows),
-                                     positions);
-            });
+            // Row r predicts window[first + 1 + r] from position first + r.
+            const std::span<const float> rowsA =
+                std::span<const float>(logitsA).subspan(first * v, rows * v);
+            const std::span<const float> rowsB =
+                std::span<const float>(logitsB).subspan(first * v, rows * v);
+            const auto targets = std::span<const int32_t>(window).subspan(first + 1, rows);
+            arena.execute([&] { eval::kldBetweenRows(rowsA, rowsB, vocab, targets, positions); });
             for (const auto &pos : positions) {
                 acc.add(pos);
                 total.add(pos);
