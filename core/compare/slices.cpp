@@ -29,7 +29,8 @@ size_t blankLineSeparatorEnd(std::string_view text, size_t at)
     return newlines >= 2 ? end : at;
 }
 
-int64_t linesBefore(std::string_view text, size_t end, size_t from, int64_t lineAtFrom)
+// The line of byte `end`, counting on from byte `from` on line `lineAtFrom` (end >= from).
+int64_t lineAt(std::string_view text, size_t end, size_t from, int64_t lineAtFrom)
 {
     return lineAtFrom + std::count(text.begin() + static_cast<ptrdiff_t>(from),
                                    text.begin() + static_cast<ptrdiff_t>(end), '\n');
@@ -79,7 +80,7 @@ std::vector<TextSlice> splitIntoSlices(std::string_view text, const SliceParams 
             --e;
         if (b == e)
             continue;
-        line = linesBefore(text, b, counted, line);
+        line = lineAt(text, b, counted, line);
         counted = b;
         TextSlice s;
         const auto number = static_cast<int64_t>(slices.size()) + 1;
