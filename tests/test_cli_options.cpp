@@ -77,6 +77,7 @@ private slots:
     void generateOptions();
     void exportOptions();
     void sweepOptions();
+    void compareOptions();
     void benchOptions();
     void defaultsWhenAbsent();
     void valuesMayStartWithADash();
@@ -100,6 +101,7 @@ void TestCliOptions::everyCommandIsListed()
         names.push_back(c.spec().name);
     const std::vector<std::string> expected{"inspect",        "eval",          "analyze",
                                             "compress",       "export",        "sweep",
+                                            "compare",
                                             "generate",       "bench open",
                                             "bench eval",     "bench analyze", "bench compress",
                                             "help",           "--version"};
@@ -242,6 +244,36 @@ void TestCliOptions::sweepOptions()
                          "[--json]"));
 }
 
+void TestCliOptions::compareOptions()
+{
+    const ParsedArgs a = parse("compare", {"a.gguf", "--slices", "s1.txt", "b.cwbarchive",
+                                           "--slices", "s2.txt", "--agree", "8", "--weights"});
+    QCOMPARE(a.positional(), std::string("a.gguf"));
+    QCOMPARE(a.positionals(), (std::vector<std::string>{"a.gguf", "b.cwbarchive"}));
+    QCOMPARE(a.texts("--slices"), (std::vector<std::string>{"s1.txt", "s2.txt"}));
+    QCOMPARE(a.integer("--agree", 16), int64_t(8));
+    QVERIFY(a.has("--weights"));
+    const ParsedArgs t = parse("compare", {"a", "b", "--text", "t.txt", "--separator", "\\n--\\n",
+                                           "--order", "nll"});
+    QCOMPARE(t.text("--text"), std::string("t.txt"));
+    QVERIFY(t.texts("--slices").empty());
+    QCOMPARE(t.text("--order", "kld"), std::string("nll"));
+    QCOMPARE(usageErrorOf("compare", {"a", "--text", "t"}),
+             std::string("compare: 1 of 2 models given (A B)"));
+    QCOMPARE(usageErrorOf("compare", {"--text", "t"}), std::string("compare: no models given"));
+    QCOMPARE(usageErrorOf("compare", {"a", "b", "c", "--text", "t"}),
+             std::string("compare: unexpected argument 'c' after A B"));
+    QCOMPARE(usageErrorOf("compare", {"a", "b"}),
+             std::string("compare: --text FILE is required (or --slices)"));
+    QCOMPARE(usageErrorOf("compare", {"a", "b", "--text", "t", "--slices", "s"}),
+             std::string("compare: --text and --slices are exclusive"));
+    QCOMPARE(usageErrorOf("compare", {"a", "b", "--text", "t", "--bins", "8"}),
+             std::string("compare: --bins needs --weights"));
+    // One positional stays one: the second is still "more than one".
+    QCOMPARE(usageErrorOf("inspect", {"a", "b"}),
+             std::string("inspect: more than one model given"));
+}
+
 void TestCliOptions::benchOptions()
 {
     const ParsedArgs open = parse("bench open", {"--gb", "0.5", "--cold"});
@@ -335,7 +367,7 @@ void TestCliOptions::threadsDeclaredOnce()
         // every requiredUnless option takes a path), then --threads.
         Args args;
         if (!c.spec().positional.empty())
-            args.push_back("m");
+            args.insert(args.end(), c.spec().positionalCount, "m");
         for (const auto &other : c.spec().options)
             if (other.required)
                 args.insert(args.end(), {other.name, other.kind == cwb::cli::ValueKind::Choice
@@ -347,9 +379,9 @@ void TestCliOptions::threadsDeclaredOnce()
         QCOMPARE(cwb::cli::threadsOf(cwb::cli::parseArguments(c.spec(), args)), 7);
     }
     QCOMPARE(with, (std::vector<std::string>{"eval", "analyze", "compress", "export", "sweep",
-                                             "generate", "bench eval"}));
+                                             "compare", "generate", "bench eval"}));
     for (const std::string command :
-         {"eval", "analyze", "compress", "export", "sweep", "generate"})
+         {"eval", "analyze", "compress", "export", "sweep", "compare", "generate"})
         QCOMPARE(usageErrorOf(command, {"--threads", "2000"}),
                  command + ": --threads must be an integer in 0..1024 (0 = all cores), got "
                            "'2000'");

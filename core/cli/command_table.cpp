@@ -34,6 +34,7 @@ const std::vector<Command> &commands()
         {compressCommand, runCompress},
         {exportCommand, runExport},
         {sweepCommand, runSweep},
+        {compareCommand, runCompare},
         {generateCommand, runGenerate},
         {benchOpenCommand, runBenchOpen},
         {benchEvalCommand, runBenchEval},

@@ -45,6 +45,8 @@ int runExport(const ParsedArgs &args, Environment &env);
 
 const CommandSpec &sweepCommand();
 int runSweep(const ParsedArgs &args, Environment &env);
+const CommandSpec &compareCommand();
+int runCompare(const ParsedArgs &args, Environment &env);
 
 const CommandSpec &generateCommand();
 int runGenerate(const ParsedArgs &args, Environment &env);

@@ -344,7 +344,10 @@ ParsedArgs parseArguments(const CommandSpec &cmd, const std::vector<std::string>
         if (!a.starts_with("-") || a == "-") {
             if (cmd.positional.empty())
                 throw UsageError(cmd.name, "unexpected argument '" + a + "'");
-            if (!parsed.positional().empty())
+            if (cmd.positionalCount > 1 && parsed.positionals().size() >= cmd.positionalCount)
+                throw UsageError(cmd.name, "unexpected argument '" + a + "' after "
+                                               + cmd.positional);
+            if (!parsed.positional().empty() && cmd.positionalCount <= 1)
                 throw UsageError(cmd.name, "more than one " + (cmd.positionalHelp.empty()
                                                                    ? cmd.positional
                                                                    : cmd.positionalHelp)
@@ -372,6 +375,10 @@ ParsedArgs parseArguments(const CommandSpec &cmd, const std::vector<std::string>
                                            + " needs a value: " + valueName(*o) + ")");
         parsed.add(o->name, convert(cmd, *o, args[++i]));
     }
+    if (!parsed.positionals().empty() && parsed.positionals().size() < cmd.positionalCount)
+        throw UsageError(cmd.name, std::to_string(parsed.positionals().size()) + " of "
+                                       + std::to_string(cmd.positionalCount) + " "
+                                       + cmd.positionalHelp + " given (" + cmd.positional + ")");
     checkRelations(cmd, parsed);
     return parsed;
 }

@@ -68,6 +68,7 @@ struct CommandSpec {
     std::string positional; // "MODEL"; empty: the command takes none
     std::string positionalHelp; // how messages name it: "no model given"
     bool positionalOptional = false;
+    size_t positionalCount = 1; // how many `positional` names ("A B": 2), all required
     std::string summary;    // the paragraph under the synopsis in `cwb help`
     std::vector<OptionSpec> options;
 
@@ -97,6 +98,8 @@ public:
 
     [[nodiscard]] const CommandSpec &command() const { return *command_; }
     [[nodiscard]] const std::string &positional() const { return positional_; } // "" if none
+    // Every positional given, in order (the first is positional()).
+    [[nodiscard]] const std::vector<std::string> &positionals() const { return positionals_; }
     // --help or -h stood where an option could: the rest was not read or checked.
     [[nodiscard]] bool helpRequested() const { return help_; }
     [[nodiscard]] bool has(const std::string &name) const;  // given at least once (or the flag)
@@ -107,7 +110,12 @@ public:
     [[nodiscard]] std::vector<std::string> texts(const std::string &name) const; // every value
 
     // Parser side.
-    void setPositional(std::string value) { positional_ = std::move(value); }
+    void setPositional(std::string value)
+    {
+        if (positionals_.empty())
+            positional_ = value;
+        positionals_.push_back(std::move(value));
+    }
     void requestHelp() { help_ = true; }
     void add(const std::string &name, OptionValue value);
 
@@ -116,6 +124,7 @@ private:
 
     const CommandSpec *command_;
     std::string positional_;
+    std::vector<std::string> positionals_;
     bool help_ = false;
     std::map<std::string, std::vector<OptionValue>> values_;
 };

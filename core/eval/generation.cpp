@@ -52,9 +52,6 @@ GenerateResult generateGreedy(const GenerateParams &params,
         throwIn("generate", "no model given");
     if (params.prompt.empty())
         throwIn("generate", "the prompt is empty");
-    if (params.maxTokens < 1)
-        throwIn("generate", "the number of tokens to generate must be at least 1 (got "
-                                + std::to_string(params.maxTokens) + ")");
     std::optional<Model> opened;
     if (!params.model)
         opened = io::openModel(params.modelPath);
@@ -64,37 +61,49 @@ GenerateResult generateGreedy(const GenerateParams &params,
     EngineOptions options;
     options.threads = params.threads;
     const auto engine = Engine::create(model, options);
+    return generateGreedy(*engine, *tokenizer, params, onText, ctx);
+}
 
+GenerateResult generateGreedy(Engine &engine, const Tokenizer &tokenizer,
+                              const GenerateParams &params,
+                              const std::function<void(const std::string &)> &onText,
+                              const JobContext &ctx)
+{
+    if (params.prompt.empty())
+        throwIn("generate", "the prompt is empty");
+    if (params.maxTokens < 1)
+        throwIn("generate", "the number of tokens to generate must be at least 1 (got "
+                                + std::to_string(params.maxTokens) + ")");
     GenerateResult r;
-    r.promptTokens = tokenizer->encode(params.prompt, true);
+    r.promptTokens = tokenizer.encode(params.prompt, true);
     const auto promptLen = static_cast<int64_t>(r.promptTokens.size());
     const int64_t total = promptLen + params.maxTokens;
-    if (promptLen < 1 || total > engine->contextLimit())
+    if (promptLen < 1 || total > engine.contextLimit())
         throwIn("generate", "the prompt (" + std::to_string(promptLen) + " tokens) plus "
                                 + std::to_string(params.maxTokens)
                                 + " new tokens exceed the model's context of "
-                                + std::to_string(engine->contextLimit()));
-    engine->reset(std::max<int64_t>(total, 2));
+                                + std::to_string(engine.contextLimit()));
+    engine.reset(std::max<int64_t>(total, 2));
 
     std::vector<float> logits;
     auto t0 = Clock::now();
-    engine->eval(r.promptTokens, logits, false, ctx);
+    engine.eval(r.promptTokens, logits, false, ctx);
     r.prefillSeconds = secondsSince(t0);
 
     std::vector<int32_t> all = r.promptTokens;
-    const size_t promptTextLength = tokenizer->decode(all).size();
+    const size_t promptTextLength = tokenizer.decode(all).size();
     size_t emitted = promptTextLength;
     t0 = Clock::now();
     for (int64_t step = 0; step < params.maxTokens; ++step) {
         ctx.checkCancelled();
         const int32_t next = eval::argmaxToken(logits);
-        if (params.stopAtEos && next == tokenizer->eos()) {
+        if (params.stopAtEos && next == tokenizer.eos()) {
             r.stoppedAtEos = true;
             break;
         }
         r.tokens.push_back(next);
         all.push_back(next);
-        const std::string full = tokenizer->decode(all);
+        const std::string full = tokenizer.decode(all);
         const size_t ready = completeUtf8Prefix(full);
         if (ready > emitted) {
             const std::string piece = full.substr(emitted, ready - emitted);
@@ -104,10 +113,10 @@ GenerateResult generateGreedy(const GenerateParams &params,
             emitted = ready;
         }
         if (step + 1 < params.maxTokens)
-            engine->eval(std::span<const int32_t>(&next, 1), logits, false, ctx);
+            engine.eval(std::span<const int32_t>(&next, 1), logits, false, ctx);
     }
     r.decodeSeconds = secondsSince(t0);
-    const std::string full = tokenizer->decode(all);
+    const std::string full = tokenizer.decode(all);
     if (full.size() > emitted) { // a trailing incomplete sequence, flushed as it is
         const std::string piece = full.substr(emitted);
         r.text += piece;

@@ -14,6 +14,9 @@
 
 namespace cwb {
 
+class Engine;
+class Tokenizer;
+
 struct GenerateParams {
     std::string modelPath;        // opened with io::openModel when `model` is null
     const Model *model = nullptr; // an already open model; takes precedence
@@ -38,6 +41,13 @@ struct GenerateResult {
 // Throws cwb::Error for an empty prompt or one that does not fit the context, and
 // cwb::Cancelled when ctx is cancelled.
 [[nodiscard]] GenerateResult generateGreedy(const GenerateParams &params,
+                                            const std::function<void(const std::string &)> &onText,
+                                            const JobContext &ctx = {});
+// The same on an engine and tokenizer the caller keeps (several prompts, or an engine with
+// replaced weights); only params.prompt, maxTokens and stopAtEos are read. The engine's cache is
+// reset first.
+[[nodiscard]] GenerateResult generateGreedy(Engine &engine, const Tokenizer &tokenizer,
+                                            const GenerateParams &params,
                                             const std::function<void(const std::string &)> &onText,
                                             const JobContext &ctx = {});
 

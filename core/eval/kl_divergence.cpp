@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "eval/kl_divergence.h"
 
+#include "eval/perplexity.h"
 #include "util/error.h"
 
 #include <oneapi/tbb/blocked_range.h>
@@ -144,6 +145,61 @@ double kldReference(std::span<const float> baseLogits, std::span<const float> lo
     for (size_t i = 0; i < lb.size(); ++i)
         sum += std::exp(lb[i]) * (lb[i] - lq[i]);
     return sum;
+}
+
+KldPosition kldBetweenLogits(std::span<const float> baseLogits, std::span<const float> logits,
+                             int32_t token)
+{
+    if (baseLogits.empty() || baseLogits.size() != logits.size())
+        throwIn("kl-divergence", "the two rows have " + std::to_string(baseLogits.size()) + " and "
+                                     + std::to_string(logits.size()) + " logits");
+    checkToken(logits.size(), token);
+    // log-sum-exp of each row in double; the first maximum is each row's top token.
+    auto lse = [](std::span<const float> row, size_t &top) {
+        top = 0;
+        for (size_t i = 1; i < row.size(); ++i)
+            if (row[i] > row[top])
+                top = i;
+        const double max = row[top];
+        double sum = 0.0;
+        for (const float v : row)
+            sum += std::exp(static_cast<double>(v) - max);
+        return max + std::log(sum);
+    };
+    size_t topBase = 0, top = 0;
+    const double lseBase = lse(baseLogits, topBase);
+    const double lseModel = lse(logits, top);
+    double sum = 0.0;
+    for (size_t i = 0; i < logits.size(); ++i) {
+        const double logPBase = static_cast<double>(baseLogits[i]) - lseBase;
+        const double logP = static_cast<double>(logits[i]) - lseModel;
+        sum += std::exp(logPBase) * (logPBase - logP);
+    }
+    KldPosition p;
+    p.kld = sum;
+    p.nll = tokenNll(logits, token);
+    p.nllBase = tokenNll(baseLogits, token);
+    p.sameTop = top == topBase;
+    return p;
+}
+
+void kldBetweenRows(std::span<const float> baseLogits, std::span<const float> logits,
+                    int64_t nVocab, std::span<const int32_t> targets,
+                    std::span<KldPosition> positions)
+{
+    const size_t rows = targets.size();
+    const auto v = static_cast<size_t>(std::max<int64_t>(nVocab, 0));
+    if (v == 0 || baseLogits.size() != rows * v || logits.size() != rows * v
+        || positions.size() != rows)
+        throwIn("kl-divergence", "row shapes disagree: " + std::to_string(rows) + " rows of "
+                                     + std::to_string(nVocab) + " logits");
+    tbb::parallel_for(tbb::blocked_range<size_t>(0, rows, 8),
+                      [&](const tbb::blocked_range<size_t> &range) {
+                          for (size_t r = range.begin(); r != range.end(); ++r)
+                              positions[r] = kldBetweenLogits(baseLogits.subspan(r * v, v),
+                                                              logits.subspan(r * v, v),
+                                                              targets[r]);
+                      });
 }
 
 void kldRowsReference(std::span<const float> logits, int64_t nVocab, const EncodedRows &base,

@@ -49,6 +49,19 @@ struct KldPosition {
 // tested against.
 [[nodiscard]] double kldReference(std::span<const float> baseLogits, std::span<const float> logits);
 
+// Two models' logits at the same position compared exactly, without the base encoding: both
+// log-softmaxes in double, KL(p_base || p) over the whole vocabulary (no e^-16 floor), so that
+// identical rows give exactly 0. nll and nllBase are tokenNll (eval/perplexity.h) of each row,
+// the values a perplexity run adds up. For comparisons that hold both runs in memory.
+[[nodiscard]] KldPosition kldBetweenLogits(std::span<const float> baseLogits,
+                                           std::span<const float> logits, int32_t token);
+// Row r of `baseLogits` against row r of `logits` (nRows x nVocab each), rows in parallel on the
+// calling thread's oneTBB arena; each row is kldBetweenLogits, so results do not depend on the
+// scheduling.
+void kldBetweenRows(std::span<const float> baseLogits, std::span<const float> logits,
+                    int64_t nVocab, std::span<const int32_t> targets,
+                    std::span<KldPosition> positions);
+
 // Scalar reference and parallel fast path over a window's rows: positions[r] compares row r of
 // `logits` with base row r (`codes` holds nRows * nVocab entries, scales/mins one per row).
 struct EncodedRows {
