@@ -55,6 +55,10 @@ struct CompressParams {
     uint64_t reportHessianBudgetBytes = uint64_t(1) << 30;
     int threads = 0;               // oneTBB threads; 0 = all cores
     std::string recipeJson;        // stored with the result, as given
+    // Statistics already collected from `calibrationPath` with `calibration` (Hessians included
+    // when a method needs them): used instead of collecting them again, e.g. when several plans
+    // are compressed for one comparison. Null: collect them.
+    const ActivationStats *statistics = nullptr;
 
     static ActivationParams defaultCalibration()
     {
@@ -74,6 +78,16 @@ using TensorDoneFn = std::function<void(const CompressedTensor &, size_t done, s
                                             const CompressParams &params,
                                             const JobContext &job = {},
                                             const TensorDoneFn &onTensor = {});
+
+// One tensor of a plan through its stages, as compressModel runs it (without AWQ folding,
+// which needs the whole group): what the sensitivity analysis measures one option with.
+// `stats` may be null when no stage needs calibration. Throws cwb::Error or cwb::Cancelled.
+[[nodiscard]] CompressedTensor compressTensor(const Model &model, const TensorPlan &plan,
+                                              const ActivationStats *stats, bool wantOutputError,
+                                              const JobContext &job = {});
+
+// Bytes the calibration Hessians of every projection input of `model` take together.
+[[nodiscard]] uint64_t calibrationHessianBytes(const Model &model);
 
 // True when the plan has a stage that needs calibration statistics.
 [[nodiscard]] bool planNeedsCalibration(const Plan &plan);
