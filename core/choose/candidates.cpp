@@ -261,7 +261,17 @@ Candidate parseCandidate(std::string_view text)
     std::vector<MethodEntry> entries;
     int lastSlot = -1;
     for (const std::string_view stage : split(text, '+')) {
-        const std::vector<std::string_view> parts = split(trimmed(stage), ':');
+        // A value may hold ':' itself (nm=2:4): a part without '=' continues the value before.
+        std::vector<std::string_view> parts;
+        const std::string_view stageText = trimmed(stage);
+        for (const std::string_view part : split(stageText, ':')) {
+            if (parts.size() > 1 && part.find('=') == std::string_view::npos) {
+                const char *begin = parts.back().data();
+                parts.back() = std::string_view(begin, size_t(part.data() + part.size() - begin));
+            } else {
+                parts.push_back(part);
+            }
+        }
         const std::string name(parts[0]);
         const MethodSpec *spec = findMethod(name);
         if (!spec)

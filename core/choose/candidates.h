@@ -6,7 +6,7 @@
 //
 //   LIST      = CANDIDATE ("," CANDIDATE)*
 //   CANDIDATE = STAGE ("+" STAGE)*            stages in pipeline order: prune, lowrank, quantize
-//   STAGE     = METHOD (":" PARAM "=" VALUE)*  e.g. q4_k, rtn:bits=4:group=32, q4_k:imatrix=true
+//   STAGE     = METHOD (":" PARAM "=" VALUE)*  e.g. q4_k, rtn:bits=4:group=32, magnitude:nm=2:4
 //
 // Values are read as the method's schema types them (true/false, integers, numbers, choices);
 // unset parameters take the schema defaults. The id writes the method names and, in schema order,

@@ -43,7 +43,7 @@ void forRowBlocks(int64_t n, int64_t width, const std::function<void(int64_t, in
                       [&](const tbb::blocked_range<int64_t> &r) { fn(r.begin(), r.end()); });
 }
 
-void grow(std::vector<float> &v, int64_t n)
+void grow(AlignedVector<float> &v, int64_t n)
 {
     if (v.size() < size_t(n))
         v.resize(size_t(n));

@@ -9,6 +9,7 @@
 // EngineOptions::emulateQ8Activations needs). One eval() at a time: an Engine is not
 // thread-safe, but its calls use all of its arena's threads.
 
+#include "eval/aligned_buffer.h"
 #include "eval/engine.h"
 #include "eval/kv_cache.h"
 #include "eval/rope.h"
@@ -43,10 +44,10 @@ public:
 private:
     struct Workspace {
         int64_t rows = 0;
-        std::vector<float> x, xn, tmp; // [n x dim]: residual stream, normed input, block output
-        std::vector<float> q, att;     // [n x qDim]
-        std::vector<float> gate, up;   // [n x hidden]
-        std::vector<float> fused;      // fused qkv or gate_up outputs
+        AlignedVector<float> x, xn, tmp; // [n x dim]: residual stream, normed input, block output
+        AlignedVector<float> q, att;     // [n x qDim]
+        AlignedVector<float> gate, up;   // [n x hidden]
+        AlignedVector<float> fused;      // fused qkv or gate_up outputs
     };
 
     void checkCall(std::span<const int32_t> tokens) const;
