@@ -441,8 +441,9 @@ void TestSensitivity::stagedDeltaEqualsWholeModelMeasure()
         Recipe r;
         r.defaultMethods = parseCandidate(option).recipeEntries();
         const Plan plan = resolvePlan(r, model, options);
-        const TensorPlan &tp = *std::find_if(plan.tensors.begin(), plan.tensors.end(),
-                                             [&](const TensorPlan &x) { return x.canonical == tensor; });
+        const TensorPlan &tp =
+            *std::find_if(plan.tensors.begin(), plan.tensors.end(),
+                          [&](const TensorPlan &x) { return x.canonical == tensor; });
         const CompressedTensor ct = compressTensor(model, tp, &stats, false);
         EngineOptions eo{.threads = 2};
         eo.replacements[tensor] = ct.linear();
@@ -607,8 +608,9 @@ void TestSensitivity::solverLocksAndGroups()
             QVERIFY(c.lockedBy.empty());
         }
     }
-    const auto tp = std::find_if(s.plan.tensors.begin(), s.plan.tensors.end(),
-                                 [](const TensorPlan &x) { return x.canonical == "layers.0.attn.q"; });
+    const auto tp =
+        std::find_if(s.plan.tensors.begin(), s.plan.tensors.end(),
+                     [](const TensorPlan &x) { return x.canonical == "layers.0.attn.q"; });
     QVERIFY(tp->comment.starts_with("locked by --lock layers.0.attn.*=q8_0; solver (budget"));
     QVERIFY(cwbtest::errorOf([&] {
                 SolveParams bad = p;

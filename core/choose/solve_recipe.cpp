@@ -176,7 +176,8 @@ SolveOutcome solveFromTable(const Model &model, const SensitivityTable &table,
             allowed[i].push_back(j);
         }
     for (const std::string &id : inexact)
-        out.notes.push_back("option " + id + " left out: " + std::string(targetFormatName(params.target))
+        out.notes.push_back("option " + id + " left out: "
+                            + std::string(targetFormatName(params.target))
                             + " does not store it exactly");
 
     // Fused groups (compressed-tensors): one option list for all members.
@@ -294,8 +295,8 @@ SolveOutcome solveFromTable(const Model &model, const SensitivityTable &table,
     out.plan = resolvePlan(out.recipe, model, options);
     requireValidPlan(out.plan);
     if (out.plan.totals.estimatedBytes != out.totalBytes)
-        throw Error("the solver's recipe resolves to " + std::to_string(out.plan.totals.estimatedBytes)
-                    + " bytes, the solver counted " + std::to_string(out.totalBytes)
+        throw Error("the solver's recipe resolves to "
+                    + std::to_string(out.plan.totals.estimatedBytes) + " bytes, the solver counted " + std::to_string(out.totalBytes)
                     + ": the sensitivity table's sizes do not match this model's plan");
     return out;
 }

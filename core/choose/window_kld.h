@@ -31,7 +31,8 @@ void encodeBaseRows(std::span<const float> logits, int64_t vocab, BaseRows &base
                     std::span<const int32_t> targets = {}, std::span<double> nll = {});
 
 // KL(base row r || softmax(logits)) from the definition (the scalar reference).
-[[nodiscard]] double klRowReference(const BaseRows &base, int64_t row, std::span<const float> logits);
+[[nodiscard]] double klRowReference(const BaseRows &base, int64_t row,
+                                    std::span<const float> logits);
 // The same through the row constants (the fast path).
 [[nodiscard]] double klRow(const BaseRows &base, int64_t row, std::span<const float> logits);
 

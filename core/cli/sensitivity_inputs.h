@@ -19,7 +19,8 @@ namespace cwb::cli {
 
 [[nodiscard]] TargetFormat targetOf(const ParsedArgs &args);
 // --candidates (a UsageError when it does not parse) or the target's default set.
-[[nodiscard]] std::vector<Candidate> candidatesOf(const ParsedArgs &args, const std::string &command);
+[[nodiscard]] std::vector<Candidate> candidatesOf(const ParsedArgs &args,
+                                                  const std::string &command);
 
 struct SensitivityRun {
     SensitivityTable table;

@@ -64,8 +64,8 @@ void writeRecipe(const std::string &path, const Recipe &recipe)
     });
 }
 
-// The solver's recipe, then (with --baselines) every baseline at or below its size, the smallest
-// one above it, and llama.cpp's Q4_K_M.
+// The solver's recipe, then (with --baselines) every baseline at or below its size, those of
+// the smallest size above it, and llama.cpp's Q4_K_M.
 Verification verify(const Model &model, const ParsedArgs &args, Environment &env,
                     const SensitivityTable &table, const SolveOutcome &s, TargetFormat target)
 {
@@ -98,13 +98,15 @@ Verification verify(const Model &model, const ParsedArgs &args, Environment &env
             sized.emplace_back(*bytes, std::move(r));
     std::stable_sort(sized.begin(), sized.end(),
                      [](const auto &a, const auto &b) { return a.first < b.first; });
-    bool largerShown = false;
+    // The smallest size above the solver's (all recipes of that size: q4_0, q4_k and rtn int4
+    // g32 often tie).
+    std::optional<uint64_t> nextSize;
+    for (const auto &[bytes, r] : sized)
+        if (bytes > s.totalBytes && !r.reference && (!nextSize || bytes < *nextSize))
+            nextSize = bytes;
     for (auto &[bytes, r] : sized) {
-        if (bytes > s.totalBytes && !r.reference) {
-            if (largerShown)
-                continue;
-            largerShown = true;
-        }
+        if (bytes > s.totalBytes && !r.reference && bytes != nextSize)
+            continue;
         v.rows.push_back(bench.measure(r.name, r.recipe, &table, env.job()));
         *env.err << "\n";
     }

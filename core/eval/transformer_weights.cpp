@@ -417,7 +417,8 @@ void checkFiniteWeights(const LinearWeights &lw, const std::string &source, cons
                             + std::to_string(cols) + " matrix as multiplied)");
 }
 
-std::shared_ptr<const LinearWeights> *weightSlot(TransformerWeights &w, const std::string &canonical)
+std::shared_ptr<const LinearWeights> *weightSlot(TransformerWeights &w,
+                                                 const std::string &canonical)
 {
     if (canonical == "embed")
         return &w.embed;

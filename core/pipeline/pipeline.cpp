@@ -195,9 +195,9 @@ CompressedModel compressModel(const Model &model, const Plan &plan, const Compre
         ActivationParams ap = params.calibration;
         if (model.hparams.contextLength > 0)
             ap.tokensPerSequence = std::min(ap.tokensPerSequence, model.hparams.contextLength);
-        ap.collectHessians = needsHessian
-                             || (params.outputError
-                                 && calibrationHessianBytes(model) <= params.reportHessianBudgetBytes);
+        const bool reportFits =
+            calibrationHessianBytes(model) <= params.reportHessianBudgetBytes;
+        ap.collectHessians = needsHessian || (params.outputError && reportFits);
         stats = collectActivationStats(model, params.calibrationPath, ap,
                                        job.stage(0.0, calibShare, "calibration"));
         out.calibrationSource = params.calibrationPath;

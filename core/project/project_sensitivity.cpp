@@ -28,7 +28,8 @@ size_t count(const h5::Reader &r, const Node &g, const char *name)
 }
 
 template <class T>
-std::vector<T> cellsOf(const SensitivityTable &t, const std::function<T(const SensitivityCell &)> &f)
+std::vector<T> cellsOf(const SensitivityTable &t,
+                       const std::function<T(const SensitivityCell &)> &f)
 {
     std::vector<T> out;
     for (const auto &tensor : t.tensors)

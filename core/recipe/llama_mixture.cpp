@@ -76,8 +76,8 @@ std::pair<DType, std::string> chosenType(const Mixture &m, const Tensor &t, bool
     const bool output = c == "head" || (tied && c == "embed");
     if (output) {
         if (!fits(m.base, t.rowLength()))
-            return {DType::Q8_0, m.name + ": output, rows not whole " + std::string(dtypeName(m.base))
-                                     + " blocks"};
+            return {DType::Q8_0, m.name + ": output, rows not whole "
+                                     + std::string(dtypeName(m.base)) + " blocks"};
         return {DType::Q6_K, m.name + ": output" + std::string(tied ? " (tied embedding)" : "")};
     }
     const auto split = splitLayerTensorName(c);

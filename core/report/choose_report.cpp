@@ -165,7 +165,8 @@ std::string sensitivityJson(const SensitivityTable &table, const SensitivitySour
                              {"why", orNull(c.why)},
                              {"bytes", c.bytes},
                              {"bits_per_weight", bpw(c.bytes, t.parameters)},
-                             {"delta_kld", c.fits ? ordered_json(c.deltaKld) : ordered_json(nullptr)},
+                             {"delta_kld",
+                              c.fits ? ordered_json(c.deltaKld) : ordered_json(nullptr)},
                              {"relative_error", c.fits ? ordered_json(c.relativeError)
                                                        : ordered_json(nullptr)},
                              {"output_error", c.fits ? orNull(c.outputError) : nullptr},
@@ -249,8 +250,13 @@ ordered_json verificationJson(const Verification &v)
         row["eval_kld_p99"] = r.eval.p99;
         row["top1_agreement_pct"] = r.eval.top1AgreementPct;
         row["ppl"] = r.ppl;
-        row["at_or_below_solver_size"] = comparable(solver, r);
-        row["solver_lower"] = comparable(solver, r) && solver.eval.mean < r.eval.mean;
+        if (&r == &solver) {
+            row["at_or_below_solver_size"] = nullptr;
+            row["solver_lower"] = nullptr;
+        } else {
+            row["at_or_below_solver_size"] = comparable(solver, r);
+            row["solver_lower"] = comparable(solver, r) && solver.eval.mean < r.eval.mean;
+        }
         rows.push_back(std::move(row));
     }
     return {{"text", v.evalTextPath}, {"n_ctx", v.nCtx},      {"chunks", v.chunks},
@@ -299,8 +305,9 @@ std::string solveText(const SolveReport &r)
             why += "fused " + t.group;
         }
         char line[160];
-        std::snprintf(line, sizeof line, "%12s %7.3f %10s", groupThousands(int64_t(t.bytes)).c_str(),
-                      bpw(t.bytes, params), t.deltaKld == 0 ? "0" : sci(t.deltaKld).c_str());
+        std::snprintf(line, sizeof line, "%12s %7.3f %10s",
+                      groupThousands(int64_t(t.bytes)).c_str(), bpw(t.bytes, params),
+                      t.deltaKld == 0 ? "0" : sci(t.deltaKld).c_str());
         o << padRight(t.canonical.empty() ? t.name : t.canonical, width) << "  "
           << padRight(table.options[t.option].id, optionWidth) << " " << line << "  " << why
           << "\n";
