@@ -113,6 +113,13 @@ void TestCliSolve::sensitivityJsonAndCache()
         QVERIFY2(second.out.contains(part), qPrintable(part + QStringLiteral(" missing in\n")
                                                        + second.out));
     QVERIFY(!second.err.contains(QStringLiteral("dKLD")));
+
+    // Re-analysing the model into the project keeps the table.
+    const CliResult analyze =
+        runCli({QStringLiteral("analyze"), q(model), QStringLiteral("--project"), project});
+    QVERIFY2(analyze.exitCode == 0, qPrintable(analyze.err));
+    const CliResult third = runCli(args);
+    QVERIFY2(third.out.contains(QStringLiteral("reused from ")), qPrintable(third.out));
 }
 
 void TestCliSolve::projectOfAnotherModelIsRefused()

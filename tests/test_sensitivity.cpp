@@ -28,6 +28,7 @@
 #include <QTest>
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <filesystem>
 #include <map>
@@ -90,6 +91,8 @@ private Q_SLOTS:
     void sensitivityBytesAreTheRegistrys();
     void stagedDeltaEqualsWholeModelMeasure();
     void sensitivityIsReproducible();
+    void sparsityLevelsAsCandidates();
+    void cancelStopsTheAnalysis();
     void projectCacheRoundTrip();
     void solverRecipeWithinBudget();
     void solverLocksAndGroups();
@@ -483,6 +486,56 @@ void TestSensitivity::sensitivityIsReproducible()
     other = p;
     other.candidates = parseCandidates("q4_0");
     QVERIFY(sensitivityIdentity(model, other).key != a.key);
+}
+
+void TestSensitivity::sparsityLevelsAsCandidates()
+{
+    // Pruning levels are candidates like any other: a prune stage before the grid. The pruned
+    // weights are stored as zeros in the grid's codes (no sparse format), so the bytes are the
+    // grid's and only the damage grows with the sparsity.
+    CWB_SHARED_FILE(path, kStories);
+    CWB_SHARED_FILE(text, kStoriesText);
+    const Model model = io::openModel(path);
+    SensitivityParams p = storiesParams(text);
+    p.windows = {1, 128};
+    p.candidates = parseCandidates("rtn:bits=8:group=-1,"
+                                   "magnitude:sparsity=0.25+rtn:bits=8:group=-1,"
+                                   "magnitude:sparsity=0.5+rtn:bits=8:group=-1");
+    const SensitivityTable t = computeSensitivity(model, p);
+    QCOMPARE(t.options[2].id, std::string("magnitude:sparsity=0.25+rtn:bits=8:group=-1"));
+    std::vector<double> d0, d25, d50;
+    for (const SensitivityTensor &row : t.tensors) {
+        QCOMPARE(row.cells[2].bytes, row.cells[1].bytes);
+        QCOMPARE(row.cells[3].bytes, row.cells[1].bytes);
+        d0.push_back(row.cells[1].deltaKld);
+        d25.push_back(row.cells[2].deltaKld);
+        d50.push_back(row.cells[3].deltaKld);
+    }
+    QVERIFY(mean(d0) < mean(d25));
+    QVERIFY(mean(d25) < mean(d50));
+}
+
+void TestSensitivity::cancelStopsTheAnalysis()
+{
+    CWB_SHARED_FILE(path, kStories);
+    CWB_SHARED_FILE(text, kStoriesText);
+    const Model model = io::openModel(path);
+    std::atomic<bool> cancel{false};
+    JobContext ctx;
+    ctx.cancelFlag = &cancel;
+    int measured = 0;
+    ctx.progress = [&](double, const std::string &what) {
+        if (what.find("dKLD") != std::string::npos && ++measured == 3)
+            cancel = true;
+    };
+    bool cancelled = false;
+    try {
+        (void)computeSensitivity(model, storiesParams(text), ctx);
+    } catch (const Cancelled &) {
+        cancelled = true;
+    }
+    QVERIFY(cancelled);
+    QCOMPARE(measured, 3);
 }
 
 void TestSensitivity::projectCacheRoundTrip()

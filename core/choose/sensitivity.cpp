@@ -79,11 +79,12 @@ int64_t stageOf(const Tensor &t, int64_t layers)
 }
 
 // A plan error without its provenance: every field of a one-option recipe is set by its
-// defaults, so "(q4_k set by defaults)" says nothing here.
+// defaults or the schema, so "(q4_k set by defaults)" says nothing here.
 std::string withoutProvenance(std::string what)
 {
     const size_t at = what.rfind(" (");
-    if (at != std::string::npos && what.ends_with(" set by defaults)"))
+    if (at != std::string::npos
+        && (what.ends_with(" set by defaults)") || what.ends_with(" set by schema)")))
         what.erase(at);
     return what;
 }

@@ -32,6 +32,7 @@
 #include "model/model.h"
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 

@@ -220,10 +220,12 @@ void verificationText(std::ostringstream &o, const Verification &v)
                       r.predicted ? sci(*r.predicted).c_str() : "-", r.calibrationKld,
                       r.eval.mean, r.eval.meanStderr, r.eval.p99, r.eval.top1AgreementPct, r.ppl);
         o << line;
-        if (&r != &solver)
-            o << "  " << (!comparable(solver, r)         ? "larger"
-                          : solver.eval.mean < r.eval.mean ? "solver lower"
-                                                           : "SOLVER NOT LOWER");
+        if (&r != &solver) {
+            const bool lower = solver.eval.mean < r.eval.mean;
+            o << "  " << (!comparable(solver, r) ? (lower ? "larger, solver lower" : "larger")
+                          : lower                ? "solver lower"
+                                                 : "SOLVER NOT LOWER");
+        }
         o << "\n";
     }
     if (solver.problem.empty() && solver.predicted && solver.calibrationKld > 0)
@@ -255,7 +257,8 @@ ordered_json verificationJson(const Verification &v)
             row["solver_lower"] = nullptr;
         } else {
             row["at_or_below_solver_size"] = comparable(solver, r);
-            row["solver_lower"] = comparable(solver, r) && solver.eval.mean < r.eval.mean;
+            row["solver_lower"] =
+                r.problem.empty() && solver.problem.empty() && solver.eval.mean < r.eval.mean;
         }
         rows.push_back(std::move(row));
     }
