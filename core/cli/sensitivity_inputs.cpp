@@ -13,19 +13,22 @@ namespace cwb::cli {
 
 std::vector<OptionSpec> sensitivityOptions()
 {
+    OptionSpec seqLen = seqLenOption("256");
+    seqLen.help = "tokens per calibration sequence and per dKLD window, BOS included";
     return {
         {.name = "--candidates", .kind = ValueKind::Text, .metavar = "LIST",
          .help = "the options, comma-separated: q4_k,q6_k,rtn:bits=4:group=32 (README: "
                  "Candidates)",
          .defaultValue = "every registry setting the target stores exactly"},
         {.name = "--target", .kind = ValueKind::Choice,
-         .help = "export the options must be exact for", .defaultValue = "gguf",
+         .help = "the export the default options must be exact for (solve: every option)",
+         .defaultValue = "gguf",
          .choices = {"gguf", "compressed-tensors", "any"}},
         {.name = "--windows", .kind = ValueKind::Integer, .metavar = "N",
          .help = "calibration windows the dKLD is measured on (from the end of the text)",
          .defaultValue = "8", .intMin = 1, .intMax = 4096},
         sequencesOption("64"),
-        seqLenOption("256"),
+        std::move(seqLen),
         {.name = "--project", .kind = ValueKind::Path, .metavar = "P.cwbproj",
          .help = "cache: reuse the analysis stored there when its key matches, else store it"},
     };
