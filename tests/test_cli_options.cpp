@@ -16,6 +16,7 @@
 #include <QFile>
 #include <QTest>
 
+#include <algorithm>
 #include <initializer_list>
 #include <sstream>
 #include <stdexcept>
@@ -74,6 +75,7 @@ private slots:
     void evalOptions();
     void analyzeOptions();
     void compressOptions();
+    void chooseOptions();
     void generateOptions();
     void exportOptions();
     void sweepOptions();
@@ -100,8 +102,8 @@ void TestCliOptions::everyCommandIsListed()
     for (const auto &c : cwb::cli::commands())
         names.push_back(c.spec().name);
     const std::vector<std::string> expected{"inspect",        "eval",          "analyze",
-                                            "compress",       "export",        "sweep",
-                                            "compare",
+                                            "compress",       "sensitivity",   "solve",
+                                            "export",         "sweep",         "compare",
                                             "generate",       "bench open",
                                             "bench eval",     "bench analyze", "bench compress",
                                             "help",           "--version"};
@@ -170,6 +172,24 @@ void TestCliOptions::compressOptions()
     QCOMPARE(run.integer("--sequences", 0), int64_t(8));
     QCOMPARE(run.integer("--seq-len", 0), int64_t(64));
     QVERIFY(run.has("--json") && !run.has("--dry-run"));
+}
+
+void TestCliOptions::chooseOptions()
+{
+    const ParsedArgs a = parse(
+        "solve", {"m", "--calib", "c.txt", "--budget-latency", "2.5", "--device", "h100-sxm",
+                  "--lock", "embed=q8_0", "--lock", "layers.0.*=q6_k", "--target",
+                  "compressed-tensors", "--candidates", "q4_k,rtn:bits=4:group=32", "--out",
+                  "r.json", "--verify", "--text", "e.txt", "--baselines", "--windows", "4"});
+    QCOMPARE(a.real("--budget-latency", 0), 2.5);
+    QCOMPARE(a.text("--device"), std::string("h100-sxm"));
+    QCOMPARE(a.texts("--lock"), (std::vector<std::string>{"embed=q8_0", "layers.0.*=q6_k"}));
+    QCOMPARE(a.text("--target"), std::string("compressed-tensors"));
+    QCOMPARE(a.integer("--windows", 8), int64_t(4));
+    QVERIFY(a.has("--verify") && a.has("--baselines") && !a.has("--budget-bpw"));
+    const ParsedArgs s = parse("sensitivity", {"m", "--calib", "c.txt", "--project", "p"});
+    QCOMPARE(s.text("--target", "gguf"), std::string("gguf"));
+    QCOMPARE(s.integer("--windows", 8), int64_t(8));
 }
 
 void TestCliOptions::generateOptions()
@@ -363,25 +383,37 @@ void TestCliOptions::threadsDeclaredOnce()
         QCOMPARE(o->help, reference.help);
         QCOMPARE(o->intMax, int64_t(1024));
         QCOMPARE(o->intMin, c.spec().name == "bench eval" ? int64_t(1) : int64_t(0));
-        // The command's required options (of two alternatives the one that is not a flag:
-        // every requiredUnless option takes a path), then --threads.
+        // The command's required options (the first of a required group; of two alternatives
+        // the one that is not a flag), then --threads.
         Args args;
         if (!c.spec().positional.empty())
             args.insert(args.end(), c.spec().positionalCount, "m");
-        for (const auto &other : c.spec().options)
+        std::vector<std::string> groups;
+        for (const auto &other : c.spec().options) {
+            if (!other.oneOf.empty()) {
+                if (!other.required || std::find(groups.begin(), groups.end(), other.oneOf)
+                                           != groups.end())
+                    continue;
+                groups.push_back(other.oneOf);
+            }
+            const bool number = other.kind == cwb::cli::ValueKind::Integer
+                                || other.kind == cwb::cli::ValueKind::Real;
             if (other.required)
                 args.insert(args.end(), {other.name, other.kind == cwb::cli::ValueKind::Choice
                                                          ? other.choices.front()
-                                                         : std::string("v")});
+                                                     : number ? std::string("1")
+                                                              : std::string("v")});
             else if (!other.requiredUnless.empty())
                 args.insert(args.end(), {other.name, "v"});
+        }
         args.insert(args.end(), {"--threads", "7"});
         QCOMPARE(cwb::cli::threadsOf(cwb::cli::parseArguments(c.spec(), args)), 7);
     }
-    QCOMPARE(with, (std::vector<std::string>{"eval", "analyze", "compress", "export", "sweep",
-                                             "compare", "generate", "bench eval"}));
-    for (const std::string command :
-         {"eval", "analyze", "compress", "export", "sweep", "compare", "generate"})
+    QCOMPARE(with, (std::vector<std::string>{"eval", "analyze", "compress", "sensitivity",
+                                             "solve", "export", "sweep", "compare", "generate",
+                                             "bench eval"}));
+    for (const std::string command : {"eval", "analyze", "compress", "sensitivity", "solve",
+                                      "export", "sweep", "compare", "generate"})
         QCOMPARE(usageErrorOf(command, {"--threads", "2000"}),
                  command + ": --threads must be an integer in 0..1024 (0 = all cores), got "
                            "'2000'");
@@ -452,6 +484,22 @@ void TestCliOptions::errors_data()
     row("exclusive", "eval", {"m", "--text", "t", "--save-logits", "a", "--kld-base", "b"},
         "eval: --save-logits and --kld-base are exclusive");
     row("prompt required", "generate", {"m"}, "generate: --prompt TEXT is required");
+    row("calibration required", "sensitivity", {"m"}, "sensitivity: --calib FILE is required");
+    row("one budget required", "solve", {"m", "--calib", "c", "--out", "r"},
+        "solve: one of --budget-bpw B | --budget-bytes N | --budget-latency MS --device PROFILE "
+        "is required");
+    row("alternatives", "solve",
+        {"m", "--calib", "c", "--out", "r", "--budget-bytes", "9", "--budget-bpw", "4"},
+        "solve: --budget-bpw and --budget-bytes are alternatives: give one of --budget-bpw B | "
+        "--budget-bytes N | --budget-latency MS --device PROFILE");
+    row("attached member", "solve", {"m", "--calib", "c", "--out", "r", "--budget-latency", "3"},
+        "solve: --budget-latency needs --device PROFILE");
+    row("attached member alone", "solve",
+        {"m", "--calib", "c", "--out", "r", "--budget-bpw", "4", "--device", "d"},
+        "solve: --device needs --budget-latency MS");
+    row("bad target", "solve", {"m", "--calib", "c", "--out", "r", "--budget-bpw", "4",
+                                "--target", "onnx"},
+        "solve: --target is gguf, compressed-tensors or any, not 'onnx'");
     row("no positional", "bench open", {"extra"}, "bench open: unexpected argument 'extra'");
     row("version takes nothing", "--version", {"x"}, "--version: unexpected argument 'x'");
 }

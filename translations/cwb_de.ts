@@ -1785,6 +1785,10 @@ Form: %3, gespeichert als %4</translation>
         <translation>Bearbeitet: Überschreibung „%1“</translation>
     </message>
     <message>
+        <source>Why: %1</source>
+        <translation>Warum: %1</translation>
+    </message>
+    <message>
         <source>Estimated bytes: codes %1, scales %2, zero points %3, masks %4, other %5</source>
         <translation>Geschätzte Bytes: Codes %1, Skalen %2, Nullpunkte %3, Masken %4, Sonstiges %5</translation>
     </message>

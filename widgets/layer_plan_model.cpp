@@ -842,6 +842,8 @@ QString LayerPlanModel::cellToolTip(const cwb::TensorPlan &tp, int column) const
             tip += QLatin1Char('\n') + tr("Same values as %1").arg(q(tp.tiedTo));
         if (!tp.overrideName.empty())
             tip += QLatin1Char('\n') + tr("Edited: override \"%1\"").arg(q(tp.overrideName));
+        if (!tp.comment.empty())
+            tip += QLatin1Char('\n') + tr("Why: %1").arg(q(tp.comment));
         return tip;
     }
     case FormatColumn: {

@@ -8,6 +8,9 @@
 #include "io/open_model.h"
 #include "project/project_file.h"
 #include "report/analysis_report.h"
+#include "util/error.h"
+
+#include <filesystem>
 
 namespace cwb::cli {
 
@@ -58,6 +61,16 @@ int runAnalyze(const ParsedArgs &args, Environment &env)
     *env.err << "\n";
     Project project = makeProject(model, std::move(analysis), p);
     project.history = historyToKeep(projectPath, project.model); // sweeps of the same model
+    // A sensitivity table the project already holds for this model stays (a re-analysis does
+    // not change what it measured); an unreadable or stale project is simply replaced.
+    if (std::filesystem::exists(projectPath)) {
+        try {
+            OpenedProject old = openProject(projectPath, model);
+            if (!old.match.stale)
+                project.sensitivity = std::move(old.project.sensitivity);
+        } catch (const Error &) {
+        }
+    }
     writeProject(projectPath, project);
     *env.out << (args.has("--json") ? analysisJson(project, projectPath)
                                     : analysisText(project, projectPath));

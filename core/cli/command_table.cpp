@@ -32,6 +32,8 @@ const std::vector<Command> &commands()
         {evalCommand, runEval},
         {analyzeCommand, runAnalyze},
         {compressCommand, runCompress},
+        {sensitivityCommand, runSensitivity},
+        {solveCommand, runSolve},
         {exportCommand, runExport},
         {sweepCommand, runSweep},
         {compareCommand, runCompare},

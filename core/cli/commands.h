@@ -40,6 +40,12 @@ int runAnalyze(const ParsedArgs &args, Environment &env);
 const CommandSpec &compressCommand();
 int runCompress(const ParsedArgs &args, Environment &env);
 
+const CommandSpec &sensitivityCommand();
+int runSensitivity(const ParsedArgs &args, Environment &env);
+
+const CommandSpec &solveCommand();
+int runSolve(const ParsedArgs &args, Environment &env);
+
 const CommandSpec &exportCommand();
 int runExport(const ParsedArgs &args, Environment &env);
 

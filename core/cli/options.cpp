@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "cli/options.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <cmath>
 #include <cstdlib>
@@ -166,6 +167,59 @@ bool storedAs(ValueKind declared, ValueKind asked)
     return declared == asked || (stringy(declared) && stringy(asked));
 }
 
+// A member of a oneOf group that goes with another member (its `needs`), not on its own.
+bool attachedMember(const CommandSpec &cmd, const OptionSpec &o)
+{
+    const OptionSpec *target = o.needs.empty() ? nullptr : cmd.find(o.needs);
+    return !o.oneOf.empty() && target && target->oneOf == o.oneOf;
+}
+
+// "--budget-bpw B | --budget-bytes N | --budget-latency MS --device PROFILE"
+std::string oneOfText(const CommandSpec &cmd, const std::string &group)
+{
+    std::string text;
+    for (const auto &o : cmd.options) {
+        if (o.oneOf != group || attachedMember(cmd, o))
+            continue;
+        if (!text.empty())
+            text.append(" | ");
+        text.append(spelled(o));
+        for (const auto &a : cmd.options)
+            if (a.oneOf == group && attachedMember(cmd, a) && a.needs == o.name)
+                text.append(" ").append(spelled(a));
+    }
+    return text;
+}
+
+void checkOneOfGroups(const CommandSpec &cmd, const ParsedArgs &parsed)
+{
+    std::vector<std::string> groups;
+    for (const auto &o : cmd.options)
+        if (!o.oneOf.empty() && std::find(groups.begin(), groups.end(), o.oneOf) == groups.end())
+            groups.push_back(o.oneOf);
+    for (const auto &group : groups) {
+        std::vector<std::string> given;
+        bool required = false;
+        for (const auto &o : cmd.options) {
+            if (o.oneOf != group)
+                continue;
+            required = required || o.required;
+            if (attachedMember(cmd, o)) {
+                if (parsed.has(o.needs) && !parsed.has(o.name))
+                    throw UsageError(cmd.name, o.needs + " needs " + spelled(o));
+            } else if (parsed.has(o.name)) {
+                given.push_back(o.name);
+            }
+        }
+        if (given.size() > 1)
+            throw UsageError(cmd.name, given[0] + " and " + given[1]
+                                           + " are alternatives: give one of "
+                                           + oneOfText(cmd, group));
+        if (required && given.empty())
+            throw UsageError(cmd.name, "one of " + oneOfText(cmd, group) + " is required");
+    }
+}
+
 // Checks that run once the whole line is read.
 void checkRelations(const CommandSpec &cmd, const ParsedArgs &parsed)
 {
@@ -174,7 +228,7 @@ void checkRelations(const CommandSpec &cmd, const ParsedArgs &parsed)
                                                                        : cmd.positionalHelp)
                                        + " given");
     for (const auto &o : cmd.options)
-        if (o.required && !parsed.has(o.name))
+        if (o.required && o.oneOf.empty() && !parsed.has(o.name))
             throw UsageError(cmd.name, spelled(o) + " is required");
     for (const auto &o : cmd.options)
         if (!o.requiredUnless.empty() && !parsed.has(o.name) && !parsed.has(o.requiredUnless))
@@ -185,6 +239,7 @@ void checkRelations(const CommandSpec &cmd, const ParsedArgs &parsed)
     for (const auto &o : cmd.options)
         if (!o.exclusiveWith.empty() && parsed.has(o.name) && parsed.has(o.exclusiveWith))
             throw UsageError(cmd.name, o.name + " and " + o.exclusiveWith + " are exclusive");
+    checkOneOfGroups(cmd, parsed);
 }
 
 // One synopsis item per option; the partner of an exclusive pair or a requiredUnless shares
@@ -201,12 +256,25 @@ std::vector<std::string> synopsisItems(const CommandSpec &cmd)
         if (!o.requiredUnless.empty())
             shared.push_back(o.requiredUnless);
     }
+    std::vector<std::string> groupsShown;
     for (const auto &o : cmd.options) {
         bool partner = false;
         for (const auto &s : shared)
             partner = partner || s == o.name;
         if (partner)
             continue;
+        if (!o.oneOf.empty()) {
+            if (std::find(groupsShown.begin(), groupsShown.end(), o.oneOf) != groupsShown.end())
+                continue;
+            groupsShown.push_back(o.oneOf);
+            bool required = false;
+            for (const auto &m : cmd.options)
+                required = required || (m.oneOf == o.oneOf && m.required);
+            std::string item(required ? "(" : "[");
+            item.append(oneOfText(cmd, o.oneOf)).append(required ? ")" : "]");
+            items.push_back(std::move(item));
+            continue;
+        }
         // Appended piecewise: GCC 12 warns (-Wrestrict, a false positive) on "(" + string.
         std::string item;
         if (!o.requiredUnless.empty())
@@ -225,7 +293,7 @@ std::vector<std::string> synopsisItems(const CommandSpec &cmd)
 }
 
 // What `cwb help COMMAND` says about the value beyond the option's own help.
-std::string valueNote(const OptionSpec &o)
+std::string valueNote(const CommandSpec &cmd, const OptionSpec &o)
 {
     std::string note;
     switch (o.kind) {
@@ -240,12 +308,21 @@ std::string valueNote(const OptionSpec &o)
         add(o.rangeNote);
     if (!o.defaultValue.empty())
         add("default " + o.defaultValue);
-    if (o.required)
+    if (o.required && o.oneOf.empty())
         add("required");
     if (!o.requiredUnless.empty())
         add("required unless " + o.requiredUnless);
     if (!o.needs.empty())
         add("needs " + o.needs);
+    if (!o.oneOf.empty()) {
+        std::string others;
+        for (const auto &m : cmd.options)
+            if (m.oneOf == o.oneOf && m.name != o.name && !attachedMember(cmd, m)
+                && m.name != o.needs)
+                others += (others.empty() ? "" : ", ") + m.name;
+        if (!attachedMember(cmd, o) && !others.empty())
+            add("instead of " + others + (o.required ? " (one is required)" : ""));
+    }
     if (!o.exclusiveWith.empty())
         add("not with " + o.exclusiveWith);
     if (o.repeatable)
@@ -419,7 +496,7 @@ std::string commandHelp(const CommandSpec &cmd)
     for (const auto &o : cmd.options) {
         std::string line = "  " + spelled(o);
         line += line.size() < kHelpColumn ? std::string(kHelpColumn - line.size(), ' ') : "  ";
-        const std::string note = valueNote(o);
+        const std::string note = valueNote(cmd, o);
         std::istringstream words(o.help + (note.empty() ? "" : " (" + note + ")"));
         bool first = true;
         for (std::string word; words >> word; first = false) {

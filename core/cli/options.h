@@ -12,7 +12,7 @@
 //     command's help unless it declares them); the rest are positionals;
 //   - an option given twice is an error unless it is `repeatable` (its values are kept in order);
 //   - after the whole line is read: the positional, `required` options, `requiredUnless`,
-//     `needs` and `exclusiveWith` are checked, in that order.
+//     `needs`, `exclusiveWith` and `oneOf` groups are checked, in that order.
 
 #include <cstdint>
 #include <map>
@@ -61,6 +61,11 @@ struct OptionSpec {
     std::string requiredUnless;       // required unless this flag is given ("--dry-run")
     std::string needs;                // only together with this option (--hessians: --calib)
     std::string exclusiveWith;        // never together with this option
+    // Alternatives: the options naming the same group are one choice, given at most once; with
+    // `required` on a member the group is required (one of them), not each member. A member
+    // whose `needs` names another member goes with it, both ways ("--budget-latency MS
+    // --device PROFILE"), and is not an alternative of its own.
+    std::string oneOf;
 };
 
 struct CommandSpec {

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "eval/attention.h"
 
+#include "eval/aligned_buffer.h"
+
 #include <Eigen/Core>
 #include <oneapi/tbb/blocked_range.h>
 #include <oneapi/tbb/parallel_for.h>
@@ -22,8 +24,9 @@ constexpr int64_t kRowBlock = 32;
 // Below this many multiply-adds the heads run inline (see matmul.cpp for the reasoning).
 constexpr int64_t kParallelMacs = int64_t(1) << 17;
 
+// Aligned (eval/aligned_buffer.h): which thread's scratch a task gets must not change a bit.
 struct Scratch {
-    std::vector<float> q, scores, out;
+    AlignedVector<float> q, scores, out;
 };
 
 Scratch &scratch()
@@ -33,7 +36,7 @@ Scratch &scratch()
     return s;
 }
 
-float *sized(std::vector<float> &v, int64_t n)
+float *sized(AlignedVector<float> &v, int64_t n)
 {
     if (v.size() < size_t(n))
         v.resize(size_t(n));

@@ -76,6 +76,32 @@ public:
     // Throws cwb::Error when the cache would overflow or a logit is NaN/Inf (naming the position).
     virtual void eval(std::span<const int32_t> tokens, std::vector<float> &logits, bool allLogits,
                       const JobContext &ctx = {}) = 0;
+
+    // ---- One window in stages (work that changes one layer reruns only what follows it) ----
+    // A window of n tokens is evaluated from an empty cache as embedWindow -> runLayers (any
+    // split of [0, layerCount())) -> windowLogits, the residual stream `hidden` ([n x
+    // hiddenSize()] row-major) carried between the stages: the same values eval() computes for
+    // the window, because layer l reads only the stream and its own KV cache rows. The stages
+    // write the cache rows 0 .. n-1 of the layers they run and leave position() as it was; call
+    // reset(nCtx >= n) first and do not mix them with eval() before the next reset().
+    [[nodiscard]] virtual int64_t layerCount() const = 0;
+    [[nodiscard]] virtual int64_t hiddenSize() const = 0;
+    // The stream entering layer 0 (embeddings, plus learned positions 0 .. n-1 for GPT-2).
+    virtual void embedWindow(std::span<const int32_t> tokens, std::vector<float> &hidden) = 0;
+    // Runs layers [first, last) on `hidden` in place. Polls ctx between layers.
+    virtual void runLayers(int64_t first, int64_t last, std::vector<float> &hidden,
+                           const JobContext &ctx = {}) = 0;
+    // Final norm and head of every row of `hidden`: logits [n x vocab]. Throws cwb::Error for a
+    // NaN/Inf logit, as eval() does.
+    virtual void windowLogits(std::span<const float> hidden, std::vector<float> &logits) = 0;
+
+    // Uses `weights` for one projection from now on, by canonical name as in
+    // EngineOptions::replacements (a head tied to the embedding follows "embed" unless the
+    // engine has its own head), and returns the weights it used before (to swap them back).
+    // weightBytes() follows. Throws cwb::Error for an unknown name, a null or misshapen
+    // replacement, or NaN/Inf in it; the engine is then unchanged.
+    virtual std::shared_ptr<const LinearWeights>
+    swapWeights(const std::string &canonical, std::shared_ptr<const LinearWeights> weights) = 0;
 };
 
 } // namespace cwb

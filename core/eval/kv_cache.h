@@ -4,6 +4,8 @@
 // a projection of n new tokens writes straight into rows pos..pos+n-1 of its layer, and
 // attention reads one head as a strided [positions x headDim] block of contiguous rows.
 
+#include "eval/aligned_buffer.h"
+
 #include <cstdint>
 #include <vector>
 
@@ -41,8 +43,8 @@ private:
     int64_t layers_ = 0;
     int64_t nCtx_ = 0;
     int64_t kvDim_ = 0;
-    std::vector<float> keys_;
-    std::vector<float> values_;
+    AlignedVector<float> keys_; // aligned: eval/aligned_buffer.h says why
+    AlignedVector<float> values_;
 };
 
 } // namespace cwb

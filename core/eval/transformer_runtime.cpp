@@ -43,7 +43,7 @@ void forRowBlocks(int64_t n, int64_t width, const std::function<void(int64_t, in
                       [&](const tbb::blocked_range<int64_t> &r) { fn(r.begin(), r.end()); });
 }
 
-void grow(std::vector<float> &v, int64_t n)
+void grow(AlignedVector<float> &v, int64_t n)
 {
     if (v.size() < size_t(n))
         v.resize(size_t(n));
@@ -130,6 +130,101 @@ void TransformerRuntime::eval(std::span<const int32_t> tokens, std::vector<float
 {
     checkCall(tokens);
     arena_.execute([&] { forward(tokens, logits, allLogits, ctx); });
+}
+
+int64_t TransformerRuntime::windowRows(size_t hiddenValues) const
+{
+    const int64_t dim = w_.hp.dim;
+    const int64_t n = dim > 0 ? int64_t(hiddenValues) / dim : 0;
+    if (n <= 0 || n * dim != int64_t(hiddenValues))
+        throwIn(w_.source, "a staged window holds " + std::to_string(hiddenValues)
+                               + " values, not a positive multiple of the width "
+                               + std::to_string(dim));
+    if (nCtx_ == 0 || pos_ != 0 || n > nCtx_)
+        throwIn(w_.source, "a staged window of " + std::to_string(n)
+                               + " rows needs a fresh reset() with n_ctx >= " + std::to_string(n)
+                               + " (n_ctx " + std::to_string(nCtx_) + ", position "
+                               + std::to_string(pos_) + ")");
+    return n;
+}
+
+void TransformerRuntime::embedWindow(std::span<const int32_t> tokens, std::vector<float> &hidden)
+{
+    checkCall(tokens);
+    if (pos_ != 0)
+        throwIn(w_.source, "embedWindow() after eval(): reset() first");
+    const int64_t n = int64_t(tokens.size());
+    arena_.execute([&] {
+        ensureWorkspace(n);
+        embed(tokens);
+    });
+    hidden.assign(ws_.x.begin(), ws_.x.begin() + n * w_.hp.dim);
+}
+
+void TransformerRuntime::runLayers(int64_t first, int64_t last, std::vector<float> &hidden,
+                                   const JobContext &ctx)
+{
+    if (first < 0 || first > last || last > w_.hp.nLayers)
+        throwIn(w_.source, "layers [" + std::to_string(first) + ", " + std::to_string(last)
+                               + ") are outside 0 .. " + std::to_string(w_.hp.nLayers));
+    const int64_t n = windowRows(hidden.size());
+    arena_.execute([&] {
+        ensureWorkspace(n);
+        std::copy(hidden.begin(), hidden.end(), ws_.x.begin());
+        for (int64_t l = first; l < last; ++l) {
+            ctx.checkCancelled();
+            const TransformerLayer &layer = w_.layers[size_t(l)];
+            attentionBlock(layer, l, n);
+            mlpBlock(layer, l, n);
+        }
+    });
+    std::copy(ws_.x.begin(), ws_.x.begin() + int64_t(hidden.size()), hidden.begin());
+}
+
+void TransformerRuntime::windowLogits(std::span<const float> hidden, std::vector<float> &logits)
+{
+    const int64_t n = windowRows(hidden.size());
+    arena_.execute([&] {
+        ensureWorkspace(n);
+        std::copy(hidden.begin(), hidden.end(), ws_.x.begin());
+        computeLogits(n, true, logits);
+    });
+}
+
+std::shared_ptr<const LinearWeights>
+TransformerRuntime::swapWeights(const std::string &canonical,
+                                std::shared_ptr<const LinearWeights> weights)
+{
+    std::shared_ptr<const LinearWeights> *slot = weightSlot(w_, canonical);
+    if (!slot)
+        throwIn(w_.source, "swapWeights: '" + canonical + "' names no projection of this engine");
+    const std::shared_ptr<const LinearWeights> old = *slot;
+    if (!weights)
+        throwIn(w_.source, "swapWeights: the weights for '" + canonical + "' are null");
+    if (weights->outFeatures() != old->outFeatures() || weights->inFeatures() != old->inFeatures())
+        throwIn(w_.source, "swapWeights: '" + canonical + "' is "
+                               + std::to_string(old->outFeatures()) + " x "
+                               + std::to_string(old->inFeatures()) + ", the replacement "
+                               + std::to_string(weights->outFeatures()) + " x "
+                               + std::to_string(weights->inFeatures()) + " ("
+                               + weights->format() + ")");
+    if (weights.get() != old.get())
+        arena_.execute([&] {
+            checkFiniteWeights(*weights, w_.source, "'" + canonical + "' (" + weights->format()
+                                                         + ")");
+        });
+    // A tied head is not counted on its own: the embedding's bytes hold it.
+    const auto counted = [&](const std::shared_ptr<const LinearWeights> &p, bool isHead) {
+        return isHead && p.get() == w_.embed.get() ? uint64_t(0) : p->storedBytes();
+    };
+    const bool isHead = slot == &w_.head;
+    const bool headFollows = slot == &w_.embed && w_.head.get() == old.get();
+    w_.storedBytes -= counted(old, isHead);
+    *slot = weights;
+    if (headFollows)
+        w_.head = weights;
+    w_.storedBytes += counted(weights, isHead);
+    return old;
 }
 
 void TransformerRuntime::ensureWorkspace(int64_t n)

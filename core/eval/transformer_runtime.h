@@ -9,6 +9,7 @@
 // EngineOptions::emulateQ8Activations needs). One eval() at a time: an Engine is not
 // thread-safe, but its calls use all of its arena's threads.
 
+#include "eval/aligned_buffer.h"
 #include "eval/engine.h"
 #include "eval/kv_cache.h"
 #include "eval/rope.h"
@@ -31,16 +32,27 @@ public:
     void eval(std::span<const int32_t> tokens, std::vector<float> &logits, bool allLogits,
               const JobContext &ctx) override;
 
+    [[nodiscard]] int64_t layerCount() const override { return w_.hp.nLayers; }
+    [[nodiscard]] int64_t hiddenSize() const override { return w_.hp.dim; }
+    void embedWindow(std::span<const int32_t> tokens, std::vector<float> &hidden) override;
+    void runLayers(int64_t first, int64_t last, std::vector<float> &hidden,
+                   const JobContext &ctx) override;
+    void windowLogits(std::span<const float> hidden, std::vector<float> &logits) override;
+    std::shared_ptr<const LinearWeights>
+    swapWeights(const std::string &canonical, std::shared_ptr<const LinearWeights> weights) override;
+
 private:
     struct Workspace {
         int64_t rows = 0;
-        std::vector<float> x, xn, tmp; // [n x dim]: residual stream, normed input, block output
-        std::vector<float> q, att;     // [n x qDim]
-        std::vector<float> gate, up;   // [n x hidden]
-        std::vector<float> fused;      // fused qkv or gate_up outputs
+        AlignedVector<float> x, xn, tmp; // [n x dim]: residual stream, normed input, block output
+        AlignedVector<float> q, att;     // [n x qDim]
+        AlignedVector<float> gate, up;   // [n x hidden]
+        AlignedVector<float> fused;      // fused qkv or gate_up outputs
     };
 
     void checkCall(std::span<const int32_t> tokens) const;
+    // Rows of a staged window (hidden.size() / dim), checked against the cache and position.
+    int64_t windowRows(size_t hiddenValues) const;
     void forward(std::span<const int32_t> tokens, std::vector<float> &logits, bool allLogits,
                  const JobContext &ctx);
     void ensureWorkspace(int64_t n);

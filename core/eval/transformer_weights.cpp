@@ -206,36 +206,7 @@ private:
 
 void Loader::scanFinite(const LinearWeights &lw, const std::string &name) const
 {
-    const int64_t rows = lw.outFeatures(), cols = lw.inFeatures();
-    const auto *dense = dynamic_cast<const DenseLinear *>(&lw);
-    std::mutex mutex;
-    int64_t badRow = std::numeric_limits<int64_t>::max(), badCol = 0;
-    float badValue = 0;
-    tbb::parallel_for(tbb::blocked_range<int64_t>(0, rows, kScanRowsPerTask),
-                      [&](const tbb::blocked_range<int64_t> &r) {
-                          std::vector<float> buf(dense ? 0 : size_t(cols));
-                          for (int64_t row = r.begin(); row < r.end(); ++row) {
-                              const float *v = dense ? dense->values().data() + row * cols
-                                                     : buf.data();
-                              if (!dense)
-                                  lw.row(row, buf.data());
-                              for (int64_t c = 0; c < cols; ++c)
-                                  if (!std::isfinite(v[c])) {
-                                      const std::lock_guard lock(mutex);
-                                      if (row < badRow) {
-                                          badRow = row;
-                                          badCol = c;
-                                          badValue = v[c];
-                                      }
-                                      return;
-                                  }
-                          }
-                      });
-    if (badRow != std::numeric_limits<int64_t>::max())
-        fail("tensor " + name + " holds " + (std::isnan(badValue) ? "NaN" : "Inf")
-             + " at row " + std::to_string(badRow) + ", column " + std::to_string(badCol)
-             + " (of the " + std::to_string(rows) + " x " + std::to_string(cols)
-             + " matrix as multiplied)");
+    checkFiniteWeights(lw, w_.source, name);
 }
 
 // Llama-family relatives whose forward pass differs in ways the tensors do not show (scaled
@@ -410,6 +381,66 @@ TransformerWeights loadTransformerWeights(const Model &model, const EngineOption
     TransformerWeights w;
     Loader(model, options, w).load();
     return w;
+}
+
+void checkFiniteWeights(const LinearWeights &lw, const std::string &source, const std::string &name)
+{
+    const int64_t rows = lw.outFeatures(), cols = lw.inFeatures();
+    const auto *dense = dynamic_cast<const DenseLinear *>(&lw);
+    std::mutex mutex;
+    int64_t badRow = std::numeric_limits<int64_t>::max(), badCol = 0;
+    float badValue = 0;
+    tbb::parallel_for(tbb::blocked_range<int64_t>(0, rows, kScanRowsPerTask),
+                      [&](const tbb::blocked_range<int64_t> &r) {
+                          std::vector<float> buf(dense ? 0 : size_t(cols));
+                          for (int64_t row = r.begin(); row < r.end(); ++row) {
+                              const float *v = dense ? dense->values().data() + row * cols
+                                                     : buf.data();
+                              if (!dense)
+                                  lw.row(row, buf.data());
+                              for (int64_t c = 0; c < cols; ++c)
+                                  if (!std::isfinite(v[c])) {
+                                      const std::lock_guard lock(mutex);
+                                      if (row < badRow) {
+                                          badRow = row;
+                                          badCol = c;
+                                          badValue = v[c];
+                                      }
+                                      return;
+                                  }
+                          }
+                      });
+    if (badRow != std::numeric_limits<int64_t>::max())
+        throwIn(source, "tensor " + name + " holds " + (std::isnan(badValue) ? "NaN" : "Inf")
+                            + " at row " + std::to_string(badRow) + ", column "
+                            + std::to_string(badCol) + " (of the " + std::to_string(rows) + " x "
+                            + std::to_string(cols) + " matrix as multiplied)");
+}
+
+std::shared_ptr<const LinearWeights> *weightSlot(TransformerWeights &w,
+                                                 const std::string &canonical)
+{
+    if (canonical == "embed")
+        return &w.embed;
+    if (canonical == "head")
+        return &w.head;
+    for (size_t l = 0; l < w.layers.size(); ++l) {
+        const std::string p = layerPrefix(int64_t(l));
+        if (!canonical.starts_with(p))
+            continue;
+        const std::string_view part = std::string_view(canonical).substr(p.size());
+        TransformerLayer &layer = w.layers[l];
+        const std::pair<std::string_view, Projection *> parts[] = {
+            {"attn.qkv", &layer.qkv},  {"attn.q", &layer.q},   {"attn.k", &layer.k},
+            {"attn.v", &layer.v},      {"attn.o", &layer.o},   {"mlp.gate_up", &layer.gateUp},
+            {"mlp.gate", &layer.gate}, {"mlp.up", &layer.up},  {"mlp.down", &layer.down},
+        };
+        for (const auto &[name, projection] : parts)
+            if (part == name && *projection)
+                return &projection->weight;
+        return nullptr;
+    }
+    return nullptr;
 }
 
 } // namespace cwb

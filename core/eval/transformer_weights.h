@@ -21,6 +21,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <string>
 #include <vector>
 
 namespace cwb {
@@ -68,5 +69,16 @@ struct TransformerWeights {
 // Runs on the current oneTBB arena (the NaN scan is parallel).
 [[nodiscard]] TransformerWeights loadTransformerWeights(const Model &model,
                                                         const EngineOptions &options);
+
+// Throws cwb::Error (in `source`) naming `what`, the first row and column holding NaN or Inf.
+// Runs on the current oneTBB arena.
+void checkFiniteWeights(const LinearWeights &weights, const std::string &source,
+                        const std::string &what);
+
+// Where the weights of the projection `canonical` ("layers.3.attn.q", "embed", "head") are
+// held in `w`; nullptr when the engine has no such projection. A head tied to the embedding is
+// its own slot holding the same object as "embed".
+[[nodiscard]] std::shared_ptr<const LinearWeights> *weightSlot(TransformerWeights &w,
+                                                              const std::string &canonical);
 
 } // namespace cwb

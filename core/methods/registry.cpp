@@ -91,6 +91,20 @@ std::optional<QuantParams> quantParamsOfStorage(std::string_view storedMethod)
     return std::nullopt;
 }
 
+std::string_view methodStoringType(DType type)
+{
+    const std::string_view wanted = dtypeName(type);
+    for (const auto &m : methodTable()) {
+        if (m.slot != MethodSlot::Quantize
+            || (m.storage != StorageKind::Float && m.storage != StorageKind::Ggml))
+            continue;
+        const ParamSet defaults(m.params);
+        if (m.exportForms(defaults.reader(), type).gguf == wanted)
+            return m.name;
+    }
+    return {};
+}
+
 bool keepsAsStored(std::string_view name)
 {
     const MethodSpec *m = findMethod(name);

@@ -30,4 +30,9 @@ inline constexpr std::string_view kKeepMethod = "keep";
 // True when the quantize method `name` leaves a tensor as stored (an empty quantize slot).
 [[nodiscard]] bool keepsAsStored(std::string_view name);
 
+// The quantize method that stores a tensor in the plain float or ggml block type `type` (its
+// storage is Float or Ggml and its GGUF export form at default parameters is that type): "q4_k"
+// for Q4_K, "f16" for F16; empty for a type no method writes.
+[[nodiscard]] std::string_view methodStoringType(DType type);
+
 } // namespace cwb

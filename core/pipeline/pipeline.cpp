@@ -38,15 +38,7 @@ bool slotNeedsHessian(const SlotPlan &s)
     return spec && spec->needsHessian;
 }
 
-// Hessian bytes of every distinct projection input: per layer the attention norm's output,
-// the attention heads, the MLP norm's output and the MLP activation.
-uint64_t hessianBytes(const Model &m)
-{
-    const auto sq = [](int64_t n) { return uint64_t(n) * uint64_t(n); };
-    const HyperParams &h = m.hparams;
-    return uint64_t(h.nLayers) * 8
-           * (2 * sq(h.dim) + sq(h.nHeads * h.headDim) + sq(h.hiddenDim));
-}
+} // namespace
 
 CompressedTensor compressTensor(const Model &model, const TensorPlan &tp,
                                 const ActivationStats *stats, bool wantOutputError,
@@ -137,7 +129,15 @@ CompressedTensor compressTensor(const Model &model, const TensorPlan &tp,
     return ct;
 }
 
-} // namespace
+// Hessian bytes of every distinct projection input: per layer the attention norm's output,
+// the attention heads, the MLP norm's output and the MLP activation.
+uint64_t calibrationHessianBytes(const Model &m)
+{
+    const auto sq = [](int64_t n) { return uint64_t(n) * uint64_t(n); };
+    const HyperParams &h = m.hparams;
+    return uint64_t(h.nLayers) * 8
+           * (2 * sq(h.dim) + sq(h.nHeads * h.headDim) + sq(h.hiddenDim));
+}
 
 bool planNeedsCalibration(const Plan &plan)
 {
@@ -182,9 +182,11 @@ CompressedModel compressModel(const Model &model, const Plan &plan, const Compre
     out.planJson = planJson(plan);
 
     std::optional<ActivationStats> collected;
-    const ActivationStats *stats = params.calibrationStats;
-    const double calibShare = params.calibrationPath.empty() || stats ? 0.0 : 0.2;
-    if (stats) {
+    const ActivationStats *stats = nullptr;
+    const double calibShare =
+        params.calibrationPath.empty() || params.calibrationStats ? 0.0 : 0.2;
+    if (params.calibrationStats && !work.empty()) {
+        stats = params.calibrationStats;
         if (needsHessian && !stats->hasHessians)
             throw Error(plan.recipeSource + ": the calibration statistics given hold no Hessians, "
                                             "which the plan's methods need");
@@ -195,9 +197,9 @@ CompressedModel compressModel(const Model &model, const Plan &plan, const Compre
         ActivationParams ap = params.calibration;
         if (model.hparams.contextLength > 0)
             ap.tokensPerSequence = std::min(ap.tokensPerSequence, model.hparams.contextLength);
-        ap.collectHessians =
-            needsHessian
-            || (params.outputError && hessianBytes(model) <= params.reportHessianBudgetBytes);
+        const bool reportFits =
+            calibrationHessianBytes(model) <= params.reportHessianBudgetBytes;
+        ap.collectHessians = needsHessian || (params.outputError && reportFits);
         collected = collectActivationStats(model, params.calibrationPath, ap,
                                            job.stage(0.0, calibShare, "calibration"));
         stats = &*collected;
@@ -293,7 +295,10 @@ CompressedModel compressModel(const Model &model, const Plan &plan, const Compre
         const auto tp = std::find_if(plan.tensors.begin(), plan.tensors.end(),
                                      [&](const TensorPlan &p) { return p.index == ct.index; });
         if (tp != plan.tensors.end() && tp->countedInTotals) {
-            replacedOriginal += ct.report.originalBytes;
+            // A tied copy planned apart from its twin is stored on its own now, but its original
+            // bytes were never in the total (the plan counts a tied copy once, as its twin).
+            if (tp->tiedTo.empty())
+                replacedOriginal += ct.report.originalBytes;
             replacedStored += ct.report.storedBytes;
         }
     }

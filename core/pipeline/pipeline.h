@@ -55,10 +55,10 @@ struct CompressParams {
     uint64_t reportHessianBudgetBytes = uint64_t(1) << 30;
     int threads = 0;               // oneTBB threads; 0 = all cores
     std::string recipeJson;        // stored with the result, as given
-    // Statistics collected before (e.g. once, shared with an imatrix export that must match the
-    // archive bit for bit: collection on several threads need not be reproducible). When set,
-    // nothing is collected and calibrationPath only names the source; they must hold the
-    // Hessians a method needs.
+    // Statistics collected before, used instead of collecting them again: once for several plans
+    // compressed for one comparison (sensitivity, sweeps), or shared with an imatrix export that
+    // must match the archive bit for bit. They must hold the Hessians a method needs; the
+    // calibrationPath then only names their source. Null: collect them.
     const ActivationStats *calibrationStats = nullptr;
 
     static ActivationParams defaultCalibration()
@@ -79,6 +79,16 @@ using TensorDoneFn = std::function<void(const CompressedTensor &, size_t done, s
                                             const CompressParams &params,
                                             const JobContext &job = {},
                                             const TensorDoneFn &onTensor = {});
+
+// One tensor of a plan through its stages, as compressModel runs it (without AWQ folding,
+// which needs the whole group): what the sensitivity analysis measures one option with.
+// `stats` may be null when no stage needs calibration. Throws cwb::Error or cwb::Cancelled.
+[[nodiscard]] CompressedTensor compressTensor(const Model &model, const TensorPlan &plan,
+                                              const ActivationStats *stats, bool wantOutputError,
+                                              const JobContext &job = {});
+
+// Bytes the calibration Hessians of every projection input of `model` take together.
+[[nodiscard]] uint64_t calibrationHessianBytes(const Model &model);
 
 // True when the plan has a stage that needs calibration statistics.
 [[nodiscard]] bool planNeedsCalibration(const Plan &plan);

@@ -22,4 +22,8 @@ void writeContents(const h5::Writer &w, const Project &project);
 // Everything but the root's schema attributes (checked by the caller first).
 [[nodiscard]] Project readContents(const h5::Reader &r);
 
+// The optional /sensitivity group (project_sensitivity.cpp).
+void writeSensitivity(const h5::Writer &w, const SensitivityTable &table);
+[[nodiscard]] std::optional<SensitivityTable> readSensitivity(const h5::Reader &r);
+
 } // namespace cwb::projectio

@@ -38,6 +38,14 @@ Project makeProject(const Model &model, ModelAnalysis analysis, const ModelAnaly
     return p;
 }
 
+Project emptyProject(const Model &model)
+{
+    Project p;
+    p.createdBy = createdBy();
+    p.model = fingerprintModel(model);
+    return p;
+}
+
 void writeProject(const std::string &path, const Project &project,
                   const ProjectWriteOptions &options)
 {

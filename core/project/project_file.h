@@ -18,6 +18,8 @@
 //                           @index @input @layer @in_features @tokens, abs_max, mean_abs,
 //                           mean_square, outlier_channel, outlier_ratio, hessian (float64,
 //                           chunked; weights sharing an input hard-link one dataset)
+//   /sensitivity            optional (older builds ignore it): a SensitivityTable
+//                           (analysis/sensitivity_table.h) with @key; project_sensitivity.cpp
 //
 // Names are escaped with h5::escapeName ('/' -> "%2F"); the original is kept in @name/@weight.
 // Arrays of 16 KiB or more are chunked with shuffle + deflate; small ones are contiguous.
@@ -29,12 +31,14 @@
 // or a newer schema_version each give a cwb::Error naming the file.
 
 #include "analysis/model_analysis.h"
+#include "analysis/sensitivity_table.h"
 #include "model/model.h"
 #include "model/model_fingerprint.h"
 #include "project/evaluation_history.h"
 
 #include <functional>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -54,7 +58,13 @@ struct Project {
     // projects without /history.
     std::vector<HistoryPoint> history;
     std::map<std::string, std::string> settings;
+    // The last sensitivity analysis (choose/sensitivity.h); absent in projects without one.
+    std::optional<SensitivityTable> sensitivity;
 };
+
+// A project holding nothing but the identity of `model` (fingerprinted now): what a
+// sensitivity analysis starts from when there is no project file yet.
+[[nodiscard]] Project emptyProject(const Model &model);
 
 // A project for `model` (fingerprinted now) holding `analysis`, with the analysis parameters in
 // its settings (analysisSettings()).

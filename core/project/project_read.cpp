@@ -309,6 +309,7 @@ Project readContents(const Reader &r)
     }
     if (r.attrBool(analysis, "has_activations"))
         readActivations(r, analysis, p.analysis);
+    p.sensitivity = readSensitivity(r);
     return p;
 }
 

@@ -222,6 +222,8 @@ void writeContents(const Writer &w, const Project &p)
         writeTensor(w, tensors, t);
     if (p.analysis.activations)
         writeActivations(w, analysis, *p.analysis.activations);
+    if (p.sensitivity)
+        writeSensitivity(w, *p.sensitivity);
 }
 
 } // namespace cwb::projectio

@@ -59,6 +59,9 @@ struct TensorPlan {
                                               // a Qt keyword in code that includes Qt)
     std::vector<int> rules;     // indices of the rules that selected the tensor
     std::string overrideName;   // the override naming it, if any
+    // Why, in the recipe's words: the comment of the override naming it, else of the last
+    // selecting rule that has one (a solver writes "solver (budget 4.50 bpw, ...)" here).
+    std::string comment;
     uint64_t originalBytes = 0; // as stored now
     ByteEstimate estimate; // methods/method.h; computed by recipe/size_estimate.h
     bool countedInTotals = true; // false for a tied copy planned exactly like its twin

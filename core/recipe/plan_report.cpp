@@ -68,6 +68,7 @@ ordered_json tensorJson(const TensorPlan &tp)
     t["tied_to"] = tp.tiedTo.empty() ? ordered_json(nullptr) : ordered_json(tp.tiedTo);
     t["rules"] = tp.rules;
     t["override"] = tp.overrideName.empty() ? ordered_json(nullptr) : ordered_json(tp.overrideName);
+    t["comment"] = tp.comment.empty() ? ordered_json(nullptr) : ordered_json(tp.comment);
     ordered_json methods = ordered_json::array();
     for (int s = 0; s < kMethodSlots; ++s) {
         const SlotPlan &slot = tp.stages[s];
@@ -184,6 +185,8 @@ std::string planText(const Plan &plan)
         const std::string line = provenanceLine(tp);
         if (!line.empty())
             o << std::string(wCanon + 2, ' ') << "set by " << line << "\n";
+        if (!tp.comment.empty())
+            o << std::string(wCanon + 2, ' ') << "why: " << tp.comment << "\n";
         if (!tp.estimate.note.empty())
             o << std::string(wCanon + 2, ' ') << "estimate: " << tp.estimate.note << "\n";
     }

@@ -301,11 +301,15 @@ Plan resolvePlan(const Recipe &input, const Model &model, const PlanOptions &opt
                 continue;
             apply(tp, recipe.rules[r].methods, fromRule(recipe.rules[r]));
             tp.rules.push_back(recipe.rules[r].index);
+            if (!recipe.rules[r].comment.empty())
+                tp.comment = recipe.rules[r].comment;
             ++plan.rules[r].selected;
         }
         if (const RecipeOverride *o = overrides[i]) {
             apply(tp, o->methods, {Provenance::Source::Override, -1, o->tensor});
             tp.overrideName = o->tensor;
+            if (!o->comment.empty())
+                tp.comment = o->comment;
         }
         SlotPlan &quant = tp.slot(MethodSlot::Quantize);
         if (!quant.used())
