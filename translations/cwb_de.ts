@@ -1575,6 +1575,10 @@
         <source>The export did not finish in time.</source>
         <translation>Der Export wurde nicht rechtzeitig fertig.</translation>
     </message>
+    <message>
+        <source>Measure the sensitivity on TEXT once the model is open (a screenshot waits for it and shows the Model Overview&apos;s Sensitivity tab).</source>
+        <translation>Die Empfindlichkeit auf TEXT messen, sobald das Modell geöffnet ist (ein Bildschirmfoto wartet darauf und zeigt den Reiter Empfindlichkeit der Modellübersicht).</translation>
+    </message>
 </context>
 <context>
     <name>cwb::gui::LayerErrorChart</name>
@@ -2262,6 +2266,26 @@ Form: %3, gespeichert als %4</translation>
         <source>Loaded the recipe of %1 into the Layer Plan (Undo restores the previous plan)</source>
         <translation>Rezept von %1 in den Schichtplan geladen (Rückgängig stellt den vorigen Plan wieder her)</translation>
     </message>
+    <message>
+        <source>Layers</source>
+        <translation>Schichten</translation>
+    </message>
+    <message>
+        <source>Sensitivity</source>
+        <translation>Empfindlichkeit</translation>
+    </message>
+    <message>
+        <source>Measure &amp;Sensitivity…</source>
+        <translation>&amp;Empfindlichkeit messen…</translation>
+    </message>
+    <message>
+        <source>Calibration Text for the Sensitivity</source>
+        <translation>Kalibrierungstext für die Empfindlichkeit</translation>
+    </message>
+    <message>
+        <source>Text files (*.txt);;All files (*)</source>
+        <translation>Textdateien (*.txt);;Alle Dateien (*)</translation>
+    </message>
 </context>
 <context>
     <name>cwb::gui::ModelSummary</name>
@@ -2474,6 +2498,104 @@ Form: %3, gespeichert als %4</translation>
     <message>
         <source>The metric that colors the cells</source>
         <translation>Die Metrik, nach der die Zellen eingefärbt werden</translation>
+    </message>
+</context>
+<context>
+    <name>cwb::gui::SensitivityPanel</name>
+    <message>
+        <source>Measure:</source>
+        <translation>Maß:</translation>
+    </message>
+    <message>
+        <source>No sensitivity yet: Analysis → Measure Sensitivity…</source>
+        <translation>Noch keine Empfindlichkeit: Analyse → Empfindlichkeit messen…</translation>
+    </message>
+    <message>
+        <source>How much each tensor costs when only it is compressed, per option: measured as ΔKLD on calibration windows.</source>
+        <translation>Was jeder Tensor kostet, wenn nur er komprimiert wird, je Option: gemessen als ΔKLD auf Kalibrierungsfenstern.</translation>
+    </message>
+    <message>
+        <source>%1 %2</source>
+        <translation>%1 %2</translation>
+    </message>
+    <message>
+        <source>%1 n/a</source>
+        <translation>%1 k. A.</translation>
+    </message>
+    <message>
+        <source>Rank correlation with ΔKLD (Spearman): %1</source>
+        <translation>Rangkorrelation mit ΔKLD (Spearman): %1</translation>
+    </message>
+    <message>
+        <source>%1 tensors × %2 options, %3 windows of %4 tokens, %5 s.</source>
+        <translation>%1 Tensoren × %2 Optionen, %3 Fenster zu %4 Token, %5 s.</translation>
+    </message>
+    <message>
+        <source>Open a model first.</source>
+        <translation>Öffnen Sie zuerst ein Modell.</translation>
+    </message>
+    <message>
+        <source>A sensitivity analysis is running.</source>
+        <translation>Eine Empfindlichkeitsanalyse läuft bereits.</translation>
+    </message>
+    <message>
+        <source>Choose a calibration text.</source>
+        <translation>Wählen Sie einen Kalibrierungstext.</translation>
+    </message>
+    <message>
+        <source>Sensitivity of %1</source>
+        <translation>Empfindlichkeit von %1</translation>
+    </message>
+    <message>
+        <source>Sensitivity analysis cancelled.</source>
+        <translation>Empfindlichkeitsanalyse abgebrochen.</translation>
+    </message>
+    <message>
+        <source>Sensitivity analysis failed: %1</source>
+        <translation>Empfindlichkeitsanalyse fehlgeschlagen: %1</translation>
+    </message>
+    <message>
+        <source>Measuring… (progress and Cancel in the Jobs dock)</source>
+        <translation>Messung läuft… (Fortschritt und Abbrechen im Dock „Aufträge“)</translation>
+    </message>
+</context>
+<context>
+    <name>cwb::gui::SensitivityTableModel</name>
+    <message>
+        <source>ΔKLD (nats/token)</source>
+        <translation>ΔKLD (Nats/Token)</translation>
+    </message>
+    <message>
+        <source>Relative weight error</source>
+        <translation>Relativer Gewichtsfehler</translation>
+    </message>
+    <message>
+        <source>Relative output error</source>
+        <translation>Relativer Ausgabefehler</translation>
+    </message>
+    <message>
+        <source>Stored bytes</source>
+        <translation>Gespeicherte Bytes</translation>
+    </message>
+    <message>
+        <source>Does not fit: %1</source>
+        <translation>Passt nicht: %1</translation>
+    </message>
+    <message>
+        <source>%1 as %2: ΔKLD %3, weight error %4, %5</source>
+        <translation>%1 als %2: ΔKLD %3, Gewichtsfehler %4, %5</translation>
+    </message>
+    <message>
+        <source>Tensor</source>
+        <translation>Tensor</translation>
+    </message>
+    <message>
+        <source>Parameters</source>
+        <translation>Parameter</translation>
+    </message>
+    <message>
+        <source>Stored</source>
+        <translation>Gespeichert</translation>
     </message>
 </context>
 <context>

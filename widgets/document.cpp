@@ -6,6 +6,7 @@
 #include "job_service.h"
 #include "layer_plan_model.h"
 
+#include "analysis/sensitivity_table.h"
 #include "io/open_model.h"
 #include "model/model.h"
 
@@ -61,14 +62,24 @@ void Document::setModel(std::shared_ptr<const cwb::Model> model, const QString &
     model_ = std::move(model);
     path_ = path;
     const bool hadCompression = compression_ != nullptr;
+    const bool hadSensitivity = sensitivity_ != nullptr;
     compression_.reset();
     compressedWeights_.reset();
+    sensitivity_.reset();
     // In this order, so that whoever hears modelChanged finds both already for the new model.
     analysis_->resetForModel();
     plan_->setModel(model_);
     Q_EMIT modelChanged();
     if (hadCompression)
         Q_EMIT compressionChanged();
+    if (hadSensitivity)
+        Q_EMIT sensitivityChanged();
+}
+
+void Document::setSensitivity(std::shared_ptr<const cwb::SensitivityTable> table)
+{
+    sensitivity_ = std::move(table);
+    Q_EMIT sensitivityChanged();
 }
 
 const cwb::Recipe &Document::recipe() const { return plan_->recipe(); }

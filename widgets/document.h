@@ -18,6 +18,7 @@ class QUndoStack;
 namespace cwb {
 struct Model;
 struct Recipe;
+struct SensitivityTable;
 } // namespace cwb
 
 namespace cwb::gui {
@@ -76,6 +77,14 @@ public:
     // "4.25 bits/weight": how the runs table and the Weights choice name it.
     [[nodiscard]] QString compressionLabel() const;
 
+    // The open model's sensitivity analysis (choose/sensitivity.h); null before one finished and
+    // after another model was installed.
+    void setSensitivity(std::shared_ptr<const cwb::SensitivityTable> table);
+    [[nodiscard]] const std::shared_ptr<const cwb::SensitivityTable> &sensitivity() const
+    {
+        return sensitivity_;
+    }
+
     // Finished evaluation runs, of every model opened in this window, in the order they ended.
     [[nodiscard]] EvaluationRunsModel *runs() const { return runs_; }
     void addRun(const EvaluationRun &run);
@@ -87,6 +96,7 @@ Q_SIGNALS:
     void openFailed(const QString &path, const QString &message);
     void openCancelled(const QString &path);
     void compressionChanged();
+    void sensitivityChanged();
     void runsChanged();
 
 private:
@@ -98,6 +108,7 @@ private:
     LayerPlanModel *plan_ = nullptr;
     std::shared_ptr<const cwb::CompressedModel> compression_;
     std::shared_ptr<const cwb::CompressedReplacements> compressedWeights_;
+    std::shared_ptr<const cwb::SensitivityTable> sensitivity_;
     EvaluationRunsModel *runs_ = nullptr;
 };
 

@@ -12,6 +12,7 @@
 #include "jobs_eta.h"
 #include "layer_plan_view.h"
 #include "main_window.h"
+#include "sensitivity_panel.h"
 
 #include <QCheckBox>
 #include <QCommandLineParser>
@@ -34,7 +35,7 @@ namespace {
 // Lets the last layout pass and repaint land before the window is grabbed.
 constexpr int kSettleMs = 400;
 // A screenshot run that has not finished by then is stuck (e.g. a tensor that never shows).
-constexpr int kScreenshotTimeoutMs = 60'000;
+constexpr int kScreenshotTimeoutMs = 300'000;
 // --while-running: how long the jobs keep going after each has shown progress, so the Jobs dock
 // has a time estimate to show (it needs a second of history).
 constexpr int kWhileRunningMs = 1'500;
@@ -138,10 +139,15 @@ LaunchParse parseLaunchOptions(const QStringList &arguments)
     const QCommandLineOption runExport(
         QStringLiteral("run-export"),
         Tr::tr("With --export: run the export (a screenshot shows the verification)."));
+    const QCommandLineOption sensitivity(
+        QStringLiteral("sensitivity"),
+        Tr::tr("Measure the sensitivity on TEXT once the model is open (a screenshot waits for "
+               "it and shows the Model Overview's Sensitivity tab)."),
+        QStringLiteral("TEXT"));
     parser.addOptions({select, screenshot, size, logCounts, evaluate, evalContext, evalChunks,
                        evalLatency, runEvaluation, hideEvaluate, analyze, calibration,
                        outlierFactor, tab, overview, recipe, compress, compressCalib,
-                       whileRunning, exportTarget, exportOut, runExport});
+                       whileRunning, exportTarget, exportOut, runExport, sensitivity});
     parser.addPositionalArgument(QStringLiteral("model"),
                                  Tr::tr("Model file or Hugging Face directory to open."),
                                  QStringLiteral("[model]"));
@@ -183,6 +189,7 @@ LaunchParse parseLaunchOptions(const QStringList &arguments)
     r.options.compress = parser.isSet(compress);
     r.options.compressCalibration = parser.value(compressCalib);
     r.options.whileRunning = parser.isSet(whileRunning);
+    r.options.sensitivityText = parser.value(sensitivity);
     r.options.exportTarget = parser.value(exportTarget);
     r.options.exportOut = parser.value(exportOut);
     r.options.runExport = parser.isSet(runExport);
@@ -294,8 +301,10 @@ void applyLaunchOptions(MainWindow &window, const LaunchOptions &options)
     // The screenshot waits for everything asked for: histogram, evaluation, analysis and
     // compression (finished, or with --while-running all of them under way: one arrival).
     const bool exportOnLoad = !options.exportTarget.isEmpty() && !options.modelPath.isEmpty();
+    const bool sensitivityOnLoad =
+        !options.sensitivityText.isEmpty() && !options.modelPath.isEmpty();
     auto pending = std::make_shared<int>(int(select) + (whileRunning ? 1 : longJobs)
-                                         + int(exportOnLoad));
+                                         + int(exportOnLoad) + int(sensitivityOnLoad));
     // With --export the picture is of the Export dialog, taken once it shows its table.
     const auto arrived = [w, pending, exportOnLoad, file = options.screenshotFile] {
         if (--*pending == 0)
@@ -358,6 +367,16 @@ void applyLaunchOptions(MainWindow &window, const LaunchOptions &options)
         if (compressOnLoad && !whileRunning)
             QObject::connect(compression, &CompressionPanel::resultReady, w, arrived,
                              Qt::SingleShotConnection);
+        if (sensitivityOnLoad)
+            QObject::connect(
+                w->sensitivityPanel(), &SensitivityPanel::finished, w,
+                [w, arrived](bool ok) {
+                    if (ok)
+                        arrived();
+                    else
+                        fail(w->sensitivityPanel()->statusText());
+                },
+                Qt::SingleShotConnection);
         if (exportOnLoad)
             QTimer::singleShot(kScreenshotTimeoutMs - 1000, w, [w] {
                 if (w->exportDialog() && w->exportDialog()->exportJobId() != 0)
@@ -429,8 +448,11 @@ void applyLaunchOptions(MainWindow &window, const LaunchOptions &options)
                 fail(Tr::tr("The model has no tensor named %1.").arg(options.selectTensor));
             if (exportOnLoad && !compressOnLoad)
                 openExport();
-            if (!select && !evaluateOnLoad && !analyzeOnLoad && !compressOnLoad && !exportOnLoad
+            if (!options.sensitivityText.isEmpty() && !w->showSensitivity(options.sensitivityText)
                 && shoot)
+                fail(w->sensitivityPanel()->statusText());
+            if (!select && !evaluateOnLoad && !analyzeOnLoad && !compressOnLoad && !exportOnLoad
+                && options.sensitivityText.isEmpty() && shoot)
                 grabAndQuit(w, options.screenshotFile);
         },
         Qt::SingleShotConnection);

@@ -37,6 +37,7 @@ struct LaunchOptions {
     // File > Export… once the model is open (and compressed, with --compress): the target's name
     // as `cwb export --to` spells it, and where to write; a screenshot then shows the dialog
     // with its preview, or with runExport the verification after the export.
+    QString sensitivityText;   // run Analysis > Measure Sensitivity on this text once open
     QString exportTarget;
     QString exportOut;
     bool runExport = false;

@@ -20,6 +20,7 @@
 #include "model_tree_model.h"
 #include "overview_panel.h"
 #include "recent_files.h"
+#include "sensitivity_panel.h"
 #include "tradeoff_chart.h"
 #include "tradeoff_points.h"
 
@@ -44,6 +45,7 @@
 #include <QMimeData>
 #include <QPushButton>
 #include <QScrollArea>
+#include <QTabWidget>
 #include <QSettings>
 #include <QSortFilterProxyModel>
 #include <QSplitter>
@@ -209,6 +211,16 @@ void MainWindow::createDocks()
     });
 }
 
+bool MainWindow::showSensitivity(const QString &calibrationPath)
+{
+    overviewDock_->show();
+    overviewDock_->raise();
+    overviewTabs_->setCurrentWidget(sensitivity_);
+    // A row per tensor: the heat map needs most of the window's height to be read.
+    resizeDocks({overviewDock_}, {height() * 3 / 5}, Qt::Vertical);
+    return sensitivity_->run(calibrationPath);
+}
+
 bool MainWindow::loadRecipeOfPoint(int index)
 {
     const auto &points = tradeoffs_->points();
@@ -282,9 +294,13 @@ void MainWindow::createAnalysis()
             [this](const QString &text) { statusBar()->showMessage(text, 10'000); });
 
     overview_ = new OverviewPanel(document_);
+    sensitivity_ = new SensitivityPanel(document_);
+    overviewTabs_ = new QTabWidget;
+    overviewTabs_->addTab(overview_, tr("Layers"));
+    overviewTabs_->addTab(sensitivity_, tr("Sensitivity"));
     overviewDock_ = new QDockWidget(tr("Model Overview"), this);
     overviewDock_->setObjectName(QStringLiteral("overviewDock"));
-    overviewDock_->setWidget(overview_);
+    overviewDock_->setWidget(overviewTabs_);
     addDockWidget(Qt::BottomDockWidgetArea, overviewDock_);
     overviewDock_->hide(); // appears with the first analysis results
     const auto showOverview = [this, analysis] {
@@ -296,6 +312,8 @@ void MainWindow::createAnalysis()
     connect(analysis, &AnalysisController::started, this, showOverview);
     connect(analysis, &AnalysisController::resultsReset, this, showOverview);
     connect(overview_, &OverviewPanel::tensorActivated, this,
+            [this](const QString &tensor) { selectTensor(tensor); });
+    connect(sensitivity_, &SensitivityPanel::tensorActivated, this,
             [this](const QString &tensor) { selectTensor(tensor); });
     // An opened project names its model: open it, and the controller matches the two.
     connect(analysis, &AnalysisController::modelRequested, this, &MainWindow::openModel);
@@ -393,6 +411,15 @@ void MainWindow::createMenus()
     QMenu *analysis = menuBar()->addMenu(tr("&Analysis"));
     analysis->addAction(analysisActions_->analyzeAction());
     analysis->addAction(analysisActions_->cancelAction());
+    analysis->addSeparator();
+    analysis->addAction(tr("Measure &Sensitivity\u2026"), this, [this] {
+        QString text = compression_->calibrationEdit()->text().trimmed();
+        if (text.isEmpty())
+            text = QFileDialog::getOpenFileName(this, tr("Calibration Text for the Sensitivity"),
+                                                {}, tr("Text files (*.txt);;All files (*)"));
+        if (!text.isEmpty())
+            showSensitivity(text);
+    });
 
     QMenu *settings = menuBar()->addMenu(tr("&Settings"));
     settings->addMenu(createLanguageMenu());

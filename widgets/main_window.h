@@ -16,6 +16,7 @@ class QLineEdit;
 class QMenu;
 class QSortFilterProxyModel;
 class QSplitter;
+class QTabWidget;
 class QTableView;
 class QTreeView;
 
@@ -24,6 +25,7 @@ namespace cwb::gui {
 class AnalysisActions;
 class ExportDialog;
 class TradeoffChart;
+class SensitivityPanel;
 class AnalysisController;
 class CompressionPanel;
 class Document;
@@ -81,6 +83,10 @@ public:
     // Loads the recipe of the chart's point `index` into the Layer Plan as one undoable change;
     // false when the point has none or it does not parse (the status bar says why).
     bool loadRecipeOfPoint(int index);
+    // Analysis > Measure Sensitivity…: runs it on the calibration text as a Jobs dock job and
+    // shows the Model Overview's Sensitivity tab; false when it cannot start (the tab says why).
+    bool showSensitivity(const QString &calibrationPath);
+    [[nodiscard]] SensitivityPanel *sensitivityPanel() const { return sensitivity_; }
 
 protected:
     void dragEnterEvent(QDragEnterEvent *event) override;
@@ -131,6 +137,8 @@ private:
     QDockWidget *planDock_ = nullptr;
     QAction *exportAction_ = nullptr;
     TradeoffChart *tradeoffs_ = nullptr;
+    SensitivityPanel *sensitivity_ = nullptr;
+    QTabWidget *overviewTabs_ = nullptr;
     QDockWidget *tradeoffDock_ = nullptr;
     ExportDialog *exportDialog_ = nullptr;
 };
