@@ -2558,6 +2558,10 @@ Form: %3, gespeichert als %4</translation>
         <source>Measuring… (progress and Cancel in the Jobs dock)</source>
         <translation>Messung läuft… (Fortschritt und Abbrechen im Dock „Aufträge“)</translation>
     </message>
+    <message>
+        <source>option</source>
+        <translation>Option</translation>
+    </message>
 </context>
 <context>
     <name>cwb::gui::SensitivityTableModel</name>

@@ -241,11 +241,16 @@ void OverviewHeatmap::rebuild()
     for (int c = 0; c < cols; ++c)
         if (c % stride == 0)
             xTicks->addTick(c, grid_.columns[c]);
+    // Every row labelled while the labels fit the plot's height; else every n-th (the tooltip
+    // names each cell anyway).
+    const int rowRoom = std::max(4, plot_->height() / (fontMetrics().height() + 2));
+    const int rowStride = (rows + rowRoom - 1) / rowRoom;
     for (int r = 0; r < rows; ++r)
-        yTicks->addTick(r, grid_.rows[r]);
+        if (r % rowStride == 0)
+            yTicks->addTick(r, grid_.rows[r]);
     plot_->xAxis->setTicker(xTicks);
     plot_->yAxis->setTicker(yTicks);
-    plot_->xAxis->setLabel(tr("layer"));
+    plot_->xAxis->setLabel(grid_.columnTitle.isEmpty() ? tr("layer") : grid_.columnTitle);
     plot_->xAxis->setRange(-0.5, cols - 0.5);
     plot_->yAxis->setRange(-0.5, rows - 0.5);
 

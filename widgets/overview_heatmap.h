@@ -26,6 +26,7 @@ struct HeatmapGrid {
     std::vector<double> values;   // rows x columns, row-major; NaN: no value
     std::vector<QString> tensors; // rows x columns: original tensor name; empty: no tensor
     QString metric;               // colour scale label
+    QString columnTitle;          // x axis title; empty: "layer"
     bool logScale = false;        // colours on a logarithmic scale (all values > 0)
 
     [[nodiscard]] int rowCount() const { return static_cast<int>(rows.size()); }

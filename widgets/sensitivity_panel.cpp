@@ -117,6 +117,7 @@ void SensitivityPanel::refresh()
             grid.tensors.push_back(QString::fromStdString(table->tensors[size_t(r)].name));
         }
     grid.metric = SensitivityTableModel::measureName(measure);
+    grid.columnTitle = tr("option");
     heatmap_->setGrid(std::move(grid));
     view_->resizeColumnsToContents();
 
