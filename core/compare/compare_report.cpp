@@ -14,28 +14,18 @@ namespace {
 
 using Json = nlohmann::ordered_json;
 
-std::string format(const char *fmt, ...)
-{
-    char buf[1024];
-    va_list args;
-    va_start(args, fmt);
-    std::vsnprintf(buf, sizeof buf, fmt, args);
-    va_end(args);
-    return buf;
-}
-
 std::string sideLine(const char *which, const CompareSideInfo &s)
 {
-    std::string line = format("%-12s %s", which, s.label.c_str());
+    std::string line = formatted("%-12s %s", which, s.label.c_str());
     line += s.archive ? " (archive of " + s.sourcePath + ")" : " (model)";
-    line += format(", %s parameters, %s, %.2f bits/weight\n", groupThousands(s.parameters).c_str(),
+    line += formatted(", %s parameters, %s, %.2f bits/weight\n", groupThousands(s.parameters).c_str(),
                    humanBytes(s.storedBytes).c_str(), s.bitsPerWeight);
     return line;
 }
 
 std::string scoresLine(const SliceScores &s)
 {
-    return format("ppl A %.4f +/- %.4f, B %.4f +/- %.4f, delta NLL %+.5f nats/token; "
+    return formatted("ppl A %.4f +/- %.4f, B %.4f +/- %.4f, delta NLL %+.5f nats/token; "
                   "KLD mean %.6f +/- %.6f, median %.6f, p99 %.6f, max %.6f; top-1 %.2f%%",
                   s.pplA, s.pplAStderr, s.pplB, s.pplBStderr, s.deltaNll, s.kld.mean,
                   s.kld.meanStderr, s.kld.median, s.kld.p99, s.kld.max, s.kld.top1AgreementPct);
@@ -43,7 +33,7 @@ std::string scoresLine(const SliceScores &s)
 
 std::string optionalText(const std::optional<double> &v, const char *fmt)
 {
-    return v ? format(fmt, *v) : std::string("-");
+    return v ? formatted(fmt, *v) : std::string("-");
 }
 
 // One line of a continuation, quoted, control characters spelled out.
@@ -76,21 +66,21 @@ void appendSlices(const CompareResult &r, const CompareTextOptions &o, std::stri
     const std::string source = r.settings.sliceFiles.empty()
                                    ? r.settings.textPath
                                    : std::to_string(r.settings.sliceFiles.size()) + " slice files";
-    s += format("%-12s %s: %lld documents, %lld slices, %lld evaluated; n_ctx %lld, %lld windows, "
+    s += formatted("%-12s %s: %lld documents, %lld slices, %lld evaluated; n_ctx %lld, %lld windows, "
                 "%lld positions scored\n",
                 "text", source.c_str(), static_cast<long long>(r.documents),
                 static_cast<long long>(c.slices), static_cast<long long>(c.evaluated.size()),
                 static_cast<long long>(c.nCtx), static_cast<long long>(c.total.windows),
                 static_cast<long long>(c.total.positions));
-    s += format("%-12s %s\n", "overall", scoresLine(c.total).c_str());
-    s += format("\nslices, most degraded first (by %s):\n",
+    s += formatted("%-12s %s\n", "overall", scoresLine(c.total).c_str());
+    s += formatted("\nslices, most degraded first (by %s):\n",
                 c.order == SliceOrder::Kld ? "mean KLD" : "delta NLL");
-    s += format("  %-14s %7s %7s %4s %10s %10s %9s %10s %7s  %s\n", "slice", "line", "tokens",
+    s += formatted("  %-14s %7s %7s %4s %10s %10s %9s %10s %7s  %s\n", "slice", "line", "tokens",
                 "win", "ppl A", "ppl B", "dNLL", "KLD", "top-1", "text");
     const size_t shown = std::min(o.slices, c.evaluated.size());
     for (size_t i = 0; i < shown; ++i) {
         const SliceResult &x = c.evaluated[i];
-        s += format("  %-14s %7lld %7lld %4lld %10.4f %10.4f %+9.5f %10.6f %6.2f%%  %s\n",
+        s += formatted("  %-14s %7lld %7lld %4lld %10.4f %10.4f %+9.5f %10.6f %6.2f%%  %s\n",
                     x.name.c_str(), static_cast<long long>(x.line),
                     static_cast<long long>(x.scores.tokens),
                     static_cast<long long>(x.scores.windows), x.scores.pplA, x.scores.pplB,
@@ -98,12 +88,12 @@ void appendSlices(const CompareResult &r, const CompareTextOptions &o, std::stri
                     x.preview.c_str());
     }
     if (shown < c.evaluated.size())
-        s += format("  ... %zu more (--json lists every slice)\n", c.evaluated.size() - shown);
+        s += formatted("  ... %zu more (--json lists every slice)\n", c.evaluated.size() - shown);
 }
 
 void appendBehaviour(const BehaviourComparison &b, std::string &s)
 {
-    s += format("\nbehaviour    %zu prompts (%s), %lld greedy tokens each; first %lld tokens "
+    s += formatted("\nbehaviour    %zu prompts (%s), %lld greedy tokens each; first %lld tokens "
                 "unchanged: %lld of %zu (%.1f%%); identical throughout: %lld\n",
                 b.prompts.size(), b.promptsSource.c_str(), static_cast<long long>(b.tokens),
                 static_cast<long long>(b.agree), static_cast<long long>(b.unchangedCount),
@@ -112,10 +102,10 @@ void appendBehaviour(const BehaviourComparison &b, std::string &s)
     for (size_t i = 0; i < b.prompts.size(); ++i) {
         const PromptComparison &p = b.prompts[i];
         if (p.firstDivergence < 0) {
-            s += format("  %2zu %-36s identical\n", i + 1, quoted(p.prompt).c_str());
+            s += formatted("  %2zu %-36s identical\n", i + 1, quoted(p.prompt).c_str());
             continue;
         }
-        s += format("  %2zu %-36s diverges at token %lld\n", i + 1, quoted(p.prompt).c_str(),
+        s += formatted("  %2zu %-36s diverges at token %lld\n", i + 1, quoted(p.prompt).c_str(),
                     static_cast<long long>(p.firstDivergence));
         s += "       common " + quoted(p.commonText) + "\n";
         s += "       A      " + quoted(rest(p.textA, p.commonText)) + "\n";
@@ -139,12 +129,12 @@ void appendTensors(const CompareResult &r, const CompareTextOptions &o, std::str
         for (const auto *e : {&r.tensors[i].a, &r.tensors[i].b})
             formatWidth = std::max(formatWidth, static_cast<int>(e->format.size()));
     }
-    s += format("  %-*s  %-*s %9s %9s  %-*s %9s %9s  %10s %10s", nameWidth, "tensor", formatWidth,
+    s += formatted("  %-*s  %-*s %9s %9s  %-*s %9s %9s  %10s %10s", nameWidth, "tensor", formatWidth,
                 "A", "rel A", "out A", formatWidth, "B", "rel B", "out B", "d rel", "d out");
-    s += measured ? format("  %10s %10s\n", "|B-A|/|A|", "max|B-A|") : "\n";
+    s += measured ? formatted("  %10s %10s\n", "|B-A|/|A|", "max|B-A|") : "\n";
     for (size_t i = 0; i < shown; ++i) {
         const TensorComparison &t = r.tensors[i];
-        s += format("  %-*s  %-*s %9s %9s  %-*s %9s %9s  %10s %10s", nameWidth,
+        s += formatted("  %-*s  %-*s %9s %9s  %-*s %9s %9s  %10s %10s", nameWidth,
                     nameOf(t).c_str(), formatWidth, t.a.present ? t.a.format.c_str() : "-",
                     optionalText(t.a.relativeError, "%.5f").c_str(),
                     optionalText(t.a.outputError, "%.5f").c_str(), formatWidth,
@@ -154,13 +144,13 @@ void appendTensors(const CompareResult &r, const CompareTextOptions &o, std::str
                     optionalText(t.deltaRelativeError, "%+.5f").c_str(),
                     optionalText(t.deltaOutputError, "%+.5f").c_str());
         if (measured && t.difference)
-            s += format("  %10.6f %10.3g", t.difference->relative, t.difference->maxAbs);
+            s += formatted("  %10.6f %10.3g", t.difference->relative, t.difference->maxAbs);
         if (!t.note.empty())
             s += "  " + t.note;
         s += "\n";
     }
     if (shown < r.tensors.size())
-        s += format("  ... %zu more (--json lists every tensor)\n", r.tensors.size() - shown);
+        s += formatted("  ... %zu more (--json lists every tensor)\n", r.tensors.size() - shown);
 }
 
 Json optionalJson(const std::optional<double> &v)
@@ -256,7 +246,7 @@ std::string compareResultText(const CompareResult &r, const CompareTextOptions &
     for (const auto *notes : {&r.notes, &r.slices.notes})
         for (const auto &n : *notes)
             s += "note         " + n + "\n";
-    s += format("time         %.2f s\n", r.seconds);
+    s += formatted("time         %.2f s\n", r.seconds);
     return s;
 }
 

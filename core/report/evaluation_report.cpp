@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "report/evaluation_report.h"
 
+#include "util/text_format.h"
+
 #include <nlohmann/json.hpp>
 
 #include <cstdarg>
@@ -9,16 +11,6 @@
 namespace cwb {
 
 namespace {
-
-std::string format(const char *fmt, ...)
-{
-    char buf[512];
-    va_list args;
-    va_start(args, fmt);
-    std::vsnprintf(buf, sizeof buf, fmt, args);
-    va_end(args);
-    return buf;
-}
 
 double mib(uint64_t bytes)
 {
@@ -30,49 +22,49 @@ double mib(uint64_t bytes)
 std::string evalResultText(const EvalResult &r)
 {
     std::string s;
-    s += format("model        %s, %.2f bits/weight\n", r.modelLabel.c_str(), r.bitsPerWeight);
-    s += format("text         %lld tokens; protocol %s, n_ctx %lld, %lld windows, %lld predictions "
+    s += formatted("model        %s, %.2f bits/weight\n", r.modelLabel.c_str(), r.bitsPerWeight);
+    s += formatted("text         %lld tokens; protocol %s, n_ctx %lld, %lld windows, %lld predictions "
                 "scored\n",
                 static_cast<long long>(r.textTokens), protocolName(r.protocol),
                 static_cast<long long>(r.nCtx), static_cast<long long>(r.windows),
                 static_cast<long long>(r.tokensScored));
-    s += format("perplexity   %.4f +/- %.5f (mean NLL %.6f nats/token)\n", r.ppl, r.pplStderr,
+    s += formatted("perplexity   %.4f +/- %.5f (mean NLL %.6f nats/token)\n", r.ppl, r.pplStderr,
                 r.meanNll);
     if (r.hasKld) {
         const auto &k = r.kld;
-        s += format("kl-div       mean %.6f +/- %.6f, median %.6f, p99 %.6f, max %.6f over %lld "
+        s += formatted("kl-div       mean %.6f +/- %.6f, median %.6f, p99 %.6f, max %.6f over %lld "
                     "positions\n",
                     k.mean, k.meanStderr, k.median, k.p99, k.max,
                     static_cast<long long>(k.positions));
-        s += format("top-1        %.3f%% same top token as the base\n", k.top1AgreementPct);
-        s += format("vs base      PPL(base) %.4f, PPL/PPL(base) %.6f, delta %+.4f\n", k.basePpl,
+        s += formatted("top-1        %.3f%% same top token as the base\n", k.top1AgreementPct);
+        s += formatted("vs base      PPL(base) %.4f, PPL/PPL(base) %.6f, delta %+.4f\n", k.basePpl,
                     k.pplRatio, k.deltaPpl);
     }
     if (r.hasLatency) {
         for (const LatencySummary *l : {&r.latency, &r.latencySingleThread})
-            s += format(
+            s += formatted(
                 "latency      %-9s prefill %.1f tok/s (%lld-token prompt), decode %.1f tok/s "
                 "(%lld tokens), per token p50 %.3f ms, p95 %.3f ms\n",
-                l->threads > 0 ? format("%d thr:", l->threads).c_str() : "all cores:",
+                l->threads > 0 ? formatted("%d thr:", l->threads).c_str() : "all cores:",
                 l->prefillTokPerS, static_cast<long long>(l->promptTokens), l->decodeTokPerS,
                 static_cast<long long>(l->generatedTokens), l->tokenP50Ms, l->tokenP95Ms);
     }
-    s += format(
+    s += formatted(
         "memory       weights %.2f MiB, KV cache at n_ctx %lld %.2f MiB, peak RSS %.1f MiB\n",
         mib(r.weightBytes), static_cast<long long>(r.nCtx), mib(r.kvCacheBytes), r.peakRssMiB);
-    s += format("time         %.2f s (%.0f tokens/s evaluated)\n", r.seconds, r.evalTokPerS);
+    s += formatted("time         %.2f s (%.0f tokens/s evaluated)\n", r.seconds, r.evalTokPerS);
     if (!r.deviceEstimates.empty()) {
         if (r.hostMeasurement.triadGBps > 0)
-            s += format("this cpu     triad %.1f GB/s, sgemm %.1f GFLOP/s (n=%d), %d threads, "
+            s += formatted("this cpu     triad %.1f GB/s, sgemm %.1f GFLOP/s (n=%d), %d threads, "
                         "measured now\n",
                         r.hostMeasurement.triadGBps, r.hostMeasurement.sgemmGflops,
                         r.hostMeasurement.sgemmBestSize, r.hostMeasurement.threads);
-        s += format(
+        s += formatted(
             "estimate     roofline decode at n_ctx %lld: max(bytes/bandwidth, FLOPs/peak) - an "
             "estimate, not a measurement\n",
             static_cast<long long>(r.nCtx));
         for (const auto &e : r.deviceEstimates)
-            s += format("  estimate   %-34s %10.0f tok/s  (%.4f ms/token, %s-bound)\n",
+            s += formatted("  estimate   %-34s %10.0f tok/s  (%.4f ms/token, %s-bound)\n",
                         e.deviceName.c_str(), e.tokPerS, e.secondsPerToken * 1e3,
                         e.memoryBound ? "memory" : "compute");
     }

@@ -1,9 +1,20 @@
 // SPDX-License-Identifier: MIT
 #include "util/text_format.h"
 
+#include <cstdarg>
 #include <cstdio>
 
 namespace cwb {
+
+std::string formatted(const char *fmt, ...)
+{
+    char buf[1024];
+    va_list args;
+    va_start(args, fmt);
+    std::vsnprintf(buf, sizeof buf, fmt, args);
+    va_end(args);
+    return buf;
+}
 
 std::string fixed(double v, int decimals)
 {

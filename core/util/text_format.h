@@ -9,6 +9,8 @@
 namespace cwb {
 
 [[nodiscard]] std::string fixed(double v, int decimals);   // "%.*f"
+// printf into a std::string (reports' table rows); output past 1 KiB is cut.
+[[nodiscard]] std::string formatted(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 [[nodiscard]] std::string groupThousands(int64_t v);       // 1234567 -> "1,234,567"
 [[nodiscard]] std::string padRight(const std::string &s, size_t width);
 [[nodiscard]] std::string padLeft(const std::string &s, size_t width);
