@@ -31,6 +31,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <string>
 #include <unistd.h>
 
 namespace fs = std::filesystem;
@@ -115,7 +116,8 @@ std::vector<std::string> filesIn(const std::string &dir)
 // A mixed recipe over dev256: k-quants and Q8_0 (ggml blocks, copied), symmetric rtn grids in
 // groups of 32 (repacked into Q8_0 / Q4_0 / Q5_0), nf4 (no ggml form: dequantized), norms kept
 // F32.
-const char *kMixedRecipe = R"({"version": 1, "rules": [
+// The rules of the mixed recipes below, before their last one.
+const std::string kMixedRules = R"(
     {"match": "layers.*.attn.*", "methods": [{"method": "q4_k"}]},
     {"match": "layers.*.mlp.*", "methods": [{"method": "q6_k"}]},
     {"match": "layers.0.mlp.down", "methods":
@@ -124,21 +126,13 @@ const char *kMixedRecipe = R"({"version": 1, "rules": [
         [{"method": "rtn", "params": {"bits": 4, "group": 32}}]},
     {"match": "layers.2.mlp.down", "methods": [{"method": "nf4"}]},
     {"match": "layers.3.mlp.down", "methods":
-        [{"method": "rtn", "params": {"bits": 5, "group": 32}}]},
+        [{"method": "rtn", "params": {"bits": 5, "group": 32}}]},)";
+const std::string kMixedRecipe = R"({"version": 1, "rules": [)" + kMixedRules + R"(
     {"match": "embed", "methods": [{"method": "q8_0"}]}]})";
 
 // The mixed recipe plus gptq 4-bit g32 (symmetric: repacked into Q4_0) on layers.4.mlp.down,
 // calibrated on dev256's calibration text.
-const char *kMixedGptqRecipe = R"({"version": 1, "rules": [
-    {"match": "layers.*.attn.*", "methods": [{"method": "q4_k"}]},
-    {"match": "layers.*.mlp.*", "methods": [{"method": "q6_k"}]},
-    {"match": "layers.0.mlp.down", "methods":
-        [{"method": "rtn", "params": {"bits": 8, "group": 32}}]},
-    {"match": "layers.1.mlp.down", "methods":
-        [{"method": "rtn", "params": {"bits": 4, "group": 32}}]},
-    {"match": "layers.2.mlp.down", "methods": [{"method": "nf4"}]},
-    {"match": "layers.3.mlp.down", "methods":
-        [{"method": "rtn", "params": {"bits": 5, "group": 32}}]},
+const std::string kMixedGptqRecipe = R"({"version": 1, "rules": [)" + kMixedRules + R"(
     {"match": "layers.4.mlp.down", "methods":
         [{"method": "gptq", "params": {"bits": 4, "group": 32, "sym": true}}]},
     {"match": "embed", "methods": [{"method": "q8_0"}]}]})";
@@ -176,7 +170,7 @@ cwb::CompressedModel compressWith(const cwb::Model &m, const char *recipe,
 
 cwb::CompressedModel compressMixed(const cwb::Model &m)
 {
-    return compressWith(m, kMixedRecipe);
+    return compressWith(m, kMixedRecipe.c_str());
 }
 
 } // namespace
@@ -352,7 +346,7 @@ void TestExportGguf::llamaPerplexityAgreesWithOurEngine()
     CWB_SHARED_FILE(calib, "data/dev256/calib.txt");
     const cwb::Model m = cwb::io::openModel(dev);
     const std::string archivePath = dir.filePath(QStringLiteral("mixed.cwbarchive")).toStdString();
-    cwb::writeArchive(archivePath, compressWith(m, kMixedGptqRecipe, calib));
+    cwb::writeArchive(archivePath, compressWith(m, kMixedGptqRecipe.c_str(), calib));
     const cwb::OpenedArchive archive = cwb::openArchive(archivePath);
     const std::string mixed = dir.filePath(QStringLiteral("mixed.gguf")).toStdString();
     const cwb::ExportResult exported = exportTo(*archive.source, mixed, &archive.compressed);
