@@ -61,12 +61,7 @@ RecipeBench::RecipeBench(const Model &model, const RecipeBenchParams &params,
                                             ctx.stage(0.4, 0.5, "calibration windows"));
 
     basePath_ = temporaryBasePath();
-    EvalParams ep;
-    ep.model = &model;
-    ep.textPath = params.evalTextPath;
-    ep.nCtx = nCtx_;
-    ep.chunks = params.chunks;
-    ep.threads = params.threads;
+    EvalParams ep = heldOutEval();
     ep.saveLogitsPath = basePath_;
     const EvalResult base = runEvaluation(ep, ctx.stage(0.5, 1.0, "original model"));
     basePpl_ = base.ppl;
@@ -114,12 +109,7 @@ RecipeMeasurement RecipeBench::measure(const std::string &name, const Recipe &re
     m.bitsPerWeight = compressed.totals.bitsPerWeight;
     const CompressedReplacements weights = replacementsOf(compressed);
 
-    EvalParams ep;
-    ep.model = &model_;
-    ep.textPath = params_.evalTextPath;
-    ep.nCtx = nCtx_;
-    ep.chunks = params_.chunks;
-    ep.threads = params_.threads;
+    EvalParams ep = heldOutEval();
     ep.kldBasePath = basePath_;
     ep.replacements = weights.matrices;
     ep.vectorReplacements = weights.vectors;
@@ -191,6 +181,17 @@ std::vector<NamedRecipe> baselineRecipes(const Model &model, const SensitivityTa
     }
     out.push_back({"llama.cpp Q4_K_M", llamaCppMixture(model, "Q4_K_M"), true});
     return out;
+}
+
+EvalParams RecipeBench::heldOutEval() const
+{
+    EvalParams ep;
+    ep.model = &model_;
+    ep.textPath = params_.evalTextPath;
+    ep.nCtx = nCtx_;
+    ep.chunks = params_.chunks;
+    ep.threads = params_.threads;
+    return ep;
 }
 
 } // namespace cwb

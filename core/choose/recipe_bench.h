@@ -74,6 +74,9 @@ public:
     [[nodiscard]] int64_t nCtx() const { return nCtx_; }
 
 private:
+    // The held-out evaluation every measurement runs (the original's and each recipe's).
+    [[nodiscard]] EvalParams heldOutEval() const;
+
     const Model &model_;
     RecipeBenchParams params_;
     ActivationStats stats_;
