@@ -258,7 +258,8 @@ void TestCliOptions::sweepOptions()
              std::string("sweep: --emit-slurm and --collect are exclusive"));
     QCOMPARE(cwb::cli::synopsis(cwb::cli::sweepCommand(), 300),
              std::string("cwb sweep MODEL (--project P.cwbproj | --task I) [--text FILE] "
-                         "[--recipe RECIPE.json | --recipe-dir DIR] [--calib FILE] "
+                         "[--recipe RECIPE.json | --recipe-dir DIR] [--reference FILE]... "
+                         "[--calib FILE] "
                          "[--sequences N] [--seq-len N] [--ctx N] [--chunks K] [--latency] "
                          "[--threads T] [--emit-slurm DIR | --collect DIR] [--out-dir DIR] "
                          "[--json]"));

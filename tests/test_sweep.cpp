@@ -6,7 +6,10 @@
 // first point and resumed measures only the rest and leaves the stored point as it was (also
 // when cancelled inside a point); the Slurm path end to end (emit, each task run locally with
 // SLURM_ARRAY_TASK_ID, a missing task reported, collect, the same keys as a local sweep);
-// bad recipes, malformed results and a project of another model refused naming the file.
+// bad recipes, malformed results and a project of another model refused naming the file;
+// a reference file (llama-quantize's own Q8_0 of the quant zoo's model) measured as a point apart, off
+// the Pareto front, kept through the project and a Slurm array, and one of another vocabulary
+// refused naming it.
 
 #include "cli_runner.h"
 #include "test_support.h"
@@ -15,6 +18,7 @@
 #include "io/open_model.h"
 #include "project/project_file.h"
 #include "sweep/point_json.h"
+#include "sweep/slurm_array.h"
 #include "sweep/sweep.h"
 #include "sweep/sweep_key.h"
 #include "sweep/history_chart.h"
@@ -141,6 +145,7 @@ private Q_SLOTS:
     void badInputsNameTheFile();
     void peakRssResetsPerPoint();
     void analysisKeepsTheHistory();
+    void referenceFilesArePointsApart();
 };
 
 void TestSweep::historyRoundTrip()
@@ -651,6 +656,74 @@ void TestSweep::analysisKeepsTheHistory()
                          QStringLiteral("--project"), q(p.projectPath)});
     QVERIFY2(r.exitCode == 0, qPrintable(r.err));
     QVERIFY(readProject(p.projectPath).history.empty());
+}
+
+
+void TestSweep::referenceFilesArePointsApart()
+{
+    // The quant zoo's F32 model and llama-quantize's own --pure Q8_0 of it: the kind of file a
+    // user adds to compare against (stories260K's 172-wide rows take no Q8_0).
+    CWB_SHARED_FILE(modelPath, "models/ggml-quant-zoo/zoo-f32.gguf");
+    CWB_SHARED_FILE(q8File, "models/ggml-quant-zoo/zoo-Q8_0.gguf");
+    CWB_SHARED_FILE(text, kText);
+    CWB_SHARED_FILE(otherVocab, "models/dev256/dev256-f32.gguf");
+    const Model model = io::openModel(modelPath);
+    QTemporaryDir dir;
+    const QString q8 = q(q8File);
+    SweepParams p = smallSweep(model, text, {});
+    p.points = {referencePoint(q8.toStdString()), originalPoint(),
+                recipePoint(writeFile(dir, "rtn4.json", kRtn4))};
+    p.projectPath = dir.filePath(QStringLiteral("ref.cwbproj")).toStdString();
+    const SweepResult r = runSweep(p);
+    QCOMPARE(r.measured, size_t(3));
+    // The KLD base first (the reference needs it), the reference, the original's own point,
+    // the recipe.
+    QCOMPARE(r.evaluations, size_t(4));
+    const HistoryPoint &ref = r.points[0];
+    QCOMPARE(ref.name, std::string("zoo-Q8_0.gguf"));
+    QCOMPARE(ref.referencePath, q8.toStdString());
+    QVERIFY(ref.recipeJson.empty() && ref.recipeHash.empty());
+    // Q8_0 stores the matrices in 8.5 bits: smaller than F32, close to the original.
+    QVERIFY(ref.bytes < r.points[1].bytes && ref.bitsPerWeight > 8 && ref.bitsPerWeight < 32);
+    QVERIFY(ref.hasKld && ref.kldMean > 0 && ref.kldMean < r.points[2].kldMean);
+    QVERIFY(std::abs(ref.ppl - r.points[1].ppl) < 0.05 * r.points[1].ppl);
+    QVERIFY(ref.key != r.points[1].key);
+
+    // Through the project file, field for field.
+    const std::vector<HistoryPoint> stored = readProject(p.projectPath).history;
+    QCOMPARE(stored.size(), size_t(3));
+    QVERIFY(stored[0] == ref);
+    QVERIFY(historyPointFromJson(historyPointJson(ref), "r.json") == ref);
+
+    // On the chart but never on the front, even when it would dominate: it is no plan of ours.
+    std::vector<HistoryPoint> dominating = stored;
+    dominating[0].bytes = 1;
+    dominating[0].kldMean = 0;
+    const HistoryChart c = historyChart(dominating, HistoryX::Bytes, HistoryY::KldMean);
+    QCOMPARE(c.points.size(), size_t(3));
+    QVERIFY(c.points[0].reference && !c.points[0].onFront && !c.points[0].original);
+    QCOMPARE(c.front, (std::vector<size_t>{2, 1}));
+    QCOMPARE(c.points[0].summary, "reference file " + q8.toStdString());
+
+    // Resumed: known by content, nothing measured again.
+    QCOMPARE(runSweep(p).measured, size_t(0));
+
+    // A Slurm task measures the reference as the local sweep did (same key, same file).
+    SweepParams array = p;
+    array.projectPath.clear();
+    array.points = {referencePoint(q8File)};
+    const std::string arrayDir = dir.filePath(QStringLiteral("array")).toStdString();
+    (void)emitSlurmArray(array, arrayDir, "cwb");
+    const HistoryPoint task = runSlurmTask(model, arrayDir, 0);
+    QCOMPARE(task.key, ref.key);
+    QCOMPARE(task.referencePath, fs::absolute(q8File).string());
+    QCOMPARE(task.kldMean, ref.kldMean);
+
+    // A file of another vocabulary cannot be compared with the original's logits.
+    p.points = {referencePoint(otherVocab)};
+    const std::string e = cwbtest::errorOf([&] { (void)runSweep(p); });
+    QVERIFY2(e.find(otherVocab) != std::string::npos && e.find("vocabulary") != std::string::npos,
+             e.c_str());
 }
 
 QTEST_GUILESS_MAIN(TestSweep)

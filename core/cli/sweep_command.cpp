@@ -21,9 +21,9 @@ namespace cwb::cli {
 namespace {
 
 // The options that say what to measure: a task and a collection read them from the array.
-constexpr const char *kMeasureOptions[] = {"--text",      "--recipe", "--recipe-dir", "--calib",
-                                           "--sequences", "--seq-len", "--ctx",       "--chunks",
-                                           "--latency",   "--threads"};
+constexpr const char *kMeasureOptions[] = {
+    "--text",    "--recipe", "--recipe-dir", "--reference", "--calib",  "--sequences",
+    "--seq-len", "--ctx",    "--chunks",     "--latency",   "--threads"};
 
 void refuseMeasureOptions(const ParsedArgs &args, const std::string &mode)
 {
@@ -40,14 +40,17 @@ SweepParams sweepParams(const ParsedArgs &args, const Model &model)
     std::vector<std::string> files = args.texts("--recipe");
     if (args.has("--recipe-dir"))
         files = recipeFilesIn(args.text("--recipe-dir"));
-    if (files.empty())
+    const std::vector<std::string> references = args.texts("--reference");
+    if (files.empty() && references.empty())
         throw UsageError("sweep", "give the recipes to sweep: --recipe RECIPE.json (repeated) or "
-                                  "--recipe-dir DIR");
+                                  "--recipe-dir DIR, or reference files: --reference FILE");
     SweepParams p;
     p.model = &model;
     p.points.push_back(originalPoint());
     for (const auto &f : files)
         p.points.push_back(recipePoint(f));
+    for (const auto &f : references)
+        p.points.push_back(referencePoint(f));
     p.evaluation.textPath = args.text("--text");
     p.evaluation.nCtx = args.integer("--ctx", p.evaluation.nCtx);
     p.evaluation.chunks = args.integer("--chunks", p.evaluation.chunks);
@@ -141,6 +144,11 @@ const CommandSpec &sweepCommand()
                  .exclusiveWith = "--recipe-dir"},
                 {.name = "--recipe-dir", .kind = ValueKind::Path, .metavar = "DIR",
                  .help = "every *.json recipe in DIR, in name order"},
+                {.name = "--reference", .kind = ValueKind::Path, .metavar = "FILE",
+                 .help = "another file of the same model (e.g. llama.cpp's Q4_K_M GGUF of it), "
+                         "evaluated as stored: a reference point, drawn apart and never on the "
+                         "Pareto front",
+                 .repeatable = true},
                 calibrationOption("calibration text for the recipes that need statistics "
                                   "(collected once per sweep)"),
                 sequencesOption("64"),

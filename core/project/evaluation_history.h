@@ -10,8 +10,8 @@
 // "Project file (.cwbproj) layout"):
 //   /history           @point_count
 //   /history/<key>     @index (order of measurement) @key @name @recipe_hash @created_by
-//                      @finished @text_path @calibration_path @threads, the metrics below as
-//                      attributes of the same names (@has_kld, @has_latency: 0/1);
+//                      @finished @text_path @calibration_path @threads, @reference_path (only
+//                      on a reference point), the metrics below as attributes of the same names (@has_kld, @has_latency: 0/1);
 //     recipe           the recipe as given: one UTF-8 string (absent for the original model)
 //     settings         one string attribute per evaluation setting (escaped like /settings)
 // Projects without /history read as an empty history; builds that predate it never open it.
@@ -27,6 +27,10 @@ struct HistoryPoint {
     std::string name;       // for people: "original" or the recipe's file name without .json
     std::string recipeJson; // the recipe as given; empty: the original model, uncompressed
     std::string recipeHash; // 16 hex digits over the canonical recipe; empty for the original
+    // A reference point: another file of the same model (e.g. llama.cpp's own Q4_K_M GGUF of
+    // it), evaluated by our engine as it is stored, against the original's logits. Empty for
+    // the original and for recipes. Drawn apart on the charts, never on the Pareto front.
+    std::string referencePath;
     // What the measurement depends on besides model and recipe, as key -> value
     // ("eval.n_ctx" -> "512"); part of the key. Paths are not: content hashes are.
     std::map<std::string, std::string> settings;

@@ -32,6 +32,8 @@ void writePoint(const h5::Writer &w, const Node &history, size_t index, const Hi
     w.attr(g, "text_path", p.textPath);
     w.attr(g, "calibration_path", p.calibrationPath);
     w.attr(g, "threads", int64_t(p.threads));
+    if (!p.referencePath.empty())
+        w.attr(g, "reference_path", p.referencePath);
     w.attr(g, "bytes", p.bytes);
     w.attr(g, "parameters", p.parameters);
     w.attr(g, "bits_per_weight", p.bitsPerWeight);
@@ -71,6 +73,8 @@ HistoryPoint readPoint(const h5::Reader &r, const Node &g, const std::string &me
     p.textPath = r.attrString(g, "text_path");
     p.calibrationPath = r.attrString(g, "calibration_path");
     p.threads = int(r.attrInt(g, "threads"));
+    if (r.hasAttr(g, "reference_path"))
+        p.referencePath = r.attrString(g, "reference_path");
     p.bytes = r.attrUInt(g, "bytes");
     p.parameters = r.attrUInt(g, "parameters");
     p.bitsPerWeight = r.attrDouble(g, "bits_per_weight");

@@ -77,6 +77,7 @@ HistoryChart historyChart(const std::vector<HistoryPoint> &history, HistoryX x, 
     c.xLabel = axisLabel(x);
     c.yLabel = axisLabel(y);
     std::vector<CostPoint> costs;
+    std::vector<size_t> costPoint; // costs[k] is points[costPoint[k]]
     for (size_t i = 0; i < history.size(); ++i) {
         const HistoryPoint &h = history[i];
         if (!sameEvaluation(h, evaluation))
@@ -94,18 +95,25 @@ HistoryChart historyChart(const std::vector<HistoryPoint> &history, HistoryX x, 
         p.x = xOf(h, x);
         p.y = yv;
         p.yError = y == HistoryY::Perplexity ? h.pplStderr : 0.0;
-        p.original = h.recipeJson.empty();
-        costs.push_back({p.x, p.y});
+        p.reference = !h.referencePath.empty();
+        p.original = h.recipeJson.empty() && !p.reference;
+        if (!p.reference) { // drawn apart: a file we did not make is no plan of ours
+            costs.push_back({p.x, p.y});
+            costPoint.push_back(c.points.size());
+        }
         c.points.push_back(std::move(p));
     }
-    c.front = paretoFront(costs);
-    for (const size_t i : c.front)
-        c.points[i].onFront = true;
+    for (const size_t k : paretoFront(costs)) {
+        c.front.push_back(costPoint[k]);
+        c.points[costPoint[k]].onFront = true;
+    }
     return c;
 }
 
 std::string historySummary(const HistoryPoint &point)
 {
+    if (!point.referencePath.empty())
+        return "reference file " + point.referencePath;
     if (point.recipeJson.empty())
         return "original";
     try {

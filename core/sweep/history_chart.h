@@ -40,13 +40,14 @@ struct HistoryChartPoint {
     double y = 0;
     double yError = 0;         // perplexity: its standard error; else 0
     bool original = false;     // the uncompressed model
+    bool reference = false;    // a reference file (HistoryPoint::referencePath): not on the front
     bool onFront = false;
 };
 
 struct HistoryChart {
     std::string xLabel, yLabel;
     std::vector<HistoryChartPoint> points; // in history order
-    std::vector<size_t> front;             // indices into points, by increasing x
+    std::vector<size_t> front;             // indices into points, by increasing x (no references)
     size_t omitted = 0;                    // history points without the y value (no latency...)
 };
 
@@ -57,7 +58,7 @@ struct HistoryChart {
                                         const std::map<std::string, std::string> &evaluation = {});
 
 // A point's recipe in a line for people: "original" for the model itself, else
-// recipe/recipe.h's recipeSummary ("rtn 8; defaults: rtn(bits=8, group=-1)"), or "unreadable
+// "reference file PATH" for a reference point, recipe/recipe.h's recipeSummary ("rtn 8; defaults: rtn(bits=8, group=-1)"), or "unreadable
 // recipe" when it is no recipe at all.
 [[nodiscard]] std::string historySummary(const HistoryPoint &point);
 

@@ -94,6 +94,7 @@ Json historyPointJson(const HistoryPoint &p)
                 {"name", p.name},
                 {"recipe", stringOrNull(p.recipeJson)},
                 {"recipe_hash", stringOrNull(p.recipeHash)},
+                {"reference", stringOrNull(p.referencePath)},
                 {"settings", std::move(settings)},
                 {"created_by", p.createdBy},
                 {"finished", p.finished},
@@ -131,6 +132,8 @@ HistoryPoint historyPointFromJson(const Json &j, const std::string &source)
     p.name = f.text("name");
     p.recipeJson = f.text("recipe", true);
     p.recipeHash = f.text("recipe_hash", true);
+    if (j.contains("reference")) // results written before reference points had none
+        p.referencePath = f.text("reference", true);
     const Json &settings = f.at("settings");
     if (!settings.is_object())
         f.bad("settings", "an object");

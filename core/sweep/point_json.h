@@ -6,7 +6,8 @@
 // file equals the one the task measured.
 //
 //   {"key", "name", "recipe" (the recipe as given, a string; null for the original),
-//    "recipe_hash" (null for the original), "settings" {name: value}, "created_by", "finished",
+//    "recipe_hash" (null for the original), "reference" (the file a reference point evaluated;
+//    null otherwise, absent in results of older builds), "settings" {name: value}, "created_by", "finished",
 //    "text", "calibration" (path or null), "threads",
 //    "bytes", "parameters", "bits_per_weight", "ppl", "ppl_stderr", "tokens_scored", "windows",
 //    "kld_mean", "kld_p99", "top1" (null without KLD),

@@ -169,6 +169,8 @@ SweepParams taskParams(const Manifest &m, const Model &model, const Json &task,
     SweepPointSpec spec;
     if (const auto r = task.find("recipe"); r != task.end() && r->is_string()) {
         spec = recipePoint((fs::path(dir) / r->get<std::string>()).string());
+    } else if (const auto f = task.find("reference"); f != task.end() && f->is_string()) {
+        spec = referencePoint(f->get<std::string>());
     } else {
         spec = originalPoint();
     }
@@ -284,6 +286,9 @@ SlurmEmission emitSlurmArray(const SweepParams &params, const std::string &dirIn
                              {"source",
                               recipe.is_null() ? spec.source : absolutePath(spec.source)},
                              {"recipe", recipe},
+                             {"reference", spec.modelPath.empty()
+                                               ? Json(nullptr)
+                                               : Json(absolutePath(spec.modelPath))},
                              {"key", keys[points[t]]}});
         e.taskNames.push_back(spec.name);
     }

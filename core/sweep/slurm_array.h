@@ -10,7 +10,8 @@
 //                      format, file_size, file_count, content_hash}, evaluation {text, n_ctx,
 //                      chunks, latency, latency_prompt, latency_generate}, calibration {text
 //                      (null: none), sequences, seq_len}, threads, tasks [{task, name, source,
-//                      recipe ("recipes/NNN.json", null for the original), key}]
+//                      recipe ("recipes/NNN.json", null for the original and references),
+//                      reference (the reference file's absolute path, else null), key}]
 //   recipes/NNN.json   task NNN's recipe, byte for byte as given
 //   sweep.sbatch       #SBATCH --array=0-(N-1), job name, log files; runs task.sh
 //   task.sh            runs task $SLURM_ARRAY_TASK_ID with the cwb that emitted the array (or

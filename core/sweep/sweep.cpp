@@ -4,6 +4,7 @@
 #include "analysis/activation_stats.h"
 #include "eval/evaluation.h"
 #include "host/memory_status.h"
+#include "io/open_model.h"
 #include "methods/registry.h"
 #include "pipeline/pipeline.h"
 #include "pipeline/run_inputs.h"
@@ -21,6 +22,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <memory>
 #include <optional>
 
 namespace cwb {
@@ -59,7 +61,8 @@ bool planNeedsHessian(const Plan &plan)
 // A point resolved against the model, before any work.
 struct Prepared {
     const SweepPointSpec *spec = nullptr;
-    std::optional<Plan> plan; // none for the original
+    std::optional<Plan> plan; // none for the original and references
+    std::shared_ptr<const Model> reference; // a reference point's model, opened once
     bool needsCalibration = false;
     bool needsHessian = false;
     std::string recipeHash, key;
@@ -84,7 +87,16 @@ std::vector<Prepared> prepare(const SweepParams &p, const ModelFingerprint &fp)
         x.spec = &spec;
         std::string canonical;
         try {
-            if (!spec.recipeJson.empty()) {
+            if (!spec.modelPath.empty()) {
+                // Identified by its content, as the original is: a moved file is the same point.
+                x.reference = std::make_shared<const Model>(io::openModel(spec.modelPath));
+                if (x.reference->hparams.vocabSize != p.model->hparams.vocabSize)
+                    throwIn(spec.modelPath,
+                            "has a vocabulary of " + std::to_string(x.reference->hparams.vocabSize)
+                                + " tokens, the model " + std::to_string(p.model->hparams.vocabSize)
+                                + ": its KL divergence to the original cannot be measured");
+                canonical = "reference:" + fingerprintModel(*x.reference).hashHex();
+            } else if (!spec.recipeJson.empty()) {
                 PlanOptions options;
                 options.calibration = calibration.has_value();
                 Plan plan = resolvePlan(parseRecipeLenient(spec.recipeJson, spec.source),
@@ -151,6 +163,16 @@ private:
         return runEvaluation(ep, job);
     }
     const ActivationStats &calibration(const JobContext &job);
+    // Records the original's logits as the KLD base unless a run already did.
+    void ensureBase(const JobContext &job)
+    {
+        if (haveBase_)
+            return;
+        EvalParams base = evalParams();
+        base.saveLogitsPath = basePath_;
+        (void)evaluate(base, job);
+        haveBase_ = true;
+    }
 
     const SweepParams &p_;
     bool anyHessian_ = false;
@@ -199,6 +221,7 @@ HistoryPoint PointRunner::measure(const Prepared &x, const JobContext &job)
     hp.name = x.spec->name;
     hp.recipeJson = x.spec->recipeJson;
     hp.recipeHash = x.recipeHash;
+    hp.referencePath = x.spec->modelPath;
     hp.settings = x.settings;
     hp.createdBy = createdBy();
     hp.textPath = p_.evaluation.textPath;
@@ -207,7 +230,21 @@ HistoryPoint PointRunner::measure(const Prepared &x, const JobContext &job)
     EvalParams ep = evalParams();
     ep.measureLatency = p_.evaluation.latency;
     EvalResult r;
-    if (!x.plan) {
+    if (x.reference) {
+        ensureBase(job.stage(0.0, 0.4, "original (KLD base)"));
+        ep.model = x.reference.get();
+        ep.modelPath = x.spec->modelPath;
+        ep.kldBasePath = basePath_;
+        r = evaluate(ep, job.stage(0.4, 1.0, "evaluate"));
+        const ModelTotals t = x.reference->totals();
+        hp.bytes = t.bytes;
+        hp.parameters = uint64_t(t.parameters);
+        hp.bitsPerWeight = t.bitsPerWeight;
+        hp.hasKld = r.hasKld;
+        hp.kldMean = r.kld.mean;
+        hp.kldP99 = r.kld.p99;
+        hp.top1Pct = r.kld.top1AgreementPct;
+    } else if (!x.plan) {
         // The original: its own run records the KLD base when there is none yet.
         if (!haveBase_)
             ep.saveLogitsPath = basePath_;
@@ -220,12 +257,7 @@ HistoryPoint PointRunner::measure(const Prepared &x, const JobContext &job)
         hp.hasKld = true; // the base itself: no divergence, full agreement
         hp.top1Pct = 100.0;
     } else {
-        if (!haveBase_) {
-            EvalParams base = evalParams();
-            base.saveLogitsPath = basePath_;
-            (void)evaluate(base, job.stage(0.0, 0.2, "original (KLD base)"));
-            haveBase_ = true;
-        }
+        ensureBase(job.stage(0.0, 0.2, "original (KLD base)"));
         CompressionInputs in;
         in.threads = p_.threads;
         in.recipeJson = x.spec->recipeJson;
@@ -293,6 +325,15 @@ SweepPointSpec recipePoint(const std::string &path)
     if (text.empty())
         throwIn(path, "the recipe file is empty");
     return {fs::path(path).stem().string(), std::move(text), path};
+}
+
+SweepPointSpec referencePoint(const std::string &path)
+{
+    SweepPointSpec spec;
+    spec.name = fs::path(path).filename().string();
+    spec.source = path;
+    spec.modelPath = path;
+    return spec;
 }
 
 std::vector<std::string> recipeFilesIn(const std::string &dir)

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 // A sweep: a list of plans (the original model, uniform baselines, solver outputs, a user's
-// recipes) each compressed (pipeline/pipeline.h) and evaluated with the engine
+// recipes, and reference files: other compressed files of the same model) each compressed (pipeline/pipeline.h) and evaluated with the engine
 // (eval/evaluation.h) on one text with one setting, so they can be compared on the trade-off
 // charts (sweep/history_chart.h). Per point: stored bytes and bits/weight, perplexity ±
 // stderr, mean and p99 KL divergence and top-1 agreement against the original's logits,
@@ -35,8 +35,12 @@ namespace cwb {
 
 struct SweepPointSpec {
     std::string name;       // for people: "original", the recipe file's name without .json
-    std::string recipeJson; // the recipe as given; empty: the original model
+    std::string recipeJson; // the recipe as given; empty: the original model (or a reference)
     std::string source;     // where the recipe came from (its path), for messages
+    // A reference point: another file of the same model (llama.cpp's own Q4_K_M GGUF of it,
+    // say) evaluated by our engine as it is stored, against the original's logits; it must
+    // have the original's vocabulary. Empty for the original and for recipes.
+    std::string modelPath;
 };
 
 // The original model's point, then one per recipe file in the order given.
@@ -44,6 +48,8 @@ struct SweepPointSpec {
 // Reads a recipe file (16 MiB at most) as a point named after the file. Throws cwb::Error
 // naming it.
 [[nodiscard]] SweepPointSpec recipePoint(const std::string &path);
+// A reference file as a point named after the file (checked when the sweep prepares it).
+[[nodiscard]] SweepPointSpec referencePoint(const std::string &path);
 // The *.json files of a directory, by name. Throws cwb::Error when it is no directory or holds
 // none.
 [[nodiscard]] std::vector<std::string> recipeFilesIn(const std::string &dir);
