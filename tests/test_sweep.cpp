@@ -19,6 +19,9 @@
 #include "project/project_file.h"
 #include "sweep/point_json.h"
 #include "sweep/slurm_array.h"
+#include "sweep/sweep_plan.h"
+#include "choose/sensitivity.h"
+#include "recipe/recipe.h"
 #include "sweep/sweep.h"
 #include "sweep/sweep_key.h"
 #include "sweep/history_chart.h"
@@ -146,6 +149,7 @@ private Q_SLOTS:
     void peakRssResetsPerPoint();
     void analysisKeepsTheHistory();
     void referenceFilesArePointsApart();
+    void pointsComposedFromChoices();
 };
 
 void TestSweep::historyRoundTrip()
@@ -724,6 +728,63 @@ void TestSweep::referenceFilesArePointsApart()
     const std::string e = cwbtest::errorOf([&] { (void)runSweep(p); });
     QVERIFY2(e.find(otherVocab) != std::string::npos && e.find("vocabulary") != std::string::npos,
              e.c_str());
+}
+
+void TestSweep::pointsComposedFromChoices()
+{
+    CWB_SHARED_FILE(modelPath, kModel);
+    CWB_SHARED_FILE(text, kText);
+    CWB_SHARED_FILE(reference, "models/ggml-quant-zoo/zoo-Q8_0.gguf");
+    const Model model = io::openModel(modelPath);
+    QTemporaryDir dir;
+    SensitivityParams sp;
+    sp.calibrationPath = text;
+    sp.candidates = parseCandidates("q8_0,rtn:bits=4:group=-1,rtn:bits=3:group=-1");
+    sp.windows = {1, 64};
+    sp.statisticsSequences = 4;
+    sp.statisticsTokensPerSequence = 64;
+    sp.threads = 2;
+    const SensitivityTable table = computeSensitivity(model, sp);
+
+    SweepPlanRequest rq;
+    rq.planJson = kRtn4;
+    rq.mixtures = {"Q4_K_M", "Q8_0"};
+    rq.budgetsBpw = {6.0, 9.0};
+    rq.table = &table;
+    rq.target = TargetFormat::Any;
+    rq.recipeFiles = {writeFile(dir, "rtn8.json", kRtn8)};
+    rq.referenceFiles = {reference};
+    const std::vector<SweepPointSpec> pts = sweepPoints(model, rq);
+    std::vector<std::string> names;
+    for (const auto &x : pts)
+        names.push_back(x.name);
+    QCOMPARE(names, (std::vector<std::string>{"original", "current plan", "llama.cpp Q4_K_M",
+                                              "llama.cpp pure Q8_0", "solver 6.00 bpw",
+                                              "solver 9.00 bpw", "rtn8", "zoo-Q8_0.gguf"}));
+    QVERIFY(pts[0].recipeJson.empty() && pts[0].modelPath.empty());
+    QCOMPARE(pts[1].recipeJson, std::string(kRtn4));
+    QCOMPARE(pts[7].modelPath, reference);
+    // Every recipe made here parses, and the solver's carry their provenance.
+    for (size_t i = 2; i < 6; ++i)
+        (void)parseRecipe(pts[i].recipeJson, pts[i].name);
+    QVERIFY(pts[4].recipeJson.find("solver (budget") != std::string::npos);
+    QVERIFY(pts[4].recipeJson != pts[5].recipeJson);
+
+    // What cannot be made is named.
+    SweepPlanRequest bad;
+    bad.budgetsBpw = {4.5};
+    QVERIFY(cwbtest::errorOf([&] { (void)sweepPoints(model, bad); }).find("sensitivity")
+            != std::string::npos);
+    bad.table = &table;
+    bad.target = TargetFormat::Any;
+    bad.budgetsBpw = {0.5};
+    QVERIFY2(cwbtest::errorOf([&] { (void)sweepPoints(model, bad); }).starts_with(
+                 "solver 0.50 bpw: "),
+             cwbtest::errorOf([&] { (void)sweepPoints(model, bad); }).c_str());
+    bad.budgetsBpw.clear();
+    bad.mixtures = {"Q9_Z"};
+    QVERIFY(cwbtest::errorOf([&] { (void)sweepPoints(model, bad); }).find("Q9_Z")
+            != std::string::npos);
 }
 
 QTEST_GUILESS_MAIN(TestSweep)

@@ -103,6 +103,8 @@ AnalysisActions::AnalysisActions(AnalysisController *analysis, QWidget *window)
                 tr("The analysis stopped with an error."), message);
     });
     connect(analysis_, &AnalysisController::resultsReset, this, &AnalysisActions::updateActions);
+    connect(analysis_, &AnalysisController::projectContentChanged, this,
+            &AnalysisActions::updateActions);
     connect(analysis_, &AnalysisController::projectSaved, this, [this](const QString &path) {
         updateActions();
         Q_EMIT statusMessage(tr("Project saved: %1").arg(QDir::toNativeSeparators(path)));
@@ -214,7 +216,7 @@ void AnalysisActions::updateActions()
     analyze_->setEnabled(analysis_->model() && !running && !busy);
     cancel_->setEnabled(running);
     openProject_->setEnabled(!running && !busy);
-    const bool savable = analysis_->isComplete() && !running && !busy;
+    const bool savable = analysis_->canSaveProject();
     saveProject_->setEnabled(savable);
     saveProjectAs_->setEnabled(savable);
 }

@@ -9,8 +9,10 @@
 #include "project/project_file.h"
 
 #include <QFileInfo>
+
 #include <QMetaObject>
 
+#include <algorithm>
 #include <utility>
 
 namespace cwb::gui {
@@ -51,6 +53,11 @@ cwb::ModelAnalysisParams paramsFromSettings(const std::map<std::string, std::str
 AnalysisController::AnalysisController(Document *document)
     : QObject(document), document_(document), jobs_(document->jobs())
 {
+    // Both are saved with the project, so they change what Save can do.
+    connect(document_, &Document::sensitivityChanged, this,
+            &AnalysisController::projectContentChanged);
+    connect(document_, &Document::historyChanged, this,
+            &AnalysisController::projectContentChanged);
 }
 
 AnalysisController::~AnalysisController()
@@ -224,19 +231,33 @@ void AnalysisController::onFinished(quint64 generation, bool ok, bool cancelled,
 bool AnalysisController::saveProject(const QString &path)
 {
     const auto &model = document_->model();
-    if (!model || !complete_ || running_ || isProjectBusy() || !jobs_)
+    if (!model || !canSaveProject() || !jobs_)
         return false;
     ++projectJobs_;
-    // A copy: the GUI keeps showing (and may replace) its results while the file is written.
-    auto analysis = std::make_shared<cwb::ModelAnalysis>(analysis_);
+    // Copies: the GUI keeps showing (and may replace) its results while the file is written.
+    auto analysis =
+        complete_ ? std::make_shared<cwb::ModelAnalysis>(analysis_) : nullptr;
     const cwb::ModelAnalysisParams params = params_;
+    const std::vector<cwb::HistoryPoint> history = document_->history();
+    const std::shared_ptr<const cwb::SensitivityTable> sensitivity = document_->sensitivity();
     jobs_->run(
         {tr("Save project %1").arg(QFileInfo(path).fileName())}, this,
-        [model, analysis, params, path](const cwb::JobContext &ctx) {
+        [model, analysis, params, history, sensitivity, path](const cwb::JobContext &ctx) {
             // Fingerprinting reads the model; a cancel before the write leaves no file.
-            cwb::Project project = cwb::makeProject(*model, std::move(*analysis), params);
-            // The points sweeps measured on this model stay in the file.
+            cwb::Project project = analysis
+                                       ? cwb::makeProject(*model, std::move(*analysis), params)
+                                       : cwb::emptyProject(*model);
+            // The points sweeps measured on this model stay in the file, with the window's.
             project.history = cwb::historyToKeep(path.toStdString(), project.model);
+            for (const cwb::HistoryPoint &h : history) {
+                const auto same =
+                    std::find_if(project.history.begin(), project.history.end(),
+                                 [&](const cwb::HistoryPoint &p) { return p.key == h.key; });
+                if (same == project.history.end())
+                    project.history.push_back(h);
+            }
+            if (sensitivity)
+                project.sensitivity = *sensitivity;
             ctx.report(0.5, tr("Writing %1").arg(path).toStdString());
             ctx.checkCancelled();
             cwb::writeProject(path.toStdString(), project);
@@ -254,6 +275,12 @@ bool AnalysisController::saveProject(const QString &path)
             }
         });
     return true;
+}
+
+bool AnalysisController::canSaveProject() const
+{
+    return document_->model() && !running_ && !isProjectBusy()
+        && (complete_ || document_->sensitivity() || !document_->history().empty());
 }
 
 bool AnalysisController::openProject(const QString &path)
@@ -321,7 +348,8 @@ void AnalysisController::matchPending()
                 Q_EMIT projectFailed(path, o.error);
             } else if (o.result->stale) {
                 Q_EMIT projectStale(path, QString::fromStdString(o.result->reason));
-            } else if (project->analysis.tensors.size() != have_.size()) {
+            } else if (!project->analysis.tensors.empty()
+                       && project->analysis.tensors.size() != have_.size()) {
                 Q_EMIT projectFailed(path, tr("The project has %1 tensors, the model %2.")
                                                .arg(project->analysis.tensors.size())
                                                .arg(have_.size()));
@@ -333,13 +361,21 @@ void AnalysisController::matchPending()
 
 void AnalysisController::installProject(cwb::Project &&project, const QString &path)
 {
-    clearResults();
-    analysis_ = std::move(project.analysis);
-    have_.assign(have_.size(), 1);
-    resultCount_ = static_cast<int>(have_.size());
-    complete_ = true;
-    params_ = paramsFromSettings(project.settings);
+    // A project may hold only a sensitivity table or a history (cwb sensitivity and cwb sweep
+    // write those without an analysis): then the analysis shown stays as it is.
+    if (!project.analysis.tensors.empty()) {
+        clearResults();
+        analysis_ = std::move(project.analysis);
+        have_.assign(have_.size(), 1);
+        resultCount_ = static_cast<int>(have_.size());
+        complete_ = true;
+        params_ = paramsFromSettings(project.settings);
+    }
     projectPath_ = path;
+    document_->setHistory(std::move(project.history));
+    if (project.sensitivity)
+        document_->setSensitivity(
+            std::make_shared<const cwb::SensitivityTable>(std::move(*project.sensitivity)));
     Q_EMIT resultsReset();
     if (analysis_.activations)
         Q_EMIT activationsChanged();

@@ -43,9 +43,14 @@ public:
     bool start(const cwb::ModelAnalysisParams &params);
     void cancel();
 
-    // Writes the finished analysis to `path` (atomically); false when there is nothing to save
-    // or a project job is running. Ends in projectSaved or projectFailed.
+    // Writes the finished analysis, the document's sensitivity table and evaluation history
+    // (with the points already in the file for this model) to `path`, atomically; false when
+    // there is nothing to save or a project job is running. Ends in projectSaved or
+    // projectFailed.
     bool saveProject(const QString &path);
+    // There is something to save (a finished analysis, a sensitivity table or history points)
+    // and nothing runs that would change it.
+    [[nodiscard]] bool canSaveProject() const;
     // Reads `path`; ends in projectOpened, projectStale or projectFailed (after modelRequested
     // and the window opening that model, when it is not the open one).
     bool openProject(const QString &path);
@@ -84,6 +89,8 @@ Q_SIGNALS:
     void resultsReset();
     void activationsChanged();
 
+    // The document's sensitivity table or evaluation history changed (saved with the project).
+    void projectContentChanged();
     void modelRequested(const QString &modelPath);
     void projectSaved(const QString &path);
     void projectOpened(const QString &path);

@@ -13,6 +13,7 @@
 #include <QFile>
 #include <QFileInfo>
 
+#include <algorithm>
 #include <utility>
 
 namespace cwb::gui {
@@ -63,9 +64,11 @@ void Document::setModel(std::shared_ptr<const cwb::Model> model, const QString &
     path_ = path;
     const bool hadCompression = compression_ != nullptr;
     const bool hadSensitivity = sensitivity_ != nullptr;
+    const bool hadHistory = !history_.empty();
     compression_.reset();
     compressedWeights_.reset();
     sensitivity_.reset();
+    history_.clear();
     // In this order, so that whoever hears modelChanged finds both already for the new model.
     analysis_->resetForModel();
     plan_->setModel(model_);
@@ -74,6 +77,25 @@ void Document::setModel(std::shared_ptr<const cwb::Model> model, const QString &
         Q_EMIT compressionChanged();
     if (hadSensitivity)
         Q_EMIT sensitivityChanged();
+    if (hadHistory)
+        Q_EMIT historyChanged();
+}
+
+void Document::setHistory(std::vector<cwb::HistoryPoint> history)
+{
+    history_ = std::move(history);
+    Q_EMIT historyChanged();
+}
+
+void Document::addHistoryPoint(const cwb::HistoryPoint &point)
+{
+    const auto same = std::find_if(history_.begin(), history_.end(),
+                                   [&](const cwb::HistoryPoint &h) { return h.key == point.key; });
+    if (same != history_.end())
+        *same = point;
+    else
+        history_.push_back(point);
+    Q_EMIT historyChanged();
 }
 
 void Document::setSensitivity(std::shared_ptr<const cwb::SensitivityTable> table)

@@ -7,11 +7,13 @@
 // is one call, open(path), run through the JobService. Not a widget: tests drive it headless.
 
 #include "compress/compressed_model.h"
+#include "project/evaluation_history.h"
 
 #include <QObject>
 #include <QString>
 
 #include <memory>
+#include <vector>
 
 class QUndoStack;
 
@@ -85,6 +87,13 @@ public:
         return sensitivity_;
     }
 
+    // The open model's evaluation history (project/evaluation_history.h): the points its project
+    // holds and those sweeps measured since; emptied when another model is installed.
+    void setHistory(std::vector<cwb::HistoryPoint> history);
+    // Adds a point, or replaces the one with its key.
+    void addHistoryPoint(const cwb::HistoryPoint &point);
+    [[nodiscard]] const std::vector<cwb::HistoryPoint> &history() const { return history_; }
+
     // Finished evaluation runs, of every model opened in this window, in the order they ended.
     [[nodiscard]] EvaluationRunsModel *runs() const { return runs_; }
     void addRun(const EvaluationRun &run);
@@ -97,6 +106,7 @@ Q_SIGNALS:
     void openCancelled(const QString &path);
     void compressionChanged();
     void sensitivityChanged();
+    void historyChanged();
     void runsChanged();
 
 private:
@@ -109,6 +119,7 @@ private:
     std::shared_ptr<const cwb::CompressedModel> compression_;
     std::shared_ptr<const cwb::CompressedReplacements> compressedWeights_;
     std::shared_ptr<const cwb::SensitivityTable> sensitivity_;
+    std::vector<cwb::HistoryPoint> history_;
     EvaluationRunsModel *runs_ = nullptr;
 };
 
