@@ -339,6 +339,19 @@ void TestSweep::sweepOfThreeRecipes()
     QCOMPARE(historyChart(history, HistoryX::Bytes, HistoryY::Perplexity, history[3].settings)
                  .points.size(),
              size_t(4));
+    // One evaluation here; a point measured on another text makes a second one.
+    std::vector<HistoryPoint> two = history;
+    two.push_back(history[1]);
+    two.back().settings["eval.text.hash"] = "0000000000000000";
+    two.back().textPath = "/elsewhere/other.txt";
+    const std::vector<HistoryEvaluation> evals = historyEvaluations(two);
+    QCOMPARE(evals.size(), size_t(2));
+    QCOMPARE(evals[0].points, size_t(4));
+    QCOMPARE(evals[0].label, "tinystories_validation_head.txt, n_ctx 64, 3 windows");
+    QCOMPARE(evals[1].label, std::string("other.txt, n_ctx 64, 3 windows"));
+    QCOMPARE(historyChart(two, HistoryX::Bytes, HistoryY::Perplexity, evals[1].settings)
+                 .points.size(),
+             size_t(1));
 }
 
 void TestSweep::interruptedAndResumed()

@@ -2286,6 +2286,10 @@ Form: %3, gespeichert als %4</translation>
         <source>Text files (*.txt);;All files (*)</source>
         <translation>Textdateien (*.txt);;Alle Dateien (*)</translation>
     </message>
+    <message>
+        <source>Run S&amp;weep…</source>
+        <translation>S&amp;weep ausführen…</translation>
+    </message>
 </context>
 <context>
     <name>cwb::gui::ModelSummary</name>
@@ -2626,6 +2630,153 @@ Form: %3, gespeichert als %4</translation>
     </message>
 </context>
 <context>
+    <name>cwb::gui::SweepDialog</name>
+    <message>
+        <source>Run Sweep</source>
+        <translation>Sweep ausführen</translation>
+    </message>
+    <message>
+        <source>all</source>
+        <translation>alle</translation>
+    </message>
+    <message>
+        <source>Measure prefill and decode speed</source>
+        <translation>Prefill- und Dekodiergeschwindigkeit messen</translation>
+    </message>
+    <message>
+        <source>only for plans that need statistics (GPTQ, AWQ, …)</source>
+        <translation>nur für Pläne, die Statistiken brauchen (GPTQ, AWQ, …)</translation>
+    </message>
+    <message>
+        <source>Project:</source>
+        <translation>Projekt:</translation>
+    </message>
+    <message>
+        <source>Project for the Evaluation History</source>
+        <translation>Projekt für den Auswertungsverlauf</translation>
+    </message>
+    <message>
+        <source>Compression Workbench projects (*.cwbproj)</source>
+        <translation>Compression-Workbench-Projekte (*.cwbproj)</translation>
+    </message>
+    <message>
+        <source>Evaluation text:</source>
+        <translation>Auswertungstext:</translation>
+    </message>
+    <message>
+        <source>Evaluation Text</source>
+        <translation>Auswertungstext</translation>
+    </message>
+    <message>
+        <source>Text files (*.txt *.raw);;All files (*)</source>
+        <translation>Textdateien (*.txt *.raw);;Alle Dateien (*)</translation>
+    </message>
+    <message>
+        <source>n_ctx</source>
+        <translation>n_ctx</translation>
+    </message>
+    <message>
+        <source>windows</source>
+        <translation>Fenster</translation>
+    </message>
+    <message>
+        <source>Evaluation:</source>
+        <translation>Auswertung:</translation>
+    </message>
+    <message>
+        <source>Calibration text:</source>
+        <translation>Kalibrierungstext:</translation>
+    </message>
+    <message>
+        <source>Calibration Text</source>
+        <translation>Kalibrierungstext</translation>
+    </message>
+    <message>
+        <source>The original model (the KLD base)</source>
+        <translation>Das Originalmodell (die KLD-Basis)</translation>
+    </message>
+    <message>
+        <source>The Layer Plan&apos;s recipe</source>
+        <translation>Das Rezept des Schichtplans</translation>
+    </message>
+    <message>
+        <source>bits/weight, e.g. 4.5 5.0 6.0</source>
+        <translation>Bits/Gewicht, z. B. 4.5 5.0 6.0</translation>
+    </message>
+    <message>
+        <source>needs the sensitivity (Analysis → Measure Sensitivity…)</source>
+        <translation>braucht die Empfindlichkeit (Analyse → Empfindlichkeit messen…)</translation>
+    </message>
+    <message>
+        <source>Add…</source>
+        <translation>Hinzufügen…</translation>
+    </message>
+    <message>
+        <source>Remove</source>
+        <translation>Entfernen</translation>
+    </message>
+    <message>
+        <source>Points</source>
+        <translation>Punkte</translation>
+    </message>
+    <message>
+        <source>llama.cpp mixtures:</source>
+        <translation>llama.cpp-Mischungen:</translation>
+    </message>
+    <message>
+        <source>Solver budgets:</source>
+        <translation>Solver-Budgets:</translation>
+    </message>
+    <message>
+        <source>Recipe files:</source>
+        <translation>Rezeptdateien:</translation>
+    </message>
+    <message>
+        <source>Recipes to Sweep</source>
+        <translation>Rezepte für den Sweep</translation>
+    </message>
+    <message>
+        <source>Recipes (*.json)</source>
+        <translation>Rezepte (*.json)</translation>
+    </message>
+    <message>
+        <source>Reference files:</source>
+        <translation>Referenzdateien:</translation>
+    </message>
+    <message>
+        <source>Reference Files of This Model</source>
+        <translation>Referenzdateien dieses Modells</translation>
+    </message>
+    <message>
+        <source>Models (*.gguf *.safetensors *.bin *.cwbarchive);;All files (*)</source>
+        <translation>Modelle (*.gguf *.safetensors *.bin *.cwbarchive);;Alle Dateien (*)</translation>
+    </message>
+    <message>
+        <source>Each point is compressed and evaluated in turn and joins the project&apos;s evaluation history as it finishes; points already there are not measured again, so a cancelled sweep resumes.</source>
+        <translation>Jeder Punkt wird nacheinander komprimiert und ausgewertet und kommt in den Auswertungsverlauf des Projekts, sobald er fertig ist; Punkte, die schon dort sind, werden nicht erneut gemessen, daher setzt ein abgebrochener Sweep fort.</translation>
+    </message>
+    <message>
+        <source>Layer Plan</source>
+        <translation>Schichtplan</translation>
+    </message>
+    <message>
+        <source>Choose the project file whose evaluation history the points join.</source>
+        <translation>Wählen Sie die Projektdatei, in deren Auswertungsverlauf die Punkte kommen.</translation>
+    </message>
+    <message>
+        <source>Choose an existing evaluation text.</source>
+        <translation>Wählen Sie einen vorhandenen Auswertungstext.</translation>
+    </message>
+    <message>
+        <source>Choose at least one point to measure.</source>
+        <translation>Wählen Sie mindestens einen zu messenden Punkt.</translation>
+    </message>
+    <message>
+        <source>Solver budgets: give bits/weight as numbers, e.g. 4.5 5.0</source>
+        <translation>Solver-Budgets: Bits/Gewicht als Zahlen angeben, z. B. 4.5 5.0</translation>
+    </message>
+</context>
+<context>
     <name>cwb::gui::TradeoffChart</name>
     <message>
         <source>Log scale</source>
@@ -2737,6 +2888,76 @@ Form: %3, gespeichert als %4</translation>
     <message>
         <source> (reference)</source>
         <translation> (Referenz)</translation>
+    </message>
+</context>
+<context>
+    <name>cwb::gui::TradeoffsPanel</name>
+    <message>
+        <source>Run Sweep…</source>
+        <translation>Sweep ausführen…</translation>
+    </message>
+    <message>
+        <source>Add Reference…</source>
+        <translation>Referenz hinzufügen…</translation>
+    </message>
+    <message>
+        <source>Compress and evaluate several plans into the project&apos;s evaluation history</source>
+        <translation>Mehrere Pläne komprimieren und in den Auswertungsverlauf des Projekts auswerten</translation>
+    </message>
+    <message>
+        <source>Evaluate another file of this model (e.g. llama.cpp&apos;s own Q4_K_M) as a reference point</source>
+        <translation>Eine andere Datei dieses Modells (z. B. das Q4_K_M von llama.cpp) als Referenzpunkt auswerten</translation>
+    </message>
+    <message>
+        <source>Points:</source>
+        <translation>Punkte:</translation>
+    </message>
+    <message>
+        <source>Reference File of This Model</source>
+        <translation>Referenzdatei dieses Modells</translation>
+    </message>
+    <message>
+        <source>Models (*.gguf *.safetensors *.bin *.cwbarchive);;All files (*)</source>
+        <translation>Modelle (*.gguf *.safetensors *.bin *.cwbarchive);;Alle Dateien (*)</translation>
+    </message>
+    <message>
+        <source>Evaluation runs of this window (%1)</source>
+        <translation>Auswertungsläufe dieses Fensters (%1)</translation>
+    </message>
+    <message numerus="yes">
+        <source>History: %1 (%n point(s))</source>
+        <translation>
+            <numerusform>Verlauf: %1 (%n Punkt)</numerusform>
+            <numerusform>Verlauf: %1 (%n Punkte)</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Open a model first.</source>
+        <translation>Öffnen Sie zuerst ein Modell.</translation>
+    </message>
+    <message>
+        <source>A sweep is running.</source>
+        <translation>Ein Sweep läuft bereits.</translation>
+    </message>
+    <message>
+        <source>Sweep into %1</source>
+        <translation>Sweep in %1</translation>
+    </message>
+    <message>
+        <source>Sweep done: %1 measured, %2 already stored.</source>
+        <translation>Sweep fertig: %1 gemessen, %2 bereits gespeichert.</translation>
+    </message>
+    <message>
+        <source>Sweep cancelled; the points finished are stored.</source>
+        <translation>Sweep abgebrochen; die fertigen Punkte sind gespeichert.</translation>
+    </message>
+    <message>
+        <source>Sweep failed: %1</source>
+        <translation>Sweep fehlgeschlagen: %1</translation>
+    </message>
+    <message>
+        <source>Sweeping… (progress and Cancel in the Jobs dock)</source>
+        <translation>Sweep läuft… (Fortschritt und Abbrechen im Dock „Aufträge“)</translation>
     </message>
 </context>
 <context>

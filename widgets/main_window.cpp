@@ -21,11 +21,14 @@
 #include "overview_panel.h"
 #include "recent_files.h"
 #include "sensitivity_panel.h"
+#include "sweep_dialog.h"
 #include "tradeoff_chart.h"
-#include "tradeoff_points.h"
+#include "tradeoffs_panel.h"
 
 #include "model/model.h"
+#include "project/project_file.h"
 #include "recipe/recipe.h"
+#include "recipe/recipe_edit.h"
 
 #include <QAction>
 #include <QActionGroup>
@@ -40,6 +43,7 @@
 #include <QHeaderView>
 #include <QLabel>
 #include <QLineEdit>
+#include <QSpinBox>
 #include <QMenuBar>
 #include <QMessageBox>
 #include <QMimeData>
@@ -188,20 +192,29 @@ void MainWindow::createDocks()
     runsDock_->hide(); // appears with the first finished run
     resizeDocks({evaluateDock_}, {330}, Qt::Horizontal);
 
-    // Every run is a point of the trade-off chart, tabbed with the runs table.
-    tradeoffs_ = new TradeoffChart;
+    // Every run and every point of the evaluation history is a point of the trade-off chart,
+    // tabbed with the runs table.
+    tradeoffs_ = new TradeoffsPanel(document_);
     tradeoffDock_ = new QDockWidget(tr("Trade-offs"), this);
     tradeoffDock_->setObjectName(QStringLiteral("tradeoffDock"));
     tradeoffDock_->setWidget(tradeoffs_);
     addDockWidget(Qt::BottomDockWidgetArea, tradeoffDock_);
     tabifyDockWidget(runsDock_, tradeoffDock_);
     tradeoffDock_->hide();
-    connect(tradeoffs_, &TradeoffChart::pointActivated, this, &MainWindow::loadRecipeOfPoint);
+    connect(tradeoffs_->chart(), &TradeoffChart::pointActivated, this,
+            &MainWindow::loadRecipeOfPoint);
+    connect(tradeoffs_, &TradeoffsPanel::sweepRequested, this,
+            [this](const QString &reference) { openSweepDialog(reference); });
+    connect(document_, &Document::historyChanged, this, [this] {
+        if (!document_->history().empty() && tradeoffDock_->isHidden()) {
+            tradeoffDock_->show();
+            tradeoffDock_->raise();
+        }
+    });
 
     connect(document_, &Document::runsChanged, this, [this] {
         runsView_->resizeColumnsToContents();
         runsView_->scrollToBottom();
-        tradeoffs_->setPoints(tradeoffPointsOf(document_->runs()->runs()));
         if (runsDock_->isHidden()) {
             runsDock_->show();
             tradeoffDock_->show();
@@ -221,9 +234,48 @@ bool MainWindow::showSensitivity(const QString &calibrationPath)
     return sensitivity_->run(calibrationPath);
 }
 
+TradeoffChart *MainWindow::tradeoffChart() const { return tradeoffs_->chart(); }
+
+SweepDialog *MainWindow::openSweepDialog(const QString &referenceFile)
+{
+    if (!document_->model())
+        return nullptr;
+    SweepDefaults d;
+    d.projectPath = document_->analysis()->projectPath();
+    if (d.projectPath.isEmpty()) {
+        const QFileInfo model(document_->path());
+        d.projectPath = model.absoluteDir().filePath(model.completeBaseName()
+                                                     + QLatin1String(cwb::kProjectExtension));
+    }
+    d.textPath = evaluate_->textPathEdit()->text().trimmed();
+    d.nCtx = evaluate_->contextBox()->value();
+    d.chunks = evaluate_->chunksBox()->value();
+    d.calibrationPath = compression_->calibrationEdit()->text().trimmed();
+    const cwb::Recipe &recipe = document_->recipe();
+    if (!recipe.defaultMethods.empty() || !recipe.rules.empty() || !recipe.overrides.empty())
+        d.planJson = QString::fromStdString(cwb::recipeToJson(recipe));
+    d.haveSensitivity = document_->sensitivity() != nullptr;
+    auto *dialog = new SweepDialog(d, this);
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    if (!referenceFile.isEmpty()) {
+        dialog->setOriginal(false);
+        dialog->setPlan(false);
+        dialog->setMixtures({});
+        dialog->addReferenceFile(referenceFile);
+    }
+    connect(dialog, &QDialog::accepted, this, [this, dialog] {
+        if (tradeoffs_->startSweep(dialog->setup())) {
+            tradeoffDock_->show();
+            tradeoffDock_->raise();
+        }
+    });
+    dialog->open();
+    return dialog;
+}
+
 bool MainWindow::loadRecipeOfPoint(int index)
 {
-    const auto &points = tradeoffs_->points();
+    const auto &points = tradeoffChart()->points();
     if (index < 0 || size_t(index) >= points.size() || points[size_t(index)].recipeJson.isEmpty())
         return false;
     const TradeoffPoint &p = points[size_t(index)];
@@ -407,6 +459,8 @@ void MainWindow::createMenus()
     compress->addSeparator();
     compress->addAction(tr("&Run Plan"), this, [this] { compression_->compress(); });
     compress->addAction(tr("&Cancel"), compression_, &CompressionPanel::cancel);
+    compress->addSeparator();
+    compress->addAction(tr("Run S&weep…"), this, [this] { openSweepDialog(); });
 
     QMenu *analysis = menuBar()->addMenu(tr("&Analysis"));
     analysis->addAction(analysisActions_->analyzeAction());

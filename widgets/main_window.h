@@ -25,6 +25,8 @@ namespace cwb::gui {
 class AnalysisActions;
 class ExportDialog;
 class TradeoffChart;
+class TradeoffsPanel;
+class SweepDialog;
 class SensitivityPanel;
 class AnalysisController;
 class CompressionPanel;
@@ -78,7 +80,12 @@ public:
     // File > Export…: created on first use, kept (with its choices) for the window's life.
     ExportDialog *showExportDialog();
     [[nodiscard]] ExportDialog *exportDialog() const { return exportDialog_; } // null before
-    [[nodiscard]] TradeoffChart *tradeoffChart() const { return tradeoffs_; }
+    [[nodiscard]] TradeoffChart *tradeoffChart() const;
+    [[nodiscard]] TradeoffsPanel *tradeoffsPanel() const { return tradeoffs_; }
+    // Compress > Run Sweep… (and the Trade-offs dock's buttons): the sweep dialog with the
+    // window's settings (a reference file given: that file alone), shown non-modally; accepting
+    // it starts the sweep. Null when no model is open.
+    SweepDialog *openSweepDialog(const QString &referenceFile = {});
     [[nodiscard]] QDockWidget *tradeoffDock() const { return tradeoffDock_; }
     // Loads the recipe of the chart's point `index` into the Layer Plan as one undoable change;
     // false when the point has none or it does not parse (the status bar says why).
@@ -136,7 +143,7 @@ private:
     CompressionPanel *compression_ = nullptr;
     QDockWidget *planDock_ = nullptr;
     QAction *exportAction_ = nullptr;
-    TradeoffChart *tradeoffs_ = nullptr;
+    TradeoffsPanel *tradeoffs_ = nullptr;
     SensitivityPanel *sensitivity_ = nullptr;
     QTabWidget *overviewTabs_ = nullptr;
     QDockWidget *tradeoffDock_ = nullptr;

@@ -5,7 +5,9 @@
 #include "solve/pareto.h"
 #include "util/error.h"
 
+#include <algorithm>
 #include <cmath>
+#include <filesystem>
 #include <limits>
 
 namespace cwb {
@@ -108,6 +110,35 @@ HistoryChart historyChart(const std::vector<HistoryPoint> &history, HistoryX x, 
         c.points[costPoint[k]].onFront = true;
     }
     return c;
+}
+
+std::vector<HistoryEvaluation> historyEvaluations(const std::vector<HistoryPoint> &history)
+{
+    std::vector<HistoryEvaluation> out;
+    for (const HistoryPoint &h : history) {
+        std::map<std::string, std::string> eval;
+        for (const auto &[name, value] : h.settings)
+            if (name.starts_with("eval."))
+                eval.emplace(name, value);
+        auto it = std::find_if(out.begin(), out.end(),
+                               [&](const HistoryEvaluation &e) { return e.settings == eval; });
+        if (it == out.end()) {
+            HistoryEvaluation e;
+            e.settings = eval;
+            const auto setting = [&](const char *name) {
+                const auto s = eval.find(name);
+                return s == eval.end() ? std::string("?") : s->second;
+            };
+            const std::string chunks = setting("eval.chunks");
+            e.label = std::filesystem::path(h.textPath).filename().string() + ", n_ctx "
+                      + setting("eval.n_ctx") + ", "
+                      + (chunks == "0" ? std::string("all windows") : chunks + " windows");
+            out.push_back(std::move(e));
+            it = out.end() - 1;
+        }
+        ++it->points;
+    }
+    return out;
 }
 
 std::string historySummary(const HistoryPoint &point)

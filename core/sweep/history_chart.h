@@ -57,6 +57,18 @@ struct HistoryChart {
                                         HistoryY y,
                                         const std::map<std::string, std::string> &evaluation = {});
 
+// The distinct evaluations of a history -- its points' "eval.*" settings, what one chart may
+// compare -- in order of first appearance, each with a label for people ("tinystories.txt,
+// n_ctx 64, 3 windows") and how many points were measured with it. `settings` is what
+// historyChart's `evaluation` takes.
+struct HistoryEvaluation {
+    std::map<std::string, std::string> settings;
+    std::string label;
+    size_t points = 0;
+};
+[[nodiscard]] std::vector<HistoryEvaluation>
+historyEvaluations(const std::vector<HistoryPoint> &history);
+
 // A point's recipe in a line for people: "original" for the model itself, else
 // "reference file PATH" for a reference point, recipe/recipe.h's recipeSummary ("rtn 8; defaults: rtn(bits=8, group=-1)"), or "unreadable
 // recipe" when it is no recipe at all.
