@@ -1579,6 +1579,26 @@
         <source>Measure the sensitivity on TEXT once the model is open (a screenshot waits for it and shows the Model Overview&apos;s Sensitivity tab).</source>
         <translation>Die Empfindlichkeit auf TEXT messen, sobald das Modell geöffnet ist (ein Bildschirmfoto wartet darauf und zeigt den Reiter Empfindlichkeit der Modellübersicht).</translation>
     </message>
+    <message>
+        <source>Open the project FILE once the model is open: its analysis, sensitivity table and evaluation history (a screenshot waits for it).</source>
+        <translation>Das Projekt FILE öffnen, sobald das Modell geöffnet ist: seine Analyse, Empfindlichkeitstabelle und sein Auswertungsverlauf (ein Bildschirmfoto wartet darauf).</translation>
+    </message>
+    <message>
+        <source>Show VIEW tall: tradeoffs (the Trade-offs dock) or sensitivity (the Model Overview&apos;s Sensitivity tab).</source>
+        <translation>VIEW hoch anzeigen: tradeoffs (das Dock „Abwägungen“) oder sensitivity (den Reiter „Empfindlichkeit“ der Modellübersicht).</translation>
+    </message>
+    <message>
+        <source>Invalid --show &quot;%1&quot; (expected tradeoffs or sensitivity).</source>
+        <translation>Ungültiges --show „%1“ (erwartet: tradeoffs oder sensitivity).</translation>
+    </message>
+    <message>
+        <source>--project needs the project&apos;s model as well.</source>
+        <translation>--project braucht auch das Modell des Projekts.</translation>
+    </message>
+    <message>
+        <source>The project could not be opened.</source>
+        <translation>Das Projekt konnte nicht geöffnet werden.</translation>
+    </message>
 </context>
 <context>
     <name>cwb::gui::LayerErrorChart</name>
@@ -2893,26 +2913,6 @@ Form: %3, gespeichert als %4</translation>
 <context>
     <name>cwb::gui::TradeoffsPanel</name>
     <message>
-        <source>Run Sweep…</source>
-        <translation>Sweep ausführen…</translation>
-    </message>
-    <message>
-        <source>Add Reference…</source>
-        <translation>Referenz hinzufügen…</translation>
-    </message>
-    <message>
-        <source>Compress and evaluate several plans into the project&apos;s evaluation history</source>
-        <translation>Mehrere Pläne komprimieren und in den Auswertungsverlauf des Projekts auswerten</translation>
-    </message>
-    <message>
-        <source>Evaluate another file of this model (e.g. llama.cpp&apos;s own Q4_K_M) as a reference point</source>
-        <translation>Eine andere Datei dieses Modells (z. B. das Q4_K_M von llama.cpp) als Referenzpunkt auswerten</translation>
-    </message>
-    <message>
-        <source>Points:</source>
-        <translation>Punkte:</translation>
-    </message>
-    <message>
         <source>Reference File of This Model</source>
         <translation>Referenzdatei dieses Modells</translation>
     </message>
@@ -2958,6 +2958,26 @@ Form: %3, gespeichert als %4</translation>
     <message>
         <source>Sweeping… (progress and Cancel in the Jobs dock)</source>
         <translation>Sweep läuft… (Fortschritt und Abbrechen im Dock „Aufträge“)</translation>
+    </message>
+    <message>
+        <source>Sweep…</source>
+        <translation>Sweep…</translation>
+    </message>
+    <message>
+        <source>Reference…</source>
+        <translation>Referenz…</translation>
+    </message>
+    <message>
+        <source>The points shown: this window&apos;s evaluation runs, or the evaluation history measured on one text</source>
+        <translation>Die gezeigten Punkte: die Auswertungsläufe dieses Fensters oder der auf einem Text gemessene Auswertungsverlauf</translation>
+    </message>
+    <message>
+        <source>Run a sweep: compress and evaluate several plans into the project&apos;s evaluation history</source>
+        <translation>Einen Sweep ausführen: mehrere Pläne komprimieren und in den Auswertungsverlauf des Projekts auswerten</translation>
+    </message>
+    <message>
+        <source>Add a reference: evaluate another file of this model (e.g. llama.cpp&apos;s own Q4_K_M) as a point apart</source>
+        <translation>Eine Referenz hinzufügen: eine andere Datei dieses Modells (z. B. das Q4_K_M von llama.cpp) als gesonderten Punkt auswerten</translation>
     </message>
 </context>
 <context>

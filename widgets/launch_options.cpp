@@ -144,10 +144,21 @@ LaunchParse parseLaunchOptions(const QStringList &arguments)
         Tr::tr("Measure the sensitivity on TEXT once the model is open (a screenshot waits for "
                "it and shows the Model Overview's Sensitivity tab)."),
         QStringLiteral("TEXT"));
+    const QCommandLineOption project(
+        QStringLiteral("project"),
+        Tr::tr("Open the project FILE once the model is open: its analysis, sensitivity table "
+               "and evaluation history (a screenshot waits for it)."),
+        QStringLiteral("FILE"));
+    const QCommandLineOption show(
+        QStringLiteral("show"),
+        Tr::tr("Show VIEW tall: tradeoffs (the Trade-offs dock) or sensitivity (the Model "
+               "Overview's Sensitivity tab)."),
+        QStringLiteral("VIEW"));
     parser.addOptions({select, screenshot, size, logCounts, evaluate, evalContext, evalChunks,
                        evalLatency, runEvaluation, hideEvaluate, analyze, calibration,
                        outlierFactor, tab, overview, recipe, compress, compressCalib,
-                       whileRunning, exportTarget, exportOut, runExport, sensitivity});
+                       whileRunning, exportTarget, exportOut, runExport, sensitivity, project,
+                       show});
     parser.addPositionalArgument(QStringLiteral("model"),
                                  Tr::tr("Model file or Hugging Face directory to open."),
                                  QStringLiteral("[model]"));
@@ -193,6 +204,8 @@ LaunchParse parseLaunchOptions(const QStringList &arguments)
     r.options.exportTarget = parser.value(exportTarget);
     r.options.exportOut = parser.value(exportOut);
     r.options.runExport = parser.isSet(runExport);
+    r.options.projectFile = parser.value(project);
+    r.options.showPanel = parser.value(show).toLower();
     const auto usageError = [&r](const QString &message) {
         r.exit = true;
         r.exitCode = 2;
@@ -208,6 +221,12 @@ LaunchParse parseLaunchOptions(const QStringList &arguments)
                               .arg(r.options.exportTarget));
     if ((r.options.runExport || !r.options.exportOut.isEmpty()) && r.options.exportTarget.isEmpty())
         return usageError(Tr::tr("--export-out and --run-export need --export TARGET."));
+    if (!r.options.showPanel.isEmpty() && r.options.showPanel != QLatin1String("tradeoffs")
+        && r.options.showPanel != QLatin1String("sensitivity"))
+        return usageError(Tr::tr("Invalid --show \"%1\" (expected tradeoffs or sensitivity).")
+                              .arg(parser.value(show)));
+    if (!r.options.projectFile.isEmpty() && r.options.modelPath.isEmpty())
+        return usageError(Tr::tr("--project needs the project's model as well."));
     if (r.options.whileRunning && r.options.screenshotFile.isEmpty())
         return usageError(Tr::tr("--while-running needs --screenshot FILE."));
     const bool analyzeOnly = !r.options.calibrationText.isEmpty() || parser.isSet(outlierFactor);
@@ -303,8 +322,10 @@ void applyLaunchOptions(MainWindow &window, const LaunchOptions &options)
     const bool exportOnLoad = !options.exportTarget.isEmpty() && !options.modelPath.isEmpty();
     const bool sensitivityOnLoad =
         !options.sensitivityText.isEmpty() && !options.modelPath.isEmpty();
+    const bool projectOnLoad = !options.projectFile.isEmpty();
     auto pending = std::make_shared<int>(int(select) + (whileRunning ? 1 : longJobs)
-                                         + int(exportOnLoad) + int(sensitivityOnLoad));
+                                         + int(exportOnLoad) + int(sensitivityOnLoad)
+                                         + int(projectOnLoad));
     // With --export the picture is of the Export dialog, taken once it shows its table.
     const auto arrived = [w, pending, exportOnLoad, file = options.screenshotFile] {
         if (--*pending == 0)
@@ -377,6 +398,17 @@ void applyLaunchOptions(MainWindow &window, const LaunchOptions &options)
                         fail(w->sensitivityPanel()->statusText());
                 },
                 Qt::SingleShotConnection);
+        if (projectOnLoad) {
+            // Shown once its history and table are in the views.
+            QObject::connect(
+                w->analysisController(), &AnalysisController::projectOpened, w,
+                [arrived](const QString &) { QTimer::singleShot(300, arrived); },
+                Qt::SingleShotConnection);
+            QObject::connect(w->analysisController(), &AnalysisController::projectFailed, w,
+                             [](const QString &, const QString &message) { fail(message); });
+            QObject::connect(w->analysisController(), &AnalysisController::projectStale, w,
+                             [](const QString &, const QString &reason) { fail(reason); });
+        }
         if (exportOnLoad)
             QTimer::singleShot(kScreenshotTimeoutMs - 1000, w, [w] {
                 if (w->exportDialog() && w->exportDialog()->exportJobId() != 0)
@@ -451,8 +483,15 @@ void applyLaunchOptions(MainWindow &window, const LaunchOptions &options)
             if (!options.sensitivityText.isEmpty() && !w->showSensitivity(options.sensitivityText)
                 && shoot)
                 fail(w->sensitivityPanel()->statusText());
+            if (!options.projectFile.isEmpty()
+                && !w->analysisController()->openProject(options.projectFile) && shoot)
+                fail(Tr::tr("The project could not be opened."));
+            if (options.showPanel == QLatin1String("tradeoffs"))
+                w->showTradeoffs();
+            else if (options.showPanel == QLatin1String("sensitivity"))
+                w->showSensitivityTab();
             if (!select && !evaluateOnLoad && !analyzeOnLoad && !compressOnLoad && !exportOnLoad
-                && options.sensitivityText.isEmpty() && shoot)
+                && options.sensitivityText.isEmpty() && options.projectFile.isEmpty() && shoot)
                 grabAndQuit(w, options.screenshotFile);
         },
         Qt::SingleShotConnection);

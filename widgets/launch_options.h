@@ -38,6 +38,8 @@ struct LaunchOptions {
     // as `cwb export --to` spells it, and where to write; a screenshot then shows the dialog
     // with its preview, or with runExport the verification after the export.
     QString sensitivityText;   // run Analysis > Measure Sensitivity on this text once open
+    QString projectFile;       // open this .cwbproj once the model is open (a screenshot waits)
+    QString showPanel;         // "tradeoffs" or "sensitivity": that view, tall
     QString exportTarget;
     QString exportOut;
     bool runExport = false;

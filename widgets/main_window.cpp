@@ -226,12 +226,24 @@ void MainWindow::createDocks()
 
 bool MainWindow::showSensitivity(const QString &calibrationPath)
 {
+    showSensitivityTab();
+    return sensitivity_->run(calibrationPath);
+}
+
+void MainWindow::showSensitivityTab()
+{
     overviewDock_->show();
     overviewDock_->raise();
     overviewTabs_->setCurrentWidget(sensitivity_);
     // A row per tensor: the heat map needs most of the window's height to be read.
     resizeDocks({overviewDock_}, {height() * 3 / 5}, Qt::Vertical);
-    return sensitivity_->run(calibrationPath);
+}
+
+void MainWindow::showTradeoffs()
+{
+    tradeoffDock_->show();
+    tradeoffDock_->raise();
+    resizeDocks({tradeoffDock_}, {height() * 11 / 20}, Qt::Vertical);
 }
 
 TradeoffChart *MainWindow::tradeoffChart() const { return tradeoffs_->chart(); }

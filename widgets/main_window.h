@@ -93,6 +93,10 @@ public:
     // Analysis > Measure Sensitivity…: runs it on the calibration text as a Jobs dock job and
     // shows the Model Overview's Sensitivity tab; false when it cannot start (the tab says why).
     bool showSensitivity(const QString &calibrationPath);
+    // The Model Overview's Sensitivity tab, tall (a row per tensor needs the height).
+    void showSensitivityTab();
+    // The Trade-offs dock, raised and tall.
+    void showTradeoffs();
     [[nodiscard]] SensitivityPanel *sensitivityPanel() const { return sensitivity_; }
 
 protected:

@@ -36,19 +36,23 @@ constexpr int kRuns = -1;
 
 TradeoffsPanel::TradeoffsPanel(Document *document, QWidget *parent)
     : QWidget(parent), document_(document), source_(new QComboBox(this)),
-      sweep_(new QPushButton(tr("Run Sweep\u2026"), this)),
-      reference_(new QPushButton(tr("Add Reference\u2026"), this)), status_(new QLabel(this)),
+      sweep_(new QPushButton(tr("Sweep\u2026"), this)),
+      reference_(new QPushButton(tr("Reference\u2026"), this)), status_(new QLabel(this)),
       chart_(new TradeoffChart(this))
 {
     source_->setObjectName(QStringLiteral("tradeoffSource"));
-    source_->setSizeAdjustPolicy(QComboBox::AdjustToContents);
-    sweep_->setToolTip(tr("Compress and evaluate several plans into the project's evaluation "
-                          "history"));
-    reference_->setToolTip(tr("Evaluate another file of this model (e.g. llama.cpp's own "
-                              "Q4_K_M) as a reference point"));
+    // Labels name a text file: long. The dock must not widen the window for them.
+    source_->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
+    source_->setMinimumContentsLength(10);
+    source_->setToolTip(tr("The points shown: this window's evaluation runs, or the evaluation "
+                           "history measured on one text"));
+    sweep_->setToolTip(tr("Run a sweep: compress and evaluate several plans into the project's "
+                          "evaluation history"));
+    reference_->setToolTip(tr("Add a reference: evaluate another file of this model (e.g. "
+                              "llama.cpp's own Q4_K_M) as a point apart"));
     status_->setObjectName(QStringLiteral("tradeoffStatus"));
+    status_->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Preferred);
     auto *row = new QHBoxLayout;
-    row->addWidget(new QLabel(tr("Points:"), this));
     row->addWidget(source_);
     row->addWidget(status_, 1);
     row->addWidget(sweep_);
