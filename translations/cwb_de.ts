@@ -2586,6 +2586,14 @@ Form: %3, gespeichert als %4</translation>
         <source>option</source>
         <translation>Option</translation>
     </message>
+    <message>
+        <source>Heat map</source>
+        <translation>Heatmap</translation>
+    </message>
+    <message>
+        <source>Table</source>
+        <translation>Tabelle</translation>
+    </message>
 </context>
 <context>
     <name>cwb::gui::SensitivityTableModel</name>

@@ -31,7 +31,7 @@ ChannelsChart::ChannelsChart(QWidget *parent) : QWidget(parent), plot_(new QCust
     auto *layout = new QVBoxLayout(this);
     layout->setContentsMargins(0, 0, 0, 0);
     layout->addWidget(plot_);
-    setMinimumSize(320, 300);
+    setMinimumSize(320, 180); // as the histogram: room for tall bottom docks
     clear();
 }
 

@@ -27,7 +27,7 @@ HistogramChart::HistogramChart(QWidget *parent) : QWidget(parent), plot_(new QCu
     auto *layout = new QVBoxLayout(this);
     layout->setContentsMargins(0, 0, 0, 0);
     layout->addWidget(plot_);
-    setMinimumSize(320, 240);
+    setMinimumSize(320, 180); // low enough that a tall bottom dock (heat maps) fits at 800 px
 
     QFont titleFont = font();
     titleFont.setPointSizeF(titleFont.pointSizeF() * 1.15);

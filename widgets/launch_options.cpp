@@ -282,6 +282,19 @@ LaunchParse parseLaunchOptions(const QStringList &arguments)
     return r;
 }
 
+namespace {
+
+// --show VIEW.
+void showView(MainWindow *w, const QString &view)
+{
+    if (view == QLatin1String("tradeoffs"))
+        w->showTradeoffs();
+    else if (view == QLatin1String("sensitivity"))
+        w->showSensitivityTab();
+}
+
+} // namespace
+
 void applyLaunchOptions(MainWindow &window, const LaunchOptions &options)
 {
     if (options.windowSize.isValid())
@@ -400,9 +413,13 @@ void applyLaunchOptions(MainWindow &window, const LaunchOptions &options)
                 Qt::SingleShotConnection);
         if (projectOnLoad) {
             // Shown once its history and table are in the views.
+            // The view asked for is shown once the project's history and table are in.
             QObject::connect(
                 w->analysisController(), &AnalysisController::projectOpened, w,
-                [arrived](const QString &) { QTimer::singleShot(300, arrived); },
+                [w, arrived, view = options.showPanel](const QString &) {
+                    showView(w, view);
+                    QTimer::singleShot(300, arrived);
+                },
                 Qt::SingleShotConnection);
             QObject::connect(w->analysisController(), &AnalysisController::projectFailed, w,
                              [](const QString &, const QString &message) { fail(message); });
@@ -486,10 +503,8 @@ void applyLaunchOptions(MainWindow &window, const LaunchOptions &options)
             if (!options.projectFile.isEmpty()
                 && !w->analysisController()->openProject(options.projectFile) && shoot)
                 fail(Tr::tr("The project could not be opened."));
-            if (options.showPanel == QLatin1String("tradeoffs"))
-                w->showTradeoffs();
-            else if (options.showPanel == QLatin1String("sensitivity"))
-                w->showSensitivityTab();
+            if (options.projectFile.isEmpty())
+                showView(w, options.showPanel);
             if (!select && !evaluateOnLoad && !analyzeOnLoad && !compressOnLoad && !exportOnLoad
                 && options.sensitivityText.isEmpty() && options.projectFile.isEmpty() && shoot)
                 grabAndQuit(w, options.screenshotFile);

@@ -206,10 +206,8 @@ void MainWindow::createDocks()
     connect(tradeoffs_, &TradeoffsPanel::sweepRequested, this,
             [this](const QString &reference) { openSweepDialog(reference); });
     connect(document_, &Document::historyChanged, this, [this] {
-        if (!document_->history().empty() && tradeoffDock_->isHidden()) {
-            tradeoffDock_->show();
-            tradeoffDock_->raise();
-        }
+        if (!document_->history().empty() && tradeoffDock_->isHidden())
+            tradeoffDock_->show(); // beside the views on show, not over them
     });
 
     connect(document_, &Document::runsChanged, this, [this] {
@@ -235,8 +233,10 @@ void MainWindow::showSensitivityTab()
     overviewDock_->show();
     overviewDock_->raise();
     overviewTabs_->setCurrentWidget(sensitivity_);
-    // A row per tensor: the heat map needs most of the window's height to be read.
+    // A row per tensor: the heat map needs most of the window's height to be read, and its
+    // option labels the width beside the Layer Plan.
     resizeDocks({overviewDock_}, {height() * 3 / 5}, Qt::Vertical);
+    resizeDocks({overviewDock_}, {width() * 3 / 5}, Qt::Horizontal);
 }
 
 void MainWindow::showTradeoffs()
@@ -244,6 +244,7 @@ void MainWindow::showTradeoffs()
     tradeoffDock_->show();
     tradeoffDock_->raise();
     resizeDocks({tradeoffDock_}, {height() * 11 / 20}, Qt::Vertical);
+    resizeDocks({tradeoffDock_}, {width() * 3 / 5}, Qt::Horizontal);
 }
 
 TradeoffChart *MainWindow::tradeoffChart() const { return tradeoffs_->chart(); }
@@ -366,6 +367,9 @@ void MainWindow::createAnalysis()
     overviewDock_->setObjectName(QStringLiteral("overviewDock"));
     overviewDock_->setWidget(overviewTabs_);
     addDockWidget(Qt::BottomDockWidgetArea, overviewDock_);
+    // One tab group with the runs and the trade-offs: side by side with the Layer Plan, three
+    // bottom docks would need more than a 1280 px window's width.
+    tabifyDockWidget(tradeoffDock_, overviewDock_);
     overviewDock_->hide(); // appears with the first analysis results
     const auto showOverview = [this, analysis] {
         if (!overviewDock_->isHidden() || (!analysis->hasResults() && !analysis->isRunning()))

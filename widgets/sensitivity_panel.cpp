@@ -18,7 +18,7 @@
 #include <QLocale>
 #include <QPushButton>
 #include <QSortFilterProxyModel>
-#include <QSplitter>
+#include <QStackedWidget>
 #include <QTableView>
 #include <QVBoxLayout>
 
@@ -38,7 +38,10 @@ SensitivityPanel::SensitivityPanel(Document *document, QWidget *parent)
         measureBox_->addItem(SensitivityTableModel::measureName(m), static_cast<int>(m));
     status_->setWordWrap(true);
     correlation_->setWordWrap(true);
+    viewBox_ = new QComboBox(this);
+    viewBox_->addItems({tr("Heat map"), tr("Table")});
     auto *controls = new QHBoxLayout;
+    controls->addWidget(viewBox_);
     controls->addWidget(new QLabel(tr("Measure:"), this));
     controls->addWidget(measureBox_);
     controls->addWidget(correlation_, 1);
@@ -50,18 +53,17 @@ SensitivityPanel::SensitivityPanel(Document *document, QWidget *parent)
     view_->setAlternatingRowColors(true);
     view_->verticalHeader()->hide();
     view_->verticalHeader()->setDefaultSectionSize(view_->fontMetrics().height() + 6);
-    auto *split = new QSplitter(Qt::Horizontal, this);
-    split->addWidget(heatmap_);
-    split->addWidget(view_);
-    split->setStretchFactor(0, 3);
-    split->setStretchFactor(1, 2);
+    stack_ = new QStackedWidget(this);
+    stack_->addWidget(heatmap_);
+    stack_->addWidget(view_);
 
     auto *layout = new QVBoxLayout(this);
     layout->setContentsMargins(4, 2, 4, 2);
     layout->addLayout(controls);
-    layout->addWidget(split, 1);
+    layout->addWidget(stack_, 1);
     layout->addWidget(status_);
 
+    connect(viewBox_, &QComboBox::currentIndexChanged, stack_, &QStackedWidget::setCurrentIndex);
     connect(measureBox_, &QComboBox::currentIndexChanged, this, [this] {
         setMeasure(static_cast<SensitivityMeasure>(measureBox_->currentData().toInt()));
     });
@@ -76,6 +78,10 @@ SensitivityPanel::~SensitivityPanel()
     if (job_ > 0 && document_->jobs()->isRunning(job_))
         document_->jobs()->cancelAndWait(job_);
 }
+
+void SensitivityPanel::showTable(bool table) { viewBox_->setCurrentIndex(table ? 1 : 0); }
+
+bool SensitivityPanel::isTableShown() const { return stack_->currentIndex() == 1; }
 
 QString SensitivityPanel::statusText() const { return status_->text(); }
 
@@ -104,8 +110,10 @@ void SensitivityPanel::refresh()
     }
     const auto measure = static_cast<SensitivityMeasure>(measureBox_->currentData().toInt());
     HeatmapGrid grid;
+    // The short id ("keep", "q4_k", "rtn:bits=4:group=32"): labels sit side by side under
+    // narrow columns; the table's headers and the tooltips carry the long form.
     for (const auto &o : table->options)
-        grid.columns << QString::fromStdString(o.label);
+        grid.columns << QString::fromStdString(o.id);
     for (const auto &t : table->tensors)
         grid.rows << QString::fromStdString(t.canonical.empty() ? t.name : t.canonical);
     // Damage spans orders of magnitude: a log colour scale, where "no damage" (0) has no colour.

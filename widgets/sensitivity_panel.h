@@ -3,8 +3,9 @@
 // The Sensitivity tab of the Model Overview: how much each tensor's compression alone costs, for
 // every candidate option (core's choose/sensitivity.h measured it: dKLD on calibration windows,
 // with proxies beside it). A heat map of tensors (rows) by options (columns), coloured by the
-// measure chosen (dKLD, relative weight error, relative output error, stored bytes), and the same
-// numbers as a sortable table; options that do not fit a tensor stay grey and say why. The line
+// measure chosen (dKLD, relative weight error, relative output error, stored bytes), or the same
+// numbers as a sortable table (one at a time, each with the whole tab: a row per tensor needs
+// the height and the option labels the width); options that do not fit a tensor stay grey and say why. The line
 // above says how well each proxy ranks the options the way dKLD does (Spearman). Run… measures
 // it as a Jobs dock job on a calibration text; the result goes to the document (and is saved
 // with the project). Clicking a cell selects its tensor in the window.
@@ -17,6 +18,7 @@ class QComboBox;
 class QLabel;
 class QPushButton;
 class QSortFilterProxyModel;
+class QStackedWidget;
 class QTableView;
 
 namespace cwb {
@@ -47,6 +49,9 @@ public:
 
     [[nodiscard]] OverviewHeatmap *heatmap() const { return heatmap_; }
     [[nodiscard]] QTableView *tableView() const { return view_; }
+    // Shows the table instead of the heat map (false: the heat map).
+    void showTable(bool table);
+    [[nodiscard]] bool isTableShown() const;
     [[nodiscard]] SensitivityTableModel *tableModel() const { return model_; }
     [[nodiscard]] QString statusText() const;
     [[nodiscard]] QString correlationText() const;
@@ -59,6 +64,8 @@ Q_SIGNALS:
 private:
     Document *document_ = nullptr;
     QComboBox *measureBox_ = nullptr;
+    QComboBox *viewBox_ = nullptr;
+    QStackedWidget *stack_ = nullptr;
     QPushButton *runButton_ = nullptr;
     QLabel *status_ = nullptr;
     QLabel *correlation_ = nullptr;

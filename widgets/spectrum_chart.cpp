@@ -43,7 +43,7 @@ SpectrumChart::SpectrumChart(QWidget *parent)
     layout->setContentsMargins(0, 0, 0, 0);
     layout->addWidget(plot_, 1);
     layout->addWidget(stats_);
-    setMinimumSize(320, 260);
+    setMinimumSize(320, 180); // as the histogram: room for tall bottom docks
 
     stats_->setObjectName(QStringLiteral("spectrumStats"));
     stats_->setFont(QFontDatabase::systemFont(QFontDatabase::FixedFont));

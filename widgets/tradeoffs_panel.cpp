@@ -22,6 +22,7 @@
 #include <QVBoxLayout>
 
 #include <algorithm>
+#include <cmath>
 #include <utility>
 
 namespace cwb::gui {
@@ -53,7 +54,7 @@ TradeoffsPanel::TradeoffsPanel(Document *document, QWidget *parent)
     status_->setObjectName(QStringLiteral("tradeoffStatus"));
     status_->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Preferred);
     auto *row = new QHBoxLayout;
-    row->addWidget(source_);
+    row->addWidget(source_, 2);
     row->addWidget(status_, 1);
     row->addWidget(sweep_);
     row->addWidget(reference_);
@@ -159,8 +160,25 @@ void TradeoffsPanel::refreshSources()
 
 void TradeoffsPanel::refreshPoints()
 {
-    chart_->setPoints(showingRuns_ ? tradeoffPointsOf(document_->runs()->runs())
-                                   : tradeoffPointsOf(document_->history(), shown_));
+    std::vector<TradeoffPoint> points = showingRuns_
+                                            ? tradeoffPointsOf(document_->runs()->runs())
+                                            : tradeoffPointsOf(document_->history(), shown_);
+    // A sweep's KLDs span decades (8-bit ~1e-5, 3-bit ~1e-2): on a linear axis all but the
+    // worst sit on zero. The first time such points arrive the axis goes logarithmic; after
+    // that it is the user's choice.
+    if (!logChosen_) {
+        double lo = INFINITY, hi = 0;
+        for (const TradeoffPoint &p : points)
+            if (p.kld > 0) {
+                lo = std::min(lo, p.kld);
+                hi = std::max(hi, p.kld);
+            }
+        if (hi > 100 * lo) {
+            chart_->setLogY(true);
+            logChosen_ = true;
+        }
+    }
+    chart_->setPoints(std::move(points));
 }
 
 bool TradeoffsPanel::startSweep(const SweepSetup &setup)

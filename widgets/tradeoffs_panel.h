@@ -66,6 +66,7 @@ private:
     // The history evaluation shown (its eval.* settings); empty with the runs shown.
     std::map<std::string, std::string> shown_;
     bool showingRuns_ = true;
+    bool logChosen_ = false; // the KLD axis was made logarithmic once (refreshPoints)
     int job_ = 0;
 };
 
