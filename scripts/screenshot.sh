@@ -8,7 +8,9 @@
 # OUTPUT-overview.png; then jobs-dock.png beside OUTPUT: dev256 with an analysis and an
 # evaluation running at once, both in the Jobs dock; and export-preview.png / export-verified.png:
 # dev256 compressed with resources/recipes/mixed-llama.json, File > Export… to GGUF before and
-# after the export. Builds nothing: pass a build directory that has app/compression-workbench.
+# after the export; sensitivity.png and tradeoffs.png: a dev256 project with a sensitivity table
+# and a sweep (solver, uniform recipes, llama.cpp Q4_K_M as a reference). Builds nothing: pass a
+# build directory that has app/compression-workbench and app/cwb.
 #
 #   scripts/screenshot.sh BUILD_DIR [TENSOR] [OUTPUT.png] [-- extra GUI options]
 #
@@ -16,7 +18,7 @@
 # Assets come from $CWB_SHARED (default: ../shared beside the source tree).
 set -euo pipefail
 
-usage() { sed -n '3,15p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
+usage() { sed -n '3,18p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
 [[ $# -ge 1 && $1 != -h && $1 != --help ]] || usage
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -89,4 +91,35 @@ for stage in preview verified; do
         --compress-calibration "$dev_calib" --export gguf --export-out "$export_dir/dev256.gguf" \
         "${extra[@]}" "$@"
     echo "saved $stage_out"
+done
+# Choosing: a dev256 project with a sensitivity table (ggml types) and a sweep of uniform
+# recipes, solver recipes at six budgets and llama.cpp's own Q4_K_M file as a reference, made
+# with this build's cwb (a few minutes); then the Model Overview's Sensitivity tab and the
+# Trade-offs dock with its Pareto front.
+cwb="$build/app/cwb"
+quantize="$shared/tools/llama.cpp/llama-quantize"
+work="$export_dir/choose"
+mkdir -p "$work"
+candidates=q8_0,q6_k,q5_k,q4_k,q3_k,q2_k,q4_0
+choose=(--calib "$dev_calib" --candidates "$candidates" --project "$work/dev.cwbproj" --windows 4
+        --sequences 32)
+"$cwb" sensitivity "$dev" "${choose[@]}" >/dev/null
+recipes=()
+for b in 3.5 4.0 4.5 5.0 5.5 6.5; do
+    "$cwb" solve "$dev" "${choose[@]}" --budget-bpw "$b" --out "$work/solver-$b.json" >/dev/null
+    recipes+=(--recipe "$work/solver-$b.json")
+done
+for t in q8_0 q6_k q5_k q4_k q3_k q4_0; do
+    printf '{"version": 1, "name": "uniform %s", "defaults": {"methods": [{"method": "%s"}]}}\n' \
+        "$t" "$t" >"$work/uniform-$t.json"
+    recipes+=(--recipe "$work/uniform-$t.json")
+done
+"$quantize" "$dev/dev256-f32.gguf" "$work/dev256-Q4_K_M.gguf" Q4_K_M >/dev/null 2>&1
+"$cwb" sweep "$dev" --project "$work/dev.cwbproj" --text "$dev_eval" --ctx 256 --chunks 20 \
+    "${recipes[@]}" --reference "$work/dev256-Q4_K_M.gguf" >/dev/null 2>&1
+for view in sensitivity tradeoffs; do
+    view_out="$(dirname "$out")/$view.png"
+    shoot_model "$dev" --screenshot "$view_out" --hide-evaluate --project "$work/dev.cwbproj" \
+        --show "$view" "$@"
+    echo "saved $view_out"
 done
