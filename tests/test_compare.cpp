@@ -573,7 +573,8 @@ void TestCompare::compressionInMemoryAsItsArchive()
     p.evaluation.chunks = 4;
     p.behaviour.tokens = p.behaviour.agree = 4;
     const cwb::CompareResult fromFile = cwb::runComparison(p);
-    const cwb::CompareSide original = cwb::openCompareSide(f32);
+    const cwb::CompareSide original = cwb::modelCompareSide(model);
+    QCOMPARE(original.label, std::string("stories260K.gguf"));
     const cwb::CompareSide held = cwb::compressedCompareSide(model, c, "attn at 4 bits");
     QVERIFY(held.isCompressed() && cwb::isOriginalOf(original, held));
     const cwb::CompareResult inMemory = cwb::runComparison(original, held, p);

@@ -4,6 +4,7 @@
 #include "analysis_actions.h"
 #include "analysis_controller.h"
 #include "app_setup.h"
+#include "compare_panel.h"
 #include "compression_panel.h"
 #include "document.h"
 #include "evaluate_panel.h"
@@ -122,6 +123,7 @@ MainWindow::MainWindow(QWidget *parent)
     createDocks();
     createAnalysis();
     createCompression();
+    createCompare();
     createMenus();
 
     connect(filter_, &QLineEdit::textChanged, proxy_, &QSortFilterProxyModel::setFilterFixedString);
@@ -389,12 +391,16 @@ void MainWindow::createMenus()
     plan->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_L));
     view->addAction(plan);
     view->addAction(tradeoffDock_->toggleViewAction());
+    view->addAction(compareDock_->toggleViewAction());
     QAction *errors = errorsDock_->toggleViewAction();
     errors->setText(tr("Compression &Errors"));
     view->addAction(errors);
     QAction *jobs = jobsDock_->toggleViewAction();
     jobs->setText(tr("&Jobs"));
     view->addAction(jobs);
+
+    QMenu *evaluateMenu = menuBar()->addMenu(tr("&Evaluate"));
+    evaluateMenu->addAction(compareRunsAction_);
 
     QMenu *compress = menuBar()->addMenu(tr("&Compress"));
     LayerPlanView *planView = compression_->planView();
@@ -427,6 +433,77 @@ void MainWindow::createMenus()
     QMenu *help = menuBar()->addMenu(tr("&Help"));
     help->addAction(tr("&About Compression Workbench"), this, &MainWindow::showAbout);
     help->addAction(tr("About &Qt"), qApp, &QApplication::aboutQt);
+}
+
+void MainWindow::createCompare()
+{
+    compare_ = new ComparePanel(document_);
+    compareDock_ = new QDockWidget(tr("Compare"), this);
+    compareDock_->setObjectName(QStringLiteral("compareDock"));
+    compareDock_->setWidget(compare_);
+    addDockWidget(Qt::BottomDockWidgetArea, compareDock_);
+    compareDock_->hide(); // Evaluate > Compare Runs… brings it up
+
+    compareRunsAction_ = new QAction(tr("Compare &Runs…"), this);
+    compareRunsAction_->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_R));
+    compareRunsAction_->setStatusTip(tr("Compare two runs before and after: per-slice perplexity "
+                                        "and KLD, per-tensor errors, greedy continuations"));
+    connect(compareRunsAction_, &QAction::triggered, this, &MainWindow::showCompare);
+
+    // The runs table's context menu: two selected runs compared at once.
+    runsView_->setContextMenuPolicy(Qt::ActionsContextMenu);
+    auto *compareSelected = new QAction(tr("Compare the Two Selected Runs"), runsView_);
+    runsView_->addAction(compareSelected);
+    connect(compareSelected, &QAction::triggered, this, &MainWindow::compareSelectedRuns);
+    connect(runsView_->selectionModel(), &QItemSelectionModel::selectionChanged, compareSelected,
+            [this, compareSelected] {
+                compareSelected->setEnabled(runsView_->selectionModel()->selectedRows().size()
+                                            == 2);
+            });
+    compareSelected->setEnabled(false);
+}
+
+void MainWindow::showCompare()
+{
+    compareDock_->show();
+    compareDock_->raise();
+    // The slice table and the charts beside it need most of the window's height.
+    resizeDocks({compareDock_}, {height() * 3 / 5}, Qt::Vertical);
+    const QModelIndexList rows = runsView_->selectionModel()->selectedRows();
+    if (rows.size() == 2) {
+        const auto *sorted = static_cast<QSortFilterProxyModel *>(runsView_->model());
+        const auto &runs = document_->runs()->runs();
+        const auto [first, second] = std::minmax(sorted->mapToSource(rows[0]).row(),
+                                                 sorted->mapToSource(rows[1]).row());
+        QString why;
+        if (!compare_->setRuns(runs[size_t(first)], runs[size_t(second)], &why))
+            statusBar()->showMessage(why, 8000);
+    }
+}
+
+bool MainWindow::compareSelectedRuns()
+{
+    const QModelIndexList rows = runsView_->selectionModel()->selectedRows();
+    if (rows.size() != 2) {
+        statusBar()->showMessage(tr("Select two evaluation runs to compare."), 5000);
+        return false;
+    }
+    const auto *sorted = static_cast<QSortFilterProxyModel *>(runsView_->model());
+    const auto &runs = document_->runs()->runs();
+    // Earlier run first: "before" and "after" in the order they were made.
+    const auto [first, second] = std::minmax(sorted->mapToSource(rows[0]).row(),
+                                             sorted->mapToSource(rows[1]).row());
+    QString why;
+    if (!compare_->setRuns(runs[size_t(first)], runs[size_t(second)], &why)) {
+        statusBar()->showMessage(why, 8000);
+        return false;
+    }
+    if (compareDock_->isHidden()) {
+        compareDock_->show();
+        resizeDocks({compareDock_}, {height() * 3 / 5}, Qt::Vertical);
+    }
+    compareDock_->raise();
+    return compare_->run();
 }
 
 QMenu *MainWindow::createLanguageMenu()

@@ -23,6 +23,7 @@ class QTreeView;
 namespace cwb::gui {
 
 class AnalysisActions;
+class ComparePanel;
 class ExportDialog;
 class TradeoffChart;
 class SensitivityPanel;
@@ -87,6 +88,14 @@ public:
     // shows the Model Overview's Sensitivity tab; false when it cannot start (the tab says why).
     bool showSensitivity(const QString &calibrationPath);
     [[nodiscard]] SensitivityPanel *sensitivityPanel() const { return sensitivity_; }
+    // Evaluate > Compare Runs…: shows the comparison view, tall; with two evaluation runs
+    // selected in the runs table, set up to compare them.
+    void showCompare();
+    // The runs table's "Compare": both selected runs into the comparison view, which starts;
+    // false (the status bar says why) unless exactly two runs are selected and both are held.
+    bool compareSelectedRuns();
+    [[nodiscard]] ComparePanel *comparePanel() const { return compare_; }
+    [[nodiscard]] QDockWidget *compareDock() const { return compareDock_; }
 
 protected:
     void dragEnterEvent(QDragEnterEvent *event) override;
@@ -98,6 +107,7 @@ private:
     void createAnalysis();
     void createCompression();
     void createMenus();
+    void createCompare();
     void createColumnMenu();
     void setColumnVisible(int column, bool visible);
     void fitBrowserColumns();
@@ -141,6 +151,9 @@ private:
     QTabWidget *overviewTabs_ = nullptr;
     QDockWidget *tradeoffDock_ = nullptr;
     ExportDialog *exportDialog_ = nullptr;
+    ComparePanel *compare_ = nullptr;
+    QDockWidget *compareDock_ = nullptr;
+    QAction *compareRunsAction_ = nullptr;
 };
 
 } // namespace cwb::gui

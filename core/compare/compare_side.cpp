@@ -9,6 +9,17 @@
 
 namespace cwb {
 
+namespace {
+
+std::string fileLabel(const std::string &path)
+{
+    std::string label = std::filesystem::path(path).filename().string();
+    return label.empty() ? path : label;
+}
+
+} // namespace
+
+
 EngineOptions CompareSide::engineOptions(int threads) const
 {
     EngineOptions o;
@@ -49,9 +60,7 @@ CompareSide openCompareSide(const std::string &path)
 {
     CompareSide side;
     side.path = path;
-    side.label = std::filesystem::path(path).filename().string();
-    if (side.label.empty())
-        side.label = path;
+    side.label = fileLabel(path);
     if (isArchive(path)) {
         // The side's pointers share the opened archive's lifetime (aliasing constructors).
         const auto opened = std::make_shared<const OpenedArchive>(openArchive(path));
@@ -62,6 +71,17 @@ CompareSide openCompareSide(const std::string &path)
     } else {
         side.model = std::make_shared<const Model>(io::openModel(path));
     }
+    return side;
+}
+
+CompareSide modelCompareSide(std::shared_ptr<const Model> model)
+{
+    if (!model)
+        throwIn("compare", "no model");
+    CompareSide side;
+    side.path = model->path;
+    side.label = fileLabel(model->path);
+    side.model = std::move(model);
     return side;
 }
 

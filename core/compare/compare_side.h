@@ -44,6 +44,9 @@ struct CompareSide {
 // fingerprint) or any model io::openModel reads. Throws cwb::Error naming the file.
 [[nodiscard]] CompareSide openCompareSide(const std::string &path);
 
+// A model already opened (e.g. the GUI's open model), labelled with its file name.
+[[nodiscard]] CompareSide modelCompareSide(std::shared_ptr<const Model> model);
+
 // A compression held in memory (`compression` made from `model`, e.g. by compressModel), named
 // `label` in the report; `replacements` are its engine tensors when the caller already built
 // them (null: built here). Throws cwb::Error when either pointer is null.
