@@ -37,6 +37,7 @@ CompareDeltaChart::CompareDeltaChart(QWidget *parent)
     layout->setContentsMargins(0, 0, 0, 0);
     layout->addLayout(controls);
     layout->addWidget(chart_, 1);
+    chart_->setMinimumSize(280, 130); // shares a dock with the slice table
 
     connect(box_, &QComboBox::currentIndexChanged, this, &CompareDeltaChart::setCurrent);
     connect(log_, &QCheckBox::toggled, chart_, &HistogramChart::setLogCounts);

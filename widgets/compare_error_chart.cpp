@@ -63,12 +63,13 @@ CompareErrorChart::CompareErrorChart(QWidget *parent)
     hover_->setObjectName(QStringLiteral("compareErrorHover"));
     hover_->setTextInteractionFlags(Qt::TextSelectableByMouse);
     hover_->setContentsMargins(4, 0, 4, 0);
+    hover_->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Preferred); // never widens the dock
     auto *layout = new QVBoxLayout(this);
     layout->setContentsMargins(0, 0, 0, 0);
     layout->addLayout(controls);
     layout->addWidget(plot_, 1);
     layout->addWidget(hover_);
-    setMinimumSize(320, 220);
+    setMinimumSize(300, 150); // shares a dock with the slice table
 
     auto *group = new QCPBarsGroup(plot_);
     group->setSpacingType(QCPBarsGroup::stAbsolute);

@@ -134,6 +134,9 @@ QWidget *ComparePanel::createSetup()
         sideBox_[s]->addItem(tr("Open model"));
         sideBox_[s]->addItem(tr("Compressed weights"));
         sideBox_[s]->addItem(tr("Model or archive file"));
+        // The entries carry the model's name and bits/weight: long; the box shows their start.
+        sideBox_[s]->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
+        sideBox_[s]->setMinimumContentsLength(16);
         sideBox_[s]->setToolTip(tr("The open model as loaded, its last compression (held in "
                                    "memory), or a model or .cwbarchive file"));
         sidePath_[s] = new QLineEdit;
@@ -187,7 +190,7 @@ QWidget *ComparePanel::createSetup()
     tokens_ = new QSpinBox(setup);
     tokens_->setRange(1, 4096);
     tokens_->setValue(32);
-    tokens_->setToolTip(tr("Greedy tokens each side generates per prompt"));
+    tokens_->setToolTip(tr("Greedy tokens each side generates per prompt (behavioural check)"));
     agree_ = new QSpinBox(setup);
     agree_->setRange(1, 4096);
     agree_->setValue(16);
@@ -208,7 +211,7 @@ QWidget *ComparePanel::createSetup()
     };
     add(tr("Window:"), context_);
     add(tr("Windows:"), chunks_);
-    add(tr("Tokens per prompt:"), tokens_);
+    add(tr("Tokens:"), tokens_);
     add(tr("Unchanged if first:"), agree_);
     progress_ = new QProgressBar(setup);
     progress_->setRange(0, kProgressSteps);
@@ -219,7 +222,10 @@ QWidget *ComparePanel::createSetup()
     status_ = new QLabel(setup);
     status_->setObjectName(QStringLiteral("compareStatus"));
     status_->setTextInteractionFlags(Qt::TextSelectableByMouse);
-    status_->setMinimumWidth(120);
+    // Core's progress labels are long ("doc 12: window 30/120, KLD …"): they must not widen
+    // the dock; the label takes what is left and cuts the rest.
+    status_->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Preferred);
+    status_->setMinimumWidth(80);
     settings->addWidget(status_, 1);
     settings->addWidget(runButton_);
     settings->addWidget(cancelButton_);

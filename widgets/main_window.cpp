@@ -441,7 +441,10 @@ void MainWindow::createCompare()
     compareDock_ = new QDockWidget(tr("Compare"), this);
     compareDock_->setObjectName(QStringLiteral("compareDock"));
     compareDock_->setWidget(compare_);
+    // Across the window (the slice table and the charts need the width), tabbed with the Layer
+    // Plan: a row of its own would leave the central view too little height.
     addDockWidget(Qt::BottomDockWidgetArea, compareDock_);
+    tabifyDockWidget(planDock_, compareDock_);
     compareDock_->hide(); // Evaluate > Compare Runs… brings it up
 
     compareRunsAction_ = new QAction(tr("Compare &Runs…"), this);
