@@ -181,7 +181,7 @@ private Q_SLOTS:
         QVERIFY(panel.errorText().contains(QStringLiteral("no model is open")));
         panel.setSide(ComparePanel::SideA, ComparePanel::SideKind::File, QStringLiteral("a.gguf"));
         panel.setSide(ComparePanel::SideB, ComparePanel::SideKind::File, QStringLiteral("b.gguf"));
-        QVERIFY(panel.sidePathEdit(ComparePanel::SideA)->isEnabled());
+        QVERIFY(panel.sidePathEdit(ComparePanel::SideA)->isVisibleTo(&panel));
         QVERIFY(panel.runButton()->isEnabled());
         panel.setSliceFiles({QStringLiteral("x.txt"), QStringLiteral("y.txt")});
         QCOMPARE(panel.sliceFiles(), QStringList({QStringLiteral("x.txt"), QStringLiteral("y.txt")}));
@@ -262,6 +262,8 @@ private Q_SLOTS:
             QVERIFY(e.b > 0);
         }
         QVERIFY(errors->describeEntry(0).contains(QStringLiteral("layers.0.attn.q")));
+        QCOMPARE(errors->legendText(0), QStringLiteral("A: stories260K.gguf"));
+        QVERIFY(errors->legendText(1).startsWith(QStringLiteral("B: stories260K.gguf (compressed")));
         errors->setLogScale(true);
         QCOMPARE(errors->barCount(0), 0); // zeros have no place on a log axis
         QCOMPARE(errors->barCount(1), 20);

@@ -10,6 +10,7 @@
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QLocale>
+#include <QPixmap>
 #include <QPushButton>
 #include <QToolTip>
 #include <QVBoxLayout>
@@ -60,6 +61,23 @@ CompareErrorChart::CompareErrorChart(QWidget *parent)
     controls->addWidget(logBox_);
     controls->addStretch(1);
     controls->addWidget(exportButton_);
+    // The legend: a swatch and the side's name each, in a row above the plot (not over bars).
+    auto *legendRow = new QHBoxLayout;
+    for (int s = 0; s < 2; ++s) {
+        const int side = fontMetrics().height() - 4;
+        QPixmap swatch(side, side);
+        swatch.fill(kSideColor[s]);
+        auto *icon = new QLabel(this);
+        icon->setPixmap(swatch);
+        legend_[s] = new QLabel(this);
+        legend_[s]->setObjectName(QStringLiteral("compareErrorLegend%1").arg(s));
+        // Long names share the row rather than widen the dock; the tooltip has them whole.
+        legend_[s]->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Preferred);
+        if (s == 1)
+            legendRow->addSpacing(12);
+        legendRow->addWidget(icon);
+        legendRow->addWidget(legend_[s], 1);
+    }
     hover_->setObjectName(QStringLiteral("compareErrorHover"));
     hover_->setTextInteractionFlags(Qt::TextSelectableByMouse);
     hover_->setContentsMargins(4, 0, 4, 0);
@@ -67,6 +85,7 @@ CompareErrorChart::CompareErrorChart(QWidget *parent)
     auto *layout = new QVBoxLayout(this);
     layout->setContentsMargins(0, 0, 0, 0);
     layout->addLayout(controls);
+    layout->addLayout(legendRow);
     layout->addWidget(plot_, 1);
     layout->addWidget(hover_);
     setMinimumSize(300, 150); // shares a dock with the slice table
@@ -86,9 +105,6 @@ CompareErrorChart::CompareErrorChart(QWidget *parent)
     }
     names_[0] = tr("A");
     names_[1] = tr("B");
-    plot_->legend->setVisible(true);
-    plot_->legend->setBrush(QColor(255, 255, 255, 220));
-    plot_->axisRect()->insetLayout()->setInsetAlignment(0, Qt::AlignTop | Qt::AlignLeft);
     plot_->xAxis->grid()->setVisible(false);
     plot_->xAxis->setSubTicks(false);
     plot_->xAxis->setTickLength(0, 4);
@@ -246,6 +262,11 @@ QString CompareErrorChart::describeEntry(int index) const
 
 QString CompareErrorChart::hoverText() const { return hover_->text(); }
 
+QString CompareErrorChart::legendText(int side) const
+{
+    return side == 0 || side == 1 ? legend_[side]->text() : QString();
+}
+
 void CompareErrorChart::hover(QMouseEvent *event)
 {
     const int i = entryAt(event->pos());
@@ -309,7 +330,10 @@ void CompareErrorChart::redraw()
         bars_[s]->setName(names_[s]);
         any = any || !keys[s].isEmpty();
     }
-    plot_->legend->setVisible(any);
+    for (int s = 0; s < 2; ++s) {
+        legend_[s]->setText(names_[s]);
+        legend_[s]->setToolTip(names_[s]);
+    }
 
     QCPAxis *y = plot_->yAxis;
     y->setLabel(current_);
@@ -330,8 +354,7 @@ void CompareErrorChart::redraw()
         y->setNumberPrecision(3);
         for (QCPBars *b : bars_)
             b->setBaseValue(0);
-        // Room above the tallest pair for the legend in the corner.
-        y->setRange(0, hi > 0 ? hi * 1.25 : 1.0);
+        y->setRange(0, hi > 0 ? hi * 1.12 : 1.0);
     }
     plot_->xAxis->setRange(keys_.empty() ? 0 : keys_.front() - 0.8,
                            keys_.empty() ? 1 : keys_.back() + 0.8);

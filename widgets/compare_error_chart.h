@@ -36,7 +36,7 @@ public:
     explicit CompareErrorChart(QWidget *parent = nullptr);
     ~CompareErrorChart() override;
 
-    // The legend's names of the two sides ("A: stories260K.gguf").
+    // The legend's names of the two sides ("A: stories260K.gguf"), beside the controls.
     void setSideNames(const QString &a, const QString &b);
     // Adds the metric (or replaces its entries); the first one set is shown.
     void setSeries(const QString &metricName, std::vector<CompareErrorEntry> entries);
@@ -58,6 +58,7 @@ public:
     // "layers.1.mlp.up: A 0.0123, B 0.0456 (Relative error)"
     [[nodiscard]] QString describeEntry(int index) const;
     [[nodiscard]] QString hoverText() const;
+    [[nodiscard]] QString legendText(int side) const;
     [[nodiscard]] QComboBox *metricBox() const { return metricBox_; }
     [[nodiscard]] QCheckBox *logBox() const { return logBox_; }
     [[nodiscard]] QCustomPlot *plot() const { return plot_; }
@@ -86,6 +87,7 @@ private:
     QCheckBox *logBox_ = nullptr;
     QPushButton *exportButton_ = nullptr;
     QLabel *hover_ = nullptr;
+    QLabel *legend_[2] = {nullptr, nullptr};
     QCPBars *bars_[2] = {nullptr, nullptr};
     std::vector<Metric> metrics_;
     QString current_;

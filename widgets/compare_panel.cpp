@@ -145,9 +145,14 @@ QWidget *ComparePanel::createSetup()
         sideBrowse_[s]->setToolTip(tr("Choose a model or archive file"));
         auto *label = new QLabel(sideLabels[s], setup);
         label->setBuddy(sideBox_[s]);
+        // The box, and beside it the file row only when the side is a file.
+        auto *sideRow = new QHBoxLayout;
+        sideRow->setSpacing(4);
+        sideRow->addWidget(sideBox_[s], 1);
+        sideRow->addWidget(row, 2);
+        sidePathRow_[s] = row;
         grid->addWidget(label, 0, s * 3);
-        grid->addWidget(sideBox_[s], 0, s * 3 + 1);
-        grid->addWidget(row, 0, s * 3 + 2);
+        grid->addLayout(sideRow, 0, s * 3 + 1, 1, 2);
         const Side side = static_cast<Side>(s);
         connect(sideBox_[s], &QComboBox::currentIndexChanged, this,
                 [this, side] { onSideKindChanged(side); });
@@ -294,8 +299,10 @@ QWidget *ComparePanel::createResults()
 
     splitter->addWidget(left);
     splitter->addWidget(tabs_);
-    splitter->setStretchFactor(0, 1);
-    splitter->setStretchFactor(1, 1);
+    // The table has ten columns, the charts read well narrower.
+    splitter->setStretchFactor(0, 3);
+    splitter->setStretchFactor(1, 2);
+    splitter->setSizes({600, 400});
     return splitter;
 }
 
@@ -414,8 +421,7 @@ void ComparePanel::chooseSliceFiles()
 void ComparePanel::onSideKindChanged(Side side)
 {
     const bool file = sideKind(side) == SideKind::File;
-    sidePath_[side]->setEnabled(file);
-    sideBrowse_[side]->setEnabled(file);
+    sidePathRow_[side]->setVisible(file);
     updateControls();
 }
 

@@ -118,6 +118,7 @@ private:
     QComboBox *sideBox_[2] = {nullptr, nullptr};
     QLineEdit *sidePath_[2] = {nullptr, nullptr};
     QToolButton *sideBrowse_[2] = {nullptr, nullptr};
+    QWidget *sidePathRow_[2] = {nullptr, nullptr};
     QLineEdit *textPath_ = nullptr;
     QLineEdit *slicePaths_ = nullptr;
     QSpinBox *context_ = nullptr;
