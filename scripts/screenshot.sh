@@ -8,7 +8,9 @@
 # OUTPUT-overview.png; then jobs-dock.png beside OUTPUT: dev256 with an analysis and an
 # evaluation running at once, both in the Jobs dock; and export-preview.png / export-verified.png:
 # dev256 compressed with resources/recipes/mixed-llama.json, File > Export… to GGUF before and
-# after the export. Builds nothing: pass a build directory that has app/compression-workbench.
+# after the export; compare-errors.png, compare-histograms.png and compare-behaviour.png: dev256
+# against its mixed-llama.json compression held in memory (Evaluate > Compare Runs…), the eval
+# text cut into documents (slices), one result tab each. Builds nothing: pass a build directory that has app/compression-workbench.
 #
 #   scripts/screenshot.sh BUILD_DIR [TENSOR] [OUTPUT.png] [-- extra GUI options]
 #
@@ -89,4 +91,12 @@ for stage in preview verified; do
         --compress-calibration "$dev_calib" --export gguf --export-out "$export_dir/dev256.gguf" \
         "${extra[@]}" "$@"
     echo "saved $stage_out"
+done
+# The comparison view: the original against its compression, the slices of dev256's eval text.
+for tab in errors histograms behaviour; do
+    compare_out="$(dirname "$out")/compare-$tab.png"
+    shoot_model "$dev" --screenshot "$compare_out" --hide-evaluate --recipe "$recipe" --compress \
+        --compress-calibration "$dev_calib" --compare model --compare compressed \
+        --compare-text "$dev_eval" --compare-ctx 128 --compare-chunks 150 --compare-tab "$tab" "$@"
+    echo "saved $compare_out"
 done

@@ -284,9 +284,18 @@ void CompareErrorChart::hover(QMouseEvent *event)
     QToolTip::showText(event->globalPosition().toPoint(), text, plot_);
 }
 
+int CompareErrorChart::valueTickCount() const
+{
+    // About one tick per 40 px of plot (less the x labels): the chart often has little height
+    // beside the slice table.
+    return std::clamp((plot_->height() - 70) / 40, 2, 6);
+}
+
 void CompareErrorChart::resizeEvent(QResizeEvent *event)
 {
     QWidget::resizeEvent(event);
+    if (!log_)
+        plot_->yAxis->ticker()->setTickCount(valueTickCount());
     updateTicks();
     plot_->replot();
 }
@@ -349,7 +358,9 @@ void CompareErrorChart::redraw()
         y->setRange(bottom, std::max(top, bottom * 10));
     } else {
         y->setScaleType(QCPAxis::stLinear);
-        y->setTicker(QSharedPointer<QCPAxisTicker>::create());
+        auto ticker = QSharedPointer<QCPAxisTicker>::create();
+        ticker->setTickCount(valueTickCount());
+        y->setTicker(ticker);
         y->setNumberFormat(QStringLiteral("g"));
         y->setNumberPrecision(3);
         for (QCPBars *b : bars_)

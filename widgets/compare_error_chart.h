@@ -79,6 +79,7 @@ private:
 
     void redraw();
     void updateTicks();
+    [[nodiscard]] int valueTickCount() const;
     void hover(QMouseEvent *event);
     [[nodiscard]] const Metric *currentMetric() const;
 

@@ -477,9 +477,8 @@ bool ComparePanel::run()
         spec.compression = document_->compression();
         spec.weights = document_->compressedWeights();
         spec.path = localPath(sidePath_[s]->text());
-        spec.label = tr("%1 (compressed, %2)")
-                         .arg(QFileInfo(document_->path()).fileName(),
-                              document_->compressionLabel())
+        // Its bits/weight show beside the name wherever the result names a side.
+        spec.label = tr("%1 (compressed)").arg(QFileInfo(document_->path()).fileName())
                          .toStdString();
         const QString side = s == 0 ? QStringLiteral("A") : QStringLiteral("B");
         if (spec.kind != SideKind::File && !spec.model) {
@@ -608,10 +607,7 @@ void ComparePanel::showResult(std::shared_ptr<const cwb::CompareResult> result,
                                QLocale().toString(
                                    static_cast<qlonglong>(r.slices.evaluated.size())),
                                QLocale().toString(static_cast<qlonglong>(r.slices.slices)));
-    if (r.documentsMerged > 0)
-        summary += tr(" (%1 short documents merged)")
-                       .arg(QLocale().toString(static_cast<qlonglong>(r.documentsMerged)));
-    summary_->setText(summary);
+    summary_->setText(summary); // the notes (merged documents, …) are its tooltip
     QStringList notes;
     for (const auto &n : r.notes)
         notes.append(QString::fromStdString(n));
