@@ -53,7 +53,7 @@ shoot_model() {
     shift
     rm -rf "${settings:?}"/*
     XDG_CONFIG_HOME="$settings" XDG_RUNTIME_DIR="$settings" \
-        timeout 120 xvfb-run -a -s "-screen 0 1280x800x24" \
+        timeout "${shot_timeout:-120}" xvfb-run -a -s "-screen 0 1280x800x24" \
         "$app" --window-size 1280x800 --select "$tensor" "$@" "$file"
 }
 shoot() { shoot_model "$model" "$@"; }
@@ -93,10 +93,12 @@ for stage in preview verified; do
     echo "saved $stage_out"
 done
 # The comparison view: the original against its compression, the slices of dev256's eval text.
+# Compressing and comparing both take about a minute on a busy machine.
+shot_timeout=300
 for tab in errors histograms behaviour; do
     compare_out="$(dirname "$out")/compare-$tab.png"
     shoot_model "$dev" --screenshot "$compare_out" --hide-evaluate --recipe "$recipe" --compress \
         --compress-calibration "$dev_calib" --compare model --compare compressed \
-        --compare-text "$dev_eval" --compare-ctx 128 --compare-chunks 150 --compare-tab "$tab" "$@"
+        --compare-text "$dev_eval" --compare-ctx 128 --compare-chunks 120 --compare-tab "$tab" "$@"
     echo "saved $compare_out"
 done

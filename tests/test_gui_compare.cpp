@@ -30,6 +30,7 @@
 #include <QFile>
 #include <QImage>
 #include <QLineEdit>
+#include <QLocale>
 #include <QProgressBar>
 #include <QPushButton>
 #include <QSettings>
@@ -278,6 +279,8 @@ private Q_SLOTS:
             counted += n;
         QVERIFY(counted > 0 && counted <= double(r->slices.total.positions));
         QVERIFY(delta->chart()->hasData());
+        QVERIFY(delta->statsText().contains(
+            QStringLiteral("n = %1").arg(QLocale().toString(r->slices.total.positions))));
         delta->setCurrent(3);
         QCOMPARE(delta->chart()->series().title, delta->distributions()[3].name);
         QVERIFY(!delta->csvRows().empty());
@@ -298,6 +301,10 @@ private Q_SLOTS:
             if (prompt.firstDivergence >= 0)
                 QVERIFY(html.contains(QStringLiteral("differs from token %1")
                                           .arg(prompt.firstDivergence + 1)));
+        // Changed prompts come before identical ones.
+        const qsizetype firstChanged = html.indexOf(QStringLiteral("differs from token"));
+        const qsizetype firstIdentical = html.indexOf(QStringLiteral(">identical<"));
+        QVERIFY(firstChanged < 0 || firstIdentical < 0 || firstChanged < firstIdentical);
     }
 
     void cancelStopsTheComparison()

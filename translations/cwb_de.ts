@@ -684,7 +684,7 @@
     </message>
     <message>
         <source>Done in %1&#xa0;s.</source>
-        <translation>Fertig in %1 s.</translation>
+        <translation>Fertig in %1&#xa0;s.</translation>
     </message>
     <message>
         <source>Cancelled.</source>
@@ -700,7 +700,7 @@
     </message>
     <message>
         <source>&lt;b&gt;A&lt;/b&gt; %1 (%2 bits/weight) → &lt;b&gt;B&lt;/b&gt; %3 (%4 bits/weight)&lt;br&gt;ppl %5 ± %6 → %7 ± %8 · KLD %9 (p99 %10) · top-1 %11&#xa0;% · %12 of %13 slices</source>
-        <translation>&lt;b&gt;A&lt;/b&gt; %1 (%2 Bit/Gewicht) → &lt;b&gt;B&lt;/b&gt; %3 (%4 Bit/Gewicht)&lt;br&gt;PPL %5 ± %6 → %7 ± %8 · KLD %9 (p99 %10) · Top-1 %11 % · %12 von %13 Abschnitten</translation>
+        <translation>&lt;b&gt;A&lt;/b&gt; %1 (%2 Bit/Gewicht) → &lt;b&gt;B&lt;/b&gt; %3 (%4 Bit/Gewicht)&lt;br&gt;PPL %5 ± %6 → %7 ± %8 · KLD %9 (p99 %10) · Top-1 %11&#xa0;% · %12 von %13 Abschnitten</translation>
     </message>
     <message>
         <source>A: %1</source>
@@ -725,20 +725,6 @@
 </context>
 <context>
     <name>cwb::gui::CompareSeries</name>
-    <message>
-        <source>n = %1
-mean %2
-std %3</source>
-        <translation>n = %1
-Mittel %2
-Stdabw. %3</translation>
-    </message>
-    <message>
-        <source>
-%1 beyond the range shown</source>
-        <translation>
-%1 außerhalb des gezeigten Bereichs</translation>
-    </message>
     <message>
         <source>ΔNLL per token (B − A)</source>
         <translation>ΔNLL je Token (B − A)</translation>
@@ -781,7 +767,7 @@ Stdabw. %3</translation>
     </message>
     <message>
         <source>%1 of %2 prompts keep their first %3 tokens (%4&#xa0;%); %5 identical throughout %6 tokens</source>
-        <translation>%1 von %2 Prompts behalten ihre ersten %3 Token (%4 %); %5 identisch über alle %6 Token</translation>
+        <translation>%1 von %2 Prompts behalten ihre ersten %3 Token (%4&#xa0;%); %5 identisch über alle %6 Token</translation>
     </message>
     <message>
         <source>Prompt</source>
@@ -803,6 +789,14 @@ Stdabw. %3</translation>
         <source>differs from token %1</source>
         <translation>weicht ab Token %1 ab</translation>
     </message>
+    <message>
+        <source>n = %1 · mean %2 · std %3</source>
+        <translation>n = %1 · Mittel %2 · Stdabw. %3</translation>
+    </message>
+    <message>
+        <source> · %1 beyond the range shown</source>
+        <translation> · %1 außerhalb des gezeigten Bereichs</translation>
+    </message>
 </context>
 <context>
     <name>cwb::gui::CompareSlicesModel</name>
@@ -818,11 +812,11 @@ KLD Median %11, Maximum %12</translation>
     </message>
     <message>
         <source>%1%2&#xa0;%</source>
-        <translation>%1%2 %</translation>
+        <translation>%1%2&#xa0;%</translation>
     </message>
     <message>
         <source>%1&#xa0;%</source>
-        <translation>%1 %</translation>
+        <translation>%1&#xa0;%</translation>
     </message>
     <message>
         <source>B&apos;s perplexity relative to A&apos;s</source>

@@ -37,6 +37,12 @@ CompareDeltaChart::CompareDeltaChart(QWidget *parent)
     layout->setContentsMargins(0, 0, 0, 0);
     layout->addLayout(controls);
     layout->addWidget(chart_, 1);
+    stats_ = new QLabel(this);
+    stats_->setObjectName(QStringLiteral("compareDeltaStats"));
+    stats_->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    stats_->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Preferred);
+    stats_->setContentsMargins(4, 0, 4, 0);
+    layout->addWidget(stats_);
     chart_->setMinimumSize(280, 130); // shares a dock with the slice table
 
     connect(box_, &QComboBox::currentIndexChanged, this, &CompareDeltaChart::setCurrent);
@@ -74,6 +80,7 @@ void CompareDeltaChart::clear(const QString &message)
         box_->clear();
     }
     export_->setEnabled(false);
+    stats_->clear();
     chart_->clear(message);
 }
 
@@ -88,11 +95,14 @@ void CompareDeltaChart::setCurrent(int index)
     }
     const DeltaDistribution &d = list_[static_cast<size_t>(index)];
     chart_->setSeries(d.series);
+    stats_->setText(d.stats);
     std::vector<HistogramMarker> markers;
     if (d.zeroLine)
         markers.push_back({0.0, tr("no change")});
     chart_->setMarkers(std::move(markers));
 }
+
+QString CompareDeltaChart::statsText() const { return stats_->text(); }
 
 QStringList CompareDeltaChart::csvHeader() const
 {

@@ -22,7 +22,9 @@ namespace cwb::gui {
 
 struct DeltaDistribution {
     QString name;            // the combo box's entry ("ΔNLL per token")
-    HistogramSeries series;  // bins, counts, title, x label and the stats text
+    HistogramSeries series;  // bins, counts, title and x label
+    QString stats;           // one line under the plot (n, mean, std): in the plot's corner it
+                             // would cover the bars of a distribution centred near zero
     bool zeroLine = true;    // draw a line at 0 (differences; not for KLD, which is >= 0)
 };
 
@@ -43,6 +45,7 @@ public:
     [[nodiscard]] HistogramChart *chart() const { return chart_; }
     [[nodiscard]] QComboBox *distributionBox() const { return box_; }
     [[nodiscard]] QCheckBox *logBox() const { return log_; }
+    [[nodiscard]] QString statsText() const;
 
     // The picture (by suffix) or, for .csv, the shown distribution's bins.
     bool exportTo(const QString &path, QString *error) const;
@@ -54,6 +57,7 @@ private:
     QComboBox *box_ = nullptr;
     QCheckBox *log_ = nullptr;
     QPushButton *export_ = nullptr;
+    QLabel *stats_ = nullptr;
     std::vector<DeltaDistribution> list_;
     int current_ = -1;
 };

@@ -4,6 +4,7 @@
 #include <QCoreApplication>
 #include <QLocale>
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 
@@ -21,11 +22,11 @@ double valueOf(const std::optional<double> &v)
 
 QString statsText(const cwb::Histogram &h)
 {
-    QString text = Tr::tr("n = %1\nmean %2\nstd %3")
+    QString text = Tr::tr("n = %1 \u00b7 mean %2 \u00b7 std %3")
                        .arg(QLocale().toString(static_cast<qulonglong>(h.finite)),
                             QLocale().toString(h.mean, 'g', 3), QLocale().toString(h.std, 'g', 3));
     if (h.below + h.above > 0)
-        text += Tr::tr("\n%1 beyond the range shown")
+        text += Tr::tr(" \u00b7 %1 beyond the range shown")
                     .arg(QLocale().toString(static_cast<qulonglong>(h.below + h.above)));
     return text;
 }
@@ -40,7 +41,7 @@ DeltaDistribution distribution(const QString &name, const QString &xLabel, const
     d.series.xLabel = xLabel;
     d.series.edges.assign(h.edges.begin(), h.edges.end());
     d.series.counts.assign(h.counts.begin(), h.counts.end());
-    d.series.statsText = statsText(h);
+    d.stats = statsText(h);
     return d;
 }
 
@@ -119,7 +120,19 @@ QString behaviourHtml(const cwb::BehaviourComparison &b, const QString &nameA,
                            "<th align=\"left\" width=\"38%\">%3</th></tr>")
                 .arg(Tr::tr("Prompt"), Tr::tr("A: %1").arg(nameA.toHtmlEscaped()),
                      Tr::tr("B: %1").arg(nameB.toHtmlEscaped()));
-    for (const cwb::PromptComparison &p : b.prompts) {
+    // The prompts that changed first, the earliest divergence first: what the check is for.
+    std::vector<const cwb::PromptComparison *> order;
+    for (const cwb::PromptComparison &p : b.prompts)
+        order.push_back(&p);
+    std::stable_sort(order.begin(), order.end(), [](const auto *x, const auto *y) {
+        const auto key = [](const cwb::PromptComparison *p) {
+            return p->firstDivergence < 0 ? std::numeric_limits<int64_t>::max()
+                                          : p->firstDivergence;
+        };
+        return key(x) < key(y);
+    });
+    for (const cwb::PromptComparison *prompt : order) {
+        const cwb::PromptComparison &p = *prompt;
         const QString where =
             p.firstDivergence < 0
                 ? Tr::tr("identical")

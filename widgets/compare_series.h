@@ -27,8 +27,9 @@ enum class CompareErrorMetric { Relative, Output };
 // ΔNLL and KLD per token, the same per slice, and the per-tensor change of the relative error.
 [[nodiscard]] std::vector<DeltaDistribution> deltaDistributions(const cwb::DeltaHistograms &h);
 
-// One row per prompt: the prompt and where the continuations part, then A's and B's side by
-// side: the text both generated alike, then each one's own continuation highlighted.
+// One row per prompt, the earliest divergence first and identical ones last: the prompt and
+// where the continuations part, then A's and B's side by side: the text both generated alike,
+// then each one's own continuation highlighted.
 [[nodiscard]] QString behaviourHtml(const cwb::BehaviourComparison &b, const QString &nameA,
                                     const QString &nameB);
 
