@@ -466,45 +466,41 @@ void MainWindow::createCompare()
     compareSelected->setEnabled(false);
 }
 
+bool MainWindow::setUpSelectedRuns(QString *why)
+{
+    const QModelIndexList rows = runsView_->selectionModel()->selectedRows();
+    if (rows.size() != 2) {
+        *why = tr("Select two evaluation runs to compare.");
+        return false;
+    }
+    const auto *sorted = static_cast<QSortFilterProxyModel *>(runsView_->model());
+    const auto &runs = document_->runs()->runs();
+    // The earlier run is A: "before" and "after" in the order they were made.
+    const auto [first, second] = std::minmax(sorted->mapToSource(rows[0]).row(),
+                                             sorted->mapToSource(rows[1]).row());
+    return compare_->setRuns(runs[size_t(first)], runs[size_t(second)], why);
+}
+
 void MainWindow::showCompare()
 {
     compareDock_->show();
     compareDock_->raise();
     // The slice table and the charts beside it need most of the window's height.
     resizeDocks({compareDock_}, {height() * 3 / 5}, Qt::Vertical);
-    const QModelIndexList rows = runsView_->selectionModel()->selectedRows();
-    if (rows.size() == 2) {
-        const auto *sorted = static_cast<QSortFilterProxyModel *>(runsView_->model());
-        const auto &runs = document_->runs()->runs();
-        const auto [first, second] = std::minmax(sorted->mapToSource(rows[0]).row(),
-                                                 sorted->mapToSource(rows[1]).row());
-        QString why;
-        if (!compare_->setRuns(runs[size_t(first)], runs[size_t(second)], &why))
-            statusBar()->showMessage(why, 8000);
-    }
+    QString why;
+    if (runsView_->selectionModel()->selectedRows().size() == 2 && !setUpSelectedRuns(&why))
+        statusBar()->showMessage(why, 8000);
 }
 
 bool MainWindow::compareSelectedRuns()
 {
-    const QModelIndexList rows = runsView_->selectionModel()->selectedRows();
-    if (rows.size() != 2) {
-        statusBar()->showMessage(tr("Select two evaluation runs to compare."), 5000);
-        return false;
-    }
-    const auto *sorted = static_cast<QSortFilterProxyModel *>(runsView_->model());
-    const auto &runs = document_->runs()->runs();
-    // Earlier run first: "before" and "after" in the order they were made.
-    const auto [first, second] = std::minmax(sorted->mapToSource(rows[0]).row(),
-                                             sorted->mapToSource(rows[1]).row());
     QString why;
-    if (!compare_->setRuns(runs[size_t(first)], runs[size_t(second)], &why)) {
+    if (!setUpSelectedRuns(&why)) {
         statusBar()->showMessage(why, 8000);
         return false;
     }
-    if (compareDock_->isHidden()) {
-        compareDock_->show();
-        resizeDocks({compareDock_}, {height() * 3 / 5}, Qt::Vertical);
-    }
+    if (compareDock_->isHidden())
+        showCompare();
     compareDock_->raise();
     return compare_->run();
 }

@@ -108,6 +108,8 @@ private:
     void createCompression();
     void createMenus();
     void createCompare();
+    // The runs table's two selected runs as the comparison's sides; false with `why` otherwise.
+    bool setUpSelectedRuns(QString *why);
     void createColumnMenu();
     void setColumnVisible(int column, bool visible);
     void fitBrowserColumns();
