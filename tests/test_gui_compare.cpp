@@ -37,6 +37,7 @@
 #include <QSignalSpy>
 #include <QSortFilterProxyModel>
 #include <QSpinBox>
+#include <QStatusBar>
 #include <QStandardPaths>
 #include <QTabWidget>
 #include <QTableView>
@@ -352,7 +353,7 @@ private Q_SLOTS:
         cwb::gui::EvaluationRun compressed = original;
         compressed.result.modelLabel = "stories260K.gguf (compressed)";
         compressed.recipeJson = QString::fromUtf8(kAttention4);
-        w.document()->addRun(compressed); // later in the table, but compared as A: it is first
+        w.document()->addRun(compressed); // the earlier run: side A
         w.document()->addRun(original);
         QTableView *view = w.runsView();
         view->selectRow(0);
@@ -360,7 +361,10 @@ private Q_SLOTS:
         view->selectionModel()->select(view->model()->index(1, 0),
                                        QItemSelectionModel::Select | QItemSelectionModel::Rows);
         QCOMPARE(view->selectionModel()->selectedRows().size(), 2);
+        w.statusBar()->clearMessage();
         w.showCompare();
+        QVERIFY2(w.statusBar()->currentMessage().isEmpty(),
+                 qPrintable(w.statusBar()->currentMessage()));
         QVERIFY(w.compareDock()->isVisibleTo(&w));
         ComparePanel *panel = w.comparePanel();
         QCOMPARE(panel->sideKind(ComparePanel::SideA), ComparePanel::SideKind::Compressed);

@@ -476,9 +476,9 @@ bool MainWindow::setUpSelectedRuns(QString *why)
     const auto *sorted = static_cast<QSortFilterProxyModel *>(runsView_->model());
     const auto &runs = document_->runs()->runs();
     // The earlier run is A: "before" and "after" in the order they were made.
-    const auto [first, second] = std::minmax(sorted->mapToSource(rows[0]).row(),
-                                             sorted->mapToSource(rows[1]).row());
-    return compare_->setRuns(runs[size_t(first)], runs[size_t(second)], why);
+    const int x = sorted->mapToSource(rows[0]).row();
+    const int y = sorted->mapToSource(rows[1]).row();
+    return compare_->setRuns(runs[size_t(std::min(x, y))], runs[size_t(std::max(x, y))], why);
 }
 
 void MainWindow::showCompare()
