@@ -8,9 +8,12 @@
 # OUTPUT-overview.png; then jobs-dock.png beside OUTPUT: dev256 with an analysis and an
 # evaluation running at once, both in the Jobs dock; and export-preview.png / export-verified.png:
 # dev256 compressed with resources/recipes/mixed-llama.json, File > Export… to GGUF before and
-# after the export; sensitivity.png and tradeoffs.png: a dev256 project with a sensitivity table
-# and a sweep (solver, uniform recipes, llama.cpp Q4_K_M as a reference). Builds nothing: pass a
-# build directory that has app/compression-workbench and app/cwb.
+# after the export; compare-errors.png, compare-histograms.png and compare-behaviour.png: dev256
+# against its mixed-llama.json compression held in memory (Evaluate > Compare Runs…), the eval
+# text cut into documents (slices), one result tab each; sensitivity.png and tradeoffs.png: a
+# dev256 project with a sensitivity table and a sweep (solver, uniform recipes, llama.cpp Q4_K_M
+# as a reference). Builds nothing: pass a build directory that has app/compression-workbench
+# and app/cwb.
 #
 #   scripts/screenshot.sh BUILD_DIR [TENSOR] [OUTPUT.png] [-- extra GUI options]
 #
@@ -18,7 +21,7 @@
 # Assets come from $CWB_SHARED (default: ../shared beside the source tree).
 set -euo pipefail
 
-usage() { sed -n '3,18p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
+usage() { sed -n '3,21p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
 [[ $# -ge 1 && $1 != -h && $1 != --help ]] || usage
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -53,7 +56,7 @@ shoot_model() {
     shift
     rm -rf "${settings:?}"/*
     XDG_CONFIG_HOME="$settings" XDG_RUNTIME_DIR="$settings" \
-        timeout 120 xvfb-run -a -s "-screen 0 1280x800x24" \
+        timeout "${shot_timeout:-120}" xvfb-run -a -s "-screen 0 1280x800x24" \
         "$app" --window-size 1280x800 --select "$tensor" "$@" "$file"
 }
 shoot() { shoot_model "$model" "$@"; }
@@ -91,6 +94,16 @@ for stage in preview verified; do
         --compress-calibration "$dev_calib" --export gguf --export-out "$export_dir/dev256.gguf" \
         "${extra[@]}" "$@"
     echo "saved $stage_out"
+done
+# The comparison view: the original against its compression, the slices of dev256's eval text.
+# Compressing and comparing both take about a minute on a busy machine.
+shot_timeout=300
+for tab in errors histograms behaviour; do
+    compare_out="$(dirname "$out")/compare-$tab.png"
+    shoot_model "$dev" --screenshot "$compare_out" --hide-evaluate --recipe "$recipe" --compress \
+        --compress-calibration "$dev_calib" --compare model --compare compressed \
+        --compare-text "$dev_eval" --compare-ctx 128 --compare-chunks 120 --compare-tab "$tab" "$@"
+    echo "saved $compare_out"
 done
 # Choosing: a dev256 project with a sensitivity table (ggml types) and a sweep of uniform
 # recipes, solver recipes at six budgets and llama.cpp's own Q4_K_M file as a reference, made

@@ -7,11 +7,13 @@
 // diverges less than Q4_0 (lower KLD, more prompts unchanged); slices come sorted by the chosen
 // degradation; one slice holding the text `cwb eval` scores gives its perplexities; an
 // archive's per-tensor errors sit beside the original's zeros and its measured B - A equals
-// its reported error.
+// its reported error; a compression held in memory compares as its archive does; the Δ
+// histograms count every scored token, slice and tensor.
 
 #include "compare/behaviour.h"
 #include "compare/compare.h"
 #include "compare/compare_report.h"
+#include "compare/delta_histograms.h"
 #include "compare/slices.h"
 #include "eval/evaluation.h"
 #include "eval/kl_divergence.h"
@@ -94,6 +96,8 @@ private slots:
     void sliceFilesOnTheModel();
     void badInputsNameTheFile();
     void archiveErrorsSideBySide();
+    void compressionInMemoryAsItsArchive();
+    void deltaHistogramsCountEverything();
 };
 
 void TestCompare::splitsAtBlankLines()
@@ -303,8 +307,11 @@ void TestCompare::q8DivergesLessThanQ4()
     QVERIFY(r4.behaviour.unchangedShare() < 1.0);
     // A diverged prompt shows where: the common text, then both continuations.
     for (const auto &p : r4.behaviour.prompts) {
-        if (p.firstDivergence < 0)
+        if (p.firstDivergence < 0) {
+            QVERIFY(p.restA.empty() && p.restB.empty());
             continue;
+        }
+        QVERIFY2(p.restA != p.restB, p.prompt.c_str());
         QVERIFY(p.firstDivergence < static_cast<int64_t>(std::max(p.tokensA.size(),
                                                                   p.tokensB.size())));
         QVERIFY(std::equal(p.tokensA.begin(), p.tokensA.begin() + p.firstDivergence,
@@ -533,6 +540,113 @@ void TestCompare::archiveErrorsSideBySide()
         said = said || n.find("A is the original B was compressed from") != std::string::npos;
     QVERIFY(said);
     QVERIFY(r.slices.total.kld.mean > 0);
+}
+
+namespace {
+
+// stories260K with its attention at rtn 4-bit, in memory (no calibration needed).
+std::shared_ptr<const cwb::CompressedModel> attentionAt4Bits(const cwb::Model &m)
+{
+    cwb::PlanOptions o;
+    o.calibration = false;
+    const cwb::Plan plan = cwb::resolvePlan(
+        cwb::parseRecipeLenient(R"({"version": 1, "rules": [{"match": "layers.*.attn.*",
+            "methods": [{"method": "rtn", "params": {"bits": 4, "group": -1}}]}]})",
+                                "test recipe"),
+        m, o);
+    return std::make_shared<const cwb::CompressedModel>(cwb::compressModel(m, plan, {}));
+}
+
+} // namespace
+
+void TestCompare::compressionInMemoryAsItsArchive()
+{
+    CWB_SHARED_FILE(f32, kF32);
+    CWB_SHARED_FILE(text, kText);
+    const auto model = std::make_shared<const cwb::Model>(cwb::io::openModel(f32));
+    const auto c = attentionAt4Bits(*model);
+    QTemporaryDir dir;
+    const std::string archive = dir.filePath(QStringLiteral("attn4.cwbarchive")).toStdString();
+    cwb::writeArchive(archive, *c);
+
+    cwb::CompareParams p = smallRun(f32, archive, text);
+    p.evaluation.chunks = 4;
+    p.behaviour.tokens = p.behaviour.agree = 4;
+    const cwb::CompareResult fromFile = cwb::runComparison(p);
+    const cwb::CompareSide original = cwb::modelCompareSide(model);
+    QCOMPARE(original.label, std::string("stories260K.gguf"));
+    const cwb::CompareSide held = cwb::compressedCompareSide(model, c, "attn at 4 bits");
+    QVERIFY(held.isCompressed() && cwb::isOriginalOf(original, held));
+    const cwb::CompareResult inMemory = cwb::runComparison(original, held, p);
+    QCOMPARE(inMemory.b.path, std::string("attn at 4 bits"));
+    QCOMPARE(inMemory.settings.pathB, std::string("attn at 4 bits"));
+    QVERIFY(inMemory.b.archive);
+    QCOMPARE(inMemory.b.storedBytes, fromFile.b.storedBytes);
+    QCOMPARE(inMemory.slices.total.kld.mean, fromFile.slices.total.kld.mean);
+    QCOMPARE(inMemory.slices.total.pplB, fromFile.slices.total.pplB);
+    QCOMPARE(inMemory.behaviour.unchangedCount, fromFile.behaviour.unchangedCount);
+    QCOMPARE(inMemory.tensors.size(), fromFile.tensors.size());
+    for (size_t i = 0; i < inMemory.tensors.size(); ++i) {
+        QCOMPARE(inMemory.tensors[i].a.basis, std::string("original"));
+        QCOMPARE(inMemory.tensors[i].b.basis, fromFile.tensors[i].b.basis);
+        QCOMPARE(inMemory.tensors[i].deltaRelativeError, fromFile.tensors[i].deltaRelativeError);
+    }
+    QVERIFY_THROWS_EXCEPTION(cwb::Error, cwb::compressedCompareSide(model, nullptr, "none"));
+}
+
+void TestCompare::deltaHistogramsCountEverything()
+{
+    CWB_SHARED_FILE(f32, kF32);
+    CWB_SHARED_FILE(text, kText);
+    const auto model = std::make_shared<const cwb::Model>(cwb::io::openModel(f32));
+    cwb::CompareParams p = smallRun(f32, f32, text);
+    p.evaluation.chunks = 12;
+    p.behaviour.tokens = p.behaviour.agree = 2;
+    const cwb::CompareResult r = cwb::runComparison(
+        cwb::openCompareSide(f32),
+        cwb::compressedCompareSide(model, attentionAt4Bits(*model), "attn4"), p);
+    const auto positions = static_cast<size_t>(r.slices.total.positions);
+    QCOMPARE(r.slices.positionDeltaNll.size(), positions);
+    QCOMPARE(r.slices.positionKld.size(), positions);
+    // The per-token values are what the means average.
+    double nll = 0, kld = 0;
+    for (size_t i = 0; i < positions; ++i) {
+        nll += r.slices.positionDeltaNll[i];
+        kld += r.slices.positionKld[i];
+    }
+    QVERIFY(std::fabs(nll / double(positions) - r.slices.total.deltaNll) < 1e-5);
+    QVERIFY(std::fabs(kld / double(positions) - r.slices.total.kld.mean)
+            < 1e-5 * r.slices.total.kld.mean);
+
+    cwb::DeltaHistogramParams hp;
+    hp.bins = 10;
+    const cwb::DeltaHistograms h = cwb::deltaHistograms(r, hp);
+    const auto inBins = [](const cwb::Histogram &x) {
+        uint64_t n = x.below + x.above;
+        for (const auto c : x.counts)
+            n += c;
+        return n;
+    };
+    QCOMPARE(h.tokenDeltaNll.counts.size(), size_t(10));
+    QCOMPARE(inBins(h.tokenDeltaNll), uint64_t(positions));
+    QCOMPARE(inBins(h.tokenKld), uint64_t(positions));
+    QVERIFY(h.tokenKld.below + h.tokenKld.above > 0); // the 1 % tail is clipped, not dropped
+    QCOMPARE(inBins(h.sliceKld), uint64_t(r.slices.evaluated.size()));
+    QCOMPARE(h.sliceKld.below + h.sliceKld.above, uint64_t(0));
+    QCOMPARE(inBins(h.sliceDeltaNll), uint64_t(r.slices.evaluated.size()));
+    uint64_t known = 0;
+    for (const auto &t : r.tensors)
+        known += t.deltaRelativeError.has_value();
+    QCOMPARE(known, uint64_t(r.tensors.size())); // the original's zeros beside the archive's
+    QCOMPARE(inBins(h.tensorDeltaError), known);
+    // Only the 20 attention matrices moved: the rest sit in the bin around zero.
+    QVERIFY(h.tensorDeltaError.max > 0 && h.tensorDeltaError.min == 0);
+
+    hp.bins = 0;
+    QVERIFY_THROWS_EXCEPTION(cwb::Error, (void)cwb::deltaHistograms(r, hp));
+    hp.bins = 10;
+    hp.tokenPercentile = 40;
+    QVERIFY_THROWS_EXCEPTION(cwb::Error, (void)cwb::deltaHistograms(r, hp));
 }
 
 QTEST_GUILESS_MAIN(TestCompare)

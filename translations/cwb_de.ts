@@ -399,6 +399,487 @@
     </message>
 </context>
 <context>
+    <name>cwb::gui::CompareDeltaChart</name>
+    <message>
+        <source>Log counts</source>
+        <translation>Logarithmische Anzahl</translation>
+    </message>
+    <message>
+        <source>Export…</source>
+        <translation>Exportieren…</translation>
+    </message>
+    <message>
+        <source>Distribution:</source>
+        <translation>Verteilung:</translation>
+    </message>
+    <message>
+        <source>Which differences between B and A the histogram counts</source>
+        <translation>Welche Unterschiede zwischen B und A das Histogramm zählt</translation>
+    </message>
+    <message>
+        <source>Logarithmic count axis: the rare large changes stay visible</source>
+        <translation>Logarithmische Anzahlachse: die seltenen großen Änderungen bleiben sichtbar</translation>
+    </message>
+    <message>
+        <source>Save the chart as PNG, SVG or PDF, or its bins as CSV</source>
+        <translation>Das Diagramm als PNG, SVG oder PDF speichern oder seine Klassen als CSV</translation>
+    </message>
+    <message>
+        <source>No comparison yet</source>
+        <translation>Noch kein Vergleich</translation>
+    </message>
+    <message>
+        <source>no change</source>
+        <translation>keine Änderung</translation>
+    </message>
+</context>
+<context>
+    <name>cwb::gui::CompareErrorChart</name>
+    <message>
+        <source>unknown</source>
+        <translation>unbekannt</translation>
+    </message>
+    <message>
+        <source>Log scale</source>
+        <translation>Logarithmische Skala</translation>
+    </message>
+    <message>
+        <source>Export…</source>
+        <translation>Exportieren…</translation>
+    </message>
+    <message>
+        <source>Metric:</source>
+        <translation>Maß:</translation>
+    </message>
+    <message>
+        <source>Which per-tensor error against the original the bars show</source>
+        <translation>Welchen Fehler je Tensor gegenüber dem Original die Balken zeigen</translation>
+    </message>
+    <message>
+        <source>Logarithmic value axis: small and large errors side by side</source>
+        <translation>Logarithmische Werteachse: kleine und große Fehler nebeneinander</translation>
+    </message>
+    <message>
+        <source>Save the chart as PNG, SVG or PDF, or its numbers as CSV</source>
+        <translation>Das Diagramm als PNG, SVG oder PDF speichern oder seine Zahlen als CSV</translation>
+    </message>
+    <message>
+        <source>A</source>
+        <translation>A</translation>
+    </message>
+    <message>
+        <source>B</source>
+        <translation>B</translation>
+    </message>
+    <message>
+        <source>No comparison yet</source>
+        <translation>Noch kein Vergleich</translation>
+    </message>
+    <message>
+        <source>%1: A %2, B %3 (%4)</source>
+        <translation>%1: A %2, B %3 (%4)</translation>
+    </message>
+    <message>
+        <source>Point at a pair of bars to see its tensor and values.</source>
+        <translation>Auf ein Balkenpaar zeigen, um Tensor und Werte zu sehen.</translation>
+    </message>
+    <message>
+        <source>No value of %1 can be drawn on a log scale</source>
+        <translation>Kein Wert von %1 lässt sich auf einer logarithmischen Skala zeichnen</translation>
+    </message>
+</context>
+<context>
+    <name>cwb::gui::ComparePanel</name>
+    <message>
+        <source>Choose two sides and a text, then press Compare.</source>
+        <translation>Zwei Seiten und einen Text wählen, dann „Vergleichen“ drücken.</translation>
+    </message>
+    <message>
+        <source>Browse…</source>
+        <translation>Durchsuchen…</translation>
+    </message>
+    <message>
+        <source>A (before):</source>
+        <translation>A (vorher):</translation>
+    </message>
+    <message>
+        <source>B (after):</source>
+        <translation>B (nachher):</translation>
+    </message>
+    <message>
+        <source>Open model</source>
+        <translation>Geöffnetes Modell</translation>
+    </message>
+    <message>
+        <source>Compressed weights</source>
+        <translation>Komprimierte Gewichte</translation>
+    </message>
+    <message>
+        <source>Model or archive file</source>
+        <translation>Modell- oder Archivdatei</translation>
+    </message>
+    <message>
+        <source>The open model as loaded, its last compression (held in memory), or a model or .cwbarchive file</source>
+        <translation>Das geöffnete Modell wie geladen, seine letzte Komprimierung (im Speicher) oder eine Modell- oder .cwbarchive-Datei</translation>
+    </message>
+    <message>
+        <source>Model or .cwbarchive file</source>
+        <translation>Modell- oder .cwbarchive-Datei</translation>
+    </message>
+    <message>
+        <source>Choose a model or archive file</source>
+        <translation>Eine Modell- oder Archivdatei wählen</translation>
+    </message>
+    <message>
+        <source>Evaluation text, cut into documents at blank lines</source>
+        <translation>Auswertungstext, an Leerzeilen in Dokumente geteilt</translation>
+    </message>
+    <message>
+        <source>Choose the evaluation text</source>
+        <translation>Den Auswertungstext wählen</translation>
+    </message>
+    <message>
+        <source>or slice files, one slice each (separated by ;)</source>
+        <translation>oder Abschnittsdateien, je eine ein Abschnitt (getrennt durch ;)</translation>
+    </message>
+    <message>
+        <source>Slice files replace the text: each file is one slice</source>
+        <translation>Abschnittsdateien ersetzen den Text: jede Datei ist ein Abschnitt</translation>
+    </message>
+    <message>
+        <source>Choose slice files</source>
+        <translation>Abschnittsdateien wählen</translation>
+    </message>
+    <message>
+        <source>Text:</source>
+        <translation>Text:</translation>
+    </message>
+    <message>
+        <source>Slices:</source>
+        <translation>Abschnitte:</translation>
+    </message>
+    <message>
+        <source>Window length in tokens; each slice holds at least one window</source>
+        <translation>Fensterlänge in Token; jeder Abschnitt enthält mindestens ein Fenster</translation>
+    </message>
+    <message>
+        <source>all</source>
+        <translation>alle</translation>
+    </message>
+    <message>
+        <source>Windows to score in all, given to the slices in text order</source>
+        <translation>Insgesamt zu bewertende Fenster, in Textreihenfolge auf die Abschnitte verteilt</translation>
+    </message>
+    <message>
+        <source>Greedy tokens each side generates per prompt (behavioural check)</source>
+        <translation>Gierig erzeugte Token je Seite und Prompt (Verhaltensprüfung)</translation>
+    </message>
+    <message>
+        <source>A prompt counts as unchanged when its first N tokens are</source>
+        <translation>Ein Prompt gilt als unverändert, wenn seine ersten N Token es sind</translation>
+    </message>
+    <message>
+        <source>&amp;Compare</source>
+        <translation>&amp;Vergleichen</translation>
+    </message>
+    <message>
+        <source>Evaluate both sides on the slices and the prompts</source>
+        <translation>Beide Seiten auf den Abschnitten und den Prompts auswerten</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>Abbrechen</translation>
+    </message>
+    <message>
+        <source>Window:</source>
+        <translation>Fenster:</translation>
+    </message>
+    <message>
+        <source>Windows:</source>
+        <translation>Fenster gesamt:</translation>
+    </message>
+    <message>
+        <source>Tokens:</source>
+        <translation>Token:</translation>
+    </message>
+    <message>
+        <source>Unchanged if first:</source>
+        <translation>Unverändert, wenn die ersten:</translation>
+    </message>
+    <message>
+        <source>Per-Tensor Errors</source>
+        <translation>Fehler je Tensor</translation>
+    </message>
+    <message>
+        <source>Δ Histograms</source>
+        <translation>Δ-Histogramme</translation>
+    </message>
+    <message>
+        <source>Behaviour</source>
+        <translation>Verhalten</translation>
+    </message>
+    <message>
+        <source>The compressed weights of %1 are no longer held: run its recipe again, or compare an archive of it.</source>
+        <translation>Die komprimierten Gewichte von %1 sind nicht mehr im Speicher: sein Rezept erneut ausführen oder ein Archiv davon vergleichen.</translation>
+    </message>
+    <message>
+        <source>The run %1 does not say which model it was of.</source>
+        <translation>Der Lauf %1 nennt nicht, zu welchem Modell er gehört.</translation>
+    </message>
+    <message>
+        <source>Choose a Model or Archive</source>
+        <translation>Modell oder Archiv wählen</translation>
+    </message>
+    <message>
+        <source>Models and archives (*.cwbarchive *.gguf *.safetensors *.json *.bin *.h5);;All files (*)</source>
+        <translation>Modelle und Archive (*.cwbarchive *.gguf *.safetensors *.json *.bin *.h5);;Alle Dateien (*)</translation>
+    </message>
+    <message>
+        <source>Choose the Evaluation Text</source>
+        <translation>Auswertungstext wählen</translation>
+    </message>
+    <message>
+        <source>Text files (*.txt *.raw);;All files (*)</source>
+        <translation>Textdateien (*.txt *.raw);;Alle Dateien (*)</translation>
+    </message>
+    <message>
+        <source>Choose Slice Files</source>
+        <translation>Abschnittsdateien wählen</translation>
+    </message>
+    <message>
+        <source>Open model (%1)</source>
+        <translation>Geöffnetes Modell (%1)</translation>
+    </message>
+    <message>
+        <source>Compressed weights (%1)</source>
+        <translation>Komprimierte Gewichte (%1)</translation>
+    </message>
+    <message>
+        <source>%1 (compressed)</source>
+        <translation>%1 (komprimiert)</translation>
+    </message>
+    <message>
+        <source>%1 is the open model, but no model is open.</source>
+        <translation>%1 ist das geöffnete Modell, aber es ist kein Modell geöffnet.</translation>
+    </message>
+    <message>
+        <source>%1 is the compressed weights, but the open model has not been compressed yet.</source>
+        <translation>%1 sind die komprimierten Gewichte, aber das geöffnete Modell wurde noch nicht komprimiert.</translation>
+    </message>
+    <message>
+        <source>Choose a model or archive file for %1.</source>
+        <translation>Eine Modell- oder Archivdatei für %1 wählen.</translation>
+    </message>
+    <message>
+        <source>Choose an evaluation text or slice files.</source>
+        <translation>Einen Auswertungstext oder Abschnittsdateien wählen.</translation>
+    </message>
+    <message>
+        <source>Compare %1 with %2</source>
+        <translation>%1 mit %2 vergleichen</translation>
+    </message>
+    <message>
+        <source>KLD %1</source>
+        <translation>KLD %1</translation>
+    </message>
+    <message>
+        <source>Done in %1&#xa0;s.</source>
+        <translation>Fertig in %1&#xa0;s.</translation>
+    </message>
+    <message>
+        <source>Cancelled.</source>
+        <translation>Abgebrochen.</translation>
+    </message>
+    <message>
+        <source>Opening both sides…</source>
+        <translation>Beide Seiten werden geöffnet…</translation>
+    </message>
+    <message>
+        <source>Cancelling…</source>
+        <translation>Wird abgebrochen…</translation>
+    </message>
+    <message>
+        <source>&lt;b&gt;A&lt;/b&gt; %1 (%2 bits/weight) → &lt;b&gt;B&lt;/b&gt; %3 (%4 bits/weight)&lt;br&gt;ppl %5 ± %6 → %7 ± %8 · KLD %9 (p99 %10) · top-1 %11&#xa0;% · %12 of %13 slices</source>
+        <translation>&lt;b&gt;A&lt;/b&gt; %1 (%2 Bit/Gewicht) → &lt;b&gt;B&lt;/b&gt; %3 (%4 Bit/Gewicht)&lt;br&gt;PPL %5 ± %6 → %7 ± %8 · KLD %9 (p99 %10) · Top-1 %11&#xa0;% · %12 von %13 Abschnitten</translation>
+    </message>
+    <message>
+        <source>A: %1</source>
+        <translation>A: %1</translation>
+    </message>
+    <message>
+        <source>B: %1</source>
+        <translation>B: %1</translation>
+    </message>
+    <message>
+        <source>Neither side is a compression: no per-tensor errors are known</source>
+        <translation>Keine Seite ist eine Komprimierung: Fehler je Tensor sind unbekannt</translation>
+    </message>
+    <message>
+        <source>Relative error</source>
+        <translation>Relativer Fehler</translation>
+    </message>
+    <message>
+        <source>Output error (calibration)</source>
+        <translation>Ausgabefehler (Kalibrierung)</translation>
+    </message>
+</context>
+<context>
+    <name>cwb::gui::CompareSeries</name>
+    <message>
+        <source>n = %1 · mean %2 · std %3</source>
+        <translation>n = %1 · Mittel %2 · Stdabw. %3</translation>
+    </message>
+    <message>
+        <source> · %1 beyond the range shown</source>
+        <translation> · %1 außerhalb des gezeigten Bereichs</translation>
+    </message>
+    <message>
+        <source>ΔNLL per token (B − A)</source>
+        <translation>ΔNLL je Token (B − A)</translation>
+    </message>
+    <message>
+        <source>ΔNLL (nats)</source>
+        <translation>ΔNLL (nat)</translation>
+    </message>
+    <message>
+        <source>KLD per token</source>
+        <translation>KLD je Token</translation>
+    </message>
+    <message>
+        <source>KLD of B from A (nats)</source>
+        <translation>KLD von B gegenüber A (nat)</translation>
+    </message>
+    <message>
+        <source>ΔNLL per slice</source>
+        <translation>ΔNLL je Abschnitt</translation>
+    </message>
+    <message>
+        <source>mean ΔNLL (nats)</source>
+        <translation>mittlere ΔNLL (nat)</translation>
+    </message>
+    <message>
+        <source>KLD per slice</source>
+        <translation>KLD je Abschnitt</translation>
+    </message>
+    <message>
+        <source>mean KLD (nats)</source>
+        <translation>mittlere KLD (nat)</translation>
+    </message>
+    <message>
+        <source>Δ relative error per tensor</source>
+        <translation>Δ relativer Fehler je Tensor</translation>
+    </message>
+    <message>
+        <source>relative error B − A</source>
+        <translation>relativer Fehler B − A</translation>
+    </message>
+    <message>
+        <source>%1 of %2 prompts keep their first %3 tokens (%4&#xa0;%); %5 identical throughout %6 tokens</source>
+        <translation>%1 von %2 Prompts behalten ihre ersten %3 Token (%4&#xa0;%); %5 identisch über alle %6 Token</translation>
+    </message>
+    <message>
+        <source>Prompt</source>
+        <translation>Prompt</translation>
+    </message>
+    <message>
+        <source>A: %1</source>
+        <translation>A: %1</translation>
+    </message>
+    <message>
+        <source>B: %1</source>
+        <translation>B: %1</translation>
+    </message>
+    <message>
+        <source>identical</source>
+        <translation>identisch</translation>
+    </message>
+    <message>
+        <source>differs from token %1</source>
+        <translation>weicht ab Token %1 ab</translation>
+    </message>
+</context>
+<context>
+    <name>cwb::gui::CompareSlicesModel</name>
+    <message>
+        <source>%1, line %2 (documents %3–%4)
+%5 windows, %6 positions scored
+ppl A %7 ± %8, B %9 ± %10
+KLD median %11, max %12</source>
+        <translation>%1, Zeile %2 (Dokumente %3–%4)
+%5 Fenster, %6 Positionen bewertet
+PPL A %7 ± %8, B %9 ± %10
+KLD Median %11, Maximum %12</translation>
+    </message>
+    <message>
+        <source>%1%2&#xa0;%</source>
+        <translation>%1%2&#xa0;%</translation>
+    </message>
+    <message>
+        <source>%1&#xa0;%</source>
+        <translation>%1&#xa0;%</translation>
+    </message>
+    <message>
+        <source>B&apos;s perplexity relative to A&apos;s</source>
+        <translation>Perplexität von B relativ zu der von A</translation>
+    </message>
+    <message>
+        <source>Mean NLL of B minus that of A, nats per token</source>
+        <translation>Mittlere NLL von B minus der von A, nat je Token</translation>
+    </message>
+    <message>
+        <source>Mean KL divergence of B&apos;s next-token distributions from A&apos;s</source>
+        <translation>Mittlere KL-Divergenz der Nächstes-Token-Verteilungen von B gegenüber A</translation>
+    </message>
+    <message>
+        <source>99th percentile of the KL divergence over the positions</source>
+        <translation>99. Perzentil der KL-Divergenz über die Positionen</translation>
+    </message>
+    <message>
+        <source>Positions where A and B rank the same token first</source>
+        <translation>Positionen, an denen A und B dasselbe Token an erste Stelle setzen</translation>
+    </message>
+    <message>
+        <source>Slice</source>
+        <translation>Abschnitt</translation>
+    </message>
+    <message>
+        <source>Tokens</source>
+        <translation>Token</translation>
+    </message>
+    <message>
+        <source>PPL A</source>
+        <translation>PPL A</translation>
+    </message>
+    <message>
+        <source>PPL B</source>
+        <translation>PPL B</translation>
+    </message>
+    <message>
+        <source>Δ PPL</source>
+        <translation>Δ PPL</translation>
+    </message>
+    <message>
+        <source>Δ NLL</source>
+        <translation>Δ NLL</translation>
+    </message>
+    <message>
+        <source>KLD</source>
+        <translation>KLD</translation>
+    </message>
+    <message>
+        <source>KLD p99</source>
+        <translation>KLD p99</translation>
+    </message>
+    <message>
+        <source>Top-1</source>
+        <translation>Top-1</translation>
+    </message>
+    <message>
+        <source>Text</source>
+        <translation>Text</translation>
+    </message>
+</context>
+<context>
     <name>cwb::gui::CompressionPanel</name>
     <message>
         <source>Calibration text (needed by gptq, awq, wanda, sparsegpt, asvd, imatrix)</source>
@@ -1599,6 +2080,58 @@
         <source>The project could not be opened.</source>
         <translation>Das Projekt konnte nicht geöffnet werden.</translation>
     </message>
+    <message>
+        <source>A side of a comparison, given twice (A, then B): &quot;model&quot; (the open model), &quot;compressed&quot; (its compression by --compress) or a model or .cwbarchive file; the comparison runs once the model is open (a screenshot waits for it).</source>
+        <translation>Eine Seite eines Vergleichs, zweimal angegeben (A, dann B): „model“ (das geöffnete Modell), „compressed“ (seine Komprimierung durch --compress) oder eine Modell- oder .cwbarchive-Datei; der Vergleich läuft, sobald das Modell geöffnet ist (ein Bildschirmfoto wartet darauf).</translation>
+    </message>
+    <message>
+        <source>With --compare: the evaluation text, cut into documents at blank lines.</source>
+        <translation>Mit --compare: der Auswertungstext, an Leerzeilen in Dokumente geteilt.</translation>
+    </message>
+    <message>
+        <source>With --compare: a slice file (repeatable), instead of --compare-text.</source>
+        <translation>Mit --compare: eine Abschnittsdatei (wiederholbar), statt --compare-text.</translation>
+    </message>
+    <message>
+        <source>With --compare: window length in tokens.</source>
+        <translation>Mit --compare: Fensterlänge in Token.</translation>
+    </message>
+    <message>
+        <source>With --compare: windows in all (0: all).</source>
+        <translation>Mit --compare: Fenster insgesamt (0: alle).</translation>
+    </message>
+    <message>
+        <source>With --compare: the tab beside the slice table: errors, histograms or behaviour.</source>
+        <translation>Mit --compare: der Reiter neben der Abschnittstabelle: errors, histograms oder behaviour.</translation>
+    </message>
+    <message>
+        <source>--compare is given twice: side A, then side B.</source>
+        <translation>--compare wird zweimal angegeben: Seite A, dann Seite B.</translation>
+    </message>
+    <message>
+        <source>--compare needs either --compare-text or --compare-slices.</source>
+        <translation>--compare braucht entweder --compare-text oder --compare-slices.</translation>
+    </message>
+    <message>
+        <source>--compare-text, --compare-slices, --compare-ctx, --compare-chunks and --compare-tab need --compare.</source>
+        <translation>--compare-text, --compare-slices, --compare-ctx, --compare-chunks und --compare-tab brauchen --compare.</translation>
+    </message>
+    <message>
+        <source>--compare compressed needs --compress.</source>
+        <translation>--compare compressed braucht --compress.</translation>
+    </message>
+    <message>
+        <source>Invalid --compare-tab &quot;%1&quot; (expected errors, histograms or behaviour).</source>
+        <translation>Ungültiges --compare-tab „%1“ (erwartet: errors, histograms oder behaviour).</translation>
+    </message>
+    <message>
+        <source>Invalid --compare-ctx &quot;%1&quot; (expected a whole number of at least 2).</source>
+        <translation>Ungültiges --compare-ctx „%1“ (erwartet: eine ganze Zahl ab 2).</translation>
+    </message>
+    <message>
+        <source>Invalid --compare-chunks &quot;%1&quot; (expected 0 or a positive whole number).</source>
+        <translation>Ungültiges --compare-chunks „%1“ (erwartet: 0 oder eine positive ganze Zahl).</translation>
+    </message>
 </context>
 <context>
     <name>cwb::gui::LayerErrorChart</name>
@@ -2309,6 +2842,30 @@ Form: %3, gespeichert als %4</translation>
     <message>
         <source>Run S&amp;weep…</source>
         <translation>S&amp;weep ausführen…</translation>
+    </message>
+    <message>
+        <source>&amp;Evaluate</source>
+        <translation>Aus&amp;werten</translation>
+    </message>
+    <message>
+        <source>Compare</source>
+        <translation>Vergleich</translation>
+    </message>
+    <message>
+        <source>Compare &amp;Runs…</source>
+        <translation>&amp;Läufe vergleichen…</translation>
+    </message>
+    <message>
+        <source>Compare two runs before and after: per-slice perplexity and KLD, per-tensor errors, greedy continuations</source>
+        <translation>Zwei Läufe vorher und nachher vergleichen: Perplexität und KLD je Abschnitt, Fehler je Tensor, gierige Fortsetzungen</translation>
+    </message>
+    <message>
+        <source>Compare the Two Selected Runs</source>
+        <translation>Die zwei ausgewählten Läufe vergleichen</translation>
+    </message>
+    <message>
+        <source>Select two evaluation runs to compare.</source>
+        <translation>Zwei Auswertungsläufe zum Vergleichen auswählen.</translation>
     </message>
 </context>
 <context>

@@ -349,6 +349,7 @@ bool EvaluatePanel::run()
     running_ = params();
     running_.model = model.get();
     const auto &compression = document_->compression();
+    runningModelPath_ = document_->path();
     runningRecipe_ = compression && document_->compressedWeights() && weights_->currentIndex() == 1
                          ? QString::fromStdString(compression->recipeJson)
                          : QString();
@@ -420,6 +421,7 @@ void EvaluatePanel::onSucceeded(const cwb::EvalResult &result)
     run.result = result;
     run.textPath = QFile::decodeName(QByteArray::fromStdString(running_.textPath));
     run.emulateQ8 = running_.emulateQ8;
+    run.modelPath = runningModelPath_;
     run.recipeJson = runningRecipe_;
     run.finishedAt = QDateTime::currentDateTime();
     updateControls();

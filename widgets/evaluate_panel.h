@@ -86,6 +86,7 @@ private:
     int job_ = 0;               // the running evaluation
     cwb::EvalParams running_;   // its settings
     QString runningRecipe_;     // the recipe of the compressed weights it runs; empty: original
+    QString runningModelPath_;  // the document's model it runs
     QElapsedTimer elapsed_;
 
     QLineEdit *textPath_ = nullptr;

@@ -18,6 +18,7 @@ namespace cwb::gui {
 struct EvaluationRun {
     cwb::EvalResult result;
     QString textPath;       // the scored text
+    QString modelPath;      // the model the run was of (the original; see recipeJson)
     bool emulateQ8 = false; // llama.cpp Q8 activation emulation was on
     QString recipeJson;     // the recipe of the compressed weights evaluated; empty: original
     QDateTime finishedAt;

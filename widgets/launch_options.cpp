@@ -2,6 +2,7 @@
 #include "launch_options.h"
 
 #include "analysis_controller.h"
+#include "compare_panel.h"
 #include "compression_panel.h"
 #include "document.h"
 #include "evaluate_panel.h"
@@ -154,11 +155,37 @@ LaunchParse parseLaunchOptions(const QStringList &arguments)
         Tr::tr("Show VIEW tall: tradeoffs (the Trade-offs dock) or sensitivity (the Model "
                "Overview's Sensitivity tab)."),
         QStringLiteral("VIEW"));
+    const QCommandLineOption compare(
+        QStringLiteral("compare"),
+        Tr::tr("A side of a comparison, given twice (A, then B): \"model\" (the open model), "
+               "\"compressed\" (its compression by --compress) or a model or .cwbarchive file; "
+               "the comparison runs once the model is open (a screenshot waits for it)."),
+        QStringLiteral("SIDE"));
+    const QCommandLineOption compareText(QStringLiteral("compare-text"),
+                                         Tr::tr("With --compare: the evaluation text, cut into "
+                                                "documents at blank lines."),
+                                         QStringLiteral("TEXT"));
+    const QCommandLineOption compareSlices(
+        QStringLiteral("compare-slices"),
+        Tr::tr("With --compare: a slice file (repeatable), instead of --compare-text."),
+        QStringLiteral("FILE"));
+    const QCommandLineOption compareContext(QStringLiteral("compare-ctx"),
+                                            Tr::tr("With --compare: window length in tokens."),
+                                            QStringLiteral("N"));
+    const QCommandLineOption compareChunks(
+        QStringLiteral("compare-chunks"), Tr::tr("With --compare: windows in all (0: all)."),
+        QStringLiteral("N"));
+    const QCommandLineOption compareTab(
+        QStringLiteral("compare-tab"),
+        Tr::tr("With --compare: the tab beside the slice table: errors, histograms or "
+               "behaviour."),
+        QStringLiteral("TAB"));
     parser.addOptions({select, screenshot, size, logCounts, evaluate, evalContext, evalChunks,
                        evalLatency, runEvaluation, hideEvaluate, analyze, calibration,
                        outlierFactor, tab, overview, recipe, compress, compressCalib,
                        whileRunning, exportTarget, exportOut, runExport, sensitivity, project,
-                       show});
+                       show, compare, compareText, compareSlices, compareContext, compareChunks,
+                       compareTab});
     parser.addPositionalArgument(QStringLiteral("model"),
                                  Tr::tr("Model file or Hugging Face directory to open."),
                                  QStringLiteral("[model]"));
@@ -206,12 +233,37 @@ LaunchParse parseLaunchOptions(const QStringList &arguments)
     r.options.runExport = parser.isSet(runExport);
     r.options.projectFile = parser.value(project);
     r.options.showPanel = parser.value(show).toLower();
+    r.options.compareSides = parser.values(compare);
+    r.options.compareText = parser.value(compareText);
+    r.options.compareSlices = parser.values(compareSlices);
     const auto usageError = [&r](const QString &message) {
         r.exit = true;
         r.exitCode = 2;
         r.message = message;
         return r;
     };
+    const bool compareSet = !r.options.compareSides.isEmpty();
+    if (compareSet && r.options.compareSides.size() != 2)
+        return usageError(Tr::tr("--compare is given twice: side A, then side B."));
+    if (compareSet && r.options.compareText.isEmpty() == r.options.compareSlices.isEmpty())
+        return usageError(Tr::tr("--compare needs either --compare-text or --compare-slices."));
+    if (!compareSet
+        && (!r.options.compareText.isEmpty() || !r.options.compareSlices.isEmpty()
+            || parser.isSet(compareContext) || parser.isSet(compareChunks)
+            || parser.isSet(compareTab)))
+        return usageError(Tr::tr("--compare-text, --compare-slices, --compare-ctx, "
+                                 "--compare-chunks and --compare-tab need --compare."));
+    if (r.options.compareSides.contains(QStringLiteral("compressed")) && !r.options.compress)
+        return usageError(Tr::tr("--compare compressed needs --compress."));
+    if (parser.isSet(compareTab)) {
+        const QStringList tabs{QStringLiteral("errors"), QStringLiteral("histograms"),
+                               QStringLiteral("behaviour")};
+        r.options.compareTab = static_cast<int>(tabs.indexOf(parser.value(compareTab).toLower()));
+        if (r.options.compareTab < 0)
+            return usageError(Tr::tr("Invalid --compare-tab \"%1\" (expected errors, histograms "
+                                     "or behaviour).")
+                                  .arg(parser.value(compareTab)));
+    }
     if (r.options.runEvaluation && r.options.evaluateText.isEmpty())
         return usageError(Tr::tr("--run-evaluation needs a text file (--evaluate TEXT)."));
     if (!r.options.exportTarget.isEmpty()
@@ -263,6 +315,14 @@ LaunchParse parseLaunchOptions(const QStringList &arguments)
         return usageError(Tr::tr("Invalid --eval-ctx \"%1\" (expected a whole number of at "
                                  "least 2).")
                               .arg(parser.value(evalContext)));
+    if (!count(compareContext, 2, &r.options.compareContext))
+        return usageError(Tr::tr("Invalid --compare-ctx \"%1\" (expected a whole number of at "
+                                 "least 2).")
+                              .arg(parser.value(compareContext)));
+    if (!count(compareChunks, 0, &r.options.compareChunks))
+        return usageError(Tr::tr("Invalid --compare-chunks \"%1\" (expected 0 or a positive "
+                                 "whole number).")
+                              .arg(parser.value(compareChunks)));
     if (!count(evalChunks, 0, &r.options.evalChunks))
         return usageError(Tr::tr("Invalid --eval-chunks \"%1\" (expected 0 or a positive whole "
                                  "number).")
@@ -336,9 +396,11 @@ void applyLaunchOptions(MainWindow &window, const LaunchOptions &options)
     const bool sensitivityOnLoad =
         !options.sensitivityText.isEmpty() && !options.modelPath.isEmpty();
     const bool projectOnLoad = !options.projectFile.isEmpty();
+    const bool compareOnLoad = !options.compareSides.isEmpty();
+    const bool compareCompressed = options.compareSides.contains(QStringLiteral("compressed"));
     auto pending = std::make_shared<int>(int(select) + (whileRunning ? 1 : longJobs)
                                          + int(exportOnLoad) + int(sensitivityOnLoad)
-                                         + int(projectOnLoad));
+                                         + int(projectOnLoad) + int(compareOnLoad));
     // With --export the picture is of the Export dialog, taken once it shows its table.
     const auto arrived = [w, pending, exportOnLoad, file = options.screenshotFile] {
         if (--*pending == 0)
@@ -379,8 +441,39 @@ void applyLaunchOptions(MainWindow &window, const LaunchOptions &options)
         }
         dialog->refreshPreview();
     };
+    // Sets up the comparison view from the options and starts it.
+    const auto startCompare = [w, options, shoot] {
+        ComparePanel *panel = w->comparePanel();
+        for (int s = 0; s < 2; ++s) {
+            const QString &side = options.compareSides[s];
+            const auto which = static_cast<ComparePanel::Side>(s);
+            if (side == QLatin1String("model"))
+                panel->setSide(which, ComparePanel::SideKind::OpenModel);
+            else if (side == QLatin1String("compressed"))
+                panel->setSide(which, ComparePanel::SideKind::Compressed);
+            else
+                panel->setSide(which, ComparePanel::SideKind::File, side);
+        }
+        panel->setTextPath(options.compareText);
+        panel->setSliceFiles(options.compareSlices);
+        if (options.compareContext > 0)
+            panel->contextBox()->setValue(options.compareContext);
+        if (options.compareChunks >= 0)
+            panel->chunksBox()->setValue(options.compareChunks);
+        if (options.compareTab >= 0)
+            panel->tabs()->setCurrentIndex(options.compareTab);
+        w->showCompare();
+        if (!panel->run() && shoot)
+            fail(panel->errorText());
+    };
     if (shoot) {
         QTimer::singleShot(kScreenshotTimeoutMs, w, [] { fail(Tr::tr("Screenshot timed out.")); });
+        if (compareOnLoad) {
+            QObject::connect(w->comparePanel(), &ComparePanel::comparisonFinished, w, arrived,
+                             Qt::SingleShotConnection);
+            QObject::connect(w->comparePanel(), &ComparePanel::comparisonFailed, w,
+                             [](const QString &message) { fail(message); });
+        }
         QObject::connect(w->document(), &Document::openFailed, w,
                          [](const QString &, const QString &message) { fail(message); });
         QObject::connect(w->histogramPanel(), &HistogramPanel::histogramFailed, w,
@@ -435,17 +528,22 @@ void applyLaunchOptions(MainWindow &window, const LaunchOptions &options)
                          [](const QString &message) { fail(message); });
     }
     if (options.modelPath.isEmpty()) {
-        if (shoot)
+        if (compareOnLoad && !compareCompressed)
+            startCompare(); // two files: nothing to wait for
+        else if (shoot)
             grabAndQuit(w, options.screenshotFile);
         return;
     }
+    if (compareOnLoad && compareCompressed)
+        QObject::connect(compression, &CompressionPanel::resultReady, w, startCompare,
+                         Qt::SingleShotConnection);
     if (exportOnLoad && compressOnLoad)
         QObject::connect(compression, &CompressionPanel::resultReady, w, openExport,
                          Qt::SingleShotConnection);
     QObject::connect(
         w->document(), &Document::modelChanged, w,
         [w, options, shoot, select, evaluateOnLoad, analyzeOnLoad, compressOnLoad, whileRunning,
-         exportOnLoad, openExport, arrived] {
+         exportOnLoad, openExport, arrived, compareOnLoad, compareCompressed, startCompare] {
             CompressionPanel *compression = w->compressionPanel();
             QString recipeError;
             if (!options.recipeFile.isEmpty()
@@ -505,8 +603,11 @@ void applyLaunchOptions(MainWindow &window, const LaunchOptions &options)
                 fail(Tr::tr("The project could not be opened."));
             if (options.projectFile.isEmpty())
                 showView(w, options.showPanel);
+            if (compareOnLoad && !compareCompressed)
+                startCompare();
             if (!select && !evaluateOnLoad && !analyzeOnLoad && !compressOnLoad && !exportOnLoad
-                && options.sensitivityText.isEmpty() && options.projectFile.isEmpty() && shoot)
+                && options.sensitivityText.isEmpty() && options.projectFile.isEmpty()
+                && !compareOnLoad && shoot)
                 grabAndQuit(w, options.screenshotFile);
         },
         Qt::SingleShotConnection);

@@ -43,6 +43,16 @@ struct LaunchOptions {
     QString exportTarget;
     QString exportOut;
     bool runExport = false;
+    // The comparison view (Evaluate > Compare Runs…): two sides, each "model" (the open model),
+    // "compressed" (its compression by --compress) or a model or archive file, run once the
+    // model is open (and compressed); a screenshot waits for the result and shows `compareTab`
+    // (ComparePanel::Tab) beside the slice table.
+    QStringList compareSides;
+    QString compareText;
+    QStringList compareSlices;
+    int compareContext = 0;  // 0: the panel's default
+    int compareChunks = -1;  // -1: the panel's default (all)
+    int compareTab = -1;     // -1: leave as is
     // Screenshot while the evaluation, analysis and compression still run, once each has shown
     // progress and a time estimate in the Jobs dock, instead of after they finished.
     bool whileRunning = false;

@@ -4,6 +4,7 @@
 #include "analysis_actions.h"
 #include "analysis_controller.h"
 #include "app_setup.h"
+#include "compare_panel.h"
 #include "compression_panel.h"
 #include "document.h"
 #include "evaluate_panel.h"
@@ -126,6 +127,7 @@ MainWindow::MainWindow(QWidget *parent)
     createDocks();
     createAnalysis();
     createCompression();
+    createCompare();
     createMenus();
 
     connect(filter_, &QLineEdit::textChanged, proxy_, &QSortFilterProxyModel::setFilterFixedString);
@@ -457,12 +459,16 @@ void MainWindow::createMenus()
     plan->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_L));
     view->addAction(plan);
     view->addAction(tradeoffDock_->toggleViewAction());
+    view->addAction(compareDock_->toggleViewAction());
     QAction *errors = errorsDock_->toggleViewAction();
     errors->setText(tr("Compression &Errors"));
     view->addAction(errors);
     QAction *jobs = jobsDock_->toggleViewAction();
     jobs->setText(tr("&Jobs"));
     view->addAction(jobs);
+
+    QMenu *evaluateMenu = menuBar()->addMenu(tr("&Evaluate"));
+    evaluateMenu->addAction(compareRunsAction_);
 
     QMenu *compress = menuBar()->addMenu(tr("&Compress"));
     LayerPlanView *planView = compression_->planView();
@@ -497,6 +503,76 @@ void MainWindow::createMenus()
     QMenu *help = menuBar()->addMenu(tr("&Help"));
     help->addAction(tr("&About Compression Workbench"), this, &MainWindow::showAbout);
     help->addAction(tr("About &Qt"), qApp, &QApplication::aboutQt);
+}
+
+void MainWindow::createCompare()
+{
+    compare_ = new ComparePanel(document_);
+    compareDock_ = new QDockWidget(tr("Compare"), this);
+    compareDock_->setObjectName(QStringLiteral("compareDock"));
+    compareDock_->setWidget(compare_);
+    // Across the window (the slice table and the charts need the width), tabbed with the Layer
+    // Plan: a row of its own would leave the central view too little height.
+    addDockWidget(Qt::BottomDockWidgetArea, compareDock_);
+    tabifyDockWidget(planDock_, compareDock_);
+    compareDock_->hide(); // Evaluate > Compare Runs… brings it up
+
+    compareRunsAction_ = new QAction(tr("Compare &Runs…"), this);
+    compareRunsAction_->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_R));
+    compareRunsAction_->setStatusTip(tr("Compare two runs before and after: per-slice perplexity "
+                                        "and KLD, per-tensor errors, greedy continuations"));
+    connect(compareRunsAction_, &QAction::triggered, this, &MainWindow::showCompare);
+
+    // The runs table's context menu: two selected runs compared at once.
+    runsView_->setContextMenuPolicy(Qt::ActionsContextMenu);
+    auto *compareSelected = new QAction(tr("Compare the Two Selected Runs"), runsView_);
+    runsView_->addAction(compareSelected);
+    connect(compareSelected, &QAction::triggered, this, &MainWindow::compareSelectedRuns);
+    connect(runsView_->selectionModel(), &QItemSelectionModel::selectionChanged, compareSelected,
+            [this, compareSelected] {
+                compareSelected->setEnabled(runsView_->selectionModel()->selectedRows().size()
+                                            == 2);
+            });
+    compareSelected->setEnabled(false);
+}
+
+bool MainWindow::setUpSelectedRuns(QString *why)
+{
+    const QModelIndexList rows = runsView_->selectionModel()->selectedRows();
+    if (rows.size() != 2) {
+        *why = tr("Select two evaluation runs to compare.");
+        return false;
+    }
+    const auto *sorted = static_cast<QSortFilterProxyModel *>(runsView_->model());
+    const auto &runs = document_->runs()->runs();
+    // The earlier run is A: "before" and "after" in the order they were made.
+    const int x = sorted->mapToSource(rows[0]).row();
+    const int y = sorted->mapToSource(rows[1]).row();
+    return compare_->setRuns(runs[size_t(std::min(x, y))], runs[size_t(std::max(x, y))], why);
+}
+
+void MainWindow::showCompare()
+{
+    compareDock_->show();
+    compareDock_->raise();
+    // The slice table and the charts beside it need most of the window's height.
+    resizeDocks({compareDock_}, {height() * 3 / 5}, Qt::Vertical);
+    QString why;
+    if (runsView_->selectionModel()->selectedRows().size() == 2 && !setUpSelectedRuns(&why))
+        statusBar()->showMessage(why, 8000);
+}
+
+bool MainWindow::compareSelectedRuns()
+{
+    QString why;
+    if (!setUpSelectedRuns(&why)) {
+        statusBar()->showMessage(why, 8000);
+        return false;
+    }
+    if (compareDock_->isHidden())
+        showCompare();
+    compareDock_->raise();
+    return compare_->run();
 }
 
 QMenu *MainWindow::createLanguageMenu()

@@ -23,6 +23,7 @@ class QTreeView;
 namespace cwb::gui {
 
 class AnalysisActions;
+class ComparePanel;
 class ExportDialog;
 class TradeoffChart;
 class TradeoffsPanel;
@@ -98,6 +99,14 @@ public:
     // The Trade-offs dock, raised and tall.
     void showTradeoffs();
     [[nodiscard]] SensitivityPanel *sensitivityPanel() const { return sensitivity_; }
+    // Evaluate > Compare Runs…: shows the comparison view, tall; with two evaluation runs
+    // selected in the runs table, set up to compare them.
+    void showCompare();
+    // The runs table's "Compare": both selected runs into the comparison view, which starts;
+    // false (the status bar says why) unless exactly two runs are selected and both are held.
+    bool compareSelectedRuns();
+    [[nodiscard]] ComparePanel *comparePanel() const { return compare_; }
+    [[nodiscard]] QDockWidget *compareDock() const { return compareDock_; }
 
 protected:
     void dragEnterEvent(QDragEnterEvent *event) override;
@@ -109,6 +118,9 @@ private:
     void createAnalysis();
     void createCompression();
     void createMenus();
+    void createCompare();
+    // The runs table's two selected runs as the comparison's sides; false with `why` otherwise.
+    bool setUpSelectedRuns(QString *why);
     void createColumnMenu();
     void setColumnVisible(int column, bool visible);
     void fitBrowserColumns();
@@ -152,6 +164,9 @@ private:
     QTabWidget *overviewTabs_ = nullptr;
     QDockWidget *tradeoffDock_ = nullptr;
     ExportDialog *exportDialog_ = nullptr;
+    ComparePanel *compare_ = nullptr;
+    QDockWidget *compareDock_ = nullptr;
+    QAction *compareRunsAction_ = nullptr;
 };
 
 } // namespace cwb::gui

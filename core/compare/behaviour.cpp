@@ -94,6 +94,14 @@ std::string prefixText(const Tokenizer &tokenizer, const std::vector<int32_t> &p
     return full.size() > promptText ? full.substr(promptText) : std::string();
 }
 
+// The text of a whole continuation after the part both generated alike. Decoding is prefix-
+// stable for whole tokens; should a token join bytes across the divergence (a UTF-8 character
+// split over byte tokens), the whole continuation stands rather than a cut character.
+std::string restAfter(const std::string &common, const std::string &full)
+{
+    return full.starts_with(common) ? full.substr(common.size()) : full;
+}
+
 } // namespace
 
 BehaviourComparison compareBehaviour(Engine &a, Engine &b, const Tokenizer &tokenizerA,
@@ -127,6 +135,10 @@ BehaviourComparison compareBehaviour(Engine &a, Engine &b, const Tokenizer &toke
         const size_t common = p.firstDivergence < 0 ? p.tokensA.size()
                                                     : static_cast<size_t>(p.firstDivergence);
         p.commonText = prefixText(tokenizerA, ra.promptTokens, p.tokensA, common);
+        p.restA = restAfter(p.commonText,
+                            prefixText(tokenizerA, ra.promptTokens, p.tokensA, p.tokensA.size()));
+        p.restB = restAfter(p.commonText,
+                            prefixText(tokenizerB, rb.promptTokens, p.tokensB, p.tokensB.size()));
         out.unchangedCount += p.unchanged;
         out.identicalCount += p.firstDivergence < 0;
         out.prompts.push_back(std::move(p));

@@ -32,6 +32,7 @@ struct PromptComparison {
     std::vector<int32_t> tokensA, tokensB; // generated ids; EOS last when generation stopped there
     std::string textA, textB;              // the continuations as text
     std::string commonText;                // the text of the tokens both generated alike
+    std::string restA, restB;              // each continuation's text after commonText
     int64_t firstDivergence = -1;          // first token index where they differ; -1: identical
     bool unchanged = false;                // identical in the first `agree` tokens
 };

@@ -17,8 +17,8 @@ CompareSideInfo infoOf(const CompareSide &side)
     CompareSideInfo i;
     i.path = side.path;
     i.label = side.label;
-    i.archive = side.isArchive();
-    if (side.isArchive())
+    i.archive = side.isCompressed();
+    if (side.isCompressed())
         i.sourcePath = side.model->path;
     i.parameters = side.model->totals().parameters;
     i.storedBytes = side.storedBytes();
@@ -56,19 +56,37 @@ std::vector<TextSlice> cutSlices(const CompareParams &p, const Tokenizer &tokeni
     return slices;
 }
 
+// What can be checked before a model is opened.
+void checkInputs(const CompareParams &params)
+{
+    if (params.textPath.empty() == params.sliceFiles.empty())
+        throwIn("compare", "give either an evaluation text or slice files");
+    checkBehaviourParams(params.behaviour);
+}
+
 } // namespace
 
 CompareResult runComparison(const CompareParams &params, const JobContext &ctx)
 {
     const auto t0 = std::chrono::steady_clock::now();
-    if (params.textPath.empty() == params.sliceFiles.empty())
-        throwIn("compare", "give either an evaluation text or slice files");
-    checkBehaviourParams(params.behaviour);
-    CompareResult r;
-    r.settings = params;
-    r.settings.evaluation.threads = params.threads;
+    checkInputs(params);
     const CompareSide a = openCompareSide(params.pathA);
     const CompareSide b = openCompareSide(params.pathB);
+    CompareResult r = runComparison(a, b, params, ctx);
+    r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    return r;
+}
+
+CompareResult runComparison(const CompareSide &a, const CompareSide &b,
+                            const CompareParams &params, const JobContext &ctx)
+{
+    const auto t0 = std::chrono::steady_clock::now();
+    checkInputs(params);
+    CompareResult r;
+    r.settings = params;
+    r.settings.pathA = a.path;
+    r.settings.pathB = b.path;
+    r.settings.evaluation.threads = params.threads;
     r.a = infoOf(a);
     r.b = infoOf(b);
     const std::vector<std::string> prompts = params.behaviour.promptsPath.empty()

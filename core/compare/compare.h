@@ -7,6 +7,7 @@
 // GUI's comparison view is to read the same CompareResult.
 
 #include "compare/behaviour.h"
+#include "compare/compare_side.h"
 #include "compare/slice_eval.h"
 #include "compare/slices.h"
 #include "compare/tensor_compare.h"
@@ -19,7 +20,8 @@
 namespace cwb {
 
 struct CompareParams {
-    std::string pathA, pathB;            // a model or a .cwbarchive each
+    std::string pathA, pathB;            // a model or a .cwbarchive each (runComparison of two
+                                         // sides: what they are called in the report)
     std::string textPath;                // evaluation text, cut into documents (`slicing`)
     std::vector<std::string> sliceFiles; // or one slice per file (textPath then empty)
     SliceParams slicing;
@@ -32,8 +34,9 @@ struct CompareParams {
 // What identifies one side in the report.
 struct CompareSideInfo {
     std::string path, label;
-    bool archive = false;
-    std::string sourcePath;  // an archive's source model
+    bool archive = false;     // compressed tensors over a source model: an archive file, or a
+                              // compression held in memory (path is then its label)
+    std::string sourcePath;  // that source model
     int64_t parameters = 0;  // of the model the engine runs, a tied copy counted once
     uint64_t storedBytes = 0; // of all weights as run (an archive's compressed total)
     double bitsPerWeight = 0;
@@ -56,5 +59,11 @@ struct CompareResult {
 // slice or prompts file, a slice file shorter than one window, a text shorter than one window;
 // cwb::Cancelled when ctx is cancelled.
 [[nodiscard]] CompareResult runComparison(const CompareParams &params, const JobContext &ctx = {});
+
+// The same on two sides already opened (compare_side.h: e.g. a compression held in memory);
+// params.pathA and pathB are not read (the result's settings name the sides' paths).
+[[nodiscard]] CompareResult runComparison(const CompareSide &a, const CompareSide &b,
+                                          const CompareParams &params,
+                                          const JobContext &ctx = {});
 
 } // namespace cwb

@@ -187,6 +187,8 @@ SliceComparison compareSlices(Engine &a, Engine &b, const Tokenizer &tokenizerA,
             for (const auto &pos : positions) {
                 acc.add(pos);
                 total.add(pos);
+                out.positionDeltaNll.push_back(static_cast<float>(pos.nll - pos.nllBase));
+                out.positionKld.push_back(static_cast<float>(pos.kld));
             }
             ++acc.windows;
             ++total.windows;

@@ -63,6 +63,9 @@ struct SliceComparison {
     int64_t slices = 0;          // slices the text or the files gave (after merging)
     std::vector<SliceResult> evaluated; // the most degraded first (ties: text order)
     SliceScores total;           // every evaluated position pooled
+    // Every scored position's NLL of B minus A's and KLD of B from A, in evaluation order: the
+    // per-token distributions behind the means (compare/delta_histograms.h).
+    std::vector<float> positionDeltaNll, positionKld;
     std::vector<std::string> notes;
 };
 

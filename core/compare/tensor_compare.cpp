@@ -28,10 +28,10 @@ TensorSideErrors sideErrors(const CompareSide &side, const Tensor *t, bool isOri
         if (c->report.outputError >= 0)
             e.outputError = c->report.outputError;
         e.basis = "archive";
-    } else if (side.isArchive() || isOriginal) {
+    } else if (side.isCompressed() || isOriginal) {
         e.relativeError = 0.0;
         e.outputError = 0.0;
-        e.basis = side.isArchive() ? "kept" : "original";
+        e.basis = side.isCompressed() ? "kept" : "original";
     }
     return e;
 }
@@ -87,13 +87,13 @@ void addSideNotes(const CompareSide &a, const CompareSide &b, bool aIsOriginal, 
         notes.push_back("A is the original B was compressed from: its errors are 0");
     if (bIsOriginal)
         notes.push_back("B is the original A was compressed from: its errors are 0");
-    if (a.isArchive() && b.isArchive()
-        && a.archive->compressed.sourceHash != b.archive->compressed.sourceHash)
+    if (a.isCompressed() && b.isCompressed()
+        && a.compression->sourceHash != b.compression->sourceHash)
         notes.push_back("A and B were compressed from different models: each error is against "
                         "its own original");
     const std::string hint = measured ? "" : " (--weights measures B - A)";
     for (const auto *side : {&a, &b})
-        if (!side->isArchive() && !(side == &a ? aIsOriginal : bIsOriginal))
+        if (!side->isCompressed() && !(side == &a ? aIsOriginal : bIsOriginal))
             notes.push_back(std::string(side == &a ? "A" : "B") + " (" + side->label
                             + ") is a model, not an archive or the other's original: its "
                               "per-tensor errors are unknown"
