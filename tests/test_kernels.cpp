@@ -17,6 +17,7 @@
 #include "eval/quantized_linear.h"
 #include "formats/float_formats.h"
 #include "formats/ggml_dequant.h"
+#include "formats/ggml_dot.h"
 #include "formats/ggml_quantize.h"
 #include "formats/int_dot.h"
 #include "formats/packed_dot.h"
@@ -116,6 +117,7 @@ class TestKernels : public QObject {
 private slots:
     void cpuLevelSetting();
     void activeLevelIsReported();
+    void everyLevelHasItsOwnKernels();
     void q8_0QuantsMatchTheRounding();
     void q8_KQuantsMatchTheRounding();
     void intDotMatchesScalarOnEveryLevel_data();
@@ -126,6 +128,8 @@ private slots:
     void scalarIntDotMatchesDequantizedProduct();
     void ggmlLinearIntegerMatchesReference_data();
     void ggmlLinearIntegerMatchesReference();
+    void ggmlFloatDotOnEveryLevel_data();
+    void ggmlFloatDotOnEveryLevel();
     void packedDotMatchesScalarOnEveryLevel();
     void quantizedLinearFusedMatchesReference_data();
     void quantizedLinearFusedMatchesReference();
@@ -155,6 +159,23 @@ void TestKernels::activeLevelIsReported()
     const std::string d = cwb::kernelLevelDescription();
     QVERIFY2(d.rfind(cwb::cpuLevelName(cwb::activeCpuLevel()), 0) == 0, d.c_str());
     std::printf("kernels: %s\n", d.c_str());
+}
+
+void TestKernels::everyLevelHasItsOwnKernels()
+{
+    // A level whose file was compiled without its instruction set falls back to the scalar
+    // references; on x86-64 with the CPU for it, that would be a build mistake.
+#if defined(__x86_64__)
+    for (CpuLevel level : cwb::supportedCpuLevels()) {
+        if (level == CpuLevel::Scalar)
+            continue;
+        for (DType t : kIntTypes)
+            QVERIFY2(cwb::intDotKernel(t, level) != cwb::intDotKernel(t, CpuLevel::Scalar),
+                     cwb::cpuLevelName(level));
+        QVERIFY(cwb::packedDotKernel(level) != cwb::packedDotKernel(CpuLevel::Scalar));
+        QVERIFY(cwb::gemm::tileFor(level) != cwb::gemm::tileFor(CpuLevel::Scalar));
+    }
+#endif
 }
 
 void TestKernels::q8_0QuantsMatchTheRounding()
@@ -367,6 +388,43 @@ void TestKernels::ggmlLinearIntegerMatchesReference()
     QVERIFY(!plain.integerKernels());
 }
 
+void TestKernels::ggmlFloatDotOnEveryLevel_data()
+{
+    QTest::addColumn<DType>("type");
+    for (DType t : kIntTypes)
+        if (cwb::ggmlDotSupported(t))
+            QTest::newRow(std::string(cwb::dtypeName(t)).c_str()) << t;
+}
+
+void TestKernels::ggmlFloatDotOnEveryLevel()
+{
+    // The float-activation kernels (formats/ggml_dot.h) of every level against the dequantized
+    // row times x in double, within 1e-5 of the sum of |terms|.
+    QFETCH(DType, type);
+    const int64_t len = 1024, wRows = 3;
+    const auto w = randomValues(wRows * len, 81);
+    const auto bytes = quantized(type, w, wRows, len);
+    const int64_t rowBytes = int64_t(*cwb::storageBytes(type, len));
+    const auto x = randomValues(len, 82);
+    std::vector<float> wr(size_t(len));
+    for (int64_t r = 0; r < wRows; ++r) {
+        cwb::ggmlDequantizeRow(type, bytes.data() + r * rowBytes, wr.data(), len);
+        double exact = 0, mag = 0;
+        for (int64_t k = 0; k < len; ++k) {
+            exact += double(wr[size_t(k)]) * x[size_t(k)];
+            mag += std::fabs(double(wr[size_t(k)]) * x[size_t(k)]);
+        }
+        for (CpuLevel level : cwb::supportedCpuLevels()) {
+            const float got = cwb::ggmlDot(type, bytes.data() + r * rowBytes, x.data(), len, level);
+            QVERIFY2(std::abs(got - exact) <= 1e-5 * mag,
+                     qPrintable(QStringLiteral("%1: %2 vs %3")
+                                    .arg(cwb::cpuLevelName(level))
+                                    .arg(got)
+                                    .arg(exact)));
+        }
+    }
+}
+
 void TestKernels::packedDotMatchesScalarOnEveryLevel()
 {
     const int64_t len = 384, group = 128, groups = len / group, xRows = 4;
@@ -488,8 +546,8 @@ void TestKernels::perIsaObjectsKeepTheirInlineCode()
         const char *object;
         const char *own;
     } objects[] = {
-        {"/cwb_formats.dir/formats/int_dot_avx2.cpp.o", nullptr},
-        {"/cwb_formats.dir/formats/int_dot_avx512.cpp.o", nullptr},
+        {"/cwb_formats.dir/formats/kernels_avx2.cpp.o", nullptr},
+        {"/cwb_formats.dir/formats/kernels_avx512.cpp.o", nullptr},
         {"/cwb_eval.dir/eval/gemm_avx2.cpp.o", "Eigen_cwb_avx2::"},
         {"/cwb_eval.dir/eval/gemm_avx512.cpp.o", "Eigen_cwb_avx512::"},
     };

@@ -66,7 +66,7 @@ void QuantizedLinear::forwardFused(const float *x, int64_t nRows, float *y) cons
     const int64_t rowBytes = q_.rowCodeBytes();
     const PackedDotFn kernel = packedDotKernel();
     forEachRowTile(nRows, q_.rows, cols, [&](int64_t r0, int64_t r1) {
-        std::vector<float> scale(size_t(groups)), zero(size_t(groups));
+        std::vector<float> scale(static_cast<size_t>(groups)), zero(static_cast<size_t>(groups));
         for (int64_t r = r0; r < r1; ++r) {
             for (int64_t g = 0; g < groups; ++g) {
                 const int64_t i = q_.groupSize == 0 ? 0 : (r * cols + g * group) / q_.groupSize;
