@@ -53,7 +53,7 @@ std::vector<float> randomValues(int64_t n, uint32_t seed, float scale = 1.f)
 {
     std::mt19937 rng(seed);
     std::normal_distribution<float> dist(0.f, scale);
-    std::vector<float> v(size_t(n));
+    std::vector<float> v(static_cast<size_t>(n));
     for (float &x : v)
         x = dist(rng);
     return v;
@@ -68,7 +68,7 @@ std::vector<std::byte> quantized(DType t, const std::vector<float> &w, int64_t r
 std::vector<float> runKernel(cwb::IntDotFn kernel, const std::byte *w, int64_t rowBytes,
                              int64_t wRows, const cwb::Q8Activations &q, int nGroup)
 {
-    std::vector<float> y(size_t(q.rows * wRows));
+    std::vector<float> y(static_cast<size_t>(q.rows * wRows));
     const cwb::Q8View v = q.view();
     for (int64_t r = 0; r < wRows; ++r)
         for (int64_t i = 0; i < q.rows; i += nGroup) {
@@ -252,7 +252,7 @@ void TestKernels::intDotMatchesScalarOnEveryLevel()
         runKernel(cwb::intDotKernel(type, CpuLevel::Scalar), bytes.data(), rowBytes, wRows, q, 1);
     // The tolerance's scale: the sum of |w| |x| of each product.
     std::vector<double> scale(ref.size(), 0.0);
-    std::vector<float> wr(size_t(len));
+    std::vector<float> wr(static_cast<size_t>(len));
     for (int64_t r = 0; r < wRows; ++r) {
         cwb::ggmlDequantizeRow(type, bytes.data() + r * rowBytes, wr.data(), len);
         for (int64_t i = 0; i < xRows; ++i)
@@ -267,14 +267,14 @@ void TestKernels::intDotMatchesScalarOnEveryLevel()
             for (size_t k = 0; k < y.size(); ++k) {
                 if (isKQuant(type))
                     QVERIFY2(y[k] == ref[k], qPrintable(QStringLiteral("%1 rows %2: %3 vs %4")
-                                                            .arg(cwb::cpuLevelName(level))
+                                                            .arg(QLatin1String(cwb::cpuLevelName(level)))
                                                             .arg(group)
                                                             .arg(double(y[k]))
                                                             .arg(double(ref[k]))));
                 else
                     QVERIFY2(std::abs(double(y[k]) - ref[k]) <= 1e-5 * scale[k],
                              qPrintable(QStringLiteral("%1 rows %2: %3 vs %4")
-                                            .arg(cwb::cpuLevelName(level))
+                                            .arg(QLatin1String(cwb::cpuLevelName(level)))
                                             .arg(group)
                                             .arg(double(y[k]))
                                             .arg(double(ref[k]))));
@@ -297,7 +297,7 @@ void TestKernels::intDotIsExactWithPowerOfTwoScales()
     // Q8_0 and Q8_K scales are then exactly 1.
     std::mt19937 rng(22);
     std::uniform_int_distribution<int> dist(-126, 126);
-    std::vector<float> x(size_t(xRows * len));
+    std::vector<float> x(static_cast<size_t>(xRows * len));
     for (size_t k = 0; k < x.size(); ++k)
         x[k] = k % 32 == 0 ? -127.f : float(dist(rng));
     cwb::Q8Activations q;
@@ -335,7 +335,7 @@ void TestKernels::scalarIntDotMatchesDequantizedProduct()
     const auto y =
         runKernel(cwb::intDotKernel(type, CpuLevel::Scalar), bytes.data(), rowBytes, wRows, q, 1);
     const double tol = type == DType::Q4_1 || type == DType::Q5_1 ? 2e-3 : 1e-5;
-    std::vector<float> wr(size_t(len));
+    std::vector<float> wr(static_cast<size_t>(len));
     for (int64_t r = 0; r < wRows; ++r) {
         cwb::ggmlDequantizeRow(type, bytes.data() + r * rowBytes, wr.data(), len);
         for (int64_t i = 0; i < xRows; ++i) {
@@ -373,7 +373,7 @@ void TestKernels::ggmlLinearIntegerMatchesReference()
     cwb::GgmlLinear lin(type, quantized(type, w, out, in), out, in, true);
     QVERIFY(lin.integerKernels());
     const auto x = randomValues(nRows * in, 42);
-    std::vector<float> y(size_t(nRows * out)), ref(y.size());
+    std::vector<float> y(static_cast<size_t>(nRows * out)), ref(y.size());
     lin.forward(x.data(), nRows, y.data());
     lin.forwardReference(x.data(), nRows, ref.data());
     const double tol = type == DType::Q4_1 || type == DType::Q5_1 ? 2e-3 : 1e-4;
@@ -406,7 +406,7 @@ void TestKernels::ggmlFloatDotOnEveryLevel()
     const auto bytes = quantized(type, w, wRows, len);
     const int64_t rowBytes = int64_t(*cwb::storageBytes(type, len));
     const auto x = randomValues(len, 82);
-    std::vector<float> wr(size_t(len));
+    std::vector<float> wr(static_cast<size_t>(len));
     for (int64_t r = 0; r < wRows; ++r) {
         cwb::ggmlDequantizeRow(type, bytes.data() + r * rowBytes, wr.data(), len);
         double exact = 0, mag = 0;
@@ -418,7 +418,7 @@ void TestKernels::ggmlFloatDotOnEveryLevel()
             const float got = cwb::ggmlDot(type, bytes.data() + r * rowBytes, x.data(), len, level);
             QVERIFY2(std::abs(got - exact) <= 1e-5 * mag,
                      qPrintable(QStringLiteral("%1: %2 vs %3")
-                                    .arg(cwb::cpuLevelName(level))
+                                    .arg(QLatin1String(cwb::cpuLevelName(level)))
                                     .arg(got)
                                     .arg(exact)));
         }
@@ -430,12 +430,12 @@ void TestKernels::packedDotMatchesScalarOnEveryLevel()
     const int64_t len = 384, group = 128, groups = len / group, xRows = 4;
     std::mt19937 rng(61);
     for (const int bits : {4, 8}) {
-        std::vector<uint8_t> codes(size_t(len * bits / 8));
+        std::vector<uint8_t> codes(static_cast<size_t>(len * bits / 8));
         for (uint8_t &c : codes)
             c = uint8_t(rng());
         const std::vector<float> scale{0.5f, -0.03f, 1.7f}, zero{8.f, 3.f, 11.f};
         const auto x = randomValues(xRows * len, 62);
-        std::vector<float> xsum(size_t(xRows * groups), 0.f);
+        std::vector<float> xsum(static_cast<size_t>(xRows * groups), 0.f);
         for (int64_t i = 0; i < xRows; ++i)
             for (int64_t j = 0; j < len; ++j)
                 xsum[size_t(i * groups + j / group)] += x[size_t(i * len + j)];
@@ -456,12 +456,12 @@ void TestKernels::packedDotMatchesScalarOnEveryLevel()
             QVERIFY(std::abs(ref[size_t(i)] - exact) <= 1e-5 * mag);
             for (CpuLevel level : cwb::supportedCpuLevels())
                 for (int n = 1; n <= cwb::kPackedDotMaxRows && i + n <= xRows; ++n) {
-                    std::vector<float> y(size_t(n));
+                    std::vector<float> y(static_cast<size_t>(n));
                     cwb::packedDotKernel(level)(row, x.data() + i * len, len,
                                                 xsum.data() + i * groups, n, y.data(), 1);
                     QVERIFY2(std::abs(y[0] - exact) <= 1e-5 * mag,
                              qPrintable(QStringLiteral("%1 bits %2 rows %3: %4 vs %5")
-                                            .arg(cwb::cpuLevelName(level))
+                                            .arg(QLatin1String(cwb::cpuLevelName(level)))
                                             .arg(bits)
                                             .arg(n)
                                             .arg(y[0])
@@ -505,7 +505,7 @@ void TestKernels::quantizedLinearFusedMatchesReference()
     QVERIFY(lin.fusedDecode());
     for (int n : {1, 3, 4, 9}) { // 9: the dequantize-tile path
         const auto x = randomValues(n * in, 72);
-        std::vector<float> y(size_t(n * out)), ref(y.size());
+        std::vector<float> y(static_cast<size_t>(n * out)), ref(y.size());
         lin.forward(x.data(), n, y.data());
         lin.forwardReference(x.data(), n, ref.data());
         for (size_t k = 0; k < y.size(); ++k)
@@ -521,7 +521,7 @@ void TestKernels::gemmEveryLevelMatchesReference()
                                       {64, 35, 129}}) {
         const auto x = randomValues(n * in, 51);
         const auto w = randomValues(rows * in, 52);
-        std::vector<float> ref(size_t(n * rows));
+        std::vector<float> ref(static_cast<size_t>(n * rows));
         cwb::matmulReference(x.data(), n, w.data(), rows, in, ref.data());
         for (CpuLevel level : cwb::supportedCpuLevels()) {
             std::vector<float> y(ref.size(), -1.f);
@@ -529,7 +529,7 @@ void TestKernels::gemmEveryLevelMatchesReference()
             for (size_t k = 0; k < y.size(); ++k)
                 QVERIFY2(std::abs(y[k] - ref[k]) <= 1e-4f * (1 + std::fabs(ref[k])),
                          qPrintable(QStringLiteral("%1 n=%2: %3 vs %4")
-                                        .arg(cwb::cpuLevelName(level))
+                                        .arg(QLatin1String(cwb::cpuLevelName(level)))
                                         .arg(n)
                                         .arg(y[k])
                                         .arg(ref[k])));
