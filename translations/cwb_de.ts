@@ -609,14 +609,6 @@
         <translation>llama.cpp: Jedes Fenster beginnt mit BOS, und nur seine zweite Hälfte wird bewertet, sodass die Zahlen mit llama-perplexity übereinstimmen. Ganzes Fenster: Jede Position wird bewertet.</translation>
     </message>
     <message>
-        <source>Emulate llama.cpp Q8 activations</source>
-        <translation>Q8-Aktivierungen von llama.cpp nachbilden</translation>
-    </message>
-    <message>
-        <source>Quantize matmul inputs to Q8 blocks as llama.cpp&apos;s CPU path does, so perplexities of quantized models match llama.cpp closely</source>
-        <translation>Eingaben der Matrixmultiplikationen wie der CPU-Pfad von llama.cpp in Q8-Blöcke quantisieren, damit die Perplexitäten quantisierter Modelle eng mit llama.cpp übereinstimmen</translation>
-    </message>
-    <message>
         <source>Measure latency</source>
         <translation>Latenz messen</translation>
     </message>
@@ -772,6 +764,14 @@
         <source>ppl %1</source>
         <translation>ppl %1</translation>
     </message>
+    <message>
+        <source>Integer activations (llama.cpp&apos;s Q8 arithmetic)</source>
+        <translation>Ganzzahlige Aktivierungen (Q8-Arithmetik von llama.cpp)</translation>
+    </message>
+    <message>
+        <source>Quantize matmul inputs to Q8 blocks and multiply them with the weight blocks in integers, as llama.cpp&apos;s CPU path does: perplexities of quantized models match llama.cpp&apos;s, and quantized models run faster</source>
+        <translation>Eingaben der Matrixmultiplikationen in Q8-Blöcke quantisieren und ganzzahlig mit den Gewichtsblöcken multiplizieren, wie es der CPU-Pfad von llama.cpp tut: Die Perplexitäten quantisierter Modelle stimmen mit llama.cpp überein, und quantisierte Modelle laufen schneller</translation>
+    </message>
 </context>
 <context>
     <name>cwb::gui::EvaluationRunsModel</name>
@@ -856,10 +856,6 @@
         <translation>Ausgewertet mit %1 Token/s; der ganze Lauf dauerte %2 s</translation>
     </message>
     <message>
-        <source>Matmul inputs quantized to Q8 like llama.cpp&apos;s CPU path</source>
-        <translation>Matmul-Eingaben wie im CPU-Pfad von llama.cpp in Q8 quantisiert</translation>
-    </message>
-    <message>
         <source>Finished: %1</source>
         <translation>Beendet: %1</translation>
     </message>
@@ -942,6 +938,14 @@
     <message>
         <source>Peak RSS</source>
         <translation>Spitzen-RSS</translation>
+    </message>
+    <message>
+        <source>Integer activations: matmul inputs quantized to Q8, integer dot products like llama.cpp&apos;s CPU path</source>
+        <translation>Ganzzahlige Aktivierungen: Matmul-Eingaben in Q8 quantisiert, ganzzahlige Skalarprodukte wie im CPU-Pfad von llama.cpp</translation>
+    </message>
+    <message>
+        <source>Float activations</source>
+        <translation>Gleitkomma-Aktivierungen</translation>
     </message>
 </context>
 <context>
@@ -2175,10 +2179,6 @@ Form: %3, gespeichert als %4</translation>
         <translation>Über Compression Workbench</translation>
     </message>
     <message>
-        <source>&lt;h3&gt;Compression Workbench %1&lt;/h3&gt;&lt;p&gt;Look at every layer of a neural network, choose how to compress it, and measure what that costs.&lt;/p&gt;&lt;p&gt;Licensed under the MIT License.&lt;/p&gt;</source>
-        <translation>&lt;h3&gt;Compression Workbench %1&lt;/h3&gt;&lt;p&gt;Jede Schicht eines neuronalen Netzes untersuchen, entscheiden, wie sie komprimiert wird, und messen, was das kostet.&lt;/p&gt;&lt;p&gt;Lizenziert unter der MIT-Lizenz.&lt;/p&gt;</translation>
-    </message>
-    <message>
         <source>Evaluate</source>
         <translation>Auswerten</translation>
     </message>
@@ -2285,6 +2285,10 @@ Form: %3, gespeichert als %4</translation>
     <message>
         <source>Text files (*.txt);;All files (*)</source>
         <translation>Textdateien (*.txt);;Alle Dateien (*)</translation>
+    </message>
+    <message>
+        <source>&lt;h3&gt;Compression Workbench %1&lt;/h3&gt;&lt;p&gt;Look at every layer of a neural network, choose how to compress it, and measure what that costs.&lt;/p&gt;&lt;p&gt;Kernels: %2&lt;/p&gt;&lt;p&gt;Licensed under the MIT License.&lt;/p&gt;</source>
+        <translation>&lt;h3&gt;Compression Workbench %1&lt;/h3&gt;&lt;p&gt;Jede Schicht eines neuronalen Netzes untersuchen, entscheiden, wie sie komprimiert wird, und messen, was das kostet.&lt;/p&gt;&lt;p&gt;Rechenkerne: %2&lt;/p&gt;&lt;p&gt;Lizenziert unter der MIT-Lizenz.&lt;/p&gt;</translation>
     </message>
 </context>
 <context>
