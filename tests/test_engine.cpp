@@ -770,7 +770,8 @@ void TestEngine::ggmlLinearMatchesReference_data()
 }
 
 // Fast path (tiles of dequantized rows, Eigen, parallel) against the scalar reference; 300 rows
-// of 512 make three tiles, the last one short. Tolerance: 1e-5 of sum |x_k w_k| per output.
+// of 512 make three tiles, the last one short. Tolerance: 1e-5 of sum |x_k w_k| per output
+// (2e-3 for Q4_1 / Q5_1 with integer activations: Q8_1's rounded sum term).
 void TestEngine::ggmlLinearMatchesReference()
 {
     QFETCH(cwb::DType, type);
@@ -797,7 +798,11 @@ void TestEngine::ggmlLinearMatchesReference()
             for (int k = 0; k < in; ++k)
                 bound += std::fabs(double(xr[size_t(i * in + k)]) * wRow[size_t(k)]);
             const size_t at = size_t(i * out + o);
-            QVERIFY2(std::fabs(fast[at] - ref[at]) <= 1e-5 * bound,
+            // With integer activations Q4_1 / Q5_1 take the min term from Q8_1's fp16 sum of
+            // the block (as llama.cpp does); the reference uses the exact sum: 2^-11 relative.
+            const bool q8_1 = lin.integerKernels()
+                              && (type == cwb::DType::Q4_1 || type == cwb::DType::Q5_1);
+            QVERIFY2(std::fabs(fast[at] - ref[at]) <= (q8_1 ? 2e-3 : 1e-5) * bound,
                      qPrintable(QStringLiteral("y[%1,%2] = %3 vs %4").arg(i).arg(o)
                                     .arg(fast[at]).arg(ref[at])));
         }

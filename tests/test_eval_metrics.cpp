@@ -4,8 +4,8 @@
 // (round trip, every mismatch and malformed input), device profiles and roofline estimates, the
 // text checks, and then the whole evaluation on stories260K against the independent oracle
 // (reference/stories260K_reference.json) and llama.cpp's own figures
-// (reference/llamacpp_figures.json): perplexity within 0.1% (F32) / 0.5% (quantized) and mean
-// KL divergence within 10%.
+// (reference/llamacpp_figures.json): perplexity within 0.1% (F32, and quantized with integer
+// activations) and mean KL divergence within 3% (integer activations, llama.cpp's arithmetic).
 
 #include "eval/device_profile.h"
 #include "eval/evaluation.h"
@@ -922,7 +922,7 @@ void TestEvalMetrics::quantizedMatchesLlamaCpp()
             "%s %s: ppl %.4f (llama.cpp %.4f, %+.3f%%); KLD mean %.6f (llama.cpp %.6f, %+.1f%%), "
             "median %.6f (%.6f), p99 %.6f (%.6f), max %.6f (%.6f), same top %.3f%% (%.3f%%), "
             "PPL ratio %.6f (%.6f)\n",
-            key.c_str(), emulate ? "with Q8 activations" : "float activations   ", r.ppl, refPpl,
+            key.c_str(), emulate ? "integer activations" : "float activations  ", r.ppl, refPpl,
             100 * (r.ppl / refPpl - 1), r.kld.mean, refMean, 100 * (r.kld.mean / refMean - 1),
             r.kld.median, refKld["median_kld"].get<double>(), r.kld.p99,
             refKld["p99_kld"].get<double>(), r.kld.max, refKld["max_kld"].get<double>(),
@@ -935,10 +935,12 @@ void TestEvalMetrics::quantizedMatchesLlamaCpp()
     std::printf(
         "%s: activation quantization moves mean KLD from %+.1f%% to %+.1f%% of llama.cpp's\n",
         key.c_str(), 100 * gapFloat, 100 * gapQ8);
-    // llama.cpp's CPU path quantizes activations, so the emulated run is the like-for-like one.
+    // llama.cpp's CPU path quantizes activations and multiplies integers; the run with integer
+    // activations does the same arithmetic, so it must match closely (issue #10's acceptance:
+    // mean KLD within 3%, perplexity within 0.1%).
     const EvalResult &r = runs[1];
-    QVERIFY2(std::abs(r.ppl / refPpl - 1.0) < 0.005, qPrintable(QString::number(r.ppl, 'f', 5)));
-    QVERIFY2(std::abs(r.kld.mean / refMean - 1.0) < 0.10,
+    QVERIFY2(std::abs(r.ppl / refPpl - 1.0) < 0.001, qPrintable(QString::number(r.ppl, 'f', 5)));
+    QVERIFY2(std::abs(r.kld.mean / refMean - 1.0) < 0.03,
              qPrintable(QString::number(r.kld.mean, 'f', 6)));
 }
 

@@ -220,9 +220,11 @@ private Q_SLOTS:
               l.toString(qlonglong(2560)),                                      // positions
               l.formattedDataSize(64 * 1024, 2, QLocale::DataSizeIecFormat)})   // KV cache
             QVERIFY2(tip.contains(part), qPrintable(part + QStringLiteral(" not in:\n") + tip));
-        QVERIFY(tip.contains(EvaluationRunsModel::tr("Matmul inputs quantized to Q8 like "
-                                                     "llama.cpp's CPU path")));
+        QVERIFY(tip.contains(EvaluationRunsModel::tr(
+            "Integer activations: matmul inputs quantized to Q8, integer dot products like "
+            "llama.cpp's CPU path")));
         const QString plain = cell(model, 1, 0, Qt::ToolTipRole);
+        QVERIFY(plain.contains(EvaluationRunsModel::tr("Float activations")));
         QVERIFY(plain.contains(EvaluationRunsModel::tr("Latency: not measured")));
         QVERIFY(
             plain.contains(EvaluationRunsModel::tr("KL divergence: not measured (no base run)")));

@@ -178,9 +178,10 @@ QWidget *EvaluatePanel::createSettingsGroup()
     protocol_->setToolTip(
         tr("llama.cpp: each window starts with BOS and only its second half is scored, so the "
            "numbers match llama-perplexity. Full window: every position is scored."));
-    q8_ = new QCheckBox(tr("Emulate llama.cpp Q8 activations"), group);
-    q8_->setToolTip(tr("Quantize matmul inputs to Q8 blocks as llama.cpp's CPU path does, so "
-                       "perplexities of quantized models match llama.cpp closely"));
+    q8_ = new QCheckBox(tr("Integer activations (llama.cpp's Q8 arithmetic)"), group);
+    q8_->setToolTip(tr("Quantize matmul inputs to Q8 blocks and multiply them with the weight "
+                       "blocks in integers, as llama.cpp's CPU path does: perplexities of "
+                       "quantized models match llama.cpp's, and quantized models run faster"));
     latency_ = new QCheckBox(tr("Measure latency"), group);
     latency_->setToolTip(tr("Also measure prefill and decode speed (tokens per second)"));
 

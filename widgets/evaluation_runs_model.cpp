@@ -161,7 +161,10 @@ QString EvaluationRunsModel::toolTip(const EvaluationRun &run) const
     lines << tr("Evaluated at %1 tok/s; the whole run took %2 s")
                  .arg(rate(r.evalTokPerS), fixed(r.seconds, 2));
     if (run.emulateQ8)
-        lines << tr("Matmul inputs quantized to Q8 like llama.cpp's CPU path");
+        lines << tr("Integer activations: matmul inputs quantized to Q8, integer dot products "
+                    "like llama.cpp's CPU path");
+    else
+        lines << tr("Float activations");
     if (run.finishedAt.isValid())
         lines << tr("Finished: %1").arg(QLocale().toString(run.finishedAt, QLocale::ShortFormat));
     for (const std::string &note : r.notes)

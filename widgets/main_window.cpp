@@ -30,6 +30,7 @@
 #include "project/project_file.h"
 #include "recipe/recipe.h"
 #include "recipe/recipe_edit.h"
+#include "util/cpu_features.h"
 
 #include <QAction>
 #include <QActionGroup>
@@ -777,8 +778,10 @@ void MainWindow::showAbout()
                        tr("<h3>Compression Workbench %1</h3>"
                           "<p>Look at every layer of a neural network, choose how to compress it, "
                           "and measure what that costs.</p>"
+                          "<p>Kernels: %2</p>"
                           "<p>Licensed under the MIT License.</p>")
-                           .arg(QApplication::applicationVersion()));
+                           .arg(QApplication::applicationVersion(),
+                                QString::fromStdString(kernelLevelDescription())));
 }
 
 void MainWindow::dragEnterEvent(QDragEnterEvent *event)

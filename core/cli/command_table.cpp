@@ -3,6 +3,8 @@
 
 #include "cli/commands.h"
 
+#include "util/cpu_features.h"
+
 namespace cwb::cli {
 namespace {
 
@@ -109,7 +111,8 @@ const CommandSpec &versionCommand()
 
 int runVersion(const ParsedArgs &, Environment &env)
 {
-    *env.out << "cwb " << env.version << "\n";
+    *env.out << "cwb " << env.version << "\n"
+             << "kernels: " << kernelLevelDescription() << "\n";
     return 0;
 }
 

@@ -49,7 +49,8 @@ const CommandSpec &evalCommand()
                 {.name = "--kld-base", .kind = ValueKind::Path, .metavar = "FILE",
                  .help = "compare with a recorded base: KLD, top-1 agreement, PPL ratio"},
                 {.name = "--emulate-q8",
-                 .help = "quantize matmul inputs to Q8 as llama.cpp's CPU path does"},
+                 .help = "integer activations: quantize matmul inputs to Q8 and multiply in "
+                         "int8, as llama.cpp's CPU path does"},
                 {.name = "--latency", .help = "also measure prefill and decode speed"},
                 {.name = "--devices", .help = "roofline decode estimates for the device profiles"},
                 jsonOption(),

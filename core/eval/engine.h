@@ -39,8 +39,10 @@ public:
 
 struct EngineOptions {
     int threads = 0;                  // oneTBB worker threads for this engine; 0 = all cores
-    bool emulateQ8Activations = false; // quantize matmul inputs to Q8 blocks as llama.cpp's CPU
-                                       // path does before quantized dot products
+    // Integer activations: matmul inputs of ggml-block weights quantized to Q8_0 / Q8_K blocks
+    // and multiplied in int8 as llama.cpp's CPU backend does (eval/ggml_linear.h); off: float
+    // activations. (The name is from when this only emulated the rounding.)
+    bool emulateQ8Activations = false;
     // Null: nothing is observed and nothing is spent on it.
     std::shared_ptr<LinearInputObserver> observer;
     // Layer projections to use instead of the model's tensors, by canonical name

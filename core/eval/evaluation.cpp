@@ -278,7 +278,10 @@ EvalResult runEvaluation(const EvalParams &params, const JobContext &ctx)
         addDeviceEstimates(model, *engine, params.nCtx, params.threads, r);
     }
     if (params.emulateQ8)
-        r.notes.push_back("matmul inputs quantized to Q8 blocks (llama.cpp CPU emulation)");
+        r.notes.push_back("integer activations: matmul inputs quantized to Q8_0/Q8_K blocks, "
+                          "int8 dot products with ggml-block weights (llama.cpp's CPU arithmetic)");
+    else
+        r.notes.push_back("float activations: ggml-block weights multiplied with float inputs");
     r.seconds = secondsSince(t0);
     return r;
 }

@@ -40,7 +40,7 @@ struct EvalParams {
     PplProtocol protocol = PplProtocol::LlamaCppHalfWindow;
     std::string saveLogitsPath;   // non-empty: write the scored log-probabilities here (a base)
     std::string kldBasePath;      // non-empty: compare against this base (KLD, top-1, Δppl)
-    bool emulateQ8 = false;       // quantize matmul inputs to Q8 like llama.cpp's CPU path
+    bool emulateQ8 = false;       // integer activations: Q8 inputs, int8 dot products (llama.cpp)
     bool measureLatency = false;  // also measure prefill/decode latency, with `threads` and with 1
     int64_t latencyPrompt = 128;  // prefill length P for the latency measurement
     int64_t latencyGenerate = 32; // decode steps G for the latency measurement

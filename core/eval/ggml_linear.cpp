@@ -6,6 +6,7 @@
 #include "formats/fast_dequant.h"
 #include "formats/ggml_dequant.h"
 #include "formats/ggml_dot.h"
+#include "formats/int_dot.h"
 #include "tensor/tensor.h"
 #include "util/error.h"
 
@@ -17,10 +18,12 @@ namespace {
 
 constexpr int64_t kL1TileBytes = 16 * 1024;
 constexpr int64_t kFewRows = 4;
+// Weight rows per band of the integer path (forwardInteger).
+constexpr int64_t kBandRows = 16;
 
 } // namespace
 
-GgmlLinear::GgmlLinear(const Tensor &t, bool emulateQ8Activations)
+GgmlLinear::GgmlLinear(const Tensor &t, bool intActivations)
     : type_(t.dtype)
 {
     if (t.shape.size() != 2)
@@ -36,18 +39,18 @@ GgmlLinear::GgmlLinear(const Tensor &t, bool emulateQ8Activations)
         keepAlive_ = t.keepAlive;
         bytes_ = t.data;
     }
-    if (emulateQ8Activations)
+    if (intActivations)
         rounding_ = activationRoundingFor(type_);
     init(t.name);
 }
 
 GgmlLinear::GgmlLinear(DType type, std::vector<std::byte> bytes, int64_t out, int64_t in,
-                       bool emulateQ8Activations)
+                       bool intActivations)
     : type_(type), owned_(std::move(bytes)), bytes_(owned_), out_(out), in_(in)
 {
     if (!ggmlCanDequantize(type_))
         throw Error("GgmlLinear: type " + std::string(dtypeName(type)) + " cannot be multiplied");
-    if (emulateQ8Activations)
+    if (intActivations)
         rounding_ = activationRoundingFor(type_);
     init("GgmlLinear");
 }
@@ -63,6 +66,8 @@ void GgmlLinear::init(const std::string &name)
         throw Error(name + ": " + std::to_string(bytes_.size()) + " bytes do not hold "
                     + std::to_string(out_) + " rows of " + std::to_string(rowSize_) + " bytes");
     tileRows_ = l2TileRows(in_);
+    if (rounding_ != ActivationRounding::None && intDotSupported(type_))
+        intKernel_ = intDotKernel(type_);
 }
 
 std::string GgmlLinear::format() const { return std::string(dtypeName(type_)); }
@@ -77,6 +82,10 @@ void GgmlLinear::row(int64_t r, float *out) const
 
 void GgmlLinear::forward(const float *x, int64_t nRows, float *y) const
 {
+    if (intKernel_) {
+        forwardInteger(x, nRows, y);
+        return;
+    }
     std::vector<float> rounded;
     if (rounding_ != ActivationRounding::None) {
         rounded.assign(x, x + nRows * in_);
@@ -103,6 +112,28 @@ void GgmlLinear::forward(const float *x, int64_t nRows, float *y) const
                 dequantizeRowFast(type_, rowBytes(r), w + (r - first) * in_, in_);
         },
         y);
+}
+
+void GgmlLinear::forwardInteger(const float *x, int64_t nRows, float *y) const
+{
+    // The input is quantized once (llama.cpp does it once per matmul too), then every weight
+    // row meets every activation row in integer arithmetic. Tiles: a band of kBandRows weight
+    // rows (a few KiB, stays in L1) against groups of kIntDotMaxRows activation rows, so each
+    // weight block is unpacked once per group and each group's quants are reused by the band.
+    Q8Activations q;
+    quantizeActivations(rounding_, x, nRows, in_, q);
+    const Q8View view = q.view();
+    const IntDotFn kernel = intKernel_;
+    forEachRowTile(nRows, out_, in_, [&](int64_t r0, int64_t r1) {
+        for (int64_t b0 = r0; b0 < r1; b0 += kBandRows) {
+            const int64_t b1 = std::min(r1, b0 + kBandRows);
+            for (int64_t i = 0; i < nRows; i += kIntDotMaxRows) {
+                const int rows = int(std::min<int64_t>(kIntDotMaxRows, nRows - i));
+                for (int64_t r = b0; r < b1; ++r)
+                    kernel(rowBytes(r), view, i, rows, y + i * out_ + r, out_);
+            }
+        }
+    });
 }
 
 void GgmlLinear::forwardReference(const float *x, int64_t nRows, float *y) const

@@ -1,16 +1,21 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 // Weights kept as ggml blocks (Q4_0 … Q6_K, Q8_0: anything formats/ggml_dequant.h decodes). The
-// matrix is never expanded: forward dequantizes tiles of output rows (at most ~256 KiB of floats)
-// into a per-thread buffer and multiplies each tile with Eigen, tiles in parallel; for up to four
-// input rows (decode) it takes dot products straight from the blocks (formats/ggml_dot.h) where a
-// fused kernel exists, else dequantizes L1-sized tiles. With
-// emulateQ8 the input rows are first rounded as llama.cpp's CPU backend rounds them
-// (formats/q8_activations.h). forwardReference is the scalar reference the fast path is tested
-// against: whole rows dequantized one at a time and dot products accumulated in double.
+// matrix is never expanded. Two modes:
+//  - float activations (the default): forward dequantizes tiles of output rows (at most ~256 KiB
+//    of floats) into a per-thread buffer and multiplies each tile with the float GEMM, tiles in
+//    parallel; for up to four input rows (decode) it takes dot products straight from the blocks
+//    (formats/ggml_dot.h) where a fused kernel exists, else dequantizes L1-sized tiles.
+//  - integer activations (intActivations): the input rows are quantized once to Q8_0 / Q8_K as
+//    llama.cpp's CPU backend does and multiplied with integer kernels (formats/int_dot.h), as
+//    llama.cpp computes; for the types without an integer kernel the rows are rounded the same
+//    way (formats/q8_activations.h) and go through the float path.
+// forwardReference is the scalar reference the fast paths are tested against: whole rows
+// dequantized one at a time and dot products with the (rounded) inputs accumulated in double.
 
 #include "eval/linear_weights.h"
 #include "formats/dtype.h"
+#include "formats/int_dot.h"
 #include "formats/q8_activations.h"
 
 #include <cstddef>
@@ -26,10 +31,10 @@ class GgmlLinear final : public LinearWeights {
 public:
     // Uses the tensor's mapped bytes in place (a copy when they come from a loader). Throws
     // cwb::Error naming the tensor when it is not a 2-D decodable ggml block tensor.
-    GgmlLinear(const Tensor &t, bool emulateQ8Activations);
+    GgmlLinear(const Tensor &t, bool intActivations);
     // Owns `bytes`: `out` rows of `in` values of `type`.
     GgmlLinear(DType type, std::vector<std::byte> bytes, int64_t out, int64_t in,
-               bool emulateQ8Activations);
+               bool intActivations);
 
     [[nodiscard]] int64_t outFeatures() const override { return out_; }
     [[nodiscard]] int64_t inFeatures() const override { return in_; }
@@ -41,11 +46,14 @@ public:
     void forwardReference(const float *x, int64_t nRows, float *y) const;
     [[nodiscard]] DType type() const { return type_; }
     [[nodiscard]] ActivationRounding activationRounding() const { return rounding_; }
+    // Whether forward runs the integer kernels.
+    [[nodiscard]] bool integerKernels() const { return intKernel_ != nullptr; }
     // Rows per dequantized tile in forward.
     [[nodiscard]] int64_t tileRows() const { return tileRows_; }
 
 private:
     void init(const std::string &name);
+    void forwardInteger(const float *x, int64_t nRows, float *y) const;
     [[nodiscard]] const std::byte *rowBytes(int64_t r) const
     {
         return bytes_.data() + r * rowSize_;
@@ -60,6 +68,7 @@ private:
     int64_t rowSize_ = 0; // bytes per row
     int64_t tileRows_ = 0;
     ActivationRounding rounding_ = ActivationRounding::None;
+    IntDotFn intKernel_ = nullptr; // set when the activations are integer and a kernel exists
 };
 
 } // namespace cwb

@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: MIT
 #include "eval/matmul.h"
 
+#include "eval/gemm_kernels.h"
+#include "util/cpu_features.h"
+
 #include <Eigen/Core>
 #include <oneapi/tbb/blocked_range.h>
 #include <oneapi/tbb/parallel_for.h>
@@ -38,8 +41,11 @@ void matmulReference(const float *x, int64_t n, const float *w, int64_t out, int
         }
 }
 
-void matmulTile(const float *x, int64_t n, int64_t in, const float *wTile, int64_t rows, float *y,
-                int64_t ldy)
+namespace gemm {
+
+// The portable baseline: Eigen as this file is compiled (SSE2 unless CWB_NATIVE).
+void tileSse2(const float *x, int64_t n, int64_t in, const float *wTile, int64_t rows, float *y,
+              int64_t ldy)
 {
     if (n <= 0 || rows <= 0)
         return;
@@ -52,6 +58,24 @@ void matmulTile(const float *x, int64_t n, int64_t in, const float *wTile, int64
     const Eigen::Map<const RowMatrix> xm(x, n, in);
     Eigen::Map<RowMatrix, 0, Eigen::OuterStride<>> ym(y, n, rows, Eigen::OuterStride<>(ldy));
     ym.noalias() = xm * w.transpose();
+}
+
+TileFn tileFor(CpuLevel level)
+{
+    switch (level) {
+    case CpuLevel::Avx512: return tileAvx512;
+    case CpuLevel::Avx2: return tileAvx2;
+    default: return tileSse2;
+    }
+}
+
+} // namespace gemm
+
+void matmulTile(const float *x, int64_t n, int64_t in, const float *wTile, int64_t rows, float *y,
+                int64_t ldy)
+{
+    static const gemm::TileFn tile = gemm::tileFor(activeCpuLevel());
+    tile(x, n, in, wTile, rows, y, ldy);
 }
 
 void forEachRowTile(int64_t n, int64_t out, int64_t in,

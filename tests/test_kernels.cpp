@@ -1,0 +1,580 @@
+// SPDX-License-Identifier: MIT
+// Runtime dispatch and the per-instruction-set kernels: the CWB_CPU_LEVEL setting, llama.cpp's
+// activation quantization (Q8_0 / Q8_1 / Q8_K) against the float rounding it replaces, every
+// integer dot kernel (formats/int_dot.h) on every level this CPU supports against its scalar
+// reference (bit for bit for the K-quants, whose float sums run in the reference's order; bit
+// for bit for every type when all scales are powers of two so that only integer parts can
+// differ; within 1e-5 of the sum of |terms| otherwise), the scalar references against a
+// dequantize-then-double-dot oracle, GgmlLinear's integer path against its reference for decode
+// and prefill shapes, the float GEMM of each level against matmulReference, and that the
+// per-ISA object files keep their inline code to themselves (nm: no weak symbol outside their
+// own namespace, so no AVX-512 copy of a shared template can reach an AVX2 caller).
+
+#include "compress/quant_methods.h"
+#include "eval/gemm_kernels.h"
+#include "eval/ggml_linear.h"
+#include "eval/matmul.h"
+#include "eval/quantized_linear.h"
+#include "formats/float_formats.h"
+#include "formats/ggml_dequant.h"
+#include "formats/ggml_dot.h"
+#include "formats/ggml_quantize.h"
+#include "formats/int_dot.h"
+#include "formats/packed_dot.h"
+#include "formats/q8_activations.h"
+#include "test_support.h"
+#include "util/cpu_features.h"
+#include "util/error.h"
+
+#include <QFile>
+#include <QProcess>
+#include <QTest>
+
+#include <cmath>
+#include <cstring>
+#include <random>
+#include <string>
+#include <tuple>
+#include <vector>
+
+Q_DECLARE_METATYPE(cwb::DType)
+
+namespace {
+
+using cwb::CpuLevel;
+using cwb::DType;
+
+const DType kIntTypes[] = {DType::Q4_0, DType::Q4_1, DType::Q5_0, DType::Q5_1, DType::Q8_0,
+                           DType::Q2_K, DType::Q3_K, DType::Q4_K, DType::Q5_K, DType::Q6_K};
+
+bool isKQuant(DType t) { return cwb::activationRoundingFor(t) == cwb::ActivationRounding::Q8_K; }
+
+std::vector<float> randomValues(int64_t n, uint32_t seed, float scale = 1.f)
+{
+    std::mt19937 rng(seed);
+    std::normal_distribution<float> dist(0.f, scale);
+    std::vector<float> v(static_cast<size_t>(n));
+    for (float &x : v)
+        x = dist(rng);
+    return v;
+}
+
+std::vector<std::byte> quantized(DType t, const std::vector<float> &w, int64_t rows, int64_t len)
+{
+    return cwb::ggmlQuantizeRows(t, w.data(), rows, len, nullptr);
+}
+
+// Runs `kernel` for every activation row in groups of nGroup.
+std::vector<float> runKernel(cwb::IntDotFn kernel, const std::byte *w, int64_t rowBytes,
+                             int64_t wRows, const cwb::Q8Activations &q, int nGroup)
+{
+    std::vector<float> y(static_cast<size_t>(q.rows * wRows));
+    const cwb::Q8View v = q.view();
+    for (int64_t r = 0; r < wRows; ++r)
+        for (int64_t i = 0; i < q.rows; i += nGroup) {
+            const int n = int(std::min<int64_t>(nGroup, q.rows - i));
+            kernel(w + r * rowBytes, v, i, n, y.data() + i * wRows + r, wRows);
+        }
+    return y;
+}
+
+// Sets every fp16 block scale (and min) of a ggml row to a power of two, so that every float
+// product and sum in a kernel is exact for small rows.
+void powerOfTwoScales(DType t, std::byte *row, int64_t len)
+{
+    const auto put = [](std::byte *p, float v) {
+        const uint16_t h = cwb::floatToFp16(v);
+        std::memcpy(p, &h, 2);
+    };
+    const int64_t blockBytes = int64_t(*cwb::storageBytes(t, isKQuant(t) ? 256 : 32));
+    const int64_t blocks = len / (isKQuant(t) ? 256 : 32);
+    for (int64_t b = 0; b < blocks; ++b) {
+        std::byte *p = row + b * blockBytes;
+        switch (t) {
+        case DType::Q4_1:
+        case DType::Q5_1:
+        case DType::Q4_K:
+        case DType::Q5_K:
+            put(p, 0.5f);
+            put(p + 2, 0.25f);
+            break;
+        case DType::Q2_K:
+            put(p + 80, 0.5f);
+            put(p + 82, 0.25f);
+            break;
+        case DType::Q3_K: put(p + 108, 0.5f); break;
+        case DType::Q6_K: put(p + 208, 0.5f); break;
+        default: put(p, 0.5f); break;
+        }
+    }
+}
+
+} // namespace
+
+class TestKernels : public QObject {
+    Q_OBJECT
+
+private slots:
+    void cpuLevelSetting();
+    void activeLevelIsReported();
+    void everyLevelHasItsOwnKernels();
+    void q8_0QuantsMatchTheRounding();
+    void q8_KQuantsMatchTheRounding();
+    void intDotMatchesScalarOnEveryLevel_data();
+    void intDotMatchesScalarOnEveryLevel();
+    void intDotIsExactWithPowerOfTwoScales_data();
+    void intDotIsExactWithPowerOfTwoScales();
+    void scalarIntDotMatchesDequantizedProduct_data();
+    void scalarIntDotMatchesDequantizedProduct();
+    void ggmlLinearIntegerMatchesReference_data();
+    void ggmlLinearIntegerMatchesReference();
+    void ggmlFloatDotOnEveryLevel_data();
+    void ggmlFloatDotOnEveryLevel();
+    void packedDotMatchesScalarOnEveryLevel();
+    void quantizedLinearFusedMatchesReference_data();
+    void quantizedLinearFusedMatchesReference();
+    void gemmEveryLevelMatchesReference();
+    void perIsaObjectsKeepTheirInlineCode();
+};
+
+void TestKernels::cpuLevelSetting()
+{
+    using cwb::cpuLevelFromSetting;
+    QCOMPARE(cpuLevelFromSetting(nullptr, CpuLevel::Avx2), CpuLevel::Avx2);
+    QCOMPARE(cpuLevelFromSetting("", CpuLevel::Avx512), CpuLevel::Avx512);
+    QCOMPARE(cpuLevelFromSetting("scalar", CpuLevel::Avx512), CpuLevel::Scalar);
+    QCOMPARE(cpuLevelFromSetting("avx2", CpuLevel::Avx512), CpuLevel::Avx2);
+    QCOMPARE(cpuLevelFromSetting("avx512", CpuLevel::Avx512), CpuLevel::Avx512);
+    QCOMPARE(cwbtest::errorOf([] { (void)cpuLevelFromSetting("avx512", CpuLevel::Avx2); }),
+             std::string("CWB_CPU_LEVEL=avx512: this CPU supports at most avx2"));
+    QCOMPARE(cwbtest::errorOf([] { (void)cpuLevelFromSetting("sse9", CpuLevel::Avx2); }),
+             std::string("CWB_CPU_LEVEL='sse9': expected scalar, avx2 or avx512"));
+    const auto levels = cwb::supportedCpuLevels();
+    QCOMPARE(levels.front(), CpuLevel::Scalar);
+    QCOMPARE(levels.back(), cwb::supportedCpuLevel());
+}
+
+void TestKernels::activeLevelIsReported()
+{
+    const std::string d = cwb::kernelLevelDescription();
+    QVERIFY2(d.rfind(cwb::cpuLevelName(cwb::activeCpuLevel()), 0) == 0, d.c_str());
+    std::printf("kernels: %s\n", d.c_str());
+}
+
+void TestKernels::everyLevelHasItsOwnKernels()
+{
+    // A level whose file was compiled without its instruction set falls back to the scalar
+    // references; on x86-64 with the CPU for it, that would be a build mistake.
+#if defined(__x86_64__)
+    for (CpuLevel level : cwb::supportedCpuLevels()) {
+        if (level == CpuLevel::Scalar)
+            continue;
+        for (DType t : kIntTypes)
+            QVERIFY2(cwb::intDotKernel(t, level) != cwb::intDotKernel(t, CpuLevel::Scalar),
+                     cwb::cpuLevelName(level));
+        QVERIFY(cwb::packedDotKernel(level) != cwb::packedDotKernel(CpuLevel::Scalar));
+        QVERIFY(cwb::gemm::tileFor(level) != cwb::gemm::tileFor(CpuLevel::Scalar));
+    }
+#endif
+}
+
+void TestKernels::q8_0QuantsMatchTheRounding()
+{
+    const int64_t len = 128;
+    auto x = randomValues(3 * len, 7);
+    std::fill(x.begin() + 32, x.begin() + 64, 0.f); // an all-zero block
+    cwb::Q8Activations q;
+    cwb::quantizeActivations(cwb::ActivationRounding::Q8_0, x.data(), 3, len, q);
+    auto rounded = x;
+    cwb::roundActivations(cwb::ActivationRounding::Q8_0, rounded.data(), 3, len);
+    for (int64_t b = 0; b < 3 * len / 32; ++b) {
+        int32_t sum = 0;
+        float amax = 0;
+        for (int j = 0; j < 32; ++j) {
+            const int64_t k = 32 * b + j;
+            QCOMPARE(q.d[size_t(b)] * float(q.qs[size_t(k)]), rounded[size_t(k)]);
+            QVERIFY(q.qs[size_t(k)] >= -127 && q.qs[size_t(k)] <= 127);
+            sum += q.qs[size_t(k)];
+            amax = std::max(amax, std::fabs(x[size_t(k)]));
+        }
+        QCOMPARE(q.sums[size_t(b)], sum);
+        // Q8_1's term: the unrounded scale times the sum, rounded to fp16.
+        QCOMPARE(q.s[size_t(b)],
+                 cwb::fp16ToFloat(cwb::floatToFp16(amax / 127.f * float(sum))));
+    }
+    QCOMPARE(q.d[1], 0.f);
+    QCOMPARE(cwbtest::errorOf([&] {
+                 cwb::quantizeActivations(cwb::ActivationRounding::Q8_0, x.data(), 1, 48, q);
+             }),
+             std::string("Q8_0 activations: 48 values are not a whole number of 32-value blocks"));
+}
+
+void TestKernels::q8_KQuantsMatchTheRounding()
+{
+    const int64_t len = 512;
+    auto x = randomValues(2 * len, 8);
+    std::fill(x.begin() + 256, x.begin() + 512, 0.f);
+    cwb::Q8Activations q;
+    cwb::quantizeActivations(cwb::ActivationRounding::Q8_K, x.data(), 2, len, q);
+    auto rounded = x;
+    cwb::roundActivations(cwb::ActivationRounding::Q8_K, rounded.data(), 2, len);
+    for (int64_t b = 0; b < 2 * len / 256; ++b)
+        for (int g = 0; g < 16; ++g) {
+            int32_t sum = 0;
+            for (int j = 0; j < 16; ++j) {
+                const int64_t k = 256 * b + 16 * g + j;
+                QCOMPARE(q.d[size_t(b)] * float(q.qs[size_t(k)]), rounded[size_t(k)]);
+                sum += q.qs[size_t(k)];
+            }
+            QCOMPARE(q.sums[size_t(16 * b + g)], sum);
+        }
+    QVERIFY(q.s.empty());
+}
+
+void TestKernels::intDotMatchesScalarOnEveryLevel_data()
+{
+    QTest::addColumn<DType>("type");
+    for (DType t : kIntTypes)
+        QTest::newRow(std::string(cwb::dtypeName(t)).c_str()) << t;
+}
+
+void TestKernels::intDotMatchesScalarOnEveryLevel()
+{
+    QFETCH(DType, type);
+    const int64_t len = 1024, wRows = 5, xRows = 7;
+    const auto w = randomValues(wRows * len, 11);
+    const auto bytes = quantized(type, w, wRows, len);
+    const int64_t rowBytes = int64_t(*cwb::storageBytes(type, len));
+    auto x = randomValues(xRows * len, 12, 3.f);
+    cwb::Q8Activations q;
+    cwb::quantizeActivations(cwb::activationRoundingFor(type), x.data(), xRows, len, q);
+    const auto ref =
+        runKernel(cwb::intDotKernel(type, CpuLevel::Scalar), bytes.data(), rowBytes, wRows, q, 1);
+    // The tolerance's scale: the sum of |w| |x| of each product.
+    std::vector<double> scale(ref.size(), 0.0);
+    std::vector<float> wr(static_cast<size_t>(len));
+    for (int64_t r = 0; r < wRows; ++r) {
+        cwb::ggmlDequantizeRow(type, bytes.data() + r * rowBytes, wr.data(), len);
+        for (int64_t i = 0; i < xRows; ++i)
+            for (int64_t k = 0; k < len; ++k)
+                scale[size_t(i * wRows + r)] +=
+                    std::fabs(double(wr[size_t(k)]) * x[size_t(i * len + k)]);
+    }
+    for (CpuLevel level : cwb::supportedCpuLevels())
+        for (int group = 1; group <= cwb::kIntDotMaxRows; ++group) {
+            const auto y = runKernel(cwb::intDotKernel(type, level), bytes.data(), rowBytes,
+                                     wRows, q, group);
+            for (size_t k = 0; k < y.size(); ++k) {
+                if (isKQuant(type))
+                    QVERIFY2(y[k] == ref[k], qPrintable(QStringLiteral("%1 rows %2: %3 vs %4")
+                                                            .arg(QLatin1String(cwb::cpuLevelName(level)))
+                                                            .arg(group)
+                                                            .arg(double(y[k]))
+                                                            .arg(double(ref[k]))));
+                else
+                    QVERIFY2(std::abs(double(y[k]) - ref[k]) <= 1e-5 * scale[k],
+                             qPrintable(QStringLiteral("%1 rows %2: %3 vs %4")
+                                            .arg(QLatin1String(cwb::cpuLevelName(level)))
+                                            .arg(group)
+                                            .arg(double(y[k]))
+                                            .arg(double(ref[k]))));
+            }
+        }
+}
+
+void TestKernels::intDotIsExactWithPowerOfTwoScales_data() { intDotMatchesScalarOnEveryLevel_data(); }
+
+void TestKernels::intDotIsExactWithPowerOfTwoScales()
+{
+    QFETCH(DType, type);
+    const int64_t len = 256, wRows = 3, xRows = 5;
+    const auto w = randomValues(wRows * len, 21);
+    auto bytes = quantized(type, w, wRows, len);
+    const int64_t rowBytes = int64_t(*cwb::storageBytes(type, len));
+    for (int64_t r = 0; r < wRows; ++r)
+        powerOfTwoScales(type, bytes.data() + r * rowBytes, len);
+    // Integer activations whose largest magnitude per block is 127 (first one negative): the
+    // Q8_0 and Q8_K scales are then exactly 1.
+    std::mt19937 rng(22);
+    std::uniform_int_distribution<int> dist(-126, 126);
+    std::vector<float> x(static_cast<size_t>(xRows * len));
+    for (size_t k = 0; k < x.size(); ++k)
+        x[k] = k % 32 == 0 ? -127.f : float(dist(rng));
+    cwb::Q8Activations q;
+    cwb::quantizeActivations(cwb::activationRoundingFor(type), x.data(), xRows, len, q);
+    for (float d : q.d)
+        QCOMPARE(d, 1.f);
+    const auto ref =
+        runKernel(cwb::intDotKernel(type, CpuLevel::Scalar), bytes.data(), rowBytes, wRows, q, 1);
+    for (CpuLevel level : cwb::supportedCpuLevels())
+        for (int group = 1; group <= cwb::kIntDotMaxRows; ++group)
+            QCOMPARE(runKernel(cwb::intDotKernel(type, level), bytes.data(), rowBytes, wRows, q,
+                               group),
+                     ref);
+}
+
+void TestKernels::scalarIntDotMatchesDequantizedProduct_data()
+{
+    intDotMatchesScalarOnEveryLevel_data();
+}
+
+void TestKernels::scalarIntDotMatchesDequantizedProduct()
+{
+    // The scalar reference against the definition: dequantized weights times dequantized
+    // activations (d * q) in double. Q4_1 / Q5_1 differ by Q8_1's fp16 sum term (relative 2^-11
+    // of the min term), everything else by float rounding only.
+    QFETCH(DType, type);
+    const int64_t len = 512, wRows = 4, xRows = 3;
+    const auto w = randomValues(wRows * len, 31);
+    const auto bytes = quantized(type, w, wRows, len);
+    const int64_t rowBytes = int64_t(*cwb::storageBytes(type, len));
+    const auto x = randomValues(xRows * len, 32);
+    cwb::Q8Activations q;
+    cwb::quantizeActivations(cwb::activationRoundingFor(type), x.data(), xRows, len, q);
+    const int64_t block = isKQuant(type) ? 256 : 32;
+    const auto y =
+        runKernel(cwb::intDotKernel(type, CpuLevel::Scalar), bytes.data(), rowBytes, wRows, q, 1);
+    const double tol = type == DType::Q4_1 || type == DType::Q5_1 ? 2e-3 : 1e-5;
+    std::vector<float> wr(static_cast<size_t>(len));
+    for (int64_t r = 0; r < wRows; ++r) {
+        cwb::ggmlDequantizeRow(type, bytes.data() + r * rowBytes, wr.data(), len);
+        for (int64_t i = 0; i < xRows; ++i) {
+            double exact = 0, scale = 0;
+            for (int64_t k = 0; k < len; ++k) {
+                const double xv = double(q.d[size_t((i * len + k) / block)])
+                                  * q.qs[size_t(i * len + k)];
+                exact += wr[size_t(k)] * xv;
+                scale += std::fabs(wr[size_t(k)] * xv);
+            }
+            const double got = y[size_t(i * wRows + r)];
+            QVERIFY2(std::abs(got - exact) <= tol * scale,
+                     qPrintable(QStringLiteral("%1 vs %2").arg(got).arg(exact)));
+        }
+    }
+}
+
+void TestKernels::ggmlLinearIntegerMatchesReference_data()
+{
+    QTest::addColumn<DType>("type");
+    QTest::addColumn<int>("nRows");
+    for (DType t : kIntTypes)
+        for (int n : {1, 3, 17}) {
+            const std::string name = std::string(cwb::dtypeName(t)) + " x" + std::to_string(n);
+            QTest::newRow(name.c_str()) << t << n;
+        }
+}
+
+void TestKernels::ggmlLinearIntegerMatchesReference()
+{
+    QFETCH(DType, type);
+    QFETCH(int, nRows);
+    const int64_t out = 70, in = 512;
+    const auto w = randomValues(out * in, 41);
+    cwb::GgmlLinear lin(type, quantized(type, w, out, in), out, in, true);
+    QVERIFY(lin.integerKernels());
+    const auto x = randomValues(nRows * in, 42);
+    std::vector<float> y(static_cast<size_t>(nRows * out)), ref(y.size());
+    lin.forward(x.data(), nRows, y.data());
+    lin.forwardReference(x.data(), nRows, ref.data());
+    const double tol = type == DType::Q4_1 || type == DType::Q5_1 ? 2e-3 : 1e-4;
+    double scale = 0;
+    for (float v : ref)
+        scale = std::max(scale, double(std::fabs(v)));
+    for (size_t k = 0; k < y.size(); ++k)
+        QVERIFY2(std::abs(double(y[k]) - ref[k]) <= tol * (1 + scale),
+                 qPrintable(QStringLiteral("%1: %2 vs %3").arg(k).arg(y[k]).arg(ref[k])));
+    // Float activations: no integer kernel.
+    cwb::GgmlLinear plain(type, quantized(type, w, out, in), out, in, false);
+    QVERIFY(!plain.integerKernels());
+}
+
+void TestKernels::ggmlFloatDotOnEveryLevel_data()
+{
+    QTest::addColumn<DType>("type");
+    for (DType t : kIntTypes)
+        if (cwb::ggmlDotSupported(t))
+            QTest::newRow(std::string(cwb::dtypeName(t)).c_str()) << t;
+}
+
+void TestKernels::ggmlFloatDotOnEveryLevel()
+{
+    // The float-activation kernels (formats/ggml_dot.h) of every level against the dequantized
+    // row times x in double, within 1e-5 of the sum of |terms|.
+    QFETCH(DType, type);
+    const int64_t len = 1024, wRows = 3;
+    const auto w = randomValues(wRows * len, 81);
+    const auto bytes = quantized(type, w, wRows, len);
+    const int64_t rowBytes = int64_t(*cwb::storageBytes(type, len));
+    const auto x = randomValues(len, 82);
+    std::vector<float> wr(static_cast<size_t>(len));
+    for (int64_t r = 0; r < wRows; ++r) {
+        cwb::ggmlDequantizeRow(type, bytes.data() + r * rowBytes, wr.data(), len);
+        double exact = 0, mag = 0;
+        for (int64_t k = 0; k < len; ++k) {
+            exact += double(wr[size_t(k)]) * x[size_t(k)];
+            mag += std::fabs(double(wr[size_t(k)]) * x[size_t(k)]);
+        }
+        for (CpuLevel level : cwb::supportedCpuLevels()) {
+            const float got = cwb::ggmlDot(type, bytes.data() + r * rowBytes, x.data(), len, level);
+            QVERIFY2(std::abs(got - exact) <= 1e-5 * mag,
+                     qPrintable(QStringLiteral("%1: %2 vs %3")
+                                    .arg(QLatin1String(cwb::cpuLevelName(level)))
+                                    .arg(got)
+                                    .arg(exact)));
+        }
+    }
+}
+
+void TestKernels::packedDotMatchesScalarOnEveryLevel()
+{
+    const int64_t len = 384, group = 128, groups = len / group, xRows = 4;
+    std::mt19937 rng(61);
+    for (const int bits : {4, 8}) {
+        std::vector<uint8_t> codes(static_cast<size_t>(len * bits / 8));
+        for (uint8_t &c : codes)
+            c = uint8_t(rng());
+        const std::vector<float> scale{0.5f, -0.03f, 1.7f}, zero{8.f, 3.f, 11.f};
+        const auto x = randomValues(xRows * len, 62);
+        std::vector<float> xsum(static_cast<size_t>(xRows * groups), 0.f);
+        for (int64_t i = 0; i < xRows; ++i)
+            for (int64_t j = 0; j < len; ++j)
+                xsum[size_t(i * groups + j / group)] += x[size_t(i * len + j)];
+        const cwb::PackedRow row{codes.data(), scale.data(), zero.data(), bits, len, group};
+        std::vector<float> ref(xRows);
+        cwb::packedDotKernel(CpuLevel::Scalar)(row, x.data(), len, xsum.data(), int(xRows),
+                                               ref.data(), 1);
+        // The oracle in double, and the scale of the tolerance.
+        for (int64_t i = 0; i < xRows; ++i) {
+            double exact = 0, mag = 0;
+            for (int64_t j = 0; j < len; ++j) {
+                const unsigned u = bits == 8 ? codes[size_t(j)]
+                                             : (codes[size_t(j / 2)] >> (4 * (j & 1))) & 0xF;
+                const double wv = double(scale[size_t(j / group)]) * (u - zero[size_t(j / group)]);
+                exact += wv * x[size_t(i * len + j)];
+                mag += std::fabs(wv * x[size_t(i * len + j)]);
+            }
+            QVERIFY(std::abs(ref[size_t(i)] - exact) <= 1e-5 * mag);
+            for (CpuLevel level : cwb::supportedCpuLevels())
+                for (int n = 1; n <= cwb::kPackedDotMaxRows && i + n <= xRows; ++n) {
+                    std::vector<float> y(static_cast<size_t>(n));
+                    cwb::packedDotKernel(level)(row, x.data() + i * len, len,
+                                                xsum.data() + i * groups, n, y.data(), 1);
+                    QVERIFY2(std::abs(y[0] - exact) <= 1e-5 * mag,
+                             qPrintable(QStringLiteral("%1 bits %2 rows %3: %4 vs %5")
+                                            .arg(QLatin1String(cwb::cpuLevelName(level)))
+                                            .arg(bits)
+                                            .arg(n)
+                                            .arg(y[0])
+                                            .arg(exact)));
+                }
+        }
+    }
+}
+
+void TestKernels::quantizedLinearFusedMatchesReference_data()
+{
+    QTest::addColumn<int>("bits");
+    QTest::addColumn<bool>("symmetric");
+    QTest::addColumn<int>("granularity");
+    QTest::addColumn<int>("groupSize");
+    QTest::addColumn<bool>("f16");
+    const int group = int(cwb::Granularity::Group);
+    QTest::newRow("int4 sym g32") << 4 << true << group << 32 << true;
+    QTest::newRow("int4 asym g128") << 4 << false << group << 128 << true;
+    QTest::newRow("int8 sym g64 f32") << 8 << true << group << 64 << false;
+    QTest::newRow("int4 per channel") << 4 << true << int(cwb::Granularity::PerChannel) << 0 << false;
+    QTest::newRow("int8 per tensor asym") << 8 << false << int(cwb::Granularity::PerTensor) << 0
+                                          << false;
+}
+
+void TestKernels::quantizedLinearFusedMatchesReference()
+{
+    QFETCH(int, bits);
+    QFETCH(bool, symmetric);
+    QFETCH(int, granularity);
+    QFETCH(int, groupSize);
+    QFETCH(bool, f16);
+    const int64_t out = 40, in = 256;
+    const auto w = randomValues(out * in, 71);
+    cwb::RtnParams p{.bits = bits,
+                     .symmetric = symmetric,
+                     .granularity = cwb::Granularity(granularity),
+                     .groupSize = groupSize > 0 ? groupSize : 128,
+                     .f16Scales = f16};
+    const cwb::QuantizedLinear lin(cwb::quantizeRtnReference(w.data(), out, in, p));
+    QVERIFY(lin.fusedDecode());
+    for (int n : {1, 3, 4, 9}) { // 9: the dequantize-tile path
+        const auto x = randomValues(n * in, 72);
+        std::vector<float> y(static_cast<size_t>(n * out)), ref(y.size());
+        lin.forward(x.data(), n, y.data());
+        lin.forwardReference(x.data(), n, ref.data());
+        for (size_t k = 0; k < y.size(); ++k)
+            QVERIFY2(std::abs(y[k] - ref[k]) <= 1e-4f * (1 + std::fabs(ref[k])),
+                     qPrintable(QStringLiteral("rows %1, %2: %3 vs %4").arg(n).arg(k).arg(y[k]).arg(ref[k])));
+    }
+}
+
+void TestKernels::gemmEveryLevelMatchesReference()
+{
+    for (const auto &[n, rows, in] : {std::tuple<int64_t, int64_t, int64_t>{1, 33, 100},
+                                      {7, 48, 256},
+                                      {64, 35, 129}}) {
+        const auto x = randomValues(n * in, 51);
+        const auto w = randomValues(rows * in, 52);
+        std::vector<float> ref(static_cast<size_t>(n * rows));
+        cwb::matmulReference(x.data(), n, w.data(), rows, in, ref.data());
+        for (CpuLevel level : cwb::supportedCpuLevels()) {
+            std::vector<float> y(ref.size(), -1.f);
+            cwb::gemm::tileFor(level)(x.data(), n, in, w.data(), rows, y.data(), rows);
+            for (size_t k = 0; k < y.size(); ++k)
+                QVERIFY2(std::abs(y[k] - ref[k]) <= 1e-4f * (1 + std::fabs(ref[k])),
+                         qPrintable(QStringLiteral("%1 n=%2: %3 vs %4")
+                                        .arg(QLatin1String(cwb::cpuLevelName(level)))
+                                        .arg(n)
+                                        .arg(y[k])
+                                        .arg(ref[k])));
+        }
+    }
+}
+
+void TestKernels::perIsaObjectsKeepTheirInlineCode()
+{
+    // Weak ("W"/"V") symbols are the ones the linker may take from any object: in the per-ISA
+    // objects, every one must be in that object's own renamed namespace.
+    const QString core = QStringLiteral(CWB_BINARY_DIR "/core/CMakeFiles");
+    const struct {
+        const char *object;
+        const char *own;
+    } objects[] = {
+        {"/cwb_formats.dir/formats/kernels_avx2.cpp.o", nullptr},
+        {"/cwb_formats.dir/formats/kernels_avx512.cpp.o", nullptr},
+        {"/cwb_eval.dir/eval/gemm_avx2.cpp.o", "Eigen_cwb_avx2::"},
+        {"/cwb_eval.dir/eval/gemm_avx512.cpp.o", "Eigen_cwb_avx512::"},
+    };
+    for (const auto &o : objects) {
+        const QString path = core + QLatin1String(o.object);
+        if (!QFile::exists(path))
+            QSKIP(qPrintable(QStringLiteral("object file not found (another generator?): ") + path));
+        QProcess nm;
+        nm.start(QStringLiteral("nm"), {QStringLiteral("-C"), path});
+        QVERIFY(nm.waitForFinished(30000));
+        if (nm.exitStatus() != QProcess::NormalExit || nm.exitCode() != 0)
+            QSKIP("nm is not available");
+        int weak = 0;
+        for (const QString &line : QString::fromUtf8(nm.readAllStandardOutput()).split(u'\n')) {
+            const QStringList f = line.split(u' ', Qt::SkipEmptyParts);
+            if (f.size() < 3 || (f[1] != QLatin1String("W") && f[1] != QLatin1String("V")))
+                continue;
+            const QString name = line.section(u' ', 2);
+            if (name.startsWith(QLatin1String("DW.ref.__gxx_personality_v0")))
+                continue; // the exception personality pointer: data, no code
+            ++weak;
+            QVERIFY2(o.own && name.contains(QLatin1String(o.own)),
+                     qPrintable(QLatin1String(o.object) + QLatin1String(": ") + name));
+        }
+        std::printf("%s: %d weak symbols, all in its own namespace\n", o.object, weak);
+    }
+}
+
+QTEST_GUILESS_MAIN(TestKernels)
+#include "test_kernels.moc"
