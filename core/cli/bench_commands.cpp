@@ -82,7 +82,11 @@ const CommandSpec &benchEvalCommand()
                    "threads), for stories260K ($CWB_SHARED or --model) and a generated\n"
                    "random ~100M llama model (F32, Q8_0, Q4_0), next to llama.cpp's\n"
                    "figures ($CWB_SHARED/reference/llamacpp_figures.json) and this run's\n"
-                   "triad GB/s and sgemm GFLOP/s",
+                   "triad GB/s and sgemm GFLOP/s. --llama-bench PATH runs that\n"
+                   "llama-bench side by side in the same run on the random ~125M model\n"
+                   "as F32, Q8_0, Q4_0 and Q4_K_M GGUF files (ours: our rtn4 g32/g128\n"
+                   "too): one table with both engines, the ratios and decode GB/s as a\n"
+                   "share of triad",
         .options =
             {
                 {.name = "--model", .kind = ValueKind::Path, .metavar = "FILE",

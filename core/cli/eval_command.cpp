@@ -24,6 +24,8 @@ const CommandSpec &evalCommand()
             "windows of --ctx tokens (512), BOS first, second half scored; \"full\"\n"
             "scores every position); --save-logits records a base, --kld-base\n"
             "compares with one (KL divergence, top-1 agreement, PPL ratio);\n"
+            "--cache-type-k/-v (-ctk/-ctv) store the KV cache as llama.cpp\n"
+            "does (f32, f16, q8_0, q4_0; memory reported per side);\n"
             "--latency measures prefill/decode; --devices adds roofline\n"
             "estimates for the device profiles; MODEL may be a .cwbarchive (run\n"
             "as its source model with the compressed tensors); progress on\n"
