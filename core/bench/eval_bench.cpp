@@ -318,7 +318,8 @@ EvalBenchResult runSideBySide(const EvalBenchParams &p, const JobContext &ctx)
         const std::string name = "rtn4 g" + std::to_string(group);
         ctx.report(0.0, "compressing " + name);
         const Recipe recipe = parseRecipe(
-            R"({"version": 1, "defaults": {"methods": [{"method": "rtn", "params": {"bits": 4, "group": )"
+            R"({"version": 1, "defaults": {"methods": [{"method": "rtn", )"
+            R"("params": {"bits": 4, "group": )"
                 + std::to_string(group) + "}}]}}",
             name);
         const Plan plan = resolvePlan(recipe, f32);

@@ -113,7 +113,8 @@ std::vector<LlamaBenchFigure> runLlamaBench(const LlamaBenchParams &p, const Job
     if (p.models.empty())
         return {};
     if (::access(p.tool.c_str(), X_OK) != 0)
-        throwIn(p.tool, "llama-bench is not an executable file: " + std::string(std::strerror(errno)));
+        throwIn(p.tool,
+                "llama-bench is not an executable file: " + std::string(std::strerror(errno)));
     const std::string outPath = p.workDir + "/llama-bench.json";
     const std::string errPath = p.workDir + "/llama-bench.err";
     const std::vector<std::string> args = llamaBenchArguments(p);
