@@ -7,6 +7,9 @@
 #include "formats/ggml_quantize.h"
 #include "util/error.h"
 
+#include <oneapi/tbb/blocked_range.h>
+#include <oneapi/tbb/parallel_for.h>
+
 #include <algorithm>
 #include <cctype>
 #include <cstring>
@@ -14,6 +17,9 @@
 
 namespace cwb {
 namespace {
+
+// Values decoded per read() below which it runs on the calling thread alone.
+constexpr int64_t kParallelValues = int64_t(1) << 15;
 
 DType blockType(KvCacheType t)
 {
@@ -148,18 +154,31 @@ const float *KvCache::read(Side &s, int64_t layer, int64_t count)
         return reinterpret_cast<const float *>(row(s, layer, 0));
     if (s.decoded.size() < size_t(count * kvDim_))
         s.decoded.resize(size_t(nCtx_ * kvDim_));
-    for (int64_t t = 0; t < count; ++t) {
-        const std::byte *src = row(s, layer, t);
-        float *dst = s.decoded.data() + t * kvDim_;
-        if (s.type == KvCacheType::F16) {
-            for (int64_t i = 0; i < kvDim_; ++i) {
-                uint16_t h;
-                std::memcpy(&h, src + 2 * i, sizeof h);
-                dst[i] = fp16ToFloat(h);
+    const auto decodeRows = [&](int64_t t0, int64_t t1) {
+        for (int64_t t = t0; t < t1; ++t) {
+            const std::byte *src = row(s, layer, t);
+            float *dst = s.decoded.data() + t * kvDim_;
+            if (s.type == KvCacheType::F16) {
+                for (int64_t i = 0; i < kvDim_; ++i) {
+                    uint16_t h;
+                    std::memcpy(&h, src + 2 * i, sizeof h);
+                    dst[i] = fp16ToFloat(h);
+                }
+            } else {
+                ggmlDequantizeRow(blockType(s.type), src, dst, kvDim_);
             }
-        } else {
-            ggmlDequantizeRow(blockType(s.type), src, dst, kvDim_);
         }
+    };
+    // Every value decodes on its own, so splitting the rows over the caller's arena changes no
+    // bit; below a few blocks of work a fork/join costs more than it saves.
+    if (count * kvDim_ < kParallelValues) {
+        decodeRows(0, count);
+    } else {
+        const int64_t grain = std::max<int64_t>(1, kParallelValues / (2 * kvDim_));
+        tbb::parallel_for(tbb::blocked_range<int64_t>(0, count, grain),
+                          [&](const tbb::blocked_range<int64_t> &r) {
+                              decodeRows(r.begin(), r.end());
+                          });
     }
     return s.decoded.data();
 }
