@@ -4,6 +4,8 @@
 
 #include "bench/bench_report.h"
 #include "bench/bench_targets.h"
+#include "bench/llama_bench.h"
+#include "util/error.h"
 
 #include <QTest>
 
@@ -20,6 +22,7 @@ private slots:
     void openText();
     void analyzeText();
     void evalText();
+    void llamaBenchJson();
     void compressText();
 };
 
@@ -141,6 +144,43 @@ void TestBenchReport::evalText()
     QVERIFY2(contains(t, "  2.00x |"), t.c_str());  // prefill ratio
     QVERIFY2(contains(t, "      - |"), t.c_str());  // no llama.cpp decode figure: no ratio
     QVERIFY2(contains(t, "machine  triad"), t.c_str());
+}
+
+void TestBenchReport::llamaBenchJson()
+{
+    const std::string json = R"([
+        {"model_filename": "/a.gguf", "n_prompt": 512, "n_gen": 0, "avg_ts": 1075.5},
+        {"model_filename": "/a.gguf", "n_prompt": 0, "n_gen": 128, "avg_ts": 139.25},
+        {"model_filename": "/b.gguf", "n_prompt": 0, "n_gen": 128, "avg_ts": 300}])";
+    const auto f = parseLlamaBenchJson(json, "test");
+    QCOMPARE(f.size(), size_t(2));
+    QCOMPARE(f[0].model, std::string("/a.gguf"));
+    QCOMPARE(f[0].prefillTokPerS, 1075.5);
+    QCOMPARE(f[0].decodeTokPerS, 139.25);
+    QCOMPARE(f[1].prefillTokPerS, 0.0);
+    QCOMPARE(f[1].decodeTokPerS, 300.0);
+    const auto fails = [](const std::string &text, const char *expected) {
+        try {
+            (void)parseLlamaBenchJson(text, "test");
+        } catch (const cwb::Error &e) {
+            return contains(e.what(), expected);
+        }
+        return false;
+    };
+    QVERIFY(fails("[{\"model_filename\": \"/a\"", "no valid JSON"));
+    QVERIFY(fails("{}", "not an array"));
+    QVERIFY(fails(R"([{"model_filename": "/a", "n_prompt": 1, "n_gen": 0}])",
+                  "test 0 has no \"avg_ts\""));
+
+    LlamaBenchParams p;
+    p.tool = "llama-bench";
+    p.models = {"/a.gguf", "/b.gguf"};
+    const auto a = llamaBenchArguments(p);
+    std::string line;
+    for (const auto &s : a)
+        line += s + " ";
+    QCOMPARE(line, std::string("llama-bench -m /a.gguf -m /b.gguf -p 512 -n 128 -t 2 -r 3 -ctk f16 "
+                               "-ctv f16 -o json "));
 }
 
 void TestBenchReport::compressText()

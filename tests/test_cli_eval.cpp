@@ -5,6 +5,7 @@
 #include "cli_runner.h"
 #include "test_support.h"
 
+#include <QDir>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -36,6 +37,7 @@ private Q_SLOTS:
     void evalErrors();
     void generateStreamsText();
     void benchEvalPrintsRatios();
+    void benchEvalSideBySideWithLlamaBench();
 };
 
 void TestCliEval::evalJson()
@@ -178,6 +180,60 @@ void TestCliEval::benchEvalPrintsRatios()
     QVERIFY2(r.out.contains(QStringLiteral("x |")), qPrintable(r.out)); // the ratio columns
     QVERIFY2(r.out.contains(QStringLiteral("triad")) && r.out.contains(QStringLiteral("sgemm")),
              qPrintable(r.out));
+}
+
+// The real llama-bench on a tiny random model (dims whole Q4_K blocks): the table parses, has a
+// row per file with both engines' figures and their ratios; no timing is asserted.
+void TestCliEval::benchEvalSideBySideWithLlamaBench()
+{
+    CWB_SHARED_FILE(llamaBench, "tools/llama.cpp/llama-bench");
+    QTemporaryDir cache;
+    QVERIFY(cache.isValid());
+    const QStringList args{QStringLiteral("bench"), QStringLiteral("eval"),
+                           QStringLiteral("--llama-bench"), q(llamaBench),
+                           QStringLiteral("--cache-dir"), cache.path(),
+                           QStringLiteral("--dim"), QStringLiteral("256"),
+                           QStringLiteral("--heads"), QStringLiteral("8"),
+                           QStringLiteral("--kv-heads"), QStringLiteral("4"),
+                           QStringLiteral("--layers"), QStringLiteral("2"),
+                           QStringLiteral("--hidden"), QStringLiteral("512"),
+                           QStringLiteral("--vocab"), QStringLiteral("512"),
+                           QStringLiteral("--prompt"), QStringLiteral("16"),
+                           QStringLiteral("--gen"), QStringLiteral("4"),
+                           QStringLiteral("--reps"), QStringLiteral("1")};
+    const auto r = runCli(args);
+    QVERIFY2(r.exitCode == 0, qPrintable(r.err + r.out));
+    QVERIFY2(r.out.contains(QStringLiteral("files: 4 written, 0 reused")), qPrintable(r.out));
+    QVERIFY2(r.out.contains(QStringLiteral(" -p 16 -n 4 -t 2 -r 1 ")), qPrintable(r.out));
+    const QStringList lines = r.out.split(QLatin1Char('\n'));
+    const auto rowOf = [&](const QString &file) {
+        for (const QString &line : lines) {
+            const QStringList cells = line.split(QLatin1Char('|'));
+            if (cells.size() == 12 && cells[1].trimmed() == file)
+                return cells.mid(1, 10);
+        }
+        return QStringList();
+    };
+    for (const char *file : {"F32", "Q8_0", "Q4_0", "Q4_K_M"}) {
+        const QStringList c = rowOf(QString::fromLatin1(file));
+        QVERIFY2(c.size() == 10, file);
+        for (const int i : {1, 2, 4, 5}) { // llama.cpp and ours, pp and tg: positive tokens/s
+            bool ok = false;
+            QVERIFY2(c[i].trimmed().toDouble(&ok) > 0 && ok, qPrintable(c.join(u'|')));
+        }
+        for (const int i : {3, 6}) // the ratios
+            QVERIFY2(c[i].trimmed().endsWith(QLatin1Char('x')), qPrintable(c.join(u'|')));
+        QVERIFY2(c[9].trimmed().endsWith(QLatin1Char('%')), qPrintable(c.join(u'|'))); // /triad
+    }
+    for (const char *file : {"rtn4 g32", "rtn4 g128"}) { // ours only
+        const QStringList c = rowOf(QString::fromLatin1(file));
+        QVERIFY2(c.size() == 10, file);
+        QCOMPARE(c[1].trimmed(), QStringLiteral("-"));
+        QVERIFY(c[2].trimmed().toDouble() > 0 && c[5].trimmed().toDouble() > 0);
+    }
+    QVERIFY2(r.out.contains(QStringLiteral("machine  triad")), qPrintable(r.out));
+    // The files stay in --cache-dir for the next run.
+    QCOMPARE(QDir(cache.path()).entryList({QStringLiteral("random-*.gguf")}).size(), 4);
 }
 
 QTEST_GUILESS_MAIN(TestCliEval)

@@ -567,7 +567,9 @@ void TestCliOptions::helpText()
              std::string("cwb eval MODEL --text FILE [--ctx N] [--chunks K] [--threads T] "
                          "[--protocol llama|full]\n"
                          "         [--save-logits FILE | --kld-base FILE] [--emulate-q8] "
-                         "[--latency] [--devices] [--json]"));
+                         "[--cache-type-k f32|f16|q8_0|q4_0]\n"
+                         "         [--cache-type-v f32|f16|q8_0|q4_0] [--latency] [--devices] "
+                         "[--json]"));
     QCOMPARE(cwb::cli::synopsis(cwb::cli::compressCommand(), 200),
              std::string("cwb compress MODEL --plan RECIPE.json (--out OUT.cwbarchive | "
                          "--dry-run) [--calib FILE] [--threads T] [--sequences N] "

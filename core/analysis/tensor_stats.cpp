@@ -106,6 +106,10 @@ TensorStats header(const Tensor &t, const MatrixView &v)
 }
 
 // One thread's share of the column accumulators (stored columns, shifted by the first row).
+// Partial sums of the first pass: at most this many, whatever the thread count (enough to keep
+// 16 threads busy; each holds a set of column sums, so not one per block).
+constexpr int64_t kReductionChunks = 64;
+
 struct ColumnPartial {
     std::vector<double> s1, s2;
     std::vector<float> absMax;
@@ -338,36 +342,46 @@ TensorStats statsImpl(const Tensor &tensorIn, const MatrixView &view,
             shift[static_cast<size_t>(c)] = std::isfinite(p[c]) ? p[c] : 0.0;
     }
     std::vector<stats::RowAcc> rowAcc(static_cast<size_t>(channels ? view.storedRows : 0));
-    tbb::enumerable_thread_specific<ColumnPartial> partials([C] { return ColumnPartial(C); });
+    // The blocks in a fixed number of chunks, each summed in block order into its own partial
+    // by one task, the partials merged in chunk order: the sums depend on the tensor alone,
+    // never on which thread ran which block (bit-reproducible run after run).
+    const int64_t chunks = std::min(blocks, kReductionChunks);
+    std::vector<ColumnPartial> partials(static_cast<size_t>(chunks), ColumnPartial(C));
 
     Progress progress(ctx, tensor.name, blocks, 0.0, 0.9);
-    tbb::parallel_for(tbb::blocked_range<int64_t>(0, blocks, 1), [&](const auto &range) {
-        ColumnPartial &part = partials.local();
-        auto &buf = buffers.local();
-        for (int64_t b = range.begin(); b != range.end(); ++b) {
-            if (ctx.cancelled())
-                return;
-            const int64_t u0 = b * perBlock, n = std::min(perBlock, units - u0);
-            const float *data = reader.read(u0, n, buf);
-            const stats::ColumnSink sink {part.s1.data(), part.s2.data(), part.absMax.data(),
-                                          part.bad.data(), shift.data()};
-            for (int64_t g = 0; g < n; g += stats::kColumnGroup) {
-                const int group = static_cast<int>(std::min<int64_t>(stats::kColumnGroup, n - g));
-                const float *rows[stats::kColumnGroup];
-                bool allFinite = true;
-                for (int k = 0; k < group; ++k) {
-                    const int64_t u = g + k;
-                    const float *x = data + u * unitValues;
-                    rows[k] = x;
-                    stats::RowAcc *row = channels ? &rowAcc[static_cast<size_t>(u0 + u)] : nullptr;
-                    for (int64_t off = 0; off < unitValues; off += stats::kPiece)
-                        allFinite &= stats::accumulatePiece(
-                            x + off, std::min(stats::kPiece, unitValues - off), part.scalars, row);
+    tbb::parallel_for(tbb::blocked_range<int64_t>(0, chunks, 1), [&](const auto &chunkRange) {
+        for (int64_t chunk = chunkRange.begin(); chunk != chunkRange.end(); ++chunk) {
+            ColumnPartial &part = partials[static_cast<size_t>(chunk)];
+            auto &buf = buffers.local();
+            const int64_t b0 = blocks * chunk / chunks, b1 = blocks * (chunk + 1) / chunks;
+            for (int64_t b = b0; b != b1; ++b) {
+                if (ctx.cancelled())
+                    return;
+                const int64_t u0 = b * perBlock, n = std::min(perBlock, units - u0);
+                const float *data = reader.read(u0, n, buf);
+                const stats::ColumnSink sink {part.s1.data(), part.s2.data(), part.absMax.data(),
+                                              part.bad.data(), shift.data()};
+                for (int64_t g = 0; g < n; g += stats::kColumnGroup) {
+                    const int group =
+                        static_cast<int>(std::min<int64_t>(stats::kColumnGroup, n - g));
+                    const float *rows[stats::kColumnGroup];
+                    bool allFinite = true;
+                    for (int k = 0; k < group; ++k) {
+                        const int64_t u = g + k;
+                        const float *x = data + u * unitValues;
+                        rows[k] = x;
+                        stats::RowAcc *row =
+                            channels ? &rowAcc[static_cast<size_t>(u0 + u)] : nullptr;
+                        for (int64_t off = 0; off < unitValues; off += stats::kPiece)
+                            allFinite &= stats::accumulatePiece(
+                                x + off, std::min(stats::kPiece, unitValues - off),
+                                part.scalars, row);
+                    }
+                    if (channels)
+                        stats::accumulateColumns(rows, group, unitValues, sink, 0, allFinite);
                 }
-                if (channels)
-                    stats::accumulateColumns(rows, group, unitValues, sink, 0, allFinite);
+                progress.add(1);
             }
-            progress.add(1);
         }
     });
     ctx.checkCancelled();

@@ -78,8 +78,56 @@ std::string openBenchText(const OpenBenchParams &p, const OpenBenchResult &r)
     return out;
 }
 
+namespace {
+
+// The side-by-side table: llama-bench and our engine on the same files, same run.
+std::string sideBySideText(const EvalBenchParams &p, const EvalBenchResult &r)
+{
+    std::string out;
+    appendf(out,
+            "bench eval --llama-bench: pp%lld and tg%lld tokens/s, %d threads, same files, same "
+            "run (llama.cpp: mean of %d; ours: best of %d)\n",
+            static_cast<long long>(r.promptTokens), static_cast<long long>(r.genTokens),
+            r.threads, p.repetitions, p.repetitions);
+    std::string command;
+    for (const auto &a : r.llamaBenchCommand)
+        command += (command.empty() ? "" : " ") + a;
+    appendf(out, "llama.cpp: %s\n", command.c_str());
+    appendf(out, "files: %s\n", r.filesNote.c_str());
+    const std::string pp = "pp" + std::to_string(r.promptTokens);
+    const std::string tg = "tg" + std::to_string(r.genTokens);
+    appendf(out, "| %-9s | %11s | %10s | %6s | %11s | %10s | %6s | %7s | %7s | %6s |\n", "file",
+            ("llama " + pp).c_str(), ("ours " + pp).c_str(), "ratio", ("llama " + tg).c_str(),
+            ("ours " + tg).c_str(), "ratio", "MiB", "tg GB/s", "/triad");
+    out += "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |\n";
+    const auto figure = [](double v, bool measured) {
+        char buf[32] = "-";
+        if (measured)
+            std::snprintf(buf, sizeof buf, "%.1f", v);
+        return std::string(buf);
+    };
+    for (const auto &row : r.rows)
+        appendf(out,
+                "| %-9s | %11s | %10.1f | %6s | %11s | %10.1f | %6s | %7.1f | %7.2f | %5.0f%% |\n",
+                row.name.c_str(), figure(row.llamaPrefillTokPerS, row.llamaMeasured).c_str(),
+                row.prefillTokPerS, ratio(row.prefillTokPerS, row.llamaPrefillTokPerS).c_str(),
+                figure(row.llamaDecodeTokPerS, row.llamaMeasured).c_str(), row.decodeTokPerS,
+                ratio(row.decodeTokPerS, row.llamaDecodeTokPerS).c_str(),
+                row.weightBytes / 1048576.0, row.decodeGBps,
+                triadSharePct(row.decodeGBps, r.host.triadGBps));
+    appendf(out,
+            "machine  triad %.1f GB/s, sgemm %.1f GFLOP/s at n=%d, %d threads, this run; "
+            "ratio = ours / llama.cpp; tg GB/s = weight bytes read per token x tokens/s\n",
+            r.host.triadGBps, r.host.sgemmGflops, r.host.sgemmBestSize, r.host.threads);
+    return out;
+}
+
+} // namespace
+
 std::string evalBenchText(const EvalBenchParams &p, const EvalBenchResult &r)
 {
+    if (!p.llamaBenchPath.empty())
+        return sideBySideText(p, r);
     std::string out;
     appendf(out,
             "bench eval: pp%lld and tg%lld tokens/s, %d threads, best of %d (llama-bench's "

@@ -1,25 +1,37 @@
 // SPDX-License-Identifier: MIT
 #include "bench/eval_bench.h"
 #include "bench/bench_util.h"
+#include "bench/llama_bench.h"
 
+#include "compress/compressed_model.h"
 #include "eval/engine.h"
+#include "eval/linear_weights.h"
 #include "eval/throughput.h"
+#include "formats/float_formats.h"
 #include "formats/ggml_quantize.h"
 #include "io/gguf_writer.h"
 #include "io/open_model.h"
+#include "methods/ggml_methods.h"
 #include "model/meta_value.h"
+#include "pipeline/pipeline.h"
+#include "recipe/llama_mixture.h"
+#include "recipe/resolve.h"
 #include "util/error.h"
 
 #include <nlohmann/json.hpp>
 #include <oneapi/tbb/blocked_range.h>
 #include <oneapi/tbb/parallel_for.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <map>
+#include <optional>
 #include <unistd.h>
 
 namespace cwb::bench {
@@ -67,6 +79,14 @@ std::vector<std::byte> encode(DType type, const std::vector<float> &values, int6
         std::memcpy(b.data(), values.data(), b.size());
         return b;
     }
+    if (type == DType::F16) {
+        std::vector<std::byte> b(values.size() * sizeof(uint16_t));
+        for (size_t i = 0; i < values.size(); ++i) {
+            const uint16_t h = floatToFp16(values[i]);
+            std::memcpy(b.data() + 2 * i, &h, sizeof h);
+        }
+        return b;
+    }
     return ggmlQuantizeRows(type, values.data(), rows, cols, nullptr);
 }
 
@@ -107,13 +127,14 @@ nlohmann::json loadFigures(const std::string &path)
     }
 }
 
-EvalBenchRow benchModel(const std::string &name, const std::string &path, const EvalBenchParams &p,
-                        const JobContext &ctx)
+EvalBenchRow benchModel(const std::string &name, const Model &model, const EvalBenchParams &p,
+                        const JobContext &ctx, const CompressedReplacements &replacements = {})
 {
     ctx.report(0.0, "benchmarking " + name);
-    const Model model = io::openModel(path);
     EngineOptions options;
     options.threads = p.threads;
+    options.replacements = replacements.matrices;
+    options.vectorReplacements = replacements.vectors;
     const auto engine = Engine::create(model, options);
     ThroughputParams tp;
     tp.promptTokens = p.promptTokens;
@@ -128,11 +149,189 @@ EvalBenchRow benchModel(const std::string &name, const std::string &path, const 
     row.decodeTokPerS = t.decodeTokensPerSecond;
     row.decodeP50Ms = t.decodeP50Ms;
     row.decodeP95Ms = t.decodeP95Ms;
-    row.decodeGBps = static_cast<double>(row.weightBytes) * row.decodeTokPerS / 1e9;
+    // Decode reads every matrix once per token, except the embedding (one row) when the head
+    // is a matrix of its own.
+    uint64_t embedBytes = 0;
+    if (model.findTensor("head")) {
+        if (const auto it = replacements.matrices.find("embed"); it != replacements.matrices.end())
+            embedBytes = it->second->storedBytes();
+        else if (const Tensor *e = model.findTensor("embed"))
+            embedBytes = e->byteSize;
+    }
+    row.decodeBytesPerToken = row.weightBytes - std::min(embedBytes, row.weightBytes);
+    row.decodeGBps = static_cast<double>(row.decodeBytesPerToken) * row.decodeTokPerS / 1e9;
     // matrix FLOPs per token (attention over the growing prompt left out: small at 512 tokens)
     const double flopsPerToken = eval::decodeCost(model.hparams, 0, 0, 0).flopsPerToken;
     row.prefillGflops = flopsPerToken * row.prefillTokPerS / 1e9;
     return row;
+}
+
+EvalBenchRow benchModel(const std::string &name, const std::string &path, const EvalBenchParams &p,
+                        const JobContext &ctx)
+{
+    return benchModel(name, io::openModel(path), p, ctx);
+}
+
+// A SentencePiece-style vocabulary of `size` made-up pieces, so that llama.cpp loads the file
+// (it refuses a llama model without tokenizer.ggml.model): <unk>, <s>, </s>, the 256 byte
+// pieces <0x00> .. <0xFF> as far as the size allows, then "▁t<i>". Token types are llama.cpp's
+// (1 normal, 2 unknown, 3 control, 6 byte).
+void addRandomVocabulary(io::GgufWriter &w, int64_t size)
+{
+    MetaValue tokens, scores, types;
+    tokens.kind = scores.kind = types.kind = MetaValue::Kind::Array;
+    tokens.typeName = "array[string]";
+    scores.typeName = "array[f32]";
+    types.typeName = "array[i32]";
+    for (int64_t i = 0; i < size; ++i) {
+        std::string piece;
+        int type = 1;
+        if (i < 3) {
+            piece = i == 0 ? "<unk>" : i == 1 ? "<s>" : "</s>";
+            type = i == 0 ? 2 : 3;
+        } else if (i < 3 + 256) {
+            char buf[8];
+            std::snprintf(buf, sizeof buf, "<0x%02X>", unsigned(i - 3));
+            piece = buf;
+            type = 6;
+        } else {
+            piece = "\xe2\x96\x81t" + std::to_string(i);
+        }
+        tokens.array.push_back(MetaValue::ofString(piece));
+        scores.array.push_back(MetaValue::ofFloat(-double(i), "f32"));
+        types.array.push_back(MetaValue::ofInt(type, "i32"));
+    }
+    w.addMeta("tokenizer.ggml.model", MetaValue::ofString("llama"));
+    w.addMeta("tokenizer.ggml.tokens", std::move(tokens));
+    w.addMeta("tokenizer.ggml.scores", std::move(scores));
+    w.addMeta("tokenizer.ggml.token_type", std::move(types));
+    w.addMeta("tokenizer.ggml.unknown_token_id", MetaValue::ofUInt(0, "u32"));
+    if (size > 2) {
+        w.addMeta("tokenizer.ggml.bos_token_id", MetaValue::ofUInt(1, "u32"));
+        w.addMeta("tokenizer.ggml.eos_token_id", MetaValue::ofUInt(2, "u32"));
+    }
+}
+
+// "d768-l12-h12-kv4-f2048-v32000-c1024-o1-s20250220": what a cached file's values depend on.
+std::string shapeTag(const RandomLlamaShape &s, uint64_t seed)
+{
+    return "d" + std::to_string(s.dim) + "-l" + std::to_string(s.layers) + "-h"
+           + std::to_string(s.heads) + "-kv" + std::to_string(s.kvHeads) + "-f"
+           + std::to_string(s.hidden) + "-v" + std::to_string(s.vocab) + "-c"
+           + std::to_string(s.context) + "-o" + (s.separateOutput ? "1" : "0") + "-s"
+           + std::to_string(seed);
+}
+
+// The types llama-quantize's Q4_K_M gives the random model, by GGUF name: the mixture's rules
+// applied to the F32 file (one place for them: recipe/llama_mixture.h).
+std::map<std::string, DType> q4kmTypes(const Model &f32)
+{
+    const Recipe mixture = llamaCppMixture(f32, "Q4_K_M");
+    std::map<std::string, DType> byCanonical;
+    for (const RecipeOverride &o : mixture.overrides) {
+        const auto type = o.methods.empty() ? std::nullopt : ggmlMethodType(o.methods[0].method);
+        byCanonical[o.tensor] = type.value_or(DType::F16); // F16 is the mixture's last fallback
+    }
+    std::map<std::string, DType> byName;
+    for (const Tensor &t : f32.tensors)
+        if (const auto it = byCanonical.find(t.canonical); it != byCanonical.end())
+            byName[t.name] = it->second;
+    return byName;
+}
+
+EvalBenchResult runSideBySide(const EvalBenchParams &p, const JobContext &ctx)
+{
+    constexpr uint64_t kSeed = 20250220;
+    EvalBenchResult r;
+    r.threads = p.threads;
+    r.promptTokens = p.promptTokens;
+    r.genTokens = p.genTokens;
+
+    std::optional<ScratchDir> scratch;
+    fs::path dir;
+    if (p.cacheDir.empty()) {
+        scratch.emplace(p.tempParent, "eval-bench");
+        dir = scratch->path();
+    } else {
+        dir = p.cacheDir;
+        std::error_code ec;
+        fs::create_directories(dir, ec);
+        if (ec)
+            throwIn(p.cacheDir, "cannot create the cache directory: " + ec.message());
+    }
+    const std::string tag = shapeTag(p.shape, kSeed);
+    int reused = 0, written = 0;
+    // The file of one type, written unless an earlier run left it (GgufWriter writes atomically,
+    // so a file that exists is whole).
+    const auto file = [&](const std::string &type, const RandomTensorTypes &typeOf) {
+        const fs::path path = dir / ("random-" + tag + "-" + type + ".gguf");
+        if (fs::exists(path)) {
+            ++reused;
+            return path.string();
+        }
+        ctx.report(0.0, "writing the random model as " + type);
+        (void)writeRandomLlamaGguf(path.string(), p.shape, typeOf, kSeed, ctx);
+        ++written;
+        return path.string();
+    };
+    std::vector<std::pair<std::string, std::string>> ggufs; // row name, path
+    for (const DType t : {DType::F32, DType::Q8_0, DType::Q4_0}) {
+        ggufs.emplace_back(typeLabel(t), file(typeLabel(t), [t](const std::string &name) {
+                               // llama-quantize gives the output matrix Q6_K in a Q4_0 file
+                               return name == "output.weight" && t == DType::Q4_0 ? DType::Q6_K
+                                                                                   : t;
+                           }));
+    }
+    const Model f32 = io::openModel(ggufs.front().second);
+    const auto q4km = q4kmTypes(f32);
+    ggufs.emplace_back("Q4_K_M", file("Q4_K_M", [&](const std::string &name) {
+                           const auto it = q4km.find(name);
+                           return it == q4km.end() ? DType::F32 : it->second;
+                       }));
+    r.filesNote = std::to_string(written) + " written, " + std::to_string(reused) + " reused in "
+                  + dir.string() + (p.cacheDir.empty() ? " (removed at the end)" : "");
+
+    LlamaBenchParams lb;
+    lb.tool = p.llamaBenchPath;
+    for (const auto &g : ggufs)
+        lb.models.push_back(g.second);
+    lb.threads = p.threads;
+    lb.promptTokens = p.promptTokens;
+    lb.genTokens = p.genTokens;
+    lb.repetitions = p.repetitions;
+    lb.workDir = dir.string();
+    r.llamaBenchCommand = llamaBenchArguments(lb);
+    ctx.report(0.0, "running llama-bench on " + std::to_string(ggufs.size()) + " files");
+    const std::vector<LlamaBenchFigure> theirs = runLlamaBench(lb, ctx);
+
+    for (size_t i = 0; i < ggufs.size(); ++i) {
+        EvalBenchRow row = benchModel(ggufs[i].first, ggufs[i].second, p, ctx);
+        row.llamaPrefillTokPerS = theirs[i].prefillTokPerS;
+        row.llamaDecodeTokPerS = theirs[i].decodeTokPerS;
+        row.llamaMeasured = true;
+        r.rows.push_back(row);
+    }
+    // Our packed forms: rtn 4-bit symmetric on every matrix, as `cwb compress` stores it.
+    for (const int group : {32, 128}) {
+        if (p.shape.dim % group != 0 || p.shape.hidden % group != 0)
+            continue;
+        const std::string name = "rtn4 g" + std::to_string(group);
+        ctx.report(0.0, "compressing " + name);
+        const Recipe recipe = parseRecipe(
+            R"({"version": 1, "defaults": {"methods": [{"method": "rtn", )"
+            R"("params": {"bits": 4, "group": )"
+                + std::to_string(group) + "}}]}}",
+            name);
+        const Plan plan = resolvePlan(recipe, f32);
+        requireValidPlan(plan);
+        CompressParams cp;
+        cp.threads = p.threads;
+        cp.outputError = false;
+        const CompressedModel packed = compressModel(f32, plan, cp, ctx.cancelOnly());
+        EvalBenchRow row = benchModel(name, f32, p, ctx, replacementsOf(packed));
+        r.rows.push_back(row);
+    }
+    return r;
 }
 
 } // namespace
@@ -143,6 +342,19 @@ int64_t writeRandomLlamaGguf(const std::string &path, const RandomLlamaShape &s,
     if (matrixType != DType::F32 && matrixType != DType::Q8_0 && matrixType != DType::Q4_0)
         throwIn(path,
                 "random models are written as F32, Q8_0 or Q4_0, not " + typeLabel(matrixType));
+    return writeRandomLlamaGguf(
+        path, s,
+        [&](const std::string &name) {
+            // llama-quantize gives the output matrix Q6_K in a Q4_0 file
+            return name == "output.weight" && matrixType == DType::Q4_0 ? DType::Q6_K
+                                                                         : matrixType;
+        },
+        seed, ctx);
+}
+
+int64_t writeRandomLlamaGguf(const std::string &path, const RandomLlamaShape &s,
+                             const RandomTensorTypes &typeOf, uint64_t seed, const JobContext &ctx)
+{
     if (s.dim <= 0 || s.layers <= 0 || s.heads <= 0 || s.kvHeads <= 0 || s.hidden <= 0
         || s.vocab <= 0 || s.dim % s.heads != 0 || s.heads % s.kvHeads != 0)
         throwIn(path, "inconsistent random model shape");
@@ -165,11 +377,16 @@ int64_t writeRandomLlamaGguf(const std::string &path, const RandomLlamaShape &s,
               MetaValue::ofUInt(static_cast<uint64_t>(s.kvHeads), "u32"));
     w.addMeta("llama.attention.layer_norm_rms_epsilon", MetaValue::ofFloat(1e-5, "f32"));
     w.addMeta("llama.vocab_size", MetaValue::ofUInt(static_cast<uint64_t>(s.vocab), "u32"));
+    addRandomVocabulary(w, s.vocab);
 
     int64_t parameters = 0;
     uint64_t stream = seed;
-    auto matrix = [&](const std::string &name, int64_t rows, int64_t cols, DType type) {
+    auto matrix = [&](const std::string &name, int64_t rows, int64_t cols) {
         ctx.checkCancelled();
+        const DType type = typeOf(name);
+        if (cols % dtypeInfo(type).blockElems != 0)
+            throwIn(path, name + ": rows of " + std::to_string(cols) + " values are not whole "
+                              + typeLabel(type) + " blocks");
         const auto values = randomMatrix(rows, cols, 0.02, ++stream);
         w.addTensor(name, type, {rows, cols}, encode(type, values, rows, cols));
         parameters += rows * cols;
@@ -180,23 +397,22 @@ int64_t writeRandomLlamaGguf(const std::string &path, const RandomLlamaShape &s,
         parameters += s.dim;
     };
 
-    matrix("token_embd.weight", s.vocab, s.dim, matrixType);
+    matrix("token_embd.weight", s.vocab, s.dim);
     for (int64_t l = 0; l < s.layers; ++l) {
         const std::string b = "blk." + std::to_string(l) + ".";
         ones(b + "attn_norm.weight");
-        matrix(b + "attn_q.weight", s.dim, s.dim, matrixType);
-        matrix(b + "attn_k.weight", kvDim, s.dim, matrixType);
-        matrix(b + "attn_v.weight", kvDim, s.dim, matrixType);
-        matrix(b + "attn_output.weight", s.dim, s.dim, matrixType);
+        matrix(b + "attn_q.weight", s.dim, s.dim);
+        matrix(b + "attn_k.weight", kvDim, s.dim);
+        matrix(b + "attn_v.weight", kvDim, s.dim);
+        matrix(b + "attn_output.weight", s.dim, s.dim);
         ones(b + "ffn_norm.weight");
-        matrix(b + "ffn_gate.weight", s.hidden, s.dim, matrixType);
-        matrix(b + "ffn_up.weight", s.hidden, s.dim, matrixType);
-        matrix(b + "ffn_down.weight", s.dim, s.hidden, matrixType);
+        matrix(b + "ffn_gate.weight", s.hidden, s.dim);
+        matrix(b + "ffn_up.weight", s.hidden, s.dim);
+        matrix(b + "ffn_down.weight", s.dim, s.hidden);
     }
     ones("output_norm.weight");
-    if (s.separateOutput) // llama-quantize gives the output matrix Q6_K in a Q4_0 file
-        matrix("output.weight", s.vocab, s.dim,
-               matrixType == DType::Q4_0 ? DType::Q6_K : matrixType);
+    if (s.separateOutput)
+        matrix("output.weight", s.vocab, s.dim);
     w.write(path);
     return parameters;
 }
@@ -205,6 +421,12 @@ EvalBenchResult runEvalBench(const EvalBenchParams &params, const JobContext &ct
 {
     if (params.threads < 1)
         throwIn("bench eval", "threads must be at least 1");
+    if (!params.llamaBenchPath.empty()) {
+        EvalBenchResult r = runSideBySide(params, ctx);
+        ctx.report(1.0, "measuring triad and GEMM");
+        r.host = eval::measureHost(params.threads, params.gemmSizes);
+        return r;
+    }
     const nlohmann::json figures = loadFigures(params.figuresPath);
     const bool llamaShape = params.promptTokens == 512 && params.genTokens == 128;
 

@@ -11,6 +11,7 @@
 #include "cli/common_options.h"
 #include "formats/dtype.h"
 
+#include <algorithm>
 #include <cstdlib>
 #include <fstream>
 
@@ -81,7 +82,11 @@ const CommandSpec &benchEvalCommand()
                    "threads), for stories260K ($CWB_SHARED or --model) and a generated\n"
                    "random ~100M llama model (F32, Q8_0, Q4_0), next to llama.cpp's\n"
                    "figures ($CWB_SHARED/reference/llamacpp_figures.json) and this run's\n"
-                   "triad GB/s and sgemm GFLOP/s",
+                   "triad GB/s and sgemm GFLOP/s. --llama-bench PATH runs that\n"
+                   "llama-bench side by side in the same run on the random ~125M model\n"
+                   "as F32, Q8_0, Q4_0 and Q4_K_M GGUF files (ours: our rtn4 g32/g128\n"
+                   "too): one table with both engines, the ratios and decode GB/s as a\n"
+                   "share of triad",
         .options =
             {
                 {.name = "--model", .kind = ValueKind::Path, .metavar = "FILE",
@@ -93,6 +98,21 @@ const CommandSpec &benchEvalCommand()
                  .help = "llama.cpp's figures",
                  .defaultValue = "$CWB_SHARED/reference/llamacpp_figures.json"},
                 {.name = "--no-random", .help = "skip the generated ~100M model"},
+                {.name = "--llama-bench", .kind = ValueKind::Path, .metavar = "PATH",
+                 .help = "side by side: run this llama-bench on the random model's F32, Q8_0,\n"
+                         "Q4_0 and Q4_K_M GGUF files in the same run, bench ours on them and\n"
+                         "on our rtn 4-bit g32/g128 forms, print both and the ratios"},
+                {.name = "--cache-dir", .kind = ValueKind::Path, .metavar = "DIR",
+                 .help = "keep the side-by-side files here and reuse them",
+                 .defaultValue = "a temporary directory"},
+                sizeOption("--prompt", "N", 1, 8192, "prompt tokens (pp)", "512"),
+                sizeOption("--gen", "N", 1, 8192, "generated tokens (tg)", "128"),
+                sizeOption("--dim", "N", 8, 65536, "random model width", "768"),
+                sizeOption("--layers", "N", 1, 1024, "random model layers", "12"),
+                sizeOption("--heads", "N", 1, 1024, "random model heads", "12"),
+                sizeOption("--kv-heads", "N", 1, 1024, "random model KV heads", "4"),
+                sizeOption("--hidden", "N", 8, 262144, "random model FFN width", "2048"),
+                sizeOption("--vocab", "N", 8, 1048576, "random model vocabulary", "32000"),
             },
     };
     return spec;
@@ -106,6 +126,26 @@ int runBenchEval(const ParsedArgs &args, Environment &env)
     p.threads = threadsOf(args, p.threads);
     p.repetitions = static_cast<int>(args.integer("--reps", p.repetitions));
     p.randomModel = !args.has("--no-random");
+    p.llamaBenchPath = args.text("--llama-bench", "");
+    p.cacheDir = args.text("--cache-dir", "");
+    p.promptTokens = args.integer("--prompt", p.promptTokens);
+    p.genTokens = args.integer("--gen", p.genTokens);
+    p.shape.dim = args.integer("--dim", p.shape.dim);
+    p.shape.layers = args.integer("--layers", p.shape.layers);
+    p.shape.heads = args.integer("--heads", p.shape.heads);
+    p.shape.kvHeads = args.integer("--kv-heads", p.shape.kvHeads);
+    p.shape.hidden = args.integer("--hidden", p.shape.hidden);
+    p.shape.vocab = args.integer("--vocab", p.shape.vocab);
+    p.shape.context = std::max(p.shape.context, p.promptTokens + p.genTokens);
+    if (p.shape.dim % p.shape.heads != 0 || p.shape.heads % p.shape.kvHeads != 0)
+        throw UsageError("bench eval", "--dim must be a multiple of --heads and --heads of "
+                                       "--kv-heads");
+    if (!p.llamaBenchPath.empty()) {
+        const auto r = bench::runEvalBench(p, env.job());
+        *env.err << "\n";
+        *env.out << bench::evalBenchText(p, r);
+        return 0;
+    }
     if (p.storiesModel.empty())
         *env.err << "note: no stories260K (set CWB_SHARED or pass --model): row skipped\n";
     const auto r = bench::runEvalBench(p, env.job());

@@ -24,6 +24,8 @@ const CommandSpec &evalCommand()
             "windows of --ctx tokens (512), BOS first, second half scored; \"full\"\n"
             "scores every position); --save-logits records a base, --kld-base\n"
             "compares with one (KL divergence, top-1 agreement, PPL ratio);\n"
+            "--cache-type-k/-v (-ctk/-ctv) store the KV cache as llama.cpp\n"
+            "does (f32, f16, q8_0, q4_0; memory reported per side);\n"
             "--latency measures prefill/decode; --devices adds roofline\n"
             "estimates for the device profiles; MODEL may be a .cwbarchive (run\n"
             "as its source model with the compressed tensors); progress on\n"
@@ -51,6 +53,12 @@ const CommandSpec &evalCommand()
                 {.name = "--emulate-q8",
                  .help = "integer activations: quantize matmul inputs to Q8 and multiply in "
                          "int8, as llama.cpp's CPU path does"},
+                {.name = "--cache-type-k", .aliases = {"-ctk"}, .kind = ValueKind::Choice,
+                 .help = "K cache storage, as llama.cpp's -ctk", .defaultValue = "f32",
+                 .choices = {"f32", "f16", "q8_0", "q4_0"}},
+                {.name = "--cache-type-v", .aliases = {"-ctv"}, .kind = ValueKind::Choice,
+                 .help = "V cache storage, as llama.cpp's -ctv", .defaultValue = "f32",
+                 .choices = {"f32", "f16", "q8_0", "q4_0"}},
                 {.name = "--latency", .help = "also measure prefill and decode speed"},
                 {.name = "--devices", .help = "roofline decode estimates for the device profiles"},
                 jsonOption(),
@@ -72,6 +80,9 @@ int runEval(const ParsedArgs &args, Environment &env)
     p.saveLogitsPath = args.text("--save-logits");
     p.kldBasePath = args.text("--kld-base");
     p.emulateQ8 = args.has("--emulate-q8");
+    // Choices of the table above: the names always resolve.
+    p.cacheTypeK = kvCacheTypeFromName(args.text("--cache-type-k", "f32")).value_or(p.cacheTypeK);
+    p.cacheTypeV = kvCacheTypeFromName(args.text("--cache-type-v", "f32")).value_or(p.cacheTypeV);
     p.measureLatency = args.has("--latency");
     p.estimateDevices = args.has("--devices");
     std::optional<OpenedArchive> archive;

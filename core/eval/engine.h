@@ -4,6 +4,7 @@
 // with a KV cache. Prefill runs batched matrix-matrix products; decode one token at a time.
 // Metrics (perplexity, KLD, latency) and the GUI all go through this one class.
 
+#include "eval/kv_cache_type.h"
 #include "jobs/job_context.h"
 #include "model/model.h"
 
@@ -43,6 +44,9 @@ struct EngineOptions {
     // and multiplied in int8 as llama.cpp's CPU backend does (eval/ggml_linear.h); off: float
     // activations. (The name is from when this only emulated the rounding.)
     bool emulateQ8Activations = false;
+    // Storage of the K and V caches (llama.cpp's -ctk / -ctv); kvCacheBytes() follows them.
+    KvCacheType cacheTypeK = KvCacheType::F32;
+    KvCacheType cacheTypeV = KvCacheType::F32;
     // Null: nothing is observed and nothing is spent on it.
     std::shared_ptr<LinearInputObserver> observer;
     // Layer projections to use instead of the model's tensors, by canonical name

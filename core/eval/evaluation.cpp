@@ -156,6 +156,8 @@ EvalResult runEvaluation(const EvalParams &params, const JobContext &ctx)
     EngineOptions options;
     options.threads = params.threads;
     options.emulateQ8Activations = params.emulateQ8;
+    options.cacheTypeK = params.cacheTypeK;
+    options.cacheTypeV = params.cacheTypeV;
     options.replacements = params.replacements;
     options.vectorReplacements = params.vectorReplacements;
     const auto engine = Engine::create(model, options);
@@ -257,6 +259,16 @@ EvalResult runEvaluation(const EvalParams &params, const JobContext &ctx)
 
     r.weightBytes = engine->weightBytes();
     r.kvCacheBytes = engine->kvCacheBytes(params.nCtx);
+    r.cacheTypeK = params.cacheTypeK;
+    r.cacheTypeV = params.cacheTypeV;
+    {
+        // Both sides hold the same rows, so their shares of the total are those of one row of
+        // 32 values (every type's block divides it): exact in integers.
+        const uint64_t k = kvCacheRowBytes(params.cacheTypeK, 32);
+        const uint64_t v = kvCacheRowBytes(params.cacheTypeV, 32);
+        r.kvCacheKeyBytes = r.kvCacheBytes / (k + v) * k;
+        r.kvCacheValueBytes = r.kvCacheBytes - r.kvCacheKeyBytes;
+    }
     if (params.measureLatency) {
         ctx.report(1.0, "measuring latency");
         r.latency = eval::measureLatency(*engine, tokens, params.latencyPrompt,

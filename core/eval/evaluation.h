@@ -5,6 +5,7 @@
 // The GUI and the CLI both call runEvaluation(); everything else in core/eval is its parts.
 
 #include "eval/device_profile.h"
+#include "eval/kv_cache_type.h"
 #include "jobs/job_context.h"
 #include "model/model.h"
 
@@ -41,6 +42,8 @@ struct EvalParams {
     std::string saveLogitsPath;   // non-empty: write the scored log-probabilities here (a base)
     std::string kldBasePath;      // non-empty: compare against this base (KLD, top-1, Δppl)
     bool emulateQ8 = false;       // integer activations: Q8 inputs, int8 dot products (llama.cpp)
+    KvCacheType cacheTypeK = KvCacheType::F32; // KV cache storage (llama.cpp's -ctk / -ctv)
+    KvCacheType cacheTypeV = KvCacheType::F32;
     bool measureLatency = false;  // also measure prefill/decode latency, with `threads` and with 1
     int64_t latencyPrompt = 128;  // prefill length P for the latency measurement
     int64_t latencyGenerate = 32; // decode steps G for the latency measurement
@@ -96,7 +99,9 @@ struct EvalResult {
     LatencySummary latencySingleThread; // the same measurement with one thread
 
     uint64_t weightBytes = 0;  // stored bytes of every weight the engine uses
-    uint64_t kvCacheBytes = 0; // KV cache at nCtx
+    uint64_t kvCacheBytes = 0; // KV cache at nCtx: K and V together
+    uint64_t kvCacheKeyBytes = 0, kvCacheValueBytes = 0; // each side, as its type stores it
+    KvCacheType cacheTypeK = KvCacheType::F32, cacheTypeV = KvCacheType::F32;
     double peakRssMiB = 0;     // process high-water mark (VmHWM) after the run
     double seconds = 0;        // wall time of the whole evaluation
     double evalTokPerS = 0;    // tokens evaluated per second during the perplexity run

@@ -52,9 +52,18 @@ void grow(AlignedVector<float> &v, int64_t n)
 } // namespace
 
 TransformerRuntime::TransformerRuntime(const Model &model, const EngineOptions &options)
-    : arena_(arenaThreads(options)), observer_(options.observer)
+    : arena_(arenaThreads(options)), observer_(options.observer),
+      cacheTypeK_(options.cacheTypeK), cacheTypeV_(options.cacheTypeV)
 {
     arena_.execute([&] { w_ = loadTransformerWeights(model, options); });
+    // As llama.cpp (n_embd_head % blck_size): a block never spans two heads.
+    for (const KvCacheType t : {cacheTypeK_, cacheTypeV_})
+        if (w_.hp.headDim % kvCacheBlockValues(t) != 0)
+            throwIn(w_.source, std::string("a ") + kvCacheTypeName(t)
+                                   + " KV cache needs heads of whole blocks of "
+                                   + std::to_string(kvCacheBlockValues(t))
+                                   + " values; this model's head dimension is "
+                                   + std::to_string(w_.hp.headDim));
     if (observer_)
         buildObserverSites();
 }
@@ -90,7 +99,8 @@ void TransformerRuntime::buildObserverSites()
 
 uint64_t TransformerRuntime::kvCacheBytes(int64_t nCtx) const
 {
-    return KvCache::bytesFor(w_.hp.nLayers, std::max<int64_t>(nCtx, 0), w_.kvDim);
+    return KvCache::bytesFor(w_.hp.nLayers, std::max<int64_t>(nCtx, 0), w_.kvDim, cacheTypeK_,
+                             cacheTypeV_);
 }
 
 void TransformerRuntime::reset(int64_t nCtx)
@@ -98,7 +108,7 @@ void TransformerRuntime::reset(int64_t nCtx)
     if (nCtx < 2 || nCtx > w_.contextLimit)
         throwIn(w_.source, "n_ctx " + std::to_string(nCtx) + " is out of range: it must be 2 .. "
                                + std::to_string(w_.contextLimit) + " (the model's context)");
-    cache_.reset(w_.hp.nLayers, nCtx, w_.kvDim);
+    cache_.reset(w_.hp.nLayers, nCtx, w_.kvDim, cacheTypeK_, cacheTypeV_);
     if (w_.rope != RopeLayout::None && nCtx > ropePositions_) {
         rope_.build(nCtx, w_.hp.headDim, w_.hp.ropeTheta);
         ropePositions_ = nCtx;
@@ -297,8 +307,9 @@ void TransformerRuntime::attentionBlock(const TransformerLayer &layer, int64_t l
     const HyperParams &h = w_.hp;
     const int64_t qDim = w_.qDim, kvDim = w_.kvDim;
     float *q = ws_.q.data();
-    float *k = cache_.keys(l, pos_);
-    float *v = cache_.values(l, pos_);
+    // Rows pos_ .. pos_ + n - 1 of the cache (f32) or its staging area (rounded by store()).
+    float *k = cache_.keyRows(l, pos_, n);
+    float *v = cache_.valueRows(l, pos_, n);
     normRows(layer.attnNorm, ws_.x.data(), n, ws_.xn.data());
     observe(l, AttnIn, ws_.xn.data(), n);
     if (layer.qkv) {
@@ -312,15 +323,16 @@ void TransformerRuntime::attentionBlock(const TransformerLayer &layer, int64_t l
         }
     } else {
         layer.q.apply(ws_.xn.data(), n, q);
-        layer.k.apply(ws_.xn.data(), n, k); // straight into cache rows pos_ .. pos_ + n - 1
+        layer.k.apply(ws_.xn.data(), n, k);
         layer.v.apply(ws_.xn.data(), n, v);
     }
     forRowBlocks(n, qDim + kvDim, [&](int64_t r0, int64_t r1) {
         rope_.apply(w_.rope, q + r0 * qDim, r1 - r0, qDim, h.nHeads, pos_ + r0);
         rope_.apply(w_.rope, k + r0 * kvDim, r1 - r0, kvDim, h.nKvHeads, pos_ + r0);
     });
-    attention({h.nHeads, h.nKvHeads, h.headDim}, q, n, pos_, cache_.keys(l, 0),
-              cache_.values(l, 0), ws_.att.data());
+    cache_.store(l, pos_, n);
+    attention({h.nHeads, h.nKvHeads, h.headDim}, q, n, pos_, cache_.keys(l, pos_ + n),
+              cache_.values(l, pos_ + n), ws_.att.data());
     observe(l, AttnOut, ws_.att.data(), n);
     layer.o.apply(ws_.att.data(), n, ws_.tmp.data());
     addInPlace(ws_.x.data(), ws_.tmp.data(), n * h.dim);

@@ -80,6 +80,7 @@ private:
     Workspace ws_;
     std::shared_ptr<LinearInputObserver> observer_;
     std::vector<LinearInputSite> sites_;
+    KvCacheType cacheTypeK_, cacheTypeV_;
 };
 
 } // namespace cwb

@@ -49,9 +49,11 @@ std::string evalResultText(const EvalResult &r)
                 l->prefillTokPerS, static_cast<long long>(l->promptTokens), l->decodeTokPerS,
                 static_cast<long long>(l->generatedTokens), l->tokenP50Ms, l->tokenP95Ms);
     }
-    s += formatted(
-        "memory       weights %.2f MiB, KV cache at n_ctx %lld %.2f MiB, peak RSS %.1f MiB\n",
-        mib(r.weightBytes), static_cast<long long>(r.nCtx), mib(r.kvCacheBytes), r.peakRssMiB);
+    s += formatted("memory       weights %.2f MiB, KV cache at n_ctx %lld %.2f MiB (K %s %.2f MiB, "
+                   "V %s %.2f MiB), peak RSS %.1f MiB\n",
+                   mib(r.weightBytes), static_cast<long long>(r.nCtx), mib(r.kvCacheBytes),
+                   kvCacheTypeName(r.cacheTypeK), mib(r.kvCacheKeyBytes),
+                   kvCacheTypeName(r.cacheTypeV), mib(r.kvCacheValueBytes), r.peakRssMiB);
     s += formatted("time         %.2f s (%.0f tokens/s evaluated)\n", r.seconds, r.evalTokPerS);
     if (!r.deviceEstimates.empty()) {
         if (r.hostMeasurement.triadGBps > 0)
@@ -114,6 +116,10 @@ std::string evalResultJson(const EvalResult &r)
     }
     j["memory"] = {{"weight_bytes", r.weightBytes},
                    {"kv_cache_bytes", r.kvCacheBytes},
+                   {"kv_cache_type_k", kvCacheTypeName(r.cacheTypeK)},
+                   {"kv_cache_type_v", kvCacheTypeName(r.cacheTypeV)},
+                   {"kv_cache_k_bytes", r.kvCacheKeyBytes},
+                   {"kv_cache_v_bytes", r.kvCacheValueBytes},
                    {"peak_rss_mib", r.peakRssMiB}};
     j["seconds"] = r.seconds;
     j["eval_tokens_per_s"] = r.evalTokPerS;
