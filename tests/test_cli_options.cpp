@@ -103,8 +103,8 @@ void TestCliOptions::everyCommandIsListed()
         names.push_back(c.spec().name);
     const std::vector<std::string> expected{"inspect",        "eval",          "analyze",
                                             "compress",       "sensitivity",   "solve",
-                                            "export",         "sweep",         "compare",
-                                            "generate",       "bench open",
+                                            "export",         "prune",         "sweep",
+                                            "compare",        "generate",      "bench open",
                                             "bench eval",     "bench analyze", "bench compress",
                                             "help",           "--version"};
     QCOMPARE(names, expected);

@@ -82,7 +82,8 @@ double perplexityOf(const Model &model, const ParsedArgs &args, Environment &env
 
 const CommandSpec &pruneCommand()
 {
-    static const CommandSpec spec{
+    static const CommandSpec spec = [] {
+        CommandSpec s{
         .name = "prune",
         .positional = "MODEL",
         .positionalHelp = "model (llama family)",
@@ -143,7 +144,10 @@ const CommandSpec &pruneCommand()
                  .defaultValue = "gguf", .choices = {"gguf", "safetensors"}, .needs = "--out"},
                 threadsOption(),
             },
-    };
+        };
+        s.options.front().required = true; // --calib
+        return s;
+    }();
     return spec;
 }
 
@@ -151,8 +155,6 @@ int runPrune(const ParsedArgs &args, Environment &env)
 {
     const Model model = io::openModel(args.positional());
     const std::string calib = args.text("--calib");
-    if (calib.empty())
-        throw UsageError("prune", "--calib FILE is required");
     StructuredPlan plan;
     plan.score = *structureScoreFromName(args.text("--score", "activation"));
     plan.repair = !args.has("--no-repair");
