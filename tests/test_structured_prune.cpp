@@ -312,6 +312,7 @@ void TestStructuredPrune::prunedModelRunsInTheEngine()
     QCOMPARE(out.model.findTensor("layers.0.attn.o")->shape, (std::vector<int64_t>{64, 48}));
     QVERIFY(out.model.findTensor("layers.4.mlp.down") == nullptr);
     QVERIFY(out.parametersAfter < out.parametersBefore);
+    QCOMPARE(out.parametersBefore - out.parametersAfter, cwb::parametersRemoved(model, plan));
     // Every FFN and attention refit lowers the output error; the block before the dropped one
     // carries part of its update.
     int repairedBlocks = 0;

@@ -13,6 +13,7 @@
 #include "layer_plan_view.h"
 #include "main_window.h"
 #include "sensitivity_panel.h"
+#include "structure_panel.h"
 
 #include <QCheckBox>
 #include <QCommandLineParser>
@@ -144,10 +145,16 @@ LaunchParse parseLaunchOptions(const QStringList &arguments)
         Tr::tr("Measure the sensitivity on TEXT once the model is open (a screenshot waits for "
                "it and shows the Model Overview's Sensitivity tab)."),
         QStringLiteral("TEXT"));
+    const QCommandLineOption structures(
+        QStringLiteral("structures"),
+        Tr::tr("Score FFN channels, KV groups and blocks on TEXT once the model is open (a "
+               "screenshot waits for it and shows the Model Overview's Structures tab)."),
+        QStringLiteral("TEXT"));
     parser.addOptions({select, screenshot, size, logCounts, evaluate, evalContext, evalChunks,
                        evalLatency, runEvaluation, hideEvaluate, analyze, calibration,
                        outlierFactor, tab, overview, recipe, compress, compressCalib,
-                       whileRunning, exportTarget, exportOut, runExport, sensitivity});
+                       whileRunning, exportTarget, exportOut, runExport, sensitivity,
+                       structures});
     parser.addPositionalArgument(QStringLiteral("model"),
                                  Tr::tr("Model file or Hugging Face directory to open."),
                                  QStringLiteral("[model]"));
@@ -190,6 +197,7 @@ LaunchParse parseLaunchOptions(const QStringList &arguments)
     r.options.compressCalibration = parser.value(compressCalib);
     r.options.whileRunning = parser.isSet(whileRunning);
     r.options.sensitivityText = parser.value(sensitivity);
+    r.options.structuresText = parser.value(structures);
     r.options.exportTarget = parser.value(exportTarget);
     r.options.exportOut = parser.value(exportOut);
     r.options.runExport = parser.isSet(runExport);
@@ -303,8 +311,11 @@ void applyLaunchOptions(MainWindow &window, const LaunchOptions &options)
     const bool exportOnLoad = !options.exportTarget.isEmpty() && !options.modelPath.isEmpty();
     const bool sensitivityOnLoad =
         !options.sensitivityText.isEmpty() && !options.modelPath.isEmpty();
+    const bool structuresOnLoad =
+        !options.structuresText.isEmpty() && !options.modelPath.isEmpty();
     auto pending = std::make_shared<int>(int(select) + (whileRunning ? 1 : longJobs)
-                                         + int(exportOnLoad) + int(sensitivityOnLoad));
+                                         + int(exportOnLoad) + int(sensitivityOnLoad)
+                                         + int(structuresOnLoad));
     // With --export the picture is of the Export dialog, taken once it shows its table.
     const auto arrived = [w, pending, exportOnLoad, file = options.screenshotFile] {
         if (--*pending == 0)
@@ -375,6 +386,16 @@ void applyLaunchOptions(MainWindow &window, const LaunchOptions &options)
                         arrived();
                     else
                         fail(w->sensitivityPanel()->statusText());
+                },
+                Qt::SingleShotConnection);
+        if (structuresOnLoad)
+            QObject::connect(
+                w->structurePanel(), &StructurePanel::finished, w,
+                [w, arrived](bool ok) {
+                    if (ok)
+                        arrived();
+                    else
+                        fail(w->structurePanel()->statusText());
                 },
                 Qt::SingleShotConnection);
         if (exportOnLoad)
@@ -451,8 +472,11 @@ void applyLaunchOptions(MainWindow &window, const LaunchOptions &options)
             if (!options.sensitivityText.isEmpty() && !w->showSensitivity(options.sensitivityText)
                 && shoot)
                 fail(w->sensitivityPanel()->statusText());
+            if (!options.structuresText.isEmpty() && !w->showStructures(options.structuresText)
+                && shoot)
+                fail(w->structurePanel()->statusText());
             if (!select && !evaluateOnLoad && !analyzeOnLoad && !compressOnLoad && !exportOnLoad
-                && options.sensitivityText.isEmpty() && shoot)
+                && options.sensitivityText.isEmpty() && options.structuresText.isEmpty() && shoot)
                 grabAndQuit(w, options.screenshotFile);
         },
         Qt::SingleShotConnection);

@@ -38,6 +38,7 @@ struct LaunchOptions {
     // as `cwb export --to` spells it, and where to write; a screenshot then shows the dialog
     // with its preview, or with runExport the verification after the export.
     QString sensitivityText;   // run Analysis > Measure Sensitivity on this text once open
+    QString structuresText;    // run Analysis > Score Structures on this text once open
     QString exportTarget;
     QString exportOut;
     bool runExport = false;

@@ -21,6 +21,7 @@
 #include "overview_panel.h"
 #include "recent_files.h"
 #include "sensitivity_panel.h"
+#include "structure_panel.h"
 #include "tradeoff_chart.h"
 #include "tradeoff_points.h"
 
@@ -221,6 +222,15 @@ bool MainWindow::showSensitivity(const QString &calibrationPath)
     return sensitivity_->run(calibrationPath);
 }
 
+bool MainWindow::showStructures(const QString &calibrationPath)
+{
+    overviewDock_->show();
+    overviewDock_->raise();
+    overviewTabs_->setCurrentWidget(structures_);
+    resizeDocks({overviewDock_}, {height() * 3 / 5}, Qt::Vertical);
+    return structures_->run(calibrationPath);
+}
+
 bool MainWindow::loadRecipeOfPoint(int index)
 {
     const auto &points = tradeoffs_->points();
@@ -295,9 +305,11 @@ void MainWindow::createAnalysis()
 
     overview_ = new OverviewPanel(document_);
     sensitivity_ = new SensitivityPanel(document_);
+    structures_ = new StructurePanel(document_);
     overviewTabs_ = new QTabWidget;
     overviewTabs_->addTab(overview_, tr("Layers"));
     overviewTabs_->addTab(sensitivity_, tr("Sensitivity"));
+    overviewTabs_->addTab(structures_, tr("Structures"));
     overviewDock_ = new QDockWidget(tr("Model Overview"), this);
     overviewDock_->setObjectName(QStringLiteral("overviewDock"));
     overviewDock_->setWidget(overviewTabs_);
@@ -419,6 +431,14 @@ void MainWindow::createMenus()
                                                 {}, tr("Text files (*.txt);;All files (*)"));
         if (!text.isEmpty())
             showSensitivity(text);
+    });
+    analysis->addAction(tr("Score S&tructures\u2026"), this, [this] {
+        QString text = compression_->calibrationEdit()->text().trimmed();
+        if (text.isEmpty())
+            text = QFileDialog::getOpenFileName(this, tr("Calibration Text for the Structures"),
+                                                {}, tr("Text files (*.txt);;All files (*)"));
+        if (!text.isEmpty())
+            showStructures(text);
     });
 
     QMenu *settings = menuBar()->addMenu(tr("&Settings"));

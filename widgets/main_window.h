@@ -26,6 +26,7 @@ class AnalysisActions;
 class ExportDialog;
 class TradeoffChart;
 class SensitivityPanel;
+class StructurePanel;
 class AnalysisController;
 class CompressionPanel;
 class Document;
@@ -87,6 +88,11 @@ public:
     // shows the Model Overview's Sensitivity tab; false when it cannot start (the tab says why).
     bool showSensitivity(const QString &calibrationPath);
     [[nodiscard]] SensitivityPanel *sensitivityPanel() const { return sensitivity_; }
+    // Analysis > Score Structures…: scores FFN channels, KV groups and blocks on the calibration
+    // text as a Jobs dock job and shows the Model Overview's Structures tab; false when it
+    // cannot start (the tab says why).
+    bool showStructures(const QString &calibrationPath);
+    [[nodiscard]] StructurePanel *structurePanel() const { return structures_; }
 
 protected:
     void dragEnterEvent(QDragEnterEvent *event) override;
@@ -138,6 +144,7 @@ private:
     QAction *exportAction_ = nullptr;
     TradeoffChart *tradeoffs_ = nullptr;
     SensitivityPanel *sensitivity_ = nullptr;
+    StructurePanel *structures_ = nullptr;
     QTabWidget *overviewTabs_ = nullptr;
     QDockWidget *tradeoffDock_ = nullptr;
     ExportDialog *exportDialog_ = nullptr;

@@ -66,6 +66,32 @@ std::vector<int64_t> ffnWidths(const Model &model)
     return widths;
 }
 
+int64_t parametersRemoved(const Model &model, const StructuredPlan &plan)
+{
+    const HyperParams &h = model.hparams;
+    const std::vector<int64_t> widths = ffnWidths(model);
+    const std::set<int64_t> dropped(plan.dropBlocks.begin(), plan.dropBlocks.end());
+    int64_t removed = 0;
+    for (int64_t l = 0; l < h.nLayers; ++l) {
+        const std::string p = layerPrefix(l);
+        if (dropped.contains(l)) {
+            for (const auto &t : model.tensors)
+                if (canonicalLayerIndex(t.canonical) == l)
+                    removed += t.numel();
+            continue;
+        }
+        const int64_t keep = plan.ffnKeep.empty() ? -1 : plan.ffnKeep[size_t(l)];
+        if (keep > 0 && keep < widths[size_t(l)])
+            removed += 3 * h.dim * (widths[size_t(l)] - keep);
+        if (plan.kvGroupsKeep > 0 && plan.kvGroupsKeep < h.nKvHeads) {
+            const int64_t groups = h.nKvHeads - plan.kvGroupsKeep;
+            const int64_t qRows = groups * (h.nHeads / h.nKvHeads) * h.headDim;
+            removed += 2 * qRows * h.dim + 2 * groups * h.headDim * h.dim;
+        }
+    }
+    return removed;
+}
+
 std::vector<std::string> planRefusals(const Model &model, const StructuredPlan &plan,
                                       PruneTarget target)
 {

@@ -57,6 +57,10 @@ enum class PruneTarget : uint8_t { Engine, Gguf, Safetensors };
 // FFN width per layer of `model` (its down projections' input features).
 [[nodiscard]] std::vector<int64_t> ffnWidths(const Model &model);
 
+// Parameters the plan removes from `model` (FFN rows/columns, the q/k/v rows and o columns of
+// removed KV groups, whole blocks); the pruned model has totals().parameters minus this.
+[[nodiscard]] int64_t parametersRemoved(const Model &model, const StructuredPlan &plan);
+
 // Every reason `plan` cannot be loaded by `target`'s engine, each naming the tensor and the
 // engine; empty: loadable. Also range errors (a count above the width, a block twice).
 [[nodiscard]] std::vector<std::string> planRefusals(const Model &model, const StructuredPlan &plan,
