@@ -8,7 +8,8 @@
 # OUTPUT-overview.png; then jobs-dock.png beside OUTPUT: dev256 with an analysis and an
 # evaluation running at once, both in the Jobs dock; and export-preview.png / export-verified.png:
 # dev256 compressed with resources/recipes/mixed-llama.json, File > Export… to GGUF before and
-# after the export. Builds nothing: pass a build directory that has app/compression-workbench.
+# after the export; structures.png: dev256's Model Overview Structures tab (FFN score curves with
+# the cut, blocks by angular distance and ΔKLD). Builds nothing: pass a build directory that has app/compression-workbench.
 #
 #   scripts/screenshot.sh BUILD_DIR [TENSOR] [OUTPUT.png] [-- extra GUI options]
 #
@@ -90,3 +91,7 @@ for stage in preview verified; do
         "${extra[@]}" "$@"
     echo "saved $stage_out"
 done
+# The Structures tab: dev256 scored on its calibration text.
+structures_out="$(dirname "$out")/structures.png"
+shoot_model "$dev" --screenshot "$structures_out" --hide-evaluate --structures "$dev_calib" "$@"
+echo "saved $structures_out"

@@ -1579,6 +1579,10 @@
         <source>Measure the sensitivity on TEXT once the model is open (a screenshot waits for it and shows the Model Overview&apos;s Sensitivity tab).</source>
         <translation>Die Empfindlichkeit auf TEXT messen, sobald das Modell geöffnet ist (ein Bildschirmfoto wartet darauf und zeigt den Reiter Empfindlichkeit der Modellübersicht).</translation>
     </message>
+    <message>
+        <source>Score FFN channels, KV groups and blocks on TEXT once the model is open (a screenshot waits for it and shows the Model Overview&apos;s Structures tab).</source>
+        <translation>FFN-Kanäle, KV-Gruppen und Blöcke auf TEXT bewerten, sobald das Modell geöffnet ist (ein Bildschirmfoto wartet darauf und zeigt den Reiter „Strukturen“ der Modellübersicht).</translation>
+    </message>
 </context>
 <context>
     <name>cwb::gui::LayerErrorChart</name>
@@ -2286,6 +2290,18 @@ Form: %3, gespeichert als %4</translation>
         <source>Text files (*.txt);;All files (*)</source>
         <translation>Textdateien (*.txt);;Alle Dateien (*)</translation>
     </message>
+    <message>
+        <source>Structures</source>
+        <translation>Strukturen</translation>
+    </message>
+    <message>
+        <source>Score S&amp;tructures…</source>
+        <translation>S&amp;trukturen bewerten…</translation>
+    </message>
+    <message>
+        <source>Calibration Text for the Structures</source>
+        <translation>Kalibrierungstext für die Strukturen</translation>
+    </message>
 </context>
 <context>
     <name>cwb::gui::ModelSummary</name>
@@ -2623,6 +2639,133 @@ Form: %3, gespeichert als %4</translation>
     <message>
         <source>%1 %: rank %2</source>
         <translation>%1 %: Rang %2</translation>
+    </message>
+</context>
+<context>
+    <name>cwb::gui::StructurePanel</name>
+    <message>
+        <source>Activation (output energy)</source>
+        <translation>Aktivierung (Ausgabeenergie)</translation>
+    </message>
+    <message>
+        <source>OBS (error after refit)</source>
+        <translation>OBS (Fehler nach Neuanpassung)</translation>
+    </message>
+    <message>
+        <source>Magnitude (no data)</source>
+        <translation>Betrag (ohne Daten)</translation>
+    </message>
+    <message>
+        <source>Channel score of the next run</source>
+        <translation>Kanalbewertung des nächsten Laufs</translation>
+    </message>
+    <message>
+        <source>FFN channels kept in every layer: moves the cut</source>
+        <translation>In jeder Schicht behaltene FFN-Kanäle: verschiebt den Schnitt</translation>
+    </message>
+    <message>
+        <source>Score:</source>
+        <translation>Bewertung:</translation>
+    </message>
+    <message>
+        <source>Keep FFN channels:</source>
+        <translation>FFN-Kanäle behalten:</translation>
+    </message>
+    <message>
+        <source>No structure scores yet: Analysis → Score Structures…</source>
+        <translation>Noch keine Strukturbewertung: Analyse → Strukturen bewerten…</translation>
+    </message>
+    <message>
+        <source>Which FFN channels, KV groups and blocks matter, from calibration data; the cut shows what structured pruning would remove.</source>
+        <translation>Welche FFN-Kanäle, KV-Gruppen und Blöcke wichtig sind, aus Kalibrierungsdaten; der Schnitt zeigt, was strukturiertes Pruning entfernen würde.</translation>
+    </message>
+    <message>
+        <source>fraction of channels ranked above</source>
+        <translation>Anteil der höher eingestuften Kanäle</translation>
+    </message>
+    <message>
+        <source>score</source>
+        <translation>Bewertung</translation>
+    </message>
+    <message>
+        <source>layer %1</source>
+        <translation>Schicht %1</translation>
+    </message>
+    <message>
+        <source>cut: keep %1 %</source>
+        <translation>Schnitt: %1 % behalten</translation>
+    </message>
+    <message>
+        <source>layer</source>
+        <translation>Schicht</translation>
+    </message>
+    <message>
+        <source>value</source>
+        <translation>Wert</translation>
+    </message>
+    <message>
+        <source>angular distance</source>
+        <translation>Winkelabstand</translation>
+    </message>
+    <message>
+        <source>ΔKLD skipped</source>
+        <translation>ΔKLD übersprungen</translation>
+    </message>
+    <message>
+        <source>least important</source>
+        <translation>am wenigsten wichtig</translation>
+    </message>
+    <message>
+        <source>Blocks were not scored.</source>
+        <translation>Die Blöcke wurden nicht bewertet.</translation>
+    </message>
+    <message>
+        <source>Keep %1 %: FFN width %2 → %3; parameters %4 → %5 (−%6 %, about %7 MB less). %8</source>
+        <translation>%1 % behalten: FFN-Breite %2 → %3; Parameter %4 → %5 (−%6 %, etwa %7 MB weniger). %8</translation>
+    </message>
+    <message>
+        <source>llama.cpp loads these shapes.</source>
+        <translation>llama.cpp lädt diese Formen.</translation>
+    </message>
+    <message>
+        <source>Blocks, least important first: by angular distance %1; by ΔKLD %2 (Spearman %3).</source>
+        <translation>Blöcke, unwichtigster zuerst: nach Winkelabstand %1; nach ΔKLD %2 (Spearman %3).</translation>
+    </message>
+    <message>
+        <source>Open a model first.</source>
+        <translation>Öffnen Sie zuerst ein Modell.</translation>
+    </message>
+    <message>
+        <source>A structure analysis is running.</source>
+        <translation>Eine Strukturanalyse läuft bereits.</translation>
+    </message>
+    <message>
+        <source>Choose a calibration text.</source>
+        <translation>Wählen Sie einen Kalibrierungstext.</translation>
+    </message>
+    <message>
+        <source>Structures of %1</source>
+        <translation>Strukturen von %1</translation>
+    </message>
+    <message>
+        <source>Structure analysis cancelled.</source>
+        <translation>Strukturanalyse abgebrochen.</translation>
+    </message>
+    <message>
+        <source>Structure analysis failed: %1</source>
+        <translation>Strukturanalyse fehlgeschlagen: %1</translation>
+    </message>
+    <message>
+        <source>Scoring… (progress and Cancel in the Jobs dock)</source>
+        <translation>Bewertung läuft… (Fortschritt und Abbrechen im Dock „Aufträge“)</translation>
+    </message>
+    <message>
+        <source>FFN channels (%1), sorted</source>
+        <translation>FFN-Kanäle (%1), sortiert</translation>
+    </message>
+    <message>
+        <source>Blocks</source>
+        <translation>Blöcke</translation>
     </message>
 </context>
 <context>

@@ -100,7 +100,7 @@ void StructurePanel::refresh()
     const double keep = keepBox_->value() / 100.0;
 
     ScoreChartData ffn;
-    ffn.title = tr("FFN channel scores per layer (%1), sorted")
+    ffn.title = tr("FFN channels (%1), sorted")
                     .arg(QString::fromUtf8(cwb::structureScoreName(s.kind).data()));
     ffn.xTitle = tr("fraction of channels ranked above");
     ffn.yTitle = tr("score");
@@ -115,7 +115,7 @@ void StructurePanel::refresh()
 
     if (!s.blocks.empty()) {
         ScoreChartData blocks;
-        blocks.title = tr("Blocks: angular distance and \u0394KLD when skipped");
+        blocks.title = tr("Blocks");
         blocks.xTitle = tr("layer");
         blocks.yTitle = tr("value");
         ScoreSeries angular{tr("angular distance"), {}}, kld{tr("\u0394KLD skipped"), {}};

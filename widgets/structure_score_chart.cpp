@@ -35,8 +35,14 @@ StructureScoreChart::StructureScoreChart(QWidget *parent)
     plot_->plotLayout()->addElement(0, 0, new QCPTextElement(plot_, QString(), titleFont));
     plot_->legend->setVisible(false);
     QFont legendFont = font();
-    legendFont.setPointSizeF(legendFont.pointSizeF() * 0.85);
+    legendFont.setPointSizeF(legendFont.pointSizeF() * 0.8);
     plot_->legend->setFont(legendFont);
+    plot_->legend->setIconSize(14, 8);
+    plot_->legend->setRowSpacing(-2);
+    plot_->legend->setBrush(QColor(255, 255, 255, 210));
+    // Many layers: the legend fills columns of three rows instead of one tall column.
+    plot_->legend->setFillOrder(QCPLayoutGrid::foRowsFirst);
+    plot_->legend->setWrap(3);
 }
 
 int StructureScoreChart::seriesCount() const { return plot_->graphCount(); }
@@ -117,17 +123,21 @@ void StructureScoreChart::setData(const ScoreChartData &data)
         line->point2->setCoords(data.markX, 1);
         line->setPen(QPen(kMarkColor, 2, Qt::DashLine));
         auto *label = new QCPItemText(plot_);
-        label->setPositionAlignment(Qt::AlignLeft | Qt::AlignTop);
+        // Beside the line at the bottom, on the side with more room.
+        const double xSpan = data.xIsFraction ? 1.0 : xMax + 1.0;
+        const bool leftOfLine = (data.xIsFraction ? data.markX : data.markX + 0.5) > 0.5 * xSpan;
+        label->setPositionAlignment((leftOfLine ? Qt::AlignRight : Qt::AlignLeft)
+                                    | Qt::AlignBottom);
         label->position->setTypeX(QCPItemPosition::ptPlotCoords);
         label->position->setTypeY(QCPItemPosition::ptAxisRectRatio);
-        label->position->setCoords(data.markX, 0.02);
-        label->setPadding(QMargins(4, 0, 0, 0));
+        label->position->setCoords(data.markX, 0.98);
+        label->setPadding(leftOfLine ? QMargins(0, 0, 4, 0) : QMargins(4, 0, 0, 0));
         label->setColor(kMarkColor);
         label->setText(data.markLabel);
     }
     plot_->legend->setVisible(count > 1);
-    plot_->axisRect()->insetLayout()->setInsetAlignment(
-        0, data.xIsFraction ? Qt::AlignRight | Qt::AlignTop : Qt::AlignLeft | Qt::AlignTop);
+    // Sorted curves fall to the right; values per block leave the upper right freer.
+    plot_->axisRect()->insetLayout()->setInsetAlignment(0, Qt::AlignRight | Qt::AlignTop);
     plot_->replot();
 }
 
