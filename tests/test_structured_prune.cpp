@@ -281,8 +281,8 @@ void TestStructuredPrune::prunedModelRunsInTheEngine()
 
     // Blocks: angular distance and dKLD for every block, the absorb moments of block 2.
     cwb::BlockPassParams bp;
-    bp.windows.windows = 2;
-    bp.windows.tokensPerWindow = 64;
+    bp.windows.windows = 6;
+    bp.windows.tokensPerWindow = 128;
     bp.absorbLayers = {2};
     bp.threads = 2;
     cwb::scoreBlocks(model, text, bp, scores);
@@ -293,7 +293,8 @@ void TestStructuredPrune::prunedModelRunsInTheEngine()
         QVERIFY(b.deltaKld > 0);
     }
     QVERIFY(scores.absorb.contains(2));
-    QCOMPARE(scores.absorb.at(2).tokens, int64_t(128));
+    QCOMPARE(scores.absorb.at(2).fit.tokens, int64_t(3 * 128));
+    QCOMPARE(scores.absorb.at(2).heldOut.tokens, int64_t(3 * 128));
 
     // Non-uniform FFN widths, one KV group of four gone, block 2 dropped and absorbed.
     cwb::StructuredPlan plan;

@@ -275,4 +275,21 @@ std::vector<float> absorbResidual(const ConsumerView &w, std::span<const double>
     return toFloat(weightD(w) + delta.transpose());
 }
 
+double residualErrorAfter(const ConsumerView &original, std::span<const float> refitted,
+                          std::span<const double> cross, double residualSumSq)
+{
+    checkView(original, true);
+    if (int64_t(refitted.size()) != original.out * original.in
+        || int64_t(cross.size()) != original.in * original.out)
+        throwIn(kSource, "the refitted matrix or the cross moment does not match "
+                             + std::to_string(original.out) + " x " + std::to_string(original.in));
+    const MapD g(original.gram.data(), original.in, original.in);
+    const MapD c(cross.data(), original.in, original.out);
+    const MatD delta =
+        (MapF(refitted.data(), original.out, original.in).cast<double>() - weightD(original))
+            .transpose();
+    return residualSumSq - 2.0 * (delta.transpose() * c).trace()
+           + (delta.transpose() * g * delta).trace();
+}
+
 } // namespace cwb

@@ -98,4 +98,10 @@ struct RepairParams {
                                                 double residualSumSq, const RepairParams &params,
                                                 double &errorAfter);
 
+// ||X (W' - W)^T - D||^2 on any rows summarised by their Gram G (in `original`), cross moment
+// C = X^T D and ||D||^2: how well a refitted W' [out x in] carries D on rows it was not fitted on
+// (held out), where absorbResidual's own figure is in-sample.
+[[nodiscard]] double residualErrorAfter(const ConsumerView &original, std::span<const float> refitted,
+                                        std::span<const double> cross, double residualSumSq);
+
 } // namespace cwb

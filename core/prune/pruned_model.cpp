@@ -121,14 +121,39 @@ void Pruner::absorbDroppedNext(int64_t l, std::vector<float> &down, int64_t dim,
         throwIn(src_.path, "repairing dropped block " + std::to_string(next)
                                + " needs its absorb moments (scoreBlocks with absorbLayers)");
     const AbsorbMoments &a = m->second;
-    if (a.hidden != hidden || a.dim != dim)
+    if (a.hidden != hidden || a.dim != dim || a.fit.tokens == 0)
         throwIn(src_.path, "the absorb moments of block " + std::to_string(next)
                                + " do not match layers." + std::to_string(l) + ".mlp.down");
-    ConsumerView cv{down, dim, hidden, a.gram, a.tokens, {}};
-    double after = 0;
-    down = absorbResidual(cv, a.cross, a.residualSumSq, plan_.repairParams, after);
-    out_.layers.push_back({next, layerPrefix(l) + "mlp.down", "block", 1, 0, 1.0,
-                           a.residualSumSq > 0 ? after / a.residualSumSq : 0.0});
+    const ConsumerView fit{down, dim, hidden, a.fit.gram, a.fit.tokens, {}};
+    const ConsumerView held{down, dim, hidden, a.heldOut.gram, a.heldOut.tokens, {}};
+    const bool validate = a.heldOut.tokens > 0 && a.heldOut.residualSumSq > 0;
+    // A dropped block's update has `hidden` unknowns per output to fit: the ridge is chosen on
+    // the held-out windows (from the plan's upwards), and a refit that does not carry the update
+    // there better than nothing is not used.
+    double best = 1.0;
+    std::vector<float> chosen;
+    for (double ridge = plan_.repairParams.ridge; ridge <= 1e3; ridge *= 10) {
+        RepairParams p = plan_.repairParams;
+        p.ridge = ridge;
+        double inSample = 0;
+        std::vector<float> refitted =
+            absorbResidual(fit, a.fit.cross, a.fit.residualSumSq, p, inSample);
+        const double ratio =
+            validate ? residualErrorAfter(held, refitted, a.heldOut.cross, a.heldOut.residualSumSq)
+                           / a.heldOut.residualSumSq
+                     : inSample / std::max(a.fit.residualSumSq, 1e-300);
+        if (ratio < best) {
+            best = ratio;
+            chosen = std::move(refitted);
+        }
+        if (!validate || ridge <= 0)
+            break;
+    }
+    const bool helps = !chosen.empty();
+    if (helps)
+        down = std::move(chosen);
+    out_.layers.push_back({next, layerPrefix(l) + "mlp.down",
+                           helps ? "block" : "block (no refit helps)", 1, 0, 1.0, best});
 }
 
 void Pruner::pruneFfn(int64_t l)

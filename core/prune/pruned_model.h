@@ -11,9 +11,11 @@
 //                 regular); attn.o is refitted likewise
 //   blocks        the layer's tensors go and later layers are renumbered; with plan.repair the
 //                 previous block's down projection is refitted to carry the dropped block's
-//                 update (structure_scores.h AbsorbMoments)
+//                 update (structure_scores.h AbsorbMoments), used only when it lowers the
+//                 error on the held-out windows
 // Per structure it reports the relative output error of the changed projection on the
-// calibration rows before (plain removal) and after repair.
+// calibration rows before (plain removal) and after repair; for a dropped block, the share of
+// its update the refit leaves, on held-out windows.
 
 #include "analysis/activation_stats.h"
 #include "prune/structure_scores.h"

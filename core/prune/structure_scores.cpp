@@ -50,24 +50,25 @@ std::span<const double> gramOf(const ActivationStats &stats, const std::string &
 }
 
 // Accumulates one window's rows into the absorb moments of a dropped block.
-void accumulateAbsorb(AbsorbMoments &m, const std::vector<float> &act, const float *in,
-                      const float *out, int64_t n)
+void accumulateAbsorb(const AbsorbMoments &shape, AbsorbMoments::Rows &m,
+                      const std::vector<float> &act, const float *in, const float *out, int64_t n)
 {
+    const int64_t hidden = shape.hidden, dim = shape.dim;
     for (int64_t t = 0; t < n; ++t) {
-        const float *a = act.data() + t * m.hidden;
-        for (int64_t i = 0; i < m.hidden; ++i) {
+        const float *a = act.data() + t * hidden;
+        for (int64_t i = 0; i < hidden; ++i) {
             const double ai = a[i];
             if (ai == 0)
                 continue;
-            double *g = m.gram.data() + i * m.hidden;
-            for (int64_t j = 0; j < m.hidden; ++j)
+            double *g = m.gram.data() + i * hidden;
+            for (int64_t j = 0; j < hidden; ++j)
                 g[j] += ai * a[j];
-            double *c = m.cross.data() + i * m.dim;
-            for (int64_t j = 0; j < m.dim; ++j)
-                c[j] += ai * (double(out[t * m.dim + j]) - in[t * m.dim + j]);
+            double *c = m.cross.data() + i * dim;
+            for (int64_t j = 0; j < dim; ++j)
+                c[j] += ai * (double(out[t * dim + j]) - in[t * dim + j]);
         }
-        for (int64_t j = 0; j < m.dim; ++j) {
-            const double d = double(out[t * m.dim + j]) - in[t * m.dim + j];
+        for (int64_t j = 0; j < dim; ++j) {
+            const double d = double(out[t * dim + j]) - in[t * dim + j];
             m.residualSumSq += d * d;
         }
         ++m.tokens;
@@ -164,8 +165,10 @@ void scoreBlocks(const Model &model, const std::string &calibPath, const BlockPa
         m.layer = l;
         m.dim = dim;
         m.hidden = tensorOf(model, layerPrefix(l - 1) + "mlp.down").shape[1];
-        m.gram.assign(size_t(m.hidden * m.hidden), 0.0);
-        m.cross.assign(size_t(m.hidden * m.dim), 0.0);
+        for (AbsorbMoments::Rows *rows : {&m.fit, &m.heldOut}) {
+            rows->gram.assign(size_t(m.hidden * m.hidden), 0.0);
+            rows->cross.assign(size_t(m.hidden * m.dim), 0.0);
+        }
         scores.absorb[l] = std::move(m);
     }
     std::vector<double> angleSum(size_t(nLayers), 0.0), klSum(size_t(nLayers), 0.0);
@@ -201,7 +204,9 @@ void scoreBlocks(const Model &model, const std::string &calibPath, const BlockPa
             }
             const auto absorb = scores.absorb.find(l);
             if (absorb != scores.absorb.end())
-                accumulateAbsorb(absorb->second, recorder->rows.at(l - 1), in, out, n);
+                accumulateAbsorb(absorb->second,
+                                 w % 2 == 0 ? absorb->second.fit : absorb->second.heldOut,
+                                 recorder->rows.at(l - 1), in, out, n);
         }
         tokens += n;
         engine->windowLogits(streams[size_t(nLayers)], logits);

@@ -40,14 +40,19 @@ struct BlockScore {
 
 // What refitting layer l-1's down projection needs to absorb block l's update D = out - in
 // (compress/structured_prune.h absorbResidual): the Gram of l-1's FFN activations A, the cross
-// moment A^T D and ||D||^2, over the KLD windows' rows.
+// moment A^T D and ||D||^2. The KLD windows alternate: even windows are fitted on, odd ones are
+// held out to measure the refit (with hidden-many unknowns per output, an in-sample error says
+// little: it falls towards 0 as the rows approach the width).
 struct AbsorbMoments {
+    struct Rows {
+        int64_t tokens = 0;
+        std::vector<double> gram;  // hidden x hidden
+        std::vector<double> cross; // hidden x dim
+        double residualSumSq = 0;
+    };
     int64_t layer = 0; // the dropped block l; its update goes into layers.(l-1).mlp.down
-    int64_t tokens = 0;
     int64_t hidden = 0, dim = 0;
-    std::vector<double> gram;  // hidden x hidden
-    std::vector<double> cross; // hidden x dim
-    double residualSumSq = 0;
+    Rows fit, heldOut;
 };
 
 struct StructureScores {
