@@ -410,8 +410,8 @@ void TestCliOptions::threadsDeclaredOnce()
         QCOMPARE(cwb::cli::threadsOf(cwb::cli::parseArguments(c.spec(), args)), 7);
     }
     QCOMPARE(with, (std::vector<std::string>{"eval", "analyze", "compress", "sensitivity",
-                                             "solve", "export", "sweep", "compare", "generate",
-                                             "bench eval"}));
+                                             "solve", "export", "prune", "sweep", "compare",
+                                             "generate", "bench eval"}));
     for (const std::string command : {"eval", "analyze", "compress", "sensitivity", "solve",
                                       "export", "sweep", "compare", "generate"})
         QCOMPARE(usageErrorOf(command, {"--threads", "2000"}),
