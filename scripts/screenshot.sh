@@ -12,8 +12,9 @@
 # against its mixed-llama.json compression held in memory (Evaluate > Compare Runs…), the eval
 # text cut into documents (slices), one result tab each; sensitivity.png and tradeoffs.png: a
 # dev256 project with a sensitivity table and a sweep (solver, uniform recipes, llama.cpp Q4_K_M
-# as a reference). Builds nothing: pass a build directory that has app/compression-workbench
-# and app/cwb.
+# as a reference); structures.png: dev256's Model Overview Structures tab (FFN score curves
+# with the cut, blocks by angular distance and ΔKLD). Builds nothing: pass a build directory
+# that has app/compression-workbench and app/cwb.
 #
 #   scripts/screenshot.sh BUILD_DIR [TENSOR] [OUTPUT.png] [-- extra GUI options]
 #
@@ -21,7 +22,7 @@
 # Assets come from $CWB_SHARED (default: ../shared beside the source tree).
 set -euo pipefail
 
-usage() { sed -n '3,21p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
+usage() { sed -n '3,23p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
 [[ $# -ge 1 && $1 != -h && $1 != --help ]] || usage
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -136,3 +137,7 @@ for view in sensitivity tradeoffs; do
         --show "$view" "$@"
     echo "saved $view_out"
 done
+# The Structures tab: dev256 scored on its calibration text.
+structures_out="$(dirname "$out")/structures.png"
+shoot_model "$dev" --screenshot "$structures_out" --hide-evaluate --structures "$dev_calib" "$@"
+echo "saved $structures_out"

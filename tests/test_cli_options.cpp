@@ -103,8 +103,8 @@ void TestCliOptions::everyCommandIsListed()
         names.push_back(c.spec().name);
     const std::vector<std::string> expected{"inspect",        "eval",          "analyze",
                                             "compress",       "sensitivity",   "solve",
-                                            "export",         "sweep",         "compare",
-                                            "generate",       "bench open",
+                                            "export",         "prune",         "sweep",
+                                            "compare",        "generate",      "bench open",
                                             "bench eval",     "bench analyze", "bench compress",
                                             "help",           "--version"};
     QCOMPARE(names, expected);
@@ -411,8 +411,8 @@ void TestCliOptions::threadsDeclaredOnce()
         QCOMPARE(cwb::cli::threadsOf(cwb::cli::parseArguments(c.spec(), args)), 7);
     }
     QCOMPARE(with, (std::vector<std::string>{"eval", "analyze", "compress", "sensitivity",
-                                             "solve", "export", "sweep", "compare", "generate",
-                                             "bench eval"}));
+                                             "solve", "export", "prune", "sweep", "compare",
+                                             "generate", "bench eval"}));
     for (const std::string command : {"eval", "analyze", "compress", "sensitivity", "solve",
                                       "export", "sweep", "compare", "generate"})
         QCOMPARE(usageErrorOf(command, {"--threads", "2000"}),

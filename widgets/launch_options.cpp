@@ -14,6 +14,7 @@
 #include "layer_plan_view.h"
 #include "main_window.h"
 #include "sensitivity_panel.h"
+#include "structure_panel.h"
 
 #include <QCheckBox>
 #include <QCommandLineParser>
@@ -180,12 +181,17 @@ LaunchParse parseLaunchOptions(const QStringList &arguments)
         Tr::tr("With --compare: the tab beside the slice table: errors, histograms or "
                "behaviour."),
         QStringLiteral("TAB"));
+    const QCommandLineOption structures(
+        QStringLiteral("structures"),
+        Tr::tr("Score FFN channels, KV groups and blocks on TEXT once the model is open (a "
+               "screenshot waits for it and shows the Model Overview's Structures tab)."),
+        QStringLiteral("TEXT"));
     parser.addOptions({select, screenshot, size, logCounts, evaluate, evalContext, evalChunks,
                        evalLatency, runEvaluation, hideEvaluate, analyze, calibration,
                        outlierFactor, tab, overview, recipe, compress, compressCalib,
                        whileRunning, exportTarget, exportOut, runExport, sensitivity, project,
                        show, compare, compareText, compareSlices, compareContext, compareChunks,
-                       compareTab});
+                       compareTab, structures});
     parser.addPositionalArgument(QStringLiteral("model"),
                                  Tr::tr("Model file or Hugging Face directory to open."),
                                  QStringLiteral("[model]"));
@@ -228,6 +234,7 @@ LaunchParse parseLaunchOptions(const QStringList &arguments)
     r.options.compressCalibration = parser.value(compressCalib);
     r.options.whileRunning = parser.isSet(whileRunning);
     r.options.sensitivityText = parser.value(sensitivity);
+    r.options.structuresText = parser.value(structures);
     r.options.exportTarget = parser.value(exportTarget);
     r.options.exportOut = parser.value(exportOut);
     r.options.runExport = parser.isSet(runExport);
@@ -398,9 +405,12 @@ void applyLaunchOptions(MainWindow &window, const LaunchOptions &options)
     const bool projectOnLoad = !options.projectFile.isEmpty();
     const bool compareOnLoad = !options.compareSides.isEmpty();
     const bool compareCompressed = options.compareSides.contains(QStringLiteral("compressed"));
+    const bool structuresOnLoad =
+        !options.structuresText.isEmpty() && !options.modelPath.isEmpty();
     auto pending = std::make_shared<int>(int(select) + (whileRunning ? 1 : longJobs)
                                          + int(exportOnLoad) + int(sensitivityOnLoad)
-                                         + int(projectOnLoad) + int(compareOnLoad));
+                                         + int(projectOnLoad) + int(compareOnLoad)
+                                         + int(structuresOnLoad));
     // With --export the picture is of the Export dialog, taken once it shows its table.
     const auto arrived = [w, pending, exportOnLoad, file = options.screenshotFile] {
         if (--*pending == 0)
@@ -505,7 +515,6 @@ void applyLaunchOptions(MainWindow &window, const LaunchOptions &options)
                 },
                 Qt::SingleShotConnection);
         if (projectOnLoad) {
-            // Shown once its history and table are in the views.
             // The view asked for is shown once the project's history and table are in.
             QObject::connect(
                 w->analysisController(), &AnalysisController::projectOpened, w,
@@ -519,6 +528,16 @@ void applyLaunchOptions(MainWindow &window, const LaunchOptions &options)
             QObject::connect(w->analysisController(), &AnalysisController::projectStale, w,
                              [](const QString &, const QString &reason) { fail(reason); });
         }
+        if (structuresOnLoad)
+            QObject::connect(
+                w->structurePanel(), &StructurePanel::finished, w,
+                [w, arrived](bool ok) {
+                    if (ok)
+                        arrived();
+                    else
+                        fail(w->structurePanel()->statusText());
+                },
+                Qt::SingleShotConnection);
         if (exportOnLoad)
             QTimer::singleShot(kScreenshotTimeoutMs - 1000, w, [w] {
                 if (w->exportDialog() && w->exportDialog()->exportJobId() != 0)
@@ -605,9 +624,12 @@ void applyLaunchOptions(MainWindow &window, const LaunchOptions &options)
                 showView(w, options.showPanel);
             if (compareOnLoad && !compareCompressed)
                 startCompare();
+            if (!options.structuresText.isEmpty() && !w->showStructures(options.structuresText)
+                && shoot)
+                fail(w->structurePanel()->statusText());
             if (!select && !evaluateOnLoad && !analyzeOnLoad && !compressOnLoad && !exportOnLoad
                 && options.sensitivityText.isEmpty() && options.projectFile.isEmpty()
-                && !compareOnLoad && shoot)
+                && !compareOnLoad && options.structuresText.isEmpty() && shoot)
                 grabAndQuit(w, options.screenshotFile);
         },
         Qt::SingleShotConnection);

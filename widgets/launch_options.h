@@ -40,6 +40,7 @@ struct LaunchOptions {
     QString sensitivityText;   // run Analysis > Measure Sensitivity on this text once open
     QString projectFile;       // open this .cwbproj once the model is open (a screenshot waits)
     QString showPanel;         // "tradeoffs" or "sensitivity": that view, tall
+    QString structuresText;    // run Analysis > Score Structures on this text once open
     QString exportTarget;
     QString exportOut;
     bool runExport = false;

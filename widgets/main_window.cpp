@@ -23,6 +23,7 @@
 #include "recent_files.h"
 #include "sensitivity_panel.h"
 #include "sweep_dialog.h"
+#include "structure_panel.h"
 #include "tradeoff_chart.h"
 #include "tradeoffs_panel.h"
 
@@ -289,6 +290,15 @@ SweepDialog *MainWindow::openSweepDialog(const QString &referenceFile)
     return dialog;
 }
 
+bool MainWindow::showStructures(const QString &calibrationPath)
+{
+    overviewDock_->show();
+    overviewDock_->raise();
+    overviewTabs_->setCurrentWidget(structures_);
+    resizeDocks({overviewDock_}, {height() * 3 / 5}, Qt::Vertical);
+    return structures_->run(calibrationPath);
+}
+
 bool MainWindow::loadRecipeOfPoint(int index)
 {
     const auto &points = tradeoffChart()->points();
@@ -363,9 +373,11 @@ void MainWindow::createAnalysis()
 
     overview_ = new OverviewPanel(document_);
     sensitivity_ = new SensitivityPanel(document_);
+    structures_ = new StructurePanel(document_);
     overviewTabs_ = new QTabWidget;
     overviewTabs_->addTab(overview_, tr("Layers"));
     overviewTabs_->addTab(sensitivity_, tr("Sensitivity"));
+    overviewTabs_->addTab(structures_, tr("Structures"));
     overviewDock_ = new QDockWidget(tr("Model Overview"), this);
     overviewDock_->setObjectName(QStringLiteral("overviewDock"));
     overviewDock_->setWidget(overviewTabs_);
@@ -496,6 +508,14 @@ void MainWindow::createMenus()
                                                 {}, tr("Text files (*.txt);;All files (*)"));
         if (!text.isEmpty())
             showSensitivity(text);
+    });
+    analysis->addAction(tr("Score S&tructures\u2026"), this, [this] {
+        QString text = compression_->calibrationEdit()->text().trimmed();
+        if (text.isEmpty())
+            text = QFileDialog::getOpenFileName(this, tr("Calibration Text for the Structures"),
+                                                {}, tr("Text files (*.txt);;All files (*)"));
+        if (!text.isEmpty())
+            showStructures(text);
     });
 
     QMenu *settings = menuBar()->addMenu(tr("&Settings"));

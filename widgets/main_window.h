@@ -29,6 +29,7 @@ class TradeoffChart;
 class TradeoffsPanel;
 class SweepDialog;
 class SensitivityPanel;
+class StructurePanel;
 class AnalysisController;
 class CompressionPanel;
 class Document;
@@ -107,6 +108,11 @@ public:
     bool compareSelectedRuns();
     [[nodiscard]] ComparePanel *comparePanel() const { return compare_; }
     [[nodiscard]] QDockWidget *compareDock() const { return compareDock_; }
+    // Analysis > Score Structures…: scores FFN channels, KV groups and blocks on the calibration
+    // text as a Jobs dock job and shows the Model Overview's Structures tab; false when it
+    // cannot start (the tab says why).
+    bool showStructures(const QString &calibrationPath);
+    [[nodiscard]] StructurePanel *structurePanel() const { return structures_; }
 
 protected:
     void dragEnterEvent(QDragEnterEvent *event) override;
@@ -161,6 +167,7 @@ private:
     QAction *exportAction_ = nullptr;
     TradeoffsPanel *tradeoffs_ = nullptr;
     SensitivityPanel *sensitivity_ = nullptr;
+    StructurePanel *structures_ = nullptr;
     QTabWidget *overviewTabs_ = nullptr;
     QDockWidget *tradeoffDock_ = nullptr;
     ExportDialog *exportDialog_ = nullptr;

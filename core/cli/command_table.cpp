@@ -37,6 +37,7 @@ const std::vector<Command> &commands()
         {sensitivityCommand, runSensitivity},
         {solveCommand, runSolve},
         {exportCommand, runExport},
+        {pruneCommand, runPrune},
         {sweepCommand, runSweep},
         {compareCommand, runCompare},
         {generateCommand, runGenerate},

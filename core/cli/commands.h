@@ -49,6 +49,9 @@ int runSolve(const ParsedArgs &args, Environment &env);
 const CommandSpec &exportCommand();
 int runExport(const ParsedArgs &args, Environment &env);
 
+const CommandSpec &pruneCommand();
+int runPrune(const ParsedArgs &args, Environment &env);
+
 const CommandSpec &sweepCommand();
 int runSweep(const ParsedArgs &args, Environment &env);
 const CommandSpec &compareCommand();

@@ -93,7 +93,7 @@ void TransformerRuntime::buildObserverSites()
                           h.dim});
         sites_.push_back({p + "attn.heads", l, names({"attn.o"}), w_.qDim});
         sites_.push_back({p + "mlp_norm.out", l, std::move(mlpIn), h.dim});
-        sites_.push_back({p + "mlp.act", l, names({"mlp.down"}), h.hiddenDim});
+        sites_.push_back({p + "mlp.act", l, names({"mlp.down"}), layer.hiddenDim});
     }
 }
 
@@ -254,7 +254,7 @@ void TransformerRuntime::ensureWorkspace(int64_t n)
         if (layer.qkv)
             fused = std::max(fused, w_.qDim + 2 * w_.kvDim);
         if (layer.gateUp)
-            fused = std::max(fused, 2 * h.hiddenDim);
+            fused = std::max(fused, 2 * layer.hiddenDim);
     }
     grow(ws_.fused, n * fused);
     ws_.rows = n;
@@ -341,7 +341,7 @@ void TransformerRuntime::attentionBlock(const TransformerLayer &layer, int64_t l
 void TransformerRuntime::mlpBlock(const TransformerLayer &layer, int64_t l, int64_t n)
 {
     const HyperParams &h = w_.hp;
-    const int64_t hidden = h.hiddenDim;
+    const int64_t hidden = layer.hiddenDim; // per layer: a pruned model's widths differ
     normRows(layer.mlpNorm, ws_.x.data(), n, ws_.xn.data());
     observe(l, MlpIn, ws_.xn.data(), n);
     float *gate = ws_.gate.data();

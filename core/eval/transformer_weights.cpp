@@ -193,6 +193,7 @@ private:
     void checkVariant() const;
     void checkHyperParams();
     void loadLayer(int64_t l);
+    int64_t layerHiddenDim(const std::string &prefix) const;
 
     const Model &m_;
     const EngineOptions &options_;
@@ -287,16 +288,31 @@ void Loader::loadLayer(int64_t l)
         layer.v = projection(p + "attn.v", w_.kvDim, h.dim, true);
     }
     layer.o = projection(p + "attn.o", h.dim, w_.qDim, true);
+    const int64_t hidden = layerHiddenDim(p);
     if (gpt2) {
-        layer.up = projection(p + "mlp.up", h.hiddenDim, h.dim, true);
+        layer.up = projection(p + "mlp.up", hidden, h.dim, true);
     } else if (!find(p + "mlp.gate") && find(p + "mlp.gate_up")) {
-        layer.gateUp = projection(p + "mlp.gate_up", 2 * h.hiddenDim, h.dim, true);
+        layer.gateUp = projection(p + "mlp.gate_up", 2 * hidden, h.dim, true);
     } else {
-        layer.gate = projection(p + "mlp.gate", h.hiddenDim, h.dim, true);
-        layer.up = projection(p + "mlp.up", h.hiddenDim, h.dim, true);
+        layer.gate = projection(p + "mlp.gate", hidden, h.dim, true);
+        layer.up = projection(p + "mlp.up", hidden, h.dim, true);
     }
-    layer.down = projection(p + "mlp.down", h.dim, h.hiddenDim, true);
+    layer.down = projection(p + "mlp.down", h.dim, hidden, true);
+    layer.hiddenDim = hidden;
     w_.layers.push_back(std::move(layer));
+}
+
+// The FFN width of one layer: the input features of its down projection when that is a matrix
+// no wider than the declared width (a structurally pruned layer), else the declared width (the
+// shape check then names the tensor and the shape expected).
+int64_t Loader::layerHiddenDim(const std::string &prefix) const
+{
+    const int64_t declared = w_.hp.hiddenDim;
+    const Tensor *down = find(prefix + "mlp.down");
+    if (!down || down->shape.size() != 2)
+        return declared;
+    const int64_t in = conv1d_ ? down->shape[0] : down->shape[1];
+    return in > 0 && in <= declared ? in : declared;
 }
 
 void Loader::load()

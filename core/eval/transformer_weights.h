@@ -12,6 +12,8 @@
 //          attn.{k,v} [nKvHeads*headDim x dim] (or fused attn.qkv), attn.o [dim x nHeads*headDim],
 //          mlp.{gate,up} [hidden x dim] (or fused mlp.gate_up, gate rows first),
 //          mlp.down [dim x hidden]; any projection may have a ".bias" (Qwen2's q/k/v).
+//          `hidden` may differ per layer (a structurally pruned model): each layer's width is
+//          read from its down projection and its gate/up must agree with it.
 //   gpt2:  as above without gate, plus pos_embed [positions x dim], ".bias" on every norm and
 //          projection, fused attn.qkv. Hugging Face files store Conv1D weights [in x out] (the
 //          transpose of Linear) and are transposed on load; GGUF stores them [out x in].
@@ -48,13 +50,14 @@ struct TransformerLayer {
     Projection q, k, v, o;
     Projection gateUp; // fused [gate; up] rows, or empty with gate, up set
     Projection gate, up, down;
+    int64_t hiddenDim = 0; // this layer's FFN width (the down projection's input features)
 };
 
 struct TransformerWeights {
     std::string source; // model path, for messages
     ArchFamily family = ArchFamily::Llama;
     RopeLayout rope = RopeLayout::None;
-    HyperParams hp;
+    HyperParams hp;     // hp.hiddenDim: the declared width, which no layer exceeds
     int64_t qDim = 0;  // nHeads * headDim
     int64_t kvDim = 0; // nKvHeads * headDim
     int64_t contextLimit = 0;

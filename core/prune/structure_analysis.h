@@ -1,0 +1,28 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+// One call for the whole structure analysis of a model (the GUI's Structures tab, `cwb prune
+// --block-scores`): activation statistics with Hessians from the start of a calibration text,
+// channel and KV-group scores, and the block pass on windows from its end. Progress: the
+// statistics take the first 60%, the block pass the rest.
+
+#include "prune/structure_scores.h"
+
+#include <string>
+
+namespace cwb {
+
+struct StructureAnalysisParams {
+    std::string calibrationPath;
+    StructureScore score = StructureScore::Activation;
+    int64_t sequences = 32;          // statistics sequences
+    int64_t tokensPerSequence = 256; // capped at the model's context
+    int64_t windows = 4;             // block-pass windows
+    bool blocks = true;              // run the block pass
+    int threads = 0;
+};
+
+[[nodiscard]] StructureScores analyzeStructures(const Model &model,
+                                                const StructureAnalysisParams &params,
+                                                const JobContext &ctx = {});
+
+} // namespace cwb
