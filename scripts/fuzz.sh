@@ -46,8 +46,9 @@ if ((build_it)); then
         command -v "$tool" >/dev/null || { echo "fuzz.sh: $tool is missing (apt-get install clang libclang-rt-14-dev)" >&2; exit 1; }
     done
     if [ ! -f "$build/CMakeCache.txt" ]; then
+        # -O1 -g1: the usual fuzzing trade-off (fast enough, quick to build, readable stacks).
         CC=clang CXX=clang++ cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Release \
-            -DCWB_FUZZ=ON -DCWB_BUILD_GUI=OFF -DCWB_BUILD_TESTS=OFF >/dev/null
+            -DCMAKE_C_FLAGS_RELEASE="-O1 -g1" -DCMAKE_CXX_FLAGS_RELEASE="-O1 -g1" -DCWB_FUZZ=ON -DCWB_BUILD_GUI=OFF -DCWB_BUILD_TESTS=OFF >/dev/null
     fi
     nice -n "${NICE:-10}" cmake --build "$build" -j "${JOBS:-2}" --target fuzz_make_seeds \
         $(printf 'fuzz_%s ' "${targets[@]}")

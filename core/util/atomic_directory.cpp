@@ -2,6 +2,7 @@
 #include "util/atomic_directory.h"
 
 #include "util/error.h"
+#include "util/write_steps.h"
 
 #include <unistd.h>
 
@@ -107,6 +108,7 @@ void writeDirectoryAtomically(const std::string &target, const std::string &mark
         checkReplaceableDirectory(path.string(), marker);
         if (present(path)) {
             removeQuietly(aside);
+            writeStep(WriteStepKind::Rename, path.string());
             fs::rename(path, aside, ec);
             if (ec)
                 throwIn(path.string(), "cannot move the previous directory aside: "
@@ -114,6 +116,7 @@ void writeDirectoryAtomically(const std::string &target, const std::string &mark
             movedAside = true;
             failpoint("aside");
         }
+        writeStep(WriteStepKind::Rename, path.string());
         fs::rename(temp, path, ec);
         if (ec)
             throwIn(path.string(), "cannot move the new directory into place: " + ec.message());
