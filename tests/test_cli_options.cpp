@@ -106,6 +106,7 @@ void TestCliOptions::everyCommandIsListed()
                                             "export",         "sweep",         "compare",
                                             "generate",       "bench open",
                                             "bench eval",     "bench analyze", "bench compress",
+                                            "bench stream",
                                             "help",           "--version"};
     QCOMPARE(names, expected);
     for (const auto &name : expected)
