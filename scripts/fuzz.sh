@@ -57,7 +57,13 @@ fi
 # Seeds: our own files, then the real models with the mode byte each target expects in front.
 seeds=$build/seeds
 rm -rf "$seeds"
-"$build/fuzz/fuzz_make_seeds" "$seeds"
+mkdir -p "$seeds"
+for t in "${all_targets[@]}"; do mkdir -p "$seeds/$t"; done
+if [ -x "$build/fuzz/fuzz_make_seeds" ]; then
+    "$build/fuzz/fuzz_make_seeds" "$seeds"
+else
+    echo "fuzz.sh: no fuzz_make_seeds built (--no-build): seeds from shared/models only" >&2
+fi
 add_seed() { # target prefix file
     [ -f "$3" ] || return 0
     { printf '%s' "$2"; cat "$3"; } >"$seeds/$1/shared-$(basename "$(dirname "$3")")-$(basename "$3")"
