@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "fuzz_support.h"
 
+#include <oneapi/tbb/global_control.h>
+
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -12,6 +14,10 @@ namespace cwb::fuzz {
 namespace {
 
 namespace fs = std::filesystem;
+
+// One thread: an input is small, and on a busy machine waking oneTBB's workers for every
+// parallel loop costs far more wall time than the loop itself (and makes runs irreproducible).
+const tbb::global_control gOneThread(tbb::global_control::max_allowed_parallelism, 1);
 
 std::string makeScratchDirectory()
 {
@@ -33,12 +39,14 @@ void removeScratchDirectory()
 
 const std::string &scratchDirectory()
 {
-    static const std::string dir = [] {
-        std::string d = makeScratchDirectory();
+    // Never destroyed: the exit handler that removes the directory runs after static
+    // destructors would have run.
+    static const std::string *dir = [] {
+        auto *d = new std::string(makeScratchDirectory());
         std::atexit(removeScratchDirectory);
         return d;
     }();
-    return dir;
+    return *dir;
 }
 
 ScratchFile::ScratchFile(std::string name) : path_(scratchDirectory() + "/" + name)
