@@ -8,6 +8,8 @@
 
 #include "io/gguf_writer.h"
 #include "io/open_model.h"
+#include "recipe/recipe.h"
+#include "tokenizer/bpe_vocab.h"
 #include "tensor/dequantize.h"
 #include "util/error.h"
 
@@ -15,6 +17,7 @@
 #include <QTest>
 
 #include <cstdint>
+#include <cstring>
 #include <fstream>
 #include <string>
 #include <vector>
@@ -45,6 +48,8 @@ class TestFuzzRegressions : public QObject {
     Q_OBJECT
 private Q_SLOTS:
     void emptyTensorDecodesWithoutNullMemcpy();
+    void jsonNumberOverflowIsAClearError_data();
+    void jsonNumberOverflowIsAClearError();
 };
 
 // fuzz_gguf, crash-2dcd9ea3: a GGUF v2 F32 tensor with a zero dimension decoded through
@@ -78,6 +83,49 @@ void TestFuzzRegressions::emptyTensorDecodesWithoutNullMemcpy()
     QVERIFY(m.tensors[0].toFloat().empty());
     std::vector<float> none;
     cwb::convertToFloat(cwb::DType::F32, {}, none);
+}
+
+void TestFuzzRegressions::jsonNumberOverflowIsAClearError_data()
+{
+    QTest::addColumn<QString>("reader");
+    QTest::newRow("tokenizer.json") << "tokenizer.json";
+    QTest::newRow("vocab.json") << "vocab.json";
+    QTest::newRow("safetensors header") << "safetensors";
+    QTest::newRow("recipe") << "recipe";
+}
+
+// fuzz_bpe_tokenizer, crash-76ebbbc7: "30e23330" in tokenizer.json - well-formed JSON whose
+// number nlohmann refuses with out_of_range.406, which is no parse_error: the readers caught
+// only parse_error, so it escaped as an uncaught exception. Every JSON reader shared the bug.
+void TestFuzzRegressions::jsonNumberOverflowIsAClearError()
+{
+    QFETCH(QString, reader);
+    QTemporaryDir dir;
+    const std::string number = "30e23330";
+    std::string error;
+    if (reader == QLatin1String("tokenizer.json")) {
+        const std::string path = writeBytes(dir, "tokenizer.json",
+                                            R"({"model": {"type": "BPE", "vocab": {"a": )" + number + "}}}");
+        error = cwbtest::errorOf([&] { (void)cwb::readTokenizerJson(path, ""); });
+    } else if (reader == QLatin1String("vocab.json")) {
+        const std::string vocab = writeBytes(dir, "vocab.json", R"({"a": )" + number + "}");
+        const std::string merges = writeBytes(dir, "merges.txt", "#version: 0.2\n");
+        error = cwbtest::errorOf([&] { (void)cwb::readVocabJsonMerges(vocab, merges); });
+    } else if (reader == QLatin1String("safetensors")) {
+        const std::string header = R"({"t": {"dtype": "F32", "shape": [)" + number
+                                   + R"(], "data_offsets": [0, 4]}})";
+        std::string bytes(8, '\0');
+        const uint64_t n = header.size();
+        std::memcpy(bytes.data(), &n, 8);
+        const std::string path = writeBytes(dir, "m.safetensors", bytes + header + "1234");
+        error = cwbtest::errorOf([&] { (void)cwb::io::openModel(path); });
+    } else {
+        error = cwbtest::errorOf([&] {
+            (void)cwb::parseRecipe(R"({"version": )" + number + "}", "r.json");
+        });
+    }
+    QVERIFY2(!error.empty(), "no cwb::Error");
+    QVERIFY2(error.find("JSON") != std::string::npos, error.c_str());
 }
 
 QTEST_GUILESS_MAIN(TestFuzzRegressions)
