@@ -412,7 +412,7 @@ void TestCliOptions::threadsDeclaredOnce()
     }
     QCOMPARE(with, (std::vector<std::string>{"eval", "analyze", "compress", "sensitivity",
                                              "solve", "export", "sweep", "compare", "generate",
-                                             "bench eval"}));
+                                             "bench eval", "bench stream"}));
     for (const std::string command : {"eval", "analyze", "compress", "sensitivity", "solve",
                                       "export", "sweep", "compare", "generate"})
         QCOMPARE(usageErrorOf(command, {"--threads", "2000"}),
@@ -634,12 +634,12 @@ void TestCliOptions::exitStatuses_data()
         << QStringLiteral("cwb: unknown command 'frob'\n\nusage: cwb <command>");
     QTest::newRow("group without member")
         << QStringList{QStringLiteral("bench")} << 2 << QString()
-        << QStringLiteral("cwb bench: name one of open, eval, analyze, compress\n"
+        << QStringLiteral("cwb bench: name one of open, eval, analyze, compress, stream\n"
                           "  cwb bench open [--gb N] [--cold]\n");
     QTest::newRow("unknown member")
         << QStringList{QStringLiteral("bench"), QStringLiteral("frob")} << 2 << QString()
         << QStringLiteral("cwb bench: unknown bench command 'frob' (open, eval, analyze, "
-                          "compress)");
+                          "compress, stream)");
     QTest::newRow("usage error")
         << QStringList{QStringLiteral("eval"), QStringLiteral("m"), QStringLiteral("--ctx"),
                        QStringLiteral("x")}
