@@ -373,7 +373,7 @@ const char *kArchiveRecipe = R"({"version": 1,
   "rules": [
     {"match": "layers.0.attn.q", "methods": [{"method": "rtn", "params": {"bits": 4, "group": 32, "sym": false}}]},
     {"match": "layers.0.attn.k", "methods": [{"method": "q8_0"}]},
-    {"match": "layers.0.attn.v", "methods": [{"method": "magnitude", "params": {"nm": "2:4"}}, {"method": "nf4", "params": {"block_size": 32}}]},
+    {"match": "layers.0.attn.v", "methods": [{"method": "magnitude", "params": {"nm": "2:4"}}, {"method": "q4_0"}]},
     {"match": "layers.0.attn.o", "methods": [{"method": "svd", "params": {"rank": 4}}]},
     {"match": "layers.0.mlp.gate", "methods": [{"method": "mxfp4"}]},
     {"match": "layers.0.mlp.up", "methods": [{"method": "ternary"}]},
