@@ -3,6 +3,7 @@
 # Installs the Debian 12 packages the workbench needs (only those missing), then configures and
 # builds it (Release) in ./build. Safe to run again: it does only what is left to do.
 # Environment: BUILD_DIR (default build), JOBS (default: number of cores).
+# --packages-only: install what is missing and stop (scripts/run-sanitized-tests.sh builds itself).
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 build_dir=${BUILD_DIR:-$root/build}
@@ -31,6 +32,10 @@ if ((${#missing[@]})); then
   if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
   $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+if [ "${1:-}" = "--packages-only" ]; then
+  exit 0
 fi
 
 cmake -S "$root" -B "$build_dir" -DCMAKE_BUILD_TYPE=Release

@@ -106,6 +106,7 @@ void TestCliOptions::everyCommandIsListed()
                                             "export",         "prune",         "sweep",
                                             "compare",        "generate",      "bench open",
                                             "bench eval",     "bench analyze", "bench compress",
+                                            "bench stream",
                                             "help",           "--version"};
     QCOMPARE(names, expected);
     for (const auto &name : expected)
@@ -412,7 +413,7 @@ void TestCliOptions::threadsDeclaredOnce()
     }
     QCOMPARE(with, (std::vector<std::string>{"eval", "analyze", "compress", "sensitivity",
                                              "solve", "export", "prune", "sweep", "compare",
-                                             "generate", "bench eval"}));
+                                             "generate", "bench eval", "bench stream"}));
     for (const std::string command : {"eval", "analyze", "compress", "sensitivity", "solve",
                                       "export", "sweep", "compare", "generate"})
         QCOMPARE(usageErrorOf(command, {"--threads", "2000"}),
@@ -636,12 +637,12 @@ void TestCliOptions::exitStatuses_data()
         << QStringLiteral("cwb: unknown command 'frob'\n\nusage: cwb <command>");
     QTest::newRow("group without member")
         << QStringList{QStringLiteral("bench")} << 2 << QString()
-        << QStringLiteral("cwb bench: name one of open, eval, analyze, compress\n"
+        << QStringLiteral("cwb bench: name one of open, eval, analyze, compress, stream\n"
                           "  cwb bench open [--gb N] [--cold]\n");
     QTest::newRow("unknown member")
         << QStringList{QStringLiteral("bench"), QStringLiteral("frob")} << 2 << QString()
         << QStringLiteral("cwb bench: unknown bench command 'frob' (open, eval, analyze, "
-                          "compress)");
+                          "compress, stream)");
     QTest::newRow("usage error")
         << QStringList{QStringLiteral("eval"), QStringLiteral("m"), QStringLiteral("--ctx"),
                        QStringLiteral("x")}

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-// cwb bench open | eval | analyze | compress: the benchmark engines of core/bench, their
+// cwb bench open | eval | analyze | compress | stream: the benchmark engines of core/bench, their
 // tables from bench/bench_report.h.
 
 #include "bench/analyze_bench.h"
@@ -7,6 +7,7 @@
 #include "bench/compress_bench.h"
 #include "bench/eval_bench.h"
 #include "bench/open_bench.h"
+#include "bench/stream_bench.h"
 #include "cli/commands.h"
 #include "cli/common_options.h"
 #include "formats/dtype.h"
@@ -262,6 +263,40 @@ int runBenchCompress(const ParsedArgs &args, Environment &env)
     const auto r = bench::runCompressBench(p, env.job());
     *env.err << "\n";
     *env.out << bench::compressBenchText(p, r);
+    return 0;
+}
+
+const CommandSpec &benchStreamCommand()
+{
+    static const CommandSpec spec{
+        .name = "bench stream",
+        .summary = "write a 7B-shaped llama GGUF (F16, 13.5 GB) as a sparse file (one\n"
+                   "row in N holds values), then open, analyse and compress it tensor by\n"
+                   "tensor; print each phase's time and peak anonymous and mapped-file\n"
+                   "memory, and whether allocations stayed within 2 GiB",
+        .options =
+            {
+                sizeOption("--layers", "L", 1, 256, "transformer layers (32: the 7B model)", "32"),
+                sizeOption("--row-stride", "N", 1, 1 << 20,
+                           "one row in N is written, the rest is a hole", "64"),
+                {.name = "--method", .kind = ValueKind::Text, .metavar = "M",
+                 .help = "recipe method every matrix is compressed with", .defaultValue = "q8_0"},
+                threadsOption(0, "all cores"),
+            },
+    };
+    return spec;
+}
+
+int runBenchStream(const ParsedArgs &args, Environment &env)
+{
+    bench::StreamBenchParams p;
+    p.layers = args.integer("--layers", p.layers);
+    p.rowStride = args.integer("--row-stride", p.rowStride);
+    p.method = args.text("--method", p.method);
+    p.threads = threadsOf(args, p.threads);
+    const auto r = bench::runStreamBench(p, env.job());
+    *env.err << "\n";
+    *env.out << bench::streamBenchText(p, r);
     return 0;
 }
 

@@ -45,6 +45,7 @@ const std::vector<Command> &commands()
         {benchEvalCommand, runBenchEval},
         {benchAnalyzeCommand, runBenchAnalyze},
         {benchCompressCommand, runBenchCompress},
+        {benchStreamCommand, runBenchStream},
         {helpCommand, runHelp},
         {versionCommand, runVersion},
     };

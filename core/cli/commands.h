@@ -70,6 +70,8 @@ const CommandSpec &benchAnalyzeCommand();
 int runBenchAnalyze(const ParsedArgs &args, Environment &env);
 const CommandSpec &benchCompressCommand();
 int runBenchCompress(const ParsedArgs &args, Environment &env);
+const CommandSpec &benchStreamCommand();
+int runBenchStream(const ParsedArgs &args, Environment &env);
 
 const CommandSpec &helpCommand();
 int runHelp(const ParsedArgs &args, Environment &env);

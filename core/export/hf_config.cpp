@@ -4,6 +4,7 @@
 #include "io/json_meta.h"
 #include "tokenizer/tokenizer.h"
 #include "util/error.h"
+#include "util/write_steps.h"
 #include "util/version.h"
 
 #include <filesystem>
@@ -52,6 +53,7 @@ fs::perms newFilePerms()
 void copyFile(const fs::path &from, const fs::path &to)
 {
     std::error_code ec;
+    writeStep(WriteStepKind::Write, to.string());
     fs::copy_file(from, to, fs::copy_options::overwrite_existing, ec);
     if (ec)
         throwIn(to.string(), "cannot copy " + from.string() + " here: " + ec.message());
@@ -211,6 +213,7 @@ std::vector<std::string> copyTokenizerFiles(const Model &m, const std::string &d
 void writeJsonFile(const std::string &dir, const std::string &name, const Json &json)
 {
     const std::string path = (fs::path(dir) / name).string();
+    writeStep(WriteStepKind::Write, path);
     std::ofstream out(path, std::ios::binary | std::ios::trunc);
     out << json.dump(2) << "\n";
     out.flush();

@@ -10,6 +10,7 @@
 #include "formats/dtype.h"
 #include "util/atomic_directory.h"
 #include "util/error.h"
+#include "util/write_steps.h"
 
 #include <cerrno>
 #include <cmath>
@@ -53,6 +54,7 @@ struct Planned {
 
 void writeText(const fs::path &path, const std::string &text)
 {
+    writeStep(WriteStepKind::Write, path.string());
     std::ofstream out(path, std::ios::binary | std::ios::trunc);
     if (!out)
         throwIn(path.string(), std::string("cannot create: ") + std::strerror(errno));
@@ -276,6 +278,7 @@ ExportResult exportLlamaCpp(const LlamaCppExportParams &params, const JobContext
                                                                      kImatrixFile}
                                           : std::vector<std::string>{kTypesFile, kCommandFile});
             if (withImatrix) {
+                writeStep(WriteStepKind::Write, (dir / kImatrixFile).string());
                 std::ofstream out(dir / kImatrixFile, std::ios::binary | std::ios::trunc);
                 out.write(reinterpret_cast<const char *>(imatrixBytes.data()),
                           std::streamsize(imatrixBytes.size()));

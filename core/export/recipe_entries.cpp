@@ -3,6 +3,7 @@
 
 #include "methods/registry.h"
 #include "util/error.h"
+#include "util/write_steps.h"
 
 #include <cerrno>
 #include <cstring>
@@ -148,6 +149,7 @@ void writeRecipeFile(const std::string &path, const std::string &text,
     writeFileAtomically(
         path,
         [&](const std::string &temp) {
+            writeStep(WriteStepKind::Write, temp);
             std::ofstream out(temp, std::ios::binary | std::ios::trunc);
             if (!out)
                 throwIn(path, "cannot create " + temp + ": " + std::strerror(errno));

@@ -5,6 +5,7 @@
 #include "h5/hdf5_error.h"
 
 #include "util/error.h"
+#include "util/write_steps.h"
 
 #include <algorithm>
 #include <filesystem>
@@ -271,6 +272,8 @@ void Writer::writeDataset(const Node &loc, std::string_view name, hid_t mem, hid
                      H5P_DEFAULT));
     if (!ds.valid())
         fail(object, "cannot create the dataset: " + errorText());
+    if (count > 0)
+        writeStep(WriteStepKind::Write, path_);
     if (count > 0 && H5Dwrite(ds.get(), mem, H5S_ALL, H5S_ALL, H5P_DEFAULT, data) < 0)
         fail(object, "cannot write the dataset: " + errorText());
 }
@@ -292,6 +295,8 @@ void Writer::strings(const Node &loc, std::string_view name,
                      H5P_DEFAULT, H5P_DEFAULT));
     if (!ds.valid())
         fail(object, "cannot create the dataset: " + errorText());
+    if (n > 0)
+        writeStep(WriteStepKind::Write, path_);
     if (n > 0 && H5Dwrite(ds.get(), type.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, buf.data()) < 0)
         fail(object, "cannot write the dataset: " + errorText());
 }
@@ -307,6 +312,8 @@ void Writer::hardLink(const Node &loc, std::string_view name, const std::string 
 void Writer::close()
 {
     root_.id.reset();
+    if (file_.valid())
+        writeStep(WriteStepKind::Write, path_); // the flush writes the metadata
     if (file_.valid() && H5Fflush(file_.get(), H5F_SCOPE_GLOBAL) < 0)
         fail("/", "cannot flush the file: " + errorText());
     const hid_t id = file_.release(); // H5Fclose below is the one close, and it is checked

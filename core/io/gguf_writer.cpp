@@ -3,6 +3,7 @@
 
 #include "io/gguf_reader.h"
 #include "util/error.h"
+#include "util/write_steps.h"
 
 #include <algorithm>
 #include <atomic>
@@ -149,6 +150,8 @@ void putValue(Sink &s, GgufType t, const MetaValue &v, const std::string &key, i
 
 void writeAll(int fd, const std::byte *p, uint64_t n, const std::string &tmp)
 {
+    if (n > 0)
+        writeStep(WriteStepKind::Write, tmp);
     while (n > 0) {
         const size_t chunk = static_cast<size_t>(std::min<uint64_t>(n, uint64_t{1} << 30));
         const ssize_t w = ::write(fd, p, chunk);
@@ -329,6 +332,7 @@ void GgufWriter::write(const std::string &path, const JobContext &job) const
             writeAll(fd, t.bytes.data(), t.bytes.size(), tmp);
             writeAll(fd, zeros.data(), padTo(t.bytes.size()) - t.bytes.size(), tmp);
         }
+        writeStep(WriteStepKind::Sync, tmp);
         if (::fsync(fd) != 0)
             throwIn(tmp, std::string("cannot flush: ") + std::strerror(errno));
         if (::close(fd) != 0) {
@@ -336,6 +340,7 @@ void GgufWriter::write(const std::string &path, const JobContext &job) const
             throwIn(tmp, std::string("cannot close: ") + std::strerror(errno));
         }
         fd = -1;
+        writeStep(WriteStepKind::Rename, path);
         if (::rename(tmp.c_str(), path.c_str()) != 0)
             throwIn(path, std::string("cannot rename the temporary file into place: ")
                               + std::strerror(errno));

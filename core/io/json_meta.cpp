@@ -101,6 +101,9 @@ nlohmann::ordered_json parseJsonText(std::string_view text, const std::string &s
         return nlohmann::ordered_json::parse(text.begin(), text.end());
     } catch (const nlohmann::json::parse_error &e) {
         throwParseError(e, source, baseOffset, what);
+    } catch (const nlohmann::json::exception &e) {
+        // A well-formed text nlohmann still refuses: a number beyond double ("1e999").
+        throwIn(source, std::string(what) + " is not valid JSON: " + e.what());
     }
 }
 
@@ -119,6 +122,9 @@ nlohmann::json parseJsonTextSorted(std::string_view text, const std::string &sou
         return nlohmann::json::parse(text.begin(), text.end());
     } catch (const nlohmann::json::parse_error &e) {
         throwParseError(e, source, baseOffset, what);
+    } catch (const nlohmann::json::exception &e) {
+        // A well-formed text nlohmann still refuses: a number beyond double ("1e999").
+        throwIn(source, std::string(what) + " is not valid JSON: " + e.what());
     }
 }
 

@@ -412,6 +412,8 @@ KerasConfigSummary summarizeKerasConfig(std::string_view text, const std::string
         throwIn(source,
                 "model_config is not valid JSON (at byte " + std::to_string(e.byte)
                     + " of the attribute): " + e.what());
+    } catch (const json::exception &e) {
+        throwIn(source, std::string("model_config is not valid JSON: ") + e.what());
     }
     KerasConfigSummary s;
     s.className = stringField(root, "class_name");

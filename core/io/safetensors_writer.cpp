@@ -3,6 +3,7 @@
 
 #include "formats/float_formats.h"
 #include "util/error.h"
+#include "util/write_steps.h"
 
 #include <nlohmann/json.hpp>
 
@@ -52,6 +53,8 @@ public:
 
     void write(const void *data, size_t n)
     {
+        if (n > 0)
+            writeStep(WriteStepKind::Write, temp_);
         if (n > 0 && std::fwrite(data, 1, n, file_) != n)
             throwIn(final_, std::string("write failed: ") + std::strerror(errno));
         written_ += n;
@@ -61,7 +64,13 @@ public:
 
     void close()
     {
-        const bool ok = std::fflush(file_) == 0 && !std::ferror(file_);
+        // Synced before the rename: after a power loss the name holds the old file or the whole
+        // new one, never an empty or partial one.
+        bool ok = std::fflush(file_) == 0 && !std::ferror(file_);
+        if (ok) {
+            writeStep(WriteStepKind::Sync, temp_);
+            ok = ::fsync(::fileno(file_)) == 0;
+        }
         const int e = errno;
         const bool closed = std::fclose(file_) == 0;
         file_ = nullptr;
@@ -70,6 +79,7 @@ public:
     }
     void commit()
     {
+        writeStep(WriteStepKind::Rename, final_);
         if (std::rename(temp_.c_str(), final_.c_str()) != 0)
             throwIn(final_, std::string("cannot rename the finished temporary file into place: ")
                                 + std::strerror(errno));

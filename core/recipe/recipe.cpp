@@ -361,6 +361,9 @@ ParsedRecipe parseRecipeLenient(std::string_view text, const std::string &source
             what.starts_with("[json.") && close != std::string::npos)
             what = what.substr(close + 2);
         throwAt(source, e.byte > 0 ? e.byte - 1 : 0, "not valid JSON: " + what);
+    } catch (const nlohmann::json::exception &e) {
+        // A well-formed text nlohmann still refuses: a number beyond double ("1e999").
+        throwIn(source, std::string("not valid JSON: ") + e.what());
     }
     if (!j.is_object())
         throwIn(source, std::string("a recipe is a JSON object with \"version\", \"rules\", ...; "

@@ -47,6 +47,9 @@ void convertPlain(const std::byte *src, float *dst, int64_t n, F f)
 
 void convertRowReference(DType t, const std::byte *src, float *dst, int64_t n)
 {
+    // An empty tensor (a zero dimension) has null buffers; memcpy must not see them.
+    if (n <= 0)
+        return;
     switch (t) {
     case DType::F32: std::memcpy(dst, src, static_cast<size_t>(n) * 4); return;
     case DType::F64: convertPlain<double>(src, dst, n, [](double v) { return static_cast<float>(v); }); return;

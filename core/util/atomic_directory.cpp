@@ -2,8 +2,14 @@
 #include "util/atomic_directory.h"
 
 #include "util/error.h"
+#include "util/write_steps.h"
 
+#include <fcntl.h>
 #include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
 
 #include <filesystem>
 #include <system_error>
@@ -105,18 +111,36 @@ void writeDirectoryAtomically(const std::string &target, const std::string &mark
         failpoint("synced");
         // The target may have changed while the files were written.
         checkReplaceableDirectory(path.string(), marker);
+        bool exchanged = false;
         if (present(path)) {
-            removeQuietly(aside);
-            fs::rename(path, aside, ec);
-            if (ec)
-                throwIn(path.string(), "cannot move the previous directory aside: "
-                                           + ec.message());
-            movedAside = true;
+            // One atomic exchange where the file system has it: the name holds the previous
+            // directory or the new one at every instant, even when the process is killed here.
             failpoint("aside");
+            writeStep(WriteStepKind::Rename, path.string());
+            if (::renameat2(AT_FDCWD, temp.c_str(), AT_FDCWD, path.c_str(), RENAME_EXCHANGE) == 0) {
+                exchanged = true;
+                removeQuietly(temp); // the previous directory, now under the temporary name
+            } else if (errno != EINVAL && errno != ENOSYS && errno != ENOTSUP) {
+                throwIn(path.string(), std::string("cannot exchange the new directory with the "
+                                                   "previous one: ") + std::strerror(errno));
+            } else {
+                // No exchange (some network and FUSE file systems): two renames, with a moment
+                // in which the previous directory is aside; an error then renames it back.
+                removeQuietly(aside);
+                fs::rename(path, aside, ec);
+                if (ec)
+                    throwIn(path.string(), "cannot move the previous directory aside: "
+                                               + ec.message());
+                movedAside = true;
+            }
         }
-        fs::rename(temp, path, ec);
-        if (ec)
-            throwIn(path.string(), "cannot move the new directory into place: " + ec.message());
+        if (!exchanged) {
+            writeStep(WriteStepKind::Rename, path.string());
+            fs::rename(temp, path, ec);
+            if (ec)
+                throwIn(path.string(), "cannot move the new directory into place: "
+                                           + ec.message());
+        }
     } catch (...) {
         removeQuietly(temp);
         if (movedAside) {

@@ -2,6 +2,7 @@
 #include "util/atomic_file.h"
 
 #include "util/error.h"
+#include "util/write_steps.h"
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -16,6 +17,7 @@ namespace fs = std::filesystem;
 
 void syncPath(const std::string &path, bool directory)
 {
+    writeStep(WriteStepKind::Sync, path);
     const int fd = ::open(path.c_str(), directory ? (O_RDONLY | O_DIRECTORY) : O_RDONLY);
     if (fd < 0)
         throwIn(path, std::string("cannot open to sync: ") + std::strerror(errno));
@@ -43,6 +45,7 @@ void writeFileAtomically(const std::string &target,
         syncPath(temp, false);
         failpoint("synced");
         std::error_code ec;
+        writeStep(WriteStepKind::Rename, path.string());
         fs::rename(temp, path, ec);
         if (ec)
             throwIn(path.string(), "cannot replace the file: " + ec.message());
