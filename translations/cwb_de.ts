@@ -1090,14 +1090,6 @@ KLD Median %11, Maximum %12</translation>
         <translation>llama.cpp: Jedes Fenster beginnt mit BOS, und nur seine zweite Hälfte wird bewertet, sodass die Zahlen mit llama-perplexity übereinstimmen. Ganzes Fenster: Jede Position wird bewertet.</translation>
     </message>
     <message>
-        <source>Emulate llama.cpp Q8 activations</source>
-        <translation>Q8-Aktivierungen von llama.cpp nachbilden</translation>
-    </message>
-    <message>
-        <source>Quantize matmul inputs to Q8 blocks as llama.cpp&apos;s CPU path does, so perplexities of quantized models match llama.cpp closely</source>
-        <translation>Eingaben der Matrixmultiplikationen wie der CPU-Pfad von llama.cpp in Q8-Blöcke quantisieren, damit die Perplexitäten quantisierter Modelle eng mit llama.cpp übereinstimmen</translation>
-    </message>
-    <message>
         <source>Measure latency</source>
         <translation>Latenz messen</translation>
     </message>
@@ -1253,6 +1245,14 @@ KLD Median %11, Maximum %12</translation>
         <source>ppl %1</source>
         <translation>ppl %1</translation>
     </message>
+    <message>
+        <source>Integer activations (llama.cpp&apos;s Q8 arithmetic)</source>
+        <translation>Ganzzahlige Aktivierungen (Q8-Arithmetik von llama.cpp)</translation>
+    </message>
+    <message>
+        <source>Quantize matmul inputs to Q8 blocks and multiply them with the weight blocks in integers, as llama.cpp&apos;s CPU path does: perplexities of quantized models match llama.cpp&apos;s, and quantized models run faster</source>
+        <translation>Eingaben der Matrixmultiplikationen in Q8-Blöcke quantisieren und ganzzahlig mit den Gewichtsblöcken multiplizieren, wie es der CPU-Pfad von llama.cpp tut: Die Perplexitäten quantisierter Modelle stimmen mit llama.cpp überein, und quantisierte Modelle laufen schneller</translation>
+    </message>
 </context>
 <context>
     <name>cwb::gui::EvaluationRunsModel</name>
@@ -1337,10 +1337,6 @@ KLD Median %11, Maximum %12</translation>
         <translation>Ausgewertet mit %1 Token/s; der ganze Lauf dauerte %2 s</translation>
     </message>
     <message>
-        <source>Matmul inputs quantized to Q8 like llama.cpp&apos;s CPU path</source>
-        <translation>Matmul-Eingaben wie im CPU-Pfad von llama.cpp in Q8 quantisiert</translation>
-    </message>
-    <message>
         <source>Finished: %1</source>
         <translation>Beendet: %1</translation>
     </message>
@@ -1423,6 +1419,14 @@ KLD Median %11, Maximum %12</translation>
     <message>
         <source>Peak RSS</source>
         <translation>Spitzen-RSS</translation>
+    </message>
+    <message>
+        <source>Integer activations: matmul inputs quantized to Q8, integer dot products like llama.cpp&apos;s CPU path</source>
+        <translation>Ganzzahlige Aktivierungen: Matmul-Eingaben in Q8 quantisiert, ganzzahlige Skalarprodukte wie im CPU-Pfad von llama.cpp</translation>
+    </message>
+    <message>
+        <source>Float activations</source>
+        <translation>Gleitkomma-Aktivierungen</translation>
     </message>
 </context>
 <context>
@@ -2132,6 +2136,10 @@ KLD Median %11, Maximum %12</translation>
         <source>Invalid --compare-chunks &quot;%1&quot; (expected 0 or a positive whole number).</source>
         <translation>Ungültiges --compare-chunks „%1“ (erwartet: 0 oder eine positive ganze Zahl).</translation>
     </message>
+    <message>
+        <source>Score FFN channels, KV groups and blocks on TEXT once the model is open (a screenshot waits for it and shows the Model Overview&apos;s Structures tab).</source>
+        <translation>FFN-Kanäle, KV-Gruppen und Blöcke auf TEXT bewerten, sobald das Modell geöffnet ist (ein Bildschirmfoto wartet darauf und zeigt den Reiter „Strukturen“ der Modellübersicht).</translation>
+    </message>
 </context>
 <context>
     <name>cwb::gui::LayerErrorChart</name>
@@ -2728,10 +2736,6 @@ Form: %3, gespeichert als %4</translation>
         <translation>Über Compression Workbench</translation>
     </message>
     <message>
-        <source>&lt;h3&gt;Compression Workbench %1&lt;/h3&gt;&lt;p&gt;Look at every layer of a neural network, choose how to compress it, and measure what that costs.&lt;/p&gt;&lt;p&gt;Licensed under the MIT License.&lt;/p&gt;</source>
-        <translation>&lt;h3&gt;Compression Workbench %1&lt;/h3&gt;&lt;p&gt;Jede Schicht eines neuronalen Netzes untersuchen, entscheiden, wie sie komprimiert wird, und messen, was das kostet.&lt;/p&gt;&lt;p&gt;Lizenziert unter der MIT-Lizenz.&lt;/p&gt;</translation>
-    </message>
-    <message>
         <source>Evaluate</source>
         <translation>Auswerten</translation>
     </message>
@@ -2866,6 +2870,22 @@ Form: %3, gespeichert als %4</translation>
     <message>
         <source>Select two evaluation runs to compare.</source>
         <translation>Zwei Auswertungsläufe zum Vergleichen auswählen.</translation>
+    </message>
+    <message>
+        <source>Structures</source>
+        <translation>Strukturen</translation>
+    </message>
+    <message>
+        <source>Score S&amp;tructures…</source>
+        <translation>S&amp;trukturen bewerten…</translation>
+    </message>
+    <message>
+        <source>Calibration Text for the Structures</source>
+        <translation>Kalibrierungstext für die Strukturen</translation>
+    </message>
+    <message>
+        <source>&lt;h3&gt;Compression Workbench %1&lt;/h3&gt;&lt;p&gt;Look at every layer of a neural network, choose how to compress it, and measure what that costs.&lt;/p&gt;&lt;p&gt;Kernels: %2&lt;/p&gt;&lt;p&gt;Licensed under the MIT License.&lt;/p&gt;</source>
+        <translation>&lt;h3&gt;Compression Workbench %1&lt;/h3&gt;&lt;p&gt;Jede Schicht eines neuronalen Netzes untersuchen, entscheiden, wie sie komprimiert wird, und messen, was das kostet.&lt;/p&gt;&lt;p&gt;Rechenkerne: %2&lt;/p&gt;&lt;p&gt;Lizenziert unter der MIT-Lizenz.&lt;/p&gt;</translation>
     </message>
 </context>
 <context>
@@ -3212,6 +3232,133 @@ Form: %3, gespeichert als %4</translation>
     <message>
         <source>%1 %: rank %2</source>
         <translation>%1 %: Rang %2</translation>
+    </message>
+</context>
+<context>
+    <name>cwb::gui::StructurePanel</name>
+    <message>
+        <source>Activation (output energy)</source>
+        <translation>Aktivierung (Ausgabeenergie)</translation>
+    </message>
+    <message>
+        <source>OBS (error after refit)</source>
+        <translation>OBS (Fehler nach Neuanpassung)</translation>
+    </message>
+    <message>
+        <source>Magnitude (no data)</source>
+        <translation>Betrag (ohne Daten)</translation>
+    </message>
+    <message>
+        <source>Channel score of the next run</source>
+        <translation>Kanalbewertung des nächsten Laufs</translation>
+    </message>
+    <message>
+        <source>FFN channels kept in every layer: moves the cut</source>
+        <translation>In jeder Schicht behaltene FFN-Kanäle: verschiebt den Schnitt</translation>
+    </message>
+    <message>
+        <source>Score:</source>
+        <translation>Bewertung:</translation>
+    </message>
+    <message>
+        <source>Keep FFN channels:</source>
+        <translation>FFN-Kanäle behalten:</translation>
+    </message>
+    <message>
+        <source>No structure scores yet: Analysis → Score Structures…</source>
+        <translation>Noch keine Strukturbewertung: Analyse → Strukturen bewerten…</translation>
+    </message>
+    <message>
+        <source>Which FFN channels, KV groups and blocks matter, from calibration data; the cut shows what structured pruning would remove.</source>
+        <translation>Welche FFN-Kanäle, KV-Gruppen und Blöcke wichtig sind, aus Kalibrierungsdaten; der Schnitt zeigt, was strukturiertes Pruning entfernen würde.</translation>
+    </message>
+    <message>
+        <source>FFN channels (%1), sorted</source>
+        <translation>FFN-Kanäle (%1), sortiert</translation>
+    </message>
+    <message>
+        <source>fraction of channels ranked above</source>
+        <translation>Anteil der höher eingestuften Kanäle</translation>
+    </message>
+    <message>
+        <source>score</source>
+        <translation>Bewertung</translation>
+    </message>
+    <message>
+        <source>layer %1</source>
+        <translation>Schicht %1</translation>
+    </message>
+    <message>
+        <source>cut: keep %1 %</source>
+        <translation>Schnitt: %1 % behalten</translation>
+    </message>
+    <message>
+        <source>Blocks</source>
+        <translation>Blöcke</translation>
+    </message>
+    <message>
+        <source>layer</source>
+        <translation>Schicht</translation>
+    </message>
+    <message>
+        <source>value</source>
+        <translation>Wert</translation>
+    </message>
+    <message>
+        <source>angular distance</source>
+        <translation>Winkelabstand</translation>
+    </message>
+    <message>
+        <source>ΔKLD skipped</source>
+        <translation>ΔKLD übersprungen</translation>
+    </message>
+    <message>
+        <source>least important</source>
+        <translation>am wenigsten wichtig</translation>
+    </message>
+    <message>
+        <source>Blocks were not scored.</source>
+        <translation>Die Blöcke wurden nicht bewertet.</translation>
+    </message>
+    <message>
+        <source>Keep %1 %: FFN width %2 → %3; parameters %4 → %5 (−%6 %, about %7 MB less). %8</source>
+        <translation>%1 % behalten: FFN-Breite %2 → %3; Parameter %4 → %5 (−%6 %, etwa %7 MB weniger). %8</translation>
+    </message>
+    <message>
+        <source>llama.cpp loads these shapes.</source>
+        <translation>llama.cpp lädt diese Formen.</translation>
+    </message>
+    <message>
+        <source>Blocks, least important first: by angular distance %1; by ΔKLD %2 (Spearman %3).</source>
+        <translation>Blöcke, unwichtigster zuerst: nach Winkelabstand %1; nach ΔKLD %2 (Spearman %3).</translation>
+    </message>
+    <message>
+        <source>Open a model first.</source>
+        <translation>Öffnen Sie zuerst ein Modell.</translation>
+    </message>
+    <message>
+        <source>A structure analysis is running.</source>
+        <translation>Eine Strukturanalyse läuft bereits.</translation>
+    </message>
+    <message>
+        <source>Choose a calibration text.</source>
+        <translation>Wählen Sie einen Kalibrierungstext.</translation>
+    </message>
+    <message>
+        <source>Structures of %1</source>
+        <translation>Strukturen von %1</translation>
+    </message>
+    <message>
+        <source>Structure analysis cancelled.</source>
+        <translation>Strukturanalyse abgebrochen.</translation>
+    </message>
+    <message>
+        <source>Structure analysis failed: %1</source>
+        <translation>Strukturanalyse fehlgeschlagen: %1</translation>
+    </message>
+    <message>
+        <source>Scoring… (progress and Cancel in the Jobs dock)</source>
+        <translation>Bewertung läuft… (Fortschritt und Abbrechen im Dock „Aufträge“)</translation>
     </message>
 </context>
 <context>
