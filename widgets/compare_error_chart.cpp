@@ -48,6 +48,7 @@ CompareErrorChart::CompareErrorChart(QWidget *parent)
       logBox_(new QCheckBox(tr("Log scale"), this)),
       exportButton_(new QPushButton(tr("Export\u2026"), this)), hover_(new QLabel(this))
 {
+    series_.attach(metricBox_);
     auto *metricLabel = new QLabel(tr("Metric:"), this);
     metricLabel->setBuddy(metricBox_);
     metricBox_->setSizeAdjustPolicy(QComboBox::AdjustToContents);
@@ -139,46 +140,21 @@ void CompareErrorChart::setSideNames(const QString &a, const QString &b)
 void CompareErrorChart::setSeries(const QString &metricName,
                                   std::vector<CompareErrorEntry> entries)
 {
-    auto it = std::find_if(metrics_.begin(), metrics_.end(),
-                           [&](const Metric &m) { return m.name == metricName; });
-    if (it != metrics_.end()) {
-        it->entries = std::move(entries);
-    } else {
-        metrics_.push_back({metricName, std::move(entries)});
-        const QSignalBlocker block(metricBox_);
-        metricBox_->addItem(metricName);
-    }
-    if (current_.isEmpty())
-        current_ = metricName;
-    {
-        const QSignalBlocker block(metricBox_);
-        metricBox_->setCurrentIndex(metricBox_->findText(current_));
-    }
+    const bool shown = series_.set(metricName, std::move(entries));
     exportButton_->setEnabled(true);
-    if (current_ == metricName)
+    if (shown)
         redraw();
 }
 
 void CompareErrorChart::setMetric(const QString &metricName)
 {
-    if (metricName == current_ || metricBox_->findText(metricName) < 0)
-        return;
-    current_ = metricName;
-    {
-        const QSignalBlocker block(metricBox_);
-        metricBox_->setCurrentIndex(metricBox_->findText(current_));
-    }
-    redraw();
+    if (series_.select(metricName))
+        redraw();
 }
 
 void CompareErrorChart::clear(const QString &message)
 {
-    metrics_.clear();
-    current_.clear();
-    {
-        const QSignalBlocker block(metricBox_);
-        metricBox_->clear();
-    }
+    series_.clear();
     message_ = message;
     exportButton_->setEnabled(false);
     redraw();
@@ -196,27 +172,11 @@ void CompareErrorChart::setLogScale(bool log)
     redraw();
 }
 
-QStringList CompareErrorChart::metrics() const
-{
-    QStringList names;
-    for (const Metric &m : metrics_)
-        names.append(m.name);
-    return names;
-}
-
-const CompareErrorChart::Metric *CompareErrorChart::currentMetric() const
-{
-    for (const Metric &m : metrics_)
-        if (m.name == current_)
-            return &m;
-    return nullptr;
-}
+QStringList CompareErrorChart::metrics() const { return series_.names(); }
 
 const std::vector<CompareErrorEntry> &CompareErrorChart::entries() const
 {
-    static const std::vector<CompareErrorEntry> none;
-    const Metric *m = currentMetric();
-    return m ? m->entries : none;
+    return series_.entries();
 }
 
 int CompareErrorChart::barCount(int side) const
@@ -257,7 +217,7 @@ QString CompareErrorChart::describeEntry(int index) const
     if (index < 0 || index >= static_cast<int>(e.size()))
         return {};
     const CompareErrorEntry &x = e[static_cast<size_t>(index)];
-    return tr("%1: A %2, B %3 (%4)").arg(x.tensor, number(x.a), number(x.b), current_);
+    return tr("%1: A %2, B %3 (%4)").arg(x.tensor, number(x.a), number(x.b), series_.current());
 }
 
 QString CompareErrorChart::hoverText() const { return hover_->text(); }
@@ -345,7 +305,7 @@ void CompareErrorChart::redraw()
     }
 
     QCPAxis *y = plot_->yAxis;
-    y->setLabel(current_);
+    y->setLabel(series_.current());
     if (log_) {
         y->setScaleType(QCPAxis::stLogarithmic);
         y->setTicker(QSharedPointer<QCPAxisTickerLog>::create());
@@ -390,7 +350,7 @@ void CompareErrorChart::redraw()
         text->setColor(QColor(90, 90, 90));
         text->setText(entries.empty() ? message_
                                       : tr("No value of %1 can be drawn on a log scale")
-                                            .arg(current_));
+                                            .arg(series_.current()));
     }
     hover_->setText(keys_.empty() ? QString()
                                   : tr("Point at a pair of bars to see its tensor and values."));
@@ -443,7 +403,7 @@ QStringList CompareErrorChart::csvHeader() const
 std::vector<QStringList> CompareErrorChart::csvRows() const
 {
     std::vector<QStringList> rows;
-    for (const Metric &m : metrics_)
+    for (const auto &m : series_.all())
         for (const CompareErrorEntry &e : m.entries)
             rows.push_back({m.name, e.tensor, csvNumber(e.a), csvNumber(e.b)});
     return rows;

@@ -9,6 +9,8 @@
 
 #include <QString>
 #include <QStringList>
+#include "metric_series.h"
+
 #include <QWidget>
 
 #include <vector>
@@ -45,7 +47,7 @@ public:
     void clear(const QString &message);
     void setLogScale(bool log);
 
-    [[nodiscard]] QString metric() const { return current_; }
+    [[nodiscard]] QString metric() const { return series_.current(); }
     [[nodiscard]] QStringList metrics() const;
     [[nodiscard]] const std::vector<CompareErrorEntry> &entries() const;
     // Bars drawn for A and for B (unknown values, and values <= 0 on a log scale, have none).
@@ -72,16 +74,11 @@ protected:
     void resizeEvent(QResizeEvent *event) override;
 
 private:
-    struct Metric {
-        QString name;
-        std::vector<CompareErrorEntry> entries;
-    };
 
     void redraw();
     void updateTicks();
     [[nodiscard]] int valueTickCount() const;
     void hover(QMouseEvent *event);
-    [[nodiscard]] const Metric *currentMetric() const;
 
     QCustomPlot *plot_ = nullptr;
     QComboBox *metricBox_ = nullptr;
@@ -90,8 +87,7 @@ private:
     QLabel *hover_ = nullptr;
     QLabel *legend_[2] = {nullptr, nullptr};
     QCPBars *bars_[2] = {nullptr, nullptr};
-    std::vector<Metric> metrics_;
-    QString current_;
+    MetricSeries<CompareErrorEntry> series_;
     QString message_;
     QString names_[2];
     std::vector<double> keys_; // x of each tensor's pair

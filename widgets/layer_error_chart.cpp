@@ -77,6 +77,7 @@ LayerErrorChart::LayerErrorChart(QWidget *parent)
     : QWidget(parent), plot_(new QCustomPlot(this)), metricBox_(new QComboBox(this)),
       logBox_(new QCheckBox(tr("Log scale"), this)), hover_(new QLabel(this))
 {
+    series_.attach(metricBox_);
     auto *metricLabel = new QLabel(tr("Metric:"), this);
     metricLabel->setBuddy(metricBox_);
     metricBox_->setSizeAdjustPolicy(QComboBox::AdjustToContents);
@@ -155,45 +156,20 @@ void LayerErrorChart::setSeries(const QString &metricName, std::vector<LayerErro
     for (LayerErrorEntry &e : entries)
         if (e.label.isEmpty())
             e.label = shortTensorLabel(e.tensor);
-    auto it = std::find_if(metrics_.begin(), metrics_.end(),
-                           [&](const Metric &m) { return m.name == metricName; });
-    if (it != metrics_.end()) {
-        it->entries = std::move(entries);
-    } else {
-        metrics_.push_back({metricName, std::move(entries)});
-        const QSignalBlocker block(metricBox_);
-        metricBox_->addItem(metricName);
-    }
-    if (current_.isEmpty())
-        current_ = metricName;
-    {
-        const QSignalBlocker block(metricBox_);
-        metricBox_->setCurrentIndex(metricBox_->findText(current_));
-    }
-    if (current_ == metricName)
+    const bool shown = series_.set(metricName, std::move(entries));
+    if (shown)
         redraw();
 }
 
 void LayerErrorChart::setMetric(const QString &metricName)
 {
-    if (metricName == current_ || metricBox_->findText(metricName) < 0)
-        return;
-    current_ = metricName;
-    {
-        const QSignalBlocker block(metricBox_);
-        metricBox_->setCurrentIndex(metricBox_->findText(current_));
-    }
-    redraw();
+    if (series_.select(metricName))
+        redraw();
 }
 
 void LayerErrorChart::clear(const QString &message)
 {
-    metrics_.clear();
-    current_.clear();
-    {
-        const QSignalBlocker block(metricBox_);
-        metricBox_->clear();
-    }
+    series_.clear();
     message_ = message.isEmpty() ? tr("No compression results") : message;
     redraw();
 }
@@ -210,27 +186,11 @@ void LayerErrorChart::setLogScale(bool log)
     redraw();
 }
 
-QStringList LayerErrorChart::metrics() const
-{
-    QStringList names;
-    for (const Metric &m : metrics_)
-        names.append(m.name);
-    return names;
-}
-
-const LayerErrorChart::Metric *LayerErrorChart::currentMetric() const
-{
-    for (const Metric &m : metrics_)
-        if (m.name == current_)
-            return &m;
-    return nullptr;
-}
+QStringList LayerErrorChart::metrics() const { return series_.names(); }
 
 const std::vector<LayerErrorEntry> &LayerErrorChart::entries() const
 {
-    static const std::vector<LayerErrorEntry> none;
-    const Metric *m = currentMetric();
-    return m ? m->entries : none;
+    return series_.entries();
 }
 
 int LayerErrorChart::barCount() const
@@ -293,7 +253,7 @@ QString LayerErrorChart::describeEntry(int index) const
     if (index < 0 || index >= static_cast<int>(e.size()))
         return {};
     return tr("%1: %2 (%3)")
-        .arg(e[index].tensor, QLocale().toString(e[index].value, 'g', 4), current_);
+        .arg(e[index].tensor, QLocale().toString(e[index].value, 'g', 4), series_.current());
 }
 
 int LayerErrorChart::entryAt(const QPoint &plotPos) const
@@ -344,9 +304,7 @@ void LayerErrorChart::redraw()
 {
     plot_->clearItems();
     hovered_ = -1;
-    const Metric *metric = currentMetric();
-    const std::vector<LayerErrorEntry> none;
-    const std::vector<LayerErrorEntry> &entries = metric ? metric->entries : none;
+    const std::vector<LayerErrorEntry> &entries = series_.entries();
 
     // Positions: one slot per tensor, a gap where the layer changes.
     keys_.clear();
@@ -387,7 +345,7 @@ void LayerErrorChart::redraw()
     }
 
     QCPAxis *y = plot_->yAxis;
-    y->setLabel(metric ? metric->name : QString());
+    y->setLabel(series_.current());
     if (log_) {
         y->setScaleType(QCPAxis::stLogarithmic);
         y->setTicker(QSharedPointer<QCPAxisTickerLog>::create());
@@ -437,7 +395,7 @@ void LayerErrorChart::redraw()
         text->setFont(big);
         text->setText(entries.empty() ? message_
                                       : tr("No value of %1 can be drawn on a log scale")
-                                            .arg(current_));
+                                            .arg(series_.current()));
     }
     hover_->setText(keys_.empty() ? QString() : tr("Point at a bar to see its tensor and value."));
     updateTicks();

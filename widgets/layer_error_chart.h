@@ -10,6 +10,8 @@
 
 #include <QString>
 #include <QStringList>
+#include "metric_series.h"
+
 #include <QWidget>
 
 #include <vector>
@@ -55,7 +57,7 @@ public:
     void clear(const QString &message = {});
     void setLogScale(bool log);
 
-    [[nodiscard]] QString metric() const { return current_; }
+    [[nodiscard]] QString metric() const { return series_.current(); }
     [[nodiscard]] QStringList metrics() const;
     [[nodiscard]] bool logScale() const { return log_; }
     // The entries of the shown metric, in order.
@@ -86,15 +88,10 @@ protected:
     void resizeEvent(QResizeEvent *event) override;
 
 private:
-    struct Metric {
-        QString name;
-        std::vector<LayerErrorEntry> entries;
-    };
 
     void redraw();
     void updateTicks(); // labels thinned and rotated to the plot's current width
     void hover(QMouseEvent *event);
-    [[nodiscard]] const Metric *currentMetric() const;
 
     QCustomPlot *plot_ = nullptr;
     QComboBox *metricBox_ = nullptr;
@@ -103,8 +100,7 @@ private:
     QCPBars *bars_[3] = {nullptr, nullptr, nullptr};    // by ProjectionKind
     QWidget *legend_[3] = {nullptr, nullptr, nullptr};  // swatch + name, by ProjectionKind
     QString kindNames_[3];
-    std::vector<Metric> metrics_;
-    QString current_;
+    MetricSeries<LayerErrorEntry> series_;
     QString message_;
     std::vector<double> keys_; // x position of each entry
     QStringList ticks_;
