@@ -22,40 +22,5 @@
 #include "formats/ggml_dot_simd.inc"
 #endif
 
-namespace cwb {
-
-namespace intdot {
-const Table &avx512Table()
-{
-#if CWB_LEVEL_KERNELS
-    return kTable;
-#else
-    return scalarTable();
-#endif
-}
-} // namespace intdot
-
-namespace packeddot {
-void avx512(const PackedRow &w, const float *x, int64_t xStride, const float *xsum, int nRows,
-            float *y, int64_t yStride)
-{
-#if CWB_LEVEL_KERNELS
-    packedKernel(w, x, xStride, xsum, nRows, y, yStride);
-#else
-    scalar(w, x, xStride, xsum, nRows, y, yStride);
-#endif
-}
-} // namespace packeddot
-
-namespace ggmldot {
-float avx512(DType t, const std::byte *row, const float *x, int64_t n)
-{
-#if CWB_LEVEL_KERNELS
-    return ggmlFloatDot(t, reinterpret_cast<const unsigned char *>(row), x, n);
-#else
-    return floatdot::ggmlDotLevel(t, reinterpret_cast<const unsigned char *>(row), x, n);
-#endif
-}
-} // namespace ggmldot
-
-} // namespace cwb
+#define CWB_LEVEL_FN(suffix) avx512##suffix
+#include "formats/kernels_level.inc"
