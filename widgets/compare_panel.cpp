@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "compare_panel.h"
 
+#include "remembered_dir.h"
+
 #include "compare_error_chart.h"
 #include "compare_series.h"
 #include "compare_slices_model.h"
@@ -15,7 +17,6 @@
 #include <QComboBox>
 #include <QDir>
 #include <QFile>
-#include <QFileDialog>
 #include <QFileInfo>
 #include <QGridLayout>
 #include <QHBoxLayout>
@@ -25,7 +26,6 @@
 #include <QLocale>
 #include <QProgressBar>
 #include <QPushButton>
-#include <QSettings>
 #include <QSortFilterProxyModel>
 #include <QSpinBox>
 #include <QSplitter>
@@ -383,39 +383,28 @@ bool ComparePanel::setRuns(const EvaluationRun &a, const EvaluationRun &b, QStri
 
 void ComparePanel::chooseSideFile(Side side)
 {
-    QSettings settings;
-    const QString path = QFileDialog::getOpenFileName(
-        this, tr("Choose a Model or Archive"), settings.value(kDirKey).toString(),
+    const QString path = openFileRemembering(
+        this, tr("Choose a Model or Archive"), kDirKey,
         tr("Models and archives (*.cwbarchive *.gguf *.safetensors *.json *.bin *.h5);;"
            "All files (*)"));
-    if (path.isEmpty())
-        return;
-    settings.setValue(kDirKey, QFileInfo(path).absolutePath());
-    setSide(side, SideKind::File, path);
+    if (!path.isEmpty())
+        setSide(side, SideKind::File, path);
 }
 
 void ComparePanel::chooseTextFile()
 {
-    QSettings settings;
-    const QString path = QFileDialog::getOpenFileName(
-        this, tr("Choose the Evaluation Text"), settings.value(kDirKey).toString(),
-        tr("Text files (*.txt *.raw);;All files (*)"));
-    if (path.isEmpty())
-        return;
-    settings.setValue(kDirKey, QFileInfo(path).absolutePath());
-    setTextPath(path);
+    const QString path = openFileRemembering(this, tr("Choose the Evaluation Text"), kDirKey,
+                                             tr("Text files (*.txt *.raw);;All files (*)"));
+    if (!path.isEmpty())
+        setTextPath(path);
 }
 
 void ComparePanel::chooseSliceFiles()
 {
-    QSettings settings;
-    const QStringList paths = QFileDialog::getOpenFileNames(
-        this, tr("Choose Slice Files"), settings.value(kDirKey).toString(),
-        tr("Text files (*.txt *.raw);;All files (*)"));
-    if (paths.isEmpty())
-        return;
-    settings.setValue(kDirKey, QFileInfo(paths.first()).absolutePath());
-    setSliceFiles(paths);
+    const QStringList paths = openFilesRemembering(
+        this, tr("Choose Slice Files"), kDirKey, tr("Text files (*.txt *.raw);;All files (*)"));
+    if (!paths.isEmpty())
+        setSliceFiles(paths);
 }
 
 void ComparePanel::onSideKindChanged(Side side)

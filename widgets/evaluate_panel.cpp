@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "evaluate_panel.h"
 
+#include "remembered_dir.h"
+
 #include "document.h"
 #include "job_service.h"
 
@@ -12,7 +14,6 @@
 #include <QComboBox>
 #include <QDir>
 #include <QFile>
-#include <QFileDialog>
 #include <QFileInfo>
 #include <QFormLayout>
 #include <QGroupBox>
@@ -24,7 +25,6 @@
 #include <QProgressBar>
 #include <QPushButton>
 #include <QRegularExpression>
-#include <QSettings>
 #include <QSpinBox>
 #include <QThread>
 #include <QToolButton>
@@ -230,39 +230,27 @@ QWidget *EvaluatePanel::createBaseGroup()
 
 void EvaluatePanel::chooseTextFile()
 {
-    QSettings settings;
-    const QString start = textPath_->text().isEmpty() ? settings.value(kTextDirKey).toString()
-                                                      : textPath_->text();
-    const QString path = QFileDialog::getOpenFileName(
-        this, tr("Choose a Text File"), start, tr("Text files (*.txt *.raw);;All files (*)"));
-    if (path.isEmpty())
-        return;
-    settings.setValue(kTextDirKey, QFileInfo(path).absolutePath());
-    setTextPath(path);
+    const QString path =
+        openFileRemembering(this, tr("Choose a Text File"), kTextDirKey,
+                            tr("Text files (*.txt *.raw);;All files (*)"), textPath_->text());
+    if (!path.isEmpty())
+        setTextPath(path);
 }
 
 void EvaluatePanel::chooseSaveBase()
 {
-    QSettings settings;
-    const QString path = QFileDialog::getSaveFileName(
-        this, tr("Save Base Run As"), settings.value(kBaseDirKey).toString(),
-        tr("Base runs (*.logits);;All files (*)"));
-    if (path.isEmpty())
-        return;
-    settings.setValue(kBaseDirKey, QFileInfo(path).absolutePath());
-    saveBase_->setText(QDir::toNativeSeparators(path));
+    const QString path = saveFileRemembering(this, tr("Save Base Run As"), kBaseDirKey,
+                                             tr("Base runs (*.logits);;All files (*)"));
+    if (!path.isEmpty())
+        saveBase_->setText(QDir::toNativeSeparators(path));
 }
 
 void EvaluatePanel::chooseCompareBase()
 {
-    QSettings settings;
-    const QString path = QFileDialog::getOpenFileName(
-        this, tr("Compare with Base Run"), settings.value(kBaseDirKey).toString(),
-        tr("Base runs (*.logits);;All files (*)"));
-    if (path.isEmpty())
-        return;
-    settings.setValue(kBaseDirKey, QFileInfo(path).absolutePath());
-    compareBase_->setText(QDir::toNativeSeparators(path));
+    const QString path = openFileRemembering(this, tr("Compare with Base Run"), kBaseDirKey,
+                                             tr("Base runs (*.logits);;All files (*)"));
+    if (!path.isEmpty())
+        compareBase_->setText(QDir::toNativeSeparators(path));
 }
 
 void EvaluatePanel::onModelChanged()
