@@ -86,9 +86,10 @@ std::string sideBySideText(const EvalBenchParams &p, const EvalBenchResult &r)
     std::string out;
     appendf(out,
             "bench eval --llama-bench: pp%lld and tg%lld tokens/s, %d threads, same files, same "
-            "run (llama.cpp: mean of %d; ours: best of %d)\n",
+            "run (llama.cpp: mean of %d; ours: best of %d, %s activations)\n",
             static_cast<long long>(r.promptTokens), static_cast<long long>(r.genTokens),
-            r.threads, p.repetitions, p.repetitions);
+            r.threads, p.repetitions, p.repetitions,
+            p.intActivations ? "integer (Q8)" : "float");
     std::string command;
     for (const auto &a : r.llamaBenchCommand)
         command += (command.empty() ? "" : " ") + a;

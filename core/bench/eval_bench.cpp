@@ -133,6 +133,7 @@ EvalBenchRow benchModel(const std::string &name, const Model &model, const EvalB
     ctx.report(0.0, "benchmarking " + name);
     EngineOptions options;
     options.threads = p.threads;
+    options.emulateQ8Activations = p.intActivations;
     options.replacements = replacements.matrices;
     options.vectorReplacements = replacements.vectors;
     const auto engine = Engine::create(model, options);
