@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "compress/gptq.h"
 
+#include "compress/gptq_loop.h"
 #include "compress/obs_common.h"
 #include "formats/float_formats.h"
 #include "formats/quant_common.h"
@@ -166,6 +167,20 @@ QuantizedTensor finish(Setup &s)
     return std::move(s.q);
 }
 
+// The rtn grid as a RowQuantizer of compress/gptq_loop.h: scales per row set up on creation.
+struct RtnRows {
+    Setup *s;
+    double operator()(int64_t r, int64_t j) const { return quantizeOne(*s, r, j); }
+    void finish() const {}
+};
+
+RtnRows rtnRows(Setup &s, int64_t r0, int64_t r1)
+{
+    for (int64_t r = r0; r < r1; ++r)
+        initialGrids(s, r);
+    return RtnRows{&s};
+}
+
 } // namespace
 
 QuantizedTensor gptqQuantizeReference(const float *w, int64_t rows, int64_t cols,
@@ -173,14 +188,8 @@ QuantizedTensor gptqQuantizeReference(const float *w, int64_t rows, int64_t cols
                                       const uint8_t *keepMask)
 {
     Setup s = setUp(w, rows, cols, h, tokens, p, keepMask, JobContext{});
-    for (int64_t r = 0; r < rows; ++r) {
-        initialGrids(s, r);
-        for (int64_t j = 0; j < cols; ++j) {
-            const double err = quantizeOne(s, r, j);
-            for (int64_t k = j + 1; k < cols; ++k)
-                s.W(r, k) -= err * s.ph.hinvU(j, k);
-        }
-    }
+    obsdetail::gptqLoopReference(s.W, s.ph.hinvU,
+                                 [&](int64_t r0, int64_t r1) { return rtnRows(s, r0, r1); });
     return finish(s);
 }
 
@@ -192,26 +201,8 @@ QuantizedTensor gptqQuantize(const float *w, int64_t rows, int64_t cols, const d
     int64_t block = p.blockSize;
     if (s.lazyGroups)
         block = (block + s.g - 1) / s.g * s.g;
-    const RowMatrix &U = s.ph.hinvU;
-    obsdetail::forRowChunks(rows, 16, job, [&](int64_t r0, int64_t r1) {
-        const int64_t n = r1 - r0;
-        for (int64_t r = r0; r < r1; ++r)
-            initialGrids(s, r);
-        RowMatrix err(n, block);
-        for (int64_t i1 = 0; i1 < cols; i1 += block) {
-            const int64_t i2 = std::min(i1 + block, cols);
-            for (int64_t j = i1; j < i2; ++j)
-                for (int64_t r = r0; r < r1; ++r) {
-                    const double e = quantizeOne(s, r, j);
-                    err(r - r0, j - i1) = e;
-                    for (int64_t k = j + 1; k < i2; ++k)
-                        s.W(r, k) -= e * U(j, k);
-                }
-            if (i2 < cols)
-                s.W.block(r0, i2, n, cols - i2).noalias() -=
-                    err.leftCols(i2 - i1) * U.block(i1, i2, i2 - i1, cols - i2);
-        }
-    });
+    obsdetail::gptqLoop(s.W, s.ph.hinvU, block, job,
+                        [&](int64_t r0, int64_t r1) { return rtnRows(s, r0, r1); });
     return finish(s);
 }
 

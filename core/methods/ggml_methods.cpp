@@ -20,10 +20,12 @@ constexpr std::pair<std::string_view, DType> kGgmlMethods[] = {
     {"q5_k", DType::Q5_K}, {"q6_k", DType::Q6_K},
 };
 
-// The integer grid nearest to each block type, for tools without ggml blocks: the legacy types'
-// groups of 32 (Q4_1 / Q5_1 with a minimum, so asymmetric), the k-quants' sub-blocks (Q2_K /
-// Q4_K / Q5_K with sub-block minima: asymmetric; Q3_K / Q6_K: symmetric, 16 weights each).
-methoddetail::ToolGrid nearestGrid(DType t)
+} // namespace
+
+// The legacy types' groups of 32 (Q4_1 / Q5_1 with a minimum, so asymmetric), the k-quants'
+// sub-blocks (Q2_K / Q4_K / Q5_K with sub-block minima: asymmetric; Q3_K / Q6_K: symmetric, 16
+// weights each).
+methoddetail::ToolGrid ggmlNearestToolGrid(DType t)
 {
     switch (t) {
     case DType::Q4_0: return {4, 32, true};
@@ -38,6 +40,8 @@ methoddetail::ToolGrid nearestGrid(DType t)
     default: return {6, 16, true}; // Q6_K
     }
 }
+
+namespace {
 
 MethodSpec ggmlMethod(std::string_view name, DType type)
 {
@@ -67,7 +71,7 @@ MethodSpec ggmlMethod(std::string_view name, DType type)
                                 "quantized with its own algorithm";
         RecipeForms f = unsupportedRecipeForms("compressed-tensors " + why,
                                                "GPTQModel's gptq format " + why, "",
-                                               nearestGrid(type));
+                                               ggmlNearestToolGrid(type));
         // llama-quantize runs the same quantizer (formats/ggml_quantize.h is byte-exact with it),
         // with the imatrix .dat when the plan weights by calibration activations.
         f.llamaCpp.algorithm = typeName;
@@ -95,6 +99,14 @@ std::optional<DType> ggmlMethodType(std::string_view method)
         if (name == method)
             return type;
     return std::nullopt;
+}
+
+std::vector<std::string> ggmlMethodNames()
+{
+    std::vector<std::string> out;
+    for (const auto &entry : kGgmlMethods)
+        out.emplace_back(entry.first);
+    return out;
 }
 
 std::vector<MethodSpec> ggmlMethods()

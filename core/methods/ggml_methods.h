@@ -4,12 +4,22 @@
 
 #include "formats/dtype.h"
 
+#include "methods/recipe_forms.h"
+
 #include <optional>
+#include <string>
 #include <string_view>
+#include <vector>
 
 namespace cwb {
 
 // The ggml block type a quantize method writes ("q4_k" -> Q4_K); nullopt for other methods.
 [[nodiscard]] std::optional<DType> ggmlMethodType(std::string_view method);
+
+// The method names of the ggml block types, in table order ("q4_0", ..., "q6_k").
+[[nodiscard]] std::vector<std::string> ggmlMethodNames();
+
+// The integer grid nearest to a ggml block type, for recipe tools without ggml blocks.
+[[nodiscard]] methoddetail::ToolGrid ggmlNearestToolGrid(DType t);
 
 } // namespace cwb

@@ -16,6 +16,7 @@ MethodSpec ternaryMethod();
 MethodSpec gptqMethod();
 MethodSpec awqMethod();
 std::vector<MethodSpec> ggmlMethods(); // q4_0 ... q6_k
+MethodSpec gptqGgmlMethod();
 MethodSpec magnitudeMethod();
 MethodSpec wandaMethod();
 MethodSpec sparsegptMethod();
@@ -45,6 +46,7 @@ std::vector<MethodSpec> buildTable()
     add(t, gptqMethod());
     add(t, awqMethod());
     add(t, ggmlMethods());
+    add(t, gptqGgmlMethod());
     add(t, magnitudeMethod());
     add(t, wandaMethod());
     add(t, sparsegptMethod());

@@ -1,0 +1,91 @@
+// SPDX-License-Identifier: MIT
+// gptq_ggml: GPTQ's error-compensating codes on a ggml block type's own grid, scales by
+// llama.cpp's search (compress/gptq_ggml.h). The stored form is the type's bytes, so the GGUF
+// export writes them as they are; recipe tools without GPTQ onto ggml blocks get the nearest form.
+#include "compress/gptq_ggml.h"
+#include "methods/ggml_methods.h"
+#include "methods/method_support.h"
+#include "methods/recipe_forms.h"
+#include "methods/stored_types.h"
+
+#include "util/error.h"
+
+namespace cwb {
+
+namespace {
+
+DType typeOf(const ParamReader &p)
+{
+    const std::string &name = p.text("type");
+    const std::optional<DType> t = ggmlMethodType(name);
+    if (!t)
+        throwIn("gptq_ggml", "type \"" + name + "\" is not a ggml block type");
+    return *t;
+}
+
+} // namespace
+
+MethodSpec gptqGgmlMethod()
+{
+    using namespace methoddetail;
+    MethodSpec m = quantizeMethod(
+        "gptq_ggml",
+        {choice("type", ggmlMethodNames(), "q4_k", "the ggml block type whose grid GPTQ rounds onto"),
+         boolean("imatrix", true,
+                 "weight the block scale search by the inputs' mean squares (llama.cpp's imatrix)"),
+         dampParam(),
+         boolean("act_order", false,
+                 "columns in order of decreasing Hessian diagonal, block scales searched on the "
+                 "original weights before the loop (default: searched on entering each block)"),
+         blockSizeParam()},
+        "GPTQ onto a ggml block type: llama.cpp's scales, error-compensating codes");
+    m.needsCalibration = true;
+    m.needsHessian = true;
+    m.storage = StorageKind::Ggml;
+    m.rowMultiple = [](const ParamReader &p) { return dtypeInfo(typeOf(p)).blockElems; };
+    m.storedSize = [](const ParamReader &p, const StoredShape &s) {
+        return typeBytes(typeOf(p), s.rows, s.cols);
+    };
+    m.exactZeros = [](const ParamReader &p, DType) {
+        return typeDecodesZeroExactly(typeOf(p));
+    };
+    m.label = [](const ParamReader &p, const std::string &) {
+        const std::string typeName(dtypeName(typeOf(p)));
+        return MethodLabel{CWB_TRANSLATE_NOOP("cwb::methods", "GPTQ onto %1"), {{typeName, false}}};
+    };
+    m.exportForms = [](const ParamReader &p, DType) { return typeExportForms(typeOf(p)); };
+    m.recipeForms = [](const ParamReader &p, DType) {
+        const DType type = typeOf(p);
+        const std::string typeName(dtypeName(type));
+        const std::string why = "has no ggml " + typeName
+                                + " blocks: the nearest integer grid, quantized by its own GPTQ";
+        RecipeForms f = unsupportedRecipeForms("compressed-tensors " + why,
+                                               "GPTQModel's gptq format " + why, "",
+                                               ggmlNearestToolGrid(type));
+        // llama-quantize writes the same type with the same scale search, but rounds each weight
+        // on its own: same size, not the same codes.
+        f.llamaCpp.algorithm = p.text("type");
+        f.llamaCpp.args = {{"imatrix", p.flag("imatrix")}};
+        f.llamaCpp.exact = false;
+        f.llamaCpp.note = "llama-quantize has no GPTQ: it rounds to the same " + typeName
+                          + " grid without error compensation (our GGUF export keeps the codes)";
+        return f;
+    };
+    m.quantize = [](const ParamReader &p, const QuantizeInput &in) {
+        GptqGgmlParams g;
+        g.type = typeOf(p);
+        g.importance = p.flag("imatrix");
+        g.damp = p.number("damp");
+        g.actOrder = p.flag("act_order");
+        g.blockSize = static_cast<int>(p.integer("block_size"));
+        const std::vector<double> &h = requireHessian(*in.in, "gptq_ggml");
+        if (in.keepMask)
+            in.notes->push_back("gptq_ggml kept the pruning mask (pruned weights rounded to the "
+                                "code nearest zero, their error compensated)");
+        return gptqGgmlQuantize(in.w, in.rows, in.cols, h.data(), in.in->tokens, g, *in.job,
+                                in.keepMask);
+    };
+    return m;
+}
+
+} // namespace cwb
