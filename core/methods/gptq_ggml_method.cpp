@@ -34,9 +34,9 @@ MethodSpec gptqGgmlMethod()
          boolean("imatrix", true,
                  "weight the block scale search by the inputs' mean squares (llama.cpp's imatrix)"),
          dampParam(),
-         boolean("act_order", false,
+         boolean("act_order", true,
                  "columns in order of decreasing Hessian diagonal, block scales searched on the "
-                 "original weights before the loop (default: searched on entering each block)"),
+                 "original weights before the loop (false: searched on entering each block)"),
          blockSizeParam()},
         "GPTQ onto a ggml block type: llama.cpp's scales, error-compensating codes");
     m.needsCalibration = true;
