@@ -3762,5 +3762,9 @@ Form: %3, gespeichert als %4</translation>
         <source>%1 + imatrix</source>
         <translation>%1 + imatrix</translation>
     </message>
+    <message>
+        <source>GPTQ onto %1</source>
+        <translation>GPTQ auf %1</translation>
+    </message>
 </context>
 </TS>
