@@ -109,6 +109,11 @@ const std::map<std::string, std::vector<Variant>> &variants()
         {"q4_k", {{"{}", {"ggml"}}}},
         {"q5_k", {{"{}", {"ggml"}}}},
         {"q6_k", {{"{}", {"ggml"}}}},
+        // stories260K (the model with calibration) has rows of 64: the 32-value block types.
+        {"gptq_ggml",
+         {{R"({"type": "q4_0"})", {"ggml"}},
+          {R"({"type": "q5_1", "act_order": false})", {"ggml"}},
+          {R"({"type": "q8_0", "imatrix": false})", {"ggml"}}}},
         {"magnitude", {{"{}", {"pruned"}}, {R"({"nm": "2:4"})", {"pruned N:M"}}}},
         {"wanda", {{R"({"sparsity": 0.3})", {"pruned"}}, {R"({"nm": "4:8"})", {"pruned N:M"}}}},
         {"sparsegpt", {{"{}", {"pruned"}}, {R"({"nm": "2:4"})", {"pruned N:M"}}}},
