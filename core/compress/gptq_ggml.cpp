@@ -4,9 +4,12 @@
 #include "compress/gptq_loop.h"
 #include "compress/obs_common.h"
 #include "formats/ggml_block_codes.h"
+#include "formats/float_formats.h"
 #include "formats/ggml_quantize.h"
 #include "jobs/job_context.h"
 #include "util/error.h"
+
+#include <Eigen/Cholesky>
 
 #include <algorithm>
 #include <cmath>
@@ -150,6 +153,71 @@ private:
     std::vector<GgmlBlockGrid> grids_;
 };
 
+// GptqGgmlParams::refit: per row, the blocks' d (and min) that minimise (w - q)^T H (w - q) for
+// the codes and integer sub-scales GPTQ left, one least-squares solve over the row's blocks
+// (the unknowns couple through H), rounded to fp16 and kept only where they lower the error.
+void refitScales(Setup &s, const float *w, const double *h, int64_t rows, int64_t cols,
+                 const JobContext &job)
+{
+    using Vec = Eigen::VectorXd;
+    const Eigen::Map<const RowMatrix> H(h, cols, cols);
+    obsdetail::forRowChunks(rows, 8, job, [&](int64_t r0, int64_t r1) {
+        std::vector<GgmlBlockScales> blocks(size_t(s.blocksPerRow));
+        for (int64_t r = r0; r < r1; ++r) {
+            std::byte *row = s.out.data() + r * s.rowBytes;
+            for (int64_t b = 0; b < s.blocksPerRow; ++b)
+                readGgmlBlockScales(s.p.type, row + b * s.blockBytes, blocks[size_t(b)]);
+            const bool hasMin = blocks[0].hasMin;
+            const int64_t per = hasMin ? 2 : 1, P = s.blocksPerRow * per;
+            // A: cols x P, column (b, 0) = alpha of block b, (b, 1) = beta, zero elsewhere.
+            RowMatrix A = RowMatrix::Zero(cols, P);
+            Vec theta0(P);
+            for (int64_t b = 0; b < s.blocksPerRow; ++b) {
+                const GgmlBlockScales &bs = blocks[size_t(b)];
+                for (int64_t e = 0; e < s.n; ++e) {
+                    A(b * s.n + e, b * per) = bs.alpha[e];
+                    if (hasMin)
+                        A(b * s.n + e, b * per + 1) = bs.beta[e];
+                }
+                theta0(b * per) = bs.d;
+                if (hasMin)
+                    theta0(b * per + 1) = bs.min;
+            }
+            Vec wr(cols);
+            for (int64_t c = 0; c < cols; ++c)
+                wr(c) = w[r * cols + c];
+            // A has one block of n non-zeros per column: H A and A^T (H A) a block at a time.
+            RowMatrix HA(cols, P);
+            for (int64_t q = 0; q < P; ++q) {
+                const int64_t c0 = (q / per) * s.n;
+                HA.col(q).noalias() = H.middleCols(c0, s.n) * A.block(c0, q, s.n, 1);
+            }
+            RowMatrix G(P, P);
+            for (int64_t q = 0; q < P; ++q) {
+                const int64_t c0 = (q / per) * s.n;
+                G.row(q).noalias() = A.block(c0, q, s.n, 1).transpose() * HA.middleRows(c0, s.n);
+            }
+            const Vec rhs = HA.transpose() * wr;
+            const double ridge = 1e-9 * std::max(G.trace() / double(P), 1e-30);
+            G.diagonal().array() += ridge;
+            Vec theta = G.ldlt().solve(rhs);
+            for (int64_t i = 0; i < P; ++i) // as stored: fp16
+                theta(i) = double(fp16ToFloat(floatToFp16(float(theta(i)))));
+            if (!theta.allFinite())
+                continue;
+            const auto error = [&](const Vec &t) {
+                const Vec d = wr - A * t;
+                return d.dot(H * d); // cols^2, twice a row: the solve's cost is of this order
+            };
+            if (!(error(theta) < error(theta0)))
+                continue;
+            for (int64_t b = 0; b < s.blocksPerRow; ++b)
+                writeGgmlBlockScales(s.p.type, row + b * s.blockBytes, float(theta(b * per)),
+                                     hasMin ? float(theta(b * per + 1)) : 0.0f);
+        }
+    });
+}
+
 StoredMatrix finish(Setup &s, int64_t rows, int64_t cols)
 {
     return StoredMatrix::fromGgml(s.p.type, std::move(s.out), rows, cols);
@@ -164,6 +232,8 @@ StoredMatrix gptqGgmlQuantizeReference(const float *w, int64_t rows, int64_t col
     Setup s = setUp(w, rows, cols, h, tokens, p, keepMask, JobContext{});
     obsdetail::gptqLoopReference(s.W, s.ph.hinvU,
                                  [&](int64_t r0, int64_t r1) { return GgmlRows(s, r0, r1); });
+    if (p.refit)
+        refitScales(s, w, h, rows, cols, JobContext{});
     return finish(s, rows, cols);
 }
 
@@ -177,6 +247,8 @@ StoredMatrix gptqGgmlQuantize(const float *w, int64_t rows, int64_t cols, const 
         block = (block + s.n - 1) / s.n * s.n; // a block never straddles a pending update
     obsdetail::gptqLoop(s.W, s.ph.hinvU, block, job,
                         [&](int64_t r0, int64_t r1) { return GgmlRows(s, r0, r1); });
+    if (p.refit)
+        refitScales(s, w, h, rows, cols, job);
     return finish(s, rows, cols);
 }
 

@@ -38,6 +38,12 @@ struct GptqGgmlParams {
     double damp = 0.01;       // added to diag(H): damp x mean(diag(H)) (gptq.py's percdamp)
     bool actOrder = true;     // columns in descending diag(H) order, scales static (see above)
     int blockSize = 128;      // lazy-batch width of the fast path (> 0; rounded up to the block)
+    // After the loop, per row: the blocks' fp16 d (and min) refitted by least squares to the
+    // original weights for the chosen codes, (w - q)^T H (w - q) minimised over the whole row,
+    // kept where it lowers that error. Codes and integer sub-scales stay. Off by default: on
+    // dev256 it gained 1% of KLD onto Q4_K (1.121e-3 -> 1.111e-3), 0.4% onto Q3_K, 1.5% onto
+    // Q4_0 for about 3 x rows x cols^2 more flops.
+    bool refit = false;
 };
 
 // W row-major [rows x cols] float32, cols a multiple of the type's block; h: the raw Hessian sum

@@ -5,6 +5,7 @@
 #include "util/error.h"
 
 #include <string>
+#include <utility>
 
 namespace cwb {
 
@@ -244,7 +245,57 @@ void writeQ6_K(Byte *w, const uint8_t *u)
                 + " is not one of Q4_0 Q4_1 Q5_0 Q5_1 Q8_0 Q2_K Q3_K Q4_K Q5_K Q6_K");
 }
 
+// Byte offsets of the fp16 d and minimum (-1: none).
+std::pair<int, int> scaleOffsets(DType t)
+{
+    switch (t) {
+    case DType::Q4_0: case DType::Q5_0: case DType::Q8_0: return {0, -1};
+    case DType::Q4_1: case DType::Q5_1: return {0, 2};
+    case DType::Q2_K: return {80, 82};
+    case DType::Q3_K: return {108, -1};
+    case DType::Q4_K: case DType::Q5_K: return {0, 2};
+    case DType::Q6_K: return {208, -1};
+    default: unsupported(t);
+    }
+}
+
 } // namespace
+
+void readGgmlBlockScales(DType t, const std::byte *block, GgmlBlockScales &s)
+{
+    const auto *w = reinterpret_cast<const Byte *>(block);
+    const auto [dAt, minAt] = scaleOffsets(t);
+    s.d = halfAt(w + dAt);
+    s.hasMin = minAt >= 0;
+    s.min = s.hasMin ? halfAt(w + minAt) : 0.0f;
+    GgmlBlockGrid g;
+    readGgmlBlock(t, block, g);
+    const bool kQuant = g.values == kQkK;
+    KBlock k;
+    if (kQuant) {
+        switch (t) {
+        case DType::Q2_K: unpackQ2_K(w, k); break;
+        case DType::Q3_K: unpackQ3_K(w, k); break;
+        case DType::Q4_K: unpackQ4_K(w, k); break;
+        case DType::Q5_K: unpackQ5_K(w, k); break;
+        default: unpackQ6_K(w, k); break;
+        }
+    }
+    for (int e = 0; e < g.values; ++e) {
+        const int q = int(g.code[e]) - g.offset;
+        s.alpha[e] = float(kQuant ? k.sc[e / 16] * q : q);
+        s.beta[e] = kQuant ? float(-k.mn[e / 16]) : (s.hasMin ? 1.0f : 0.0f);
+    }
+}
+
+void writeGgmlBlockScales(DType t, std::byte *block, float d, float min)
+{
+    auto *w = reinterpret_cast<Byte *>(block);
+    const auto [dAt, minAt] = scaleOffsets(t);
+    putU16(w + dAt, floatToFp16(d));
+    if (minAt >= 0)
+        putU16(w + minAt, floatToFp16(min));
+}
 
 bool ggmlBlockCodesSupported(DType t)
 {

@@ -58,6 +58,22 @@ struct GgmlBlockGrid {
 // Reads one block (dtypeInfo(t).blockBytes bytes). Throws cwb::Error for another type.
 void readGgmlBlock(DType t, const std::byte *block, GgmlBlockGrid &g);
 
+// The block's fp16 scale d and minimum (dmin for Q2_K / Q4_K / Q5_K, m for Q4_1 / Q5_1) with
+// each value's multiplier of them: value = d * alpha + min * beta, where alpha is the value's
+// integer sub-scale times (u - offset) (1 times it for the legacy types) and beta is -mn (the
+// K-quants' integer sub-block minimum), 1 (Q4_1 / Q5_1) or 0 (types without a minimum). What a
+// least-squares refit of the scales for fixed codes solves for.
+struct GgmlBlockScales {
+    float d = 0;
+    float min = 0;
+    bool hasMin = false;
+    float alpha[256];
+    float beta[256];
+};
+void readGgmlBlockScales(DType t, const std::byte *block, GgmlBlockScales &s);
+// Stores d and min (when the type has one) as fp16, leaving codes and sub-scales as they are.
+void writeGgmlBlockScales(DType t, std::byte *block, float d, float min);
+
 // Replaces the codes of one block by `codes` (values of them, each 0..codeMax of the type;
 // larger values are masked to the code's bits), leaving its scales and mins as they are.
 void writeGgmlBlockCodes(DType t, std::byte *block, const uint8_t *codes);

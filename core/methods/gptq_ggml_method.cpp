@@ -37,7 +37,10 @@ MethodSpec gptqGgmlMethod()
          boolean("act_order", true,
                  "columns in order of decreasing Hessian diagonal, block scales searched on the "
                  "original weights before the loop (false: searched on entering each block)"),
-         blockSizeParam()},
+         blockSizeParam(),
+         boolean("refit", false,
+                 "after GPTQ, refit each row's block scales and mins by least squares to the "
+                 "original weights for the chosen codes (kept where they lower the error)")},
         "GPTQ onto a ggml block type: llama.cpp's scales, error-compensating codes");
     m.needsCalibration = true;
     m.needsHessian = true;
@@ -78,6 +81,7 @@ MethodSpec gptqGgmlMethod()
         g.damp = p.number("damp");
         g.actOrder = p.flag("act_order");
         g.blockSize = static_cast<int>(p.integer("block_size"));
+        g.refit = p.flag("refit");
         const std::vector<double> &h = requireHessian(*in.in, "gptq_ggml");
         if (in.keepMask)
             in.notes->push_back("gptq_ggml kept the pruning mask (pruned weights rounded to the "
