@@ -169,7 +169,7 @@ void TestGptqGgml::writtenCodesReadBack()
 void TestGptqGgml::beatsLlamaCppQuantizer()
 {
     QFETCH(DType, type);
-    const auto l = cwbtest::makeCalibratedLayer(64, 512, {0.5, 0.7, 0}, 21, 2048);
+    const auto l = cwbtest::makeCalibratedLayer(32, 512, {0.5, 0.7, 0}, 21, 1024);
     const double plain = plainError(l, type);
     for (const bool actOrder : {false, true}) {
         cwb::GptqGgmlParams p;
@@ -190,7 +190,7 @@ void TestGptqGgml::beatsLlamaCppQuantizer()
 void TestGptqGgml::fastPathMatchesReference()
 {
     QFETCH(DType, type);
-    const auto l = cwbtest::makeCalibratedLayer(24, 512, {0.5, 0.7, 0}, 22, 1024);
+    const auto l = cwbtest::makeCalibratedLayer(12, 512, {0.5, 0.7, 0}, 22, 1024);
     for (const bool actOrder : {false, true}) {
         cwb::GptqGgmlParams p;
         p.type = type;
@@ -334,7 +334,7 @@ void TestGptqGgml::dev256BeatsLlamaCppQ4K()
     const cwb::Recipe gptq = recipe(R"({"method": "gptq_ggml", "params": {"type": "q4_k"}})");
 
     cwb::ActivationParams ap;
-    ap.sequences = 16;
+    ap.sequences = 8;
     ap.tokensPerSequence = 128;
     ap.collectHessians = true;
     const cwb::ActivationStats stats = cwb::collectActivationStats(model, calib, ap);
@@ -369,7 +369,7 @@ void TestGptqGgml::dev256BeatsLlamaCppQ4K()
     bp.windows = {2, 128};
     bp.evalTextPath = evalText;
     bp.nCtx = 128;
-    bp.chunks = 16;
+    bp.chunks = 8;
     bp.threads = 2;
     cwb::RecipeBench bench(model, bp);
     const auto mp = bench.measure("q4_k", plain, nullptr);
