@@ -882,10 +882,6 @@ KLD Median %11, Maximum %12</translation>
 <context>
     <name>cwb::gui::CompressionPanel</name>
     <message>
-        <source>Calibration text (needed by gptq, awq, wanda, sparsegpt, asvd, imatrix)</source>
-        <translation>Kalibrierungstext (benötigt von gptq, awq, wanda, sparsegpt, asvd, imatrix)</translation>
-    </message>
-    <message>
         <source>Browse…</source>
         <translation>Durchsuchen…</translation>
     </message>
@@ -994,6 +990,10 @@ KLD Median %11, Maximum %12</translation>
     <message>
         <source>Output error (calibration)</source>
         <translation>Ausgabefehler (Kalibrierung)</translation>
+    </message>
+    <message>
+        <source>Calibration text (needed by %1)</source>
+        <translation>Kalibrierungstext (benötigt von %1)</translation>
     </message>
 </context>
 <context>

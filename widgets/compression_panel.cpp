@@ -7,6 +7,7 @@
 #include "layer_plan_model.h"
 #include "layer_plan_view.h"
 
+#include "methods/registry.h"
 #include "model/model.h"
 #include "pipeline/archive.h"
 #include "pipeline/pipeline.h"
@@ -56,7 +57,8 @@ CompressionPanel::CompressionPanel(Document *document, LayerErrorChart *chart, Q
 
     calib_ = new QLineEdit(this);
     calib_->setObjectName(QStringLiteral("compressCalibration"));
-    calib_->setPlaceholderText(tr("Calibration text (needed by gptq, awq, wanda, sparsegpt, asvd, imatrix)"));
+    calib_->setPlaceholderText(tr("Calibration text (needed by %1)")
+                                   .arg(QString::fromStdString(cwb::calibrationNeeds())));
     calib_->setClearButtonEnabled(true);
     auto *browse = new QToolButton(this);
     browse->setText(tr("Browse\u2026"));

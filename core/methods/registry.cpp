@@ -3,6 +3,8 @@
 
 #include "util/error.h"
 
+#include <algorithm>
+
 namespace cwb {
 
 // Each method file defines one of these; the list below is their only caller. An explicit list,
@@ -75,6 +77,22 @@ const MethodSpec &requireMethod(std::string_view name)
     if (const MethodSpec *m = findMethod(name))
         return *m;
     throw Error("unknown method '" + std::string(name) + "' (known: " + methodNames() + ")");
+}
+
+std::string calibrationNeeds()
+{
+    std::vector<std::string> names;
+    for (const auto &m : methodTable())
+        if (m.needsCalibration && m.calibrationParam.empty())
+            names.push_back(m.name);
+    for (const auto &m : methodTable())
+        if (!m.calibrationParam.empty()
+            && std::find(names.begin(), names.end(), m.calibrationParam) == names.end())
+            names.push_back(m.calibrationParam);
+    std::string out;
+    for (const auto &n : names)
+        out += (out.empty() ? "" : ", ") + n;
+    return out;
 }
 
 std::string methodNames()

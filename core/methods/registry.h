@@ -18,6 +18,9 @@ namespace cwb {
 // Like findMethod, but throws cwb::Error naming the method when it is not registered.
 [[nodiscard]] const MethodSpec &requireMethod(std::string_view name);
 [[nodiscard]] std::string methodNames(); // comma-separated, for "unknown method" messages
+// What needs calibration text, comma-separated in table order: every method that always needs
+// it, then each parameter that asks for it ("gptq, awq, gptq_ggml, ..., imatrix").
+[[nodiscard]] std::string calibrationNeeds();
 
 // The parameters struct a stored QuantizedTensor of method `storedMethod` (its `method` field,
 // e.g. "rtn", "fp8_e5m2") holds, at its defaults; nullopt for a name no method writes. The
