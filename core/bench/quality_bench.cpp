@@ -136,6 +136,212 @@ std::string rowName(const LlamaQuantRow &r)
     return r.type + (r.imatrix ? " + imatrix" : "");
 }
 
+// What judging a file needs: the tools, the settings, where files go and the base logits.
+struct Judge {
+    const LlamaTools &tools;
+    const QualityBenchParams &params;
+    const WorkDir &dir;
+    std::string baseLogits;
+
+    [[nodiscard]] JudgedFile operator()(const std::string &model, const std::string &stem,
+                                        const JobContext &ctx) const
+    {
+        return judge(tools, params, dir, model, baseLogits, stem, ctx);
+    }
+};
+
+SensitivityTable sensitivityFor(const Model &model, const QualityBenchParams &params,
+                                const JobContext &ctx)
+{
+    SensitivityParams sp;
+    sp.calibrationPath = params.calibrationPath;
+    sp.candidates =
+        params.candidates.empty() ? defaultCandidates(TargetFormat::Gguf) : params.candidates;
+    sp.windows.windows = params.windows;
+    sp.windows.tokensPerWindow = params.seqLen;
+    sp.statisticsSequences = params.sequences;
+    sp.statisticsTokensPerSequence = params.seqLen;
+    sp.threads = params.threads;
+    return computeSensitivity(model, sp, ctx);
+}
+
+// The base GGUF (the model's own, or our F32 export of it), the imatrix and the base logits.
+void prepareBase(const Model &model, Judge &judge, QualityBenchResult &r, const JobContext &ctx)
+{
+    const QualityBenchParams &params = judge.params;
+    const LlamaTools &tools = judge.tools;
+    r.basePath = params.modelPath;
+    if (model.format != ModelFormat::Gguf) {
+        ExportRequest req;
+        req.target = ExportTarget::Gguf;
+        req.model = &model;
+        req.outPath = judge.dir.file("base-f32.gguf");
+        req.floatType = DType::F32;
+        (void)runExport(req, ctx.cancelOnly());
+        r.basePath = req.outPath;
+        r.baseExported = true;
+    }
+    if (!params.types.empty()) {
+        ctx.report(0.0, "llama-imatrix");
+        const std::vector<std::string> argv{
+            tools.imatrix, "-m", r.basePath, "-f", params.calibrationPath, "-c",
+            std::to_string(params.nCtx), "--chunks", std::to_string(params.imatrixChunks), "-t",
+            std::to_string(params.threads), "-o", judge.dir.file("imatrix.dat")};
+        r.imatrixCommand = commandLine(argv);
+        (void)runTool({argv, judge.dir.path(), "imatrix"}, ctx);
+    }
+    ctx.report(0.1, "llama-perplexity --kl-divergence-base");
+    judge.baseLogits = judge.dir.file("base.kld");
+    std::vector<std::string> argv = perplexityArgs(tools, params, r.basePath);
+    argv.insert(argv.end(), {"--kl-divergence-base", judge.baseLogits});
+    r.base.path = r.basePath;
+    r.base.bytes = tensorBytes(r.basePath);
+    r.base.command = commandLine(argv);
+    const ToolOutput out = runTool({argv, judge.dir.path(), "perplexity-base"}, ctx);
+    const LoadedSize size = parseLoadedSize(out.log(), tools.perplexity + " (base)");
+    r.base.mebibytes = size.mebibytes;
+    r.base.bitsPerWeight = size.bitsPerWeight;
+    const PerplexityFigures f = parsePerplexityLog(out.log(), tools.perplexity + " (base)");
+    r.base.ppl = f.ppl;
+    r.base.pplError = f.pplError;
+}
+
+// llama-quantize to each type without and with the imatrix, each file judged.
+void measureLlama(const Judge &judge, QualityBenchResult &r, const JobContext &ctx)
+{
+    const QualityBenchParams &params = judge.params;
+    const size_t files = params.types.size() * 2;
+    for (const std::string &type : params.types)
+        for (const bool imatrix : {false, true}) {
+            const std::string name = type + (imatrix ? "-imatrix" : "");
+            ctx.report(0.1 + 0.9 * double(r.llama.size()) / double(files), name);
+            LlamaQuantRow row;
+            row.type = type;
+            row.imatrix = imatrix;
+            const std::string out = judge.dir.file(name + ".gguf");
+            std::vector<std::string> argv{judge.tools.quantize};
+            if (imatrix)
+                argv.insert(argv.end(), {"--imatrix", judge.dir.file("imatrix.dat")});
+            argv.insert(argv.end(), {r.basePath, out, type, std::to_string(params.threads)});
+            row.quantizeCommand = commandLine(argv);
+            const ToolOutput q = runTool({argv, judge.dir.path(), "quantize-" + name}, ctx);
+            row.fallbacks = parseQuantizeLog(q.log(), judge.tools.quantize + " " + type).fallbacks;
+            row.file = judge(out, "perplexity-" + name, ctx);
+            r.llama.push_back(std::move(row));
+        }
+}
+
+// One budget per llama.cpp type (its file's bytes), or the given bits/weight; smallest first.
+std::vector<OurRow> ourBudgets(const Model &model, const QualityBenchParams &params,
+                               const QualityBenchResult &r)
+{
+    std::vector<OurRow> budgets;
+    if (params.budgets.empty()) {
+        for (const LlamaQuantRow &l : r.llama) {
+            if (l.imatrix)
+                continue; // the imatrix file of a type has the same size
+            OurRow o;
+            o.pairedType = l.type;
+            o.budgetBytes = l.file.bytes;
+            o.budgetText = l.type + "'s size (" + groupThousands(int64_t(l.file.bytes))
+                           + " bytes)";
+            budgets.push_back(std::move(o));
+        }
+    } else {
+        for (const double bpw : params.budgets) {
+            BudgetSpec spec;
+            spec.value = bpw;
+            const ResolvedBudget b = resolveBudget(model, spec);
+            OurRow o;
+            o.budgetBytes = b.bytes;
+            o.budgetText = b.text;
+            budgets.push_back(std::move(o));
+        }
+    }
+    std::stable_sort(budgets.begin(), budgets.end(), [](const OurRow &a, const OurRow &b) {
+        return a.budgetBytes < b.budgetBytes;
+    });
+    return budgets;
+}
+
+// Calibration statistics, collected once for every budget with the pipeline's own settings
+// (and Hessians, which the GPTQ options read), as the solver's verification does.
+class SharedStatistics {
+public:
+    SharedStatistics(const Model &model, const QualityBenchParams &params)
+        : model_(model), params_(params)
+    {
+    }
+    // Sets the statistics into `cp` when the plan needs them (collecting them the first time).
+    void provide(const Plan &plan, CompressParams &cp, const JobContext &ctx)
+    {
+        if (!planNeedsCalibration(plan))
+            return;
+        if (!stats_) {
+            ActivationParams ap = cp.calibration;
+            ap.collectHessians = true;
+            const int64_t context = model_.hparams.contextLength > 0
+                                        ? model_.hparams.contextLength
+                                        : ap.tokensPerSequence;
+            ap.tokensPerSequence = std::min(ap.tokensPerSequence, context);
+            stats_ = collectActivationStats(model_, params_.calibrationPath, ap, ctx);
+        }
+        cp.calibrationPath = params_.calibrationPath;
+        cp.calibrationStats = &*stats_;
+    }
+
+private:
+    const Model &model_;
+    const QualityBenchParams &params_;
+    std::optional<ActivationStats> stats_;
+};
+
+// The solver's plan for one budget, compressed, exported to GGUF and judged. A budget the
+// solver refuses is the row's problem; every other failure is thrown.
+void measureOurs(const Model &model, const SensitivityTable &table, const Judge &judge,
+                 SharedStatistics &stats, size_t index, OurRow &o, const JobContext &ctx)
+{
+    const QualityBenchParams &params = judge.params;
+    SolveParams sp;
+    sp.target = TargetFormat::Gguf;
+    sp.budget.bytes = o.budgetBytes;
+    sp.budget.text = o.budgetText;
+    std::optional<SolveOutcome> solved;
+    try {
+        solved = solveFromTable(model, table, sp, ctx.cancelOnly());
+    } catch (const Cancelled &) {
+        throw;
+    } catch (const Error &e) {
+        o.problem = std::string("the solver: ") + e.what();
+        return;
+    }
+    o.plannedBytes = solved->totalBytes;
+    o.plannedBitsPerWeight = solved->bitsPerWeight;
+    o.predictedKld = solved->predictedKld;
+    o.choices = choiceSummary(*solved, table);
+
+    CompressParams cp;
+    cp.calibration.sequences = params.sequences;
+    cp.calibration.tokensPerSequence = params.seqLen;
+    cp.calibration.threads = params.threads;
+    cp.threads = params.threads;
+    cp.outputError = false;
+    stats.provide(solved->plan, cp, ctx.stage(0.0, 0.2, "calibration statistics"));
+    const CompressedModel compressed =
+        compressModel(model, solved->plan, cp, ctx.stage(0.2, 0.7, "compress"));
+
+    ExportRequest req;
+    req.target = ExportTarget::Gguf;
+    req.model = &model;
+    req.compressed = &compressed;
+    req.outPath = judge.dir.file("ours-" + std::to_string(index) + ".gguf");
+    const ExportResult exported = runExport(req, ctx.stage(0.7, 0.8, "export").cancelOnly());
+    o.inexactTensors = int64_t(exported.tensors.size()) - exported.exactCount();
+
+    ctx.report(0.8, "llama-perplexity --kl-divergence");
+    o.file = judge(req.outPath, "perplexity-ours-" + std::to_string(index), ctx.cancelOnly());
+}
+
 } // namespace
 
 const std::vector<std::string> &defaultQualityTypes()
@@ -199,172 +405,25 @@ QualityBenchResult runQualityBench(const QualityBenchParams &params, const JobCo
     // The sensitivity table first: the longest step of our side, and the one most likely to
     // refuse the model (before the tools have run for minutes).
     std::optional<SensitivityTable> computed;
-    const SensitivityTable *table = params.table;
-    if (!table) {
-        SensitivityParams sp;
-        sp.calibrationPath = params.calibrationPath;
-        sp.candidates = params.candidates.empty() ? defaultCandidates(TargetFormat::Gguf)
-                                                  : params.candidates;
-        sp.windows.windows = params.windows;
-        sp.windows.tokensPerWindow = params.seqLen;
-        sp.statisticsSequences = params.sequences;
-        sp.statisticsTokensPerSequence = params.seqLen;
-        sp.threads = params.threads;
-        computed = computeSensitivity(model, sp, ctx.stage(0.0, 0.3, "sensitivity"));
-        table = &*computed;
-    }
-    r.sensitivityKey = table->key;
-    r.candidateCount = int64_t(table->options.size());
+    if (!params.table)
+        computed = sensitivityFor(model, params, ctx.stage(0.0, 0.3, "sensitivity"));
+    const SensitivityTable &table = params.table ? *params.table : *computed;
+    r.sensitivityKey = table.key;
+    r.candidateCount = int64_t(table.options.size());
 
-    // llama.cpp's side.
+    Judge judge{tools, params, dir, {}};
     const JobContext llamaCtx = ctx.stage(0.3, 0.6, "llama.cpp");
-    r.basePath = params.modelPath;
-    if (model.format != ModelFormat::Gguf) {
-        ExportRequest req;
-        req.target = ExportTarget::Gguf;
-        req.model = &model;
-        req.outPath = dir.file("base-f32.gguf");
-        req.floatType = DType::F32;
-        (void)runExport(req, llamaCtx.cancelOnly());
-        r.basePath = req.outPath;
-        r.baseExported = true;
-    }
-    const std::string imatrixPath = dir.file("imatrix.dat");
-    if (!params.types.empty()) {
-        llamaCtx.report(0.0, "llama-imatrix");
-        const std::vector<std::string> argv{
-            tools.imatrix, "-m", r.basePath, "-f", params.calibrationPath, "-c",
-            std::to_string(params.nCtx), "--chunks", std::to_string(params.imatrixChunks), "-t",
-            std::to_string(params.threads), "-o", imatrixPath};
-        r.imatrixCommand = commandLine(argv);
-        (void)runTool({argv, dir.path(), "imatrix"}, llamaCtx);
-    }
-    llamaCtx.report(0.1, "llama-perplexity --kl-divergence-base");
-    const std::string baseLogits = dir.file("base.kld");
-    {
-        std::vector<std::string> argv = perplexityArgs(tools, params, r.basePath);
-        argv.insert(argv.end(), {"--kl-divergence-base", baseLogits});
-        r.base.path = r.basePath;
-        r.base.bytes = tensorBytes(r.basePath);
-        r.base.command = commandLine(argv);
-        const ToolOutput out = runTool({argv, dir.path(), "perplexity-base"}, llamaCtx);
-        const LoadedSize size = parseLoadedSize(out.log(), tools.perplexity + " (base)");
-        r.base.mebibytes = size.mebibytes;
-        r.base.bitsPerWeight = size.bitsPerWeight;
-        const PerplexityFigures f = parsePerplexityLog(out.log(), tools.perplexity + " (base)");
-        r.base.ppl = f.ppl;
-        r.base.pplError = f.pplError;
-    }
-    const size_t llamaFiles = params.types.size() * 2;
-    for (const std::string &type : params.types)
-        for (const bool imatrix : {false, true}) {
-            const std::string name = type + (imatrix ? "-imatrix" : "");
-            llamaCtx.report(0.1 + 0.9 * double(r.llama.size()) / double(llamaFiles), name);
-            LlamaQuantRow row;
-            row.type = type;
-            row.imatrix = imatrix;
-            const std::string out = dir.file(name + ".gguf");
-            std::vector<std::string> argv{tools.quantize};
-            if (imatrix)
-                argv.insert(argv.end(), {"--imatrix", imatrixPath});
-            argv.insert(argv.end(), {r.basePath, out, type, std::to_string(params.threads)});
-            row.quantizeCommand = commandLine(argv);
-            const ToolOutput q = runTool({argv, dir.path(), "quantize-" + name}, llamaCtx);
-            row.fallbacks = parseQuantizeLog(q.log(), tools.quantize + " " + type).fallbacks;
-            row.file = judge(tools, params, dir, out, baseLogits, "perplexity-" + name, llamaCtx);
-            r.llama.push_back(std::move(row));
-        }
+    prepareBase(model, judge, r, llamaCtx);
+    measureLlama(judge, r, llamaCtx);
 
-    // Our side: one budget per llama.cpp type (its file's bytes), or the given bits/weight.
-    std::vector<OurRow> budgets;
-    if (params.budgets.empty()) {
-        for (const LlamaQuantRow &l : r.llama) {
-            if (l.imatrix)
-                continue; // the imatrix file of a type has the same size
-            OurRow o;
-            o.pairedType = l.type;
-            o.budgetBytes = l.file.bytes;
-            o.budgetText = l.type + "'s size (" + groupThousands(int64_t(l.file.bytes))
-                           + " bytes)";
-            budgets.push_back(std::move(o));
-        }
-    } else {
-        for (const double bpw : params.budgets) {
-            BudgetSpec spec;
-            spec.value = bpw;
-            const ResolvedBudget b = resolveBudget(model, spec);
-            OurRow o;
-            o.budgetBytes = b.bytes;
-            o.budgetText = b.text;
-            budgets.push_back(std::move(o));
-        }
-    }
-    std::stable_sort(budgets.begin(), budgets.end(),
-                     [](const OurRow &a, const OurRow &b) { return a.budgetBytes < b.budgetBytes; });
-
-    std::optional<ActivationStats> stats;
+    std::vector<OurRow> budgets = ourBudgets(model, params, r);
+    SharedStatistics stats(model, params);
     const JobContext oursCtx = ctx.stage(0.6, 1.0, "ours");
     for (size_t i = 0; i < budgets.size(); ++i) {
-        OurRow &o = budgets[i];
-        const JobContext step = oursCtx.stage(double(i) / double(budgets.size()),
-                                              double(i + 1) / double(budgets.size()),
-                                              o.budgetText);
-        SolveParams sp;
-        sp.target = TargetFormat::Gguf;
-        sp.budget.bytes = o.budgetBytes;
-        sp.budget.text = o.budgetText;
-        std::optional<SolveOutcome> solved;
-        try {
-            solved = solveFromTable(model, *table, sp, step.cancelOnly());
-        } catch (const Cancelled &) {
-            throw;
-        } catch (const Error &e) {
-            o.problem = std::string("the solver: ") + e.what();
-            r.ours.push_back(std::move(o));
-            continue;
-        }
-        o.plannedBytes = solved->totalBytes;
-        o.plannedBitsPerWeight = solved->bitsPerWeight;
-        o.predictedKld = solved->predictedKld;
-        o.choices = choiceSummary(*solved, *table);
-
-        CompressParams cp;
-        cp.calibration.sequences = params.sequences;
-        cp.calibration.tokensPerSequence = params.seqLen;
-        cp.calibration.threads = params.threads;
-        cp.threads = params.threads;
-        cp.outputError = false;
-        if (planNeedsCalibration(solved->plan)) {
-            if (!stats) {
-                // Once for every budget, with the pipeline's own settings (and Hessians, which
-                // the GPTQ options read), as the solver's verification does.
-                ActivationParams ap = cp.calibration;
-                ap.collectHessians = true;
-                const int64_t context = model.hparams.contextLength > 0
-                                            ? model.hparams.contextLength
-                                            : ap.tokensPerSequence;
-                ap.tokensPerSequence = std::min(ap.tokensPerSequence, context);
-                stats = collectActivationStats(model, params.calibrationPath, ap,
-                                               step.stage(0.0, 0.2, "calibration statistics"));
-            }
-            cp.calibrationPath = params.calibrationPath;
-            cp.calibrationStats = &*stats;
-        }
-        const CompressedModel compressed =
-            compressModel(model, solved->plan, cp, step.stage(0.2, 0.7, "compress"));
-
-        ExportRequest req;
-        req.target = ExportTarget::Gguf;
-        req.model = &model;
-        req.compressed = &compressed;
-        req.outPath = dir.file("ours-" + std::to_string(i) + ".gguf");
-        const ExportResult exported = runExport(req, step.stage(0.7, 0.8, "export").cancelOnly());
-        o.inexactTensors = int64_t(exported.tensors.size()) - exported.exactCount();
-
-        step.report(0.8, "llama-perplexity --kl-divergence");
-        o.file = judge(tools, params, dir, req.outPath, baseLogits,
-                       "perplexity-ours-" + std::to_string(i), step.cancelOnly());
-        r.ours.push_back(std::move(o));
+        const double n = double(budgets.size());
+        measureOurs(model, table, judge, stats, i, budgets[i],
+                    oursCtx.stage(double(i) / n, double(i + 1) / n, budgets[i].budgetText));
+        r.ours.push_back(std::move(budgets[i]));
     }
     compareWithLlama(r);
     r.seconds = secondsSince(t0);
