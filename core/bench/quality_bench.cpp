@@ -312,7 +312,7 @@ void measureOurs(const Model &model, const SensitivityTable &table, const Judge 
     } catch (const Cancelled &) {
         throw;
     } catch (const Error &e) {
-        o.problem = std::string("the solver: ") + e.what();
+        o.problem = e.what(); // "budget solver: the smallest plan ... needs N bytes"
         return;
     }
     o.plannedBytes = solved->totalBytes;
