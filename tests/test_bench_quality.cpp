@@ -146,8 +146,9 @@ void TestBenchQuality::perplexityLogs()
     QCOMPARE(b.pplError, 3.445);
 
     // A KLD block without its PPL(Q) line, and a log with neither: errors naming the source.
-    const std::string noPpl = cwbtest::errorOf(
-        [] { (void)parsePerplexityLog("Mean    KLD:   0.5 ± 0.1\n", "llama-perplexity (q.gguf)"); });
+    const std::string noPpl = cwbtest::errorOf([] {
+        (void)parsePerplexityLog("Mean    KLD:   0.5 ± 0.1\n", "llama-perplexity (q.gguf)");
+    });
     QVERIFY2(contains(noPpl, "llama-perplexity (q.gguf)") && contains(noPpl, "Mean PPL(Q)"),
              noPpl.c_str());
     const std::string none =
@@ -162,8 +163,9 @@ void TestBenchQuality::quantizeLog()
     const QuantizeFigures q = parseQuantizeLog(kQuantizeLog, "q");
     QCOMPARE(q.quantMegabytes, 0.28);
     QCOMPARE(q.fallbacks, 2);
-    const std::string e = cwbtest::errorOf(
-        [] { (void)parseQuantizeLog("main: quantize time =   363.54 ms\n", "llama-quantize Q2_K"); });
+    const std::string e = cwbtest::errorOf([] {
+        (void)parseQuantizeLog("main: quantize time =   363.54 ms\n", "llama-quantize Q2_K");
+    });
     QVERIFY2(contains(e, "llama-quantize Q2_K") && contains(e, "quant size"), e.c_str());
 }
 
@@ -358,7 +360,8 @@ void TestBenchQuality::dev256WithLlamaTools()
         QCOMPARE(o.file.bytes, o.plannedBytes); // our accounting = the GGUF's tensor bytes
         QCOMPARE(o.inexactTensors, int64_t(0));
         QVERIFY(contains(o.file.command, "llama-perplexity")
-                && contains(o.file.command, "--kl-divergence") && contains(o.file.command, "ours-"));
+                && contains(o.file.command, "--kl-divergence")
+                && contains(o.file.command, "ours-"));
         QVERIFY(o.file.meanKld > 0 && o.ratio);
     }
     QVERIFY(r.ours[1].file.meanKld < r.ours[0].file.meanKld);

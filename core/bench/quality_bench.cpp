@@ -101,10 +101,11 @@ JudgedFile judge(const LlamaTools &tools, const QualityBenchParams &p, const Wor
     f.command = commandLine(argv);
     const ToolOutput out = runTool({argv, dir.path(), stem}, ctx);
     const std::string log = out.log();
-    const LoadedSize size = parseLoadedSize(log, tools.perplexity + " (" + model + ")");
+    const std::string source = tools.perplexity + " (" + model + ")";
+    const LoadedSize size = parseLoadedSize(log, source);
     f.mebibytes = size.mebibytes;
     f.bitsPerWeight = size.bitsPerWeight;
-    const PerplexityFigures figures = parsePerplexityLog(log, tools.perplexity + " (" + model + ")");
+    const PerplexityFigures figures = parsePerplexityLog(log, source);
     if (!figures.hasKld)
         throwIn(tools.perplexity, "printed no KL divergence statistics for " + model);
     f.ppl = figures.ppl;

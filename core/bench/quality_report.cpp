@@ -88,7 +88,8 @@ TargetCount countTarget(const QualityBenchResult &r)
         else
             t.missed += std::string(t.missed.empty() ? "" : ", ")
                         + (o.pairedType.empty() ? o.budgetText : o.pairedType) + " "
-                        + (o.ratio ? fixed(*o.ratio, 2) : std::string("no llama.cpp file as large"));
+                        + (o.ratio ? fixed(*o.ratio, 2)
+                                   : std::string("no llama.cpp file as large"));
     }
     return t;
 }
