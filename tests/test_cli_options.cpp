@@ -106,7 +106,7 @@ void TestCliOptions::everyCommandIsListed()
                                             "export",         "prune",         "sweep",
                                             "compare",        "generate",      "bench open",
                                             "bench eval",     "bench analyze", "bench compress",
-                                            "bench stream",
+                                            "bench stream",   "bench quality",
                                             "help",           "--version"};
     QCOMPARE(names, expected);
     for (const auto &name : expected)
@@ -330,6 +330,22 @@ void TestCliOptions::benchOptions()
     QCOMPARE(compress.integer("--tokens", 0), int64_t(600));
     QCOMPARE(compress.integer("--hessian-reps", 1), int64_t(2));
     QVERIFY(compress.has("--no-reference") && compress.has("--no-hessian"));
+
+    const ParsedArgs quality = parse(
+        "bench quality", {"m.gguf", "--text", "e.txt", "--calib", "c.txt", "--llama-tools", "t",
+                          "--budgets", "3.5,4.5", "--types", "Q4_K_M,Q8_0", "--ctx", "128",
+                          "--chunks", "10", "--imatrix-chunks", "8", "--keep-dir", "k",
+                          "--candidates", "q4_k,q8_0", "--windows", "2", "--project", "p",
+                          "--threads", "1", "--json", "q.json"});
+    QCOMPARE(quality.text("--llama-tools"), std::string("t"));
+    QCOMPARE(quality.text("--budgets"), std::string("3.5,4.5"));
+    QCOMPARE(quality.text("--types"), std::string("Q4_K_M,Q8_0"));
+    QCOMPARE(quality.integer("--imatrix-chunks", 200), int64_t(8));
+    QCOMPARE(quality.text("--json"), std::string("q.json"));
+    QCOMPARE(quality.text("--keep-dir"), std::string("k"));
+    QVERIFY(!quality.command().find("--target")); // the solver's target is always gguf
+    QCOMPARE(usageErrorOf("bench quality", {"m.gguf", "--text", "e", "--calib", "c"}),
+             std::string("bench quality: --llama-tools DIR is required"));
 }
 
 void TestCliOptions::defaultsWhenAbsent()
@@ -413,7 +429,8 @@ void TestCliOptions::threadsDeclaredOnce()
     }
     QCOMPARE(with, (std::vector<std::string>{"eval", "analyze", "compress", "sensitivity",
                                              "solve", "export", "prune", "sweep", "compare",
-                                             "generate", "bench eval", "bench stream"}));
+                                             "generate", "bench eval", "bench stream",
+                                             "bench quality"}));
     for (const std::string command : {"eval", "analyze", "compress", "sensitivity", "solve",
                                       "export", "sweep", "compare", "generate"})
         QCOMPARE(usageErrorOf(command, {"--threads", "2000"}),
@@ -637,12 +654,13 @@ void TestCliOptions::exitStatuses_data()
         << QStringLiteral("cwb: unknown command 'frob'\n\nusage: cwb <command>");
     QTest::newRow("group without member")
         << QStringList{QStringLiteral("bench")} << 2 << QString()
-        << QStringLiteral("cwb bench: name one of open, eval, analyze, compress, stream\n"
+        << QStringLiteral("cwb bench: name one of open, eval, analyze, compress, stream, "
+                          "quality\n"
                           "  cwb bench open [--gb N] [--cold]\n");
     QTest::newRow("unknown member")
         << QStringList{QStringLiteral("bench"), QStringLiteral("frob")} << 2 << QString()
         << QStringLiteral("cwb bench: unknown bench command 'frob' (open, eval, analyze, "
-                          "compress, stream)");
+                          "compress, stream, quality)");
     QTest::newRow("usage error")
         << QStringList{QStringLiteral("eval"), QStringLiteral("m"), QStringLiteral("--ctx"),
                        QStringLiteral("x")}

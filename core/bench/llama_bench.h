@@ -44,10 +44,10 @@ struct LlamaBenchFigure {
 // The command line runLlamaBench executes (argv[0] = params.tool), for the report.
 [[nodiscard]] std::vector<std::string> llamaBenchArguments(const LlamaBenchParams &params);
 
-// Runs the tool and parses its output; the figures come back in params.models' order (a model
-// llama-bench printed nothing for is an error). Throws cwb::Error when the tool cannot start,
-// exits non-zero (with the end of its stderr) or prints no valid JSON; cwb::Cancelled (the
-// process is killed) when ctx is cancelled.
+// Runs the tool (bench/tool_process.h) and parses its output; the figures come back in
+// params.models' order (a model llama-bench printed nothing for is an error). Throws cwb::Error
+// when the tool cannot start, exits non-zero (with the end of its stderr) or prints no valid
+// JSON; cwb::Cancelled (the process is killed) when ctx is cancelled.
 [[nodiscard]] std::vector<LlamaBenchFigure> runLlamaBench(const LlamaBenchParams &params,
                                                           const JobContext &ctx = {});
 

@@ -1,20 +1,28 @@
 // SPDX-License-Identifier: MIT
-// cwb bench open | eval | analyze | compress | stream: the benchmark engines of core/bench, their
-// tables from bench/bench_report.h.
+// cwb bench open | eval | analyze | compress | stream | quality: the benchmark engines of
+// core/bench, their tables from bench/bench_report.h (quality: bench/quality_bench.h).
 
 #include "bench/analyze_bench.h"
 #include "bench/bench_report.h"
 #include "bench/compress_bench.h"
 #include "bench/eval_bench.h"
 #include "bench/open_bench.h"
+#include "bench/quality_bench.h"
 #include "bench/stream_bench.h"
 #include "cli/commands.h"
 #include "cli/common_options.h"
+#include "cli/sensitivity_inputs.h"
 #include "formats/dtype.h"
+#include "io/open_model.h"
+#include "util/atomic_file.h"
+#include "util/error.h"
 
 #include <algorithm>
+#include <cctype>
+#include <charconv>
 #include <cstdlib>
 #include <fstream>
+#include <thread>
 
 namespace cwb::cli {
 namespace {
@@ -301,6 +309,166 @@ int runBenchStream(const ParsedArgs &args, Environment &env)
     const auto r = bench::runStreamBench(p, env.job());
     *env.err << "\n";
     *env.out << bench::streamBenchText(p, r);
+    return 0;
+}
+
+namespace {
+
+// "a,b,c" -> {"a", "b", "c"}; an empty item is a usage error.
+std::vector<std::string> commaList(const std::string &option, const std::string &text)
+{
+    std::vector<std::string> items;
+    size_t start = 0;
+    for (;;) {
+        const size_t end = text.find(',', start);
+        std::string item = text.substr(start, end == std::string::npos ? end : end - start);
+        if (item.empty())
+            throw UsageError("bench quality", option + " has an empty item in '" + text + "'");
+        items.push_back(std::move(item));
+        if (end == std::string::npos)
+            return items;
+        start = end + 1;
+    }
+}
+
+std::vector<double> budgetsOf(const ParsedArgs &args)
+{
+    std::vector<double> budgets;
+    if (!args.has("--budgets"))
+        return budgets;
+    for (const std::string &item : commaList("--budgets", args.text("--budgets"))) {
+        double v = 0;
+        const auto [end, ec] = std::from_chars(item.data(), item.data() + item.size(), v);
+        if (ec != std::errc() || end != item.data() + item.size() || !(v > 0) || v > 64)
+            throw UsageError("bench quality", "--budgets: '" + item
+                                                  + "' is not a bits/weight in (0, 64]");
+        budgets.push_back(v);
+    }
+    return budgets;
+}
+
+std::vector<std::string> typesOf(const ParsedArgs &args)
+{
+    if (!args.has("--types"))
+        return bench::defaultQualityTypes();
+    std::vector<std::string> types = commaList("--types", args.text("--types"));
+    for (std::string &t : types)
+        for (char &c : t)
+            c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    return types;
+}
+
+} // namespace
+
+const CommandSpec &benchQualityCommand()
+{
+    static const CommandSpec spec = [] {
+        CommandSpec s{
+            .name = "bench quality",
+            .positional = "MODEL",
+            .positionalHelp = "model",
+            .summary =
+                "llama.cpp's quantization table and ours at the same sizes, both\n"
+                "judged by llama.cpp's llama-perplexity: the model as an F32 GGUF\n"
+                "(our export unless it is one), llama-imatrix on --calib,\n"
+                "llama-quantize to each type with and without the imatrix,\n"
+                "llama-perplexity --kl-divergence of each file against the F32\n"
+                "logits on --text; ours: the solver (default GGUF options) at each\n"
+                "llama.cpp file's size (or --budgets), compressed, exported to GGUF\n"
+                "and judged the same way; prints both side by side with the KLD\n"
+                "ratio to llama.cpp's best at equal or larger size and issue 13's\n"
+                "target (ratio <= 0.7 from 2.8 to 6.5 bpw)",
+        };
+        s.options.push_back({.name = "--text", .kind = ValueKind::Path, .metavar = "EVAL",
+                             .help = "held-out text llama-perplexity runs on",
+                             .required = true});
+        s.options.push_back(calibrationOption(
+            "calibration text: llama-imatrix, our statistics and sensitivity windows"));
+        s.options.back().metavar = "TRAIN";
+        s.options.back().required = true;
+        s.options.push_back({.name = "--llama-tools", .kind = ValueKind::Path, .metavar = "DIR",
+                             .help = "directory with llama-perplexity, llama-quantize and\n"
+                                     "llama-imatrix",
+                             .required = true});
+        s.options.push_back({.name = "--budgets", .kind = ValueKind::Text,
+                             .metavar = "B,B,...",
+                             .help = "our budgets in bits/weight (our accounting)",
+                             .defaultValue = "each llama.cpp file's size"});
+        s.options.push_back({.name = "--types", .kind = ValueKind::Text, .metavar = "T,T,...",
+                             .help = "llama-quantize types",
+                             .defaultValue = "Q2_K,Q3_K_S,Q3_K_M,Q4_K_S,Q4_K_M,Q5_K_S,Q5_K_M,"
+                                             "Q6_K,Q8_0"});
+        s.options.push_back({.name = "--ctx", .kind = ValueKind::Integer, .metavar = "N",
+                             .help = "llama-perplexity / llama-imatrix window length",
+                             .defaultValue = "256", .intMin = 2, .intMax = int64_t{1} << 20});
+        s.options.push_back({.name = "--chunks", .kind = ValueKind::Integer, .metavar = "N",
+                             .help = "evaluation windows", .defaultValue = "0", .intMin = 0,
+                             .intMax = int64_t{1} << 20, .rangeNote = "0 = all"});
+        s.options.push_back({.name = "--imatrix-chunks", .kind = ValueKind::Integer,
+                             .metavar = "N", .help = "llama-imatrix windows of --ctx tokens",
+                             .defaultValue = "200", .intMin = 1,
+                             .intMax = int64_t{1} << 20});
+        s.options.push_back({.name = "--keep-dir", .kind = ValueKind::Path, .metavar = "DIR",
+                             .help = "keep every file (GGUFs, imatrix, logits, tool logs) here",
+                             .defaultValue = "a temporary directory, removed"});
+        for (OptionSpec &o : sensitivityOptions())
+            if (o.name != "--target")
+                s.options.push_back(std::move(o));
+        s.options.push_back(threadsOption(0, "2"));
+        s.options.push_back({.name = "--json", .kind = ValueKind::Path, .metavar = "FILE",
+                             .help = "also write the figures as JSON"});
+        return s;
+    }();
+    return spec;
+}
+
+int runBenchQuality(const ParsedArgs &args, Environment &env)
+{
+    bench::QualityBenchParams p;
+    p.modelPath = args.positional();
+    p.evalTextPath = args.text("--text");
+    p.calibrationPath = args.text("--calib");
+    p.llamaToolsDir = args.text("--llama-tools");
+    p.types = typesOf(args);
+    p.budgets = budgetsOf(args);
+    p.nCtx = args.integer("--ctx", p.nCtx);
+    p.chunks = args.integer("--chunks", p.chunks);
+    p.imatrixChunks = args.integer("--imatrix-chunks", p.imatrixChunks);
+    p.keepDir = args.text("--keep-dir");
+    p.threads = threadsOf(args, 2);
+    if (p.threads == 0)
+        p.threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+    p.windows = args.integer("--windows", p.windows);
+    p.sequences = args.integer("--sequences", p.sequences);
+    p.seqLen = args.integer("--seq-len", p.seqLen);
+    if (args.has("--candidates")) {
+        try {
+            p.candidates = parseCandidates(args.text("--candidates"));
+        } catch (const Error &e) {
+            throw UsageError("bench quality", std::string("--candidates: ") + e.what());
+        }
+    }
+    // The sensitivity table through the one place `cwb sensitivity` / `cwb solve` get it
+    // (reused from --project when its key matches).
+    const Model model = io::openModel(p.modelPath);
+    const SensitivityRun run = obtainSensitivity(
+        model, args, env,
+        p.candidates.empty() ? defaultCandidates(TargetFormat::Gguf) : p.candidates);
+    p.table = &run.table;
+    const auto r = bench::runQualityBench(p, env.job());
+    *env.err << "\n";
+    if (args.has("--json")) {
+        const std::string path = args.text("--json");
+        const std::string json = bench::qualityBenchJson(r);
+        writeFileAtomically(path, [&](const std::string &temp) {
+            std::ofstream out(temp, std::ios::binary);
+            out << json;
+            out.flush();
+            if (!out)
+                throwIn(path, "cannot write the JSON report");
+        });
+    }
+    *env.out << bench::qualityBenchText(r);
     return 0;
 }
 

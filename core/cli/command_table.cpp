@@ -46,6 +46,7 @@ const std::vector<Command> &commands()
         {benchAnalyzeCommand, runBenchAnalyze},
         {benchCompressCommand, runBenchCompress},
         {benchStreamCommand, runBenchStream},
+        {benchQualityCommand, runBenchQuality},
         {helpCommand, runHelp},
         {versionCommand, runVersion},
     };

@@ -72,6 +72,8 @@ const CommandSpec &benchCompressCommand();
 int runBenchCompress(const ParsedArgs &args, Environment &env);
 const CommandSpec &benchStreamCommand();
 int runBenchStream(const ParsedArgs &args, Environment &env);
+const CommandSpec &benchQualityCommand();
+int runBenchQuality(const ParsedArgs &args, Environment &env);
 
 const CommandSpec &helpCommand();
 int runHelp(const ParsedArgs &args, Environment &env);
