@@ -93,8 +93,7 @@ void LayerwiseActivations::runBlock(bool observe, const JobContext &ctx)
                 engine_->runLayers(next_, next_ + 1, stream, ctx);
             }
             ctx.report(double(s + 1) / double(sequences_),
-                       "layer " + std::to_string(next_) + ", sequence " + std::to_string(s + 1)
-                           + "/" + std::to_string(sequences_));
+                       "sequence " + std::to_string(s + 1) + "/" + std::to_string(sequences_));
         }
     } catch (...) {
         observer_->setPaused(true);
