@@ -90,20 +90,25 @@ CompressionPanel::CompressionPanel(Document *document, LayerErrorChart *chart, Q
     message_->setWordWrap(true);
     message_->setTextInteractionFlags(Qt::TextSelectableByMouse);
 
+    // Two rows, so that the dock stays narrow: the text and its mode, then its amount and the
+    // run buttons.
     auto *row = new QHBoxLayout;
     row->addWidget(new QLabel(tr("Calibration:"), this));
     row->addWidget(calib_, 1);
     row->addWidget(browse);
-    row->addWidget(sequences_);
-    row->addWidget(seqLen_);
     row->addWidget(sequential_);
-    row->addWidget(compress_);
-    row->addWidget(compressSave_);
-    row->addWidget(cancel_);
+    auto *runRow = new QHBoxLayout;
+    runRow->addWidget(sequences_);
+    runRow->addWidget(seqLen_);
+    runRow->addStretch(1);
+    runRow->addWidget(compress_);
+    runRow->addWidget(compressSave_);
+    runRow->addWidget(cancel_);
     auto *layout = new QVBoxLayout(this);
     layout->setContentsMargins(4, 4, 4, 4);
     layout->addWidget(view_, 1);
     layout->addLayout(row);
+    layout->addLayout(runRow);
     layout->addWidget(message_);
 
     connect(browse, &QToolButton::clicked, this, &CompressionPanel::chooseCalibration);
