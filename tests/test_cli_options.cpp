@@ -591,7 +591,7 @@ void TestCliOptions::helpText()
     QCOMPARE(cwb::cli::synopsis(cwb::cli::compressCommand(), 200),
              std::string("cwb compress MODEL --plan RECIPE.json (--out OUT.cwbarchive | "
                          "--dry-run) [--calib FILE] [--threads T] [--sequences N] "
-                         "[--seq-len N] [--json]"));
+                         "[--seq-len N] [--sequential] [--json]"));
     QCOMPARE(cwb::cli::synopsis(cwb::cli::benchCompressCommand(), 200),
              std::string("cwb bench compress [--shape RxC]... [--reps R] [--no-reference] "
                          "[--hessian-shape RxC]... [--tokens N] [--hessian-reps R] "

@@ -21,6 +21,7 @@
 #include "recipe/recipe.h"
 
 #include <QAbstractButton>
+#include <QCheckBox>
 #include <QComboBox>
 #include <QDockWidget>
 #include <QFile>
@@ -130,6 +131,33 @@ private Q_SLOTS:
         QVERIFY2(compressedPpl > originalPpl,
                  qPrintable(QStringLiteral("%1 vs %2").arg(compressedPpl).arg(originalPpl)));
         QVERIFY(w.runsModel()->runs()[0].result.bitsPerWeight < w.runsModel()->runs()[1].result.bitsPerWeight);
+    }
+
+    // The calibration amount and the sequential mode set in the panel reach the pipeline, and
+    // each tensor's coverage comes back with the result.
+    void calibrationSettingsReachThePipeline()
+    {
+        cwb::gui::MainWindow w;
+        QVERIFY(openStories(w));
+        auto *panel = w.compressionPanel();
+        QVERIFY(!panel->sequentialBox()->isChecked()); // the documented default: off
+        QCOMPARE(panel->seqLenBox()->value(), 256);
+        panel->planView()->planModel()->setRecipe(recipe(R"({"version": 1, "rules": [{"match": "layers.*",
+            "methods": [{"method": "gptq", "params": {"bits": 4, "group": -1}}]}]})"));
+        panel->setCalibrationPath(q(cwbtest::sharedPath(kText)));
+        panel->sequencesBox()->setValue(4);
+        panel->seqLenBox()->setValue(64);
+        panel->sequentialBox()->setChecked(true);
+        QSignalSpy ready(panel, &cwb::gui::CompressionPanel::resultReady);
+        QVERIFY(panel->compress());
+        QVERIFY(ready.wait(kTimeoutMs) || !ready.isEmpty());
+        const auto result = w.document()->compression();
+        QVERIFY(result);
+        QVERIFY(result->calibrationSequential);
+        QCOMPARE(result->calibrationTokens, int64_t(4 * 64));
+        QCOMPARE(result->tensors.size(), size_t(35));
+        for (const auto &t : result->tensors)
+            QCOMPARE(t.report.calibrationTokens, int64_t(4 * 64));
     }
 
     void cancelWritesNothing()

@@ -894,10 +894,6 @@ KLD Median %11, Maximum %12</translation>
         <translation> Sequenzen</translation>
     </message>
     <message>
-        <source>Calibration sequences of 256 tokens (fewer when the text is short)</source>
-        <translation>Kalibrierungssequenzen zu je 256 Token (weniger, wenn der Text kurz ist)</translation>
-    </message>
-    <message>
         <source>&amp;Compress</source>
         <translation>&amp;Komprimieren</translation>
     </message>
@@ -994,6 +990,26 @@ KLD Median %11, Maximum %12</translation>
     <message>
         <source>Calibration text (needed by %1)</source>
         <translation>Kalibrierungstext (benötigt von %1)</translation>
+    </message>
+    <message>
+        <source>Calibration sequences (fewer when the text is short)</source>
+        <translation>Kalibrierungssequenzen (weniger, wenn der Text kurz ist)</translation>
+    </message>
+    <message>
+        <source> tokens each</source>
+        <translation> Token je Sequenz</translation>
+    </message>
+    <message>
+        <source>Tokens per calibration sequence, BOS included (capped at the model&apos;s context length)</source>
+        <translation>Token je Kalibrierungssequenz, BOS eingeschlossen (höchstens die Kontextlänge des Modells)</translation>
+    </message>
+    <message>
+        <source>Sequential</source>
+        <translation>Sequenziell</translation>
+    </message>
+    <message>
+        <source>Collect the calibration statistics layer by layer: each layer&apos;s inputs come from the layers before it already compressed (slower; off: once, from the original model)</source>
+        <translation>Kalibrierungsstatistiken Schicht für Schicht erheben: die Eingaben jeder Schicht stammen aus den bereits komprimierten Schichten davor (langsamer; aus: einmal, aus dem ursprünglichen Modell)</translation>
     </message>
 </context>
 <context>

@@ -15,6 +15,7 @@
 #include "recipe/recipe_edit.h"
 #include "recipe/resolve.h"
 
+#include <QCheckBox>
 #include <QDir>
 #include <QFile>
 #include <QFileDialog>
@@ -67,7 +68,19 @@ CompressionPanel::CompressionPanel(Document *document, LayerErrorChart *chart, Q
     sequences_->setRange(1, 4096);
     sequences_->setValue(64);
     sequences_->setSuffix(tr(" sequences"));
-    sequences_->setToolTip(tr("Calibration sequences of 256 tokens (fewer when the text is short)"));
+    sequences_->setToolTip(tr("Calibration sequences (fewer when the text is short)"));
+    seqLen_ = new QSpinBox(this);
+    seqLen_->setObjectName(QStringLiteral("compressSeqLen"));
+    seqLen_->setRange(2, 1 << 20);
+    seqLen_->setValue(int(cwb::CompressParams::defaultCalibration().tokensPerSequence));
+    seqLen_->setSuffix(tr(" tokens each"));
+    seqLen_->setToolTip(tr("Tokens per calibration sequence, BOS included (capped at the "
+                           "model's context length)"));
+    sequential_ = new QCheckBox(tr("Sequential"), this);
+    sequential_->setObjectName(QStringLiteral("compressSequential"));
+    sequential_->setToolTip(tr("Collect the calibration statistics layer by layer: each layer's "
+                               "inputs come from the layers before it already compressed "
+                               "(slower; off: once, from the original model)"));
     compress_ = new QPushButton(tr("&Compress"), this);
     compress_->setObjectName(QStringLiteral("compressRun"));
     compress_->setToolTip(tr("Run the plan over the model in the background"));
@@ -79,18 +92,25 @@ CompressionPanel::CompressionPanel(Document *document, LayerErrorChart *chart, Q
     message_->setWordWrap(true);
     message_->setTextInteractionFlags(Qt::TextSelectableByMouse);
 
+    // Two rows, so that the dock stays narrow: the text and its mode, then its amount and the
+    // run buttons.
     auto *row = new QHBoxLayout;
     row->addWidget(new QLabel(tr("Calibration:"), this));
     row->addWidget(calib_, 1);
     row->addWidget(browse);
-    row->addWidget(sequences_);
-    row->addWidget(compress_);
-    row->addWidget(compressSave_);
-    row->addWidget(cancel_);
+    row->addWidget(sequential_);
+    auto *runRow = new QHBoxLayout;
+    runRow->addWidget(sequences_);
+    runRow->addWidget(seqLen_);
+    runRow->addStretch(1);
+    runRow->addWidget(compress_);
+    runRow->addWidget(compressSave_);
+    runRow->addWidget(cancel_);
     auto *layout = new QVBoxLayout(this);
     layout->setContentsMargins(4, 4, 4, 4);
     layout->addWidget(view_, 1);
     layout->addLayout(row);
+    layout->addLayout(runRow);
     layout->addWidget(message_);
 
     connect(browse, &QToolButton::clicked, this, &CompressionPanel::chooseCalibration);
@@ -205,6 +225,8 @@ bool CompressionPanel::compress(const QString &archivePath)
     cwb::CompressionInputs inputs;
     inputs.calibrationPath = localPath(QDir::fromNativeSeparators(calib_->text().trimmed()));
     inputs.sequences = sequences_->value();
+    inputs.tokensPerSequence = seqLen_->value();
+    inputs.sequential = sequential_->isChecked();
     inputs.recipeJson = cwb::recipeToJson(view_->planModel()->recipe());
     const cwb::CompressParams params = cwb::compressParams(inputs);
     relErrors_.clear();

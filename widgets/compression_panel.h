@@ -15,6 +15,7 @@
 
 #include <memory>
 
+class QCheckBox;
 class QLabel;
 class QLineEdit;
 class QPushButton;
@@ -45,6 +46,9 @@ public:
 
     [[nodiscard]] LayerPlanView *planView() const { return view_; }
     [[nodiscard]] QLineEdit *calibrationEdit() const { return calib_; }
+    [[nodiscard]] QSpinBox *sequencesBox() const { return sequences_; }
+    [[nodiscard]] QSpinBox *seqLenBox() const { return seqLen_; }
+    [[nodiscard]] QCheckBox *sequentialBox() const { return sequential_; }
     [[nodiscard]] QPushButton *compressButton() const { return compress_; }
     [[nodiscard]] bool isRunning() const { return job_ != 0; }
     [[nodiscard]] QString messageText() const;
@@ -68,6 +72,8 @@ private:
     LayerPlanView *view_ = nullptr;
     QLineEdit *calib_ = nullptr;
     QSpinBox *sequences_ = nullptr;
+    QSpinBox *seqLen_ = nullptr;
+    QCheckBox *sequential_ = nullptr; // CompressParams::sequentialCalibration
     QPushButton *compress_ = nullptr;
     QPushButton *compressSave_ = nullptr;
     QPushButton *cancel_ = nullptr;

@@ -5,7 +5,9 @@
 // calibration tokens. Per input channel: abs-max, mean |x|, mean x^2 and the outlier channels
 // (abs-max > k x the median channel abs-max), plus, on request, the Hessian sum X^T X in double.
 // Quantizers use them (GPTQ needs the Hessian, AWQ / SmoothQuant the per-channel scales); the
-// Inspector shows them beside the weights.
+// Inspector shows them beside the weights. This collects them in one pass over the model as it
+// is; layerwise_activations.h collects the same statistics layer by layer while the layers
+// before are replaced (sequential calibration).
 //
 // Inputs are observed, not weights: q, k and v (or the fused qkv) read one input, and so do gate
 // and up (or the fused gate_up). Each distinct input is accumulated once and reported once per

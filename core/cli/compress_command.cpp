@@ -47,7 +47,8 @@ const CommandSpec &compressCommand()
             "--out: run the plan (prune -> low rank -> quantize per tensor, tensors\n"
             "in parallel) with calibration statistics from FILE (N sequences of\n"
             "seq-len tokens, default 64 x 256), write the archive atomically and\n"
-            "print per-tensor errors, bytes and bits/weight; `cwb eval` and\n"
+            "print per-tensor errors, bytes, bits/weight and the calibration\n"
+            "tokens each tensor's statistics saw; `cwb eval` and\n"
             "`cwb inspect` accept the archive (read with its source model);\n"
             "progress on stderr, Ctrl-C stops without writing",
         .options =
@@ -62,6 +63,10 @@ const CommandSpec &compressCommand()
                 threadsOption(),
                 sequencesOption("64"),
                 seqLenOption("256"),
+                {.name = "--sequential",
+                 .help = "collect the calibration statistics layer by layer, each layer's\n"
+                         "inputs from the layers before it already compressed (GPTQ's\n"
+                         "\"true sequential\"); default: once, on the original model"},
                 jsonOption(),
             },
     };
@@ -95,6 +100,7 @@ int runCompress(const ParsedArgs &args, Environment &env)
     inputs.sequences = args.integer("--sequences", 0);
     inputs.tokensPerSequence = args.integer("--seq-len", 0);
     inputs.threads = threadsOf(args);
+    inputs.sequential = args.has("--sequential");
     inputs.recipeJson = readTextFile(recipePath);
     const CompressedModel result = compressModel(model, plan, compressParams(inputs), env.job());
     *env.err << "\n";

@@ -41,6 +41,10 @@ struct TensorReport {
     double sparsity = 0;           // fraction of weights that are exactly zero after pruning
     int64_t rank = 0;              // low rank kept (0: none)
     double seconds = 0;            // wall time of this tensor's stages
+    // Calibration coverage: the tokens (rows) its input statistics were accumulated over; 0
+    // when it had none (not observed, no calibration, or statistics given by the caller that
+    // do not name it).
+    int64_t calibrationTokens = 0;
     std::string format;            // "gptq", "Q4_K", "rank 12 (F16)", "F16", ...
     std::vector<std::string> notes; // what the stages decided ("awq alpha 0.45", ...)
 };
@@ -97,6 +101,8 @@ struct CompressedModel {
     std::string planJson;          // the resolved plan (recipe/plan_report.h planJson)
     std::string calibrationSource; // text file used, or empty
     int64_t calibrationTokens = 0;
+    // Statistics collected layer by layer on the compressed prefix (pipeline.h), not once.
+    bool calibrationSequential = false;
     std::vector<CompressedTensor> tensors; // changed tensors, model order
     CompressionTotals totals;
 

@@ -237,6 +237,7 @@ void writeTensor(const h5::Writer &w, const h5::Node &parent, const CompressedTe
     w.attr(n, "sparsity", rep.sparsity);
     w.attr(n, "rank", rep.rank);
     w.attr(n, "seconds", rep.seconds);
+    w.attr(n, "calibration_tokens", rep.calibrationTokens);
     w.attr(n, "format", std::string_view(rep.format));
     if (!rep.notes.empty())
         w.strings(n, "notes", rep.notes);
@@ -278,6 +279,9 @@ CompressedTensor readTensor(const h5::Reader &r, const h5::Node &parent, const s
     rep.sparsity = r.attrDouble(n, "sparsity");
     rep.rank = r.attrInt(n, "rank");
     rep.seconds = r.attrDouble(n, "seconds");
+    // Optional: archives written before coverage was recorded lack it (0: unknown).
+    if (r.hasAttr(n, "calibration_tokens"))
+        rep.calibrationTokens = r.attrInt(n, "calibration_tokens");
     rep.format = r.attrString(n, "format");
     if (r.has(n, "notes"))
         rep.notes = r.strings(n, "notes");
@@ -343,6 +347,7 @@ void writeArchive(const std::string &path, const CompressedModel &model, const J
             w.attr(root, "source_hash", std::string_view(model.sourceHash));
             w.attr(root, "calibration_source", std::string_view(model.calibrationSource));
             w.attr(root, "calibration_tokens", model.calibrationTokens);
+            w.attr(root, "calibration_sequential", model.calibrationSequential);
             const std::vector<std::string> recipe{model.recipeJson}, plan{model.planJson};
             w.strings(root, "recipe", recipe);
             w.strings(root, "plan", plan);
@@ -390,6 +395,8 @@ CompressedModel readArchive(const std::string &path)
     m.sourceHash = r.attrString(root, "source_hash");
     m.calibrationSource = r.attrString(root, "calibration_source");
     m.calibrationTokens = r.attrInt(root, "calibration_tokens");
+    if (r.hasAttr(root, "calibration_sequential")) // optional: older archives lack it
+        m.calibrationSequential = r.attrBool(root, "calibration_sequential");
     m.recipeJson = singleString(r, root, "recipe");
     m.planJson = singleString(r, root, "plan");
     const h5::Node totals = r.openGroup(root, "totals");

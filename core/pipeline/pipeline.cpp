@@ -1,8 +1,11 @@
 // SPDX-License-Identifier: MIT
 #include "pipeline/pipeline.h"
 
+#include "analysis/layerwise_activations.h"
+#include "eval/scaled_input_linear.h"
 #include "methods/registry.h"
 #include "methods/stored_types.h"
+#include "model/canonical_name.h"
 #include "model/model_fingerprint.h"
 #include "pipeline/awq_fold.h"
 #include "pipeline/tensor_stages.h"
@@ -16,6 +19,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <map>
 #include <mutex>
 #include <optional>
 #include <set>
@@ -148,6 +152,244 @@ bool planNeedsCalibration(const Plan &plan)
     return false;
 }
 
+namespace {
+
+// The changed tensors of a plan and the AWQ groups that fold into a norm, run as units (a single
+// tensor, or a fold group giving its members and the norm) in parallel on oneTBB, reporting
+// each finished tensor. One instance per compressModel call; run() may be called several times
+// (once per layer in sequential calibration), each with the statistics of its units.
+class UnitRunner {
+public:
+    UnitRunner(const Model &model, const CompressParams &params, const JobContext &job,
+               const TensorDoneFn &onTensor, size_t total, uint64_t workParams)
+        : model_(model), params_(params), job_(job), onTensor_(onTensor), total_(total),
+          workParams_(workParams)
+    {
+    }
+
+    // Maps the finished share of the work's parameters to the job's progress.
+    std::function<double(double)> progressOf = [](double f) { return f; };
+
+    // Runs the units; returns their tensors (unit order). Throws cwb::Error naming the tensor
+    // or group, or cwb::Cancelled.
+    std::vector<CompressedTensor> run(const std::vector<const TensorPlan *> &tensors,
+                                      const std::vector<AwqFoldGroup> &folds,
+                                      const ActivationStats *stats)
+    {
+        std::vector<std::vector<CompressedTensor>> results(tensors.size() + folds.size());
+        const auto runOne = [&](size_t unit) {
+            // The methods see the cancel flag only: their own progress (per row block, from
+            // many threads) is not the run's; the run reports once per finished tensor.
+            const JobContext inner = job_.cancelOnly();
+            std::vector<CompressedTensor> made;
+            if (unit >= tensors.size()) {
+                const AwqFoldGroup &g = folds[unit - tensors.size()];
+                try {
+                    made = compressAwqFoldGroup(model_, g, *stats, params_.outputError, inner);
+                } catch (const Cancelled &) {
+                    throw;
+                } catch (const Error &e) {
+                    throw Error("awq over " + g.site + ": " + e.what());
+                }
+            } else {
+                const TensorPlan &tp = *tensors[unit];
+                try {
+                    made.push_back(compressTensor(model_, tp, stats, params_.outputError, inner));
+                } catch (const Cancelled &) {
+                    throw;
+                } catch (const Error &e) {
+                    throw Error("tensor " + tp.displayName() + " (" + tp.summary()
+                                + "): " + e.what());
+                }
+            }
+            finished(unit, std::move(made), stats, results);
+        };
+        const auto runAll = [&] {
+            tbb::parallel_for(size_t(0), results.size(), [&](size_t i) {
+                job_.checkCancelled();
+                runOne(i);
+            });
+        };
+        if (params_.threads > 0) {
+            tbb::task_arena arena(params_.threads);
+            arena.execute(runAll);
+        } else {
+            runAll();
+        }
+        job_.checkCancelled();
+        std::vector<CompressedTensor> out;
+        for (auto &unit : results)
+            for (CompressedTensor &ct : unit)
+                out.push_back(std::move(ct));
+        return out;
+    }
+
+private:
+    void finished(size_t unit, std::vector<CompressedTensor> tensors,
+                  const ActivationStats *stats,
+                  std::vector<std::vector<CompressedTensor>> &results)
+    {
+        // Coverage: the tokens each tensor's statistics were accumulated over (0: none used).
+        for (CompressedTensor &ct : tensors) {
+            const LinearActivationStats *s = stats ? stats->find(ct.canonical) : nullptr;
+            ct.report.calibrationTokens = s ? s->tokens : 0;
+        }
+        const std::lock_guard lock(mutex_);
+        for (const CompressedTensor &ct : tensors) {
+            ++done_;
+            if (ct.shape.size() >= 2)
+                doneParams_ += uint64_t(ct.rows * ct.cols);
+            job_.report(progressOf(std::min(1.0, double(doneParams_) / double(workParams_))),
+                        "tensor " + std::to_string(done_) + "/" + std::to_string(total_) + ": "
+                            + ct.canonical);
+            if (onTensor_)
+                onTensor_(ct, done_, total_);
+        }
+        results[unit] = std::move(tensors);
+    }
+
+    const Model &model_;
+    const CompressParams &params_;
+    const JobContext &job_;
+    const TensorDoneFn &onTensor_;
+    size_t total_;
+    uint64_t workParams_;
+    std::mutex mutex_;
+    size_t done_ = 0;
+    uint64_t doneParams_ = 0;
+};
+
+ActivationParams calibrationParamsFor(const Model &model, const CompressParams &params,
+                                      bool needsHessian)
+{
+    ActivationParams ap = params.calibration;
+    if (model.hparams.contextLength > 0)
+        ap.tokensPerSequence = std::min(ap.tokensPerSequence, model.hparams.contextLength);
+    const bool reportFits = calibrationHessianBytes(model) <= params.reportHessianBudgetBytes;
+    ap.collectHessians = needsHessian || (params.outputError && reportFits);
+    return ap;
+}
+
+// Which projections read which input, from the model's tensor names as the engine lays out its
+// sites (analysis/activation_stats.h): enough for findAwqFoldGroups before any statistics exist.
+ActivationStats projectionSites(const Model &model)
+{
+    ActivationStats sites;
+    for (const Tensor &t : model.tensors) {
+        const auto name = splitLayerTensorName(t.canonical);
+        if (!name || t.shape.size() != 2)
+            continue;
+        const std::string_view role = name->role;
+        std::string input;
+        if (role == "attn.q" || role == "attn.k" || role == "attn.v" || role == "attn.qkv")
+            input = "attn_norm.out";
+        else if (role == "mlp.gate" || role == "mlp.up" || role == "mlp.gate_up")
+            input = "mlp_norm.out";
+        else
+            continue; // attn.o and mlp.down have no norm before them
+        LinearActivationStats l;
+        l.weight = t.canonical;
+        l.input = layerTensorName(name->layer, input);
+        l.layer = name->layer;
+        sites.linears.push_back(std::move(l));
+    }
+    return sites;
+}
+
+// The engine's view of a compressed projection of the prefix: folded AWQ scales become an
+// explicit input multiplier (the engine's norm is the original one), the same product.
+std::shared_ptr<const LinearWeights> prefixWeights(const CompressedTensor &ct)
+{
+    if (ct.foldedScales.empty())
+        return ct.linear();
+    return std::make_shared<ScaledInputLinear>(ct.linear(), ct.foldedScales);
+}
+
+int64_t layerOfUnit(const TensorPlan *tp)
+{
+    return canonicalLayerIndex(tp->canonical);
+}
+
+// Sequential calibration (CompressParams::sequentialCalibration): layer by layer, the inputs
+// of layer k's projections are collected on the stream that layers 0..k-1, already compressed,
+// produce (analysis/layerwise_activations.h), layer k's units run on them, and their compressed
+// matrices replace the originals in the collector's engine before the stream moves on. Units
+// outside the layers (embed, head, final norm) run last; they have no statistics either way.
+void runSequential(const Model &model, const CompressParams &params, const ActivationParams &ap,
+                   const std::vector<const TensorPlan *> &work,
+                   const std::vector<AwqFoldGroup> &folds, UnitRunner &runner,
+                   const JobContext &job, CompressedModel &out)
+{
+    std::map<int64_t, std::vector<const TensorPlan *>> tensorsOf;
+    std::map<int64_t, std::vector<AwqFoldGroup>> foldsOf;
+    std::vector<const TensorPlan *> outside;
+    int64_t last = -1;
+    for (const TensorPlan *tp : work) {
+        const int64_t layer = layerOfUnit(tp);
+        if (layer < 0) {
+            outside.push_back(tp);
+            continue;
+        }
+        tensorsOf[layer].push_back(tp);
+        last = std::max(last, layer);
+    }
+    for (const AwqFoldGroup &g : folds) {
+        const int64_t layer = canonicalLayerIndex(g.site);
+        foldsOf[layer].push_back(g);
+        last = std::max(last, layer);
+    }
+
+    // Progress: half for the passes over the calibration set (two per layer), half for the
+    // tensors (by parameters, as in the one-pass run).
+    const double passes = double(2 * (last + 1)) + 1.0; // + embedding the sequences
+    double passesDone = 0;
+    double tensorShare = 0; // of the tensors' half, finished
+    const auto passStage = [&](const std::string &label) {
+        const double base = 0.5 * tensorShare;
+        return job.stage(base + 0.5 * passesDone / passes, base + 0.5 * (passesDone + 1) / passes,
+                         label);
+    };
+    runner.progressOf = [&](double f) {
+        tensorShare = f;
+        return 0.5 * passesDone / passes + 0.5 * f;
+    };
+
+    std::vector<CompressedTensor> made;
+    if (last >= 0) {
+        LayerwiseActivations layers(model, params.calibrationPath, ap,
+                                    passStage("calibration: embedding"));
+        passesDone += 1;
+        for (int64_t k = 0; k <= last; ++k) {
+            job.checkCancelled();
+            const std::string where = "calibration, layer " + std::to_string(k);
+            const auto &tensors = tensorsOf[k];
+            const auto &layerFolds = foldsOf[k];
+            if (!tensors.empty() || !layerFolds.empty()) {
+                const ActivationStats stats = layers.collectLayer(passStage(where));
+                out.calibrationTokens = stats.coverage.tokensEvaluated;
+                passesDone += 1;
+                std::vector<CompressedTensor> done = runner.run(tensors, layerFolds, &stats);
+                for (CompressedTensor &ct : done) {
+                    if (ct.shape.size() >= 2 && stats.find(ct.canonical))
+                        layers.replaceWeights(ct.canonical, prefixWeights(ct));
+                    made.push_back(std::move(ct));
+                }
+            } else {
+                passesDone += 1;
+            }
+            if (k < last)
+                layers.advance(passStage(where + " (compressed)"));
+            passesDone += 1;
+        }
+    }
+    std::vector<CompressedTensor> rest = runner.run(outside, {}, nullptr);
+    for (CompressedTensor &ct : rest)
+        made.push_back(std::move(ct));
+    out.tensors = std::move(made);
+}
+
+} // namespace
+
 CompressedModel compressModel(const Model &model, const Plan &plan, const CompressParams &params,
                               const JobContext &job, const TensorDoneFn &onTensor)
 {
@@ -156,6 +398,10 @@ CompressedModel compressModel(const Model &model, const Plan &plan, const Compre
     const bool needsCalibration = planNeedsCalibration(plan);
     if (needsCalibration && params.calibrationPath.empty() && !params.calibrationStats)
         throw Error(plan.recipeSource + ": the plan needs calibration text (--calib FILE)");
+    if (params.sequentialCalibration && params.calibrationStats)
+        throw Error(plan.recipeSource
+                    + ": sequential calibration collects its own statistics layer by layer; "
+                      "statistics collected before cannot be used with it");
 
     std::vector<const TensorPlan *> work;
     uint64_t workParams = 0;
@@ -181,10 +427,12 @@ CompressedModel compressModel(const Model &model, const Plan &plan, const Compre
     out.recipeJson = params.recipeJson;
     out.planJson = planJson(plan);
 
+    const bool collect = !params.calibrationStats && !params.calibrationPath.empty()
+                         && !work.empty();
+    const bool sequential = collect && params.sequentialCalibration;
     std::optional<ActivationStats> collected;
     const ActivationStats *stats = nullptr;
-    const double calibShare =
-        params.calibrationPath.empty() || params.calibrationStats ? 0.0 : 0.2;
+    const double calibShare = collect && !sequential ? 0.2 : 0.0;
     if (params.calibrationStats && !work.empty()) {
         stats = params.calibrationStats;
         if (needsHessian && !stats->hasHessians)
@@ -193,14 +441,9 @@ CompressedModel compressModel(const Model &model, const Plan &plan, const Compre
         out.calibrationSource = params.calibrationPath.empty() ? stats->coverage.source
                                                                : params.calibrationPath;
         out.calibrationTokens = stats->coverage.tokensEvaluated;
-    } else if (!params.calibrationPath.empty() && !work.empty()) {
-        ActivationParams ap = params.calibration;
-        if (model.hparams.contextLength > 0)
-            ap.tokensPerSequence = std::min(ap.tokensPerSequence, model.hparams.contextLength);
-        const bool reportFits =
-            calibrationHessianBytes(model) <= params.reportHessianBudgetBytes;
-        ap.collectHessians = needsHessian || (params.outputError && reportFits);
-        collected = collectActivationStats(model, params.calibrationPath, ap,
+    } else if (collect && !sequential) {
+        collected = collectActivationStats(model, params.calibrationPath,
+                                           calibrationParamsFor(model, params, needsHessian),
                                            job.stage(0.0, calibShare, "calibration"));
         stats = &*collected;
         out.calibrationSource = params.calibrationPath;
@@ -212,6 +455,8 @@ CompressedModel compressModel(const Model &model, const Plan &plan, const Compre
     std::vector<AwqFoldGroup> folds;
     if (stats)
         folds = findAwqFoldGroups(model, plan, *stats);
+    else if (sequential)
+        folds = findAwqFoldGroups(model, plan, projectionSites(model));
     std::set<size_t> foldedIndices;
     size_t total = 0;
     for (const AwqFoldGroup &g : folds) {
@@ -222,75 +467,23 @@ CompressedModel compressModel(const Model &model, const Plan &plan, const Compre
     std::erase_if(work, [&](const TensorPlan *tp) { return foldedIndices.contains(tp->index); });
     total += work.size();
 
-    // Units: the single tensors first, then the fold groups; each gives one or more tensors.
-    std::vector<std::vector<CompressedTensor>> results(work.size() + folds.size());
-    std::mutex mutex;
-    size_t done = 0;
-    uint64_t doneParams = 0;
-    const auto finished = [&](size_t unit, std::vector<CompressedTensor> tensors) {
-        const std::lock_guard lock(mutex);
-        for (const CompressedTensor &ct : tensors) {
-            ++done;
-            if (ct.shape.size() >= 2)
-                doneParams += uint64_t(ct.rows * ct.cols);
-            job.report(calibShare
-                           + (1.0 - calibShare) * std::min(1.0, double(doneParams) / double(workParams)),
-                       "tensor " + std::to_string(done) + "/" + std::to_string(total) + ": "
-                           + ct.canonical);
-            if (onTensor)
-                onTensor(ct, done, total);
-        }
-        results[unit] = std::move(tensors);
-    };
-    const auto runOne = [&](size_t unit) {
-        // The methods see the cancel flag only: their own progress (per row block, from many
-        // threads) is not the run's; the run reports once per finished tensor.
-        const JobContext inner = job.cancelOnly();
-        if (unit >= work.size()) {
-            const AwqFoldGroup &g = folds[unit - work.size()];
-            try {
-                finished(unit, compressAwqFoldGroup(model, g, *stats, params.outputError, inner));
-            } catch (const Cancelled &) {
-                throw;
-            } catch (const Error &e) {
-                throw Error("awq over " + g.site + ": " + e.what());
-            }
-            return;
-        }
-        const TensorPlan &tp = *work[unit];
-        std::vector<CompressedTensor> one(1);
-        try {
-            one[0] = compressTensor(model, tp, stats, params.outputError, inner);
-        } catch (const Cancelled &) {
-            throw;
-        } catch (const Error &e) {
-            throw Error("tensor " + tp.displayName() + " (" + tp.summary() + "): " + e.what());
-        }
-        finished(unit, std::move(one));
-    };
-    const auto runAll = [&] {
-        tbb::parallel_for(size_t(0), results.size(), [&](size_t i) {
-            job.checkCancelled();
-            runOne(i);
-        });
-    };
-    if (params.threads > 0) {
-        tbb::task_arena arena(params.threads);
-        arena.execute(runAll);
+    UnitRunner runner(model, params, job, onTensor, total, workParams);
+    if (!sequential) {
+        runner.progressOf = [&](double f) { return calibShare + (1.0 - calibShare) * f; };
+        out.tensors = runner.run(work, folds, stats);
     } else {
-        runAll();
+        out.calibrationSource = params.calibrationPath;
+        out.calibrationSequential = true;
+        runSequential(model, params, calibrationParamsFor(model, params, needsHessian), work,
+                      folds, runner, job, out);
     }
-    job.checkCancelled();
+    std::sort(out.tensors.begin(), out.tensors.end(),
+              [](const CompressedTensor &a, const CompressedTensor &b) { return a.index < b.index; });
 
     CompressionTotals &tot = out.totals;
     tot.originalBytes = plan.totals.originalBytes;
     tot.parameters = uint64_t(plan.totals.parameters);
     uint64_t replacedOriginal = 0, replacedStored = 0;
-    for (auto &unit : results)
-        for (CompressedTensor &ct : unit)
-            out.tensors.push_back(std::move(ct));
-    std::sort(out.tensors.begin(), out.tensors.end(),
-              [](const CompressedTensor &a, const CompressedTensor &b) { return a.index < b.index; });
     for (const CompressedTensor &ct : out.tensors) {
         const auto tp = std::find_if(plan.tensors.begin(), plan.tensors.end(),
                                      [&](const TensorPlan &p) { return p.index == ct.index; });

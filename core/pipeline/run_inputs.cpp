@@ -30,6 +30,7 @@ CompressParams compressParams(const CompressionInputs &inputs)
         p.calibration.sequences = inputs.sequences;
     if (inputs.tokensPerSequence > 0)
         p.calibration.tokensPerSequence = inputs.tokensPerSequence;
+    p.sequentialCalibration = inputs.sequential;
     p.recipeJson = inputs.recipeJson;
     return p;
 }

@@ -32,6 +32,7 @@ struct CompressionInputs {
     int64_t sequences = 0;         // calibration sequences; 0: CompressParams' default (64)
     int64_t tokensPerSequence = 0; // with BOS; 0: CompressParams' default (256)
     int threads = 0;               // pipeline and calibration threads; 0 = all cores
+    bool sequential = false;       // CompressParams::sequentialCalibration
     std::string recipeJson;        // stored with the result, as given
 };
 

@@ -21,7 +21,10 @@ std::string compressionText(const CompressedModel &m, const std::string &archive
       << "source       " << m.sourcePath << " (" << m.sourceFormat << ", hash " << m.sourceHash
       << ")\n";
     if (!m.calibrationSource.empty())
-        o << "calibration  " << m.calibrationSource << " (" << m.calibrationTokens << " tokens)\n";
+        o << "calibration  " << m.calibrationSource << " (" << m.calibrationTokens << " tokens"
+          << (m.calibrationSequential ? ", sequential: layer by layer on the compressed prefix"
+                                      : "")
+          << ")\n";
     o << "tensors      " << t.tensors << " compressed\n"
       << "size         " << humanBytes(t.originalBytes) << " -> " << humanBytes(t.compressedBytes)
       << " (" << fixed(t.compressionRatio, 2) << "x, " << fixed(t.bitsPerWeight, 3)
@@ -33,15 +36,17 @@ std::string compressionText(const CompressedModel &m, const std::string &archive
         formatWidth = std::max(formatWidth, c.report.format.size());
     }
     o << padRight("tensor", nameWidth) << "  " << padRight("format", formatWidth)
-      << "     bytes -> stored      bpw   rel err   out err  sparse  rank       s\n";
+      << "     bytes -> stored      bpw   rel err   out err  sparse  rank  calib tok       s\n";
     for (const CompressedTensor &c : m.tensors) {
         const TensorReport &r = c.report;
         char line[256];
-        std::snprintf(line, sizeof line, "%10llu -> %-9llu %6.3f  %8.5f  %8s  %5.1f%%  %4lld  %6.2f",
+        std::snprintf(line, sizeof line,
+                      "%10llu -> %-9llu %6.3f  %8.5f  %8s  %5.1f%%  %4lld  %9lld  %6.2f",
                       static_cast<unsigned long long>(r.originalBytes),
                       static_cast<unsigned long long>(r.storedBytes), r.bitsPerWeight,
                       r.relativeError, r.outputError < 0 ? "-" : fixed(r.outputError, 5).c_str(),
-                      100.0 * r.sparsity, static_cast<long long>(r.rank), r.seconds);
+                      100.0 * r.sparsity, static_cast<long long>(r.rank),
+                      static_cast<long long>(r.calibrationTokens), r.seconds);
         o << padRight(c.canonical, nameWidth) << "  " << padRight(r.format, formatWidth) << "  "
           << line << "\n";
         for (const std::string &n : r.notes)
@@ -58,7 +63,9 @@ std::string compressionJson(const CompressedModel &m, const std::string &archive
                    {"format", m.sourceFormat},
                    {"size", m.sourceFileSize},
                    {"hash", m.sourceHash}};
-    j["calibration"] = {{"text", m.calibrationSource}, {"tokens", m.calibrationTokens}};
+    j["calibration"] = {{"text", m.calibrationSource},
+                        {"tokens", m.calibrationTokens},
+                        {"sequential", m.calibrationSequential}};
     const CompressionTotals &t = m.totals;
     j["totals"] = {{"tensors", t.tensors},
                    {"original_bytes", t.originalBytes},
@@ -84,6 +91,7 @@ std::string compressionJson(const CompressedModel &m, const std::string &archive
         e["sparsity"] = r.sparsity;
         e["rank"] = r.rank;
         e["seconds"] = r.seconds;
+        e["calibration_tokens"] = r.calibrationTokens;
         e["notes"] = r.notes;
         tensors.push_back(std::move(e));
     }

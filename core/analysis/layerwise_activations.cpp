@@ -1,0 +1,131 @@
+// SPDX-License-Identifier: MIT
+#include "analysis/layerwise_activations.h"
+
+#include "analysis/activation_observer.h"
+#include "eval/engine.h"
+#include "eval/linear_weights.h"
+#include "util/error.h"
+
+#include <algorithm>
+
+namespace cwb {
+
+LayerwiseActivations::LayerwiseActivations(const Model &model, const std::string &textPath,
+                                           const ActivationParams &params, const JobContext &ctx)
+    : params_(params)
+{
+    analysis::checkActivationParams(params);
+    const analysis::CalibrationStream calib = analysis::tokenizeCalibration(model, textPath);
+    start(model, calib.tokens, calib.bos, ctx);
+    source_ = textPath;
+}
+
+LayerwiseActivations::LayerwiseActivations(const Model &model, std::span<const int32_t> stream,
+                                           int32_t bos, const ActivationParams &params,
+                                           const JobContext &ctx)
+    : params_(params)
+{
+    analysis::checkActivationParams(params);
+    start(model, stream, bos, ctx);
+}
+
+LayerwiseActivations::~LayerwiseActivations() = default;
+
+void LayerwiseActivations::start(const Model &model, std::span<const int32_t> stream, int32_t bos,
+                                 const JobContext &ctx)
+{
+    observer_ = std::make_shared<analysis::StatsObserver>(params_.collectHessians);
+    observer_->setPaused(true);
+    EngineOptions options;
+    options.threads = params_.threads;
+    options.observer = observer_;
+    engine_ = Engine::create(model, options);
+    analysis::checkCalibrationInputs(model, *engine_, stream, bos, params_, true);
+    const analysis::SequencePlan plan = analysis::planSequences(int64_t(stream.size()), bos,
+                                                                params_);
+    streamTokens_ = int64_t(stream.size());
+    bos_ = bos;
+    sequences_ = plan.count;
+    length_ = plan.length;
+    piece_ = plan.piece;
+    streams_.resize(size_t(plan.count));
+    std::vector<int32_t> sequence;
+    for (int64_t s = 0; s < plan.count; ++s) {
+        ctx.checkCancelled();
+        analysis::sequenceTokens(stream, bos, plan, s, sequence);
+        engine_->reset(std::max<int64_t>(plan.length, 2));
+        engine_->embedWindow(sequence, streams_[size_t(s)]);
+    }
+}
+
+int64_t LayerwiseActivations::layerCount() const
+{
+    return engine_->layerCount();
+}
+
+uint64_t LayerwiseActivations::streamBytes() const
+{
+    uint64_t bytes = 0;
+    for (const auto &s : streams_)
+        bytes += s.size() * sizeof(float);
+    return bytes;
+}
+
+// Each sequence from an empty cache, as collectActivationStats() evaluates it: block k reads
+// only the stream and its own cache rows, so the rows it sees are the ones a full forward pass
+// through the layers in place would give.
+void LayerwiseActivations::runBlock(bool observe, const JobContext &ctx)
+{
+    if (next_ >= layerCount())
+        throwIn("layer-by-layer calibration", "every layer has been run already ("
+                                                  + std::to_string(layerCount()) + " layers)");
+    std::vector<float> scratch;
+    observer_->setPaused(!observe);
+    try {
+        for (int64_t s = 0; s < sequences_; ++s) {
+            ctx.checkCancelled();
+            std::vector<float> &stream = streams_[size_t(s)];
+            engine_->reset(std::max<int64_t>(length_, 2));
+            if (observe) {
+                scratch = stream; // measuring does not move the stream on
+                engine_->runLayers(next_, next_ + 1, scratch, ctx);
+            } else {
+                engine_->runLayers(next_, next_ + 1, stream, ctx);
+            }
+            ctx.report(double(s + 1) / double(sequences_),
+                       "sequence " + std::to_string(s + 1) + "/" + std::to_string(sequences_));
+        }
+    } catch (...) {
+        observer_->setPaused(true);
+        throw;
+    }
+    observer_->setPaused(true);
+}
+
+ActivationStats LayerwiseActivations::collectLayer(const JobContext &ctx)
+{
+    observer_->clear();
+    runBlock(true, ctx);
+    analysis::SequencePlan plan;
+    plan.count = sequences_;
+    plan.length = length_;
+    plan.piece = piece_;
+    ActivationStats stats = analysis::statsOf(*observer_, params_, streamTokens_, bos_, plan);
+    stats.coverage.source = source_;
+    observer_->clear(); // the statistics own the Hessians now
+    return stats;
+}
+
+void LayerwiseActivations::replaceWeights(const std::string &canonical,
+                                          std::shared_ptr<const LinearWeights> weights)
+{
+    (void)engine_->swapWeights(canonical, std::move(weights));
+}
+
+void LayerwiseActivations::advance(const JobContext &ctx)
+{
+    runBlock(false, ctx);
+    ++next_;
+}
+
+} // namespace cwb
