@@ -3392,10 +3392,6 @@ Form: %3, gespeichert als %4</translation>
         <translation>Prefill- und Dekodiergeschwindigkeit messen</translation>
     </message>
     <message>
-        <source>only for plans that need statistics (GPTQ, AWQ, …)</source>
-        <translation>nur für Pläne, die Statistiken brauchen (GPTQ, AWQ, …)</translation>
-    </message>
-    <message>
         <source>Project:</source>
         <translation>Projekt:</translation>
     </message>
@@ -3522,6 +3518,10 @@ Form: %3, gespeichert als %4</translation>
     <message>
         <source>Solver budgets: give bits/weight as numbers, e.g. 4.5 5.0</source>
         <translation>Solver-Budgets: Bits/Gewicht als Zahlen angeben, z. B. 4.5 5.0</translation>
+    </message>
+    <message>
+        <source>only for plans that need statistics (%1)</source>
+        <translation>nur für Pläne, die Statistiken brauchen (%1)</translation>
     </message>
 </context>
 <context>

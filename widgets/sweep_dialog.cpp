@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "sweep_dialog.h"
 
+#include "methods/registry.h"
+
 #include <QCheckBox>
 #include <QDialogButtonBox>
 #include <QFileDialog>
@@ -67,7 +69,8 @@ SweepDialog::SweepDialog(const SweepDefaults &d, QWidget *parent)
     chunks_->setValue(d.chunks);
     latency_ = new QCheckBox(tr("Measure prefill and decode speed"));
     calibration_ = new QLineEdit(d.calibrationPath);
-    calibration_->setPlaceholderText(tr("only for plans that need statistics (GPTQ, AWQ, …)"));
+    calibration_->setPlaceholderText(tr("only for plans that need statistics (%1)")
+                                         .arg(QString::fromStdString(cwb::calibrationNeeds())));
 
     auto *where = new QFormLayout;
     where->addRow(tr("Project:"),

@@ -161,16 +161,34 @@ void writeLegacy(DType t, Byte *w, const uint8_t *u)
         putU32(w + l.qhAt, qh);
 }
 
+// One K-quant super-block of type t unpacked, and the largest code of the type.
+void unpackK(DType t, const Byte *w, KBlock &k)
+{
+    switch (t) {
+    case DType::Q2_K: unpackQ2_K(w, k); return;
+    case DType::Q3_K: unpackQ3_K(w, k); return;
+    case DType::Q4_K: unpackQ4_K(w, k); return;
+    case DType::Q5_K: unpackQ5_K(w, k); return;
+    default: unpackQ6_K(w, k); return;
+    }
+}
+
+int kCodeMax(DType t)
+{
+    switch (t) {
+    case DType::Q2_K: return 3;
+    case DType::Q3_K: return 7;
+    case DType::Q4_K: return 15;
+    case DType::Q5_K: return 31;
+    default: return 63;
+    }
+}
+
 void readKBlock(DType t, const Byte *w, GgmlBlockGrid &g)
 {
     KBlock k;
-    switch (t) {
-    case DType::Q2_K: unpackQ2_K(w, k); g.codeMax = 3; break;
-    case DType::Q3_K: unpackQ3_K(w, k); g.codeMax = 7; break;
-    case DType::Q4_K: unpackQ4_K(w, k); g.codeMax = 15; break;
-    case DType::Q5_K: unpackQ5_K(w, k); g.codeMax = 31; break;
-    default: unpackQ6_K(w, k); g.codeMax = 63; break;
-    }
+    unpackK(t, w, k);
+    g.codeMax = kCodeMax(t);
     g.values = kQkK;
     g.offset = k.offset;
     for (int s = 0; s < 16; ++s) {
@@ -272,15 +290,8 @@ void readGgmlBlockScales(DType t, const std::byte *block, GgmlBlockScales &s)
     readGgmlBlock(t, block, g);
     const bool kQuant = g.values == kQkK;
     KBlock k;
-    if (kQuant) {
-        switch (t) {
-        case DType::Q2_K: unpackQ2_K(w, k); break;
-        case DType::Q3_K: unpackQ3_K(w, k); break;
-        case DType::Q4_K: unpackQ4_K(w, k); break;
-        case DType::Q5_K: unpackQ5_K(w, k); break;
-        default: unpackQ6_K(w, k); break;
-        }
-    }
+    if (kQuant)
+        unpackK(t, w, k);
     for (int e = 0; e < g.values; ++e) {
         const int q = int(g.code[e]) - g.offset;
         s.alpha[e] = float(kQuant ? k.sc[e / 16] * q : q);
