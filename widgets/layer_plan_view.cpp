@@ -323,7 +323,17 @@ LayerPlanView::LayerPlanView(LayerPlanModel *model, QWidget *parent)
     updateActions();
 }
 
-LayerPlanView::~LayerPlanView() = default;
+LayerPlanView::~LayerPlanView()
+{
+    // ~QWidget deletes the children after this body, when this is no longer a LayerPlanView:
+    // a model of our own (and its undo stack, whose destructor emits indexChanged) and the tree's
+    // selection model must not reach our slots then (UBSan: member call on a destroyed type).
+    disconnect(tree_->selectionModel(), nullptr, this, nullptr);
+    if (static_cast<QObject *>(model_)->parent() == this) {
+        disconnect(model_, nullptr, this, nullptr);
+        disconnect(model_->undoStack(), nullptr, this, nullptr);
+    }
+}
 
 QString LayerPlanView::totalsText() const { return totals_->text(); }
 QString LayerPlanView::problemsText() const { return problems_->text(); }
