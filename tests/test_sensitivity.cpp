@@ -9,11 +9,11 @@
 
 #include "analysis/activation_stats.h"
 #include "choose/candidates.h"
-#include "choose/kld_windows.h"
+#include "analysis/kld_windows.h"
 #include "choose/recipe_bench.h"
 #include "choose/sensitivity.h"
 #include "choose/solve_recipe.h"
-#include "choose/window_kld.h"
+#include "analysis/window_kld.h"
 #include "eval/dense_linear.h"
 #include "eval/engine.h"
 #include "io/open_model.h"

@@ -274,7 +274,7 @@ void TestStructuredPrune::prunedModelRunsInTheEngine()
     // Nothing removed: the same model, the same logits.
     {
         cwb::StructuredPlan none;
-        const cwb::PruneOutcome same = cwb::applyStructuredPlan(model, stats, scores, none);
+        const cwb::StructuredOutcome same = cwb::applyStructuredPlan(model, stats, scores, none);
         QCOMPARE(same.parametersAfter, same.parametersBefore);
         QCOMPARE(logitsOf(same.model), logitsOf(model));
     }
@@ -301,7 +301,7 @@ void TestStructuredPrune::prunedModelRunsInTheEngine()
     plan.ffnKeep = {120, 86, 100, 140, 60};
     plan.kvGroupsKeep = 3;
     plan.dropBlocks = {2};
-    const cwb::PruneOutcome out = cwb::applyStructuredPlan(model, stats, scores, plan);
+    const cwb::StructuredOutcome out = cwb::applyStructuredPlan(model, stats, scores, plan);
     const cwb::HyperParams &h = out.model.hparams;
     QCOMPARE(h.nLayers, int64_t(4));
     QCOMPARE(h.nKvHeads, int64_t(3));
@@ -340,7 +340,7 @@ void TestStructuredPrune::prunedGgufExportReadsBack()
     cwb::StructuredPlan plan;
     plan.ffnKeep = cwb::uniformFfnKeep(cwb::ffnWidths(model), 0.5);
     plan.kvGroupsKeep = 2;
-    const cwb::PruneOutcome out = cwb::applyStructuredPlan(model, stats, scores, plan);
+    const cwb::StructuredOutcome out = cwb::applyStructuredPlan(model, stats, scores, plan);
     QTemporaryDir dir;
     cwb::ExportRequest request;
     request.model = &out.model;

@@ -5,7 +5,7 @@
 // quantizes exactly as `cwb compress` would) and evaluated twice:
 //   - on the held-out text, KL divergence against the original model's saved logits
 //     (llama.cpp's protocol, as `cwb eval --kld-base`): the measure of record;
-//   - on the sensitivity analysis's calibration windows (choose/kld_windows.h), the same
+//   - on the sensitivity analysis's calibration windows (analysis/kld_windows.h), the same
 //     measure the additive prediction sums, so "how far the prediction was off" compares like
 //     with like.
 // Baselines: the uniform recipes of a candidate set -- one option on every matrix that can store
@@ -17,7 +17,7 @@
 #include "analysis/activation_stats.h"
 #include "analysis/sensitivity_table.h"
 #include "choose/candidates.h"
-#include "choose/kld_windows.h"
+#include "analysis/kld_windows.h"
 #include "eval/evaluation.h"
 #include "jobs/job_context.h"
 #include "model/model.h"

@@ -3,7 +3,7 @@
 // The sensitivity analysis: for every tensor the engine can swap (layer projections, the
 // embedding, an untied head) and every candidate option, the damage when ONLY that tensor is
 // stored in that option: dKLD, the mean KL of the next-token distributions from the original's
-// on calibration windows (choose/kld_windows.h), next to the proxies (relative weight error,
+// on calibration windows (analysis/kld_windows.h), next to the proxies (relative weight error,
 // relative and absolute Hessian-weighted output error) and the stored bytes from the registry
 // (analysis/sensitivity_table.h has the fields).
 //
@@ -27,7 +27,7 @@
 
 #include "analysis/sensitivity_table.h"
 #include "choose/candidates.h"
-#include "choose/kld_windows.h"
+#include "analysis/kld_windows.h"
 #include "jobs/job_context.h"
 #include "model/model.h"
 

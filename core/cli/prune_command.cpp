@@ -223,7 +223,7 @@ int runPrune(const ParsedArgs &args, Environment &env)
         }
     }
     *env.out << channelScoresText(scores, plan);
-    const PruneOutcome outcome = applyStructuredPlan(model, stats, scores, plan);
+    const StructuredOutcome outcome = applyStructuredPlan(model, stats, scores, plan);
     *env.out << pruneOutcomeText(outcome, plan);
     if (args.has("--text")) {
         *env.err << "perplexity...\n";

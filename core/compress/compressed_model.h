@@ -82,6 +82,29 @@ struct CompressedTensor {
     [[nodiscard]] std::vector<float> reconstruct() const;
 };
 
+// One structure the structure step removed (and the projection it refitted), as reported.
+struct StructureChange {
+    int64_t layer = 0;             // in the source model's numbering
+    std::string tensor;            // the refitted projection ("layers.3.mlp.down")
+    std::string what;              // "ffn channels", "kv groups", "block"
+    int64_t before = 0, after = 0; // channels / groups / 1 -> 0 for a block
+    double errorRemoved = 0;       // relative output error with plain removal
+    double errorRepaired = -1;     // after repair; -1: not repaired
+};
+
+// What a plan's structure step (recipe/plan_structures.h) made of the source model: the
+// compressed tensors then belong to the smaller model, which is the source with these blocks
+// removed (later ones renumbered), these hyper-parameters, and every tensor whose shape or
+// values the step changed stored among the compressed tensors (pipeline/structure_step.h
+// rebuilds it from the source).
+struct StructureRecord {
+    std::vector<int64_t> droppedBlocks; // source numbering, ascending
+    int64_t layers = 0, heads = 0, kvHeads = 0, ffnWidth = 0; // after; layers 0 = no step
+    int64_t parametersBefore = 0, parametersAfter = 0;
+    std::vector<StructureChange> changes;
+    [[nodiscard]] bool any() const { return layers > 0; }
+};
+
 struct CompressionTotals {
     int64_t tensors = 0;             // changed tensors
     uint64_t originalBytes = 0;      // of the whole model, a tied copy counted once
@@ -105,6 +128,9 @@ struct CompressedModel {
     bool calibrationSequential = false;
     std::vector<CompressedTensor> tensors; // changed tensors, model order
     CompressionTotals totals;
+    // Set when the plan removed structures: the tensors' indices and names are then those of
+    // the smaller model (pipeline/structure_step.h structuredSource), not of the source.
+    StructureRecord structure;
 
     [[nodiscard]] const CompressedTensor *find(const std::string &canonicalOrName) const;
 };

@@ -94,13 +94,14 @@ std::string_view slotName(MethodSlot s)
     case MethodSlot::Prune: return "prune";
     case MethodSlot::LowRank: return "lowrank";
     case MethodSlot::Quantize: return "quantize";
+    case MethodSlot::Structure: return "structure";
     }
     return "quantize";
 }
 
 std::optional<MethodSlot> slotFromName(std::string_view name)
 {
-    for (MethodSlot s : {MethodSlot::Prune, MethodSlot::LowRank, MethodSlot::Quantize})
+    for (MethodSlot s : kSlotOrder)
         if (slotName(s) == name)
             return s;
     return std::nullopt;

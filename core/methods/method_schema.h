@@ -17,10 +17,16 @@
 
 namespace cwb {
 
-// Pipeline slots, in the order the compressor applies them.
-enum class MethodSlot : uint8_t { Prune, LowRank, Quantize };
-inline constexpr int kMethodSlots = 3;
-[[nodiscard]] std::string_view slotName(MethodSlot s); // "prune", "lowrank", "quantize"
+// Pipeline slots. The compressor applies Structure first, to the whole model (a layer's
+// channels, KV groups or the block leave it: recipe/plan_structures.h), then per tensor Prune ->
+// LowRank -> Quantize. Structure is last in the enum only so that the values of the older
+// slots, and the arrays indexed by them, stay as they were; kSlotOrder is the applied order.
+enum class MethodSlot : uint8_t { Prune, LowRank, Quantize, Structure };
+inline constexpr int kMethodSlots = 4;
+inline constexpr MethodSlot kSlotOrder[kMethodSlots] = {MethodSlot::Structure, MethodSlot::Prune,
+                                                        MethodSlot::LowRank, MethodSlot::Quantize};
+// "prune", "lowrank", "quantize", "structure"
+[[nodiscard]] std::string_view slotName(MethodSlot s);
 [[nodiscard]] std::optional<MethodSlot> slotFromName(std::string_view name);
 
 using ParamValue = std::variant<bool, int64_t, double, std::string>;

@@ -35,6 +35,12 @@ MethodSpec pruneMethod(std::string name, std::vector<ParamSpec> params, std::str
     return skeleton(std::move(name), MethodSlot::Prune, std::move(params), std::move(summary));
 }
 
+MethodSpec structureMethod(std::string name, std::vector<ParamSpec> params, std::string summary)
+{
+    return skeleton(std::move(name), MethodSlot::Structure, std::move(params),
+                    std::move(summary));
+}
+
 MethodSpec lowRankMethod(std::string name, std::vector<ParamSpec> params, std::string summary)
 {
     return skeleton(std::move(name), MethodSlot::LowRank, std::move(params), std::move(summary));

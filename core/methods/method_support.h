@@ -28,6 +28,8 @@ namespace cwb::methoddetail {
                                         std::string summary);
 [[nodiscard]] MethodSpec pruneMethod(std::string name, std::vector<ParamSpec> params,
                                      std::string summary);
+[[nodiscard]] MethodSpec structureMethod(std::string name, std::vector<ParamSpec> params,
+                                         std::string summary);
 [[nodiscard]] MethodSpec lowRankMethod(std::string name, std::vector<ParamSpec> params,
                                        std::string summary);
 

@@ -23,6 +23,7 @@ MethodSpec magnitudeMethod();
 MethodSpec wandaMethod();
 MethodSpec sparsegptMethod();
 std::vector<MethodSpec> svdMethods(); // svd, asvd
+std::vector<MethodSpec> structureMethods(); // prune_channels, prune_heads, drop_block
 
 namespace {
 
@@ -53,6 +54,7 @@ std::vector<MethodSpec> buildTable()
     add(t, wandaMethod());
     add(t, sparsegptMethod());
     add(t, svdMethods());
+    add(t, structureMethods());
     return t;
 }
 

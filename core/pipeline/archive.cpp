@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include "pipeline/archive.h"
+#include "pipeline/structure_step.h"
 
 #include "h5/h5_store.h"
 #include "h5/hdf5_lock.h"
@@ -328,6 +329,75 @@ std::string singleString(const h5::Reader &r, const h5::Node &n, std::string_vie
     return v[0];
 }
 
+void writeStructure(const h5::Writer &w, const h5::Node &root, const StructureRecord &st)
+{
+    const h5::Node n = w.createGroup(root, "structure");
+    w.attr(n, "layers", st.layers);
+    w.attr(n, "heads", st.heads);
+    w.attr(n, "kv_heads", st.kvHeads);
+    w.attr(n, "ffn_width", st.ffnWidth);
+    w.attr(n, "parameters_before", st.parametersBefore);
+    w.attr(n, "parameters_after", st.parametersAfter);
+    putArray(w, n, "dropped_blocks", st.droppedBlocks);
+    std::vector<int64_t> layer, before, after;
+    std::vector<double> removed, repaired;
+    std::vector<std::string> tensor, what;
+    for (const StructureChange &c : st.changes) {
+        layer.push_back(c.layer);
+        before.push_back(c.before);
+        after.push_back(c.after);
+        removed.push_back(c.errorRemoved);
+        repaired.push_back(c.errorRepaired);
+        tensor.push_back(c.tensor);
+        what.push_back(c.what);
+    }
+    if (st.changes.empty())
+        return;
+    putArray(w, n, "change_layer", layer);
+    putArray(w, n, "change_before", before);
+    putArray(w, n, "change_after", after);
+    putArray(w, n, "change_error_removed", removed);
+    putArray(w, n, "change_error_repaired", repaired);
+    w.strings(n, "change_tensor", tensor);
+    w.strings(n, "change_what", what);
+}
+
+StructureRecord readStructure(const h5::Reader &r, const h5::Node &root)
+{
+    StructureRecord st;
+    const h5::Node n = r.openGroup(root, "structure");
+    st.layers = r.attrInt(n, "layers");
+    st.heads = r.attrInt(n, "heads");
+    st.kvHeads = r.attrInt(n, "kv_heads");
+    st.ffnWidth = r.attrInt(n, "ffn_width");
+    st.parametersBefore = r.attrInt(n, "parameters_before");
+    st.parametersAfter = r.attrInt(n, "parameters_after");
+    if (st.layers <= 0 || st.heads <= 0 || st.kvHeads <= 0 || st.heads % st.kvHeads != 0
+        || st.ffnWidth <= 0)
+        r.fail("/structure", "holds no valid shape (layers " + std::to_string(st.layers)
+                                 + ", heads " + std::to_string(st.heads) + ", kv heads "
+                                 + std::to_string(st.kvHeads) + ", ffn width "
+                                 + std::to_string(st.ffnWidth) + ")");
+    st.droppedBlocks = getArray<int64_t>(r, n, "dropped_blocks");
+    const auto layer = getArray<int64_t>(r, n, "change_layer");
+    const auto before = getArray<int64_t>(r, n, "change_before");
+    const auto after = getArray<int64_t>(r, n, "change_after");
+    const auto removed = getArray<double>(r, n, "change_error_removed");
+    const auto repaired = getArray<double>(r, n, "change_error_repaired");
+    const auto tensor = r.has(n, "change_tensor") ? r.strings(n, "change_tensor")
+                                                  : std::vector<std::string>{};
+    const auto what =
+        r.has(n, "change_what") ? r.strings(n, "change_what") : std::vector<std::string>{};
+    const size_t k = layer.size();
+    if (before.size() != k || after.size() != k || removed.size() != k || repaired.size() != k
+        || tensor.size() != k || what.size() != k)
+        r.fail("/structure", "the change_* datasets differ in length");
+    for (size_t i = 0; i < k; ++i)
+        st.changes.push_back(
+            {layer[i], tensor[i], what[i], before[i], after[i], removed[i], repaired[i]});
+    return st;
+}
+
 } // namespace
 
 void writeArchive(const std::string &path, const CompressedModel &model, const JobContext &job)
@@ -360,6 +430,8 @@ void writeArchive(const std::string &path, const CompressedModel &model, const J
             w.attr(totals, "bits_per_weight", t.bitsPerWeight);
             w.attr(totals, "compression_ratio", t.compressionRatio);
             w.attr(totals, "seconds", t.seconds);
+            if (model.structure.any())
+                writeStructure(w, root, model.structure);
             const h5::Node tensors = w.createGroup(root, "tensors");
             for (size_t i = 0; i < model.tensors.size(); ++i) {
                 job.checkCancelled();
@@ -408,6 +480,8 @@ CompressedModel readArchive(const std::string &path)
     t.bitsPerWeight = r.attrDouble(totals, "bits_per_weight");
     t.compressionRatio = r.attrDouble(totals, "compression_ratio");
     t.seconds = r.attrDouble(totals, "seconds");
+    if (r.has(root, "structure")) // only archives whose plan removed structures
+        m.structure = readStructure(r, root);
     const h5::Node tensors = r.openGroup(root, "tensors");
     for (const std::string &member : r.members(tensors))
         m.tensors.push_back(readTensor(r, tensors, member));
@@ -456,6 +530,13 @@ OpenedArchive openArchive(const std::string &path, const std::string &sourceOver
         throwIn(path, "was made from " + cm.sourcePath + " (" + std::to_string(cm.sourceFileSize)
                           + " bytes, hash " + cm.sourceHash + "), but " + source + " is "
                           + std::to_string(fp.fileSize) + " bytes with hash " + fp.hashHex());
+    if (cm.structure.any()) {
+        try {
+            *model = structuredSource(*model, cm);
+        } catch (const Error &e) {
+            throwIn(path, e.what());
+        }
+    }
     for (const CompressedTensor &t : cm.tensors) {
         if (t.index >= model->tensors.size() || model->tensors[t.index].canonical != t.canonical)
             throwIn(path, "tensor " + t.canonical + " is not at index " + std::to_string(t.index)

@@ -24,6 +24,13 @@
 //                     parameters as @p_<name>, codes / scales / zeros (uint8), second_scales
 //                     (float); input_scales (float) for AWQ
 //     mask            @nm_n @nm_m @stored_bytes, bitmap (uint8), nm_indices (uint8)
+//   /structure        only when the plan removed structures (pipeline/structure_step.h):
+//                     @layers @heads @kv_heads @ffn_width (after) @parameters_before
+//                     @parameters_after, dropped_blocks (int64, source numbering), per removed
+//                     structure change_layer change_before change_after (int64)
+//                     change_error_removed change_error_repaired (double) change_tensor
+//                     change_what (strings); the tensors' @index / @name are then those of
+//                     the smaller model
 // Empty arrays are not written (absent = empty).
 //
 // Reading checks everything against the layout before anything decodes it; a hostile or
@@ -57,7 +64,8 @@ struct OpenedArchive {
 
 // Reads the archive, opens its source model (the recorded path; when that does not exist, the
 // same file name next to the archive; or `sourceOverride`), checks the fingerprint (a different
-// file is refused, naming both) and builds the engine replacements.
+// file is refused, naming both) and builds the engine replacements. With a /structure group,
+// `source` is the smaller model the structure step left (structuredSource).
 [[nodiscard]] OpenedArchive openArchive(const std::string &path,
                                         const std::string &sourceOverride = {});
 

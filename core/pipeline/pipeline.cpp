@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "pipeline/pipeline.h"
 
+#include "pipeline/structure_step.h"
+
 #include "analysis/layerwise_activations.h"
 #include "eval/scaled_input_linear.h"
 #include "methods/registry.h"
@@ -94,7 +96,9 @@ CompressedTensor compressTensor(const Model &model, const TensorPlan &tp,
         job.checkCancelled();
         // Reached only when a stage changed the values: "keep" writes the tensor's own type
         // again where it can (methods/stored_types.h).
-        const DType keep = keepStorageType(t.dtype, t.rowLength());
+        // tp.dtype, not t.dtype: a tensor the structure step rewrote is float in memory but is
+        // stored again in its source's type (pipeline/structure_step.h).
+        const DType keep = keepStorageType(tp.dtype, t.rowLength());
         ct.weight = stages::quantize(quantSlot, w, rows, cols, in, keep,
                                      pruned ? pruned->keep.data() : nullptr, job,
                                      ct.report.notes);
@@ -390,11 +394,46 @@ void runSequential(const Model &model, const CompressParams &params, const Activ
 
 } // namespace
 
+namespace {
+
+bool hasStructures(const Plan &plan)
+{
+    return std::any_of(plan.tensors.begin(), plan.tensors.end(), [](const TensorPlan &tp) {
+        return tp.slot(MethodSlot::Structure).used();
+    });
+}
+
+// The structure step, then the per-tensor plan on the smaller model (pipeline/structure_step.h).
+CompressedModel compressWithStructures(const Model &model, const Plan &plan,
+                                       const CompressParams &params, const JobContext &job,
+                                       const TensorDoneFn &onTensor)
+{
+    const auto start = Clock::now();
+    const StructureStep step =
+        runStructureStep(model, plan, params, job.stage(0.0, 0.4, "structures"));
+    CompressParams inner = params;
+    inner.calibrationStats = nullptr; // the smaller model's inputs are collected again
+    CompressedModel out =
+        compressModel(step.model, step.plan, inner, job.stage(0.4, 1.0, "tensors"), onTensor);
+    out.planJson = planJson(plan);
+    out.structure = step.record;
+    CompressionTotals &tot = out.totals;
+    tot.originalBytes = plan.totals.originalBytes;
+    tot.compressionRatio =
+        tot.compressedBytes > 0 ? double(tot.originalBytes) / double(tot.compressedBytes) : 0.0;
+    tot.seconds = std::chrono::duration<double>(Clock::now() - start).count();
+    return out;
+}
+
+} // namespace
+
 CompressedModel compressModel(const Model &model, const Plan &plan, const CompressParams &params,
                               const JobContext &job, const TensorDoneFn &onTensor)
 {
     const auto start = Clock::now();
     requireValidPlan(plan);
+    if (hasStructures(plan))
+        return compressWithStructures(model, plan, params, job, onTensor);
     const bool needsCalibration = planNeedsCalibration(plan);
     if (needsCalibration && params.calibrationPath.empty() && !params.calibrationStats)
         throw Error(plan.recipeSource + ": the plan needs calibration text (--calib FILE)");

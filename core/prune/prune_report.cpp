@@ -76,7 +76,7 @@ std::string channelScoresText(const StructureScores &scores, const StructuredPla
     return s;
 }
 
-std::string pruneOutcomeText(const PruneOutcome &o, const StructuredPlan &plan)
+std::string pruneOutcomeText(const StructuredOutcome &o, const StructuredPlan &plan)
 {
     std::string s = formatted("pruned (%s scores, %s)\n",
                               std::string(structureScoreName(plan.score)).c_str(),

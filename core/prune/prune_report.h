@@ -14,7 +14,7 @@ namespace cwb {
 [[nodiscard]] std::string blockScoresText(const StructureScores &scores);
 [[nodiscard]] std::string channelScoresText(const StructureScores &scores,
                                             const StructuredPlan &plan);
-[[nodiscard]] std::string pruneOutcomeText(const PruneOutcome &outcome, const StructuredPlan &plan);
+[[nodiscard]] std::string pruneOutcomeText(const StructuredOutcome &outcome, const StructuredPlan &plan);
 
 // Spearman rank correlation of the two block measures (1: the same order).
 [[nodiscard]] double blockRankCorrelation(const StructureScores &scores);

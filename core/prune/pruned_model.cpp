@@ -54,7 +54,7 @@ public:
     {
     }
 
-    PruneOutcome run();
+    StructuredOutcome run();
 
 private:
     Tensor *find(const std::string &canonical)
@@ -101,13 +101,12 @@ private:
     void absorbDroppedNext(int64_t l, std::vector<float> &down, int64_t dim, int64_t hidden);
     void pruneFfn(int64_t l);
     void pruneHeads(int64_t l);
-    void removeAndRenumber();
 
     const Model &src_;
     const ActivationStats &stats_;
     const StructureScores &scores_;
     const StructuredPlan &plan_;
-    PruneOutcome out_;
+    StructuredOutcome out_;
     std::set<int64_t> dropped_;
 };
 
@@ -217,31 +216,7 @@ void Pruner::pruneHeads(int64_t l)
     oAgain = floatTensor(oAgain, {h.dim, int64_t(qRows.size())}, std::move(refitted));
 }
 
-void Pruner::removeAndRenumber()
-{
-    if (dropped_.empty())
-        return;
-    std::vector<Tensor> kept;
-    for (auto &t : out_.model.tensors) {
-        const int64_t l = canonicalLayerIndex(t.canonical);
-        if (l < 0) {
-            kept.push_back(std::move(t));
-            continue;
-        }
-        if (dropped_.contains(l))
-            continue;
-        const int64_t shift = int64_t(std::distance(dropped_.begin(), dropped_.lower_bound(l)));
-        if (shift > 0) {
-            const auto split = splitLayerTensorName(t.canonical);
-            t.canonical = layerTensorName(l - shift, split->role);
-            t.name = t.canonical; // the source's spelling names the old index
-        }
-        kept.push_back(std::move(t));
-    }
-    out_.model.tensors = std::move(kept);
-}
-
-PruneOutcome Pruner::run()
+StructuredOutcome Pruner::run()
 {
     const std::vector<std::string> refusals = planRefusals(src_, plan_, PruneTarget::Engine);
     if (!refusals.empty())
@@ -261,9 +236,8 @@ PruneOutcome Pruner::run()
         pruneFfn(l);
         pruneHeads(l);
     }
-    removeAndRenumber();
+    dropBlocksAndRenumber(out_.model, plan_.dropBlocks);
     HyperParams &h = out_.model.hparams;
-    h.nLayers -= int64_t(dropped_.size());
     if (plan_.kvGroupsKeep > 0 && plan_.kvGroupsKeep < h.nKvHeads) {
         h.nHeads = h.nHeads / h.nKvHeads * plan_.kvGroupsKeep;
         h.nKvHeads = plan_.kvGroupsKeep;
@@ -278,7 +252,33 @@ PruneOutcome Pruner::run()
 
 } // namespace
 
-PruneOutcome applyStructuredPlan(const Model &model, const ActivationStats &stats,
+void dropBlocksAndRenumber(Model &model, const std::vector<int64_t> &droppedList)
+{
+    const std::set<int64_t> dropped(droppedList.begin(), droppedList.end());
+    if (dropped.empty())
+        return;
+    std::vector<Tensor> kept;
+    for (auto &t : model.tensors) {
+        const int64_t l = canonicalLayerIndex(t.canonical);
+        if (l < 0) {
+            kept.push_back(std::move(t));
+            continue;
+        }
+        if (dropped.contains(l))
+            continue;
+        const int64_t shift = int64_t(std::distance(dropped.begin(), dropped.lower_bound(l)));
+        if (shift > 0) {
+            const auto split = splitLayerTensorName(t.canonical);
+            t.canonical = layerTensorName(l - shift, split->role);
+            t.name = t.canonical; // the source's spelling names the old index
+        }
+        kept.push_back(std::move(t));
+    }
+    model.tensors = std::move(kept);
+    model.hparams.nLayers -= int64_t(dropped.size());
+}
+
+StructuredOutcome applyStructuredPlan(const Model &model, const ActivationStats &stats,
                                  const StructureScores &scores, const StructuredPlan &plan)
 {
     return Pruner(model, stats, scores, plan).run();

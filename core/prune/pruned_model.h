@@ -18,6 +18,7 @@
 // its update the refit leaves, on held-out windows.
 
 #include "analysis/activation_stats.h"
+#include "compress/compressed_model.h"
 #include "prune/structure_scores.h"
 #include "prune/structured_plan.h"
 
@@ -27,16 +28,9 @@
 
 namespace cwb {
 
-struct PruneLayerReport {
-    int64_t layer = 0;          // in the source model's numbering
-    std::string tensor;         // the refitted projection ("layers.3.mlp.down")
-    std::string what;           // "ffn channels", "kv groups", "block"
-    int64_t before = 0, after = 0; // channels / groups / 1 -> 0 for a block
-    double errorRemoved = 0;    // relative output error with plain removal
-    double errorRepaired = -1;  // after repair; -1: not repaired
-};
+using PruneLayerReport = StructureChange; // compress/compressed_model.h
 
-struct PruneOutcome {
+struct StructuredOutcome {
     Model model;
     std::vector<PruneLayerReport> layers;
     int64_t parametersBefore = 0, parametersAfter = 0;
@@ -46,7 +40,12 @@ struct PruneOutcome {
 // Throws cwb::Error for a plan with refusals for the engine (structured_plan.h), stats
 // without the Hessians a repair or a calibrated score needs, or a missing absorb moment for a
 // dropped block that is to be repaired.
-[[nodiscard]] PruneOutcome applyStructuredPlan(const Model &model, const ActivationStats &stats,
+// Removes the tensors of the `dropped` blocks from `model` and renumbers the later layers'
+// tensors (canonical names; the source spelling is replaced by the canonical one), keeping
+// the order of the rest. hparams.nLayers is reduced.
+void dropBlocksAndRenumber(Model &model, const std::vector<int64_t> &dropped);
+
+[[nodiscard]] StructuredOutcome applyStructuredPlan(const Model &model, const ActivationStats &stats,
                                                const StructureScores &scores,
                                                const StructuredPlan &plan);
 

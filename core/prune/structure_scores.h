@@ -10,12 +10,12 @@
 //                  streams, arccos(cos(x_in, x_out)) / pi averaged over calibration tokens
 //                  (small: the block barely turns the stream), and the increase in KL divergence
 //                  of the next-token distributions when the block alone is skipped (the
-//                  measure of record; choose/kld_windows.h, windows from the END of the text)
+//                  measure of record; analysis/kld_windows.h, windows from the END of the text)
 // Channel and group scores read the Hessians (X^T X) of analysis/activation_stats.h; the block
 // pass runs the engine in stages over the KLD windows.
 
 #include "analysis/activation_stats.h"
-#include "choose/kld_windows.h"
+#include "analysis/kld_windows.h"
 #include "compress/structured_prune.h"
 #include "jobs/job_context.h"
 #include "model/model.h"

@@ -57,16 +57,35 @@ std::string SlotPlan::describe() const
 
 bool TensorPlan::changed() const
 {
-    return stages[0].used() || stages[1].used() || !keepsAsStored(stages[2].method);
+    return slot(MethodSlot::Structure).used() || slot(MethodSlot::Prune).used()
+           || slot(MethodSlot::LowRank).used() || !keepsAsStored(slot(MethodSlot::Quantize).method)
+           || structure.changesValues();
 }
 
 std::string TensorPlan::summary() const
 {
     std::string s;
-    for (const auto &slot : stages)
-        if (slot.used())
-            s += (s.empty() ? "" : " -> ") + slot.describe();
+    for (const MethodSlot m : kSlotOrder)
+        if (slot(m).used())
+            s += (s.empty() ? "" : " -> ") + slot(m).describe();
     return s;
+}
+
+std::vector<int64_t> TensorPlan::shapeAfterStructure() const
+{
+    if (structure.removed)
+        return {};
+    return structure.shape.empty() ? shape : structure.shape;
+}
+
+int64_t TensorPlan::parametersAfterStructure() const
+{
+    if (structure.removed)
+        return 0;
+    int64_t n = 1;
+    for (int64_t d : shapeAfterStructure())
+        n *= d;
+    return n;
 }
 
 std::string TensorPlan::displayName() const

@@ -49,14 +49,25 @@ struct SlotPlan {
     [[nodiscard]] ParamReader reader() const { return ParamReader(*this); }
 };
 
+// What the plan's structure step (recipe/plan_structures.h) does to one tensor.
+struct TensorStructure {
+    bool removed = false;        // its block is dropped (1-D tensors of the block too)
+    std::vector<int64_t> shape;  // the shape after the step; empty: unchanged
+    bool refitted = false;       // its values change (a repaired consumer; in a plan the pipeline
+                                 // runs on the smaller model: values from the structure step)
+    std::string what;            // for people: "ffn channels 1024 -> 768", "block dropped", ...
+    [[nodiscard]] bool changesValues() const { return removed || !shape.empty() || refitted; }
+};
+
 struct TensorPlan {
     size_t index = 0; // in Model::tensors
     std::string name, canonical, tiedTo;
     std::vector<int64_t> shape;
     DType dtype = DType::Unknown;
     std::string dtypeLabel;
-    std::array<SlotPlan, kMethodSlots> stages; // per slot: prune, lowrank, quantize (not "slots":
+    std::array<SlotPlan, kMethodSlots> stages; // per slot, indexed by MethodSlot (not "slots":
                                               // a Qt keyword in code that includes Qt)
+    TensorStructure structure;  // what the structure slots of the plan do to it
     std::vector<int> rules;     // indices of the rules that selected the tensor
     std::string overrideName;   // the override naming it, if any
     // Why, in the recipe's words: the comment of the override naming it, else of the last
@@ -72,6 +83,9 @@ struct TensorPlan {
     [[nodiscard]] std::string summary() const; // "magnitude(...) -> gptq(...)" or "keep"
     [[nodiscard]] std::string displayName() const; // "canonical (original)" or the original
     [[nodiscard]] int64_t parameters() const;
+    // The shape the per-tensor slots see: after the structure step ({} when removed).
+    [[nodiscard]] std::vector<int64_t> shapeAfterStructure() const;
+    [[nodiscard]] int64_t parametersAfterStructure() const;
 };
 
 struct RuleUse {
@@ -84,8 +98,11 @@ struct RuleUse {
 struct PlanTotals {
     int64_t tensors = 0, changed = 0;
     int64_t parameters = 0;          // a tied copy counted once, as Model::totals() does
+    int64_t parametersAfter = 0;     // after the structure step (= parameters without one)
     uint64_t originalBytes = 0;      // same counting
     uint64_t estimatedBytes = 0;     // a tied copy counted once only when planned like its twin
+    // original: over `parameters`; estimated: over `parametersAfter` (the weights the smaller
+    // model still has, as llama.cpp counts a file's bits per weight)
     double originalBitsPerWeight = 0, estimatedBitsPerWeight = 0;
     double compressionRatio = 0;     // originalBytes / estimatedBytes
 };

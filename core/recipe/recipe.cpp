@@ -160,8 +160,8 @@ public:
             const auto slot = slotFromName(*kind);
             if (!slot || *slot == MethodSlot::Quantize) {
                 problem(member(path, "kind"),
-                        "\"" + *kind + "\" is not prune or lowrank (use \"keep\" to leave the "
-                                       "stored precision)");
+                        "\"" + *kind + "\" is not structure, prune or lowrank (use \"keep\" to "
+                                       "leave the stored precision)");
                 return std::nullopt;
             }
             if (j.contains("params"))

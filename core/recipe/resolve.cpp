@@ -3,6 +3,7 @@
 
 #include "recipe/name_match.h"
 #include "recipe/plan_checks.h"
+#include "recipe/plan_structures.h"
 #include "recipe/size_estimate.h"
 #include "util/error.h"
 
@@ -236,7 +237,9 @@ void tiedTensors(Plan &plan)
     }
 }
 
-PlanTotals totalsOf(const Plan &plan)
+} // namespace
+
+PlanTotals planTotals(const Plan &plan)
 {
     PlanTotals t;
     t.tensors = static_cast<int64_t>(plan.tensors.size());
@@ -244,24 +247,23 @@ PlanTotals totalsOf(const Plan &plan)
         t.changed += tp.changed() ? 1 : 0;
         if (tp.tiedTo.empty()) {
             t.parameters += tp.parameters();
+            t.parametersAfter += tp.parametersAfterStructure();
             t.originalBytes += tp.originalBytes;
         }
         if (tp.countedInTotals)
             t.estimatedBytes += tp.estimate.total();
     }
-    if (t.parameters > 0) {
+    if (t.parameters > 0)
         t.originalBitsPerWeight =
             8.0 * static_cast<double>(t.originalBytes) / static_cast<double>(t.parameters);
+    if (t.parametersAfter > 0)
         t.estimatedBitsPerWeight =
-            8.0 * static_cast<double>(t.estimatedBytes) / static_cast<double>(t.parameters);
-    }
+            8.0 * static_cast<double>(t.estimatedBytes) / static_cast<double>(t.parametersAfter);
     if (t.estimatedBytes > 0)
         t.compressionRatio =
             static_cast<double>(t.originalBytes) / static_cast<double>(t.estimatedBytes);
     return t;
 }
-
-} // namespace
 
 Plan resolvePlan(const Recipe &input, const Model &model, const PlanOptions &options)
 {
@@ -320,10 +322,12 @@ Plan resolvePlan(const Recipe &input, const Model &model, const PlanOptions &opt
         markEffective(tp, effective);
         for (RuleUse &use : plan.rules)
             use.effective += effective.count(use.index) ? 1 : 0;
-        tp.estimate = estimateTensorBytes(tp);
         plan.tensors.push_back(std::move(tp));
     }
 
+    resolveStructures(plan, model);
+    for (TensorPlan &tp : plan.tensors)
+        tp.estimate = estimateTensorBytes(tp);
     checkTensorPlans(plan, model, options);
     tiedTensors(plan);
     for (const RuleUse &use : plan.rules) {
@@ -338,7 +342,7 @@ Plan resolvePlan(const Recipe &input, const Model &model, const PlanOptions &opt
                                                 + " tensors, but later rules or overrides replaced "
                                                   "everything it set (shadowed rule)"});
     }
-    plan.totals = totalsOf(plan);
+    plan.totals = planTotals(plan);
     return plan;
 }
 

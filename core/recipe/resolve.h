@@ -38,4 +38,8 @@ namespace cwb {
 // Throws one cwb::Error listing every error of the plan; returns when it has none.
 void requireValidPlan(const Plan &plan);
 
+// Totals over the plan's tensors (resolvePlan sets plan.totals with it; a plan edited in code,
+// such as the pipeline's plan for a structurally pruned model, recomputes them).
+[[nodiscard]] PlanTotals planTotals(const Plan &plan);
+
 } // namespace cwb

@@ -13,12 +13,21 @@ int64_t quantRowMultiple(const SlotPlan &q)
 
 ByteEstimate estimateTensorBytes(const TensorPlan &plan)
 {
-    uint64_t rows = 1, cols = 1;
-    if (!plan.shape.empty()) {
-        cols = static_cast<uint64_t>(plan.shape.back());
-        for (size_t i = 0; i + 1 < plan.shape.size(); ++i)
-            rows *= static_cast<uint64_t>(plan.shape[i]);
+    if (plan.structure.removed) {
+        ByteEstimate none;
+        none.note = plan.structure.what + ": nothing stored";
+        return none;
     }
+    const std::vector<int64_t> shapeAfter = plan.shapeAfterStructure();
+    uint64_t rows = 1, cols = 1;
+    if (!shapeAfter.empty()) {
+        cols = static_cast<uint64_t>(shapeAfter.back());
+        for (size_t i = 0; i + 1 < shapeAfter.size(); ++i)
+            rows *= static_cast<uint64_t>(shapeAfter[i]);
+    }
+    // A tensor the structure step rewrites is stored again (its values change), so "keep" is
+    // counted at its type's size, not as the bytes it has now.
+    const bool rewritten = plan.structure.changesValues();
     const SlotPlan &prune = plan.slot(MethodSlot::Prune);
     const SlotPlan &lowrank = plan.slot(MethodSlot::LowRank);
     const SlotPlan &quant = plan.slot(MethodSlot::Quantize);
@@ -39,7 +48,7 @@ ByteEstimate estimateTensorBytes(const TensorPlan &plan)
         return e;
     }
     const StoredShape shape{rows, cols, keepStorageType(plan.dtype, int64_t(cols)),
-                            prune.used() ? 0 : plan.originalBytes};
+                            prune.used() || rewritten ? 0 : plan.originalBytes};
     ByteEstimate e = q->storedSize(qp, shape);
     if (const MethodSpec *p = prune.used() ? findMethod(prune.method) : nullptr) {
         if (q->exactZeros(qp, shape.keepType)) {

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-#include "choose/kld_windows.h"
+#include "analysis/kld_windows.h"
 
 #include "eval/perplexity.h"
 #include "tokenizer/tokenizer.h"

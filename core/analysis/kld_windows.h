@@ -3,13 +3,13 @@
 // The calibration slice the sensitivity analysis measures on: a few windows of calibration
 // tokens, each evaluated from an empty cache as [BOS] + piece (as the activation statistics cut
 // their sequences), with the original model's next-token distributions at every position but
-// the last (choose/window_kld.h keeps them). The pieces are cut from the END of the tokenized
+// the last (analysis/window_kld.h keeps them). The pieces are cut from the END of the tokenized
 // text, back to back, so that they stay apart from the statistics sequences the pipeline cuts
 // from its start (analysis/activation_stats.h) whenever the text holds both; `overlapsStatistics`
 // says when it does not. Memory: windows x (tokens - 1) x vocabulary floats for the original's
 // distributions (8 x 255 x 32,000 x 4 bytes = 261 MB for a 32k vocabulary).
 
-#include "choose/window_kld.h"
+#include "analysis/window_kld.h"
 #include "eval/engine.h"
 #include "jobs/job_context.h"
 #include "model/model.h"

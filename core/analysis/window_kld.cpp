@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-#include "choose/window_kld.h"
+#include "analysis/window_kld.h"
 
 #include "util/error.h"
 
