@@ -237,7 +237,7 @@ void TestRecipe::parseErrorsNameTheJsonPath_data()
                                        << QString::fromUtf8("rules[0].methods[0].kind: missing");
     QTest::newRow("none of quantize")
         << rule(R"([{"method": "none", "kind": "quantize"}])")
-        << QString::fromUtf8("rules[0].methods[0].kind: \"quantize\" is not prune or lowrank");
+        << QString::fromUtf8("rules[0].methods[0].kind: \"quantize\" is not structure, prune or lowrank");
     QTest::newRow("kind on a method")
         << rule(R"([{"method": "rtn", "kind": "prune"}])")
         << QString::fromUtf8("rules[0].methods[0].kind: only used with "
@@ -431,7 +431,10 @@ void TestRecipe::methodTableIsConsistent()
         QVERIFY2(cwb::findMethod(name) && cwb::findMethod(name)->slot == MethodSlot::Prune, name);
     for (const char *name : {"svd", "asvd"})
         QVERIFY2(cwb::findMethod(name) && cwb::findMethod(name)->slot == MethodSlot::LowRank, name);
-    QCOMPARE(cwb::methodTable().size(), std::size(quantize) + 5);
+    for (const char *name : {"prune_channels", "prune_heads", "drop_block"})
+        QVERIFY2(cwb::findMethod(name) && cwb::findMethod(name)->slot == MethodSlot::Structure,
+                 name);
+    QCOMPARE(cwb::methodTable().size(), std::size(quantize) + 8);
     for (const auto &m : cwb::methodTable()) {
         for (const auto &p : m.params) {
             cwb::ParamValue v = p.defaultValue;

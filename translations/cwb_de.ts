@@ -2513,6 +2513,46 @@ Form: %3, gespeichert als %4</translation>
         <source>Low-rank factorization W ≈ A·B</source>
         <translation>Low-Rank-Faktorisierung W ≈ A·B</translation>
     </message>
+    <message>
+        <source>structure</source>
+        <translation>Struktur</translation>
+    </message>
+    <message>
+        <source>keep</source>
+        <translation>behalten</translation>
+    </message>
+    <message>
+        <source>%1 dropped</source>
+        <translation>%1 entfernt</translation>
+    </message>
+    <message>
+        <source>%1 → %2</source>
+        <translation>%1 → %2</translation>
+    </message>
+    <message>
+        <source>Structure removed: FFN channels, KV groups (a KV head with its query heads) or the whole block, set alike on the structure&apos;s tensors</source>
+        <translation>Entfernte Struktur: FFN-Kanäle, KV-Gruppen (ein KV-Kopf mit seinen Query-Köpfen) oder der ganze Block, gleich gesetzt auf allen Tensoren der Struktur</translation>
+    </message>
+    <message>
+        <source>Fraction of the layer&apos;s channels or KV groups kept</source>
+        <translation>Anteil der behaltenen Kanäle oder KV-Gruppen der Schicht</translation>
+    </message>
+    <message>
+        <source>Shape, and the shape after the structure step</source>
+        <translation>Form, und die Form nach dem Strukturschritt</translation>
+    </message>
+    <message>
+        <source>Structure</source>
+        <translation>Struktur</translation>
+    </message>
+    <message>
+        <source>Keep</source>
+        <translation>Behalten</translation>
+    </message>
+    <message>
+        <source>Shape</source>
+        <translation>Form</translation>
+    </message>
 </context>
 <context>
     <name>cwb::gui::LayerPlanView</name>
@@ -2611,6 +2651,10 @@ Form: %3, gespeichert als %4</translation>
     <message>
         <source>Export Recipe</source>
         <translation>Rezept exportieren</translation>
+    </message>
+    <message>
+        <source>%1 of %2 parameters kept (%3%)</source>
+        <translation>%1 von %2 Parametern behalten (%3 %)</translation>
     </message>
 </context>
 <context>

@@ -462,7 +462,9 @@ bool ComparePanel::run()
     for (int s = 0; s < 2; ++s) {
         SideSpec &spec = specs[s];
         spec.kind = sideKind(static_cast<Side>(s));
-        spec.model = document_->model();
+        spec.model = spec.kind == SideKind::Compressed && document_->compressedSource()
+                         ? document_->compressedSource()
+                         : document_->model();
         spec.compression = document_->compression();
         spec.weights = document_->compressedWeights();
         spec.path = localPath(sidePath_[s]->text());

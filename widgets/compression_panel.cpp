@@ -11,6 +11,7 @@
 #include "model/model.h"
 #include "pipeline/archive.h"
 #include "pipeline/pipeline.h"
+#include "pipeline/structure_step.h"
 #include "pipeline/run_inputs.h"
 #include "recipe/recipe_edit.h"
 #include "recipe/resolve.h"
@@ -236,7 +237,12 @@ bool CompressionPanel::compress(const QString &archivePath)
         ? tr("Compress %1").arg(QFileInfo(QString::fromStdString(model->path)).fileName())
         : tr("Compress to %1").arg(QFileInfo(archivePath).fileName());
     const quint64 generation = ++generation_;
-    using Result = std::shared_ptr<const cwb::CompressedModel>;
+    // The compression, and the model its tensors belong to (the open model, or the smaller
+    // model its structure step left: built here, off the GUI thread).
+    struct Result {
+        std::shared_ptr<const cwb::CompressedModel> compressed;
+        std::shared_ptr<const cwb::Model> source;
+    };
     // The job holds the model and a copy of the plan. Each finished tensor is posted to this
     // panel, which waits for the job in its destructor.
     job_ = document_->jobs()->run(
@@ -269,7 +275,11 @@ bool CompressionPanel::compress(const QString &archivePath)
                 };
                 cwb::writeArchive(archivePath.toStdString(), *result, writeCtx);
             }
-            return result;
+            std::shared_ptr<const cwb::Model> source =
+                result->structure.any()
+                    ? std::make_shared<const cwb::Model>(cwb::structuredSource(*model, *result))
+                    : model;
+            return Result{std::move(result), std::move(source)};
         },
         [this](JobOutcome<Result> &o) {
             job_ = 0;
@@ -281,7 +291,7 @@ bool CompressionPanel::compress(const QString &archivePath)
                 showMessage(o.error, true);
                 Q_EMIT compressionFailed(o.error);
             } else {
-                const auto &t = (*o.result)->totals;
+                const auto &t = o.result->compressed->totals;
                 o.message =
                     tr("%1 tensors compressed: %2 MiB -> %3 MiB (%4x, %5 bits/weight) in %6 s")
                         .arg(t.tensors)
@@ -291,8 +301,8 @@ bool CompressionPanel::compress(const QString &archivePath)
                         .arg(t.bitsPerWeight, 0, 'f', 3)
                         .arg(t.seconds, 0, 'f', 1);
                 showMessage(o.message, false);
-                document_->setCompression(*o.result);
-                Q_EMIT resultReady(*o.result);
+                document_->setCompression(o.result->compressed, o.result->source);
+                Q_EMIT resultReady(o.result->compressed);
             }
         },
         [this](double, const QString &what) { showMessage(what, false); });

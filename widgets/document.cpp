@@ -8,6 +8,7 @@
 
 #include "analysis/sensitivity_table.h"
 #include "io/open_model.h"
+#include "pipeline/structure_step.h"
 #include "model/model.h"
 
 #include <QFile>
@@ -67,6 +68,7 @@ void Document::setModel(std::shared_ptr<const cwb::Model> model, const QString &
     const bool hadHistory = !history_.empty();
     compression_.reset();
     compressedWeights_.reset();
+    compressedSource_.reset();
     sensitivity_.reset();
     history_.clear();
     // In this order, so that whoever hears modelChanged finds both already for the new model.
@@ -108,9 +110,17 @@ const cwb::Recipe &Document::recipe() const { return plan_->recipe(); }
 
 QUndoStack *Document::undoStack() const { return plan_->undoStack(); }
 
-void Document::setCompression(std::shared_ptr<const cwb::CompressedModel> result)
+void Document::setCompression(std::shared_ptr<const cwb::CompressedModel> result,
+                              std::shared_ptr<const cwb::Model> source)
 {
     compression_ = std::move(result);
+    compressedSource_.reset();
+    if (compression_)
+        compressedSource_ = source ? std::move(source)
+                            : compression_->structure.any() && model_
+                                ? std::make_shared<const cwb::Model>(
+                                      cwb::structuredSource(*model_, *compression_))
+                                : model_;
     compressedWeights_ = compression_ ? std::make_shared<const cwb::CompressedReplacements>(
                                             cwb::replacementsOf(*compression_))
                                       : nullptr;

@@ -65,10 +65,20 @@ public:
 
     // The last compression run of the open model; null before the first one and after another
     // model was installed.
-    void setCompression(std::shared_ptr<const cwb::CompressedModel> result);
+    // `source`: the model its tensors belong to (pipeline/structure_step.h structuredSource);
+    // null: the open model (a compression that removed structures then builds it here).
+    void setCompression(std::shared_ptr<const cwb::CompressedModel> result,
+                        std::shared_ptr<const cwb::Model> source = nullptr);
     [[nodiscard]] const std::shared_ptr<const cwb::CompressedModel> &compression() const
     {
         return compression_;
+    }
+    // The model the compression's tensors replace weights of: the open model, or the smaller
+    // model a structure step left. What an evaluation, comparison or export of the compression
+    // runs with compressedWeights(). Null without a compression.
+    [[nodiscard]] const std::shared_ptr<const cwb::Model> &compressedSource() const
+    {
+        return compressedSource_;
     }
     // Its tensors as engine replacements (what an evaluation of the compressed model uses).
     [[nodiscard]] const std::shared_ptr<const cwb::CompressedReplacements> &
@@ -118,6 +128,7 @@ private:
     LayerPlanModel *plan_ = nullptr;
     std::shared_ptr<const cwb::CompressedModel> compression_;
     std::shared_ptr<const cwb::CompressedReplacements> compressedWeights_;
+    std::shared_ptr<const cwb::Model> compressedSource_;
     std::shared_ptr<const cwb::SensitivityTable> sensitivity_;
     std::vector<cwb::HistoryPoint> history_;
     EvaluationRunsModel *runs_ = nullptr;

@@ -336,8 +336,14 @@ bool EvaluatePanel::run()
     error_->hide();
     error_->clear();
     running_ = params();
-    running_.model = model.get();
     const auto &compression = document_->compression();
+    // The compressed weights replace those of the model they belong to (a structure step's
+    // smaller model, or the open one); the job holds it.
+    const bool compressedWeights =
+        compression && document_->compressedWeights() && weights_->currentIndex() == 1;
+    const std::shared_ptr<const cwb::Model> evaluated =
+        compressedWeights && document_->compressedSource() ? document_->compressedSource() : model;
+    running_.model = evaluated.get();
     runningModelPath_ = document_->path();
     runningRecipe_ = compression && document_->compressedWeights() && weights_->currentIndex() == 1
                          ? QString::fromStdString(compression->recipeJson)
@@ -346,7 +352,7 @@ bool EvaluatePanel::run()
     job_ = document_->jobs()->run(
         {tr("Evaluate %1").arg(QFileInfo(QString::fromStdString(model->path)).fileName())},
         this,
-        [model, params = running_](const cwb::JobContext &ctx) {
+        [model, evaluated, params = running_](const cwb::JobContext &ctx) {
             return cwb::runEvaluation(params, ctx);
         },
         [this](JobOutcome<cwb::EvalResult> &o) {

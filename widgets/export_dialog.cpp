@@ -313,8 +313,10 @@ ExportDialog::Inputs ExportDialog::collect(bool preview) const
     in.request.preview = preview;
     if (cwb::isRecipeTarget(in.request.target))
         in.plan = std::make_shared<const cwb::Plan>(document_->plan()->plan());
-    else if (source_->currentIndex() == 0)
+    else if (source_->currentIndex() == 0 && document_->compression()) {
         in.compressed = document_->compression();
+        in.model = document_->compressedSource(); // a structure step's smaller model
+    }
     if (in.request.target == cwb::ExportTarget::LlamaCpp)
         in.calibrationPath = QDir::fromNativeSeparators(calibration_->text().trimmed());
     return in;

@@ -43,6 +43,7 @@ bool isNumeric(int column)
     case LayerPlanModel::BitsColumn:
     case LayerPlanModel::GroupColumn:
     case LayerPlanModel::SparsityColumn:
+    case LayerPlanModel::KeepColumn:
     case LayerPlanModel::RankColumn:
     case LayerPlanModel::BytesColumn:
     case LayerPlanModel::BitsPerWeightColumn:
@@ -74,6 +75,7 @@ std::string paramOf(const cwb::SlotPlan &slot, int column)
     case LayerPlanModel::SparsityColumn: return has("sparsity") ? "sparsity" : "";
     case LayerPlanModel::NmColumn: return has("nm") ? "nm" : "";
     case LayerPlanModel::RankColumn: return has("rank") ? "rank" : "";
+    case LayerPlanModel::KeepColumn: return has("keep") ? "keep" : "";
     default: return {};
     }
 }
@@ -86,6 +88,7 @@ std::optional<MethodSlot> paramColumnSlot(int column)
     case LayerPlanModel::SparsityColumn:
     case LayerPlanModel::NmColumn: return MethodSlot::Prune;
     case LayerPlanModel::RankColumn: return MethodSlot::LowRank;
+    case LayerPlanModel::KeepColumn: return MethodSlot::Structure;
     default: return std::nullopt;
     }
 }
@@ -285,6 +288,7 @@ std::optional<MethodSlot> LayerPlanModel::methodSlot(int column)
     case QuantizeColumn: return MethodSlot::Quantize;
     case PruneColumn: return MethodSlot::Prune;
     case LowRankColumn: return MethodSlot::LowRank;
+    case StructureColumn: return MethodSlot::Structure;
     default: return std::nullopt;
     }
 }
@@ -300,6 +304,8 @@ QString LayerPlanModel::fieldName(int column)
     case NmColumn: return tr("N:M");
     case LowRankColumn: return tr("low rank");
     case RankColumn: return tr("rank");
+    case StructureColumn: return tr("structure");
+    case KeepColumn: return tr("keep");
     default: return {};
     }
 }
@@ -658,7 +664,7 @@ QVariant LayerPlanModel::groupData(const Group &g, int column, int role) const
                 if (tp.countedInTotals)
                     bytes += tp.estimate.total();
                 if (tp.tiedTo.empty())
-                    params += tp.parameters();
+                    params += tp.parametersAfterStructure();
             }
             if (column == BytesColumn)
                 return bytesText(bytes);
@@ -761,6 +767,8 @@ QVariant LayerPlanModel::tensorData(int tensor, int column, int role) const
     case Qt::ForegroundRole: {
         if ((column == PruneColumn && !tp.slot(MethodSlot::Prune).used())
             || (column == LowRankColumn && !tp.slot(MethodSlot::LowRank).used())
+            || (column == StructureColumn && !tp.slot(MethodSlot::Structure).used())
+            || (column == ShapeColumn && !tp.structure.changesValues())
             || (column == QuantizeColumn
                 && cwb::keepsAsStored(tp.slot(MethodSlot::Quantize).method))
             || (!tp.countedInTotals && (column == BytesColumn || column == BitsPerWeightColumn)))
@@ -792,8 +800,9 @@ QVariant LayerPlanModel::displayValue(const cwb::TensorPlan &tp, int column) con
     case TensorColumn: return q(tp.canonical.empty() ? tp.name : tp.canonical);
     case FormatColumn: return formatText(tp);
     case BytesColumn: return bytesText(tp.estimate.total());
+    case ShapeColumn: return shapeText(tp);
     case BitsPerWeightColumn: {
-        const int64_t n = tp.parameters();
+        const int64_t n = tp.parametersAfterStructure();
         if (n <= 0)
             return {};
         return QLocale().toString(8.0 * static_cast<double>(tp.estimate.total())
@@ -821,7 +830,7 @@ QVariant LayerPlanModel::displayValue(const cwb::TensorPlan &tp, int column) con
     }
     if (f->param == "rank" && cwb::paramInt(v) == 0)
         return tr("auto");
-    if (f->param == "sparsity")
+    if (f->param == "sparsity" || f->param == "keep")
         return QLocale().toString(cwb::paramFloat(v), 'f', 2);
     if (const int64_t *i = std::get_if<int64_t>(&v))
         return QLocale().toString(static_cast<qlonglong>(*i));
@@ -874,6 +883,8 @@ QString LayerPlanModel::cellToolTip(const cwb::TensorPlan &tp, int column) const
     }
     case ErrorColumn:
         return lastError(tp) ? tr("Relative error of the last compression run") : QString();
+    case ShapeColumn:
+        return tp.structure.what.empty() ? QString() : q(tp.structure.what);
     default: break;
     }
     const auto f = field(static_cast<int>(tp.index), column);
@@ -895,6 +906,21 @@ QString LayerPlanModel::cellToolTip(const cwb::TensorPlan &tp, int column) const
     if (const cwb::ResolvedParam *p = s.find(f->param))
         tip += QLatin1Char('\n') + tr("Set by %1").arg(q(p->from.label()));
     return tip;
+}
+
+QString LayerPlanModel::shapeText(const cwb::TensorPlan &tp)
+{
+    const auto text = [](const std::vector<int64_t> &shape) {
+        QStringList dims;
+        for (const int64_t d : shape)
+            dims << QString::number(d);
+        return dims.join(QStringLiteral("\u00d7"));
+    };
+    if (tp.structure.removed)
+        return tr("%1 dropped").arg(text(tp.shape));
+    if (!tp.structure.shape.empty())
+        return tr("%1 \u2192 %2").arg(text(tp.shape), text(tp.structure.shape));
+    return text(tp.shape);
 }
 
 QString LayerPlanModel::formatText(const cwb::TensorPlan &tp) const
@@ -947,6 +973,11 @@ QVariant LayerPlanModel::headerData(int section, Qt::Orientation orientation, in
             return tr("N:M structured sparsity (at most N non-zeros in every M weights)");
         case LowRankColumn: return tr("Low-rank factorization W \u2248 A\u00b7" "B");
         case RankColumn: return tr("Singular values kept (auto: from the spectrum at run time)");
+        case StructureColumn:
+            return tr("Structure removed: FFN channels, KV groups (a KV head with its query "
+                      "heads) or the whole block, set alike on the structure's tensors");
+        case KeepColumn: return tr("Fraction of the layer's channels or KV groups kept");
+        case ShapeColumn: return tr("Shape, and the shape after the structure step");
         case BytesColumn:
             return tr("Estimated stored bytes: computed from shapes and settings, no data read");
         case BitsPerWeightColumn:
@@ -969,6 +1000,9 @@ QVariant LayerPlanModel::headerData(int section, Qt::Orientation orientation, in
     case NmColumn: return tr("N:M");
     case LowRankColumn: return tr("Low rank");
     case RankColumn: return tr("Rank");
+    case StructureColumn: return tr("Structure");
+    case KeepColumn: return tr("Keep");
+    case ShapeColumn: return tr("Shape");
     case BytesColumn: return tr("Est. bytes");
     case BitsPerWeightColumn: return tr("Bits/weight");
     case ErrorColumn: return tr("Last error");

@@ -52,6 +52,9 @@ public:
         NmColumn,           // "nm" of the prune method
         LowRankColumn,      // low-rank method, "none" when the slot is empty
         RankColumn,         // "rank" of the low-rank method (0 = from the spectrum)
+        StructureColumn,    // structure method (prune_channels / prune_heads / drop_block), "none"
+        KeepColumn,         // "keep" of the structure method (fraction kept)
+        ShapeColumn,        // the shape, and the shape after the structure step (not editable)
         BytesColumn,        // estimated stored bytes
         BitsPerWeightColumn, // estimated stored bits per weight
         ErrorColumn,        // relative error of the last compression run (setTensorErrors)
@@ -179,6 +182,7 @@ private:
     QVariant editValue(const cwb::TensorPlan &tp, int column) const;
     QString cellToolTip(const cwb::TensorPlan &tp, int column) const;
     QString formatText(const cwb::TensorPlan &tp) const;
+    static QString shapeText(const cwb::TensorPlan &tp);
     std::optional<double> lastError(const cwb::TensorPlan &tp) const;
     QString tensorLabel(int tensor) const;
 

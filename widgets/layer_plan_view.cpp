@@ -389,6 +389,14 @@ void LayerPlanView::updateTotals()
                          .arg(bytes(t.estimatedBytes), bytes(t.originalBytes),
                               locale.toString(t.estimatedBitsPerWeight, 'f', 2),
                               locale.toString(t.originalBitsPerWeight, 'f', 2), ratio));
+    if (t.parametersAfter != t.parameters)
+        totals_->setText(totals_->text() + QStringLiteral(" \u00b7 ")
+                         + tr("%1 of %2 parameters kept (%3%)")
+                               .arg(locale.toString(static_cast<qlonglong>(t.parametersAfter)),
+                                    locale.toString(static_cast<qlonglong>(t.parameters)),
+                                    locale.toString(100.0 * double(t.parametersAfter)
+                                                        / double(t.parameters),
+                                                    'f', 1)));
     totals_->setToolTip(tr("Sizes are estimates computed from shapes and settings; no data is "
                            "read until the plan runs."));
 

@@ -276,6 +276,10 @@ Candidate parseCandidate(std::string_view text)
         const MethodSpec *spec = findMethod(name);
         if (!spec)
             fail(text, "unknown method \"" + name + "\" (known: " + methodNames() + ")");
+        if (spec->slot == MethodSlot::Structure)
+            fail(text, name + " removes a whole structure, not one tensor's storage: structures "
+                              "are not candidates of the per-tensor sensitivity and solver yet "
+                              "(use a recipe rule)");
         ParamList params = defaultParams(*spec);
         std::set<std::string> given;
         for (size_t i = 1; i < parts.size(); ++i) {
@@ -296,7 +300,7 @@ Candidate parseCandidate(std::string_view text)
         if (spec->checkParams)
             if (const auto problem = spec->checkParams(paramSetOf(*spec, params).reader()))
                 fail(text, name + " " + problem->param + ": " + problem->what);
-        const int slot = int(spec->slot);
+        const int slot = slotOrder(spec->slot);
         if (slot <= lastSlot)
             fail(text, "stages must be in pipeline order (prune + lowrank + quantize), one per "
                        "slot; " + name + " is a " + std::string(slotName(spec->slot))

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "choose/recipe_bench.h"
 
+#include "pipeline/structure_step.h"
+
 #include "choose/solve_recipe.h"
 #include "eval/engine.h"
 #include "methods/ggml_methods.h"
@@ -111,6 +113,11 @@ RecipeMeasurement RecipeBench::measure(const std::string &name, const Recipe &re
 
     EvalParams ep = heldOutEval();
     ep.kldBasePath = basePath_;
+    // A plan that removed structures evaluates on the smaller model its tensors belong to.
+    const Model smaller =
+        compressed.structure.any() ? structuredSource(model_, compressed) : Model{};
+    if (compressed.structure.any())
+        ep.model = &smaller;
     ep.replacements = weights.matrices;
     ep.vectorReplacements = weights.vectors;
     const EvalResult r = runEvaluation(ep, ctx.stage(0.3, 0.9, name + ": evaluate"));
@@ -121,7 +128,7 @@ RecipeMeasurement RecipeBench::measure(const std::string &name, const Recipe &re
     options.threads = params_.threads;
     options.replacements = weights.matrices;
     options.vectorReplacements = weights.vectors;
-    const auto engine = Engine::create(model_, options);
+    const auto engine = Engine::create(compressed.structure.any() ? smaller : model_, options);
     m.calibrationKld = windows_->measure(*engine, ctx.stage(0.9, 1.0, name + ": calibration"));
     return m;
 }

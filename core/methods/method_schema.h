@@ -27,6 +27,14 @@ inline constexpr MethodSlot kSlotOrder[kMethodSlots] = {MethodSlot::Structure, M
                                                         MethodSlot::LowRank, MethodSlot::Quantize};
 // "prune", "lowrank", "quantize", "structure"
 [[nodiscard]] std::string_view slotName(MethodSlot s);
+// The slot's position in kSlotOrder (0 = applied first): what "pipeline order" compares.
+[[nodiscard]] constexpr int slotOrder(MethodSlot s)
+{
+    for (int i = 0; i < kMethodSlots; ++i)
+        if (kSlotOrder[i] == s)
+            return i;
+    return kMethodSlots;
+}
 [[nodiscard]] std::optional<MethodSlot> slotFromName(std::string_view name);
 
 using ParamValue = std::variant<bool, int64_t, double, std::string>;

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 // The method registry: every method of recipe version 1, listed once in methods/registry.cpp in
-// a stable order (quantize, prune, lowrank). Adding a method is one new file under methods/ that
+// a stable order (quantize, prune, lowrank, structure). Adding a method is one new file under methods/ that
 // builds its MethodSpec (methods/method.h) and one line in that list.
 
 #include "methods/method.h"

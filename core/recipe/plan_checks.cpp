@@ -51,6 +51,7 @@ public:
         const SlotPlan &prune = tp.slot(MethodSlot::Prune);
         const SlotPlan &lowrank = tp.slot(MethodSlot::LowRank);
         const SlotPlan &quant = tp.slot(MethodSlot::Quantize);
+        const SlotPlan &structure = tp.slot(MethodSlot::Structure);
         if (!t.decodable() && tp.changed())
             error("stored as " + t.typeLabel() + ", which cannot be decoded: only \"keep\" applies"
                   + methodSetBy(!keepsAsStored(quant.method) ? quant
@@ -59,7 +60,7 @@ public:
         // Calibration statistics exist for the inputs of layer projections only (the engine
         // does not observe the embedding lookup or the output head; analysis/activation_stats.h).
         const bool observed = matrix && isLayerTensorName(tp.canonical);
-        for (const SlotPlan *s : {&prune, &lowrank, &quant}) {
+        for (const SlotPlan *s : {&structure, &prune, &lowrank, &quant}) {
             if (!s->used() || !needsCalibration(*s))
                 continue;
             if (!options_.calibration)
@@ -71,8 +72,12 @@ public:
         if (const MethodSpec *spec = findMethod(quant.method); spec && spec->checkParams)
             if (const auto problem = spec->checkParams(quant.reader()))
                 error(quant.method + " " + problem->what + setBy(quant, problem->param));
-        const int64_t cols = tp.shape.empty() ? 1 : tp.shape.back();
-        const int64_t rows = cols > 0 ? tp.parameters() / cols : 0;
+        if (tp.structure.removed)
+            return; // its block is dropped: nothing of it is stored
+        // The per-tensor slots see the shape the structure step leaves.
+        const std::vector<int64_t> shape = tp.shapeAfterStructure();
+        const int64_t cols = shape.empty() ? 1 : shape.back();
+        const int64_t rows = cols > 0 ? tp.parametersAfterStructure() / cols : 0;
         if (!matrix)
             for (const SlotPlan *s : {&prune, &lowrank})
                 if (s->used())

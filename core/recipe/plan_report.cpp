@@ -64,6 +64,11 @@ ordered_json tensorJson(const TensorPlan &tp)
     t["name"] = tp.name;
     t["canonical"] = tp.canonical.empty() ? ordered_json(nullptr) : ordered_json(tp.canonical);
     t["shape"] = tp.shape;
+    if (tp.structure.changesValues())
+        t["structure"] = {{"removed", tp.structure.removed},
+                          {"shape_after", tp.shapeAfterStructure()},
+                          {"refitted", tp.structure.refitted},
+                          {"what", tp.structure.what}};
     t["dtype"] = tp.dtypeLabel;
     t["tied_to"] = tp.tiedTo.empty() ? ordered_json(nullptr) : ordered_json(tp.tiedTo);
     t["rules"] = tp.rules;
@@ -94,7 +99,7 @@ ordered_json tensorJson(const TensorPlan &tp)
                      {"masks", e.masks},
                      {"extra", e.extra},
                      {"rank", e.rank},
-                     {"bits_per_weight", bitsPerWeight(e.total(), tp.parameters())},
+                     {"bits_per_weight", bitsPerWeight(e.total(), tp.parametersAfterStructure())},
                      {"counted_in_totals", tp.countedInTotals},
                      {"note", e.note.empty() ? ordered_json(nullptr) : ordered_json(e.note)}};
     return t;
@@ -150,6 +155,17 @@ std::string provenanceLine(const TensorPlan &tp)
     return line;
 }
 
+// The shape column: "1024 x 256", or "1024 x 256 -> 768 x 256" / "256 (dropped)" after the
+// structure step.
+std::string shapeColumn(const TensorPlan &tp)
+{
+    if (tp.structure.removed)
+        return shapeText(tp.shape) + " (dropped)";
+    if (!tp.structure.shape.empty())
+        return shapeText(tp.shape) + " -> " + shapeText(tp.structure.shape);
+    return shapeText(tp.shape);
+}
+
 std::string planText(const Plan &plan)
 {
     std::ostringstream o;
@@ -163,7 +179,7 @@ std::string planText(const Plan &plan)
     for (const auto &tp : plan.tensors) {
         wCanon = std::max(wCanon, tp.canonical.size());
         wName = std::max(wName, tp.name.size());
-        wShape = std::max(wShape, shapeText(tp.shape).size());
+        wShape = std::max(wShape, shapeColumn(tp).size());
         wType = std::max(wType, tp.dtypeLabel.size());
         wBytes = std::max(wBytes, groupThousands(static_cast<int64_t>(tp.estimate.total())).size());
     }
@@ -178,10 +194,12 @@ std::string planText(const Plan &plan)
         if (!tp.countedInTotals)
             gets += " (copy of " + tp.tiedTo + ", counted once)";
         o << padRight(tp.canonical.empty() ? "-" : tp.canonical, wCanon) << "  " << padRight(tp.name, wName)
-          << "  " << padRight(shapeText(tp.shape), wShape) << "  " << padRight(tp.dtypeLabel, wType) << "  "
+          << "  " << padRight(shapeColumn(tp), wShape) << "  " << padRight(tp.dtypeLabel, wType) << "  "
           << padLeft(groupThousands(static_cast<int64_t>(tp.estimate.total())), wBytes) << "  "
-          << padLeft(fixed(bitsPerWeight(tp.estimate.total(), tp.parameters()), 2), 6) << "  "
-          << gets << "\n";
+          << padLeft(fixed(bitsPerWeight(tp.estimate.total(), tp.parametersAfterStructure()), 2), 6)
+          << "  " << gets << "\n";
+        if (!tp.structure.what.empty())
+            o << std::string(wCanon + 2, ' ') << "structure: " << tp.structure.what << "\n";
         const std::string line = provenanceLine(tp);
         if (!line.empty())
             o << std::string(wCanon + 2, ' ') << "set by " << line << "\n";
@@ -194,7 +212,12 @@ std::string planText(const Plan &plan)
     const PlanTotals &t = plan.totals;
     o << "\ntotals       " << t.tensors << " tensors, " << t.changed << " changed, "
       << groupThousands(t.parameters)
-      << " parameters (a tied copy counted once)\n"
+      << " parameters (a tied copy counted once)";
+    if (t.parametersAfter != t.parameters)
+        o << ", " << groupThousands(t.parametersAfter) << " after the structure step ("
+          << fixed(100.0 * double(t.parametersAfter - t.parameters) / double(t.parameters), 1)
+          << "%)";
+    o << "\n"
       << "size         " << humanBytes(t.originalBytes) << " -> " << humanBytes(t.estimatedBytes)
       << " (estimated), " << fixed(t.originalBitsPerWeight, 3) << " -> "
       << fixed(t.estimatedBitsPerWeight, 3) << " bits/weight, ratio "
@@ -247,6 +270,9 @@ std::string planJson(const Plan &plan)
     j["totals"] = {{"tensors", t.tensors},
                    {"changed", t.changed},
                    {"parameters", t.parameters},
+                   {"parameters_after", t.parametersAfter},
+                   {"original_bits_per_weight_over", "parameters"},
+                   {"estimated_bits_per_weight_over", "parameters_after"},
                    {"original_bytes", t.originalBytes},
                    {"estimated_bytes", t.estimatedBytes},
                    {"original_bits_per_weight", t.originalBitsPerWeight},

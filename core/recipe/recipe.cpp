@@ -205,12 +205,12 @@ public:
                                          + e->method + "\" after \"" + prev.method + "\" in "
                                          + prev.path + "); a tensor gets at most one of each kind");
                     keep = false;
-                } else if (prev.slot > e->slot) {
+                } else if (slotOrder(prev.slot) > slotOrder(e->slot)) {
                     problem(e->path, "\"" + e->method + "\" (" + std::string(slotName(e->slot))
                                          + ") is listed after \"" + prev.method + "\" ("
                                          + std::string(slotName(prev.slot))
-                                         + "); list methods in pipeline order prune, lowrank, "
-                                           "quantize");
+                                         + "); list methods in pipeline order structure, prune, "
+                                           "lowrank, quantize");
                     keep = false;
                 }
             }

@@ -8,7 +8,7 @@
 //                 "params": {"gptq": {"damp": 0.02}, ...}},  recipe-wide parameter defaults
 //    "rules": [{"match": PATTERN, "methods": [ENTRY...], "comment": "..."}, ...],   in order
 //    "overrides": {"TENSOR NAME": {"methods": [ENTRY...], "comment": "..."}, ...}}  applied last
-//   ENTRY = {"method": NAME, "params": {...}}  |  {"method": "none", "kind": "prune"|"lowrank"}
+//   ENTRY = {"method": NAME, "params": {...}}  |  {"method": "none", "kind": "structure"|"prune"|"lowrank"}
 //
 // PATTERN: "re:REGEX" (ECMAScript, must match the whole canonical OR original name), a glob
 // with * or ? (canonical names; * also crosses dots), or an exact canonical or original name.

@@ -32,7 +32,9 @@ void putEntry(std::vector<MethodEntry> &entries, MethodEntry entry)
         }
     }
     const auto at = std::find_if(entries.begin(), entries.end(),
-                                 [&](const MethodEntry &e) { return e.slot > entry.slot; });
+                                 [&](const MethodEntry &e) {
+                                     return slotOrder(e.slot) > slotOrder(entry.slot);
+                                 });
     entries.insert(at, std::move(entry));
 }
 

@@ -29,7 +29,26 @@ std::string compressionText(const CompressedModel &m, const std::string &archive
       << "size         " << humanBytes(t.originalBytes) << " -> " << humanBytes(t.compressedBytes)
       << " (" << fixed(t.compressionRatio, 2) << "x, " << fixed(t.bitsPerWeight, 3)
       << " bits/weight over " << t.parameters << " parameters)\n"
-      << "time         " << fixed(t.seconds, 2) << " s\n\n";
+      << "time         " << fixed(t.seconds, 2) << " s\n";
+    if (m.structure.any()) {
+        const StructureRecord &st = m.structure;
+        const double removed =
+            st.parametersBefore > 0
+                ? 100.0 * double(st.parametersBefore - st.parametersAfter) / double(st.parametersBefore)
+                : 0.0;
+        o << "structure    parameters " << st.parametersBefore << " -> " << st.parametersAfter
+          << " (-" << fixed(removed, 1) << "%); " << st.layers << " blocks, FFN width "
+          << st.ffnWidth << " (widest), " << st.heads << " heads / " << st.kvHeads
+          << " KV heads\n";
+        for (const StructureChange &c : st.changes) {
+            o << "             layer " << c.layer << " " << c.what << " " << c.before << " -> "
+              << c.after << ": " << c.tensor << " output error " << fixed(c.errorRemoved, 4);
+            if (c.errorRepaired >= 0)
+                o << " removed, " << fixed(c.errorRepaired, 4) << " repaired";
+            o << "\n";
+        }
+    }
+    o << "\n";
     size_t nameWidth = 6, formatWidth = 6;
     for (const CompressedTensor &c : m.tensors) {
         nameWidth = std::max(nameWidth, c.canonical.size());
@@ -74,6 +93,26 @@ std::string compressionJson(const CompressedModel &m, const std::string &archive
                    {"bits_per_weight", t.bitsPerWeight},
                    {"compression_ratio", t.compressionRatio},
                    {"seconds", t.seconds}};
+    if (m.structure.any()) {
+        const StructureRecord &st = m.structure;
+        ordered_json changes = ordered_json::array();
+        for (const StructureChange &c : st.changes)
+            changes.push_back({{"layer", c.layer},
+                               {"tensor", c.tensor},
+                               {"what", c.what},
+                               {"before", c.before},
+                               {"after", c.after},
+                               {"output_error_removed", c.errorRemoved},
+                               {"output_error_repaired", c.errorRepaired}});
+        j["structure"] = {{"dropped_blocks", st.droppedBlocks},
+                          {"layers", st.layers},
+                          {"heads", st.heads},
+                          {"kv_heads", st.kvHeads},
+                          {"ffn_width", st.ffnWidth},
+                          {"parameters_before", st.parametersBefore},
+                          {"parameters_after", st.parametersAfter},
+                          {"changes", changes}};
+    }
     ordered_json tensors = ordered_json::array();
     for (const CompressedTensor &c : m.tensors) {
         const TensorReport &r = c.report;

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "sweep/sweep.h"
 
+#include "pipeline/structure_step.h"
+
 #include "analysis/activation_stats.h"
 #include "eval/evaluation.h"
 #include "host/memory_status.h"
@@ -279,6 +281,10 @@ HistoryPoint PointRunner::measure(const Prepared &x, const JobContext &job)
         hp.bytes = cm.totals.compressedBytes;
         hp.parameters = cm.totals.parameters;
         hp.bitsPerWeight = cm.totals.bitsPerWeight;
+        // A plan that removed structures evaluates on the smaller model its tensors belong to.
+        const Model smaller = cm.structure.any() ? structuredSource(model, cm) : Model{};
+        if (cm.structure.any())
+            ep.model = &smaller;
         useCompressedWeights(ep, replacementsOf(cm), x.spec->name);
         ep.kldBasePath = basePath_;
         r = evaluate(ep, job.stage(0.7, 1.0, "evaluate"));
