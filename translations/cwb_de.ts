@@ -2553,6 +2553,10 @@ Form: %3, gespeichert als %4</translation>
         <source>Shape</source>
         <translation>Form</translation>
     </message>
+    <message>
+        <source>removed with its block</source>
+        <translation>mit seinem Block entfernt</translation>
+    </message>
 </context>
 <context>
     <name>cwb::gui::LayerPlanView</name>

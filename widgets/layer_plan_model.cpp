@@ -925,6 +925,8 @@ QString LayerPlanModel::shapeText(const cwb::TensorPlan &tp)
 
 QString LayerPlanModel::formatText(const cwb::TensorPlan &tp) const
 {
+    if (tp.structure.removed)
+        return tr("removed with its block");
     const cwb::SlotPlan &quant = tp.slot(MethodSlot::Quantize);
     const cwb::MethodSpec *spec = cwb::findMethod(quant.method);
     QString base = q(quant.method);

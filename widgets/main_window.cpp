@@ -71,6 +71,7 @@ namespace {
 constexpr int kExpandAllLimit = 400;
 // Two job rows (an analysis beside an evaluation) without scrolling.
 constexpr int kJobsDockHeight = 300;
+constexpr int kPlanDockHeight = 330;
 
 const QString kGeometryKey = QStringLiteral("mainWindow/geometry");
 const QString kSplitterKey = QStringLiteral("mainWindow/splitter");
@@ -353,6 +354,9 @@ void MainWindow::createCompression()
     addDockWidget(Qt::BottomDockWidgetArea, planDock_);
     tabifyDockWidget(planDock_, errorsDock_);
     planDock_->raise();
+    // Tall enough for a layer's rows (a block and its shapes after a structure step) beside
+    // the controls; the dock's minimum alone left three rows at 1280 x 800.
+    resizeDocks({planDock_}, {kPlanDockHeight}, Qt::Vertical);
 
     connect(document_, &Document::compressionChanged, this, [this] {
         if (!document_->compression())
@@ -686,6 +690,13 @@ bool MainWindow::selectTensor(const QString &nameOrCanonical)
     }
     tree_->scrollTo(index);
     tree_->setCurrentIndex(index);
+    // The Layer Plan shows the same tensor's row (its plan, shapes and estimate).
+    LayerPlanView *plan = compression_->planView();
+    const QModelIndex planIndex = plan->planModel()->indexOfTensor(nameOrCanonical);
+    if (planIndex.isValid()) {
+        plan->treeView()->scrollTo(planIndex, QAbstractItemView::PositionAtCenter);
+        plan->treeView()->setCurrentIndex(planIndex);
+    }
     return true;
 }
 
