@@ -6,6 +6,7 @@
 
 #include "analysis/activation_stats.h"
 #include "eval/engine.h"
+#include "export/export.h"
 #include "io/open_model.h"
 #include "pipeline/archive.h"
 #include "pipeline/pipeline.h"
@@ -17,6 +18,7 @@
 #include "recipe/resolve.h"
 #include "support/test_support.h"
 
+#include <QFileInfo>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -88,6 +90,7 @@ private Q_SLOTS:
     void planRefusesWhatTheEngineCannotRun();
     void pipelineEqualsThePrunerAndTheArchiveRebuildsIt();
     void droppedBlockRoundTrips();
+    void nonUniformWidthsRunHereButNotInLlamaCpp();
 };
 
 void TestRecipeStructures::planShapesAndTotals()
@@ -256,6 +259,38 @@ void TestRecipeStructures::droppedBlockRoundTrips()
     QVERIFY(cwbtest::errorOf([&] { (void)cwb::structuredSource(model, wrong); })
                 .find("drops block 7, which this model does not have")
             != std::string::npos);
+}
+
+void TestRecipeStructures::nonUniformWidthsRunHereButNotInLlamaCpp()
+{
+    CWB_SHARED_FILE(path, kModel);
+    CWB_SHARED_FILE(text, kText);
+    const cwb::Model model = cwb::io::openModel(path);
+    const cwb::Plan plan = planOf(model, R"([
+        {"match": "layers.*.mlp.*", "methods": [{"method": "prune_channels", "params": {"keep": 0.75}}]},
+        {"match": "layers.1.mlp.*", "methods": [{"method": "prune_channels", "params": {"keep": 0.5}}]}])");
+    QVERIFY2(plan.valid(), errorsOf(plan).c_str()); // this engine runs per-layer widths
+    const cwb::CompressedModel cm = cwb::compressModel(model, plan, smallCalibration(text));
+    const cwb::Model smaller = cwb::structuredSource(model, cm);
+    QCOMPARE(smaller.findTensor("layers.1.mlp.down")->shape, (std::vector<int64_t>{64, 86}));
+    QCOMPARE(smaller.findTensor("layers.2.mlp.down")->shape, (std::vector<int64_t>{64, 129}));
+    QVERIFY(!logitsOf(smaller, nullptr).empty());
+    QTemporaryDir dir;
+    for (const cwb::ExportTarget target : {cwb::ExportTarget::Gguf, cwb::ExportTarget::Safetensors}) {
+        cwb::ExportRequest r;
+        r.target = target;
+        r.model = &smaller;
+        r.compressed = &cm;
+        r.outPath = dir.filePath(QStringLiteral("out")).toStdString();
+        const std::string err = cwbtest::errorOf([&] { (void)cwb::runExport(r); });
+        QVERIFY2(err.find("tensor layers.1.mlp.gate/up/down: FFN width 86 differs from layer 0's 129")
+                     != std::string::npos,
+                 err.c_str());
+        QVERIFY2(err.find(target == cwb::ExportTarget::Gguf ? "llama.cpp" : "LlamaConfig")
+                     != std::string::npos,
+                 err.c_str());
+        QVERIFY(!QFileInfo::exists(dir.filePath(QStringLiteral("out"))));
+    }
 }
 
 QTEST_GUILESS_MAIN(TestRecipeStructures)

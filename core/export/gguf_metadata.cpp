@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "export/gguf_metadata.h"
 
+#include "prune/structured_plan.h"
 #include "tokenizer/bpe_vocab.h"
 #include "tokenizer/scored_vocab.h"
 #include "tokenizer/sentencepiece_tokenizer.h"
@@ -159,6 +160,11 @@ void addLlamaMetadata(io::GgufWriter &w, const Model &m, std::vector<std::string
     require(m, h.hiddenDim, "FFN width (feed_forward_length)");
     require(m, h.headDim, "head dimension (rope.dimension_count)");
     require(m, h.contextLength, "context length");
+    // A structurally pruned model with per-layer FFN widths: llama.cpp's `llama` architecture
+    // builds every layer with one width (prune/structured_plan.h), so such a file would not load.
+    if (m.family == ArchFamily::Llama)
+        for (const std::string &why : planRefusals(m, StructuredPlan{}, PruneTarget::Gguf))
+            throwIn(m.path, "cannot be written as GGUF: " + why);
     w.addMeta("general.architecture", MetaValue::ofString("llama"));
     w.addMeta("general.name", MetaValue::ofString(modelName(m)));
     w.addMeta("general.quantization_version", u32(2));

@@ -2,6 +2,7 @@
 #include "export/hf_config.h"
 
 #include "io/json_meta.h"
+#include "prune/structured_plan.h"
 #include "tokenizer/tokenizer.h"
 #include "util/error.h"
 #include "util/write_steps.h"
@@ -110,6 +111,10 @@ SpecialIds specialIdsOf(const Model &m)
 Json hfLlamaConfig(const Model &m, bool tiedHead, std::string_view torchDtype,
                    std::vector<std::string> &notes)
 {
+    // Per-layer FFN widths (a structurally pruned model): LlamaConfig has one intermediate_size.
+    if (m.family == ArchFamily::Llama)
+        for (const std::string &why : planRefusals(m, StructuredPlan{}, PruneTarget::Safetensors))
+            throwIn(m.path, "cannot be written with a Hugging Face config: " + why);
     const HyperParams &h = m.hparams;
     Json c = Json::object();
     const fs::path sourceConfig = fs::path(m.path) / "config.json";
