@@ -512,6 +512,45 @@ private Q_SLOTS:
         QVERIFY(cell(m, "layers.0.attn.q", M::ErrorColumn).isEmpty());
     }
 
+    // One structure edit sets the whole structure; the shapes after follow it.
+    void structureEditsTakeTheWholeStructure()
+    {
+        LayerPlanView view;
+        LayerPlanModel &m = *view.planModel();
+        m.setModel(stories_);
+        m.setRecipe(baseRecipe());
+        m.setCalibrationAvailable(true);
+        using M = LayerPlanModel;
+        QVERIFY(m.setField({tensorIndex(m, "layers.1.mlp.gate")}, M::StructureColumn,
+                           QStringLiteral("prune_channels")));
+        for (const char *t : {"layers.1.mlp.gate", "layers.1.mlp.up", "layers.1.mlp.down"})
+            QCOMPARE(cell(m, t, M::StructureColumn), QStringLiteral("prune_channels"));
+        QCOMPARE(cell(m, "layers.1.attn.q", M::StructureColumn), QStringLiteral("none"));
+        QCOMPARE(cell(m, "layers.2.mlp.up", M::StructureColumn), QStringLiteral("none"));
+        QVERIFY2(m.plan().valid(), m.plan().errors.empty() ? "" : m.plan().errors[0].text().c_str());
+        // keep 0.75 of 172 = 129 channels.
+        QCOMPARE(cell(m, "layers.1.mlp.gate", M::ShapeColumn),
+                 QStringLiteral("172\u00d764 \u2192 129\u00d764"));
+        QVERIFY(m.setField({tensorIndex(m, "layers.1.mlp.down")}, M::KeepColumn, 0.5));
+        for (const char *t : {"layers.1.mlp.gate", "layers.1.mlp.up", "layers.1.mlp.down"})
+            QCOMPARE(cell(m, t, M::KeepColumn), QLocale().toString(0.5, 'f', 2));
+        QCOMPARE(cell(m, "layers.1.mlp.down", M::ShapeColumn),
+                 QStringLiteral("64\u00d7172 \u2192 64\u00d786"));
+        QVERIFY(m.totals().parametersAfter < m.totals().parameters);
+        // Dropping the block marks every tensor of it; "none" on one row takes it all back.
+        QVERIFY(m.setField({tensorIndex(m, "layers.3.attn.o")}, M::StructureColumn,
+                           QStringLiteral("drop_block")));
+        QCOMPARE(cell(m, "layers.3.mlp.down", M::StructureColumn), QStringLiteral("drop_block"));
+        QVERIFY(cell(m, "layers.3.attn_norm", M::ShapeColumn).endsWith(QStringLiteral("dropped")));
+        QVERIFY(m.plan().valid());
+        QVERIFY(m.setField({tensorIndex(m, "layers.3.mlp.up")}, M::StructureColumn,
+                           QStringLiteral("none")));
+        QCOMPARE(cell(m, "layers.3.attn.q", M::StructureColumn), QStringLiteral("none"));
+        QVERIFY(m.undoStack()->canUndo());
+        m.undoStack()->undo();
+        QCOMPARE(cell(m, "layers.3.attn.q", M::StructureColumn), QStringLiteral("drop_block"));
+    }
+
     void exportImportRoundTrip()
     {
         QTemporaryDir dir;

@@ -4,6 +4,7 @@
 #include "tensor_groups.h"
 
 #include "model/model.h"
+#include "recipe/plan_structures.h"
 #include "recipe/recipe_edit.h"
 #include "recipe/resolve.h"
 #include "recipe/size_estimate.h"
@@ -352,7 +353,32 @@ QString LayerPlanModel::tensorLabel(int tensor) const
 bool LayerPlanModel::setField(const QList<int> &tensors, int column, const QVariant &value,
                               const QString &undoText)
 {
-    return applyField(tensors, column, value, false, undoText) >= 0;
+    return applyField(withStructureMembers(tensors, column, value), column, value, false,
+                      undoText)
+           >= 0;
+}
+
+// A structure edit on one row applies to every tensor of that structure (a layer's FFN trio,
+// its attention quartet, the whole block), so one edit leaves a valid plan.
+QList<int> LayerPlanModel::withStructureMembers(const QList<int> &tensors, int column,
+                                                const QVariant &value) const
+{
+    if (column != StructureColumn && column != KeepColumn)
+        return tensors;
+    QList<int> out;
+    for (const int t : tensors) {
+        if (t < 0 || t >= static_cast<int>(plan_.tensors.size()))
+            continue;
+        const cwb::SlotPlan &s = plan_.tensors[static_cast<size_t>(t)].slot(MethodSlot::Structure);
+        // Setting a method: its structure; "none" or a keep: the structure it has now.
+        std::string method = s.method;
+        if (column == StructureColumn && value.toString() != QStringLiteral("none"))
+            method = value.toString().toStdString();
+        for (const size_t m : cwb::structureMembers(plan_, static_cast<size_t>(t), method))
+            if (!out.contains(static_cast<int>(m)))
+                out << static_cast<int>(m);
+    }
+    return out;
 }
 
 bool LayerPlanModel::fillDown(int source, const QList<int> &tensors, int column)

@@ -182,6 +182,8 @@ private:
     QVariant editValue(const cwb::TensorPlan &tp, int column) const;
     QString cellToolTip(const cwb::TensorPlan &tp, int column) const;
     QString formatText(const cwb::TensorPlan &tp) const;
+    [[nodiscard]] QList<int> withStructureMembers(const QList<int> &tensors, int column,
+                                                  const QVariant &value) const;
     static QString shapeText(const cwb::TensorPlan &tp);
     std::optional<double> lastError(const cwb::TensorPlan &tp) const;
     QString tensorLabel(int tensor) const;

@@ -3,6 +3,7 @@
 
 #include "model/canonical_name.h"
 
+#include <algorithm>
 #include <cmath>
 #include <map>
 #include <set>
@@ -296,6 +297,31 @@ private:
 void resolveStructures(Plan &plan, const Model &model)
 {
     StructureResolver(plan, model).run();
+}
+
+std::vector<size_t> structureMembers(const Plan &plan, size_t tensor, std::string_view method)
+{
+    if (tensor >= plan.tensors.size())
+        return {};
+    const TensorPlan &self = plan.tensors[tensor];
+    const int64_t layer = canonicalLayerIndex(self.canonical);
+    const std::vector<std::string> *roles = method == kChannels ? &kFfnRoles
+                                            : method == kHeads  ? &kAttnRoles
+                                                                : nullptr;
+    if (layer < 0 || (!roles && method != kDrop))
+        return {tensor};
+    std::vector<size_t> out;
+    for (size_t i = 0; i < plan.tensors.size(); ++i) {
+        const TensorPlan &tp = plan.tensors[i];
+        if (canonicalLayerIndex(tp.canonical) != layer || tp.shape.size() < 2)
+            continue;
+        const std::string role(splitLayerTensorName(tp.canonical)->role);
+        if (!roles || std::find(roles->begin(), roles->end(), role) != roles->end())
+            out.push_back(i);
+    }
+    if (std::find(out.begin(), out.end(), tensor) == out.end())
+        out.insert(out.begin(), tensor);
+    return out;
 }
 
 PlanStructures planStructures(const Plan &plan, const Model &model)

@@ -32,6 +32,13 @@ struct PlanStructures {
 // TensorPlan::structure and appends problems to plan.errors.
 void resolveStructures(Plan &plan, const Model &model);
 
+// The tensors (indices into plan.tensors) a structure method set on `tensor` has to be set on
+// alike: prune_channels a layer's mlp.gate / mlp.up / mlp.down, prune_heads its attn.q / k / v /
+// o, drop_block every matrix of the layer; `tensor` alone for another method or a tensor outside
+// a layer. What an editor applies a structure edit to, so one edit makes one valid structure.
+[[nodiscard]] std::vector<size_t> structureMembers(const Plan &plan, size_t tensor,
+                                                   std::string_view method);
+
 // The StructuredPlan of a resolved, valid plan (the pipeline's structure step).
 [[nodiscard]] PlanStructures planStructures(const Plan &plan, const Model &model);
 
