@@ -134,8 +134,55 @@ std::optional<double> predictedKld(const SensitivityTable &table, const Plan &pl
     return sum;
 }
 
-SolveOutcome solveFromTable(const Model &model, const SensitivityTable &table,
-                            const SolveParams &params, const JobContext &ctx)
+namespace {
+
+constexpr const char *kFfnPattern = "layers.*.mlp.*";
+
+MethodEntry pruneChannelsEntry(double keep)
+{
+    return {"prune_channels", MethodSlot::Structure, {{"keep", ParamValue{keep}}}, {}};
+}
+
+// Per FFN tensor (table index) and option: its bytes on the smaller shape, or nullopt where the
+// option does not fit it there (a block that does not divide the pruned row length). Sized by
+// resolving, per option, the recipe that prunes and then applies it: the same estimate the
+// returned recipe's dry run makes.
+std::map<size_t, std::vector<std::optional<uint64_t>>>
+prunedCells(const Model &model, const SensitivityTable &table,
+            const std::vector<Candidate> &candidates, double keep)
+{
+    std::map<size_t, std::vector<std::optional<uint64_t>>> out;
+    for (size_t i = 0; i < table.tensors.size(); ++i) {
+        const auto split = splitLayerTensorName(table.tensors[i].canonical);
+        if (split && split->role.starts_with("mlp."))
+            out[i].assign(candidates.size(), std::nullopt);
+    }
+    PlanOptions options;
+    options.calibration = true;
+    for (size_t j = 0; j < candidates.size(); ++j) {
+        Recipe r;
+        r.source = "solver";
+        std::vector<MethodEntry> entries{pruneChannelsEntry(keep)};
+        for (MethodEntry &e : candidates[j].recipeEntries())
+            entries.push_back(std::move(e));
+        r.rules.push_back({0, kFfnPattern, std::move(entries), {}});
+        const Plan plan = resolvePlan(r, model, options);
+        std::set<std::string> failed;
+        for (const RecipeProblem &e : plan.errors)
+            failed.insert(e.where);
+        for (auto &[i, cells] : out) {
+            const SensitivityTensor &t = table.tensors[i];
+            for (const TensorPlan &tp : plan.tensors)
+                if (tp.name == t.name && !failed.contains(tp.displayName()))
+                    cells[j] = tp.estimate.total();
+        }
+    }
+    return out;
+}
+
+SolveOutcome solveOnce(const Model &model, const SensitivityTable &table,
+                       const SolveParams &params, const FfnKeepDamage *ffn,
+                       const JobContext &ctx)
 {
     SolveOutcome out;
     out.budgetBytes = params.budget.bytes;
@@ -162,12 +209,23 @@ SolveOutcome solveFromTable(const Model &model, const SensitivityTable &table,
     if (out.fixedBytes > out.budgetBytes)
         throw BudgetInfeasible(out.fixedBytes, out.budgetBytes);
 
+    // With an FFN keep, the FFN tensors' options are sized (and fit) on the smaller shapes.
+    const auto pruned = ffn ? prunedCells(model, table, candidates, ffn->keep)
+                            : std::map<size_t, std::vector<std::optional<uint64_t>>>{};
+    const auto bytesOf = [&](size_t i, size_t j) -> std::optional<uint64_t> {
+        if (!table.tensors[i].cells[j].fits)
+            return std::nullopt;
+        const auto p = pruned.find(i);
+        return p == pruned.end() ? std::optional<uint64_t>(table.tensors[i].cells[j].bytes)
+                                 : p->second[j];
+    };
+
     // Options each tensor may take: fitting, and exact for the target.
     std::vector<std::vector<size_t>> allowed(table.tensors.size());
     std::set<std::string> inexact;
     for (size_t i = 0; i < table.tensors.size(); ++i)
         for (size_t j = 0; j < candidates.size(); ++j) {
-            if (!table.tensors[i].cells[j].fits)
+            if (!bytesOf(i, j))
                 continue;
             if (!representsExactly(candidates[j], params.target, tensors[i]->dtype)) {
                 inexact.insert(candidates[j].id);
@@ -215,7 +273,7 @@ SolveOutcome solveFromTable(const Model &model, const SensitivityTable &table,
         SolverItem item;
         item.name = t.canonical.empty() ? t.name : t.canonical;
         for (const size_t j : allowed[i])
-            item.options.push_back({t.cells[j].bytes, std::max(0.0, t.cells[j].deltaKld),
+            item.options.push_back({*bytesOf(i, j), std::max(0.0, t.cells[j].deltaKld),
                                     table.options[j].id});
         problem.items.push_back(std::move(item));
     }
@@ -236,12 +294,14 @@ SolveOutcome solveFromTable(const Model &model, const SensitivityTable &table,
             const auto at = std::find(allowed[i].begin(), allowed[i].end(), *option);
             if (at == allowed[i].end()) {
                 const SensitivityCell &cell = table.tensors[i].cells[*option];
+                const std::string why =
+                    !cell.fits ? cell.why
+                    : !bytesOf(i, *option)
+                        ? "its FFN rows at keep " + fixed2(ffn ? ffn->keep : 1.0)
+                              + " do not divide into the option's blocks"
+                        : "not exact for " + std::string(targetFormatName(params.target));
                 throw Error("lock " + lock.text() + ": " + table.tensors[i].canonical
-                            + " cannot take " + lock.candidate.id + " ("
-                            + (cell.fits ? "not exact for "
-                                               + std::string(targetFormatName(params.target))
-                                         : cell.why)
-                            + ")");
+                            + " cannot take " + lock.candidate.id + " (" + why + ")");
             }
             problem.items[i].lockedOption = int(at - allowed[i].begin());
             lockedBy[i] = lock.text();
@@ -266,9 +326,22 @@ SolveOutcome solveFromTable(const Model &model, const SensitivityTable &table,
     for (size_t i = 0; i < table.tensors.size(); ++i) {
         const size_t j = allowed[i][out.solution.choice[i]];
         const SensitivityTensor &t = table.tensors[i];
-        out.tensors.push_back({t.name, t.canonical, j, t.cells[j].bytes, t.cells[j].deltaKld,
+        out.tensors.push_back({t.name, t.canonical, j, *bytesOf(i, j), t.cells[j].deltaKld,
                                lockedBy[i], groupOf[i]});
         out.predictedKld += t.cells[j].deltaKld;
+    }
+    if (ffn) {
+        out.ffnKeep = ffn->keep;
+        out.structureKld = ffn->summed;
+        out.predictedKld += ffn->summed;
+        out.recipe.description += "; every layer keeps " + fixed2(100.0 * ffn->keep)
+                                  + "% of its FFN channels (predicted ΔKLD " + sci(ffn->summed)
+                                  + " summed per layer, " + sci(ffn->together)
+                                  + " measured with all layers pruned)";
+        out.recipe.rules.push_back(
+            {0, kFfnPattern, {pruneChannelsEntry(ffn->keep)},
+             "solver: FFN channels kept " + fixed2(ffn->keep) + " (predicted ΔKLD "
+                 + sci(ffn->summed) + ")"});
     }
     out.totalBytes = out.fixedBytes + out.solution.totalBytes;
     out.bitsPerWeight =
@@ -299,6 +372,42 @@ SolveOutcome solveFromTable(const Model &model, const SensitivityTable &table,
                     + std::to_string(out.plan.totals.estimatedBytes) + " bytes, the solver counted " + std::to_string(out.totalBytes)
                     + ": the sensitivity table's sizes do not match this model's plan");
     return out;
+}
+
+} // namespace
+
+SolveOutcome solveFromTable(const Model &model, const SensitivityTable &table,
+                            const SolveParams &params, const JobContext &ctx)
+{
+    if (params.ffnKeeps.empty())
+        return solveOnce(model, table, params, nullptr, ctx);
+    // Every FFN fraction (all channels first) with the best per-tensor plan on its shapes; the
+    // least predicted damage wins (ties: more channels kept).
+    std::optional<SolveOutcome> best;
+    std::optional<BudgetInfeasible> infeasible;
+    std::vector<std::string> tried;
+    for (size_t k = 0; k <= params.ffnKeeps.size(); ++k) {
+        const FfnKeepDamage *ffn = k == 0 ? nullptr : &params.ffnKeeps[k - 1];
+        const std::string name = "FFN keep " + fixed2(ffn ? ffn->keep : 1.0);
+        try {
+            SolveOutcome o = solveOnce(model, table, params, ffn, ctx);
+            tried.push_back(name + ": predicted ΔKLD " + sci(o.predictedKld) + " ("
+                            + sci(o.structureKld) + " of it the structure), "
+                            + groupThousands(int64_t(o.totalBytes)) + " bytes");
+            if (!best || o.predictedKld < best->predictedKld)
+                best = std::move(o);
+        } catch (const BudgetInfeasible &e) {
+            tried.push_back(name + ": does not fit (smallest plan "
+                            + groupThousands(int64_t(e.smallestBytes)) + " bytes)");
+            if (!infeasible || e.smallestBytes < infeasible->smallestBytes)
+                infeasible = e;
+        }
+    }
+    if (!best)
+        throw *infeasible;
+    for (const std::string &t : tried)
+        best->notes.push_back(t);
+    return std::move(*best);
 }
 
 } // namespace cwb

@@ -19,11 +19,14 @@
 //                from the schema defaults, comment "solver (budget 4.50 bpw, predicted ΔKLD
 //                1.2e-04 of 3.4e-03)" ("locked by --lock ..." for locked ones); a head that is
 //                a tied copy of the embedding gets the embedding's methods, so it is stored once
+//   structures   with SolveParams::ffnKeeps, a rule "layers.*.mlp.*": prune_channels(keep) for the
+//                chosen fraction, the FFN tensors' options sized and checked on the smaller shapes
 // The recipe is resolved against the model before it is returned: its dry-run total equals the
 // solver's bytes (checked; a difference is an error).
 
 #include "analysis/sensitivity_table.h"
 #include "choose/candidates.h"
+#include "choose/ffn_keep_damage.h"
 #include "jobs/job_context.h"
 #include "model/model.h"
 #include "recipe/plan.h"
@@ -74,6 +77,11 @@ struct SolveParams {
     TargetFormat target = TargetFormat::Gguf;
     std::vector<Lock> locks;
     SolverParams solver;
+    // Structures as candidates (choose/ffn_keep_damage.h): each measured fraction is tried as
+    // one uniform FFN keep for every layer (prune_channels with repair), the per-tensor options
+    // then sized on the smaller shapes; the plan of least predicted damage (structure + tensors)
+    // wins, keeping every channel included. Empty: no structure is removed.
+    std::vector<FfnKeepDamage> ffnKeeps;
 };
 
 struct TensorChoice {
@@ -92,7 +100,9 @@ struct SolveOutcome {
     uint64_t totalBytes = 0;  // fixed + chosen: the recipe's dry-run total
     int64_t parameters = 0;
     double bitsPerWeight = 0;
-    double predictedKld = 0;  // summed dKLD of the choices
+    double predictedKld = 0;  // summed dKLD of the choices (and of the structure removed)
+    double ffnKeep = 1.0;     // the FFN fraction kept in every layer (1: nothing removed)
+    double structureKld = 0;  // its predicted dKLD (summed per layer), part of predictedKld
     BudgetSolution solution;
     Recipe recipe;
     Plan plan;                // the recipe resolved against the model

@@ -14,6 +14,7 @@
 #include "util/error.h"
 
 #include <algorithm>
+#include <cstdlib>
 #include <fstream>
 
 namespace cwb::cli {
@@ -113,6 +114,25 @@ Verification verify(const Model &model, const ParsedArgs &args, Environment &env
     return v;
 }
 
+// "0.75,0.5" -> {0.75, 0.5}; each a fraction in (0, 1).
+std::vector<double> fractionList(const std::string &text)
+{
+    std::vector<double> out;
+    size_t start = 0;
+    while (start <= text.size()) {
+        const size_t comma = std::min(text.find(',', start), text.size());
+        const std::string part = text.substr(start, comma - start);
+        char *end = nullptr;
+        const double v = std::strtod(part.c_str(), &end);
+        if (part.empty() || end != part.c_str() + part.size() || !(v > 0 && v < 1))
+            throw UsageError("solve", "--ffn-keep " + text + ": \"" + part
+                                          + "\" is not a fraction in (0, 1)");
+        out.push_back(v);
+        start = comma + 1;
+    }
+    return out;
+}
+
 } // namespace
 
 const CommandSpec &solveCommand()
@@ -153,6 +173,11 @@ const CommandSpec &solveCommand()
                              .needs = "--budget-latency", .oneOf = "budget"});
         for (OptionSpec &o : sensitivityOptions())
             s.options.push_back(std::move(o));
+        s.options.push_back({.name = "--ffn-keep", .kind = ValueKind::Text, .metavar = "F,F",
+                             .help = "structures as candidates: also try keeping these "
+                                     "fractions of every layer's FFN channels (prune_channels "
+                                     "with repair; each measured per layer on the calibration "
+                                     "windows), the plan of least predicted damage wins"});
         s.options.push_back({.name = "--lock", .kind = ValueKind::Text,
                              .metavar = "PATTERN=METHOD",
                              .help = "tensors the recipe pattern selects take this option",
@@ -202,6 +227,18 @@ int runSolve(const ParsedArgs &args, Environment &env)
     const Model model = io::openModel(args.positional());
     params.budget = resolveBudget(model, budgetOf(args));
     const SensitivityRun run = obtainSensitivity(model, args, env, std::move(candidates));
+    if (args.has("--ffn-keep")) {
+        FfnKeepParams fp;
+        fp.calibrationPath = args.text("--calib");
+        fp.keeps = fractionList(args.text("--ffn-keep"));
+        fp.statisticsSequences = args.integer("--sequences", fp.statisticsSequences);
+        fp.statisticsTokensPerSequence = args.integer("--seq-len", fp.statisticsTokensPerSequence);
+        fp.windows.windows = args.integer("--windows", fp.windows.windows);
+        fp.windows.tokensPerWindow = args.integer("--seq-len", fp.windows.tokensPerWindow);
+        fp.threads = threadsOf(args);
+        *env.err << "FFN keep candidates...\n";
+        params.ffnKeeps = measureFfnKeepDamage(model, fp, env.job());
+    }
     const SolveOutcome outcome = solveFromTable(model, run.table, params, env.job(false));
     const std::string recipePath = args.text("--out");
     writeRecipe(recipePath, outcome.recipe);
