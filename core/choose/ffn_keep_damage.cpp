@@ -4,6 +4,7 @@
 #include "analysis/activation_stats.h"
 #include "eval/engine.h"
 #include "prune/pruned_model.h"
+#include "prune/structure_analysis.h"
 #include "prune/structure_scores.h"
 #include "prune/structured_plan.h"
 #include "util/error.h"
@@ -35,15 +36,10 @@ std::vector<FfnKeepDamage> measureFfnKeepDamage(const Model &model, const FfnKee
         if (!(k > 0 && k < 1))
             throw Error("FFN keep candidates: " + std::to_string(k)
                         + " is not a fraction in (0, 1)");
-    ActivationParams ap;
-    ap.sequences = params.statisticsSequences;
-    ap.tokensPerSequence = params.statisticsTokensPerSequence;
-    if (model.hparams.contextLength > 0)
-        ap.tokensPerSequence = std::min(ap.tokensPerSequence, model.hparams.contextLength);
-    ap.collectHessians = true;
-    ap.threads = params.threads;
-    const ActivationStats stats = collectActivationStats(model, params.calibrationPath, ap,
-                                                         ctx.stage(0.0, 0.2, "statistics"));
+    const ActivationStats stats =
+        structureStatistics(model, params.calibrationPath, params.statisticsSequences,
+                            params.statisticsTokensPerSequence, params.threads,
+                            ctx.stage(0.0, 0.2, "statistics"));
     const StructureScores scores =
         scoreChannelsAndGroups(model, stats, StructureScore::Activation);
     EngineOptions o;

@@ -3,6 +3,7 @@
 
 #include "model/canonical_name.h"
 #include "prune/pruned_model.h"
+#include "prune/structure_analysis.h"
 #include "prune/structure_scores.h"
 #include "recipe/plan_structures.h"
 #include "recipe/resolve.h"
@@ -27,12 +28,8 @@ ActivationStats sourceStatistics(const Model &source, const CompressParams &para
         return *params.calibrationStats;
     if (params.calibrationPath.empty())
         throw Error("the plan removes structures, which needs calibration text (--calib FILE)");
-    ActivationParams ap = params.calibration;
-    if (source.hparams.contextLength > 0)
-        ap.tokensPerSequence = std::min(ap.tokensPerSequence, source.hparams.contextLength);
-    ap.collectHessians = true;
-    ap.threads = params.threads;
-    return collectActivationStats(source, params.calibrationPath, ap, job);
+    return structureStatistics(source, params.calibrationPath, params.calibration.sequences,
+                               params.calibration.tokensPerSequence, params.threads, job);
 }
 
 // The canonical name a source tensor has in the smaller model ("" when its block is dropped).

@@ -5,6 +5,20 @@
 
 namespace cwb {
 
+ActivationStats structureStatistics(const Model &model, const std::string &calibrationPath,
+                                    int64_t sequences, int64_t tokensPerSequence, int threads,
+                                    const JobContext &ctx)
+{
+    ActivationParams ap;
+    ap.sequences = sequences;
+    ap.tokensPerSequence = tokensPerSequence;
+    if (model.hparams.contextLength > 0)
+        ap.tokensPerSequence = std::min(ap.tokensPerSequence, model.hparams.contextLength);
+    ap.collectHessians = true;
+    ap.threads = threads;
+    return collectActivationStats(model, calibrationPath, ap, ctx);
+}
+
 StructureScores analyzeStructures(const Model &model, const StructureAnalysisParams &params,
                                   const JobContext &ctx)
 {
@@ -17,20 +31,18 @@ StructureScores analyzeStructures(const Model &model, const StructureAnalysisPar
             };
         return sub;
     };
-    ActivationParams ap;
-    ap.sequences = params.sequences;
-    ap.tokensPerSequence = params.tokensPerSequence;
-    if (model.hparams.contextLength > 0)
-        ap.tokensPerSequence = std::min(ap.tokensPerSequence, model.hparams.contextLength);
-    ap.collectHessians = true;
-    ap.threads = params.threads;
     const ActivationStats stats =
-        collectActivationStats(model, params.calibrationPath, ap, part(0.0, params.blocks ? 0.6 : 1.0));
+        structureStatistics(model, params.calibrationPath, params.sequences,
+                            params.tokensPerSequence, params.threads,
+                            part(0.0, params.blocks ? 0.6 : 1.0));
     StructureScores scores = scoreChannelsAndGroups(model, stats, params.score);
     if (params.blocks) {
         BlockPassParams bp;
         bp.windows.windows = params.windows;
-        bp.windows.tokensPerWindow = ap.tokensPerSequence;
+        bp.windows.tokensPerWindow = model.hparams.contextLength > 0
+                                         ? std::min(params.tokensPerSequence,
+                                                    model.hparams.contextLength)
+                                         : params.tokensPerSequence;
         bp.threads = params.threads;
         scoreBlocks(model, params.calibrationPath, bp, scores, part(0.6, 1.0));
     }

@@ -21,6 +21,15 @@ struct StructureAnalysisParams {
     int threads = 0;
 };
 
+// The calibration statistics structure scores and repairs read: Hessians of every projection
+// input, from `sequences` x `tokensPerSequence` tokens (capped at the model's context) from the
+// start of `calibrationPath`. One place for the structure analysis, the pipeline's structure
+// step and the solver's structure candidates.
+[[nodiscard]] ActivationStats structureStatistics(const Model &model,
+                                                  const std::string &calibrationPath,
+                                                  int64_t sequences, int64_t tokensPerSequence,
+                                                  int threads, const JobContext &ctx = {});
+
 [[nodiscard]] StructureScores analyzeStructures(const Model &model,
                                                 const StructureAnalysisParams &params,
                                                 const JobContext &ctx = {});
