@@ -42,6 +42,12 @@ bool slotNeedsHessian(const SlotPlan &s)
     return spec && spec->needsHessian;
 }
 
+bool slotNeedsOriginalCross(const SlotPlan &s)
+{
+    const MethodSpec *spec = s.used() ? findMethod(s.method) : nullptr;
+    return spec && spec->needsOriginalCross;
+}
+
 } // namespace
 
 CompressedTensor compressTensor(const Model &model, const TensorPlan &tp,
@@ -318,7 +324,7 @@ int64_t layerOfUnit(const TensorPlan *tp)
 void runSequential(const Model &model, const CompressParams &params, const ActivationParams &ap,
                    const std::vector<const TensorPlan *> &work,
                    const std::vector<AwqFoldGroup> &folds, UnitRunner &runner,
-                   const JobContext &job, CompressedModel &out)
+                   bool originalCross, const JobContext &job, CompressedModel &out)
 {
     std::map<int64_t, std::vector<const TensorPlan *>> tensorsOf;
     std::map<int64_t, std::vector<AwqFoldGroup>> foldsOf;
@@ -358,6 +364,8 @@ void runSequential(const Model &model, const CompressParams &params, const Activ
     if (last >= 0) {
         LayerwiseActivations layers(model, params.calibrationPath, ap,
                                     passStage("calibration: embedding"));
+        if (originalCross)
+            layers.collectOriginalCross(model);
         passesDone += 1;
         for (int64_t k = 0; k <= last; ++k) {
             job.checkCancelled();
@@ -402,6 +410,17 @@ CompressedModel compressModel(const Model &model, const Plan &plan, const Compre
         throw Error(plan.recipeSource
                     + ": sequential calibration collects its own statistics layer by layer; "
                       "statistics collected before cannot be used with it");
+    // A method that reconstructs the original block's output (gptq_ggml_recon) needs the cross
+    // moment that only sequential calibration collects: the plan turns it on.
+    std::string crossMethod;
+    for (const TensorPlan &tp : plan.tensors)
+        for (const SlotPlan &s : tp.stages)
+            if (tp.changed() && crossMethod.empty() && slotNeedsOriginalCross(s))
+                crossMethod = s.method;
+    if (!crossMethod.empty() && params.calibrationStats)
+        throw Error(plan.recipeSource + ": " + crossMethod
+                    + " needs sequential calibration (the inputs of the compressed prefix beside "
+                      "the original ones); statistics collected before cannot be used with it");
 
     std::vector<const TensorPlan *> work;
     uint64_t workParams = 0;
@@ -429,7 +448,7 @@ CompressedModel compressModel(const Model &model, const Plan &plan, const Compre
 
     const bool collect = !params.calibrationStats && !params.calibrationPath.empty()
                          && !work.empty();
-    const bool sequential = collect && params.sequentialCalibration;
+    const bool sequential = collect && (params.sequentialCalibration || !crossMethod.empty());
     std::optional<ActivationStats> collected;
     const ActivationStats *stats = nullptr;
     const double calibShare = collect && !sequential ? 0.2 : 0.0;
@@ -475,7 +494,7 @@ CompressedModel compressModel(const Model &model, const Plan &plan, const Compre
         out.calibrationSource = params.calibrationPath;
         out.calibrationSequential = true;
         runSequential(model, params, calibrationParamsFor(model, params, needsHessian), work,
-                      folds, runner, job, out);
+                      folds, runner, !crossMethod.empty(), job, out);
     }
     std::sort(out.tensors.begin(), out.tensors.end(),
               [](const CompressedTensor &a, const CompressedTensor &b) { return a.index < b.index; });

@@ -72,7 +72,9 @@ struct CompressParams {
     // statistics at a time. Off by default, by measurement: on dev256 (gptq g32 on every layer
     // matrix, 64 x 256 tokens; README, issue 13 part 2) the model's KLD moved by +0.05% (4-bit),
     // +0.9% (3-bit) and -1.3% (2-bit): no consistent gain. Cannot be combined with
-    // calibrationStats.
+    // calibrationStats. A plan holding a method that reconstructs the original block's output
+    // (MethodSpec::needsOriginalCross: gptq_ggml_recon) turns it on whatever this says, and the
+    // collector then also records each input's cross moment with the original model's.
     bool sequentialCalibration = false;
 
     static ActivationParams defaultCalibration()
