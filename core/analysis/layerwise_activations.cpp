@@ -86,7 +86,7 @@ void LayerwiseActivations::runBlock(bool observe, const JobContext &ctx)
         throwIn("layer-by-layer calibration", "every layer has been run already ("
                                                   + std::to_string(layerCount()) + " layers)");
     const bool cross = observe && original_;
-    std::vector<float> scratch;
+    std::vector<float> scratch, originalScratch;
     observer_->setPaused(!observe);
     prefixRows_->setRecording(cross);
     try {
@@ -101,14 +101,14 @@ void LayerwiseActivations::runBlock(bool observe, const JobContext &ctx)
                 engine_->runLayers(next_, next_ + 1, stream, ctx);
             }
             if (cross) {
-                // The original streams move on while measured: they never see compressed
-                // weights, so the pass that measures them is also the one that advances them.
-                runOriginal(s, true, ctx);
+                // The original model's inputs of the same tokens; its stream stays where it is.
+                originalScratch = originalStreams_[size_t(s)];
+                runOriginal(originalScratch, true, ctx);
                 analysis::accumulateCross(*originalRows_, *prefixRows_, cross_);
                 originalRows_->clear();
                 prefixRows_->clear();
-            } else if (original_ && originalNext_ == next_) {
-                runOriginal(s, false, ctx);
+            } else if (original_ && !observe) {
+                runOriginal(originalStreams_[size_t(s)], false, ctx);
             }
             ctx.report(double(s + 1) / double(sequences_),
                        "sequence " + std::to_string(s + 1) + "/" + std::to_string(sequences_));
@@ -121,15 +121,14 @@ void LayerwiseActivations::runBlock(bool observe, const JobContext &ctx)
     }
     observer_->setPaused(true);
     prefixRows_->setRecording(false);
-    if (original_ && originalNext_ == next_)
-        originalNext_ = next_ + 1;
 }
 
-void LayerwiseActivations::runOriginal(int64_t s, bool record, const JobContext &ctx)
+void LayerwiseActivations::runOriginal(std::vector<float> &stream, bool record,
+                                       const JobContext &ctx)
 {
     originalRows_->setRecording(record);
     original_->reset(std::max<int64_t>(length_, 2));
-    original_->runLayers(next_, next_ + 1, originalStreams_[size_t(s)], ctx);
+    original_->runLayers(next_, next_ + 1, stream, ctx);
     originalRows_->setRecording(false);
 }
 
@@ -144,14 +143,10 @@ void LayerwiseActivations::collectOriginalCross(const Model &model)
     options.observer = originalRows_;
     original_ = Engine::create(model, options);
     originalStreams_ = streams_; // both enter block 0 from the model's own embedding
-    originalNext_ = 0;
 }
 
 ActivationStats LayerwiseActivations::collectLayer(const JobContext &ctx)
 {
-    if (original_ && originalNext_ != next_)
-        throwIn("layer-by-layer calibration",
-                "layer " + std::to_string(next_) + " has been collected already");
     observer_->clear();
     cross_.clear();
     runBlock(true, ctx);

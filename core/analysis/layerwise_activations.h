@@ -23,8 +23,10 @@
 // second engine with the model's ORIGINAL weights carries a second set of streams through the
 // same blocks, and collectLayer() then also records, per projection input, X^T X~ -- the inputs
 // X of the original model against the inputs X~ recorded here, over the same tokens
-// (LinearActivationStats::originalCross). Costs one more forward pass over the calibration set
-// and a second set of streams.
+// (LinearActivationStats::originalCross). Costs two more passes of each block per collection
+// (measuring the original's inputs, advancing its streams) and a second set of streams.
+// collectLayer() may be called several times for one block (after replacing some of its
+// projections: the pipeline's true-sequential groups); each call measures anew.
 
 #include "analysis/activation_stats.h"
 
@@ -83,7 +85,7 @@ private:
     void start(const Model &model, std::span<const int32_t> stream, int32_t bos,
                const JobContext &ctx);
     void runBlock(bool observe, const JobContext &ctx);
-    void runOriginal(int64_t s, bool record, const JobContext &ctx);
+    void runOriginal(std::vector<float> &stream, bool record, const JobContext &ctx);
 
     ActivationParams params_;
     std::string source_ = "token ids";
@@ -95,12 +97,11 @@ private:
     std::vector<std::vector<float>> streams_; // per sequence: length x width
     int64_t next_ = 0;
     // Cross moments: the prefix engine's inputs (observer_ behind it), the original engine, its
-    // inputs and streams, the block its streams enter, and the sums of the layer collected.
+    // inputs and streams (advanced with the others), and the sums of the layer collected.
     std::shared_ptr<analysis::InputRecorder> prefixRows_;
     std::unique_ptr<Engine> original_;
     std::shared_ptr<analysis::InputRecorder> originalRows_;
     std::vector<std::vector<float>> originalStreams_;
-    int64_t originalNext_ = 0;
     std::map<std::string, std::shared_ptr<ActivationHessian>> cross_;
 };
 
