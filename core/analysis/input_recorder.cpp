@@ -51,6 +51,8 @@ void forEachPair(const InputRecorder &original, const InputRecorder &prefix,
 
 void InputRecorder::observe(const LinearInputSite &site, const float *x, int64_t nRows)
 {
+    if (!sites_.empty() && !sites_.contains(site.name))
+        return;
     if (next_)
         next_->observe(site, x, nRows);
     if (!recording_)

@@ -11,6 +11,7 @@
 
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -18,7 +19,8 @@ namespace cwb::analysis {
 
 // Records the projection inputs of the engine it observes, appended per site in the order the
 // engine reports them, while recording is on; every call is also passed on to `next` (the
-// statistics observer of the same engine; may be null).
+// statistics observer of the same engine; may be null). With a site filter set, inputs of other
+// sites are neither recorded nor passed on (a collection that needs only some of a layer's).
 class InputRecorder final : public LinearInputObserver {
 public:
     struct Rows {
@@ -34,12 +36,15 @@ public:
     void observe(const LinearInputSite &site, const float *x, int64_t nRows) override;
 
     void setRecording(bool on) { recording_ = on; }
+    // Only these site names from now on; empty: every site.
+    void setSites(std::set<std::string> sites) { sites_ = std::move(sites); }
     void clear() { rows_.clear(); }
     [[nodiscard]] const std::map<std::string, Rows> &sites() const { return rows_; }
 
 private:
     std::shared_ptr<LinearInputObserver> next_;
     bool recording_ = false;
+    std::set<std::string> sites_;
     std::map<std::string, Rows> rows_;
 };
 

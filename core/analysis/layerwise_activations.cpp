@@ -147,9 +147,28 @@ void LayerwiseActivations::collectOriginalCross(const Model &model)
 
 ActivationStats LayerwiseActivations::collectLayer(const JobContext &ctx)
 {
+    return collectLayer({}, ctx);
+}
+
+ActivationStats LayerwiseActivations::collectLayer(const std::set<std::string> &inputs,
+                                                   const JobContext &ctx)
+{
     observer_->clear();
     cross_.clear();
-    runBlock(true, ctx);
+    prefixRows_->setSites(inputs);
+    if (originalRows_)
+        originalRows_->setSites(inputs);
+    try {
+        runBlock(true, ctx);
+    } catch (...) {
+        prefixRows_->setSites({});
+        if (originalRows_)
+            originalRows_->setSites({});
+        throw;
+    }
+    prefixRows_->setSites({});
+    if (originalRows_)
+        originalRows_->setSites({});
     analysis::SequencePlan plan;
     plan.count = sequences_;
     plan.length = length_;

@@ -31,6 +31,7 @@
 #include "analysis/activation_stats.h"
 
 #include <map>
+#include <set>
 #include <memory>
 #include <span>
 #include <string>
@@ -66,6 +67,10 @@ public:
     // The statistics of block nextLayer()'s projection inputs (only its weights; coverage as
     // collectActivationStats() fills it, without notObserved). Reports progress per sequence.
     [[nodiscard]] ActivationStats collectLayer(const JobContext &ctx = {});
+    // The same for only the inputs named (site names, "layers.3.attn.heads"; empty: all): the
+    // other projections of the block get no record.
+    [[nodiscard]] ActivationStats collectLayer(const std::set<std::string> &inputs,
+                                               const JobContext &ctx = {});
     // From now on collectLayer() also gives each record its cross moment with the original
     // model's inputs (see above). Only before the first layer is collected or advanced (throws
     // cwb::Error otherwise).

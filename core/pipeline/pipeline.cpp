@@ -341,19 +341,36 @@ int groupOf(std::string_view canonical)
 struct LayerGroup {
     std::vector<const TensorPlan *> tensors;
     std::vector<AwqFoldGroup> folds;
+    std::set<std::string> inputs; // the input sites it reads; empty: every one of the layer
 };
+
+// The input site a true-sequential group's projections read (see groupOfRole).
+std::string inputOfGroup(int64_t layer, int group)
+{
+    static const char *const kInputs[] = {"attn_norm.out", "attn.heads", "mlp_norm.out",
+                                          "mlp.act"};
+    return layerTensorName(layer, kInputs[group]);
+}
 
 std::vector<LayerGroup> groupsOfLayer(const std::vector<const TensorPlan *> &tensors,
                                       const std::vector<AwqFoldGroup> &folds, bool split)
 {
     if (!split)
         return tensors.empty() && folds.empty() ? std::vector<LayerGroup>{}
-                                                : std::vector<LayerGroup>{{tensors, folds}};
+                                                : std::vector<LayerGroup>{{tensors, folds, {}}};
     std::vector<LayerGroup> groups(4);
     for (const TensorPlan *tp : tensors)
         groups[size_t(groupOf(tp->canonical))].tensors.push_back(tp);
     for (const AwqFoldGroup &g : folds)
         groups[size_t(groupOf(g.members.front()->canonical))].folds.push_back(g);
+    for (int i = 0; i < 4; ++i) {
+        const auto &ts = groups[size_t(i)].tensors;
+        const auto &fs = groups[size_t(i)].folds;
+        const std::string &any = !ts.empty() ? ts.front()->canonical : fs.empty() ? std::string()
+                                                                                  : fs.front().site;
+        if (!any.empty())
+            groups[size_t(i)].inputs = {inputOfGroup(canonicalLayerIndex(any), i)};
+    }
     std::erase_if(groups, [](const LayerGroup &g) { return g.tensors.empty() && g.folds.empty(); });
     return groups;
 }
@@ -424,7 +441,8 @@ void runSequential(const Model &model, const CompressParams &params, const Activ
             const std::string where = "calibration, layer " + std::to_string(k);
             const auto &groups = groupsOf[size_t(k)];
             for (const LayerGroup &group : groups) {
-                const ActivationStats stats = layers.collectLayer(passStage(where));
+                const ActivationStats stats =
+                    layers.collectLayer(group.inputs, passStage(where));
                 out.calibrationTokens = stats.coverage.tokensEvaluated;
                 passesDone += 1;
                 std::vector<CompressedTensor> done = runner.run(group.tensors, group.folds, &stats);
