@@ -12,7 +12,10 @@
 // sequential", GPTQ's paper): layer k's inputs come from layers 0..k-1 already compressed
 // (their compressed matrices run in the engine; folded AWQ scales as input multipliers), and
 // all of layer k's projections see the stream of that compressed prefix through layer k's
-// ORIGINAL weights (attn.o and mlp.down do not see q/k/v or gate/up compressed). The embedding
+// ORIGINAL weights (attn.o and mlp.down do not see q/k/v or gate/up compressed; except in a plan
+// with a method that reconstructs the original block's output, MethodSpec::needsOriginalCross:
+// that plan runs sequentially by itself, layer by layer in GPTQ's true-sequential groups q/k/v,
+// o, gate/up, down, with the cross moments of the original model's inputs). The embedding
 // is the model's own; 1-D tensors a plan changes (other than by AWQ folding) are not part of
 // the prefix. Each tensor's report says how many tokens its statistics saw.
 //
