@@ -26,8 +26,9 @@ void requireTargetInput(const float *w, int64_t rows, int64_t cols, const double
                          "(it needs sequential calibration)");
     for (int64_t i = 0; i < cols * cols; ++i)
         if (!std::isfinite(cross[i]))
-            throwIn(kMethod, "the cross moment has a non-finite value at (" + std::to_string(i / cols)
-                                 + ", " + std::to_string(i % cols) + ")");
+            throwIn(kMethod, "the cross moment has a non-finite value at ("
+                                 + std::to_string(i / cols) + ", " + std::to_string(i % cols)
+                                 + ")");
     if (!std::isfinite(p.strength) || p.strength < 0.0 || p.strength > 1.0)
         throwIn(kMethod, "strength " + std::to_string(p.strength) + " is not in [0, 1]");
 }

@@ -43,7 +43,8 @@ MethodSpec gptqGgmlDescriptor(const std::string &name, std::vector<ParamSpec> ex
 {
     using namespace methoddetail;
     std::vector<ParamSpec> params = {
-        choice("type", ggmlMethodNames(), "q4_k", "the ggml block type whose grid GPTQ rounds onto"),
+        choice("type", ggmlMethodNames(), "q4_k",
+               "the ggml block type whose grid GPTQ rounds onto"),
         boolean("imatrix", true,
                 "weight the block scale search by the inputs' mean squares (llama.cpp's imatrix)"),
         dampParam(),
@@ -95,7 +96,8 @@ MethodSpec gptqGgmlDescriptor(const std::string &name, std::vector<ParamSpec> ex
 MethodSpec gptqGgmlMethod()
 {
     MethodSpec m = gptqGgmlDescriptor(
-        "gptq_ggml", {}, "GPTQ onto a ggml block type: llama.cpp's scales, error-compensating codes",
+        "gptq_ggml", {},
+        "GPTQ onto a ggml block type: llama.cpp's scales, error-compensating codes",
         CWB_TRANSLATE_NOOP("cwb::methods", "GPTQ onto %1"));
     m.quantize = [](const ParamReader &p, const QuantizeInput &in) {
         const GptqGgmlParams g = gptqGgmlParamsOf(p, "gptq_ggml");

@@ -36,6 +36,14 @@ MethodSpec gptqGgmlReconMethod()
                         "measurements and statistics collected before have none)");
         if (in.in->originalCross->size() != h.size())
             throw Error("gptq_ggml_recon: the cross moment and the Hessian differ in size");
+        // One least-squares unknown per input channel and row: with few tokens per channel the
+        // target fits the calibration text's noise (dev256: worse than gptq_ggml at 5 tokens per
+        // channel, better at 21; README, issue 13 part 5).
+        if (in.in->tokens < 20 * in.cols)
+            in.notes->push_back("gptq_ggml_recon fitted its target on "
+                                + std::to_string(in.in->tokens) + " calibration tokens for " + std::to_string(in.cols)
+                                + " input channels (fewer than 20 per channel): it may overfit; "
+                                  "more calibration sequences help");
         if (in.keepMask)
             in.notes->push_back("gptq_ggml_recon kept the pruning mask (pruned weights rounded to "
                                 "the code nearest zero, their error compensated)");
