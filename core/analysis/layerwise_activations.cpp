@@ -117,6 +117,10 @@ void LayerwiseActivations::runBlock(bool observe, const JobContext &ctx)
         observer_->setPaused(true);
         prefixRows_->setRecording(false);
         prefixRows_->clear();
+        if (originalRows_) {
+            originalRows_->setRecording(false);
+            originalRows_->clear();
+        }
         throw;
     }
     observer_->setPaused(true);
