@@ -114,6 +114,8 @@ const std::map<std::string, std::vector<Variant>> &variants()
          {{R"({"type": "q4_0"})", {"ggml"}},
           {R"({"type": "q5_1", "act_order": false})", {"ggml"}},
           {R"({"type": "q8_0", "imatrix": false})", {"ggml"}}}},
+        {"gptq_ggml_recon",
+         {{R"({"type": "q4_0"})", {"ggml"}}, {R"({"type": "q8_0", "strength": 0.5})", {"ggml"}}}},
         {"magnitude", {{"{}", {"pruned"}}, {R"({"nm": "2:4"})", {"pruned N:M"}}}},
         {"wanda", {{R"({"sparsity": 0.3})", {"pruned"}}, {R"({"nm": "4:8"})", {"pruned N:M"}}}},
         {"sparsegpt", {{"{}", {"pruned"}}, {R"({"nm": "2:4"})", {"pruned N:M"}}}},

@@ -421,8 +421,8 @@ void TestRecipe::methodTableIsConsistent()
     // Every name of the brief exists in the right slot, every default passes its own check.
     const char *quantize[] = {"rtn", "nf4", "fp8_e4m3", "fp8_e5m2", "mxfp4", "nvfp4", "ternary",
                               "gptq", "awq", "q4_0", "q4_1", "q5_0", "q5_1", "q8_0", "q2_k",
-                              "q3_k", "q4_k", "q5_k", "q6_k", "gptq_ggml", "keep", "f16", "bf16",
-                              "f32"};
+                              "q3_k", "q4_k", "q5_k", "q6_k", "gptq_ggml", "gptq_ggml_recon",
+                              "keep", "f16", "bf16", "f32"};
     for (const char *name : quantize) {
         const cwb::MethodSpec *m = cwb::findMethod(name);
         QVERIFY2(m && m->slot == MethodSlot::Quantize, name);

@@ -3830,5 +3830,9 @@ Form: %3, gespeichert als %4</translation>
         <source>GPTQ onto %1</source>
         <translation>GPTQ auf %1</translation>
     </message>
+    <message>
+        <source>GPTQ onto %1, block reconstruction</source>
+        <translation>GPTQ auf %1, Blockrekonstruktion</translation>
+    </message>
 </context>
 </TS>

@@ -79,6 +79,10 @@ struct LinearActivationStats {
     std::vector<ActivationOutlier> outliers;
     // Set when ActivationParams::collectHessians; weights sharing an input share the object.
     std::shared_ptr<const ActivationHessian> hessian;
+    // Only from layer-by-layer calibration with cross moments (layerwise_activations.h): the raw
+    // sum X^T X~ of the ORIGINAL model's inputs X (row i = its channel i) against these inputs
+    // X~ of the compressed prefix, over the same tokens (not symmetric); null otherwise.
+    std::shared_ptr<const ActivationHessian> originalCross;
 };
 
 // Which weights saw how many tokens, and what the calibration run used.

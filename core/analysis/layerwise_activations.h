@@ -18,9 +18,20 @@
 // collectActivationStats() records for that layer, bit for bit. Memory: the streams (sequences x
 // tokens x width floats) and one layer's statistics (and Hessians) at a time. Costs about two
 // forward passes of the model over the calibration set instead of one.
+//
+// Cross moments (collectOriginalCross(), for block reconstruction, compress/block_recon.h): a
+// second engine with the model's ORIGINAL weights carries a second set of streams through the
+// same blocks, and collectLayer() then also records, per projection input, X^T X~ -- the inputs
+// X of the original model against the inputs X~ recorded here, over the same tokens
+// (LinearActivationStats::originalCross). Costs two more passes of each block per collection
+// (measuring the original's inputs, advancing its streams) and a second set of streams.
+// collectLayer() may be called several times for one block (after replacing some of its
+// projections: the pipeline's true-sequential groups); each call measures anew.
 
 #include "analysis/activation_stats.h"
 
+#include <map>
+#include <set>
 #include <memory>
 #include <span>
 #include <string>
@@ -31,6 +42,7 @@ namespace cwb {
 class Engine;
 class LinearWeights;
 namespace analysis {
+class InputRecorder;
 class StatsObserver;
 }
 
@@ -55,6 +67,16 @@ public:
     // The statistics of block nextLayer()'s projection inputs (only its weights; coverage as
     // collectActivationStats() fills it, without notObserved). Reports progress per sequence.
     [[nodiscard]] ActivationStats collectLayer(const JobContext &ctx = {});
+    // The same for only the inputs named (site names, "layers.3.attn.heads"; empty: all): the
+    // other projections of the block get no record.
+    [[nodiscard]] ActivationStats collectLayer(const std::set<std::string> &inputs,
+                                               const JobContext &ctx = {});
+    // From now on collectLayer() also gives each record its cross moment with the original
+    // model's inputs (see above). Only before the first layer is collected or advanced (throws
+    // cwb::Error otherwise).
+    void collectOriginalCross(const Model &model);
+    [[nodiscard]] bool collectsOriginalCross() const { return original_ != nullptr; }
+
     // A projection by canonical name from now on (Engine::swapWeights; throws as it does).
     void replaceWeights(const std::string &canonical,
                         std::shared_ptr<const LinearWeights> weights);
@@ -68,6 +90,7 @@ private:
     void start(const Model &model, std::span<const int32_t> stream, int32_t bos,
                const JobContext &ctx);
     void runBlock(bool observe, const JobContext &ctx);
+    void runOriginal(std::vector<float> &stream, bool record, const JobContext &ctx);
 
     ActivationParams params_;
     std::string source_ = "token ids";
@@ -78,6 +101,13 @@ private:
     std::unique_ptr<Engine> engine_;
     std::vector<std::vector<float>> streams_; // per sequence: length x width
     int64_t next_ = 0;
+    // Cross moments: the prefix engine's inputs (observer_ behind it), the original engine, its
+    // inputs and streams (advanced with the others), and the sums of the layer collected.
+    std::shared_ptr<analysis::InputRecorder> prefixRows_;
+    std::unique_ptr<Engine> original_;
+    std::shared_ptr<analysis::InputRecorder> originalRows_;
+    std::vector<std::vector<float>> originalStreams_;
+    std::map<std::string, std::shared_ptr<ActivationHessian>> cross_;
 };
 
 } // namespace cwb

@@ -360,14 +360,14 @@ std::vector<Candidate> defaultCandidates(TargetFormat target)
             for (Candidate &c : defaultCandidates(t))
                 addUnique(out, std::move(c), seen);
         for (const MethodSpec &m : methodTable())
-            if (m.slot == MethodSlot::Quantize)
+            if (m.slot == MethodSlot::Quantize && !m.needsOriginalCross)
                 addUnique(out, fromEntries({MethodEntry{m.name, m.slot, defaultParams(m), {}}}),
                           seen);
         return out;
     }
     for (const MethodSpec &m : methodTable()) {
-        if (m.slot != MethodSlot::Quantize)
-            continue;
+        if (m.slot != MethodSlot::Quantize || m.needsOriginalCross)
+            continue; // not measurable per tensor on one-pass statistics (methods/method.h)
         for (Candidate &c : settingsOf(m))
             if (representsExactly(c, target, kProbe.keepType))
                 addUnique(out, std::move(c), seen);

@@ -20,7 +20,9 @@
 // choices, integer sets, integer ranges of at most 17 values) -- and every other parameter at
 // its schema default (gptq's act_order and damp, the ggml types' imatrix: name them in the list
 // to choose otherwise). For `any`, the gguf and compressed-tensors sets together plus every other
-// quantize method at its defaults.
+// quantize method at its defaults. Methods that need sequential calibration (gptq_ggml_recon:
+// MethodSpec::needsOriginalCross) are in no default set: the sensitivity table cannot measure
+// them.
 
 #include "formats/dtype.h"
 #include "recipe/plan.h"

@@ -2,7 +2,8 @@
 // gptq_ggml: GPTQ's error-compensating codes on a ggml block type's own grid, scales by
 // llama.cpp's search (compress/gptq_ggml.h). The stored form is the type's bytes, so the GGUF
 // export writes them as they are; recipe tools without GPTQ onto ggml blocks get the nearest form.
-#include "compress/gptq_ggml.h"
+#include "methods/gptq_ggml_method.h"
+
 #include "methods/ggml_methods.h"
 #include "methods/method_support.h"
 #include "methods/recipe_forms.h"
@@ -14,34 +15,49 @@ namespace cwb {
 
 namespace {
 
-DType typeOf(const ParamReader &p)
+DType typeOf(const ParamReader &p, const std::string &method = "gptq_ggml")
 {
     const std::string &name = p.text("type");
     const std::optional<DType> t = ggmlMethodType(name);
     if (!t)
-        throwIn("gptq_ggml", "type \"" + name + "\" is not a ggml block type");
+        throwIn(method, "type \"" + name + "\" is not a ggml block type");
     return *t;
 }
 
 } // namespace
 
-MethodSpec gptqGgmlMethod()
+GptqGgmlParams gptqGgmlParamsOf(const ParamReader &p, const std::string &method)
+{
+    GptqGgmlParams g;
+    g.type = typeOf(p, method);
+    g.importance = p.flag("imatrix");
+    g.damp = p.number("damp");
+    g.actOrder = p.flag("act_order");
+    g.blockSize = static_cast<int>(p.integer("block_size"));
+    g.refit = p.flag("refit");
+    return g;
+}
+
+MethodSpec gptqGgmlDescriptor(const std::string &name, std::vector<ParamSpec> extra,
+                              std::string summary, const char *label)
 {
     using namespace methoddetail;
-    MethodSpec m = quantizeMethod(
-        "gptq_ggml",
-        {choice("type", ggmlMethodNames(), "q4_k", "the ggml block type whose grid GPTQ rounds onto"),
-         boolean("imatrix", true,
-                 "weight the block scale search by the inputs' mean squares (llama.cpp's imatrix)"),
-         dampParam(),
-         boolean("act_order", true,
-                 "columns in order of decreasing Hessian diagonal, block scales searched on the "
-                 "original weights before the loop (false: searched on entering each block)"),
-         blockSizeParam(),
-         boolean("refit", false,
-                 "after GPTQ, refit each row's block scales and mins by least squares to the "
-                 "original weights for the chosen codes (kept where they lower the error)")},
-        "GPTQ onto a ggml block type: llama.cpp's scales, error-compensating codes");
+    std::vector<ParamSpec> params = {
+        choice("type", ggmlMethodNames(), "q4_k",
+               "the ggml block type whose grid GPTQ rounds onto"),
+        boolean("imatrix", true,
+                "weight the block scale search by the inputs' mean squares (llama.cpp's imatrix)"),
+        dampParam(),
+        boolean("act_order", true,
+                "columns in order of decreasing Hessian diagonal, block scales searched on the "
+                "original weights before the loop (false: searched on entering each block)"),
+        blockSizeParam(),
+        boolean("refit", false,
+                "after GPTQ, refit each row's block scales and mins by least squares to the "
+                "original weights for the chosen codes (kept where they lower the error)")};
+    for (ParamSpec &e : extra)
+        params.push_back(std::move(e));
+    MethodSpec m = quantizeMethod(name, std::move(params), std::move(summary));
     m.needsCalibration = true;
     m.needsHessian = true;
     m.storage = StorageKind::Ggml;
@@ -52,9 +68,9 @@ MethodSpec gptqGgmlMethod()
     m.exactZeros = [](const ParamReader &p, DType) {
         return typeDecodesZeroExactly(typeOf(p));
     };
-    m.label = [](const ParamReader &p, const std::string &) {
+    m.label = [label](const ParamReader &p, const std::string &) {
         const std::string typeName(dtypeName(typeOf(p)));
-        return MethodLabel{CWB_TRANSLATE_NOOP("cwb::methods", "GPTQ onto %1"), {{typeName, false}}};
+        return MethodLabel{label, {{typeName, false}}};
     };
     m.exportForms = [](const ParamReader &p, DType) { return typeExportForms(typeOf(p)); };
     m.recipeForms = [](const ParamReader &p, DType) {
@@ -74,15 +90,18 @@ MethodSpec gptqGgmlMethod()
                           + " grid without error compensation (our GGUF export keeps the codes)";
         return f;
     };
+    return m;
+}
+
+MethodSpec gptqGgmlMethod()
+{
+    MethodSpec m = gptqGgmlDescriptor(
+        "gptq_ggml", {},
+        "GPTQ onto a ggml block type: llama.cpp's scales, error-compensating codes",
+        CWB_TRANSLATE_NOOP("cwb::methods", "GPTQ onto %1"));
     m.quantize = [](const ParamReader &p, const QuantizeInput &in) {
-        GptqGgmlParams g;
-        g.type = typeOf(p);
-        g.importance = p.flag("imatrix");
-        g.damp = p.number("damp");
-        g.actOrder = p.flag("act_order");
-        g.blockSize = static_cast<int>(p.integer("block_size"));
-        g.refit = p.flag("refit");
-        const std::vector<double> &h = requireHessian(*in.in, "gptq_ggml");
+        const GptqGgmlParams g = gptqGgmlParamsOf(p, "gptq_ggml");
+        const std::vector<double> &h = methoddetail::requireHessian(*in.in, "gptq_ggml");
         if (in.keepMask)
             in.notes->push_back("gptq_ggml kept the pruning mask (pruned weights rounded to the "
                                 "code nearest zero, their error compensated)");

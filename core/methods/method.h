@@ -41,6 +41,9 @@ struct InputStats {
     int64_t tokens = 0;
     std::vector<double> meanSquare; // per input channel; empty: none
     std::vector<double> meanAbs;    // per input channel; empty: none
+    // The raw X^T X~ of the original model's inputs against these (compressed prefix's) ones,
+    // cols x cols: only from sequential calibration for a method with needsOriginalCross.
+    std::shared_ptr<const std::vector<double>> originalCross;
     [[nodiscard]] bool empty() const { return !hessian && meanSquare.empty(); }
 };
 
@@ -184,6 +187,12 @@ struct MethodSpec {
     bool needsCalibration = false;
     std::string calibrationParam;
     bool needsHessian = false;
+    // Also the cross moment of the original model's inputs with those of the compressed prefix
+    // (InputStats::originalCross): only sequential calibration collects it, so the pipeline
+    // turns sequential calibration on for a plan holding such a method, refuses statistics
+    // collected before, and the default candidate sets leave the method out (the sensitivity
+    // table measures each tensor on one-pass statistics, where the prefix is the original).
+    bool needsOriginalCross = false;
     std::string summary;
 
     // ---- quantize slot ----

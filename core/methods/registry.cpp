@@ -19,6 +19,7 @@ MethodSpec gptqMethod();
 MethodSpec awqMethod();
 std::vector<MethodSpec> ggmlMethods(); // q4_0 ... q6_k
 MethodSpec gptqGgmlMethod();
+MethodSpec gptqGgmlReconMethod();
 MethodSpec magnitudeMethod();
 MethodSpec wandaMethod();
 MethodSpec sparsegptMethod();
@@ -50,6 +51,7 @@ std::vector<MethodSpec> buildTable()
     add(t, awqMethod());
     add(t, ggmlMethods());
     add(t, gptqGgmlMethod());
+    add(t, gptqGgmlReconMethod());
     add(t, magnitudeMethod());
     add(t, wandaMethod());
     add(t, sparsegptMethod());

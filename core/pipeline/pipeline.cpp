@@ -44,6 +44,12 @@ bool slotNeedsHessian(const SlotPlan &s)
     return spec && spec->needsHessian;
 }
 
+bool slotNeedsOriginalCross(const SlotPlan &s)
+{
+    const MethodSpec *spec = s.used() ? findMethod(s.method) : nullptr;
+    return spec && spec->needsOriginalCross;
+}
+
 } // namespace
 
 CompressedTensor compressTensor(const Model &model, const TensorPlan &tp,
@@ -314,15 +320,80 @@ int64_t layerOfUnit(const TensorPlan *tp)
     return canonicalLayerIndex(tp->canonical);
 }
 
+// The group of a layer's projection in GPTQ's true-sequential order, by the input it reads:
+// 0 q/k/v (attention norm), 1 attn.o (heads), 2 gate/up (MLP norm), 3 mlp.down (activation);
+// anything else of the layer (1-D tensors) goes last.
+int groupOfRole(std::string_view role)
+{
+    if (role == "attn.q" || role == "attn.k" || role == "attn.v" || role == "attn.qkv")
+        return 0;
+    if (role == "attn.o")
+        return 1;
+    if (role == "mlp.gate" || role == "mlp.up" || role == "mlp.gate_up")
+        return 2;
+    return 3;
+}
+
+int groupOf(std::string_view canonical)
+{
+    const auto name = splitLayerTensorName(canonical);
+    return name ? groupOfRole(name->role) : 3;
+}
+
+// One layer's units in the order they are compressed: all at once, or (`split`) in the four
+// true-sequential groups, empty groups left out.
+struct LayerGroup {
+    std::vector<const TensorPlan *> tensors;
+    std::vector<AwqFoldGroup> folds;
+    std::set<std::string> inputs; // the input sites it reads; empty: every one of the layer
+};
+
+// The input site a true-sequential group's projections read (see groupOfRole).
+std::string inputOfGroup(int64_t layer, int group)
+{
+    static const char *const kInputs[] = {"attn_norm.out", "attn.heads", "mlp_norm.out",
+                                          "mlp.act"};
+    return layerTensorName(layer, kInputs[group]);
+}
+
+std::vector<LayerGroup> groupsOfLayer(const std::vector<const TensorPlan *> &tensors,
+                                      const std::vector<AwqFoldGroup> &folds, bool split)
+{
+    if (!split)
+        return tensors.empty() && folds.empty() ? std::vector<LayerGroup>{}
+                                                : std::vector<LayerGroup>{{tensors, folds, {}}};
+    std::vector<LayerGroup> groups(4);
+    for (const TensorPlan *tp : tensors)
+        groups[size_t(groupOf(tp->canonical))].tensors.push_back(tp);
+    for (const AwqFoldGroup &g : folds)
+        groups[size_t(groupOf(g.members.front()->canonical))].folds.push_back(g);
+    for (int i = 0; i < 4; ++i) {
+        const auto &ts = groups[size_t(i)].tensors;
+        const auto &fs = groups[size_t(i)].folds;
+        const std::string &any = !ts.empty() ? ts.front()->canonical : fs.empty() ? std::string()
+                                                                                  : fs.front().site;
+        if (!any.empty())
+            groups[size_t(i)].inputs = {inputOfGroup(canonicalLayerIndex(any), i)};
+    }
+    std::erase_if(groups, [](const LayerGroup &g) { return g.tensors.empty() && g.folds.empty(); });
+    return groups;
+}
+
 // Sequential calibration (CompressParams::sequentialCalibration): layer by layer, the inputs
 // of layer k's projections are collected on the stream that layers 0..k-1, already compressed,
 // produce (analysis/layerwise_activations.h), layer k's units run on them, and their compressed
 // matrices replace the originals in the collector's engine before the stream moves on. Units
 // outside the layers (embed, head, final norm) run last; they have no statistics either way.
+// With `originalCross` (a method reconstructs the original block's output) the collector also
+// records the cross moments with the original model, and each layer is compressed in GPTQ's
+// true-sequential groups (q/k/v, o, gate/up, down), each group's inputs collected after the
+// groups before it are compressed: a reconstructed q/k/v already undoes part of the prefix's
+// error, which attn.o, fitted on the inputs of the original q/k/v, would otherwise correct a
+// second time (measured on dev256: README, issue 13 part 5).
 void runSequential(const Model &model, const CompressParams &params, const ActivationParams &ap,
                    const std::vector<const TensorPlan *> &work,
                    const std::vector<AwqFoldGroup> &folds, UnitRunner &runner,
-                   const JobContext &job, CompressedModel &out)
+                   bool originalCross, const JobContext &job, CompressedModel &out)
 {
     std::map<int64_t, std::vector<const TensorPlan *>> tensorsOf;
     std::map<int64_t, std::vector<AwqFoldGroup>> foldsOf;
@@ -342,10 +413,14 @@ void runSequential(const Model &model, const CompressParams &params, const Activ
         foldsOf[layer].push_back(g);
         last = std::max(last, layer);
     }
-
-    // Progress: half for the passes over the calibration set (two per layer), half for the
-    // tensors (by parameters, as in the one-pass run).
-    const double passes = double(2 * (last + 1)) + 1.0; // + embedding the sequences
+    std::vector<std::vector<LayerGroup>> groupsOf(size_t(last + 1));
+    // Progress: half for the passes over the calibration set (one per collection, one per
+    // advance), half for the tensors (by parameters, as in the one-pass run).
+    double passes = 1.0; // embedding the sequences
+    for (int64_t k = 0; k <= last; ++k) {
+        groupsOf[size_t(k)] = groupsOfLayer(tensorsOf[k], foldsOf[k], originalCross);
+        passes += double(std::max<size_t>(1, groupsOf[size_t(k)].size())) + 1.0;
+    }
     double passesDone = 0;
     double tensorShare = 0; // of the tensors' half, finished
     const auto passStage = [&](const std::string &label) {
@@ -362,25 +437,27 @@ void runSequential(const Model &model, const CompressParams &params, const Activ
     if (last >= 0) {
         LayerwiseActivations layers(model, params.calibrationPath, ap,
                                     passStage("calibration: embedding"));
+        if (originalCross)
+            layers.collectOriginalCross(model);
         passesDone += 1;
         for (int64_t k = 0; k <= last; ++k) {
             job.checkCancelled();
             const std::string where = "calibration, layer " + std::to_string(k);
-            const auto &tensors = tensorsOf[k];
-            const auto &layerFolds = foldsOf[k];
-            if (!tensors.empty() || !layerFolds.empty()) {
-                const ActivationStats stats = layers.collectLayer(passStage(where));
+            const auto &groups = groupsOf[size_t(k)];
+            for (const LayerGroup &group : groups) {
+                const ActivationStats stats =
+                    layers.collectLayer(group.inputs, passStage(where));
                 out.calibrationTokens = stats.coverage.tokensEvaluated;
                 passesDone += 1;
-                std::vector<CompressedTensor> done = runner.run(tensors, layerFolds, &stats);
+                std::vector<CompressedTensor> done = runner.run(group.tensors, group.folds, &stats);
                 for (CompressedTensor &ct : done) {
                     if (ct.shape.size() >= 2 && stats.find(ct.canonical))
                         layers.replaceWeights(ct.canonical, prefixWeights(ct));
                     made.push_back(std::move(ct));
                 }
-            } else {
-                passesDone += 1;
             }
+            if (groups.empty())
+                passesDone += 1;
             if (k < last)
                 layers.advance(passStage(where + " (compressed)"));
             passesDone += 1;
@@ -441,6 +518,17 @@ CompressedModel compressModel(const Model &model, const Plan &plan, const Compre
         throw Error(plan.recipeSource
                     + ": sequential calibration collects its own statistics layer by layer; "
                       "statistics collected before cannot be used with it");
+    // A method that reconstructs the original block's output (gptq_ggml_recon) needs the cross
+    // moment that only sequential calibration collects: the plan turns it on.
+    std::string crossMethod;
+    for (const TensorPlan &tp : plan.tensors)
+        for (const SlotPlan &s : tp.stages)
+            if (tp.changed() && crossMethod.empty() && slotNeedsOriginalCross(s))
+                crossMethod = s.method;
+    if (!crossMethod.empty() && params.calibrationStats)
+        throw Error(plan.recipeSource + ": " + crossMethod
+                    + " needs sequential calibration (the inputs of the compressed prefix beside "
+                      "the original ones); statistics collected before cannot be used with it");
 
     std::vector<const TensorPlan *> work;
     uint64_t workParams = 0;
@@ -468,7 +556,7 @@ CompressedModel compressModel(const Model &model, const Plan &plan, const Compre
 
     const bool collect = !params.calibrationStats && !params.calibrationPath.empty()
                          && !work.empty();
-    const bool sequential = collect && params.sequentialCalibration;
+    const bool sequential = collect && (params.sequentialCalibration || !crossMethod.empty());
     std::optional<ActivationStats> collected;
     const ActivationStats *stats = nullptr;
     const double calibShare = collect && !sequential ? 0.2 : 0.0;
@@ -514,7 +602,7 @@ CompressedModel compressModel(const Model &model, const Plan &plan, const Compre
         out.calibrationSource = params.calibrationPath;
         out.calibrationSequential = true;
         runSequential(model, params, calibrationParamsFor(model, params, needsHessian), work,
-                      folds, runner, job, out);
+                      folds, runner, !crossMethod.empty(), job, out);
     }
     std::sort(out.tensors.begin(), out.tensors.end(),
               [](const CompressedTensor &a, const CompressedTensor &b) { return a.index < b.index; });

@@ -12,7 +12,10 @@
 // sequential", GPTQ's paper): layer k's inputs come from layers 0..k-1 already compressed
 // (their compressed matrices run in the engine; folded AWQ scales as input multipliers), and
 // all of layer k's projections see the stream of that compressed prefix through layer k's
-// ORIGINAL weights (attn.o and mlp.down do not see q/k/v or gate/up compressed). The embedding
+// ORIGINAL weights (attn.o and mlp.down do not see q/k/v or gate/up compressed; except in a plan
+// with a method that reconstructs the original block's output, MethodSpec::needsOriginalCross:
+// that plan runs sequentially by itself, layer by layer in GPTQ's true-sequential groups q/k/v,
+// o, gate/up, down, with the cross moments of the original model's inputs). The embedding
 // is the model's own; 1-D tensors a plan changes (other than by AWQ folding) are not part of
 // the prefix. Each tensor's report says how many tokens its statistics saw.
 //
@@ -72,7 +75,9 @@ struct CompressParams {
     // statistics at a time. Off by default, by measurement: on dev256 (gptq g32 on every layer
     // matrix, 64 x 256 tokens; README, issue 13 part 2) the model's KLD moved by +0.05% (4-bit),
     // +0.9% (3-bit) and -1.3% (2-bit): no consistent gain. Cannot be combined with
-    // calibrationStats.
+    // calibrationStats. A plan holding a method that reconstructs the original block's output
+    // (MethodSpec::needsOriginalCross: gptq_ggml_recon) turns it on whatever this says, and the
+    // collector then also records each input's cross moment with the original model's.
     bool sequentialCalibration = false;
 
     static ActivationParams defaultCalibration()

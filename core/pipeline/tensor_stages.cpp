@@ -51,6 +51,9 @@ InputStats inputStatsOf(const ActivationStats *stats, const std::string &canonic
     in.meanAbs = s->meanAbs;
     if (s->hessian)
         in.hessian = std::shared_ptr<const std::vector<double>>(s->hessian, &s->hessian->sum);
+    if (s->originalCross)
+        in.originalCross = std::shared_ptr<const std::vector<double>>(s->originalCross,
+                                                                      &s->originalCross->sum);
     return in;
 }
 
@@ -108,6 +111,12 @@ InputStats factorInputStats(const InputStats &x, const std::vector<float> &b, in
         for (int64_t i = 0; i < rank; ++i)
             out.meanSquare[size_t(i)] = (*h)[size_t(i * rank + i)] / double(std::max<int64_t>(1, x.tokens));
         out.hessian = std::move(h);
+        if (x.originalCross) { // B x against B x~: B C B^T
+            const Eigen::Map<const RowMatrixD> C(x.originalCross->data(), cols, cols);
+            auto c = std::make_shared<std::vector<double>>(size_t(rank * rank));
+            Eigen::Map<RowMatrixD>(c->data(), rank, rank).noalias() = Bd * C * Bd.transpose();
+            out.originalCross = std::move(c);
+        }
     } else if (!x.meanSquare.empty()) {
         out.meanSquare.assign(size_t(rank), 0.0);
         for (int64_t i = 0; i < rank; ++i)

@@ -49,7 +49,8 @@ struct Matrix {
 void finishReport(CompressedTensor &ct, const std::vector<float> &original, const InputStats &in,
                   bool wantOutputError);
 
-// The statistics of A's input (B x) from those of x: H_A = B H B^T; without H, mean x^2 of B x
+// The statistics of A's input (B x) from those of x: H_A = B H B^T (the cross moment with the
+// original inputs likewise, B C B^T); without H, mean x^2 of B x
 // assuming independent channels; mean |x| is taken as the RMS.
 [[nodiscard]] InputStats factorInputStats(const InputStats &x, const std::vector<float> &b,
                                           int64_t rank, int64_t cols);
