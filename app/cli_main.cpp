@@ -13,6 +13,8 @@
 #include <string>
 #include <vector>
 
+#include <unistd.h>
+
 namespace {
 
 // Ctrl-C sets this; long commands poll it through JobContext and stop cleanly (temp files removed).
@@ -31,6 +33,7 @@ int main(int argc, char **argv)
     cwb::cli::Environment env;
     env.cancel = &gCancel;
     env.version = CWB_VERSION;
+    env.errIsTerminal = isatty(STDERR_FILENO) != 0;
     std::error_code ec;
     env.executable = std::filesystem::read_symlink("/proc/self/exe", ec).string();
     env.referenceSvd = [](std::string &name) { return lapackReferenceSvd(name); };

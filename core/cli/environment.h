@@ -25,8 +25,13 @@ struct Environment {
     // empty function: none in this build.
     std::function<bench::ReferenceSvd(std::string &name)> referenceSvd;
 
+    // `err` is a terminal: progress redraws one line. Otherwise (a log file, a pipe) it writes a
+    // line per tenth of the job, so logs stay readable.
+    bool errIsTerminal = true;
+
     // Polls `cancel`; with `progress`, redraws "\r 42% what" on `err` whenever the percentage
-    // changes (one context per job: each starts from scratch).
+    // changes, or writes " 40% what" lines when `err` is not a terminal (one context per job:
+    // each starts from scratch).
     [[nodiscard]] JobContext job(bool progress = true) const;
 };
 
