@@ -5,6 +5,7 @@
 // as cwb prune's functions give).
 
 #include "analysis/activation_stats.h"
+#include "compare/tensor_compare.h"
 #include "eval/engine.h"
 #include "export/export.h"
 #include "io/open_model.h"
@@ -253,6 +254,30 @@ void TestRecipeStructures::droppedBlockRoundTrips()
     const cwb::Model rebuilt = cwb::structuredSource(model, cm);
     const cwb::CompressedReplacements weights = cwb::replacementsOf(cm);
     QCOMPARE(logitsOf(*opened.source, &opened.replacements), logitsOf(rebuilt, &weights));
+    // Per-tensor comparison with the original pairs the source's layers: the smaller model's
+    // layers.3 is the source's layers.4; the source's layers.2 has no partner.
+    {
+        auto original = std::make_shared<const cwb::Model>(model);
+        auto smaller = std::make_shared<const cwb::Model>(rebuilt);
+        auto compression = std::make_shared<const cwb::CompressedModel>(cm);
+        const cwb::CompareSide a = cwb::modelCompareSide(original);
+        const cwb::CompareSide b = cwb::compressedCompareSide(smaller, compression, "pruned");
+        std::vector<std::string> notes;
+        const auto rows = cwb::compareTensors(a, b, {}, notes);
+        int checked = 0;
+        for (const auto &r : rows) {
+            if (r.canonical == "layers.2.attn.q") {
+                QVERIFY(r.a.present && !r.b.present);
+                ++checked;
+            }
+            if (r.canonical == "layers.4.attn.q") {
+                QVERIFY(r.a.present && r.b.present);
+                QVERIFY2(r.b.format.find("Q8_0") != std::string::npos, r.b.format.c_str());
+                ++checked;
+            }
+        }
+        QCOMPARE(checked, 2);
+    }
     // A source that does not fit: the record names the blocks it cannot find.
     cwb::CompressedModel wrong = cm;
     wrong.structure.droppedBlocks = {7};

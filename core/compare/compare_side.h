@@ -31,6 +31,10 @@ struct CompareSide {
     // The compression's entry for this tensor of `model`; null when the tensor is kept as
     // stored (or the side is a plain model).
     [[nodiscard]] const CompressedTensor *compressed(const Tensor &tensor) const;
+    // The tensor's name in the source's numbering: its canonical name (else its name), with the
+    // layer index moved past the blocks a structure step dropped (layers.3 of a model without
+    // block 2 is the source's layers.4), so per-tensor rows pair the same layers.
+    [[nodiscard]] std::string sourceKey(const Tensor &tensor) const;
     // The values the engine multiplies with, as float32 in the tensor's layout: the compressed
     // reconstruction (pruned, low-rank, AWQ scales divided out) or the stored values decoded.
     [[nodiscard]] std::vector<float> values(const Tensor &tensor) const;

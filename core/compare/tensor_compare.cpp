@@ -8,10 +8,6 @@ namespace cwb {
 
 namespace {
 
-std::string keyOf(const Tensor &t)
-{
-    return t.canonical.empty() ? t.name : t.canonical;
-}
 
 TensorSideErrors sideErrors(const CompareSide &side, const Tensor *t, bool isOriginal)
 {
@@ -113,17 +109,17 @@ std::vector<TensorComparison> compareTensors(const CompareSide &a, const Compare
 
     std::map<std::string, const Tensor *> inB;
     for (const auto &t : b.model->tensors)
-        inB.emplace(keyOf(t), &t);
+        inB.emplace(b.sourceKey(t), &t);
     // A's tensors in order, paired with B's; then B's unpaired ones.
     std::vector<std::pair<const Tensor *, const Tensor *>> pairs;
     std::map<std::string, bool> paired;
     for (const auto &t : a.model->tensors) {
-        const auto it = inB.find(keyOf(t));
+        const auto it = inB.find(a.sourceKey(t));
         pairs.emplace_back(&t, it == inB.end() ? nullptr : it->second);
-        paired[keyOf(t)] = true;
+        paired[a.sourceKey(t)] = true;
     }
     for (const auto &t : b.model->tensors)
-        if (!paired.count(keyOf(t)))
+        if (!paired.count(b.sourceKey(t)))
             pairs.emplace_back(nullptr, &t);
 
     std::vector<TensorComparison> out;
@@ -133,7 +129,10 @@ std::vector<TensorComparison> compareTensors(const CompareSide &a, const Compare
         const Tensor &any = ta ? *ta : *tb;
         TensorComparison c;
         c.name = any.name;
-        c.canonical = any.canonical;
+        // In the source's numbering (a side whose structure step dropped blocks renumbers).
+        c.canonical = any.canonical.empty() ? std::string()
+                      : ta                  ? a.sourceKey(*ta)
+                                            : b.sourceKey(*tb);
         c.shape = any.shape;
         c.a = sideErrors(a, ta, aIsOriginal);
         c.b = sideErrors(b, tb, bIsOriginal);
