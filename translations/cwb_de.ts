@@ -3568,8 +3568,12 @@ Form: %3, gespeichert als %4</translation>
         <translation>Solver-Budgets: Bits/Gewicht als Zahlen angeben, z. B. 4.5 5.0</translation>
     </message>
     <message>
-        <source>only for plans that need statistics (%1)</source>
-        <translation>nur für Pläne, die Statistiken brauchen (%1)</translation>
+        <source>only for plans that need statistics (see tooltip)</source>
+        <translation>nur für Pläne, die Statistiken brauchen (siehe Tooltip)</translation>
+    </message>
+    <message>
+        <source>Calibration text, needed by %1</source>
+        <translation>Kalibrierungstext, gebraucht von %1</translation>
     </message>
 </context>
 <context>
