@@ -32,8 +32,10 @@
 #include "pipeline/pipeline.h"
 #include "recipe/recipe.h"
 #include "recipe/resolve.h"
-#include "test_support.h"
 #include "util/error.h"
+
+#include "calibrated_layer.h"
+#include "test_support.h"
 
 #include <QTemporaryDir>
 #include <QTest>
@@ -51,7 +53,7 @@ Q_DECLARE_METATYPE(cwb::DType)
 namespace {
 
 using cwb::DType;
-using RowMatrixD = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+using cwbtest::RowMatrixD;
 
 // A projection, its original inputs X and the inputs X~ = X + E of a compressed prefix: E is
 // partly a fixed linear distortion of X (what a prefix's rounding does systematically) and partly
@@ -73,14 +75,12 @@ PerturbedLayer makePerturbedLayer(int64_t rows, int64_t cols, int64_t tokens, do
     l.rows = rows;
     l.cols = cols;
     l.tokens = tokens;
-    RowMatrixD z(tokens, cols), mix = RowMatrixD::Identity(cols, cols);
-    for (int64_t i = 0; i < z.size(); ++i)
-        z.data()[i] = n01(rng);
-    for (int64_t i = 0; i < mix.size(); ++i)
-        mix.data()[i] += 0.5 * n01(rng) / std::sqrt(double(cols));
-    for (int64_t j = 0; j < cols; ++j)
-        mix.col(j) *= std::exp(0.7 * n01(rng));
-    l.x = z * mix;
+    // Correlated channels with spread scales (support/calibrated_layer.h), then the prefix's
+    // distortion and noise through the same channel mix.
+    cwbtest::GeneratedActivations a = cwbtest::generateActivations(
+        cols, cwbtest::ActivationShape{0.5, 0.7, 0}, tokens, rng);
+    l.x = std::move(a.x);
+    const RowMatrixD &mix = a.mix;
     RowMatrixD distort(cols, cols), e(tokens, cols);
     for (int64_t i = 0; i < distort.size(); ++i)
         distort.data()[i] = distortion * n01(rng) / std::sqrt(double(cols));

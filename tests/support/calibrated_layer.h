@@ -38,15 +38,16 @@ struct ActivationShape {
     int outliers = 0;
 };
 
-inline CalibratedLayer makeCalibratedLayer(int64_t rows, int64_t cols, const ActivationShape &shape,
-                                           uint64_t seed, int64_t tokens)
+// Activations X = Z M (tokens x cols) as ActivationShape describes, drawn from `rng` (Z first,
+// then M); `mix` is M, for fixtures that perturb X with the same channel scales.
+struct GeneratedActivations {
+    RowMatrixD x, mix;
+};
+
+inline GeneratedActivations generateActivations(int64_t cols, const ActivationShape &shape,
+                                                int64_t tokens, std::mt19937_64 &rng)
 {
-    std::mt19937_64 rng(seed);
     std::normal_distribution<double> n01(0.0, 1.0);
-    CalibratedLayer l;
-    l.rows = rows;
-    l.cols = cols;
-    l.tokens = tokens;
     RowMatrixD z(tokens, cols), mix = RowMatrixD::Identity(cols, cols);
     for (int64_t i = 0; i < z.size(); ++i)
         z.data()[i] = n01(rng);
@@ -59,7 +60,19 @@ inline CalibratedLayer makeCalibratedLayer(int64_t rows, int64_t cols, const Act
     }
     for (int k = 0; k < shape.outliers; ++k)
         mix.col((k * 37 + 5) % cols) *= 25.0;
-    const RowMatrixD x = z * mix;
+    return {z * mix, mix};
+}
+
+inline CalibratedLayer makeCalibratedLayer(int64_t rows, int64_t cols, const ActivationShape &shape,
+                                           uint64_t seed, int64_t tokens)
+{
+    std::mt19937_64 rng(seed);
+    std::normal_distribution<double> n01(0.0, 1.0);
+    CalibratedLayer l;
+    l.rows = rows;
+    l.cols = cols;
+    l.tokens = tokens;
+    const RowMatrixD x = generateActivations(cols, shape, tokens, rng).x;
     const RowMatrixD h = x.transpose() * x;
     l.h.assign(h.data(), h.data() + h.size());
     l.meanAbs.resize(size_t(cols));
