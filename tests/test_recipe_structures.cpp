@@ -19,6 +19,8 @@
 #include "recipe/resolve.h"
 #include "support/test_support.h"
 
+#include "calibrated_layer.h"
+
 #include <QFileInfo>
 #include <QTemporaryDir>
 #include <QTest>
@@ -54,6 +56,7 @@ const cwb::TensorPlan &tensorPlan(const cwb::Plan &plan, const std::string &cano
     throw std::runtime_error("no tensor " + canonical);
 }
 
+// Logits of the fixed token sequence (calibrated_layer.h) with `replacements` in place.
 std::vector<float> logitsOf(const cwb::Model &model,
                             const cwb::CompressedReplacements *replacements = nullptr)
 {
@@ -63,12 +66,7 @@ std::vector<float> logitsOf(const cwb::Model &model,
         o.replacements = replacements->matrices;
         o.vectorReplacements = replacements->vectors;
     }
-    const auto engine = cwb::Engine::create(model, o);
-    const std::vector<int32_t> tokens{1, 403, 261, 378, 290, 94, 287, 322};
-    engine->reset(16);
-    std::vector<float> logits;
-    engine->eval(tokens, logits, true);
-    return logits;
+    return cwbtest::logitsOf(model, o);
 }
 
 cwb::CompressParams smallCalibration(const std::string &text)
