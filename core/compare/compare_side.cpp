@@ -2,11 +2,10 @@
 #include "compare/compare_side.h"
 
 #include "io/open_model.h"
-#include "model/canonical_name.h"
 #include "model/model_fingerprint.h"
+#include "prune/structured_plan.h"
 #include "util/error.h"
 
-#include <algorithm>
 
 #include <filesystem>
 
@@ -37,18 +36,9 @@ EngineOptions CompareSide::engineOptions(int threads) const
 std::string CompareSide::sourceKey(const Tensor &tensor) const
 {
     const std::string key = tensor.canonical.empty() ? tensor.name : tensor.canonical;
-    if (!compression || compression->structure.droppedBlocks.empty())
+    if (!compression || compression->structure.droppedBlocks.empty() || tensor.canonical.empty())
         return key;
-    const auto split = splitLayerTensorName(key);
-    if (!split)
-        return key;
-    int64_t layer = split->layer;
-    std::vector<int64_t> dropped = compression->structure.droppedBlocks;
-    std::sort(dropped.begin(), dropped.end());
-    for (const int64_t d : dropped)
-        if (d <= layer)
-            ++layer;
-    return layerTensorName(layer, split->role);
+    return nameBeforeDrops(key, compression->structure.droppedBlocks);
 }
 
 const CompressedTensor *CompareSide::compressed(const Tensor &tensor) const

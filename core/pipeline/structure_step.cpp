@@ -12,7 +12,6 @@
 
 #include <algorithm>
 #include <map>
-#include <set>
 
 namespace cwb {
 
@@ -32,27 +31,14 @@ ActivationStats sourceStatistics(const Model &source, const CompressParams &para
                                params.calibration.tokensPerSequence, params.threads, job);
 }
 
-// The canonical name a source tensor has in the smaller model ("" when its block is dropped).
-std::string renumbered(const std::string &canonical, const std::set<int64_t> &dropped)
-{
-    const int64_t l = canonicalLayerIndex(canonical);
-    if (l < 0)
-        return canonical;
-    if (dropped.contains(l))
-        return {};
-    const int64_t shift = int64_t(std::distance(dropped.begin(), dropped.lower_bound(l)));
-    return shift == 0 ? canonical
-                      : layerTensorName(l - shift, splitLayerTensorName(canonical)->role);
-}
-
 // The source plan carried over to the smaller model: each tensor keeps its source tensor's
 // slots (structure emptied) and dtype (so "keep" stores the source's type), takes the smaller
 // model's index, name and shape, and is marked rewritten when the step changed it.
-Plan mappedPlan(const Plan &plan, const Model &smaller, const std::set<int64_t> &dropped)
+Plan mappedPlan(const Plan &plan, const Model &smaller, const std::vector<int64_t> &dropped)
 {
     std::map<std::string, const TensorPlan *> bySmallerName;
     for (const TensorPlan &tp : plan.tensors) {
-        const std::string key = tp.canonical.empty() ? tp.name : renumbered(tp.canonical, dropped);
+        const std::string key = tp.canonical.empty() ? tp.name : nameAfterDrops(tp.canonical, dropped);
         if (!key.empty())
             bySmallerName[key] = &tp;
     }
@@ -112,8 +98,7 @@ StructureStep runStructureStep(const Model &source, const Plan &plan,
     job.checkCancelled();
 
     StructureStep out;
-    const std::set<int64_t> dropped(sp.dropBlocks.begin(), sp.dropBlocks.end());
-    out.plan = mappedPlan(plan, pruned.model, dropped);
+    out.plan = mappedPlan(plan, pruned.model, sp.dropBlocks);
     const HyperParams &h = pruned.model.hparams;
     out.record.droppedBlocks = sp.dropBlocks;
     out.record.layers = h.nLayers;

@@ -259,18 +259,14 @@ void dropBlocksAndRenumber(Model &model, const std::vector<int64_t> &droppedList
         return;
     std::vector<Tensor> kept;
     for (auto &t : model.tensors) {
-        const int64_t l = canonicalLayerIndex(t.canonical);
-        if (l < 0) {
-            kept.push_back(std::move(t));
-            continue;
-        }
-        if (dropped.contains(l))
-            continue;
-        const int64_t shift = int64_t(std::distance(dropped.begin(), dropped.lower_bound(l)));
-        if (shift > 0) {
-            const auto split = splitLayerTensorName(t.canonical);
-            t.canonical = layerTensorName(l - shift, split->role);
-            t.name = t.canonical; // the source's spelling names the old index
+        if (canonicalLayerIndex(t.canonical) >= 0) {
+            const std::string after = nameAfterDrops(t.canonical, droppedList);
+            if (after.empty())
+                continue; // its block is dropped
+            if (after != t.canonical) {
+                t.canonical = after;
+                t.name = t.canonical; // the source's spelling names the old index
+            }
         }
         kept.push_back(std::move(t));
     }

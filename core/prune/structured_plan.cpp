@@ -55,6 +55,50 @@ std::vector<int64_t> globalFfnKeep(const std::vector<std::vector<double>> &score
     return keep;
 }
 
+int64_t layerAfterDrops(int64_t layer, const std::vector<int64_t> &dropped)
+{
+    int64_t below = 0;
+    for (const int64_t d : dropped) {
+        if (d == layer)
+            return -1;
+        below += d < layer ? 1 : 0;
+    }
+    return layer - below;
+}
+
+int64_t layerBeforeDrops(int64_t layer, const std::vector<int64_t> &dropped)
+{
+    std::vector<int64_t> sorted = dropped;
+    std::sort(sorted.begin(), sorted.end());
+    for (const int64_t d : sorted)
+        if (d <= layer)
+            ++layer;
+    return layer;
+}
+
+namespace {
+
+std::string renamed(const std::string &canonical, int64_t layer)
+{
+    if (layer < 0)
+        return {};
+    return layerTensorName(layer, splitLayerTensorName(canonical)->role);
+}
+
+} // namespace
+
+std::string nameAfterDrops(const std::string &canonical, const std::vector<int64_t> &dropped)
+{
+    const int64_t l = canonicalLayerIndex(canonical);
+    return l < 0 ? canonical : renamed(canonical, layerAfterDrops(l, dropped));
+}
+
+std::string nameBeforeDrops(const std::string &canonical, const std::vector<int64_t> &dropped)
+{
+    const int64_t l = canonicalLayerIndex(canonical);
+    return l < 0 ? canonical : renamed(canonical, layerBeforeDrops(l, dropped));
+}
+
 std::vector<int64_t> ffnWidths(const Model &model)
 {
     std::vector<int64_t> widths;

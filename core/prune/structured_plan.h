@@ -54,6 +54,17 @@ enum class PruneTarget : uint8_t { Engine, Gguf, Safetensors };
 [[nodiscard]] std::vector<int64_t> globalFfnKeep(const std::vector<std::vector<double>> &scores,
                                                  double fraction);
 
+// Numbering after blocks are dropped (the later blocks move down; `dropped` in any order):
+// a layer's index once the `dropped` blocks are gone (-1 for a dropped one), and back from it.
+[[nodiscard]] int64_t layerAfterDrops(int64_t layer, const std::vector<int64_t> &dropped);
+[[nodiscard]] int64_t layerBeforeDrops(int64_t layer, const std::vector<int64_t> &dropped);
+// The same for a canonical name ("layers.4.attn.q" -> "layers.3.attn.q"; "" when its block is
+// dropped); names outside a layer are returned as they are.
+[[nodiscard]] std::string nameAfterDrops(const std::string &canonical,
+                                         const std::vector<int64_t> &dropped);
+[[nodiscard]] std::string nameBeforeDrops(const std::string &canonical,
+                                          const std::vector<int64_t> &dropped);
+
 // FFN width per layer of `model` (its down projections' input features).
 [[nodiscard]] std::vector<int64_t> ffnWidths(const Model &model);
 

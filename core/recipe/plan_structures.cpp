@@ -277,11 +277,9 @@ private:
                 st.what += std::string(st.what.empty() ? "" : "; ") + "carries block "
                            + std::to_string(l + 1) + "'s update";
             }
-            const int64_t shift =
-                int64_t(std::distance(dropped.begin(), dropped.lower_bound(l)));
-            if (shift > 0)
+            if (const int64_t after = layerAfterDrops(l, p.dropBlocks); after != l)
                 st.what += std::string(st.what.empty() ? "" : "; ") + "becomes layer "
-                           + std::to_string(l - shift);
+                           + std::to_string(after);
         }
     }
 
