@@ -8,7 +8,6 @@
 
 #include "analysis/sensitivity_table.h"
 #include "io/open_model.h"
-#include "pipeline/structure_step.h"
 #include "model/model.h"
 
 #include <QFile>
@@ -116,11 +115,7 @@ void Document::setCompression(std::shared_ptr<const cwb::CompressedModel> result
     compression_ = std::move(result);
     compressedSource_.reset();
     if (compression_)
-        compressedSource_ = source ? std::move(source)
-                            : compression_->structure.any() && model_
-                                ? std::make_shared<const cwb::Model>(
-                                      cwb::structuredSource(*model_, *compression_))
-                                : model_;
+        compressedSource_ = source ? std::move(source) : model_;
     compressedWeights_ = compression_ ? std::make_shared<const cwb::CompressedReplacements>(
                                             cwb::replacementsOf(*compression_))
                                       : nullptr;

@@ -65,8 +65,8 @@ public:
 
     // The last compression run of the open model; null before the first one and after another
     // model was installed.
-    // `source`: the model its tensors belong to (pipeline/structure_step.h structuredSource);
-    // null: the open model (a compression that removed structures then builds it here).
+    // `source`: the model its tensors belong to (pipeline/structure_step.h structuredSource,
+    // built by the compression job off the GUI thread); null: the open model.
     void setCompression(std::shared_ptr<const cwb::CompressedModel> result,
                         std::shared_ptr<const cwb::Model> source = nullptr);
     [[nodiscard]] const std::shared_ptr<const cwb::CompressedModel> &compression() const

@@ -113,11 +113,9 @@ RecipeMeasurement RecipeBench::measure(const std::string &name, const Recipe &re
 
     EvalParams ep = heldOutEval();
     ep.kldBasePath = basePath_;
-    // A plan that removed structures evaluates on the smaller model its tensors belong to.
-    const Model smaller =
-        compressed.structure.any() ? structuredSource(model_, compressed) : Model{};
-    if (compressed.structure.any())
-        ep.model = &smaller;
+    // The model the compressed tensors belong to (smaller when the plan removed structures).
+    const Model evaluated = structuredSource(model_, compressed);
+    ep.model = &evaluated;
     ep.replacements = weights.matrices;
     ep.vectorReplacements = weights.vectors;
     const EvalResult r = runEvaluation(ep, ctx.stage(0.3, 0.9, name + ": evaluate"));
@@ -128,7 +126,7 @@ RecipeMeasurement RecipeBench::measure(const std::string &name, const Recipe &re
     options.threads = params_.threads;
     options.replacements = weights.matrices;
     options.vectorReplacements = weights.vectors;
-    const auto engine = Engine::create(compressed.structure.any() ? smaller : model_, options);
+    const auto engine = Engine::create(evaluated, options);
     m.calibrationKld = windows_->measure(*engine, ctx.stage(0.9, 1.0, name + ": calibration"));
     return m;
 }

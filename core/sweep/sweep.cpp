@@ -281,10 +281,9 @@ HistoryPoint PointRunner::measure(const Prepared &x, const JobContext &job)
         hp.bytes = cm.totals.compressedBytes;
         hp.parameters = cm.totals.parameters;
         hp.bitsPerWeight = cm.totals.bitsPerWeight;
-        // A plan that removed structures evaluates on the smaller model its tensors belong to.
-        const Model smaller = cm.structure.any() ? structuredSource(model, cm) : Model{};
-        if (cm.structure.any())
-            ep.model = &smaller;
+        // The model the compressed tensors belong to (smaller when the plan removed structures).
+        const Model evaluated = structuredSource(model, cm);
+        ep.model = &evaluated;
         useCompressedWeights(ep, replacementsOf(cm), x.spec->name);
         ep.kldBasePath = basePath_;
         r = evaluate(ep, job.stage(0.7, 1.0, "evaluate"));
