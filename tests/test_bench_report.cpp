@@ -144,6 +144,24 @@ void TestBenchReport::evalText()
     QVERIFY2(contains(t, "  2.00x |"), t.c_str());  // prefill ratio
     QVERIFY2(contains(t, "      - |"), t.c_str());  // no llama.cpp decode figure: no ratio
     QVERIFY2(contains(t, "machine  triad"), t.c_str());
+
+    // Side by side: ours is compared by its mean, the statistic llama-bench prints (avg_ts),
+    // not by its best run.
+    p.llamaBenchPath = "/tools/llama-bench";
+    p.repetitions = 3;
+    row.name = "Q4_0";
+    row.llamaMeasured = true;
+    row.prefillTokPerS = 900; // best run
+    row.prefillTokPerSMean = 300;
+    row.llamaPrefillTokPerS = 400;
+    row.decodeTokPerS = 120;
+    row.decodeTokPerSMean = 100;
+    row.llamaDecodeTokPerS = 50;
+    r.rows = {row};
+    const std::string s = evalBenchText(p, r);
+    QVERIFY2(contains(s, "mean of 3 runs each"), s.c_str());
+    QVERIFY2(contains(s, "|      300.0 |  0.75x |"), s.c_str());
+    QVERIFY2(contains(s, "|      100.0 |  2.00x |"), s.c_str());
 }
 
 void TestBenchReport::llamaBenchJson()

@@ -86,10 +86,10 @@ std::string sideBySideText(const EvalBenchParams &p, const EvalBenchResult &r)
     std::string out;
     appendf(out,
             "bench eval --llama-bench: pp%lld and tg%lld tokens/s, %d threads, same files, same "
-            "run (llama.cpp: mean of %d; ours: best of %d, %s activations)\n",
+            "run, mean of %d runs each after a warm-up (llama-bench's avg_ts; ours: %s "
+            "activations)\n",
             static_cast<long long>(r.promptTokens), static_cast<long long>(r.genTokens),
-            r.threads, p.repetitions, p.repetitions,
-            p.intActivations ? "integer (Q8)" : "float");
+            r.threads, p.repetitions, p.intActivations ? "integer (Q8)" : "float");
     std::string command;
     for (const auto &a : r.llamaBenchCommand)
         command += (command.empty() ? "" : " ") + a;
@@ -107,15 +107,17 @@ std::string sideBySideText(const EvalBenchParams &p, const EvalBenchResult &r)
             std::snprintf(buf, sizeof buf, "%.1f", v);
         return std::string(buf);
     };
-    for (const auto &row : r.rows)
+    for (const auto &row : r.rows) {
+        const double gbps = double(row.decodeBytesPerToken) * row.decodeTokPerSMean / 1e9;
         appendf(out,
                 "| %-9s | %11s | %10.1f | %6s | %11s | %10.1f | %6s | %7.1f | %7.2f | %5.0f%% |\n",
                 row.name.c_str(), figure(row.llamaPrefillTokPerS, row.llamaMeasured).c_str(),
-                row.prefillTokPerS, ratio(row.prefillTokPerS, row.llamaPrefillTokPerS).c_str(),
-                figure(row.llamaDecodeTokPerS, row.llamaMeasured).c_str(), row.decodeTokPerS,
-                ratio(row.decodeTokPerS, row.llamaDecodeTokPerS).c_str(),
-                row.weightBytes / 1048576.0, row.decodeGBps,
-                triadSharePct(row.decodeGBps, r.host.triadGBps));
+                row.prefillTokPerSMean,
+                ratio(row.prefillTokPerSMean, row.llamaPrefillTokPerS).c_str(),
+                figure(row.llamaDecodeTokPerS, row.llamaMeasured).c_str(), row.decodeTokPerSMean,
+                ratio(row.decodeTokPerSMean, row.llamaDecodeTokPerS).c_str(),
+                row.weightBytes / 1048576.0, gbps, triadSharePct(gbps, r.host.triadGBps));
+    }
     appendf(out,
             "machine  triad %.1f GB/s, sgemm %.1f GFLOP/s at n=%d, %d threads, this run; "
             "ratio = ours / llama.cpp; tg GB/s = weight bytes read per token x tokens/s\n",

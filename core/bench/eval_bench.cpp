@@ -148,6 +148,8 @@ EvalBenchRow benchModel(const std::string &name, const Model &model, const EvalB
     row.weightBytes = engine->weightBytes();
     row.prefillTokPerS = t.prefillTokensPerSecond;
     row.decodeTokPerS = t.decodeTokensPerSecond;
+    row.prefillTokPerSMean = t.prefillTokensPerSecondMean;
+    row.decodeTokPerSMean = t.decodeTokensPerSecondMean;
     row.decodeP50Ms = t.decodeP50Ms;
     row.decodeP95Ms = t.decodeP95Ms;
     // Decode reads every matrix once per token, except the embedding (one row) when the head

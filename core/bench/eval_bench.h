@@ -86,6 +86,8 @@ struct EvalBenchRow {
     uint64_t weightBytes = 0;
     double prefillTokPerS = 0; // best of the repetitions
     double decodeTokPerS = 0;
+    double prefillTokPerSMean = 0; // mean of the repetitions: what the side-by-side table
+    double decodeTokPerSMean = 0;  // compares with llama-bench's avg_ts (the same statistic)
     double decodeP50Ms = 0;
     double decodeP95Ms = 0;
     double llamaPrefillTokPerS = 0; // 0 when llama.cpp has no figure for this row

@@ -31,12 +31,13 @@ inline constexpr int kIntDotMaxRows = 4;
 //   qs   + i * len                 int8 quants
 //   d    + i * len / block         block scales (block = 32 for Q8_0, 256 for Q8_K), as float
 //   s    + i * len / 32            Q8_0 only: Q8_1's term fp16(d * sum q), for Q4_1 / Q5_1
-//   sums + i * len / sumBlock      integer sums of the quants per 32 (Q8_0) or 16 (Q8_K: bsums)
+//   sums + i * len / sumBlock      integer sums of the quants per 32 (Q8_0) or 16 (Q8_K: bsums),
+//                                  int16 as llama.cpp's block_q8_K (|sum| <= 32 * 127)
 struct Q8View {
     const int8_t *qs = nullptr;
     const float *d = nullptr;
     const float *s = nullptr;
-    const int32_t *sums = nullptr;
+    const int16_t *sums = nullptr;
     int64_t len = 0;
 };
 

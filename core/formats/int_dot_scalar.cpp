@@ -63,7 +63,7 @@ float dotKRow(const Byte *w, const Q8View &x, int64_t row)
 {
     const int64_t nb = x.len / kQkK;
     const int8_t *q = x.qs + row * x.len;
-    const int32_t *bsums = x.sums + row * (x.len / 16);
+    const int16_t *bsums = x.sums + row * (x.len / 16);
     float sum = 0;
     KBlock k;
     for (int64_t b = 0; b < nb; ++b, w += blockBytes, q += kQkK, bsums += 16) {

@@ -84,7 +84,7 @@ namespace {
 
 // One Q8_0 block as the AVX2 quantize_row_q8_1 (Q8_0 is the same without s): x * id rounded to
 // nearest even, d and s stored as fp16.
-void quantizeQ8_0Block(const float *v, int8_t *q, float &d, float &s, int32_t &sum)
+void quantizeQ8_0Block(const float *v, int8_t *q, float &d, float &s, int16_t &sum)
 {
     float amax = 0;
     for (int64_t j = 0; j < kQ8_0Block; ++j)
@@ -100,11 +100,11 @@ void quantizeQ8_0Block(const float *v, int8_t *q, float &d, float &s, int32_t &s
     }
     d = fp16ToFloat(floatToFp16(dExact));
     s = fp16ToFloat(floatToFp16(dExact * float(total)));
-    sum = total;
+    sum = int16_t(total);
 }
 
 // quantize_row_q8_K_ref, bsums per 16.
-void quantizeQ8_KBlock(const float *v, int8_t *q, float &d, int32_t *bsums)
+void quantizeQ8_KBlock(const float *v, int8_t *q, float &d, int16_t *bsums)
 {
     float amax = 0, max = 0;
     for (int64_t j = 0; j < kQ8_KBlock; ++j)
@@ -114,7 +114,7 @@ void quantizeQ8_KBlock(const float *v, int8_t *q, float &d, int32_t *bsums)
         }
     if (amax == 0.f) {
         std::fill(q, q + kQ8_KBlock, int8_t(0));
-        std::fill(bsums, bsums + kQ8_KBlock / 16, 0);
+        std::fill(bsums, bsums + kQ8_KBlock / 16, int16_t(0));
         d = 0;
         return;
     }
@@ -127,7 +127,7 @@ void quantizeQ8_KBlock(const float *v, int8_t *q, float &d, int32_t *bsums)
         int32_t sum = 0;
         for (int64_t j = 0; j < 16; ++j)
             sum += q[16 * g + j];
-        bsums[g] = sum;
+        bsums[g] = int16_t(sum);
     }
     d = 1.f / iscale;
 }

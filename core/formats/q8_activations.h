@@ -54,7 +54,7 @@ struct Q8Activations {
     std::vector<int8_t> qs;
     std::vector<float> d;
     std::vector<float> s;      // Q8_0 only
-    std::vector<int32_t> sums; // per 32 (Q8_0) or 16 (Q8_K)
+    std::vector<int16_t> sums; // per 32 (Q8_0) or 16 (Q8_K)
 
     [[nodiscard]] Q8View view() const
     {
