@@ -124,6 +124,7 @@ private slots:
     void intDotMatchesScalarOnEveryLevel();
     void intDotIsExactWithPowerOfTwoScales_data();
     void intDotIsExactWithPowerOfTwoScales();
+    void interleavedQ4_0MatchesScalarOnEveryLevel();
     void scalarIntDotMatchesDequantizedProduct_data();
     void scalarIntDotMatchesDequantizedProduct();
     void ggmlLinearIntegerMatchesReference_data();
@@ -384,9 +385,68 @@ void TestKernels::ggmlLinearIntegerMatchesReference()
     for (size_t k = 0; k < y.size(); ++k)
         QVERIFY2(std::abs(double(y[k]) - ref[k]) <= tol * (1 + scale),
                  qPrintable(QStringLiteral("%1: %2 vs %3").arg(k).arg(y[k]).arg(ref[k])));
+    // Rows read back as stored (Q4_0 keeps whole groups of 8 interleaved, a tail of 6 not).
+    const auto bytes = quantized(type, w, out, in);
+    const int64_t rowBytes = int64_t(*cwb::storageBytes(type, in));
+    std::vector<float> got(static_cast<size_t>(in)), want(got.size());
+    for (int64_t r = 0; r < out; ++r) {
+        lin.row(r, got.data());
+        cwb::ggmlDequantizeRow(type, bytes.data() + r * rowBytes, want.data(), in);
+        QCOMPARE(got, want);
+    }
     // Float activations: no integer kernel.
     cwb::GgmlLinear plain(type, quantized(type, w, out, in), out, in, false);
     QVERIFY(!plain.integerKernels());
+}
+
+void TestKernels::interleavedQ4_0MatchesScalarOnEveryLevel()
+{
+    // Eight Q4_0 rows interleaved (formats/int_dot.h): the layout round-trips, and every level's
+    // group kernel equals the scalar row kernel within 1e-5 of the sum of |terms| (float order
+    // differs), for 1..4 activation rows and an odd number of blocks.
+    const int64_t len = 1056, xRows = 5;
+    const int64_t rowBytes = int64_t(*cwb::storageBytes(DType::Q4_0, len));
+    const auto w = randomValues(8 * len, 91);
+    const auto bytes = quantized(DType::Q4_0, w, 8, len);
+    std::vector<std::byte> group(bytes.size()), row(static_cast<size_t>(rowBytes));
+    cwb::interleaveQ4_0Rows(bytes.data(), rowBytes, len, group.data());
+    QVERIFY(group != bytes);
+    for (int k = 0; k < 8; ++k) {
+        cwb::deinterleaveQ4_0Row(group.data(), len, k, row.data());
+        QVERIFY(std::equal(row.begin(), row.end(), bytes.begin() + k * rowBytes));
+    }
+    const auto x = randomValues(xRows * len, 92, 3.f);
+    cwb::Q8Activations q;
+    cwb::quantizeActivations(cwb::ActivationRounding::Q8_0, x.data(), xRows, len, q);
+    const auto ref = runKernel(cwb::intDotKernel(DType::Q4_0, CpuLevel::Scalar), bytes.data(),
+                               rowBytes, 8, q, 1);
+    std::vector<double> scale(ref.size(), 0.0);
+    std::vector<float> wr(static_cast<size_t>(len));
+    for (int64_t r = 0; r < 8; ++r) {
+        cwb::ggmlDequantizeRow(DType::Q4_0, bytes.data() + r * rowBytes, wr.data(), len);
+        for (int64_t i = 0; i < xRows; ++i)
+            for (int64_t k = 0; k < len; ++k)
+                scale[size_t(i * 8 + r)] += std::fabs(double(wr[size_t(k)]) * x[size_t(i * len + k)]);
+    }
+    const cwb::Q8View v = q.view();
+    for (CpuLevel level : cwb::supportedCpuLevels()) {
+        const cwb::IntDotGroupFn kernel = cwb::intDotGroupKernel(DType::Q4_0, level);
+        QVERIFY(kernel);
+        for (int group1 = 1; group1 <= cwb::kIntDotMaxRows; ++group1) {
+            std::vector<float> y(ref.size());
+            for (int64_t i = 0; i < xRows; i += group1)
+                kernel(group.data(), v, i, int(std::min<int64_t>(group1, xRows - i)),
+                       y.data() + i * 8, 8);
+            for (size_t k = 0; k < y.size(); ++k)
+                QVERIFY2(std::abs(double(y[k]) - ref[k]) <= 1e-5 * scale[k],
+                         qPrintable(QStringLiteral("%1 rows %2: %3 vs %4")
+                                        .arg(QLatin1String(cwb::cpuLevelName(level)))
+                                        .arg(group1)
+                                        .arg(double(y[k]))
+                                        .arg(double(ref[k]))));
+        }
+    }
+    QVERIFY(!cwb::intDotGroupKernel(DType::Q4_K, CpuLevel::Avx2));
 }
 
 void TestKernels::ggmlFloatDotOnEveryLevel_data()

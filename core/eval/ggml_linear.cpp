@@ -66,8 +66,39 @@ void GgmlLinear::init(const std::string &name)
         throw Error(name + ": " + std::to_string(bytes_.size()) + " bytes do not hold "
                     + std::to_string(out_) + " rows of " + std::to_string(rowSize_) + " bytes");
     tileRows_ = l2TileRows(in_);
-    if (rounding_ != ActivationRounding::None && intDotSupported(type_))
+    if (rounding_ != ActivationRounding::None && intDotSupported(type_)) {
         intKernel_ = intDotKernel(type_);
+        interleave();
+    }
+}
+
+void GgmlLinear::interleave()
+{
+    groupKernel_ = intDotGroupKernel(type_);
+    if (!groupKernel_ || out_ < kInterleavedRows) {
+        groupKernel_ = nullptr;
+        return;
+    }
+    groupedRows_ = out_ / kInterleavedRows * kInterleavedRows;
+    std::vector<std::byte> stored(bytes_.size());
+    for (int64_t g = 0; g < groupedRows_; g += kInterleavedRows)
+        interleaveQ4_0Rows(bytes_.data() + g * rowSize_, rowSize_, in_,
+                           stored.data() + g * rowSize_);
+    std::copy(bytes_.begin() + groupedRows_ * rowSize_, bytes_.end(),
+              stored.begin() + groupedRows_ * rowSize_);
+    owned_ = std::move(stored);
+    bytes_ = owned_;
+    keepAlive_.reset();
+}
+
+const std::byte *GgmlLinear::rowBytes(int64_t r, std::vector<std::byte> &scratch) const
+{
+    if (r >= groupedRows_)
+        return rowBytes(r);
+    scratch.resize(size_t(rowSize_));
+    const int64_t g = r / kInterleavedRows * kInterleavedRows;
+    deinterleaveQ4_0Row(rowBytes(g), in_, int(r - g), scratch.data());
+    return scratch.data();
 }
 
 std::string GgmlLinear::format() const { return std::string(dtypeName(type_)); }
@@ -77,7 +108,8 @@ void GgmlLinear::row(int64_t r, float *out) const
     if (r < 0 || r >= out_)
         throw Error("GgmlLinear: row " + std::to_string(r) + " out of range (" +
                     std::to_string(out_) + " rows)");
-    dequantizeRowFast(type_, rowBytes(r), out, in_);
+    std::vector<std::byte> scratch;
+    dequantizeRowFast(type_, rowBytes(r, scratch), out, in_);
 }
 
 void GgmlLinear::forward(const float *x, int64_t nRows, float *y) const
@@ -124,12 +156,17 @@ void GgmlLinear::forwardInteger(const float *x, int64_t nRows, float *y) const
     quantizeActivations(rounding_, x, nRows, in_, q);
     const Q8View view = q.view();
     const IntDotFn kernel = intKernel_;
+    const IntDotGroupFn group = groupKernel_;
+    // Tiles are multiples of 16 rows (forEachRowTile), so a group of 8 is never split.
     forEachRowTile(nRows, out_, in_, [&](int64_t r0, int64_t r1) {
         for (int64_t b0 = r0; b0 < r1; b0 += kBandRows) {
             const int64_t b1 = std::min(r1, b0 + kBandRows);
             for (int64_t i = 0; i < nRows; i += kIntDotMaxRows) {
                 const int rows = int(std::min<int64_t>(kIntDotMaxRows, nRows - i));
-                for (int64_t r = b0; r < b1; ++r)
+                int64_t r = b0;
+                for (; r + kInterleavedRows <= std::min(b1, groupedRows_); r += kInterleavedRows)
+                    group(rowBytes(r), view, i, rows, y + i * out_ + r, out_);
+                for (; r < b1; ++r)
                     kernel(rowBytes(r), view, i, rows, y + i * out_ + r, out_);
             }
         }
@@ -141,8 +178,9 @@ void GgmlLinear::forwardReference(const float *x, int64_t nRows, float *y) const
     std::vector<float> xr(x, x + nRows * in_);
     roundActivations(rounding_, xr.data(), nRows, in_);
     std::vector<float> w(static_cast<size_t>(in_));
+    std::vector<std::byte> scratch;
     for (int64_t o = 0; o < out_; ++o) {
-        ggmlDequantizeRow(type_, rowBytes(o), w.data(), in_);
+        ggmlDequantizeRow(type_, rowBytes(o, scratch), w.data(), in_);
         for (int64_t i = 0; i < nRows; ++i) {
             double acc = 0;
             for (int64_t k = 0; k < in_; ++k)

@@ -3,6 +3,8 @@
 
 #include "util/cpu_features.h"
 
+#include <cstring>
+
 namespace cwb {
 namespace {
 
@@ -42,6 +44,47 @@ IntDotFn intDotKernel(DType t)
 {
     static const intdot::Table &active = tableFor(activeCpuLevel());
     return pick(active, t);
+}
+
+namespace {
+constexpr int64_t kQ4_0BlockBytes = 18;
+constexpr int64_t kQ4_0GroupBlockBytes = kInterleavedRows * kQ4_0BlockBytes;
+} // namespace
+
+void interleaveQ4_0Rows(const std::byte *rows, int64_t rowBytes, int64_t len, std::byte *group)
+{
+    const int64_t nb = len / 32;
+    for (int64_t b = 0; b < nb; ++b) {
+        std::byte *out = group + b * kQ4_0GroupBlockBytes;
+        for (int j = 0; j < kInterleavedRows; ++j)
+            std::memcpy(out + 2 * j, rows + kQ4_0x8LaneRows[j] * rowBytes + b * kQ4_0BlockBytes, 2);
+        for (int k = 0; k < kInterleavedRows; ++k)
+            std::memcpy(out + 16 + 16 * k, rows + k * rowBytes + b * kQ4_0BlockBytes + 2, 16);
+    }
+}
+
+void deinterleaveQ4_0Row(const std::byte *group, int64_t len, int k, std::byte *row)
+{
+    int lane = 0;
+    while (kQ4_0x8LaneRows[lane] != k)
+        ++lane;
+    const int64_t nb = len / 32;
+    for (int64_t b = 0; b < nb; ++b) {
+        const std::byte *in = group + b * kQ4_0GroupBlockBytes;
+        std::memcpy(row + b * kQ4_0BlockBytes, in + 2 * lane, 2);
+        std::memcpy(row + b * kQ4_0BlockBytes + 2, in + 16 + 16 * k, 16);
+    }
+}
+
+IntDotGroupFn intDotGroupKernel(DType t, CpuLevel level)
+{
+    return t == DType::Q4_0 ? tableFor(level).q4_0x8 : nullptr;
+}
+
+IntDotGroupFn intDotGroupKernel(DType t)
+{
+    static const CpuLevel level = activeCpuLevel();
+    return level == CpuLevel::Scalar ? nullptr : intDotGroupKernel(t, level);
 }
 
 } // namespace cwb

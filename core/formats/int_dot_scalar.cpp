@@ -10,6 +10,8 @@
 #include "formats/ggml_blocks.h"
 #include "formats/int_dot.h"
 
+#include <vector>
+
 namespace cwb::intdot {
 namespace {
 
@@ -90,6 +92,19 @@ void kernel(const std::byte *w, const Q8View &x, int64_t row0, int nRows, float 
         y[r * yStride] = rowDot(reinterpret_cast<const Byte *>(w), x, row0 + r);
 }
 
+// The interleaved group's reference: each row back in its own layout, then the row kernel.
+void q4_0x8Reference(const std::byte *group, const Q8View &x, int64_t row0, int nRows, float *y,
+                     int64_t yStride)
+{
+    std::vector<std::byte> row(static_cast<size_t>(x.len / kQk * 18));
+    for (int k = 0; k < kInterleavedRows; ++k) {
+        deinterleaveQ4_0Row(group, x.len, k, row.data());
+        for (int r = 0; r < nRows; ++r)
+            y[r * yStride + k] = dotLegacyRow<false, false>(
+                reinterpret_cast<const Byte *>(row.data()), x, row0 + r);
+    }
+}
+
 } // namespace
 
 const Table &scalarTable()
@@ -101,6 +116,7 @@ const Table &scalarTable()
         kernel<dotKRow<unpackQ2_K, 84>>,    kernel<dotKRow<unpackQ3_K, 110>>,
         kernel<dotKRow<unpackQ4_K, 144>>,   kernel<dotKRow<unpackQ5_K, 176>>,
         kernel<dotKRow<unpackQ6_K, 210>>,
+        q4_0x8Reference,
     };
     return t;
 }
