@@ -124,7 +124,8 @@ private slots:
     void intDotMatchesScalarOnEveryLevel();
     void intDotIsExactWithPowerOfTwoScales_data();
     void intDotIsExactWithPowerOfTwoScales();
-    void interleavedQ4_0MatchesScalarOnEveryLevel();
+    void interleavedMatchesScalarOnEveryLevel_data();
+    void interleavedMatchesScalarOnEveryLevel();
     void scalarIntDotMatchesDequantizedProduct_data();
     void scalarIntDotMatchesDequantizedProduct();
     void ggmlLinearIntegerMatchesReference_data();
@@ -399,38 +400,47 @@ void TestKernels::ggmlLinearIntegerMatchesReference()
     QVERIFY(!plain.integerKernels());
 }
 
-void TestKernels::interleavedQ4_0MatchesScalarOnEveryLevel()
+void TestKernels::interleavedMatchesScalarOnEveryLevel_data()
 {
-    // Eight Q4_0 rows interleaved (formats/int_dot.h): the layout round-trips, and every level's
+    QTest::addColumn<DType>("type");
+    for (DType t : kIntTypes)
+        if (cwb::interleavable(t))
+            QTest::newRow(std::string(cwb::dtypeName(t)).c_str()) << t;
+}
+
+void TestKernels::interleavedMatchesScalarOnEveryLevel()
+{
+    QFETCH(DType, type);
+    // Eight rows interleaved (formats/int_dot.h): the layout round-trips, and every level's
     // group kernel equals the scalar row kernel within 1e-5 of the sum of |terms| (float order
     // differs), for 1..4 activation rows and an odd number of blocks.
     const int64_t len = 1056, xRows = 5;
-    const int64_t rowBytes = int64_t(*cwb::storageBytes(DType::Q4_0, len));
+    const int64_t rowBytes = int64_t(*cwb::storageBytes(type, len));
     const auto w = randomValues(8 * len, 91);
-    const auto bytes = quantized(DType::Q4_0, w, 8, len);
+    const auto bytes = quantized(type, w, 8, len);
     std::vector<std::byte> group(bytes.size()), row(static_cast<size_t>(rowBytes));
-    cwb::interleaveQ4_0Rows(bytes.data(), rowBytes, len, group.data());
+    cwb::interleaveRows(type, bytes.data(), rowBytes, len, group.data());
     QVERIFY(group != bytes);
     for (int k = 0; k < 8; ++k) {
-        cwb::deinterleaveQ4_0Row(group.data(), len, k, row.data());
+        cwb::deinterleaveRow(type, group.data(), len, k, row.data());
         QVERIFY(std::equal(row.begin(), row.end(), bytes.begin() + k * rowBytes));
     }
     const auto x = randomValues(xRows * len, 92, 3.f);
     cwb::Q8Activations q;
-    cwb::quantizeActivations(cwb::ActivationRounding::Q8_0, x.data(), xRows, len, q);
-    const auto ref = runKernel(cwb::intDotKernel(DType::Q4_0, CpuLevel::Scalar), bytes.data(),
+    cwb::quantizeActivations(cwb::activationRoundingFor(type), x.data(), xRows, len, q);
+    const auto ref = runKernel(cwb::intDotKernel(type, CpuLevel::Scalar), bytes.data(),
                                rowBytes, 8, q, 1);
     std::vector<double> scale(ref.size(), 0.0);
     std::vector<float> wr(static_cast<size_t>(len));
     for (int64_t r = 0; r < 8; ++r) {
-        cwb::ggmlDequantizeRow(DType::Q4_0, bytes.data() + r * rowBytes, wr.data(), len);
+        cwb::ggmlDequantizeRow(type, bytes.data() + r * rowBytes, wr.data(), len);
         for (int64_t i = 0; i < xRows; ++i)
             for (int64_t k = 0; k < len; ++k)
                 scale[size_t(i * 8 + r)] += std::fabs(double(wr[size_t(k)]) * x[size_t(i * len + k)]);
     }
     const cwb::Q8View v = q.view();
     for (CpuLevel level : cwb::supportedCpuLevels()) {
-        const cwb::IntDotGroupFn kernel = cwb::intDotGroupKernel(DType::Q4_0, level);
+        const cwb::IntDotGroupFn kernel = cwb::intDotGroupKernel(type, level);
         QVERIFY(kernel);
         for (int group1 = 1; group1 <= cwb::kIntDotMaxRows; ++group1) {
             std::vector<float> y(ref.size());
@@ -446,7 +456,8 @@ void TestKernels::interleavedQ4_0MatchesScalarOnEveryLevel()
                                         .arg(double(ref[k]))));
         }
     }
-    QVERIFY(!cwb::intDotGroupKernel(DType::Q4_K, CpuLevel::Avx2));
+    QVERIFY(!cwb::interleavable(DType::Q4_K));
+    QVERIFY(!cwb::intDotGroupKernel(DType::Q4_K, CpuLevel::Scalar));
 }
 
 void TestKernels::ggmlFloatDotOnEveryLevel_data()

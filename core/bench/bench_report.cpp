@@ -93,7 +93,7 @@ std::string sideBySideText(const EvalBenchParams &p, const EvalBenchResult &r)
     std::string command;
     for (const auto &a : r.llamaBenchCommand)
         command += (command.empty() ? "" : " ") + a;
-    appendf(out, "llama.cpp: %s\n", command.c_str());
+    appendf(out, "llama.cpp: %s (per file, just before ours on it)\n", command.c_str());
     appendf(out, "files: %s\n", r.filesNote.c_str());
     const std::string pp = "pp" + std::to_string(r.promptTokens);
     const std::string tg = "tg" + std::to_string(r.genTokens);

@@ -294,23 +294,26 @@ EvalBenchResult runSideBySide(const EvalBenchParams &p, const JobContext &ctx)
     r.filesNote = std::to_string(written) + " written, " + std::to_string(reused) + " reused in "
                   + dir.string() + (p.cacheDir.empty() ? " (removed at the end)" : "");
 
+    // llama-bench runs on one file just before our engine runs on it, so both sides of a row see
+    // the machine in the same minute (a shared machine's load drifts over a whole table).
     LlamaBenchParams lb;
     lb.tool = p.llamaBenchPath;
-    for (const auto &g : ggufs)
-        lb.models.push_back(g.second);
     lb.threads = p.threads;
     lb.promptTokens = p.promptTokens;
     lb.genTokens = p.genTokens;
     lb.repetitions = p.repetitions;
     lb.workDir = dir.string();
-    r.llamaBenchCommand = llamaBenchArguments(lb);
-    ctx.report(0.0, "running llama-bench on " + std::to_string(ggufs.size()) + " files");
-    const std::vector<LlamaBenchFigure> theirs = runLlamaBench(lb, ctx);
-
     for (size_t i = 0; i < ggufs.size(); ++i) {
+        lb.models = {ggufs[i].second};
+        if (i == 0) {
+            r.llamaBenchCommand = llamaBenchArguments(lb);
+            r.llamaBenchCommand.at(2) = "FILE";
+        }
+        ctx.report(0.0, "running llama-bench on " + ggufs[i].first);
+        const std::vector<LlamaBenchFigure> theirs = runLlamaBench(lb, ctx);
         EvalBenchRow row = benchModel(ggufs[i].first, ggufs[i].second, p, ctx);
-        row.llamaPrefillTokPerS = theirs[i].prefillTokPerS;
-        row.llamaDecodeTokPerS = theirs[i].decodeTokPerS;
+        row.llamaPrefillTokPerS = theirs.at(0).prefillTokPerS;
+        row.llamaDecodeTokPerS = theirs.at(0).decodeTokPerS;
         row.llamaMeasured = true;
         r.rows.push_back(row);
     }
@@ -450,7 +453,11 @@ EvalBenchResult runEvalBench(const EvalBenchParams &params, const JobContext &ct
     };
 
     if (!params.storiesModel.empty()) {
-        EvalBenchRow row = benchModel("stories260K-F32", params.storiesModel, params, ctx);
+        // The reference figures (--figures) are stories260K's: any other --model is named by
+        // its file and gets none.
+        const std::string stem = fs::path(params.storiesModel).stem().string();
+        const std::string name = stem == "stories260K" ? "stories260K-F32" : stem;
+        EvalBenchRow row = benchModel(name, params.storiesModel, params, ctx);
         addLlama(row);
         r.rows.push_back(row);
     }

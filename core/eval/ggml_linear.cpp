@@ -82,7 +82,7 @@ void GgmlLinear::interleave()
     groupedRows_ = out_ / kInterleavedRows * kInterleavedRows;
     std::vector<std::byte> stored(bytes_.size());
     for (int64_t g = 0; g < groupedRows_; g += kInterleavedRows)
-        interleaveQ4_0Rows(bytes_.data() + g * rowSize_, rowSize_, in_,
+        interleaveRows(type_, bytes_.data() + g * rowSize_, rowSize_, in_,
                            stored.data() + g * rowSize_);
     std::copy(bytes_.begin() + groupedRows_ * rowSize_, bytes_.end(),
               stored.begin() + groupedRows_ * rowSize_);
@@ -97,7 +97,7 @@ const std::byte *GgmlLinear::rowBytes(int64_t r, std::vector<std::byte> &scratch
         return rowBytes(r);
     scratch.resize(size_t(rowSize_));
     const int64_t g = r / kInterleavedRows * kInterleavedRows;
-    deinterleaveQ4_0Row(rowBytes(g), in_, int(r - g), scratch.data());
+    deinterleaveRow(type_, rowBytes(g), in_, int(r - g), scratch.data());
     return scratch.data();
 }
 

@@ -10,7 +10,7 @@
 //    llama.cpp's CPU backend does and multiplied with integer kernels (formats/int_dot.h), as
 //    llama.cpp computes; for the types without an integer kernel the rows are rounded the same
 //    way (formats/q8_activations.h) and go through the float path. Where the instruction set
-//    has a kernel for 8 interleaved rows (formats/int_dot.h: Q4_0), the matrix is stored that
+//    has a kernel for 8 interleaved rows (formats/int_dot.h: Q4_0, Q8_0), the matrix is stored that
 //    way (whole groups of 8 rows; a tail of fewer rows stays as it was): same bytes, about a
 //    third of the instructions per weight.
 // forwardReference is the scalar reference the fast paths are tested against: whole rows

@@ -47,38 +47,67 @@ IntDotFn intDotKernel(DType t)
 }
 
 namespace {
-constexpr int64_t kQ4_0BlockBytes = 18;
-constexpr int64_t kQ4_0GroupBlockBytes = kInterleavedRows * kQ4_0BlockBytes;
-} // namespace
 
-void interleaveQ4_0Rows(const std::byte *rows, int64_t rowBytes, int64_t len, std::byte *group)
+// Block bytes and quant bytes (after the fp16 scale) of the interleavable types.
+struct BlockShape {
+    int64_t bytes;
+    int64_t quants;
+};
+
+BlockShape interleavedShape(DType t)
 {
-    const int64_t nb = len / 32;
-    for (int64_t b = 0; b < nb; ++b) {
-        std::byte *out = group + b * kQ4_0GroupBlockBytes;
-        for (int j = 0; j < kInterleavedRows; ++j)
-            std::memcpy(out + 2 * j, rows + kQ4_0x8LaneRows[j] * rowBytes + b * kQ4_0BlockBytes, 2);
-        for (int k = 0; k < kInterleavedRows; ++k)
-            std::memcpy(out + 16 + 16 * k, rows + k * rowBytes + b * kQ4_0BlockBytes + 2, 16);
+    switch (t) {
+    case DType::Q4_0: return {18, 16};
+    case DType::Q8_0: return {34, 32};
+    default: return {0, 0};
     }
 }
 
-void deinterleaveQ4_0Row(const std::byte *group, int64_t len, int k, std::byte *row)
+} // namespace
+
+bool interleavable(DType t) { return interleavedShape(t).bytes != 0; }
+
+void interleaveRows(DType t, const std::byte *rows, int64_t rowBytes, int64_t len,
+                    std::byte *group)
 {
-    int lane = 0;
-    while (kQ4_0x8LaneRows[lane] != k)
-        ++lane;
+    const BlockShape s = interleavedShape(t);
     const int64_t nb = len / 32;
     for (int64_t b = 0; b < nb; ++b) {
-        const std::byte *in = group + b * kQ4_0GroupBlockBytes;
-        std::memcpy(row + b * kQ4_0BlockBytes, in + 2 * lane, 2);
-        std::memcpy(row + b * kQ4_0BlockBytes + 2, in + 16 + 16 * k, 16);
+        std::byte *out = group + b * kInterleavedRows * s.bytes;
+        for (int j = 0; j < kInterleavedRows; ++j)
+            std::memcpy(out + 2 * j, rows + kInterleavedLaneRows[j] * rowBytes + b * s.bytes, 2);
+        out += 2 * kInterleavedRows;
+        for (int p = 0; p < kInterleavedRows / 2; ++p)
+            for (int64_t c = 0; c < s.quants / 16; ++c)
+                for (int k = 2 * p; k < 2 * p + 2; ++k, out += 16)
+                    std::memcpy(out, rows + k * rowBytes + b * s.bytes + 2 + 16 * c, 16);
+    }
+}
+
+void deinterleaveRow(DType t, const std::byte *group, int64_t len, int k, std::byte *row)
+{
+    const BlockShape s = interleavedShape(t);
+    int lane = 0;
+    while (kInterleavedLaneRows[lane] != k)
+        ++lane;
+    const int64_t nb = len / 32;
+    const int64_t pairBytes = 2 * s.quants;
+    for (int64_t b = 0; b < nb; ++b) {
+        const std::byte *in = group + b * kInterleavedRows * s.bytes;
+        std::memcpy(row + b * s.bytes, in + 2 * lane, 2);
+        const std::byte *pair = in + 2 * kInterleavedRows + (k / 2) * pairBytes;
+        for (int64_t c = 0; c < s.quants / 16; ++c)
+            std::memcpy(row + b * s.bytes + 2 + 16 * c, pair + 32 * c + 16 * (k % 2), 16);
     }
 }
 
 IntDotGroupFn intDotGroupKernel(DType t, CpuLevel level)
 {
-    return t == DType::Q4_0 ? tableFor(level).q4_0x8 : nullptr;
+    switch (t) {
+    case DType::Q4_0: return tableFor(level).q4_0x8;
+    case DType::Q8_0: return tableFor(level).q8_0x8;
+    default: return nullptr;
+    }
 }
 
 IntDotGroupFn intDotGroupKernel(DType t)

@@ -52,29 +52,33 @@ using IntDotFn = void (*)(const std::byte *w, const Q8View &x, int64_t row0, int
 // The kernel of activeCpuLevel(), chosen once.
 [[nodiscard]] IntDotFn intDotKernel(DType t);
 
-// ---- Q4_0 rows interleaved by eight ------------------------------------------------------
-// The integer path's layout for Q4_0 matrices (llama.cpp repacks Q4_0 for its x86 kernels too):
-// a group of 8 consecutive rows stored block by block, 144 bytes per block index (the 8 rows'
-// 18 bytes): the 8 fp16 scales in kQ4_0x8LaneRows order, then for each pair of rows (2p, 2p+1)
-// row 2p's 16 nibble bytes followed by row 2p+1's. A kernel then unpacks two rows per 32-byte
-// load, multiplies both with the activation block at once, and reduces the 8 rows' sums into
-// one vector of 8 lanes (rows in kQ4_0x8LaneRows order) that the per-row scales multiply
-// directly: about half the vector instructions per weight of the row kernels. Same bytes, so
-// the memory is unchanged; the values are the rows', so results equal the row kernels' within
-// float summation order.
+// ---- rows interleaved by eight ----------------------------------------------------------
+// The integer path's layout for Q4_0 and Q8_0 matrices (llama.cpp repacks Q4_0 for its x86
+// kernels too): a group of 8 consecutive rows stored block by block, the 8 rows' blocks of one
+// index together (8 x 18 bytes for Q4_0, 8 x 34 for Q8_0): the 8 fp16 scales in
+// kInterleavedLaneRows order, then for each pair of rows (2p, 2p+1) and each 16 bytes c of the
+// block's quants (Q4_0: one, its nibbles; Q8_0: two) row 2p's bytes 16c..16c+15 followed by row
+// 2p+1's. A kernel then unpacks two rows per 32-byte load, multiplies both with the activation
+// block at once, and reduces the 8 rows' sums into one vector of 8 lanes (rows in
+// kInterleavedLaneRows order) that the per-row scales multiply directly: a third of the vector
+// instructions per weight of the row kernels. Same bytes, so the memory is unchanged; the values
+// are the rows', so results equal the row kernels' within float summation order.
 inline constexpr int kInterleavedRows = 8;
-inline constexpr int kQ4_0x8LaneRows[kInterleavedRows] = {0, 2, 4, 6, 1, 3, 5, 7};
+inline constexpr int kInterleavedLaneRows[kInterleavedRows] = {0, 2, 4, 6, 1, 3, 5, 7};
 
-// rows: 8 rows of `len` values (a multiple of 32), `rowBytes` apart; group: 8 row sizes.
-void interleaveQ4_0Rows(const std::byte *rows, int64_t rowBytes, int64_t len, std::byte *group);
-// Row k (0..7) of an interleaved group back in Q4_0's own layout (one row size).
-void deinterleaveQ4_0Row(const std::byte *group, int64_t len, int k, std::byte *row);
+// Whether `t` has an interleaved layout (Q4_0, Q8_0).
+[[nodiscard]] bool interleavable(DType t);
+// rows: 8 rows of `len` values (whole blocks), `rowBytes` apart; group: 8 row sizes.
+void interleaveRows(DType t, const std::byte *rows, int64_t rowBytes, int64_t len,
+                    std::byte *group);
+// Row k (0..7) of an interleaved group back in the type's own layout (one row size).
+void deinterleaveRow(DType t, const std::byte *group, int64_t len, int k, std::byte *row);
 
 // y[r * yStride + k] = dot(row k of the group, activation row row0 + r), k < 8, r < nRows
 // (1..kIntDotMaxRows).
 using IntDotGroupFn = void (*)(const std::byte *group, const Q8View &x, int64_t row0, int nRows,
                                float *y, int64_t yStride);
-// The group kernel of `level` for `t` (Q4_0 only, else nullptr); the scalar level's is the
+// The group kernel of `level` for `t` (nullptr unless interleavable); the scalar level's is the
 // reference (rows de-interleaved, then the scalar row kernel).
 [[nodiscard]] IntDotGroupFn intDotGroupKernel(DType t, CpuLevel level);
 // The active level's, or nullptr where interleaving does not pay (the scalar level, other types):
@@ -85,7 +89,7 @@ using IntDotGroupFn = void (*)(const std::byte *group, const Q8View &x, int64_t 
 namespace intdot {
 struct Table {
     IntDotFn q4_0, q4_1, q5_0, q5_1, q8_0, q2_k, q3_k, q4_k, q5_k, q6_k;
-    IntDotGroupFn q4_0x8;
+    IntDotGroupFn q4_0x8, q8_0x8;
 };
 const Table &scalarTable();
 const Table &avx2Table();

@@ -92,16 +92,16 @@ void kernel(const std::byte *w, const Q8View &x, int64_t row0, int nRows, float 
         y[r * yStride] = rowDot(reinterpret_cast<const Byte *>(w), x, row0 + r);
 }
 
-// The interleaved group's reference: each row back in its own layout, then the row kernel.
-void q4_0x8Reference(const std::byte *group, const Q8View &x, int64_t row0, int nRows, float *y,
-                     int64_t yStride)
+// The interleaved groups' reference: each row back in its own layout, then the row kernel.
+template <DType type, float (*rowDot)(const Byte *, const Q8View &, int64_t)>
+void groupReference(const std::byte *group, const Q8View &x, int64_t row0, int nRows, float *y,
+                    int64_t yStride)
 {
-    std::vector<std::byte> row(static_cast<size_t>(x.len / kQk * 18));
+    std::vector<std::byte> row(static_cast<size_t>(*storageBytes(type, uint64_t(x.len))));
     for (int k = 0; k < kInterleavedRows; ++k) {
-        deinterleaveQ4_0Row(group, x.len, k, row.data());
+        deinterleaveRow(type, group, x.len, k, row.data());
         for (int r = 0; r < nRows; ++r)
-            y[r * yStride + k] = dotLegacyRow<false, false>(
-                reinterpret_cast<const Byte *>(row.data()), x, row0 + r);
+            y[r * yStride + k] = rowDot(reinterpret_cast<const Byte *>(row.data()), x, row0 + r);
     }
 }
 
@@ -116,7 +116,8 @@ const Table &scalarTable()
         kernel<dotKRow<unpackQ2_K, 84>>,    kernel<dotKRow<unpackQ3_K, 110>>,
         kernel<dotKRow<unpackQ4_K, 144>>,   kernel<dotKRow<unpackQ5_K, 176>>,
         kernel<dotKRow<unpackQ6_K, 210>>,
-        q4_0x8Reference,
+        groupReference<DType::Q4_0, dotLegacyRow<false, false>>,
+        groupReference<DType::Q8_0, dotQ8_0Row>,
     };
     return t;
 }
