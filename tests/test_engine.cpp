@@ -632,6 +632,21 @@ void TestEngine::emulatedQ8StaysClose()
     const double diff = maxAbsDiff(a.data(), b.data(), a.size());
     QVERIFY2(diff > 1e-4 && diff < 0.5, qPrintable(QStringLiteral("emulation moved logits %1")
                                                        .arg(diff)));
+
+    // Replacements (a compressed model's ggml blocks, held for float activations) take the
+    // integer path too: the same bytes as replacements give the file's logits bit for bit.
+    cwb::EngineOptions replaced{.threads = 0, .emulateQ8Activations = true};
+    for (const auto &t : model.tensors)
+        if (t.canonical.rfind("layers.", 0) == 0 && t.shape.size() == 2
+            && cwb::dtypeInfo(t.dtype).quantized)
+            replaced.replacements[t.canonical] = std::make_shared<cwb::GgmlLinear>(
+                t.dtype, t.copyBytes(), t.shape[0], t.shape[1], false);
+    QVERIFY(replaced.replacements.size() >= 30);
+    auto viaReplacements = engineFor(model, replaced);
+    viaReplacements->reset(16);
+    Floats c;
+    viaReplacements->eval(tokens, c, true);
+    QCOMPARE(c, b);
 }
 
 void TestEngine::tinyModelMatchesReference_data()

@@ -41,7 +41,8 @@ public:
 struct EngineOptions {
     int threads = 0;                  // oneTBB worker threads for this engine; 0 = all cores
     // Integer activations: matmul inputs of ggml-block weights quantized to Q8_0 / Q8_K blocks
-    // and multiplied in int8 as llama.cpp's CPU backend does (eval/ggml_linear.h); off: float
+    // and multiplied in int8 as llama.cpp's CPU backend does (eval/ggml_linear.h), the model's
+    // tensors and replacements alike (LinearWeights::withIntegerActivations); off: float
     // activations. (The name is from when this only emulated the rounding.)
     bool emulateQ8Activations = false;
     // Storage of the K and V caches (llama.cpp's -ctk / -ctv); kvCacheBytes() follows them.

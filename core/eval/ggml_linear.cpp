@@ -101,6 +101,14 @@ const std::byte *GgmlLinear::rowBytes(int64_t r, std::vector<std::byte> &scratch
     return scratch.data();
 }
 
+std::shared_ptr<const LinearWeights> GgmlLinear::withIntegerActivations() const
+{
+    if (rounding_ != ActivationRounding::None) // already integer (or rounded)
+        return nullptr;
+    return std::make_shared<GgmlLinear>(type_, std::vector<std::byte>(bytes_.begin(), bytes_.end()),
+                                        out_, in_, true);
+}
+
 std::string GgmlLinear::format() const { return std::string(dtypeName(type_)); }
 
 void GgmlLinear::row(int64_t r, float *out) const

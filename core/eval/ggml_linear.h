@@ -45,6 +45,7 @@ public:
     [[nodiscard]] std::string format() const override;
     void forward(const float *x, int64_t nRows, float *y) const override;
     void row(int64_t r, float *out) const override;
+    [[nodiscard]] std::shared_ptr<const LinearWeights> withIntegerActivations() const override;
 
     void forwardReference(const float *x, int64_t nRows, float *y) const;
     [[nodiscard]] DType type() const { return type_; }

@@ -7,6 +7,7 @@
 //   Y[nRows x out] = X[nRows x in] * W^T   (row-major X and Y).
 
 #include <cstdint>
+#include <memory>
 #include <string>
 
 namespace cwb {
@@ -23,6 +24,13 @@ public:
     // One output row of W as floats (for embedding lookups and tests): out has inFeatures values.
     // Serial: it runs no oneTBB work (MaskedLinear decodes its forward tiles through it).
     virtual void row(int64_t r, float *out) const = 0;
+    // The same weights multiplied with integer (Q8) activations, where this kind has that path
+    // (ggml blocks; EngineOptions::emulateQ8Activations applies it to replacements too, so a
+    // compressed model computes as llama.cpp would); nullptr: this kind has none (unchanged).
+    [[nodiscard]] virtual std::shared_ptr<const LinearWeights> withIntegerActivations() const
+    {
+        return nullptr;
+    }
 };
 
 // Y = X W^T one output row at a time through w.row(), dot products accumulated in double: the

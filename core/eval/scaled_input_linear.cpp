@@ -43,6 +43,12 @@ void ScaledInputLinear::forward(const float *x, int64_t nRows, float *y) const
     inner_->forward(scaled.data(), nRows, y);
 }
 
+std::shared_ptr<const LinearWeights> ScaledInputLinear::withIntegerActivations() const
+{
+    auto inner = inner_->withIntegerActivations();
+    return inner ? std::make_shared<ScaledInputLinear>(std::move(inner), s_) : nullptr;
+}
+
 void ScaledInputLinear::row(int64_t r, float *out) const
 {
     if (r < 0 || r >= outFeatures())

@@ -37,6 +37,8 @@ public:
     [[nodiscard]] std::string format() const override { return "awq(" + inner_->format() + ")"; }
     void forward(const float *x, int64_t nRows, float *y) const override;
     void row(int64_t r, float *out) const override;
+    // The inner weights' integer variant behind the same multipliers (nullptr when none).
+    [[nodiscard]] std::shared_ptr<const LinearWeights> withIntegerActivations() const override;
 
     void forwardReference(const float *x, int64_t nRows, float *y) const;
     [[nodiscard]] const LinearWeights &inner() const { return *inner_; }

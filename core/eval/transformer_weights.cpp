@@ -145,6 +145,9 @@ private:
     {
         if (!lw)
             fail("replacement for tensor '" + canonical + "' is null");
+        if (options_.emulateQ8Activations)
+            if (auto integer = lw->withIntegerActivations())
+                return replacement(canonical, integer, out, in);
         if (lw->outFeatures() != out || lw->inFeatures() != in)
             fail("replacement for tensor '" + canonical + "' is "
                  + std::to_string(lw->outFeatures()) + " x " + std::to_string(lw->inFeatures())
