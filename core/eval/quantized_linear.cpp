@@ -3,17 +3,21 @@
 
 #include "eval/matmul.h"
 #include "eval/row_tiles.h"
+#include "formats/int_dot.h"
 #include "formats/packed_dot.h"
+#include "formats/q8_activations.h"
 #include "util/error.h"
 
 #include <algorithm>
+#include <cstring>
 #include <utility>
 #include <variant>
 #include <vector>
 
 namespace cwb {
 
-QuantizedLinear::QuantizedLinear(QuantizedTensor tensor) : q_(std::move(tensor))
+QuantizedLinear::QuantizedLinear(QuantizedTensor tensor, bool intActivations)
+    : q_(std::move(tensor))
 {
     q_.checkLayout();
     if (q_.rows <= 0 || q_.cols <= 0)
@@ -26,6 +30,89 @@ QuantizedLinear::QuantizedLinear(QuantizedTensor tensor) : q_(std::move(tensor))
     const int64_t group = q_.groupSize > 0 ? q_.groupSize : q_.cols;
     fused_ = rtn && q_.packing == CodePacking::Bits && (q_.codeBits == 4 || q_.codeBits == 8)
              && group % 32 == 0 && q_.cols % group == 0;
+    if (intActivations && integerEligible())
+        interleave();
+}
+
+bool QuantizedLinear::integerEligible() const
+{
+    return fused_ && q_.codeBits == 4 && packedGroupKernel() != nullptr;
+}
+
+std::shared_ptr<const LinearWeights> QuantizedLinear::withIntegerActivations() const
+{
+    if (integerKernels() || !integerEligible())
+        return nullptr;
+    return std::make_shared<QuantizedLinear>(q_, true);
+}
+
+void QuantizedLinear::interleave()
+{
+    // Groups of 8 rows (the last one padded with zero scales), per weight group a header of the
+    // 8 scales and zero points, then per block of 32 the rows' codes in Q4_0's nibble order
+    // (byte j: value j low, j + 16 high), two rows per 32 bytes.
+    const int64_t cols = q_.cols, group = groupSize(), groups = cols / group;
+    const int64_t perGroup = packedGroupBytes(cols, group);
+    const int64_t rowGroups = (q_.rows + kInterleavedRows - 1) / kInterleavedRows;
+    interleaved_.assign(size_t(rowGroups * perGroup), std::byte{0});
+    const bool symmetric = std::get<RtnParams>(q_.params).symmetric;
+    const int64_t rowBytes = q_.rowCodeBytes();
+    for (int64_t rg = 0; rg < rowGroups; ++rg)
+        for (int lane = 0; lane < kInterleavedRows; ++lane) {
+            const int k = kInterleavedLaneRows[lane];
+            const int64_t r = rg * kInterleavedRows + k;
+            if (r >= q_.rows)
+                continue;
+            const auto *codes = q_.codes.data() + r * rowBytes; // low nibble first
+            for (int64_t g = 0; g < groups; ++g) {
+                std::byte *h = interleaved_.data() + rg * perGroup
+                               + g * (kPackedGroupHeaderBytes + group / 32 * 128);
+                const int64_t i = q_.groupSize == 0 ? 0 : (r * cols + g * group) / q_.groupSize;
+                const float s = q_.scaleAt(i);
+                const int8_t z = int8_t(symmetric ? 8 : int(q_.zeroAt(i)));
+                std::memcpy(h + 4 * lane, &s, 4);
+                std::memcpy(h + 32 + lane, &z, 1);
+                for (int64_t b = 0; b < group / 32; ++b) {
+                    std::byte *out = h + kPackedGroupHeaderBytes + b * 128 + (k / 2) * 32
+                                     + (k % 2) * 16;
+                    const int64_t c0 = g * group + b * 32;
+                    const auto code = [&](int64_t c) {
+                        return (uint8_t(codes[c / 2]) >> (4 * (c % 2))) & 0xF;
+                    };
+                    for (int j = 0; j < 16; ++j)
+                        out[j] = std::byte(code(c0 + j) | (code(c0 + j + 16) << 4));
+                }
+            }
+        }
+}
+
+void QuantizedLinear::forwardInteger(const float *x, int64_t nRows, float *y) const
+{
+    Q8Activations q;
+    quantizeActivations(ActivationRounding::Q8_0, x, nRows, q_.cols, q);
+    const Q8View view = q.view();
+    const PackedGroupFn kernel = packedGroupKernel();
+    const int64_t group = groupSize(), perGroup = packedGroupBytes(q_.cols, group);
+    const int64_t out = q_.rows;
+    // Tiles are multiples of 16 rows (forEachRowTile), so a group of 8 is never split; the last
+    // group may hold fewer rows than 8 and goes through a small buffer.
+    forEachRowTile(nRows, out, q_.cols, [&](int64_t r0, int64_t r1) {
+        float tail[kIntDotMaxRows * kInterleavedRows];
+        for (int64_t r = r0; r < r1; r += kInterleavedRows) {
+            const std::byte *g = interleaved_.data() + (r / kInterleavedRows) * perGroup;
+            for (int64_t i = 0; i < nRows; i += kIntDotMaxRows) {
+                const int rows = int(std::min<int64_t>(kIntDotMaxRows, nRows - i));
+                if (r + kInterleavedRows <= out) {
+                    kernel(g, group, view, i, rows, y + i * out + r, out);
+                    continue;
+                }
+                kernel(g, group, view, i, rows, tail, kInterleavedRows);
+                for (int a = 0; a < rows; ++a)
+                    for (int64_t k = 0; k < out - r; ++k)
+                        y[(i + a) * out + r + k] = tail[a * kInterleavedRows + k];
+            }
+        }
+    });
 }
 
 void QuantizedLinear::row(int64_t r, float *out) const
@@ -38,6 +125,10 @@ void QuantizedLinear::row(int64_t r, float *out) const
 
 void QuantizedLinear::forward(const float *x, int64_t nRows, float *y) const
 {
+    if (integerKernels()) {
+        forwardInteger(x, nRows, y);
+        return;
+    }
     if (fused_ && nRows <= kPackedDotMaxRows) {
         forwardFused(x, nRows, y);
         return;
@@ -83,6 +174,12 @@ void QuantizedLinear::forwardFused(const float *x, int64_t nRows, float *y) cons
 void QuantizedLinear::forwardReference(const float *x, int64_t nRows, float *y) const
 {
     const int64_t in = q_.cols;
+    std::vector<float> rounded;
+    if (integerKernels()) {
+        rounded.assign(x, x + nRows * in);
+        roundActivations(ActivationRounding::Q8_0, rounded.data(), nRows, in);
+        x = rounded.data();
+    }
     std::vector<float> w(static_cast<size_t>(in));
     for (int64_t o = 0; o < q_.rows; ++o) {
         q_.dequantizeRowsReference(o, 1, w.data());

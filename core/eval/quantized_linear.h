@@ -5,22 +5,32 @@
 // 8-bit rtn / gptq / awq codes in groups of a multiple of 32 runs the fused dequantize-dot
 // kernel (formats/packed_dot.h: codes read once, straight from the packed row); everything else
 // dequantizes tiles of output rows (at most ~256 KiB of floats, as GgmlLinear does) into a
-// per-thread buffer and multiplies each tile with the float GEMM, tiles in parallel. storedBytes() and format() describe the packed tensor.
+// per-thread buffer and multiplies each tile with the float GEMM, tiles in parallel. storedBytes()
+// and format() describe the packed tensor.
+// With integer activations (withIntegerActivations(), the engine's integer mode), 4-bit rtn /
+// gptq / awq codes in groups of a multiple of 32 run as W4A8: the input rows quantized to Q8_0
+// once, the matrix held as groups of 8 interleaved rows (formats/int_dot.h; the codes as they
+// are, fp scales widened to float, so ~4-13 % more memory than stored) and multiplied with the
+// integer group kernel, decode and prefill alike; forwardReference then rounds its input to
+// Q8_0 first.
 // forwardReference is the scalar reference the fast path is tested against: every row decoded
 // by the tensor's reference dequantizer and dot products accumulated in double.
 
 #include "eval/linear_weights.h"
 #include "formats/quantized_tensor.h"
 
+#include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <string>
+#include <vector>
 
 namespace cwb {
 
 class QuantizedLinear final : public LinearWeights {
 public:
     // Takes the tensor; throws cwb::Error when its layout is inconsistent (checkLayout) or empty.
-    explicit QuantizedLinear(QuantizedTensor tensor);
+    explicit QuantizedLinear(QuantizedTensor tensor, bool intActivations = false);
 
     [[nodiscard]] int64_t outFeatures() const override { return q_.rows; }
     [[nodiscard]] int64_t inFeatures() const override { return q_.cols; }
@@ -28,6 +38,8 @@ public:
     [[nodiscard]] std::string format() const override { return q_.method; }
     void forward(const float *x, int64_t nRows, float *y) const override;
     void row(int64_t r, float *out) const override;
+    // The W4A8 variant (nullptr unless 4-bit fused codes and an integer group kernel exist).
+    [[nodiscard]] std::shared_ptr<const LinearWeights> withIntegerActivations() const override;
 
     void forwardReference(const float *x, int64_t nRows, float *y) const;
     [[nodiscard]] const QuantizedTensor &tensor() const { return q_; }
@@ -36,13 +48,22 @@ public:
 
     // Whether decode runs the fused kernel.
     [[nodiscard]] bool fusedDecode() const { return fused_; }
+    // Whether forward runs the integer (W4A8) kernels.
+    [[nodiscard]] bool integerKernels() const { return !interleaved_.empty(); }
+    // The interleaved groups the integer kernels read (empty unless integerKernels()).
+    [[nodiscard]] const std::vector<std::byte> &interleavedBytes() const { return interleaved_; }
 
 private:
     void forwardFused(const float *x, int64_t nRows, float *y) const;
+    void forwardInteger(const float *x, int64_t nRows, float *y) const;
+    [[nodiscard]] bool integerEligible() const;
+    [[nodiscard]] int64_t groupSize() const { return q_.groupSize > 0 ? q_.groupSize : q_.cols; }
+    void interleave();
 
     QuantizedTensor q_;
     int64_t tileRows_ = 0;
     bool fused_ = false;
+    std::vector<std::byte> interleaved_; // groups of 8 rows (formats/int_dot.h), integer mode
 };
 
 } // namespace cwb

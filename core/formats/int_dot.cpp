@@ -110,6 +110,14 @@ IntDotGroupFn intDotGroupKernel(DType t, CpuLevel level)
     }
 }
 
+PackedGroupFn packedGroupKernel(CpuLevel level) { return tableFor(level).packed4x8; }
+
+PackedGroupFn packedGroupKernel()
+{
+    static const CpuLevel level = activeCpuLevel();
+    return level == CpuLevel::Scalar ? nullptr : packedGroupKernel(level);
+}
+
 IntDotGroupFn intDotGroupKernel(DType t)
 {
     static const CpuLevel level = activeCpuLevel();

@@ -10,6 +10,7 @@
 #include "formats/ggml_blocks.h"
 #include "formats/int_dot.h"
 
+#include <cstring>
 #include <vector>
 
 namespace cwb::intdot {
@@ -105,6 +106,41 @@ void groupReference(const std::byte *group, const Q8View &x, int64_t row0, int n
     }
 }
 
+// The packed 4-bit groups (formats/int_dot.h), read value by value from the layout: per weight
+// group and row, s * sum_b d_b * (sum u q - z sum q).
+void packedGroupReference(const std::byte *groupBytes, int64_t groupSize, const Q8View &x,
+                          int64_t row0, int nRows, float *y, int64_t yStride)
+{
+    const auto *g = reinterpret_cast<const Byte *>(groupBytes);
+    const int64_t nb = x.len / kQk, blocksPerGroup = groupSize / kQk;
+    const int64_t groupBytesEach = kPackedGroupHeaderBytes + blocksPerGroup * 128;
+    for (int lane = 0; lane < kInterleavedRows; ++lane) {
+        const int k = kInterleavedLaneRows[lane];
+        for (int r = 0; r < nRows; ++r) {
+            float sum = 0;
+            for (int64_t gi = 0; gi < x.len / groupSize; ++gi) {
+                const Byte *h = g + gi * groupBytesEach;
+                float s;
+                std::memcpy(&s, h + 4 * lane, 4);
+                const int z = int(static_cast<int8_t>(h[32 + lane]));
+                float part = 0;
+                for (int64_t bi = 0; bi < blocksPerGroup; ++bi) {
+                    const int64_t b = gi * blocksPerGroup + bi;
+                    const Byte *codes = h + kPackedGroupHeaderBytes + bi * 128 + (k / 2) * 32
+                                        + (k % 2) * 16;
+                    const int8_t *q = x.qs + ((row0 + r) * nb + b) * kQk;
+                    int32_t isum = 0;
+                    for (int j = 0; j < 16; ++j)
+                        isum += ((codes[j] & 0xF) - z) * q[j] + ((codes[j] >> 4) - z) * q[j + 16];
+                    part += x.d[(row0 + r) * nb + b] * float(isum);
+                }
+                sum += s * part;
+            }
+            y[r * yStride + k] = sum;
+        }
+    }
+}
+
 } // namespace
 
 const Table &scalarTable()
@@ -118,6 +154,7 @@ const Table &scalarTable()
         kernel<dotKRow<unpackQ6_K, 210>>,
         groupReference<DType::Q4_0, dotLegacyRow<false, false>>,
         groupReference<DType::Q8_0, dotQ8_0Row>,
+        packedGroupReference,
     };
     return t;
 }
