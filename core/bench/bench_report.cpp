@@ -134,9 +134,9 @@ std::string evalBenchText(const EvalBenchParams &p, const EvalBenchResult &r)
     std::string out;
     appendf(out,
             "bench eval: pp%lld and tg%lld tokens/s, %d threads, best of %d (llama-bench's "
-            "method)\n",
+            "method), %s activations\n",
             static_cast<long long>(r.promptTokens), static_cast<long long>(r.genTokens),
-            r.threads, p.repetitions);
+            r.threads, p.repetitions, p.intActivations ? "integer (Q8)" : "float");
     appendf(out, "%-18s %8s %10s | %10s %10s %6s | %10s %10s %6s | %8s %8s\n", "model", "params",
             "weights", "pp tok/s", "llama.cpp", "ratio", "tg tok/s", "llama.cpp", "ratio",
             "pp GF/s", "tg GB/s");

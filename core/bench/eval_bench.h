@@ -74,9 +74,9 @@ struct EvalBenchParams {
     // type); empty = a temporary directory removed on return.
     std::string cacheDir;
     std::vector<int> gemmSizes{1024, 1536, 2048};
-    // ggml block matrices multiply with integer activations (inputs rounded to Q8_0 / Q8_K,
-    // int8 dot products), as llama.cpp's CPU backend computes; false: float activations.
-    bool intActivations = false;
+    // Quantized matrices multiply with integer activations (inputs rounded to Q8_0 / Q8_K, int8
+    // dot products), as llama.cpp's CPU backend computes; false: float activations.
+    bool intActivations = true;
 };
 
 struct EvalBenchRow {

@@ -102,7 +102,7 @@ const CommandSpec &benchEvalCommand()
                  .help = "the stories260K model",
                  .defaultValue = "$CWB_SHARED/models/stories260K/stories260K.gguf"},
                 threadsOption(1, "2"),
-                repsOption("--reps", "best of R runs", "3"),
+                repsOption("--reps", "R timed runs (best; side by side: mean)", "3"),
                 {.name = "--figures", .kind = ValueKind::Path, .metavar = "FILE",
                  .help = "llama.cpp's figures",
                  .defaultValue = "$CWB_SHARED/reference/llamacpp_figures.json"},
@@ -111,9 +111,10 @@ const CommandSpec &benchEvalCommand()
                  .help = "side by side: run this llama-bench on the random model's F32, Q8_0,\n"
                          "Q4_0 and Q4_K_M GGUF files in the same run, bench ours on them and\n"
                          "on our rtn 4-bit g32/g128 forms, print both and the ratios"},
-                {.name = "--q8-activations",
-                 .help = "ggml-type matrices take integer activations (inputs rounded to\n"
-                         "Q8_0 / Q8_K, int8 dot products) as llama.cpp computes; default float"},
+                {.name = "--float-activations",
+                 .help = "float activations for quantized matrices; default: integer ones\n"
+                         "(inputs rounded to Q8_0 / Q8_K, int8 dot products) as llama.cpp\n"
+                         "computes, for ggml blocks and our 4-bit codes alike"},
                 {.name = "--cache-dir", .kind = ValueKind::Path, .metavar = "DIR",
                  .help = "keep the side-by-side files here and reuse them",
                  .defaultValue = "a temporary directory"},
@@ -140,7 +141,7 @@ int runBenchEval(const ParsedArgs &args, Environment &env)
     p.randomModel = !args.has("--no-random");
     p.llamaBenchPath = args.text("--llama-bench", "");
     p.cacheDir = args.text("--cache-dir", "");
-    p.intActivations = args.has("--q8-activations");
+    p.intActivations = !args.has("--float-activations");
     p.promptTokens = args.integer("--prompt", p.promptTokens);
     p.genTokens = args.integer("--gen", p.genTokens);
     p.shape.dim = args.integer("--dim", p.shape.dim);
