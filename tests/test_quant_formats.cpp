@@ -31,6 +31,7 @@
 #include "formats/quantized_tensor.h"
 #include "jobs/job_context.h"
 #include "util/error.h"
+#include "util/round_even.h"
 
 #include "test_support.h"
 
@@ -185,6 +186,7 @@ private slots:
     void fp8QuantizerSaturatesAtFormatMax();
     void dequantizeRowsSubRange();
     void packingLayout();
+    void roundHalfEvenIsNearbyint();
     void roundsHalfToEven();
     void invalidParams_data();
     void invalidParams();
@@ -714,6 +716,26 @@ void TestQuantFormats::packingLayout()
     QCOMPARE(int(qt.codes[0]), 2 + 3 * 0 + 9 * 1 + 27 * 2 + 81 * 2);
     QCOMPARE(int(qt.codes[1]), 0);
     QCOMPARE(qt.tensorScale, float(5.0 / 6.0) + 1e-5f);
+}
+
+// util/round_even.h is std::nearbyint (default environment) bit for bit below 2^22: every
+// quarter step (ties, signed zeros) and random values of every magnitude.
+void TestQuantFormats::roundHalfEvenIsNearbyint()
+{
+    const auto same = [](float v) {
+        return std::bit_cast<uint32_t>(cwb::roundHalfEven(v))
+               == std::bit_cast<uint32_t>(std::nearbyint(v));
+    };
+    for (int k = -40000; k <= 40000; ++k)
+        QVERIFY2(same(float(k) / 4), qPrintable(QString::number(double(k) / 4)));
+    QVERIFY(same(-0.0f) && same(-0.3f) && same(0x1p-140f) && same(-0x1p-140f));
+    std::mt19937 rng(3);
+    std::uniform_real_distribution<float> unit(-1.f, 1.f);
+    std::uniform_int_distribution<int> exponent(-30, 21);
+    for (int i = 0; i < 200000; ++i) {
+        const float v = std::ldexp(unit(rng), exponent(rng));
+        QVERIFY2(same(v), qPrintable(QString::number(double(v), 'g', 9)));
+    }
 }
 
 // Exact half steps round to the even integer (torch.round, GPTQ), in both paths.

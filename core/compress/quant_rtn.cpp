@@ -10,6 +10,7 @@
 #include "formats/quant_packing.h"
 #include "jobs/job_context.h"
 #include "util/error.h"
+#include "util/round_even.h"
 
 #include <tbb/blocked_range.h>
 #include <tbb/parallel_reduce.h>
@@ -132,7 +133,8 @@ std::pair<float, float> minMax(const float *x, int64_t n)
     return {a, b};
 }
 
-// Codes of x[0..n) under one entry into u[0..n): the hot loop, branch-free.
+// Codes of x[0..n) under one entry into u[0..n): the hot loop, branch-free. Clamping before
+// rounding gives rtnCode's result (the bounds are integers) and keeps roundHalfEven in range.
 void rtnCodes(const float *x, int64_t n, const RtnScale &r, bool symmetric, uint8_t *u)
 {
     if (r.s == 0.0f) {
@@ -143,11 +145,13 @@ void rtnCodes(const float *x, int64_t n, const RtnScale &r, bool symmetric, uint
     if (symmetric) {
         const float offset = r.offset;
         for (int64_t j = 0; j < n; ++j)
-            u[j] = uint8_t(int(std::clamp(std::nearbyint(x[j] / s), lo, hi) + offset));
+            u[j] = uint8_t(int(roundHalfEven(std::clamp(x[j] / s, lo, hi)) + offset));
     } else {
-        const float zero = float(r.zero);
+        // Rounding then adding the zero point, as rtnCode: the bounds shifted by the zero are
+        // integers, so clamping first changes nothing but keeps the rounding in range.
+        const float zero = float(r.zero), below = lo - zero, above = hi - zero;
         for (int64_t j = 0; j < n; ++j)
-            u[j] = uint8_t(int(std::clamp(std::nearbyint(x[j] / s) + zero, lo, hi)));
+            u[j] = uint8_t(int(roundHalfEven(std::clamp(x[j] / s, below, above)) + zero));
     }
 }
 

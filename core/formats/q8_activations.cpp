@@ -3,6 +3,7 @@
 
 #include "formats/float_formats.h"
 #include "util/error.h"
+#include "util/round_even.h"
 
 #include <algorithm>
 #include <cmath>
@@ -54,7 +55,7 @@ void roundQ8_0Blocks(float *x, int64_t len)
         const float d = fp16ToFloat(floatToFp16(amax / 127.f));
         const float id = amax != 0.f ? 127.f / amax : 0.f;
         for (int64_t j = 0; j < kQ8_0Block; ++j)
-            v[j] = d * std::nearbyint(v[j] * id); // default FP environment: ties to even
+            v[j] = d * roundHalfEven(v[j] * id); // default FP environment: ties to even
     }
 }
 
@@ -76,7 +77,7 @@ void roundQ8_KBlocks(float *x, int64_t len)
         const float iscale = -127.f / max;
         const float d = 1.f / iscale;
         for (int64_t j = 0; j < kQ8_KBlock; ++j)
-            v[j] = d * std::min(127.f, std::nearbyint(iscale * v[j]));
+            v[j] = d * std::min(127.f, roundHalfEven(iscale * v[j]));
     }
 }
 
@@ -94,7 +95,7 @@ void quantizeQ8_0Block(const float *v, int8_t *q, float &d, float &s, int16_t &s
     int32_t total = 0;
     for (int64_t j = 0; j < kQ8_0Block; ++j) {
         const float scaled = v[j] * id;
-        const int qi = int(std::nearbyint(scaled));
+        const int qi = int(roundHalfEven(scaled));
         q[j] = int8_t(qi);
         total += qi;
     }
@@ -121,7 +122,7 @@ void quantizeQ8_KBlock(const float *v, int8_t *q, float &d, int16_t *bsums)
     const float iscale = -127.f / max;
     for (int64_t j = 0; j < kQ8_KBlock; ++j) {
         const float scaled = iscale * v[j];
-        q[j] = int8_t(std::min(127, int(std::nearbyint(scaled))));
+        q[j] = int8_t(std::min(127, int(roundHalfEven(scaled))));
     }
     for (int64_t g = 0; g < kQ8_KBlock / 16; ++g) {
         int32_t sum = 0;
