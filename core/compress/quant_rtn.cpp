@@ -109,28 +109,39 @@ int64_t entryLength(const QuantizedTensor &q)
     return q.groupSize == 0 ? q.rows * q.cols : q.groupSize;
 }
 
-// Min and max of x[0..n) (finite) with eight independent lanes, so the loop vectorizes.
-std::pair<float, float> minMax(const float *x, int64_t n)
+struct Range {
+    float lo, hi;
+    bool finite; // every value finite (else lo / hi mean nothing)
+};
+
+// Min and max of x[0..n) and whether all are finite, in one pass with eight independent lanes so
+// the loop vectorizes (x - x is 0 for finite x, NaN for NaN and infinities).
+Range minMax(const float *x, int64_t n)
 {
-    float lo[8], hi[8];
-    for (int k = 0; k < 8; ++k)
+    float lo[8], hi[8], bad[8];
+    for (int k = 0; k < 8; ++k) {
         lo[k] = hi[k] = x[0];
+        bad[k] = 0.0f;
+    }
     int64_t j = 0;
     for (; j + 8 <= n; j += 8)
         for (int k = 0; k < 8; ++k) {
             lo[k] = std::min(lo[k], x[j + k]);
             hi[k] = std::max(hi[k], x[j + k]);
+            bad[k] += x[j + k] - x[j + k];
         }
     for (; j < n; ++j) {
         lo[0] = std::min(lo[0], x[j]);
         hi[0] = std::max(hi[0], x[j]);
+        bad[0] += x[j] - x[j];
     }
-    float a = lo[0], b = hi[0];
+    float a = lo[0], b = hi[0], s = bad[0];
     for (int k = 1; k < 8; ++k) {
         a = std::min(a, lo[k]);
         b = std::max(b, hi[k]);
+        s += bad[k];
     }
-    return {a, b};
+    return {a, b, s == 0.0f};
 }
 
 // Codes of x[0..n) under one entry into u[0..n): the hot loop, branch-free. Clamping before
@@ -210,7 +221,8 @@ QuantizedTensor quantizeRtn(const float *w, int64_t rows, int64_t cols, const Rt
                     acc.bad = acc.bad < 0 ? bad : std::min(acc.bad, bad);
                     return acc;
                 }
-                const auto [lo, hi] = minMax(w + range.begin() * cols, range.size() * cols);
+                const auto [lo, hi, finite] = minMax(w + range.begin() * cols, range.size() * cols);
+                (void)finite; // checked just above
                 acc.lo = acc.any ? std::min(acc.lo, lo) : lo;
                 acc.hi = acc.any ? std::max(acc.hi, hi) : hi;
                 acc.any = true;
@@ -237,9 +249,8 @@ QuantizedTensor quantizeRtn(const float *w, int64_t rows, int64_t cols, const Rt
     const int64_t len = p.granularity == Granularity::PerTensor ? cols : entryLength(q);
     const int64_t perRow = cols / len;
     quantdetail::forRowBlocks(kMethod, w, rows, cols, job, [&](int64_t r0, int64_t r1) -> int64_t {
-        const int64_t bad = quantdetail::firstNonFiniteInRows(w, r0, r1, cols);
-        if (bad >= 0)
-            return bad;
+        // Per-tensor scales were found by a pass that checked every value; per-group ones check
+        // their group in the min/max pass and only then look for the first bad value.
         std::vector<uint8_t> u(static_cast<size_t>(cols));
         for (int64_t r = r0; r < r1; ++r) {
             for (int64_t g = 0; g < perRow; ++g) {
@@ -247,7 +258,9 @@ QuantizedTensor quantizeRtn(const float *w, int64_t rows, int64_t cols, const Rt
                 RtnScale scale = tensorScale;
                 if (p.granularity != Granularity::PerTensor) {
                     const int64_t i = r * perRow + g;
-                    const auto [mn, mx] = minMax(x, len);
+                    const auto [mn, mx, finite] = minMax(x, len);
+                    if (!finite)
+                        return quantdetail::firstNonFiniteInRows(w, r0, r1, cols);
                     scale = rtnScale(mn, mx, p, i, len, cols);
                     storeScale(q, i, scale, p.f16Scales);
                     if (!p.symmetric)
