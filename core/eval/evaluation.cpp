@@ -291,9 +291,10 @@ EvalResult runEvaluation(const EvalParams &params, const JobContext &ctx)
     }
     if (params.emulateQ8)
         r.notes.push_back("integer activations: matmul inputs quantized to Q8_0/Q8_K blocks, "
-                          "int8 dot products with ggml-block weights (llama.cpp's CPU arithmetic)");
+                          "int8 dot products with ggml-block weights (llama.cpp's CPU arithmetic) "
+                          "and with 4-bit rtn/gptq/awq codes (W4A8)");
     else
-        r.notes.push_back("float activations: ggml-block weights multiplied with float inputs");
+        r.notes.push_back("float activations: quantized weights multiplied with float inputs");
     r.seconds = secondsSince(t0);
     return r;
 }
