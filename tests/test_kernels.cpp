@@ -586,13 +586,13 @@ void TestKernels::quantizedLinearFusedMatchesReference()
     }
     QVERIFY(!lin.integerKernels());
 
-    // Integer activations (W4A8): 4-bit codes only, where the level has a group kernel. 42 rows:
-    // five groups of 8 and a padded one of 2.
+    // Integer activations (W4A8 / W8A8): 4-bit and symmetric 8-bit codes, where the level has a
+    // group kernel. 42 rows: five groups of 8 and a padded one of 2.
     const int64_t rows = 42;
     const auto w2 = randomValues(rows * in, 73);
     const cwb::QuantizedLinear plain(cwb::quantizeRtnReference(w2.data(), rows, in, p));
     const auto integer = plain.withIntegerActivations();
-    if (bits != 4 || !cwb::packedGroupKernel()) {
+    if ((bits == 8 && !symmetric) || !cwb::packedGroupKernel(bits)) {
         QVERIFY(!integer);
         return;
     }
@@ -608,14 +608,14 @@ void TestKernels::quantizedLinearFusedMatchesReference()
         lin4.forwardReference(x.data(), n, ref.data()); // input rounded to Q8_0 first
         for (size_t k = 0; k < y.size(); ++k)
             QVERIFY2(std::abs(y[k] - ref[k]) <= 1e-4f * (1 + std::fabs(ref[k])),
-                     qPrintable(QStringLiteral("W4A8 rows %1, %2: %3 vs %4").arg(n).arg(k).arg(y[k]).arg(ref[k])));
+                     qPrintable(QStringLiteral("integer rows %1, %2: %3 vs %4").arg(n).arg(k).arg(y[k]).arg(ref[k])));
     }
     // Every level's group kernel against the scalar reference on the same groups.
     const auto x = randomValues(5 * in, 75, 3.f);
     cwb::Q8Activations q;
     cwb::quantizeActivations(cwb::ActivationRounding::Q8_0, x.data(), 5, in, q);
     const int64_t group = groupSize > 0 ? groupSize : in;
-    const int64_t perGroup = cwb::packedGroupBytes(in, group);
+    const int64_t perGroup = cwb::packedGroupBytes(in, group, bits);
     const auto &bytes = lin4.interleavedBytes();
     QCOMPARE(int64_t(bytes.size()), 6 * perGroup);
     const auto run = [&](cwb::PackedGroupFn kernel, int nGroup) {
@@ -626,10 +626,10 @@ void TestKernels::quantizedLinearFusedMatchesReference()
                        int(std::min<int64_t>(nGroup, 5 - i)), y.data() + i * 48 + 8 * g, 48);
         return y;
     };
-    const auto ref = run(cwb::packedGroupKernel(CpuLevel::Scalar), 1);
+    const auto ref = run(cwb::packedGroupKernel(bits, CpuLevel::Scalar), 1);
     for (CpuLevel level : cwb::supportedCpuLevels())
         for (int nGroup = 1; nGroup <= cwb::kIntDotMaxRows; ++nGroup) {
-            const auto y = run(cwb::packedGroupKernel(level), nGroup);
+            const auto y = run(cwb::packedGroupKernel(bits, level), nGroup);
             for (size_t k = 0; k < y.size(); ++k)
                 QVERIFY2(std::abs(y[k] - ref[k]) <= 1e-5f * (1 + std::fabs(ref[k])),
                          qPrintable(QStringLiteral("%1 rows %2, %3: %4 vs %5")

@@ -36,7 +36,11 @@ QuantizedLinear::QuantizedLinear(QuantizedTensor tensor, bool intActivations)
 
 bool QuantizedLinear::integerEligible() const
 {
-    return fused_ && q_.codeBits == 4 && packedGroupKernel() != nullptr;
+    // 4-bit codes, or symmetric 8-bit ones (their values u - 128 fit int8; asymmetric ones
+    // would not).
+    const bool symmetric = fused_ && std::get<RtnParams>(q_.params).symmetric;
+    return fused_ && (q_.codeBits == 4 || (q_.codeBits == 8 && symmetric))
+           && packedGroupKernel(q_.codeBits) != nullptr;
 }
 
 std::shared_ptr<const LinearWeights> QuantizedLinear::withIntegerActivations() const
@@ -50,9 +54,12 @@ void QuantizedLinear::interleave()
 {
     // Groups of 8 rows (the last one padded with zero scales), per weight group a header of the
     // 8 scales and zero points, then per block of 32 the rows' codes in Q4_0's nibble order
-    // (byte j: value j low, j + 16 high), two rows per 32 bytes.
+    // (byte j: value j low, j + 16 high), two rows per 32 bytes, or the 8-bit values u - 128 in
+    // Q8_0's pair order (bytes 0..15 of both rows, then 16..31).
+    const int bits = q_.codeBits;
     const int64_t cols = q_.cols, group = groupSize(), groups = cols / group;
-    const int64_t perGroup = packedGroupBytes(cols, group);
+    const int64_t perGroup = packedGroupBytes(cols, group, bits);
+    const int64_t blockBytes = bits == 8 ? 256 : 128;
     const int64_t rowGroups = (q_.rows + kInterleavedRows - 1) / kInterleavedRows;
     interleaved_.assign(size_t(rowGroups * perGroup), std::byte{0});
     const bool symmetric = std::get<RtnParams>(q_.params).symmetric;
@@ -66,21 +73,30 @@ void QuantizedLinear::interleave()
             const auto *codes = q_.codes.data() + r * rowBytes; // low nibble first
             for (int64_t g = 0; g < groups; ++g) {
                 std::byte *h = interleaved_.data() + rg * perGroup
-                               + g * (kPackedGroupHeaderBytes + group / 32 * 128);
+                               + g * (kPackedGroupHeaderBytes + group / 32 * blockBytes);
                 const int64_t i = q_.groupSize == 0 ? 0 : (r * cols + g * group) / q_.groupSize;
                 const float s = q_.scaleAt(i);
                 const int8_t z = int8_t(symmetric ? 8 : int(q_.zeroAt(i)));
                 std::memcpy(h + 4 * lane, &s, 4);
                 std::memcpy(h + 32 + lane, &z, 1);
                 for (int64_t b = 0; b < group / 32; ++b) {
-                    std::byte *out = h + kPackedGroupHeaderBytes + b * 128 + (k / 2) * 32
-                                     + (k % 2) * 16;
+                    std::byte *pair = h + kPackedGroupHeaderBytes + b * blockBytes
+                                      + (k / 2) * (blockBytes / 4);
                     const int64_t c0 = g * group + b * 32;
+                    if (bits == 8) {
+                        for (int j = 0; j < 16; ++j) {
+                            pair[(k % 2) * 16 + j] = std::byte(uint8_t(codes[c0 + j]) - 128);
+                            pair[32 + (k % 2) * 16 + j] =
+                                std::byte(uint8_t(codes[c0 + j + 16]) - 128);
+                        }
+                        continue;
+                    }
                     const auto code = [&](int64_t c) {
                         return (uint8_t(codes[c / 2]) >> (4 * (c % 2))) & 0xF;
                     };
                     for (int j = 0; j < 16; ++j)
-                        out[j] = std::byte(code(c0 + j) | (code(c0 + j + 16) << 4));
+                        pair[(k % 2) * 16 + j] =
+                            std::byte(code(c0 + j) | (code(c0 + j + 16) << 4));
                 }
             }
         }
@@ -91,8 +107,8 @@ void QuantizedLinear::forwardInteger(const float *x, int64_t nRows, float *y) co
     Q8Activations q;
     quantizeActivations(ActivationRounding::Q8_0, x, nRows, q_.cols, q);
     const Q8View view = q.view();
-    const PackedGroupFn kernel = packedGroupKernel();
-    const int64_t group = groupSize(), perGroup = packedGroupBytes(q_.cols, group);
+    const PackedGroupFn kernel = packedGroupKernel(q_.codeBits);
+    const int64_t group = groupSize(), perGroup = packedGroupBytes(q_.cols, group, q_.codeBits);
     const int64_t out = q_.rows;
     // Tiles are multiples of 16 rows (forEachRowTile), so a group of 8 is never split; the last
     // group may hold fewer rows than 8 and goes through a small buffer.

@@ -7,8 +7,9 @@
 // dequantizes tiles of output rows (at most ~256 KiB of floats, as GgmlLinear does) into a
 // per-thread buffer and multiplies each tile with the float GEMM, tiles in parallel. storedBytes()
 // and format() describe the packed tensor.
-// With integer activations (withIntegerActivations(), the engine's integer mode), 4-bit rtn /
-// gptq / awq codes in groups of a multiple of 32 run as W4A8: the input rows quantized to Q8_0
+// With integer activations (withIntegerActivations(), the engine's integer mode), 4-bit and
+// symmetric 8-bit rtn / gptq / awq codes in groups of a multiple of 32 run as W4A8 / W8A8: the
+// input rows quantized to Q8_0
 // once, the matrix held as groups of 8 interleaved rows (formats/int_dot.h; the codes as they
 // are, fp scales widened to float, so ~4-13 % more memory than stored) and multiplied with the
 // integer group kernel, decode and prefill alike; forwardReference then rounds its input to
@@ -38,7 +39,8 @@ public:
     [[nodiscard]] std::string format() const override { return q_.method; }
     void forward(const float *x, int64_t nRows, float *y) const override;
     void row(int64_t r, float *out) const override;
-    // The W4A8 variant (nullptr unless 4-bit fused codes and an integer group kernel exist).
+    // The W4A8 / W8A8 variant (nullptr unless 4-bit or symmetric 8-bit fused codes and an
+    // integer group kernel exist).
     [[nodiscard]] std::shared_ptr<const LinearWeights> withIntegerActivations() const override;
 
     void forwardReference(const float *x, int64_t nRows, float *y) const;

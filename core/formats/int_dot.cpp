@@ -110,12 +110,16 @@ IntDotGroupFn intDotGroupKernel(DType t, CpuLevel level)
     }
 }
 
-PackedGroupFn packedGroupKernel(CpuLevel level) { return tableFor(level).packed4x8; }
+PackedGroupFn packedGroupKernel(int bits, CpuLevel level)
+{
+    const intdot::Table &t = tableFor(level);
+    return bits == 4 ? t.packed4x8 : bits == 8 ? t.packed8x8 : nullptr;
+}
 
-PackedGroupFn packedGroupKernel()
+PackedGroupFn packedGroupKernel(int bits)
 {
     static const CpuLevel level = activeCpuLevel();
-    return level == CpuLevel::Scalar ? nullptr : packedGroupKernel(level);
+    return level == CpuLevel::Scalar ? nullptr : packedGroupKernel(bits, level);
 }
 
 IntDotGroupFn intDotGroupKernel(DType t)

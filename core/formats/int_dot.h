@@ -85,31 +85,35 @@ using IntDotGroupFn = void (*)(const std::byte *group, const Q8View &x, int64_t 
 // the one place that decides whether a matrix is stored interleaved.
 [[nodiscard]] IntDotGroupFn intDotGroupKernel(DType t);
 
-// ---- packed 4-bit codes (rtn / gptq / awq), eight rows interleaved ------------------------
-// The integer path's layout for QuantizedTensor 4-bit codes in groups of G values (a multiple of
-// 32): per group of 8 rows and per weight group, a 40-byte header (the 8 rows' float scales in
-// kInterleavedLaneRows order, then their int8 zero points in the same order: 8 when symmetric),
-// then G / 32 blocks laid out as an interleaved Q4_0 group's quants (per row pair, row 2p's 16
-// nibble bytes then row 2p+1's; byte j holds value j low and j + 16 high). Activations are Q8_0.
-// Per block and row: isum = sum u q - z sum q (exact); per weight group y += s * sum_b d_b isum.
+// ---- packed 4-bit and symmetric 8-bit codes (rtn / gptq / awq), eight rows interleaved ----
+// The integer path's layout for QuantizedTensor codes in groups of G values (a multiple of 32):
+// per group of 8 rows and per weight group, a 40-byte header (the 8 rows' float scales in
+// kInterleavedLaneRows order, then their int8 zero points in the same order: 8 for symmetric
+// 4-bit; unused for 8-bit), then G / 32 blocks laid out as an interleaved group's quants:
+//   4-bit: as Q4_0 (per row pair, row 2p's 16 nibble bytes then row 2p+1's; byte j holds value j
+//          low and j + 16 high), 128 bytes per block;
+//   8-bit: as Q8_0, the signed values u - 128 of symmetric codes (in -127..127), 256 bytes.
+// Activations are Q8_0. Per block and row: isum = sum v q (v = u - z: exact integers); per
+// weight group y += s * sum_b d_b isum.
 inline constexpr int64_t kPackedGroupHeaderBytes = 40;
-[[nodiscard]] constexpr int64_t packedGroupBytes(int64_t len, int64_t groupSize)
+[[nodiscard]] constexpr int64_t packedGroupBytes(int64_t len, int64_t groupSize, int bits)
 {
-    return len / groupSize * (kPackedGroupHeaderBytes + groupSize / 32 * 128);
+    return len / groupSize * (kPackedGroupHeaderBytes + groupSize / 32 * (bits == 8 ? 256 : 128));
 }
 // y[r * yStride + k] = dot(row k, activation row row0 + r), k < 8, r < nRows (1..4).
 using PackedGroupFn = void (*)(const std::byte *group, int64_t groupSize, const Q8View &x,
                                int64_t row0, int nRows, float *y, int64_t yStride);
-[[nodiscard]] PackedGroupFn packedGroupKernel(CpuLevel level);
+// The kernel of `level` for 4- or 8-bit codes (nullptr for other widths).
+[[nodiscard]] PackedGroupFn packedGroupKernel(int bits, CpuLevel level);
 // The active level's; nullptr at the scalar level (interleaving does not pay there).
-[[nodiscard]] PackedGroupFn packedGroupKernel();
+[[nodiscard]] PackedGroupFn packedGroupKernel(int bits);
 
 // The per-level tables (each defined in its own translation unit).
 namespace intdot {
 struct Table {
     IntDotFn q4_0, q4_1, q5_0, q5_1, q8_0, q2_k, q3_k, q4_k, q5_k, q6_k;
     IntDotGroupFn q4_0x8, q8_0x8;
-    PackedGroupFn packed4x8;
+    PackedGroupFn packed4x8, packed8x8;
 };
 const Table &scalarTable();
 const Table &avx2Table();

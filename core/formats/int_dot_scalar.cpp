@@ -106,14 +106,16 @@ void groupReference(const std::byte *group, const Q8View &x, int64_t row0, int n
     }
 }
 
-// The packed 4-bit groups (formats/int_dot.h), read value by value from the layout: per weight
-// group and row, s * sum_b d_b * (sum u q - z sum q).
+// The packed groups (formats/int_dot.h), read value by value from the layout: per weight group
+// and row, s * sum_b d_b * sum_j v_j q_j.
+template <int bits>
 void packedGroupReference(const std::byte *groupBytes, int64_t groupSize, const Q8View &x,
                           int64_t row0, int nRows, float *y, int64_t yStride)
 {
     const auto *g = reinterpret_cast<const Byte *>(groupBytes);
     const int64_t nb = x.len / kQk, blocksPerGroup = groupSize / kQk;
-    const int64_t groupBytesEach = kPackedGroupHeaderBytes + blocksPerGroup * 128;
+    const int64_t blockBytes = bits == 8 ? 256 : 128;
+    const int64_t groupBytesEach = kPackedGroupHeaderBytes + blocksPerGroup * blockBytes;
     for (int lane = 0; lane < kInterleavedRows; ++lane) {
         const int k = kInterleavedLaneRows[lane];
         for (int r = 0; r < nRows; ++r) {
@@ -126,12 +128,20 @@ void packedGroupReference(const std::byte *groupBytes, int64_t groupSize, const 
                 float part = 0;
                 for (int64_t bi = 0; bi < blocksPerGroup; ++bi) {
                     const int64_t b = gi * blocksPerGroup + bi;
-                    const Byte *codes = h + kPackedGroupHeaderBytes + bi * 128 + (k / 2) * 32
-                                        + (k % 2) * 16;
+                    const Byte *pair = h + kPackedGroupHeaderBytes + bi * blockBytes
+                                       + (k / 2) * (blockBytes / 4);
                     const int8_t *q = x.qs + ((row0 + r) * nb + b) * kQk;
                     int32_t isum = 0;
-                    for (int j = 0; j < 16; ++j)
-                        isum += ((codes[j] & 0xF) - z) * q[j] + ((codes[j] >> 4) - z) * q[j + 16];
+                    for (int j = 0; j < 16; ++j) {
+                        if (bits == 8) {
+                            const int lo = static_cast<int8_t>(pair[(k % 2) * 16 + j]);
+                            const int hi = static_cast<int8_t>(pair[32 + (k % 2) * 16 + j]);
+                            isum += lo * q[j] + hi * q[j + 16];
+                        } else {
+                            const Byte c = pair[(k % 2) * 16 + j];
+                            isum += ((c & 0xF) - z) * q[j] + ((c >> 4) - z) * q[j + 16];
+                        }
+                    }
                     part += x.d[(row0 + r) * nb + b] * float(isum);
                 }
                 sum += s * part;
@@ -154,7 +164,8 @@ const Table &scalarTable()
         kernel<dotKRow<unpackQ6_K, 210>>,
         groupReference<DType::Q4_0, dotLegacyRow<false, false>>,
         groupReference<DType::Q8_0, dotQ8_0Row>,
-        packedGroupReference,
+        packedGroupReference<4>,
+        packedGroupReference<8>,
     };
     return t;
 }
