@@ -28,6 +28,7 @@
 
 #include <qcustomplot.h>
 
+#include <QCheckBox>
 #include <QComboBox>
 #include <QFile>
 #include <QLabel>
@@ -220,6 +221,11 @@ private Q_SLOTS:
         QCOMPARE(s.points.budgetsBpw, (std::vector<double>{4.5, 5.0}));
         QCOMPARE(s.points.referenceFiles, (std::vector<std::string>{"/models/ref.gguf"}));
         QCOMPARE(s.evaluation.nCtx, int64_t(512));
+        QVERIFY(!s.evaluation.integerActivations);
+        auto *integer = ok.findChild<QCheckBox *>(QStringLiteral("sweepIntegerActivations"));
+        QVERIFY(integer);
+        integer->setChecked(true);
+        QVERIFY(ok.setup(&why).evaluation.integerActivations);
         ok.setBudgets(QStringLiteral("4.5 lots"));
         (void)ok.setup(&why);
         QVERIFY(why.contains(QStringLiteral("bits/weight")));

@@ -216,6 +216,13 @@ void TestSweep::keysIgnoreFormattingNotMeaning()
     QVERIFY(historyKey(fp, a, s64) != historyKey(fp, a, s128));
     QVERIFY(historyKey(fp, a, s64) != historyKey(fp, "", s64));
     QCOMPARE(historyKey(fp, a, s64).size(), size_t(16));
+    // Integer activations are another measurement; float ones add no setting (older keys stay).
+    QVERIFY(!s128.contains("activations"));
+    e.integerActivations = true;
+    const auto integer = evaluationSettings(e, text, nullptr, nullptr);
+    QCOMPARE(integer.at("activations"), std::string("integer"));
+    QVERIFY(historyKey(fp, a, integer) != historyKey(fp, a, s128));
+    e.integerActivations = false;
     // Calibration counts only where a plan reads it, with the pipeline's defaults spelled out.
     SweepCalibration c{"c.txt", 0, 0};
     const FileIdentity ct{500, 7};
@@ -725,6 +732,19 @@ void TestSweep::referenceFilesArePointsApart()
     // Resumed: known by content, nothing measured again.
     QCOMPARE(runSweep(p).measured, size_t(0));
 
+    // With integer activations the same file is a new point (its own key), measured with
+    // llama.cpp's arithmetic: the Q8_0 matrices' inputs are rounded too, so its KLD moves.
+    SweepParams integer = p;
+    integer.evaluation.integerActivations = true;
+    integer.points = {referencePoint(q8.toStdString())};
+    const SweepResult ri = runSweep(integer);
+    QCOMPARE(ri.measured, size_t(1));
+    const HistoryPoint &refInt = ri.points[0];
+    QVERIFY(refInt.key != ref.key);
+    QCOMPARE(refInt.settings.at("activations"), std::string("integer"));
+    QVERIFY2(refInt.hasKld && refInt.kldMean > ref.kldMean,
+             qPrintable(QStringLiteral("%1 vs %2").arg(refInt.kldMean).arg(ref.kldMean)));
+
     // A Slurm task measures the reference as the local sweep did (same key, same file).
     SweepParams array = p;
     array.projectPath.clear();
@@ -735,6 +755,13 @@ void TestSweep::referenceFilesArePointsApart()
     QCOMPARE(task.key, ref.key);
     QCOMPARE(task.referencePath, fs::absolute(q8File).string());
     QCOMPARE(task.kldMean, ref.kldMean);
+    // The array carries the activation setting to its tasks.
+    array.evaluation.integerActivations = true;
+    const std::string intDir = dir.filePath(QStringLiteral("array-int")).toStdString();
+    (void)emitSlurmArray(array, intDir, "cwb");
+    const HistoryPoint intTask = runSlurmTask(model, intDir, 0);
+    QCOMPARE(intTask.key, refInt.key);
+    QCOMPARE(intTask.kldMean, refInt.kldMean);
 
     // A file of another vocabulary cannot be compared with the original's logits.
     p.points = {referencePoint(otherVocab)};

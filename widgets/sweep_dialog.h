@@ -73,6 +73,7 @@ private:
     QSpinBox *context_ = nullptr;
     QSpinBox *chunks_ = nullptr;
     QCheckBox *latency_ = nullptr;
+    QCheckBox *integer_ = nullptr;
     QLineEdit *calibration_ = nullptr;
     QCheckBox *original_ = nullptr;
     QCheckBox *plan_ = nullptr;

@@ -23,7 +23,7 @@ namespace {
 // The options that say what to measure: a task and a collection read them from the array.
 constexpr const char *kMeasureOptions[] = {
     "--text",    "--recipe", "--recipe-dir", "--reference", "--calib",  "--sequences",
-    "--seq-len", "--ctx",    "--chunks",     "--latency",   "--threads"};
+    "--seq-len", "--ctx",    "--chunks",     "--latency",   "--threads", "--emulate-q8"};
 
 void refuseMeasureOptions(const ParsedArgs &args, const std::string &mode)
 {
@@ -55,6 +55,7 @@ SweepParams sweepParams(const ParsedArgs &args, const Model &model)
     p.evaluation.nCtx = args.integer("--ctx", p.evaluation.nCtx);
     p.evaluation.chunks = args.integer("--chunks", p.evaluation.chunks);
     p.evaluation.latency = args.has("--latency");
+    p.evaluation.integerActivations = args.has("--emulate-q8");
     p.calibration.path = args.text("--calib");
     p.calibration.sequences = args.integer("--sequences", 0);
     p.calibration.tokensPerSequence = args.integer("--seq-len", 0);
@@ -160,6 +161,9 @@ const CommandSpec &sweepCommand()
                  .help = "evaluation windows", .defaultValue = "all", .intMin = 0,
                  .intMax = int64_t{1} << 24, .rangeNote = "0 = all"},
                 {.name = "--latency", .help = "also measure prefill and decode speed"},
+                {.name = "--emulate-q8",
+                 .help = "integer activations: quantized matrices multiply Q8 inputs in int8,\n"
+                         "as llama.cpp computes (its speed and its numbers); default float"},
                 threadsOption(),
                 {.name = "--emit-slurm", .kind = ValueKind::Path, .metavar = "DIR",
                  .help = "write a Slurm job array of the points not in the project into DIR "

@@ -160,6 +160,11 @@ SweepParams taskParams(const Manifest &m, const Model &model, const Json &task,
         field(eval, "latency", m.path, &Json::is_boolean, "true or false").get<bool>();
     p.evaluation.latencyPrompt = integer(eval, "latency_prompt");
     p.evaluation.latencyGenerate = integer(eval, "latency_generate");
+    // Absent in arrays written before the setting existed: float activations.
+    if (eval.contains("integer_activations"))
+        p.evaluation.integerActivations =
+            field(eval, "integer_activations", m.path, &Json::is_boolean, "true or false")
+                .get<bool>();
     if (calib.contains("text") && calib["text"].is_string())
         p.calibration.path = calib["text"].get<std::string>();
     p.calibration.sequences = integer(calib, "sequences");
@@ -304,7 +309,8 @@ SlurmEmission emitSlurmArray(const SweepParams &params, const std::string &dirIn
           {"chunks", ev.chunks},
           {"latency", ev.latency},
           {"latency_prompt", ev.latencyPrompt},
-          {"latency_generate", ev.latencyGenerate}}},
+          {"latency_generate", ev.latencyGenerate},
+          {"integer_activations", ev.integerActivations}}},
         {"calibration",
          {{"text", cal.path.empty() ? Json(nullptr) : Json(absolutePath(cal.path))},
           {"sequences", cal.sequences},

@@ -8,7 +8,8 @@
 // DIR, as emitted (paths in the files are absolute):
 //   sweep.json         the manifest, "schema": "cwb.sweep-array/1": created_by, model {path,
 //                      format, file_size, file_count, content_hash}, evaluation {text, n_ctx,
-//                      chunks, latency, latency_prompt, latency_generate}, calibration {text
+//                      chunks, latency, latency_prompt, latency_generate,
+//                      integer_activations (absent: false)}, calibration {text
 //                      (null: none), sequences, seq_len}, threads, tasks [{task, name, source,
 //                      recipe ("recipes/NNN.json", null for the original and references),
 //                      reference (the reference file's absolute path, else null), key}]

@@ -194,6 +194,7 @@ EvalParams PointRunner::evalParams() const
     ep.threads = p_.threads;
     ep.latencyPrompt = p_.evaluation.latencyPrompt;
     ep.latencyGenerate = p_.evaluation.latencyGenerate;
+    ep.emulateQ8 = p_.evaluation.integerActivations;
     return ep;
 }
 

@@ -62,6 +62,8 @@ evaluationSettings(const SweepEvaluation &eval, const FileIdentity &text,
         s["latency.prompt"] = std::to_string(eval.latencyPrompt);
         s["latency.generate"] = std::to_string(eval.latencyGenerate);
     }
+    if (eval.integerActivations)
+        s["activations"] = "integer";
     if (calibration && calibrationText) {
         s["calibration.text.bytes"] = std::to_string(calibrationText->bytes);
         s["calibration.text.hash"] = hex16(calibrationText->hash);

@@ -15,8 +15,9 @@
 // method, parameter, pattern or rule order does.
 // The settings (evaluationSettings) hold the evaluation text's size and content hash (not its
 // path, so a moved file or another machine's copy is the same), n_ctx, chunks and protocol, the
-// latency measurement when on, and the calibration text's hash and amounts only for plans that
-// read calibration statistics.
+// latency measurement when on, "activations=integer" when integer activations are on (absent for
+// float ones, so keys from before that setting existed stay valid), and the calibration text's
+// hash and amounts only for plans that read calibration statistics.
 
 #include "model/model_fingerprint.h"
 
@@ -34,6 +35,9 @@ struct SweepEvaluation {
     bool latency = false;       // also measure prefill and decode speed
     int64_t latencyPrompt = 128;
     int64_t latencyGenerate = 32;
+    // Quantized matrices take integer (Q8) activations, llama.cpp's arithmetic and speed
+    // (EngineOptions::emulateQ8Activations); off: float activations.
+    bool integerActivations = false;
 };
 
 // The calibration every point that needs one shares (pipeline/run_inputs.h defaults: 0 = 64
