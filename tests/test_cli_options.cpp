@@ -262,7 +262,8 @@ void TestCliOptions::sweepOptions()
                          "[--recipe RECIPE.json | --recipe-dir DIR] [--reference FILE]... "
                          "[--calib FILE] "
                          "[--sequences N] [--seq-len N] [--ctx N] [--chunks K] [--latency] "
-                         "[--threads T] [--emit-slurm DIR | --collect DIR] [--out-dir DIR] "
+                         "[--emulate-q8] [--threads T] [--emit-slurm DIR | --collect DIR] "
+                         "[--out-dir DIR] "
                          "[--json]"));
 }
 

@@ -317,17 +317,29 @@ EvalBenchResult runSideBySide(const EvalBenchParams &p, const JobContext &ctx)
         row.llamaMeasured = true;
         r.rows.push_back(row);
     }
-    // Our packed forms: rtn 4-bit symmetric on every matrix, as `cwb compress` stores it.
-    for (const int group : {32, 128}) {
-        if (p.shape.dim % group != 0 || p.shape.hidden % group != 0)
+    // Our own forms on every matrix, as `cwb compress` stores them: rtn 4-bit symmetric (the
+    // integer group kernels), nf4 (dequantized tiles + GEMM) and 2:4-pruned rtn 4-bit (the mask
+    // beside dense codes: no sparse kernel, so the speed of its inner storage).
+    struct OwnForm {
+        std::string name;
+        int64_t multiple; // dim and hidden must be multiples of it
+        std::string methods;
+    };
+    const std::vector<OwnForm> forms{
+        {"rtn4 g32", 32, R"({"method": "rtn", "params": {"bits": 4, "group": 32}})"},
+        {"rtn4 g128", 128, R"({"method": "rtn", "params": {"bits": 4, "group": 128}})"},
+        {"nf4 b64", 64, R"({"method": "nf4"})"},
+        {"2:4 rtn4", 128,
+         R"({"method": "magnitude", "params": {"nm": "2:4"}}, )"
+         R"({"method": "rtn", "params": {"bits": 4, "group": 128}})"},
+    };
+    for (const OwnForm &form : forms) {
+        if (p.shape.dim % form.multiple != 0 || p.shape.hidden % form.multiple != 0)
             continue;
-        const std::string name = "rtn4 g" + std::to_string(group);
+        const std::string &name = form.name;
         ctx.report(0.0, "compressing " + name);
         const Recipe recipe = parseRecipe(
-            R"({"version": 1, "defaults": {"methods": [{"method": "rtn", )"
-            R"("params": {"bits": 4, "group": )"
-                + std::to_string(group) + "}}]}}",
-            name);
+            R"({"version": 1, "defaults": {"methods": [)" + form.methods + "]}}", name);
         const Plan plan = resolvePlan(recipe, f32);
         requireValidPlan(plan);
         CompressParams cp;
