@@ -22,6 +22,7 @@
 #include "formats/int_dot.h"
 #include "formats/packed_dot.h"
 #include "formats/q8_activations.h"
+#include "formats/quant_grids.h"
 #include "test_support.h"
 #include "util/cpu_features.h"
 #include "util/error.h"
@@ -135,6 +136,7 @@ private slots:
     void packedDotMatchesScalarOnEveryLevel();
     void quantizedLinearFusedMatchesReference_data();
     void quantizedLinearFusedMatchesReference();
+    void quantizedLinearNf4FusedMatchesReference();
     void gemmEveryLevelMatchesReference();
     void perIsaObjectsKeepTheirInlineCode();
 };
@@ -501,7 +503,10 @@ void TestKernels::packedDotMatchesScalarOnEveryLevel()
 {
     const int64_t len = 384, group = 128, groups = len / group, xRows = 4;
     std::mt19937 rng(61);
-    for (const int bits : {4, 8}) {
+    // 4 and 8 bits affine, then 4-bit codes indexing nf4's 16 levels (bits 0 below).
+    for (const int variant : {4, 8, 0}) {
+        const int bits = variant == 0 ? 4 : variant;
+        const float *levels = variant == 0 ? cwb::kNf4Levels.data() : nullptr;
         std::vector<uint8_t> codes(static_cast<size_t>(len * bits / 8));
         for (uint8_t &c : codes)
             c = uint8_t(rng());
@@ -511,7 +516,7 @@ void TestKernels::packedDotMatchesScalarOnEveryLevel()
         for (int64_t i = 0; i < xRows; ++i)
             for (int64_t j = 0; j < len; ++j)
                 xsum[size_t(i * groups + j / group)] += x[size_t(i * len + j)];
-        const cwb::PackedRow row{codes.data(), scale.data(), zero.data(), bits, len, group};
+        const cwb::PackedRow row{codes.data(), scale.data(), zero.data(), bits, len, group, levels};
         std::vector<float> ref(xRows);
         cwb::packedDotKernel(CpuLevel::Scalar)(row, x.data(), len, xsum.data(), int(xRows),
                                                ref.data(), 1);
@@ -521,7 +526,9 @@ void TestKernels::packedDotMatchesScalarOnEveryLevel()
             for (int64_t j = 0; j < len; ++j) {
                 const unsigned u = bits == 8 ? codes[size_t(j)]
                                              : (codes[size_t(j / 2)] >> (4 * (j & 1))) & 0xF;
-                const double wv = double(scale[size_t(j / group)]) * (u - zero[size_t(j / group)]);
+                const double wv =
+                    levels ? double(scale[size_t(j / group)]) * levels[u]
+                           : double(scale[size_t(j / group)]) * (u - zero[size_t(j / group)]);
                 exact += wv * x[size_t(i * len + j)];
                 mag += std::fabs(wv * x[size_t(i * len + j)]);
             }
@@ -532,9 +539,9 @@ void TestKernels::packedDotMatchesScalarOnEveryLevel()
                     cwb::packedDotKernel(level)(row, x.data() + i * len, len,
                                                 xsum.data() + i * groups, n, y.data(), 1);
                     QVERIFY2(std::abs(y[0] - exact) <= 1e-5 * mag,
-                             qPrintable(QStringLiteral("%1 bits %2 rows %3: %4 vs %5")
+                             qPrintable(QStringLiteral("%1 variant %2 rows %3: %4 vs %5")
                                             .arg(QLatin1String(cwb::cpuLevelName(level)))
-                                            .arg(bits)
+                                            .arg(variant)
                                             .arg(n)
                                             .arg(y[0])
                                             .arg(exact)));
@@ -636,6 +643,29 @@ void TestKernels::quantizedLinearFusedMatchesReference()
                                         .arg(QLatin1String(cwb::cpuLevelName(level)))
                                         .arg(nGroup).arg(k).arg(y[k]).arg(ref[k])));
         }
+}
+
+void TestKernels::quantizedLinearNf4FusedMatchesReference()
+{
+    // nf4 (plain and double-quantized scales) decodes through the level-table kernel.
+    for (const bool doubleQuant : {false, true}) {
+        const int64_t out = 24, in = 256;
+        const auto w = randomValues(out * in, 76);
+        cwb::Nf4Params p;
+        p.doubleQuant = doubleQuant;
+        const cwb::QuantizedLinear lin(cwb::quantizeReference(w.data(), out, in, p));
+        QVERIFY(lin.fusedDecode());
+        QVERIFY(!lin.withIntegerActivations()); // nf4's levels are no integer grid
+        for (int n : {1, 4, 6}) {
+            const auto x = randomValues(n * in, 77);
+            std::vector<float> y(static_cast<size_t>(n * out)), ref(y.size());
+            lin.forward(x.data(), n, y.data());
+            lin.forwardReference(x.data(), n, ref.data());
+            for (size_t k = 0; k < y.size(); ++k)
+                QVERIFY2(std::abs(y[k] - ref[k]) <= 1e-4f * (1 + std::fabs(ref[k])),
+                         qPrintable(QStringLiteral("rows %1, %2: %3 vs %4").arg(n).arg(k).arg(y[k]).arg(ref[k])));
+        }
+    }
 }
 
 void TestKernels::gemmEveryLevelMatchesReference()

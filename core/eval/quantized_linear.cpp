@@ -6,6 +6,7 @@
 #include "formats/int_dot.h"
 #include "formats/packed_dot.h"
 #include "formats/q8_activations.h"
+#include "formats/quant_grids.h"
 #include "util/error.h"
 
 #include <algorithm>
@@ -25,21 +26,25 @@ QuantizedLinear::QuantizedLinear(QuantizedTensor tensor, bool intActivations)
                     + std::to_string(q_.rows) + " x " + std::to_string(q_.cols)
                     + ", expected a non-empty matrix");
     tileRows_ = l2TileRows(q_.cols);
-    // The fused decode kernel takes rtn codes of 4 or 8 bits in groups of a multiple of 32.
+    // The fused decode kernel takes rtn codes of 4 or 8 bits and nf4's 4-bit level indices, in
+    // groups of a multiple of 32 that divide the row.
     const auto *rtn = std::get_if<RtnParams>(&q_.params);
+    levels_ = std::holds_alternative<Nf4Params>(q_.params) && q_.codeBits == 4;
     const int64_t group = q_.groupSize > 0 ? q_.groupSize : q_.cols;
-    fused_ = rtn && q_.packing == CodePacking::Bits && (q_.codeBits == 4 || q_.codeBits == 8)
-             && group % 32 == 0 && q_.cols % group == 0;
+    fused_ = (rtn || levels_) && q_.packing == CodePacking::Bits
+             && (q_.codeBits == 4 || q_.codeBits == 8) && group % 32 == 0 && q_.cols % group == 0;
     if (intActivations && integerEligible())
         interleave();
 }
 
 bool QuantizedLinear::integerEligible() const
 {
-    // 4-bit codes, or symmetric 8-bit ones (their values u - 128 fit int8; asymmetric ones
-    // would not).
-    const bool symmetric = fused_ && std::get<RtnParams>(q_.params).symmetric;
-    return fused_ && (q_.codeBits == 4 || (q_.codeBits == 8 && symmetric))
+    // rtn's 4-bit codes, or symmetric 8-bit ones (their values u - 128 fit int8; asymmetric ones
+    // would not). nf4's levels are no integer grid.
+    if (!fused_ || levels_)
+        return false;
+    const bool symmetric = std::get<RtnParams>(q_.params).symmetric;
+    return (q_.codeBits == 4 || (q_.codeBits == 8 && symmetric))
            && packedGroupKernel(q_.codeBits) != nullptr;
 }
 
@@ -168,10 +173,11 @@ void QuantizedLinear::forwardFused(const float *x, int64_t nRows, float *y) cons
                 s += x[i * cols + j];
             xsum[size_t(i * groups + g)] = s;
         }
-    const bool symmetric = std::get<RtnParams>(q_.params).symmetric;
+    const bool symmetric = levels_ || std::get<RtnParams>(q_.params).symmetric;
     const float half = float(1 << (q_.codeBits - 1));
     const int64_t rowBytes = q_.rowCodeBytes();
     const PackedDotFn kernel = packedDotKernel();
+    const float *levels = levels_ ? kNf4Levels.data() : nullptr;
     forEachRowTile(nRows, q_.rows, cols, [&](int64_t r0, int64_t r1) {
         std::vector<float> scale(static_cast<size_t>(groups)), zero(static_cast<size_t>(groups));
         for (int64_t r = r0; r < r1; ++r) {
@@ -181,7 +187,7 @@ void QuantizedLinear::forwardFused(const float *x, int64_t nRows, float *y) cons
                 zero[size_t(g)] = symmetric ? half : float(q_.zeroAt(i));
             }
             const PackedRow row{q_.codes.data() + r * rowBytes, scale.data(), zero.data(),
-                                q_.codeBits, cols, group};
+                                q_.codeBits, cols, group, levels};
             kernel(row, x, cols, xsum.data(), int(nRows), y + r, q_.rows);
         }
     });

@@ -2,8 +2,8 @@
 #pragma once
 // Weights kept in a compressed form of core/compress (QuantizedTensor: rtn, gptq, nf4, fp8,
 // mxfp4, nvfp4, ternary). The matrix is never expanded. Decode (up to four input rows) of 4- and
-// 8-bit rtn / gptq / awq codes in groups of a multiple of 32 runs the fused dequantize-dot
-// kernel (formats/packed_dot.h: codes read once, straight from the packed row); everything else
+// 8-bit rtn / gptq / awq codes and of nf4 in groups of a multiple of 32 runs the fused
+// dequantize-dot kernel (formats/packed_dot.h: codes read once, straight from the packed row); everything else
 // dequantizes tiles of output rows (at most ~256 KiB of floats, as GgmlLinear does) into a
 // per-thread buffer and multiplies each tile with the float GEMM, tiles in parallel. storedBytes()
 // and format() describe the packed tensor.
@@ -65,6 +65,7 @@ private:
     QuantizedTensor q_;
     int64_t tileRows_ = 0;
     bool fused_ = false;
+    bool levels_ = false; // nf4: the codes index kNf4Levels
     std::vector<std::byte> interleaved_; // groups of 8 rows (formats/int_dot.h), integer mode
 };
 

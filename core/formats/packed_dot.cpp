@@ -18,9 +18,10 @@ void scalar(const PackedRow &w, const float *x, int64_t xStride, const float *xs
             float dot = 0;
             for (int64_t j = g * w.group; j < (g + 1) * w.group; ++j) {
                 const unsigned u = w.bits == 8 ? w.codes[j] : (w.codes[j / 2] >> (4 * (j & 1))) & 0xF;
-                dot += float(u) * xr[j];
+                dot += (w.levels ? w.levels[u] : float(u)) * xr[j];
             }
-            acc += w.scale[g] * dot - w.scale[g] * w.zero[g] * xsum[r * groups + g];
+            acc += w.levels ? w.scale[g] * dot
+                            : w.scale[g] * dot - w.scale[g] * w.zero[g] * xsum[r * groups + g];
         }
         y[r * yStride] = acc;
     }
