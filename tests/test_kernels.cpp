@@ -136,7 +136,7 @@ private slots:
     void packedDotMatchesScalarOnEveryLevel();
     void quantizedLinearFusedMatchesReference_data();
     void quantizedLinearFusedMatchesReference();
-    void quantizedLinearNf4FusedMatchesReference();
+    void quantizedLinearLevelCodesFusedMatchesReference();
     void gemmEveryLevelMatchesReference();
     void perIsaObjectsKeepTheirInlineCode();
 };
@@ -645,15 +645,17 @@ void TestKernels::quantizedLinearFusedMatchesReference()
         }
 }
 
-void TestKernels::quantizedLinearNf4FusedMatchesReference()
+void TestKernels::quantizedLinearLevelCodesFusedMatchesReference()
 {
-    // nf4 (plain and double-quantized scales) decodes through the level-table kernel.
-    for (const bool doubleQuant : {false, true}) {
+    // nf4 (plain and double-quantized scales) and mxfp4 decode through the level-table kernel.
+    for (const int variant : {0, 1, 2}) {
         const int64_t out = 24, in = 256;
         const auto w = randomValues(out * in, 76);
         cwb::Nf4Params p;
-        p.doubleQuant = doubleQuant;
-        const cwb::QuantizedLinear lin(cwb::quantizeReference(w.data(), out, in, p));
+        p.doubleQuant = variant == 1;
+        const cwb::QuantParams params =
+            variant == 2 ? cwb::QuantParams(cwb::MxFp4Params{}) : cwb::QuantParams(p);
+        const cwb::QuantizedLinear lin(cwb::quantizeReference(w.data(), out, in, params));
         QVERIFY(lin.fusedDecode());
         QVERIFY(!lin.withIntegerActivations()); // nf4's levels are no integer grid
         for (int n : {1, 4, 6}) {

@@ -26,10 +26,18 @@ QuantizedLinear::QuantizedLinear(QuantizedTensor tensor, bool intActivations)
                     + std::to_string(q_.rows) + " x " + std::to_string(q_.cols)
                     + ", expected a non-empty matrix");
     tileRows_ = l2TileRows(q_.cols);
-    // The fused decode kernel takes rtn codes of 4 or 8 bits and nf4's 4-bit level indices, in
-    // groups of a multiple of 32 that divide the row.
+    // The fused decode kernel takes rtn codes of 4 or 8 bits and the 4-bit level indices of nf4
+    // and mxfp4 (e2m1 values, e8m0 block scales), in groups of a multiple of 32 that divide the
+    // row (nvfp4's blocks of 16 do not).
     const auto *rtn = std::get_if<RtnParams>(&q_.params);
-    levels_ = std::holds_alternative<Nf4Params>(q_.params) && q_.codeBits == 4;
+    if (std::holds_alternative<Nf4Params>(q_.params) && q_.codeBits == 4) {
+        std::copy(kNf4Levels.begin(), kNf4Levels.end(), levelTable_.begin());
+        levels_ = true;
+    } else if (std::holds_alternative<MxFp4Params>(q_.params) && q_.codeBits == 4) {
+        for (size_t u = 0; u < levelTable_.size(); ++u)
+            levelTable_[u] = e2m1ToFloat(uint8_t(u));
+        levels_ = true;
+    }
     const int64_t group = q_.groupSize > 0 ? q_.groupSize : q_.cols;
     fused_ = (rtn || levels_) && q_.packing == CodePacking::Bits
              && (q_.codeBits == 4 || q_.codeBits == 8) && group % 32 == 0 && q_.cols % group == 0;
@@ -177,7 +185,7 @@ void QuantizedLinear::forwardFused(const float *x, int64_t nRows, float *y) cons
     const float half = float(1 << (q_.codeBits - 1));
     const int64_t rowBytes = q_.rowCodeBytes();
     const PackedDotFn kernel = packedDotKernel();
-    const float *levels = levels_ ? kNf4Levels.data() : nullptr;
+    const float *levels = levels_ ? levelTable_.data() : nullptr;
     forEachRowTile(nRows, q_.rows, cols, [&](int64_t r0, int64_t r1) {
         std::vector<float> scale(static_cast<size_t>(groups)), zero(static_cast<size_t>(groups));
         for (int64_t r = r0; r < r1; ++r) {

@@ -2,7 +2,7 @@
 #pragma once
 // Weights kept in a compressed form of core/compress (QuantizedTensor: rtn, gptq, nf4, fp8,
 // mxfp4, nvfp4, ternary). The matrix is never expanded. Decode (up to four input rows) of 4- and
-// 8-bit rtn / gptq / awq codes and of nf4 in groups of a multiple of 32 runs the fused
+// 8-bit rtn / gptq / awq codes and of nf4 / mxfp4 in groups of a multiple of 32 runs the fused
 // dequantize-dot kernel (formats/packed_dot.h: codes read once, straight from the packed row); everything else
 // dequantizes tiles of output rows (at most ~256 KiB of floats, as GgmlLinear does) into a
 // per-thread buffer and multiplies each tile with the float GEMM, tiles in parallel. storedBytes()
@@ -20,6 +20,7 @@
 #include "eval/linear_weights.h"
 #include "formats/quantized_tensor.h"
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -65,7 +66,8 @@ private:
     QuantizedTensor q_;
     int64_t tileRows_ = 0;
     bool fused_ = false;
-    bool levels_ = false; // nf4: the codes index kNf4Levels
+    bool levels_ = false; // nf4 / mxfp4: the codes index levelTable_
+    std::array<float, 16> levelTable_{};
     std::vector<std::byte> interleaved_; // groups of 8 rows (formats/int_dot.h), integer mode
 };
 
