@@ -318,8 +318,8 @@ EvalBenchResult runSideBySide(const EvalBenchParams &p, const JobContext &ctx)
         r.rows.push_back(row);
     }
     // Our own forms on every matrix, as `cwb compress` stores them: rtn 4-bit symmetric (the
-    // integer group kernels), nf4 (dequantized tiles + GEMM) and 2:4-pruned rtn 4-bit (the mask
-    // beside dense codes: no sparse kernel, so the speed of its inner storage).
+    // integer group kernels), nf4 (the fused float level-table kernel) and 2:4-pruned rtn 4-bit
+    // (its zeros stored as codes: no sparse kernel, so the speed of its dense codes).
     struct OwnForm {
         std::string name;
         int64_t multiple; // dim and hidden must be multiples of it
