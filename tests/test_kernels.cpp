@@ -28,6 +28,8 @@
 #include "util/error.h"
 
 #include <QFile>
+
+#include <array>
 #include <QProcess>
 #include <QTest>
 
@@ -503,10 +505,16 @@ void TestKernels::packedDotMatchesScalarOnEveryLevel()
 {
     const int64_t len = 384, group = 128, groups = len / group, xRows = 4;
     std::mt19937 rng(61);
-    // 4 and 8 bits affine, then 4-bit codes indexing nf4's 16 levels (bits 0 below).
-    for (const int variant : {4, 8, 0}) {
-        const int bits = variant == 0 ? 4 : variant;
-        const float *levels = variant == 0 ? cwb::kNf4Levels.data() : nullptr;
+    // 4 and 8 bits affine, then 4-bit codes indexing nf4's 16 levels (variant 0) and 8-bit codes
+    // indexing fp8 e4m3's 256 values (variant 1; 0x7f / 0xff, NaN, replaced by 0).
+    std::array<float, 256> fp8{};
+    for (int u = 0; u < 256; ++u)
+        fp8[size_t(u)] = (u & 0x7f) == 0x7f ? 0.f : cwb::fp8E4M3ToFloat(uint8_t(u));
+    for (const int variant : {4, 8, 0, 1}) {
+        const int bits = variant == 0 ? 4 : variant == 1 ? 8 : variant;
+        const float *levels = variant == 0 ? cwb::kNf4Levels.data()
+                              : variant == 1 ? fp8.data()
+                                             : nullptr;
         std::vector<uint8_t> codes(static_cast<size_t>(len * bits / 8));
         for (uint8_t &c : codes)
             c = uint8_t(rng());
@@ -647,14 +655,20 @@ void TestKernels::quantizedLinearFusedMatchesReference()
 
 void TestKernels::quantizedLinearLevelCodesFusedMatchesReference()
 {
-    // nf4 (plain and double-quantized scales) and mxfp4 decode through the level-table kernel.
-    for (const int variant : {0, 1, 2}) {
+    // nf4 (plain and double-quantized scales), mxfp4 and fp8 (e4m3 per tensor, e5m2 per
+    // channel) decode through the level-table kernel.
+    for (const int variant : {0, 1, 2, 3, 4}) {
         const int64_t out = 24, in = 256;
         const auto w = randomValues(out * in, 76);
         cwb::Nf4Params p;
         p.doubleQuant = variant == 1;
-        const cwb::QuantParams params =
-            variant == 2 ? cwb::QuantParams(cwb::MxFp4Params{}) : cwb::QuantParams(p);
+        cwb::QuantParams params = p;
+        if (variant == 2)
+            params = cwb::MxFp4Params{};
+        if (variant >= 3)
+            params = cwb::Fp8Params{variant == 3 ? cwb::Fp8Format::E4M3 : cwb::Fp8Format::E5M2,
+                                    variant == 3 ? cwb::Granularity::PerTensor
+                                                 : cwb::Granularity::PerChannel};
         const cwb::QuantizedLinear lin(cwb::quantizeReference(w.data(), out, in, params));
         QVERIFY(lin.fusedDecode());
         QVERIFY(!lin.withIntegerActivations()); // nf4's levels are no integer grid

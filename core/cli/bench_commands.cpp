@@ -110,7 +110,8 @@ const CommandSpec &benchEvalCommand()
                 {.name = "--llama-bench", .kind = ValueKind::Path, .metavar = "PATH",
                  .help = "side by side: run this llama-bench on the random model's F32, Q8_0,\n"
                          "Q4_0 and Q4_K_M GGUF files in the same run, bench ours on them and\n"
-                         "on our rtn 4-bit g32/g128, nf4 and 2:4 forms, print both and the ratios"},
+                         "on our rtn 4-bit g32/g128, nf4, fp8 and 2:4 forms, print both and the\n"
+                         "ratios"},
                 {.name = "--float-activations",
                  .help = "float activations for quantized matrices; default: integer ones\n"
                          "(inputs rounded to Q8_0 / Q8_K, int8 dot products) as llama.cpp\n"

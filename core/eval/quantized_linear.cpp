@@ -3,6 +3,7 @@
 
 #include "eval/matmul.h"
 #include "eval/row_tiles.h"
+#include "formats/float_formats.h"
 #include "formats/int_dot.h"
 #include "formats/packed_dot.h"
 #include "formats/q8_activations.h"
@@ -26,16 +27,21 @@ QuantizedLinear::QuantizedLinear(QuantizedTensor tensor, bool intActivations)
                     + std::to_string(q_.rows) + " x " + std::to_string(q_.cols)
                     + ", expected a non-empty matrix");
     tileRows_ = l2TileRows(q_.cols);
-    // The fused decode kernel takes rtn codes of 4 or 8 bits and the 4-bit level indices of nf4
-    // and mxfp4 (e2m1 values, e8m0 block scales), in groups of a multiple of 32 that divide the
-    // row (nvfp4's blocks of 16 do not).
+    // The fused decode kernel takes rtn codes of 4 or 8 bits and the level indices of nf4 and
+    // mxfp4 (4-bit; e2m1 values, e8m0 block scales) and fp8 (8-bit), in groups of a multiple of
+    // 32 that divide the row (nvfp4's blocks of 16 do not).
     const auto *rtn = std::get_if<RtnParams>(&q_.params);
     if (std::holds_alternative<Nf4Params>(q_.params) && q_.codeBits == 4) {
         std::copy(kNf4Levels.begin(), kNf4Levels.end(), levelTable_.begin());
         levels_ = true;
     } else if (std::holds_alternative<MxFp4Params>(q_.params) && q_.codeBits == 4) {
-        for (size_t u = 0; u < levelTable_.size(); ++u)
-            levelTable_[u] = e2m1ToFloat(uint8_t(u));
+        for (int u = 0; u < 16; ++u)
+            levelTable_[size_t(u)] = e2m1ToFloat(uint8_t(u));
+        levels_ = true;
+    } else if (const auto *fp8 = std::get_if<Fp8Params>(&q_.params); fp8 && q_.codeBits == 8) {
+        for (int u = 0; u < 256; ++u)
+            levelTable_[size_t(u)] = fp8->format == Fp8Format::E5M2 ? fp8E5M2ToFloat(uint8_t(u))
+                                                                    : fp8E4M3ToFloat(uint8_t(u));
         levels_ = true;
     }
     const int64_t group = q_.groupSize > 0 ? q_.groupSize : q_.cols;

@@ -2,11 +2,11 @@
 #pragma once
 // Weights kept in a compressed form of core/compress (QuantizedTensor: rtn, gptq, nf4, fp8,
 // mxfp4, nvfp4, ternary). The matrix is never expanded. Decode (up to four input rows) of 4- and
-// 8-bit rtn / gptq / awq codes and of nf4 / mxfp4 in groups of a multiple of 32 runs the fused
-// dequantize-dot kernel (formats/packed_dot.h: codes read once, straight from the packed row); everything else
-// dequantizes tiles of output rows (at most ~256 KiB of floats, as GgmlLinear does) into a
-// per-thread buffer and multiplies each tile with the float GEMM, tiles in parallel. storedBytes()
-// and format() describe the packed tensor.
+// 8-bit rtn / gptq / awq codes and of nf4 / mxfp4 / fp8 in groups of a multiple of 32 runs the
+// fused dequantize-dot kernel (formats/packed_dot.h: codes read once, straight from the packed
+// row); everything else dequantizes tiles of output rows (at most ~256 KiB of floats, as
+// GgmlLinear does) into a per-thread buffer and multiplies each tile with the float GEMM, tiles
+// in parallel. storedBytes() and format() describe the packed tensor.
 // With integer activations (withIntegerActivations(), the engine's integer mode), 4-bit and
 // symmetric 8-bit rtn / gptq / awq codes in groups of a multiple of 32 run as W4A8 / W8A8: the
 // input rows quantized to Q8_0
@@ -66,8 +66,8 @@ private:
     QuantizedTensor q_;
     int64_t tileRows_ = 0;
     bool fused_ = false;
-    bool levels_ = false; // nf4 / mxfp4: the codes index levelTable_
-    std::array<float, 16> levelTable_{};
+    bool levels_ = false; // nf4 / mxfp4 / fp8: the codes index levelTable_
+    std::array<float, 256> levelTable_{};
     std::vector<std::byte> interleaved_; // groups of 8 rows (formats/int_dot.h), integer mode
 };
 

@@ -7,7 +7,8 @@
 //   y += s_g * (sum_j u_j x_j) - s_g z_g * (sum_j x_j)
 // where u are the stored codes, s_g the group scale and z_g the zero (2^(b-1) when symmetric);
 // the activation sums per group are computed once per input row by the caller. Codes that index
-// a table of 16 levels (nf4: value = s_g * level[u]) take y += s_g * sum_j level[u_j] x_j.
+// a table of levels (16 for 4-bit nf4 / mxfp4, 256 for 8-bit fp8: value = s_g * level[u]) take
+// y += s_g * sum_j level[u_j] x_j.
 //
 // Scalar reference (packed_dot.cpp) and per-ISA kernels (int_dot_simd.inc, in the same per-ISA
 // translation units as the ggml integer kernels); tests compare them within 1e-5 of the sum of
@@ -23,7 +24,7 @@ enum class CpuLevel; // util/cpu_features.h (not included: the per-ISA files inc
 // groups of `group` values (a multiple of 32); `scale[g]`, `zero[g]` per group as floats.
 // x: nRows rows of len floats (stride xStride); xsum: per row, len / group sums (stride
 // len / group). y[r * yStride] = dot of the row with x row r, for r < nRows (1..4). With
-// `levels` (16 floats, 4-bit codes only) the codes index it and `zero` / xsum are not read.
+// `levels` (2^bits floats) the codes index it and `zero` / xsum are not read.
 struct PackedRow {
     const uint8_t *codes = nullptr;
     const float *scale = nullptr;
