@@ -67,6 +67,15 @@ std::vector<std::byte> quantized(DType t, const std::vector<float> &w, int64_t r
     return cwb::ggmlQuantizeRows(t, w.data(), rows, len, nullptr);
 }
 
+// One data row per integer-kernel type that `keep` accepts (all when null), column "type".
+void addTypeRows(bool (*keep)(DType) = nullptr)
+{
+    QTest::addColumn<DType>("type");
+    for (DType t : kIntTypes)
+        if (!keep || keep(t))
+            QTest::newRow(std::string(cwb::dtypeName(t)).c_str()) << t;
+}
+
 // Runs `kernel` for every activation row in groups of nGroup.
 std::vector<float> runKernel(cwb::IntDotFn kernel, const std::byte *w, int64_t rowBytes,
                              int64_t wRows, const cwb::Q8Activations &q, int nGroup)
@@ -239,9 +248,7 @@ void TestKernels::q8_KQuantsMatchTheRounding()
 
 void TestKernels::intDotMatchesScalarOnEveryLevel_data()
 {
-    QTest::addColumn<DType>("type");
-    for (DType t : kIntTypes)
-        QTest::newRow(std::string(cwb::dtypeName(t)).c_str()) << t;
+    addTypeRows();
 }
 
 void TestKernels::intDotMatchesScalarOnEveryLevel()
@@ -406,10 +413,7 @@ void TestKernels::ggmlLinearIntegerMatchesReference()
 
 void TestKernels::interleavedMatchesScalarOnEveryLevel_data()
 {
-    QTest::addColumn<DType>("type");
-    for (DType t : kIntTypes)
-        if (cwb::interleavable(t))
-            QTest::newRow(std::string(cwb::dtypeName(t)).c_str()) << t;
+    addTypeRows(cwb::interleavable);
 }
 
 void TestKernels::interleavedMatchesScalarOnEveryLevel()
@@ -466,10 +470,7 @@ void TestKernels::interleavedMatchesScalarOnEveryLevel()
 
 void TestKernels::ggmlFloatDotOnEveryLevel_data()
 {
-    QTest::addColumn<DType>("type");
-    for (DType t : kIntTypes)
-        if (cwb::ggmlDotSupported(t))
-            QTest::newRow(std::string(cwb::dtypeName(t)).c_str()) << t;
+    addTypeRows(cwb::ggmlDotSupported);
 }
 
 void TestKernels::ggmlFloatDotOnEveryLevel()
