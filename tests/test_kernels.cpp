@@ -617,6 +617,14 @@ void TestKernels::quantizedLinearFusedMatchesReference()
     QVERIFY(lin4.integerKernels());
     QVERIFY(!lin4.withIntegerActivations());
     QCOMPARE(lin4.storedBytes(), plain.storedBytes());
+    // The codes are held once (interleaved) and rows decode from there to the same values.
+    QVERIFY(lin4.tensor().codes.empty());
+    std::vector<float> got(static_cast<size_t>(in)), want(got.size());
+    for (int64_t r = 0; r < rows; ++r) {
+        lin4.row(r, got.data());
+        plain.row(r, want.data());
+        QCOMPARE(got, want);
+    }
     for (int n : {1, 4, 9}) {
         const auto x = randomValues(n * in, 74);
         std::vector<float> y(static_cast<size_t>(n * rows)), ref(y.size());

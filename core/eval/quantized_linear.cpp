@@ -47,8 +47,14 @@ QuantizedLinear::QuantizedLinear(QuantizedTensor tensor, bool intActivations)
     const int64_t group = q_.groupSize > 0 ? q_.groupSize : q_.cols;
     fused_ = (rtn || levels_) && q_.packing == CodePacking::Bits
              && (q_.codeBits == 4 || q_.codeBits == 8) && group % 32 == 0 && q_.cols % group == 0;
-    if (intActivations && integerEligible())
+    storedBytes_ = q_.storedBytes();
+    if (intActivations && integerEligible()) {
         interleave();
+        // Held once: the interleaved layout has every code, scale and zero point.
+        q_.codes = {};
+        q_.scales = {};
+        q_.zeros = {};
+    }
 }
 
 bool QuantizedLinear::integerEligible() const
@@ -155,7 +161,46 @@ void QuantizedLinear::row(int64_t r, float *out) const
     if (r < 0 || r >= q_.rows)
         throw Error("QuantizedLinear: row " + std::to_string(r) + " out of range ("
                     + std::to_string(q_.rows) + " rows)");
-    q_.dequantizeRows(r, 1, out);
+    if (integerKernels())
+        rowFromInterleaved(r, out);
+    else
+        q_.dequantizeRows(r, 1, out);
+}
+
+void QuantizedLinear::rowFromInterleaved(int64_t r, float *out) const
+{
+    // As QuantizedTensor decodes rtn codes: float(u - z) * s, z = 2^(b-1) when symmetric (the
+    // 8-bit layout holds u - 128 itself).
+    const int bits = q_.codeBits;
+    const int64_t cols = q_.cols, group = groupSize(), groups = cols / group;
+    const int64_t blockBytes = bits == 8 ? 256 : 128;
+    const int64_t perGroup = packedGroupBytes(cols, group, bits);
+    const int k = int(r % kInterleavedRows);
+    int lane = 0;
+    while (kInterleavedLaneRows[lane] != k)
+        ++lane;
+    const std::byte *rowGroup = interleaved_.data() + (r / kInterleavedRows) * perGroup;
+    for (int64_t g = 0; g < groups; ++g) {
+        const std::byte *h = rowGroup + g * (kPackedGroupHeaderBytes + group / 32 * blockBytes);
+        float s;
+        std::memcpy(&s, h + 4 * lane, 4);
+        const int z = int(static_cast<int8_t>(h[32 + lane]));
+        for (int64_t b = 0; b < group / 32; ++b) {
+            const auto *pair = reinterpret_cast<const uint8_t *>(
+                h + kPackedGroupHeaderBytes + b * blockBytes + (k / 2) * (blockBytes / 4));
+            float *o = out + g * group + b * 32;
+            for (int j = 0; j < 16; ++j) {
+                if (bits == 8) {
+                    o[j] = float(static_cast<int8_t>(pair[(k % 2) * 16 + j])) * s;
+                    o[j + 16] = float(static_cast<int8_t>(pair[32 + (k % 2) * 16 + j])) * s;
+                } else {
+                    const uint8_t c = pair[(k % 2) * 16 + j];
+                    o[j] = float(int(c & 0xF) - z) * s;
+                    o[j + 16] = float(int(c >> 4) - z) * s;
+                }
+            }
+        }
+    }
 }
 
 void QuantizedLinear::forward(const float *x, int64_t nRows, float *y) const
@@ -218,7 +263,10 @@ void QuantizedLinear::forwardReference(const float *x, int64_t nRows, float *y) 
     }
     std::vector<float> w(static_cast<size_t>(in));
     for (int64_t o = 0; o < q_.rows; ++o) {
-        q_.dequantizeRowsReference(o, 1, w.data());
+        if (integerKernels())
+            rowFromInterleaved(o, w.data()); // the tensor's vectors are freed in integer mode
+        else
+            q_.dequantizeRowsReference(o, 1, w.data());
         for (int64_t i = 0; i < nRows; ++i) {
             double acc = 0;
             for (int64_t k = 0; k < in; ++k)

@@ -13,7 +13,8 @@
 // once, the matrix held as groups of 8 interleaved rows (formats/int_dot.h; the codes as they
 // are, fp scales widened to float, so ~4-13 % more memory than stored) and multiplied with the
 // integer group kernel, decode and prefill alike; forwardReference then rounds its input to
-// Q8_0 first.
+// Q8_0 first. The codes are then held once, interleaved: the tensor's own vectors are freed and
+// row() decodes from the interleaved layout (the same values, tested).
 // forwardReference is the scalar reference the fast path is tested against: every row decoded
 // by the tensor's reference dequantizer and dot products accumulated in double.
 
@@ -36,7 +37,7 @@ public:
 
     [[nodiscard]] int64_t outFeatures() const override { return q_.rows; }
     [[nodiscard]] int64_t inFeatures() const override { return q_.cols; }
-    [[nodiscard]] uint64_t storedBytes() const override { return q_.storedBytes(); }
+    [[nodiscard]] uint64_t storedBytes() const override { return storedBytes_; }
     [[nodiscard]] std::string format() const override { return q_.method; }
     void forward(const float *x, int64_t nRows, float *y) const override;
     void row(int64_t r, float *out) const override;
@@ -45,6 +46,8 @@ public:
     [[nodiscard]] std::shared_ptr<const LinearWeights> withIntegerActivations() const override;
 
     void forwardReference(const float *x, int64_t nRows, float *y) const;
+    // The stored tensor. In integer mode its codes, scales and zero points live only in the
+    // interleaved layout (the vectors here are empty); row() decodes from there.
     [[nodiscard]] const QuantizedTensor &tensor() const { return q_; }
     // Rows per dequantized tile in forward.
     [[nodiscard]] int64_t tileRows() const { return tileRows_; }
@@ -69,6 +72,8 @@ private:
     bool levels_ = false; // nf4 / mxfp4 / fp8: the codes index levelTable_
     std::array<float, 256> levelTable_{};
     std::vector<std::byte> interleaved_; // groups of 8 rows (formats/int_dot.h), integer mode
+    uint64_t storedBytes_ = 0;            // the stored tensor's, kept when its vectors are freed
+    void rowFromInterleaved(int64_t r, float *out) const;
 };
 
 } // namespace cwb
