@@ -504,22 +504,28 @@ void TestKernels::ggmlFloatDotOnEveryLevel()
 
 void TestKernels::packedDotMatchesScalarOnEveryLevel()
 {
-    const int64_t len = 384, group = 128, groups = len / group, xRows = 4;
+    const int64_t len = 384, xRows = 4;
     std::mt19937 rng(61);
-    // 4 and 8 bits affine, then 4-bit codes indexing nf4's 16 levels (variant 0) and 8-bit codes
-    // indexing fp8 e4m3's 256 values (variant 1; 0x7f / 0xff, NaN, replaced by 0).
+    // 4 and 8 bits affine, then 4-bit codes indexing nf4's 16 levels (variant 0; variant 2 in
+    // nvfp4's groups of 16) and 8-bit codes indexing fp8 e4m3's 256 values (variant 1; 0x7f /
+    // 0xff, NaN, replaced by 0).
     std::array<float, 256> fp8{};
     for (int u = 0; u < 256; ++u)
         fp8[size_t(u)] = (u & 0x7f) == 0x7f ? 0.f : cwb::fp8E4M3ToFloat(uint8_t(u));
-    for (const int variant : {4, 8, 0, 1}) {
-        const int bits = variant == 0 ? 4 : variant == 1 ? 8 : variant;
-        const float *levels = variant == 0 ? cwb::kNf4Levels.data()
-                              : variant == 1 ? fp8.data()
-                                             : nullptr;
+    for (const int variant : {4, 8, 0, 1, 2}) {
+        const int bits = variant == 1 || variant == 8 ? 8 : 4;
+        const float *levels = variant == 0 || variant == 2 ? cwb::kNf4Levels.data()
+                              : variant == 1               ? fp8.data()
+                                                           : nullptr;
+        const int64_t group = variant == 2 ? 16 : 128, groups = len / group;
         std::vector<uint8_t> codes(static_cast<size_t>(len * bits / 8));
         for (uint8_t &c : codes)
             c = uint8_t(rng());
-        const std::vector<float> scale{0.5f, -0.03f, 1.7f}, zero{8.f, 3.f, 11.f};
+        std::vector<float> scale(static_cast<size_t>(groups)), zero(scale.size());
+        for (int64_t g = 0; g < groups; ++g) {
+            scale[size_t(g)] = 0.5f - 0.37f * float(g % 5);
+            zero[size_t(g)] = float(3 + (g * 5) % 9);
+        }
         const auto x = randomValues(xRows * len, 62);
         std::vector<float> xsum(static_cast<size_t>(xRows * groups), 0.f);
         for (int64_t i = 0; i < xRows; ++i)
@@ -664,9 +670,9 @@ void TestKernels::quantizedLinearFusedMatchesReference()
 
 void TestKernels::quantizedLinearLevelCodesFusedMatchesReference()
 {
-    // nf4 (plain and double-quantized scales), mxfp4 and fp8 (e4m3 per tensor, e5m2 per
-    // channel) decode through the level-table kernel.
-    for (const int variant : {0, 1, 2, 3, 4}) {
+    // nf4 (plain and double-quantized scales), mxfp4, fp8 (e4m3 per tensor, e5m2 per channel)
+    // and nvfp4 (blocks of 16, times a tensor scale) decode through the level-table kernels.
+    for (const int variant : {0, 1, 2, 3, 4, 5}) {
         const int64_t out = 24, in = 256;
         const auto w = randomValues(out * in, 76);
         cwb::Nf4Params p;
@@ -674,7 +680,9 @@ void TestKernels::quantizedLinearLevelCodesFusedMatchesReference()
         cwb::QuantParams params = p;
         if (variant == 2)
             params = cwb::MxFp4Params{};
-        if (variant >= 3)
+        if (variant == 5)
+            params = cwb::NvFp4Params{};
+        if (variant == 3 || variant == 4)
             params = cwb::Fp8Params{variant == 3 ? cwb::Fp8Format::E4M3 : cwb::Fp8Format::E5M2,
                                     variant == 3 ? cwb::Granularity::PerTensor
                                                  : cwb::Granularity::PerChannel};

@@ -27,14 +27,19 @@ QuantizedLinear::QuantizedLinear(QuantizedTensor tensor, bool intActivations)
                     + std::to_string(q_.rows) + " x " + std::to_string(q_.cols)
                     + ", expected a non-empty matrix");
     tileRows_ = l2TileRows(q_.cols);
-    // The fused decode kernel takes rtn codes of 4 or 8 bits and the level indices of nf4 and
-    // mxfp4 (4-bit; e2m1 values, e8m0 block scales) and fp8 (8-bit), in groups of a multiple of
-    // 32 that divide the row (nvfp4's blocks of 16 do not).
+    // The fused decode kernel takes rtn codes of 4 or 8 bits and the level indices of nf4,
+    // mxfp4 / nvfp4 (4-bit e2m1 values; e8m0 block scales, or fp8 scales of 16 values times a
+    // tensor scale) and fp8 (8-bit), in groups of a multiple of 32 (or nvfp4's 16) dividing the
+    // row.
     const auto *rtn = std::get_if<RtnParams>(&q_.params);
     if (std::holds_alternative<Nf4Params>(q_.params) && q_.codeBits == 4) {
         std::copy(kNf4Levels.begin(), kNf4Levels.end(), levelTable_.begin());
         levels_ = true;
     } else if (std::holds_alternative<MxFp4Params>(q_.params) && q_.codeBits == 4) {
+        for (int u = 0; u < 16; ++u)
+            levelTable_[size_t(u)] = e2m1ToFloat(uint8_t(u));
+        levels_ = true;
+    } else if (std::holds_alternative<NvFp4Params>(q_.params) && q_.codeBits == 4) {
         for (int u = 0; u < 16; ++u)
             levelTable_[size_t(u)] = e2m1ToFloat(uint8_t(u));
         levels_ = true;
@@ -45,8 +50,10 @@ QuantizedLinear::QuantizedLinear(QuantizedTensor tensor, bool intActivations)
         levels_ = true;
     }
     const int64_t group = q_.groupSize > 0 ? q_.groupSize : q_.cols;
+    const bool groupFits = group % 32 == 0 || (levels_ && q_.codeBits == 4 && group == 16);
     fused_ = (rtn || levels_) && q_.packing == CodePacking::Bits
-             && (q_.codeBits == 4 || q_.codeBits == 8) && group % 32 == 0 && q_.cols % group == 0;
+             && (q_.codeBits == 4 || q_.codeBits == 8) && groupFits && q_.cols % group == 0
+             && q_.cols % 32 == 0;
     storedBytes_ = q_.storedBytes();
     if (intActivations && integerEligible()) {
         interleave();
@@ -242,7 +249,9 @@ void QuantizedLinear::forwardFused(const float *x, int64_t nRows, float *y) cons
         for (int64_t r = r0; r < r1; ++r) {
             for (int64_t g = 0; g < groups; ++g) {
                 const int64_t i = q_.groupSize == 0 ? 0 : (r * cols + g * group) / q_.groupSize;
-                scale[size_t(g)] = q_.scaleAt(i);
+                // nvfp4: value = e2m1(u) * (block scale * tensor scale), as the tensor decodes.
+                scale[size_t(g)] =
+                    q_.hasTensorScale ? q_.scaleAt(i) * q_.tensorScale : q_.scaleAt(i);
                 zero[size_t(g)] = symmetric ? half : float(q_.zeroAt(i));
             }
             const PackedRow row{q_.codes.data() + r * rowBytes, scale.data(), zero.data(),

@@ -21,7 +21,8 @@ namespace cwb {
 enum class CpuLevel; // util/cpu_features.h (not included: the per-ISA files include this header)
 
 // One weight row of `len` codes of `bits` (4: two per byte, low nibble first; 8: one per byte),
-// groups of `group` values (a multiple of 32); `scale[g]`, `zero[g]` per group as floats.
+// groups of `group` values (a multiple of 32, or 16 for 4-bit level codes: nvfp4; len a multiple
+// of 32); `scale[g]`, `zero[g]` per group as floats.
 // x: nRows rows of len floats (stride xStride); xsum: per row, len / group sums (stride
 // len / group). y[r * yStride] = dot of the row with x row r, for r < nRows (1..4). With
 // `levels` (2^bits floats) the codes index it and `zero` / xsum are not read.
