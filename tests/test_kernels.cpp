@@ -30,6 +30,7 @@
 #include <QFile>
 
 #include <array>
+#include <initializer_list>
 #include <QProcess>
 #include <QTest>
 
@@ -65,6 +66,24 @@ std::vector<float> randomValues(int64_t n, uint32_t seed, float scale = 1.f)
 std::vector<std::byte> quantized(DType t, const std::vector<float> &w, int64_t rows, int64_t len)
 {
     return cwb::ggmlQuantizeRows(t, w.data(), rows, len, nullptr);
+}
+
+// lin.forward against lin.forwardReference on that many random input rows for each count,
+// within 1e-4 relative: the first mismatch, or empty.
+QString forwardMismatch(const cwb::QuantizedLinear &lin, std::initializer_list<int> rowCounts,
+                        uint32_t seed)
+{
+    const int64_t in = lin.inFeatures(), out = lin.outFeatures();
+    for (int n : rowCounts) {
+        const auto x = randomValues(n * in, seed);
+        std::vector<float> y(static_cast<size_t>(n * out)), want(y.size());
+        lin.forward(x.data(), n, y.data());
+        lin.forwardReference(x.data(), n, want.data());
+        for (size_t k = 0; k < y.size(); ++k)
+            if (!(std::abs(y[k] - want[k]) <= 1e-4f * (1 + std::fabs(want[k]))))
+                return QStringLiteral("rows %1, %2: %3 vs %4").arg(n).arg(k).arg(y[k]).arg(want[k]);
+    }
+    return {};
 }
 
 // One data row per integer-kernel type that `keep` accepts (all when null), column "type".
@@ -597,15 +616,8 @@ void TestKernels::quantizedLinearFusedMatchesReference()
                      .f16Scales = f16};
     const cwb::QuantizedLinear lin(cwb::quantizeRtnReference(w.data(), out, in, p));
     QVERIFY(lin.fusedDecode());
-    for (int n : {1, 3, 4, 9}) { // 9: the dequantize-tile path
-        const auto x = randomValues(n * in, 72);
-        std::vector<float> y(static_cast<size_t>(n * out)), ref(y.size());
-        lin.forward(x.data(), n, y.data());
-        lin.forwardReference(x.data(), n, ref.data());
-        for (size_t k = 0; k < y.size(); ++k)
-            QVERIFY2(std::abs(y[k] - ref[k]) <= 1e-4f * (1 + std::fabs(ref[k])),
-                     qPrintable(QStringLiteral("rows %1, %2: %3 vs %4").arg(n).arg(k).arg(y[k]).arg(ref[k])));
-    }
+    const QString floatMismatch = forwardMismatch(lin, {1, 3, 4, 9}, 72); // 9: tiles
+    QVERIFY2(floatMismatch.isEmpty(), qPrintable(floatMismatch));
     QVERIFY(!lin.integerKernels());
 
     // Integer activations (W4A8 / W8A8): 4-bit and symmetric 8-bit codes, where the level has a
@@ -631,15 +643,9 @@ void TestKernels::quantizedLinearFusedMatchesReference()
         plain.row(r, want.data());
         QCOMPARE(got, want);
     }
-    for (int n : {1, 4, 9}) {
-        const auto x = randomValues(n * in, 74);
-        std::vector<float> y(static_cast<size_t>(n * rows)), ref(y.size());
-        lin4.forward(x.data(), n, y.data());
-        lin4.forwardReference(x.data(), n, ref.data()); // input rounded to Q8_0 first
-        for (size_t k = 0; k < y.size(); ++k)
-            QVERIFY2(std::abs(y[k] - ref[k]) <= 1e-4f * (1 + std::fabs(ref[k])),
-                     qPrintable(QStringLiteral("integer rows %1, %2: %3 vs %4").arg(n).arg(k).arg(y[k]).arg(ref[k])));
-    }
+    // (its reference rounds the input to Q8_0 first)
+    const QString intMismatch = forwardMismatch(lin4, {1, 4, 9}, 74);
+    QVERIFY2(intMismatch.isEmpty(), qPrintable(QStringLiteral("integer ") + intMismatch));
     // Every level's group kernel against the scalar reference on the same groups.
     const auto x = randomValues(5 * in, 75, 3.f);
     cwb::Q8Activations q;
@@ -688,16 +694,9 @@ void TestKernels::quantizedLinearLevelCodesFusedMatchesReference()
                                                  : cwb::Granularity::PerChannel};
         const cwb::QuantizedLinear lin(cwb::quantizeReference(w.data(), out, in, params));
         QVERIFY(lin.fusedDecode());
-        QVERIFY(!lin.withIntegerActivations()); // nf4's levels are no integer grid
-        for (int n : {1, 4, 6}) {
-            const auto x = randomValues(n * in, 77);
-            std::vector<float> y(static_cast<size_t>(n * out)), ref(y.size());
-            lin.forward(x.data(), n, y.data());
-            lin.forwardReference(x.data(), n, ref.data());
-            for (size_t k = 0; k < y.size(); ++k)
-                QVERIFY2(std::abs(y[k] - ref[k]) <= 1e-4f * (1 + std::fabs(ref[k])),
-                         qPrintable(QStringLiteral("rows %1, %2: %3 vs %4").arg(n).arg(k).arg(y[k]).arg(ref[k])));
-        }
+        QVERIFY(!lin.withIntegerActivations()); // their levels are no integer grid
+        const QString mismatch = forwardMismatch(lin, {1, 4, 6}, 77);
+        QVERIFY2(mismatch.isEmpty(), qPrintable(QStringLiteral("variant %1, ").arg(variant) + mismatch));
     }
 }
 
