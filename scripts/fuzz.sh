@@ -99,7 +99,9 @@ for t in "${targets[@]}"; do
     echo "fuzz.sh: $t (${runs:+$runs runs}${runs:-$seconds s}), log $log"
     set +e
     # -rss_limit_mb / malloc limit: one allocation over 2 GB is a finding (a size taken on trust).
-    ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:allocator_may_return_null=0} \
+    # Two third-party findings in libhdf5 are suppressed (scripts/sanitizer/fuzz-*.supp says which).
+    ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:allocator_may_return_null=0:suppressions=$root/scripts/sanitizer/fuzz-asan.supp} \
+    LSAN_OPTIONS=${LSAN_OPTIONS:-suppressions=$root/scripts/sanitizer/fuzz-lsan.supp:print_suppressions=0} \
     UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1} \
     nice -n "${NICE:-10}" "$build/fuzz/fuzz_$t" "${limit[@]}" -timeout=10 -rss_limit_mb=2048 \
         -max_len="$(max_len "$t")" -dict="$root/fuzz/dict/$t.dict" -print_final_stats=1 \
