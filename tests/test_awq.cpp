@@ -10,7 +10,9 @@
 // errors within a relative 1e-9); AWQ <= RTN always and < RTN with outlier channels; alpha = 0 is
 // exactly quantizeRtn; unstorable alphas (fp16 scale overflow) are skipped; ScaledInputLinear
 // against x / s through QuantizedLinear and against the naive product W' x; argument errors name
-// the field; cancellation; on stories260K (layers.0.attn.q, 3 bits, group 32) AWQ's error is
+// the field; cancellation; the ggml grids (AwqParams::ggml): fast = reference bytes, alpha = 0 is
+// llama.cpp's quantizer with the imatrix diag(H) / tokens, AWQ below it with outliers, the
+// reported error recomputed independently, the stored matrix and awqGrid; on stories260K (layers.0.attn.q, 3 bits, group 32) AWQ's error is
 // below RTN's, and the engine runs the ScaledInputLinear replacement like the dense W'.
 
 #include "analysis/activation_stats.h"
@@ -20,8 +22,10 @@
 #include "eval/engine.h"
 #include "eval/quantized_linear.h"
 #include "eval/scaled_input_linear.h"
+#include "formats/ggml_quantize.h"
 #include "io/open_model.h"
 #include "jobs/job_context.h"
+#include "tensor/dequantize.h"
 #include "tensor/tensor.h"
 #include "calibrated_layer.h"
 #include "test_support.h"
@@ -108,6 +112,8 @@ private slots:
     void awqBeatsRtn_data();
     void awqBeatsRtn();
     void alphaZeroIsRtn();
+    void ggmlGrid_data();
+    void ggmlGrid();
     void unstorableAlphaIsSkipped();
     void scaledInputLinear();
     void badArguments();
@@ -251,6 +257,98 @@ void TestAwq::alphaZeroIsRtn()
     QCOMPARE(s[1], float(1.0 / norm));
     QCOMPARE(s[2], float(1e-4 / norm));
     QCOMPARE(s[3], float(0.5 / norm));
+}
+
+void TestAwq::ggmlGrid_data()
+{
+    QTest::addColumn<int>("type");
+    QTest::addColumn<bool>("importance");
+    QTest::addRow("q4_0") << int(cwb::DType::Q4_0) << true;
+    QTest::addRow("q4_k") << int(cwb::DType::Q4_K) << true;
+    QTest::addRow("q3_k") << int(cwb::DType::Q3_K) << true;
+    QTest::addRow("q6_k no imatrix") << int(cwb::DType::Q6_K) << false;
+}
+
+// AWQ's scales followed by a ggml block type's own grid.
+void TestAwq::ggmlGrid()
+{
+    QFETCH(int, type);
+    QFETCH(bool, importance);
+    const auto t = cwb::DType(type);
+    const Layer l = makeLayer(64, 256, 6, 21);
+    cwb::AwqParams p;
+    p.ggml = t;
+    p.importance = importance;
+    p.alphaGrid = 10;
+    const cwb::AwqResult fast = awq(l, p);
+    const cwb::AwqResult ref = cwb::awqQuantizeReference(l.w.data(), l.rows, l.cols, l.meanAbs,
+                                                         l.h.data(), l.tokens, p);
+    QCOMPARE(fast.alpha, ref.alpha);
+    QVERIFY(fast.ggmlBytes == ref.ggmlBytes);
+    QVERIFY(fast.q.codes.empty());
+    QVERIFY(fast.inputScales == ref.inputScales);
+    for (int k = 0; k < p.alphaGrid; ++k)
+        QVERIFY(relDiff(fast.gridErrors[size_t(k)], ref.gridErrors[size_t(k)]) < 1e-9);
+
+    // alpha = 0 is llama-quantize's result with the imatrix of the inputs, mean x^2.
+    std::vector<float> imatrix(size_t(l.cols));
+    for (int64_t j = 0; j < l.cols; ++j)
+        imatrix[size_t(j)] = float(l.h[size_t(j * l.cols + j)] / double(l.tokens));
+    const std::vector<std::byte> plain = cwb::ggmlQuantizeRows(
+        t, l.w.data(), l.rows, l.cols, importance ? imatrix.data() : nullptr);
+    cwb::AwqParams zero = p;
+    zero.alphaGrid = 1;
+    QVERIFY(awq(l, zero).ggmlBytes == plain);
+
+    // The reported errors are what an independent computation gives; with outlier channels
+    // AWQ is clearly below the plain grid.
+    std::vector<float> deq(size_t(l.rows * l.cols));
+    cwb::convertToFloat(t, fast.ggmlBytes, deq);
+    std::vector<double> wq(deq.size());
+    for (int64_t r = 0; r < l.rows; ++r)
+        for (int64_t j = 0; j < l.cols; ++j)
+            wq[size_t(r * l.cols + j)] =
+                double(deq[size_t(r * l.cols + j)]) / double(fast.inputScales[size_t(j)]);
+    QVERIFY(relDiff(relativeOutputError(l.w, l.h, l.rows, l.cols, wq), fast.outputError) < 1e-9);
+    const std::vector<float> deqAwq = deq;
+    cwb::convertToFloat(t, plain, deq);
+    const double plainErr = relativeOutputError(l.w, l.h, l.rows, l.cols, deq);
+    QVERIFY(relDiff(plainErr, fast.plainRtnError) < 1e-9);
+    qDebug("%s: alpha %.2f, awq %.5f, plain grid %.5f", cwb::dtypeName(t).data(), fast.alpha,
+           fast.outputError, plainErr);
+    QVERIFY2(fast.alpha > 0 && fast.outputError < 0.97 * plainErr,
+             qPrintable(QStringLiteral("awq %1, plain %2").arg(fast.outputError).arg(plainErr)));
+
+    // Stored: the type's blocks with s as the input multiplier; awqGrid remakes the blocks.
+    std::vector<float> ws(l.w.size());
+    for (int64_t r = 0; r < l.rows; ++r)
+        for (int64_t j = 0; j < l.cols; ++j)
+            ws[size_t(r * l.cols + j)] = l.w[size_t(r * l.cols + j)] * fast.inputScales[size_t(j)];
+    const cwb::StoredMatrix grid = cwb::awqGrid(ws.data(), l.rows, l.cols, fast.inputScales,
+                                                l.h.data(), l.tokens, p, {});
+    QCOMPARE(grid.kind, cwb::StoredMatrix::Kind::Ggml);
+    QVERIFY(grid.bytes == fast.ggmlBytes && grid.inputScales.empty());
+    cwb::AwqResult moved = fast;
+    const cwb::StoredMatrix stored = cwb::awqStoredMatrix(std::move(moved), p, l.rows, l.cols);
+    QCOMPARE(stored.type, t);
+    QVERIFY(stored.inputScales == fast.inputScales);
+    const std::vector<float> back = stored.dequantize(); // W' = blocks / s
+    for (int64_t r = 0; r < l.rows; ++r)
+        for (int64_t j = 0; j < l.cols; ++j) {
+            const size_t i = size_t(r * l.cols + j);
+            QCOMPARE(back[i], deqAwq[i] / fast.inputScales[size_t(j)]);
+        }
+
+    // A row length that is not a multiple of the block is refused naming it.
+    cwb::AwqParams k = p;
+    k.ggml = cwb::DType::Q4_K;
+    const Layer narrow = makeLayer(8, 96, 0, 3);
+    try {
+        (void)awq(narrow, k);
+        QFAIL("96 columns accepted for Q4_K");
+    } catch (const cwb::Error &e) {
+        QVERIFY2(std::string(e.what()).find("block of 256") != std::string::npos, e.what());
+    }
 }
 
 // Weights of magnitude 1e3 under channel scales up to ~3e3: from some alpha on, a group's scale

@@ -130,11 +130,20 @@ const std::string kMixedRules = R"(
 const std::string kMixedRecipe = R"({"version": 1, "rules": [)" + kMixedRules + R"(
     {"match": "embed", "methods": [{"method": "q8_0"}]}]})";
 
-// The mixed recipe plus gptq 4-bit g32 (symmetric: repacked into Q4_0) on layers.4.mlp.down,
-// calibrated on dev256's calibration text.
+// The mixed recipe plus gptq 4-bit g32 (symmetric: repacked into Q4_0) on layers.4.mlp.down and
+// AWQ onto Q4_K / Q6_K for the projections reading layer 5's two norms (the scales fold into the
+// norms, so the file holds the scaled blocks and the divided norms), calibrated on dev256's
+// calibration text.
+const std::string kAwqGgml = R"([{"method": "awq_ggml", "params": {"type": "q4_k"}}]})";
+const std::string kAwqGgml6 = R"([{"method": "awq_ggml", "params": {"type": "q6_k"}}]})";
 const std::string kMixedGptqRecipe = R"({"version": 1, "rules": [)" + kMixedRules + R"(
     {"match": "layers.4.mlp.down", "methods":
         [{"method": "gptq", "params": {"bits": 4, "group": 32, "sym": true}}]},
+    {"match": "layers.5.attn.q", "methods": )" + kAwqGgml + R"(,
+    {"match": "layers.5.attn.k", "methods": )" + kAwqGgml + R"(,
+    {"match": "layers.5.attn.v", "methods": )" + kAwqGgml + R"(,
+    {"match": "layers.5.mlp.gate", "methods": )" + kAwqGgml6 + R"(,
+    {"match": "layers.5.mlp.up", "methods": )" + kAwqGgml6 + R"(,
     {"match": "embed", "methods": [{"method": "q8_0"}]}]})";
 
 // Forms GGUF holds only approximately: asymmetric grids (Q4_1 / Q5_1 with a rounded minimum),
@@ -350,8 +359,20 @@ void TestExportGguf::llamaPerplexityAgreesWithOurEngine()
     const cwb::OpenedArchive archive = cwb::openArchive(archivePath);
     const std::string mixed = dir.filePath(QStringLiteral("mixed.gguf")).toStdString();
     const cwb::ExportResult exported = exportTo(*archive.source, mixed, &archive.compressed);
-    QCOMPARE(cwb::io::openModel(mixed).findTensor("blk.4.ffn_down.weight")->dtype,
+    const cwb::Model mixedModel = cwb::io::openModel(mixed);
+    QCOMPARE(mixedModel.findTensor("blk.4.ffn_down.weight")->dtype,
              cwb::DType::Q4_0); // gptq's symmetric g32 codes, repacked
+    // AWQ onto ggml grids: the scales folded into both norms of layer 5, the blocks as stored.
+    for (const char *name : {"layers.5.attn.v", "layers.5.mlp.up"}) {
+        const cwb::CompressedTensor *t = archive.compressed.find(name);
+        QVERIFY2(t && t->weight && t->weight->inputScales.empty() && !t->foldedScales.empty(),
+                 name);
+        QCOMPARE(t->weight->kind, cwb::StoredMatrix::Kind::Ggml);
+    }
+    QVERIFY(mixedModel.findTensor("blk.5.attn_v.weight")->copyBytes()
+            == archive.compressed.find("layers.5.attn.v")->weight->bytes);
+    QCOMPARE(mixedModel.findTensor("blk.5.ffn_up.weight")->dtype, cwb::DType::Q6_K);
+    QVERIFY(archive.compressed.find("layers.5.attn_norm") != nullptr);
     QCOMPARE(exported.exactCount(), int64_t(exported.tensors.size()));
     const int64_t devChunks = 10;
     const double theirsMixed = llamaPerplexity(mixed, text, devChunks, problem);

@@ -422,6 +422,7 @@ void TestRecipe::methodTableIsConsistent()
     const char *quantize[] = {"rtn", "nf4", "fp8_e4m3", "fp8_e5m2", "mxfp4", "nvfp4", "ternary",
                               "gptq", "awq", "q4_0", "q4_1", "q5_0", "q5_1", "q8_0", "q2_k",
                               "q3_k", "q4_k", "q5_k", "q6_k", "gptq_ggml", "gptq_ggml_recon",
+                              "awq_ggml",
                               "keep", "f16", "bf16", "f32"};
     for (const char *name : quantize) {
         const cwb::MethodSpec *m = cwb::findMethod(name);

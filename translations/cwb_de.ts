@@ -3846,5 +3846,9 @@ Form: %3, gespeichert als %4</translation>
         <source>GPTQ onto %1, block reconstruction</source>
         <translation>GPTQ auf %1, Blockrekonstruktion</translation>
     </message>
+    <message>
+        <source>AWQ onto %1</source>
+        <translation>AWQ auf %1</translation>
+    </message>
 </context>
 </TS>

@@ -1,12 +1,15 @@
 // SPDX-License-Identifier: MIT
 // AWQ's per-weight scale search (conventions in awq.h). One driver runs the alpha grid for both
-// paths; they differ in the RTN call (quantizeRtn vs quantizeRtnReference, bitwise equal) and in
-// how the quadratic forms d H d^T are summed (Eigen GEMM over fixed row blocks vs plain loops).
+// paths; they differ in the RTN call (quantizeRtn vs quantizeRtnReference, bitwise equal; a ggml
+// grid has the one byte-exact quantizer) and in how the quadratic forms d H d^T are summed (Eigen
+// GEMM over fixed row blocks vs plain loops).
 
 #include "compress/awq.h"
 
 #include "compress/quant_methods.h"
+#include "formats/ggml_quantize.h"
 #include "jobs/job_context.h"
+#include "tensor/dequantize.h"
 #include "util/error.h"
 
 #include <Eigen/Core>
@@ -48,9 +51,20 @@ RtnParams rtnParamsOf(const AwqParams &p)
 void requireParams(const AwqParams &p, int64_t cols)
 {
     std::vector<std::string> problems;
-    if (p.bits < 2 || p.bits > 8)
+    if (p.ggml) {
+        const DTypeInfo &info = dtypeInfo(*p.ggml);
+        if (!ggmlCanQuantize(*p.ggml))
+            problems.push_back("ggml type " + std::string(info.name)
+                               + " is not a ggml block type we quantize");
+        else if (cols % info.blockElems != 0)
+            problems.push_back("cols = " + std::to_string(cols) + " is not a multiple of "
+                               + std::string(info.name) + "'s block of "
+                               + std::to_string(info.blockElems));
+    } else if (p.bits < 2 || p.bits > 8)
         problems.push_back("bits = " + std::to_string(p.bits) + " is not in 2..8");
-    if (p.group != 0 && p.group != 32 && p.group != 64 && p.group != 128 && p.group != 256)
+    if (p.ggml) {
+        // bits / group / sym do not apply to a ggml grid
+    } else if (p.group != 0 && p.group != 32 && p.group != 64 && p.group != 128 && p.group != 256)
         problems.push_back("group = " + std::to_string(p.group)
                            + " is not 0 (per channel), 32, 64, 128 or 256");
     else if (p.group != 0 && cols % p.group != 0)
@@ -181,12 +195,66 @@ double relativeError(double num, double den)
                          + "); h must be the raw sum X^T X");
 }
 
+// One grid point: W diag(s) on the integer grid (rtn) or the ggml type, and its rows decoded.
+struct GridPoint {
+    QuantizedTensor q;
+    std::vector<std::byte> ggml;
+
+    void rows(const AwqParams &p, int64_t cols, int64_t r0, int64_t n, float *out,
+              bool reference) const
+    {
+        if (!p.ggml) {
+            if (reference)
+                q.dequantizeRowsReference(r0, n, out);
+            else
+                q.dequantizeRows(r0, n, out);
+            return;
+        }
+        const auto rowBytes = int64_t(*storageBytes(*p.ggml, uint64_t(cols)));
+        convertToFloat(*p.ggml,
+                       std::span<const std::byte>(ggml.data() + r0 * rowBytes, size_t(n * rowBytes)),
+                       std::span<float>(out, size_t(n * cols)));
+    }
+};
+
+// llama.cpp's imatrix for the scaled weights: the mean square of the input they meet, x_j / s_j.
+// Empty when no input moved (an all-zero imatrix weights nothing).
+std::vector<float> scaledImportance(const double *h, int64_t cols, int64_t tokens,
+                                    std::span<const float> s)
+{
+    std::vector<float> imp(static_cast<size_t>(cols));
+    bool any = false;
+    for (int64_t j = 0; j < cols; ++j) {
+        const double sj = double(s[size_t(j)]);
+        imp[size_t(j)] = float(h[j * cols + j] / double(tokens) / (sj * sj));
+        any = any || imp[size_t(j)] > 0.0f;
+    }
+    if (!any)
+        imp.clear();
+    return imp;
+}
+
+GridPoint quantizeGrid(const float *ws, int64_t rows, int64_t cols, std::span<const float> s,
+                       const double *h, int64_t tokens, const AwqParams &p, const JobContext &job,
+                       bool fast)
+{
+    GridPoint g;
+    if (!p.ggml) {
+        const RtnParams rp = rtnParamsOf(p);
+        g.q = fast ? quantizeRtn(ws, rows, cols, rp, job) : quantizeRtnReference(ws, rows, cols, rp);
+        return g;
+    }
+    const std::vector<float> imp =
+        p.importance ? scaledImportance(h, cols, tokens, s) : std::vector<float>{};
+    g.ggml = ggmlQuantizeRows(*p.ggml, ws, rows, cols, imp.empty() ? nullptr : imp.data(), job);
+    return g;
+}
+
 AwqResult search(const float *w, int64_t rows, int64_t cols, std::span<const double> meanAbs,
                  const double *h, int64_t tokens, const AwqParams &p, const JobContext &job,
                  bool fast)
 {
     requireInput(w, rows, cols, meanAbs, h, tokens, p);
-    const RtnParams rp = rtnParamsOf(p);
 
     // ||X W^T||^2 once.
     const auto fillW = [&](int64_t r0, int64_t n, double *out) {
@@ -237,10 +305,9 @@ AwqResult search(const float *w, int64_t rows, int64_t cols, std::span<const dou
                 throwIn(kMethod, "the weights cannot be quantized at alpha = 0");
             continue;
         }
-        QuantizedTensor q;
+        GridPoint q;
         try {
-            q = fast ? quantizeRtn(ws.data(), rows, cols, rp, job)
-                     : quantizeRtnReference(ws.data(), rows, cols, rp);
+            q = quantizeGrid(ws.data(), rows, cols, s, h, tokens, p, job, fast);
         } catch (const Cancelled &) {
             throw;
         } catch (const Error &) {
@@ -252,7 +319,7 @@ AwqResult search(const float *w, int64_t rows, int64_t cols, std::span<const dou
         if (fast) {
             num = formsFast(rows, cols, h, job, [&](int64_t r0, int64_t n, double *out) {
                 std::vector<float> deq(static_cast<size_t>(n * cols));
-                q.dequantizeRows(r0, n, deq.data());
+                q.rows(p, cols, r0, n, deq.data(), false);
                 for (int64_t i = 0; i < n; ++i)
                     diffRow(w + (r0 + i) * cols, deq.data() + i * cols, s.data(), cols,
                             out + i * cols);
@@ -260,7 +327,7 @@ AwqResult search(const float *w, int64_t rows, int64_t cols, std::span<const dou
         } else {
             std::vector<float> deq(static_cast<size_t>(cols));
             num = formsReference(rows, cols, h, [&](int64_t r, int64_t, double *out) {
-                q.dequantizeRowsReference(r, 1, deq.data());
+                q.rows(p, cols, r, 1, deq.data(), true);
                 diffRow(w + r * cols, deq.data(), s.data(), cols, out);
             });
         }
@@ -269,7 +336,8 @@ AwqResult search(const float *w, int64_t rows, int64_t cols, std::span<const dou
         best.gridErrors[size_t(k)] = relativeError(num, den);
         if (num < bestNum) { // strict: ties keep the smaller alpha
             bestNum = num;
-            best.q = std::move(q);
+            best.q = std::move(q.q);
+            best.ggmlBytes = std::move(q.ggml);
             best.inputScales = std::move(s);
             best.alpha = alpha;
         }
@@ -296,6 +364,28 @@ std::vector<float> awqInputScales(std::span<const double> meanAbs, double alpha)
     for (size_t j = 0; j < s.size(); ++j)
         out[j] = float(s[j] / norm);
     return out;
+}
+
+StoredMatrix awqGrid(const float *ws, int64_t rows, int64_t cols, std::span<const float> s,
+                     const double *h, int64_t tokens, const AwqParams &p, const JobContext &job)
+{
+    requireParams(p, cols);
+    if (int64_t(s.size()) != cols)
+        throwIn(kMethod, "the input scales hold " + std::to_string(s.size())
+                             + " values, expected cols = " + std::to_string(cols));
+    GridPoint g = quantizeGrid(ws, rows, cols, s, h, tokens, p, job, true);
+    if (p.ggml)
+        return StoredMatrix::fromGgml(*p.ggml, std::move(g.ggml), rows, cols);
+    return StoredMatrix::fromQuantized(std::move(g.q));
+}
+
+StoredMatrix awqStoredMatrix(AwqResult &&r, const AwqParams &p, int64_t rows, int64_t cols)
+{
+    if (!p.ggml)
+        return StoredMatrix::fromQuantized(std::move(r.q), std::move(r.inputScales));
+    StoredMatrix m = StoredMatrix::fromGgml(*p.ggml, std::move(r.ggmlBytes), rows, cols);
+    m.inputScales = std::move(r.inputScales);
+    return m;
 }
 
 AwqResult awqQuantize(const float *w, int64_t rows, int64_t cols, std::span<const double> meanAbs,

@@ -26,6 +26,13 @@
 // the pipeline's business and needs one s shared by every weight reading the same input.
 // llm-awq also clips weights (auto_clip) after scaling; not done here.
 //
+// The grid may instead be a ggml block type (AwqParams::ggml: Q4_0 ... Q6_K), as llama.cpp's own
+// AWQ path did (awq-py applied llm-awq's scales before converting to GGUF): W diag(s) is quantized
+// by llama.cpp's scale search (formats/ggml_quantize.h, byte-exact), weighted when `importance`
+// by the mean squares of the inputs the scaled weights meet, diag(H) / tokens / s^2 (the imatrix
+// of x / s). alpha = 0 is then exactly llama-quantize's result with that imatrix. The search and
+// the fast/reference split are the same; ggml has one quantizer, so both paths share it.
+//
 // Fast path vs reference: both compute s, W diag(s) and hence the codes with the same float
 // expressions, and quantize through quantizeRtn / quantizeRtnReference (bitwise equal). They
 // differ only in how the error is summed (fast: Eigen GEMM D H over fixed blocks of 64 rows in
@@ -34,9 +41,12 @@
 // chosen alpha is the same unless two grid points' errors lie within that noise of each other.
 // Both are deterministic (no dependence on thread scheduling).
 
+#include "compress/stored_matrix.h"
+#include "formats/dtype.h"
 #include "formats/quantized_tensor.h"
 
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <vector>
 
@@ -50,10 +60,15 @@ struct AwqParams {
     bool sym = false;      // AWQ's default grid is asymmetric with a zero point (rtn's asymmetric)
     int alphaGrid = 20;    // alpha in {0, 1/n, ..., (n-1)/n} (llm-awq: n_grid 20); 1..1000
     bool f16Scales = true; // as RtnParams::f16Scales
+    // A ggml block type (Q4_0 Q4_1 Q5_0 Q5_1 Q8_0 Q2_K ... Q6_K) instead of the integer grid:
+    // bits / group / sym / f16Scales are then unused and cols must be a multiple of its block.
+    std::optional<DType> ggml;
+    bool importance = true; // ggml grid: weight its scale search by diag(H) / tokens / s^2
 };
 
 struct AwqResult {
-    QuantizedTensor q;              // rtn layout: quantizes W diag(s)
+    QuantizedTensor q;              // integer grid (rtn layout): quantizes W diag(s)
+    std::vector<std::byte> ggmlBytes; // ggml grid (AwqParams::ggml): W diag(s) as its blocks
     std::vector<float> inputScales; // s, cols values: W ~ dequant(q) diag(1/s), y = dequant(q) (x/s)
     double alpha = 0;               // chosen
     double outputError = 0;         // relative output error at the chosen alpha
@@ -75,5 +90,16 @@ AwqResult awqQuantizeReference(const float *w, int64_t rows, int64_t cols,
 
 // The input scales for one alpha (the formula above), as both paths compute them.
 [[nodiscard]] std::vector<float> awqInputScales(std::span<const double> meanAbs, double alpha);
+
+// The grid of the scaled weights ws = W diag(s) [rows x cols] as the search makes it (the fast
+// quantizer), without s: what the pipeline stores when s is folded into a norm. `h`, `tokens`:
+// as for awqQuantize (only the ggml grid's importance reads them).
+[[nodiscard]] StoredMatrix awqGrid(const float *ws, int64_t rows, int64_t cols,
+                                   std::span<const float> s, const double *h, int64_t tokens,
+                                   const AwqParams &p, const JobContext &job);
+
+// The result as the pipeline stores it: the grid with s as its input multiplier.
+[[nodiscard]] StoredMatrix awqStoredMatrix(AwqResult &&r, const AwqParams &p, int64_t rows,
+                                           int64_t cols);
 
 } // namespace cwb

@@ -35,7 +35,7 @@ MethodSpec awqMethod()
     m.needsCalibration = true;
     m.needsHessian = true;
     m.reportsMethodName = true;
-    m.foldsIntoNorm = true;
+    m.awqFold = awqParamsOf;
     setIntGridStorage(m, false);
     m.checkParams = perTensorGroupProblem;
     m.storedSize = [](const ParamReader &p, const StoredShape &s) {
@@ -76,7 +76,7 @@ MethodSpec awqMethod()
         std::snprintf(buf, sizeof buf, "awq alpha %.3g: output error %.4g (plain rtn %.4g)",
                       r.alpha, r.outputError, r.plainRtnError);
         in.notes->emplace_back(buf);
-        return StoredMatrix::fromQuantized(std::move(r.q), std::move(r.inputScales));
+        return awqStoredMatrix(std::move(r), a, in.rows, in.cols);
     };
     return m;
 }

@@ -14,6 +14,7 @@
 // recipe/ and the pipeline, so its functions take a ParamReader (methods/method_schema.h), not a
 // recipe's SlotPlan.
 
+#include "compress/awq.h"
 #include "compress/stored_matrix.h"
 #include "formats/dtype.h"
 #include "formats/quant_params.h"
@@ -199,7 +200,9 @@ struct MethodSpec {
     bool keepsAsStored = false;     // "keep": a plan with only this changes nothing
     bool reportsMethodName = false; // its stored form is a plain grid another method also writes
                                     // (gptq, awq -> rtn): the report says "gptq int4 g32 ..."
-    bool foldsIntoNorm = false;     // awq: shared input scales fold into the preceding norm
+    // awq, awq_ggml: the search's params for a recipe entry; set, the projections reading one
+    // norm run one joint search whose input scales fold into that norm (pipeline/awq_fold.h).
+    std::function<AwqParams(const ParamReader &)> awqFold;
     StorageKind storage = StorageKind::Float;
     std::optional<QuantParams> quantizedForm; // Quantized: the params struct it writes
     // The parameter the row multiple comes from ("group", "block_size"); empty: the format's.

@@ -17,6 +17,7 @@ std::vector<MethodSpec> fp4Methods(); // mxfp4, nvfp4
 MethodSpec ternaryMethod();
 MethodSpec gptqMethod();
 MethodSpec awqMethod();
+MethodSpec awqGgmlMethod();
 std::vector<MethodSpec> ggmlMethods(); // q4_0 ... q6_k
 MethodSpec gptqGgmlMethod();
 MethodSpec gptqGgmlReconMethod();
@@ -52,6 +53,7 @@ std::vector<MethodSpec> buildTable()
     add(t, ggmlMethods());
     add(t, gptqGgmlMethod());
     add(t, gptqGgmlReconMethod());
+    add(t, awqGgmlMethod());
     add(t, magnitudeMethod());
     add(t, wandaMethod());
     add(t, sparsegptMethod());

@@ -2,7 +2,6 @@
 #include "pipeline/awq_fold.h"
 
 #include "compress/awq.h"
-#include "compress/quant_methods.h"
 #include "methods/registry.h"
 #include "pipeline/tensor_stages.h"
 #include "util/error.h"
@@ -20,13 +19,16 @@ namespace {
 bool foldsIntoNorm(const SlotPlan &q)
 {
     const MethodSpec *m = findMethod(q.method);
-    return m && m->foldsIntoNorm;
+    return m && m->awqFold;
 }
 
+// One joint search needs one method with the same settings everywhere.
 bool sameAwqParams(const SlotPlan &a, const SlotPlan &b)
 {
-    for (const char *name : {"bits", "group", "sym", "alpha_grid"})
-        if (!(a.value(name) == b.value(name)))
+    if (a.method != b.method || a.params.size() != b.params.size())
+        return false;
+    for (const ResolvedParam &p : a.params)
+        if (!(b.value(p.name) == p.value))
             return false;
     return true;
 }
@@ -37,11 +39,6 @@ const TensorPlan *planOf(const Plan &plan, const std::string &canonical)
         if (tp.canonical == canonical)
             return &tp;
     return nullptr;
-}
-
-RtnParams rtnParamsOf(const AwqParams &p)
-{
-    return rtnGridOf(p.bits, p.sym, p.group, p.f16Scales);
 }
 
 // The norm vector divided by s: the same layer function, its output scaled down per channel.
@@ -124,7 +121,8 @@ std::vector<CompressedTensor> compressAwqFoldGroup(const Model &model, const Awq
     const stages::InputStats in = stages::inputStatsOf(&stats, group.members.front()->canonical);
     if (!in.hessian || in.meanAbs.empty())
         throw Error("awq needs the calibration statistics of " + group.site);
-    const AwqParams p = stages::awqParamsOf(group.members.front()->slot(MethodSlot::Quantize));
+    const SlotPlan &slot = group.members.front()->slot(MethodSlot::Quantize);
+    const AwqParams p = requireMethod(slot.method).awqFold(slot.reader());
 
     // The members stacked row-wise: one search over their summed output error.
     std::vector<stages::Matrix> mats;
@@ -174,7 +172,7 @@ std::vector<CompressedTensor> compressAwqFoldGroup(const Model &model, const Awq
         ct.rows = m.rows;
         ct.cols = cols;
         ct.plan = tp.summary();
-        ct.weight = StoredMatrix::fromQuantized(quantizeRtn(ws.data(), m.rows, cols, rtnParamsOf(p), job));
+        ct.weight = awqGrid(ws.data(), m.rows, cols, s, in.hessian->data(), in.tokens, p, job);
         ct.foldedScales = s;
         ct.report.originalBytes = model.tensors[tp.index].byteSize;
         ct.report.format = "awq " + ct.weight->describe() + ", scales in the norm";

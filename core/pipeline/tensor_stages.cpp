@@ -2,7 +2,6 @@
 #include "pipeline/tensor_stages.h"
 
 #include "analysis/activation_stats.h"
-#include "compress/awq.h"
 #include "compress/gptq.h"
 #include "compress/low_rank.h"
 #include "compress/output_error.h"
@@ -11,7 +10,6 @@
 #include "compress/sparsegpt.h"
 #include "formats/ggml_quantize.h"
 #include "jobs/job_context.h"
-#include "methods/awq_method.h"
 #include "methods/registry.h"
 #include "model/canonical_name.h"
 #include "model/model.h"
@@ -32,11 +30,6 @@ using RowMatrixD = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::
 using RowMatrixF = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
 
 } // namespace
-
-AwqParams awqParamsOf(const SlotPlan &s)
-{
-    return cwb::awqParamsOf(s.reader());
-}
 
 InputStats inputStatsOf(const ActivationStats *stats, const std::string &canonical)
 {

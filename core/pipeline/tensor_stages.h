@@ -5,7 +5,6 @@
 // share: loading the matrix, the input statistics, the report. Kept apart from the
 // orchestration so each stage can be tested on its own.
 
-#include "compress/awq.h"
 #include "compress/compressed_model.h"
 #include "compress/stored_matrix.h"
 #include "methods/method.h"
@@ -28,9 +27,6 @@ namespace stages {
 using cwb::InputStats; // methods/method.h
 using cwb::LowRankOutcome;
 using cwb::PruneOutcome;
-
-// The recipe's awq parameters (group -1 = per row) as AwqParams (group 0 = per row).
-[[nodiscard]] AwqParams awqParamsOf(const SlotPlan &s);
 
 // The statistics collected for a layer projection's input (empty for other tensors).
 [[nodiscard]] InputStats inputStatsOf(const ActivationStats *stats, const std::string &canonical);
