@@ -114,6 +114,7 @@ private slots:
     void alphaZeroIsRtn();
     void ggmlGrid_data();
     void ggmlGrid();
+    void ggmlGridWithGptq();
     void unstorableAlphaIsSkipped();
     void scaledInputLinear();
     void badArguments();
@@ -348,6 +349,56 @@ void TestAwq::ggmlGrid()
         QFAIL("96 columns accepted for Q4_K");
     } catch (const cwb::Error &e) {
         QVERIFY2(std::string(e.what()).find("block of 256") != std::string::npos, e.what());
+    }
+}
+
+// AWQ's scales, then GPTQ onto the ggml grid with the scaled inputs' Hessian: below plain
+// rounding at the same alpha, the reported error is the final codes', awqGrid remakes them.
+void TestAwq::ggmlGridWithGptq()
+{
+    const Layer l = makeLayer(64, 256, 6, 23);
+    cwb::AwqParams p;
+    p.ggml = cwb::DType::Q4_K;
+    p.alphaGrid = 10;
+    p.gptq = true;
+    const cwb::AwqResult a = awq(l, p);
+    const double rounded = a.gridErrors[size_t(std::lround(a.alpha * p.alphaGrid))];
+    std::vector<float> deq(size_t(l.rows * l.cols));
+    cwb::convertToFloat(cwb::DType::Q4_K, a.ggmlBytes, deq);
+    std::vector<double> wq(deq.size());
+    for (int64_t r = 0; r < l.rows; ++r)
+        for (int64_t j = 0; j < l.cols; ++j)
+            wq[size_t(r * l.cols + j)] =
+                double(deq[size_t(r * l.cols + j)]) / double(a.inputScales[size_t(j)]);
+    const double mine = relativeOutputError(l.w, l.h, l.rows, l.cols, wq);
+    qDebug("alpha %.2f: awq + gptq %.5f, awq rounded %.5f, plain grid %.5f", a.alpha,
+           a.outputError, rounded, a.plainRtnError);
+    QVERIFY(relDiff(mine, a.outputError) < 1e-9);
+    QVERIFY2(a.outputError < 0.95 * rounded,
+             qPrintable(QStringLiteral("gptq %1, rounded %2").arg(a.outputError).arg(rounded)));
+
+    std::vector<float> ws(l.w.size());
+    for (int64_t r = 0; r < l.rows; ++r)
+        for (int64_t j = 0; j < l.cols; ++j)
+            ws[size_t(r * l.cols + j)] = l.w[size_t(r * l.cols + j)] * a.inputScales[size_t(j)];
+    QVERIFY(cwb::awqGrid(ws.data(), l.rows, l.cols, a.inputScales, l.h.data(), l.tokens, p, {})
+                .bytes
+            == a.ggmlBytes);
+    // The reference path runs gptq_ggml's reference: same alpha, near-equal error.
+    const cwb::AwqResult ref = cwb::awqQuantizeReference(l.w.data(), l.rows, l.cols, l.meanAbs,
+                                                         l.h.data(), l.tokens, p);
+    QCOMPARE(ref.alpha, a.alpha);
+    QVERIFY2(relDiff(ref.outputError, a.outputError) < 1e-3,
+             qPrintable(QStringLiteral("%1 vs %2").arg(ref.outputError).arg(a.outputError)));
+
+    cwb::AwqParams intGrid;
+    intGrid.gptq = true;
+    try {
+        (void)awq(l, intGrid);
+        QFAIL("gptq on the integer grid accepted");
+    } catch (const cwb::Error &e) {
+        QVERIFY2(std::string(e.what()).find("gptq needs a ggml grid") != std::string::npos,
+                 e.what());
     }
 }
 

@@ -446,7 +446,9 @@ void TestSensitivity::stagedDeltaEqualsWholeModelMeasure()
         const Plan plan = resolvePlan(r, model, options);
         const TensorPlan &tp =
             *std::find_if(plan.tensors.begin(), plan.tensors.end(),
-                          [&](const TensorPlan &x) { return x.canonical == tensor; });
+                          [name = std::string(tensor)](const TensorPlan &x) {
+                              return x.canonical == name; // (clang 14 captures no bindings)
+                          });
         const CompressedTensor ct = compressTensor(model, tp, &stats, false);
         EngineOptions eo{.threads = 2};
         eo.replacements[tensor] = ct.linear();

@@ -6,6 +6,7 @@
 
 #include "compress/awq.h"
 
+#include "compress/gptq_ggml.h"
 #include "compress/quant_methods.h"
 #include "formats/ggml_quantize.h"
 #include "jobs/job_context.h"
@@ -70,6 +71,8 @@ void requireParams(const AwqParams &p, int64_t cols)
     else if (p.group != 0 && cols % p.group != 0)
         problems.push_back("group = " + std::to_string(p.group) + " does not divide cols = "
                            + std::to_string(cols));
+    if (p.gptq && !p.ggml)
+        problems.push_back("gptq needs a ggml grid (the integer grid has its own gptq method)");
     if (p.alphaGrid < 1 || p.alphaGrid > 1000)
         problems.push_back("alphaGrid = " + std::to_string(p.alphaGrid) + " is not in 1..1000");
     if (problems.empty())
@@ -250,6 +253,33 @@ GridPoint quantizeGrid(const float *ws, int64_t rows, int64_t cols, std::span<co
     return g;
 }
 
+// W diag(s) as the search forms it.
+void scaleWeights(const float *w, int64_t rows, int64_t cols, std::span<const float> s, float *ws)
+{
+    for (int64_t r = 0; r < rows; ++r)
+        for (int64_t j = 0; j < cols; ++j)
+            ws[r * cols + j] = w[r * cols + j] * s[size_t(j)];
+}
+
+// GPTQ onto the ggml grid for the scaled weights ws = W diag(s): they meet the inputs x / s, whose
+// Hessian is diag(1/s) H diag(1/s) (and whose imatrix is its diagonal over tokens, as above).
+std::vector<std::byte> gptqOntoGrid(const float *ws, int64_t rows, int64_t cols,
+                                    std::span<const float> s, const double *h, int64_t tokens,
+                                    const AwqParams &p, const JobContext &job, bool fast)
+{
+    std::vector<double> hs(static_cast<size_t>(cols * cols));
+    for (int64_t i = 0; i < cols; ++i)
+        for (int64_t j = 0; j < cols; ++j)
+            hs[size_t(i * cols + j)] =
+                h[i * cols + j] / (double(s[size_t(i)]) * double(s[size_t(j)]));
+    GptqGgmlParams g;
+    g.type = *p.ggml;
+    g.importance = p.importance;
+    StoredMatrix m = fast ? gptqGgmlQuantize(ws, rows, cols, hs.data(), tokens, g, job)
+                          : gptqGgmlQuantizeReference(ws, rows, cols, hs.data(), tokens, g);
+    return std::move(m.bytes);
+}
+
 AwqResult search(const float *w, int64_t rows, int64_t cols, std::span<const double> meanAbs,
                  const double *h, int64_t tokens, const AwqParams &p, const JobContext &job,
                  bool fast)
@@ -265,6 +295,23 @@ AwqResult search(const float *w, int64_t rows, int64_t cols, std::span<const dou
         fast ? formsFast(rows, cols, h, job, fillW) : formsReference(rows, cols, h, fillW);
     if (den < 0.0)
         throwIndefinite(den, den);
+
+    // sum_r d_r H d_r^T for W - dequant(grid) diag(1/s).
+    const auto errorForms = [&](const GridPoint &q, const std::vector<float> &s) {
+        if (fast)
+            return formsFast(rows, cols, h, job, [&](int64_t r0, int64_t n, double *out) {
+                std::vector<float> deq(static_cast<size_t>(n * cols));
+                q.rows(p, cols, r0, n, deq.data(), false);
+                for (int64_t i = 0; i < n; ++i)
+                    diffRow(w + (r0 + i) * cols, deq.data() + i * cols, s.data(), cols,
+                            out + i * cols);
+            });
+        std::vector<float> deq(static_cast<size_t>(cols));
+        return formsReference(rows, cols, h, [&](int64_t r, int64_t, double *out) {
+            q.rows(p, cols, r, 1, deq.data(), true);
+            diffRow(w + r * cols, deq.data(), s.data(), cols, out);
+        });
+    };
 
     AwqResult best;
     best.gridErrors.assign(size_t(p.alphaGrid), std::numeric_limits<double>::infinity());
@@ -315,22 +362,7 @@ AwqResult search(const float *w, int64_t rows, int64_t cols, std::span<const dou
                 throw; // plain RTN fails: report its message
             continue;  // e.g. a scale beyond fp16 range: this alpha is not storable
         }
-        double num;
-        if (fast) {
-            num = formsFast(rows, cols, h, job, [&](int64_t r0, int64_t n, double *out) {
-                std::vector<float> deq(static_cast<size_t>(n * cols));
-                q.rows(p, cols, r0, n, deq.data(), false);
-                for (int64_t i = 0; i < n; ++i)
-                    diffRow(w + (r0 + i) * cols, deq.data() + i * cols, s.data(), cols,
-                            out + i * cols);
-            });
-        } else {
-            std::vector<float> deq(static_cast<size_t>(cols));
-            num = formsReference(rows, cols, h, [&](int64_t r, int64_t, double *out) {
-                q.rows(p, cols, r, 1, deq.data(), true);
-                diffRow(w + r * cols, deq.data(), s.data(), cols, out);
-            });
-        }
+        const double num = errorForms(q, s);
         if (num < -kNegativeTolerance * den)
             throwIndefinite(num, den);
         best.gridErrors[size_t(k)] = relativeError(num, den);
@@ -341,6 +373,16 @@ AwqResult search(const float *w, int64_t rows, int64_t cols, std::span<const dou
             best.inputScales = std::move(s);
             best.alpha = alpha;
         }
+    }
+    if (p.gptq) {
+        // The chosen scales' final codes by GPTQ onto the grid, measured the same way.
+        std::vector<float> scaled(static_cast<size_t>(rows * cols));
+        scaleWeights(w, rows, cols, best.inputScales, scaled.data());
+        GridPoint g;
+        g.ggml = gptqOntoGrid(scaled.data(), rows, cols, best.inputScales, h, tokens, p, job,
+                              fast);
+        bestNum = errorForms(g, best.inputScales);
+        best.ggmlBytes = std::move(g.ggml);
     }
     best.outputError = relativeError(bestNum, den);
     best.plainRtnError = best.gridErrors[0];
@@ -373,7 +415,11 @@ StoredMatrix awqGrid(const float *ws, int64_t rows, int64_t cols, std::span<cons
     if (int64_t(s.size()) != cols)
         throwIn(kMethod, "the input scales hold " + std::to_string(s.size())
                              + " values, expected cols = " + std::to_string(cols));
-    GridPoint g = quantizeGrid(ws, rows, cols, s, h, tokens, p, job, true);
+    GridPoint g;
+    if (p.gptq)
+        g.ggml = gptqOntoGrid(ws, rows, cols, s, h, tokens, p, job, true);
+    else
+        g = quantizeGrid(ws, rows, cols, s, h, tokens, p, job, true);
     if (p.ggml)
         return StoredMatrix::fromGgml(*p.ggml, std::move(g.ggml), rows, cols);
     return StoredMatrix::fromQuantized(std::move(g.q));

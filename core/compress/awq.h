@@ -64,6 +64,12 @@ struct AwqParams {
     // bits / group / sym / f16Scales are then unused and cols must be a multiple of its block.
     std::optional<DType> ggml;
     bool importance = true; // ggml grid: weight its scale search by diag(H) / tokens / s^2
+    // ggml grid: after the alpha search (by plain rounding), the chosen scales' codes by GPTQ onto
+    // the grid (compress/gptq_ggml.h, its defaults) with the Hessian of the inputs x / s,
+    // diag(1/s) H diag(1/s): AWQ's smoothing then GPTQ's error compensation, as llm-compressor
+    // recipes stack AWQModifier and GPTQModifier. outputError is then the final codes' error;
+    // gridErrors stay those of plain rounding.
+    bool gptq = false;
 };
 
 struct AwqResult {

@@ -37,6 +37,7 @@ AwqParams awqGgmlParamsOf(const ParamReader &p)
     a.ggml = typeOf(p);
     a.importance = p.flag("imatrix");
     a.alphaGrid = static_cast<int>(p.integer("alpha_grid"));
+    a.gptq = p.flag("gptq");
     return a;
 }
 
@@ -51,7 +52,10 @@ MethodSpec awqGgmlMethod()
                  "weight the block scale search by the scaled inputs' mean squares "
                  "(llama.cpp's imatrix of x / s)"),
          intRange("alpha_grid", 1, 100, 20,
-                  "points of the search over the activation scale exponent")},
+                  "points of the search over the activation scale exponent"),
+         boolean("gptq", false,
+                 "the chosen scales' codes by GPTQ onto the grid (gptq_ggml's defaults) "
+                 "instead of plain rounding")},
         "AWQ onto a ggml block type: activation-aware scales, then llama.cpp's grid");
     m.needsCalibration = true;
     m.needsHessian = true;

@@ -146,12 +146,13 @@ std::vector<CompressedTensor> compressAwqFoldGroup(const Model &model, const Awq
     std::string names;
     for (const TensorPlan *tp : group.members)
         names += (names.empty() ? "" : ", ") + tp->canonical.substr(tp->canonical.rfind('.') + 1);
-    char note[256];
+    const std::string plain = p.ggml ? std::string(dtypeName(*p.ggml)) : std::string("rtn");
+    char note[320];
     std::snprintf(note, sizeof note,
-                  "awq alpha %.3g chosen jointly for %s: output error %.4g (plain rtn %.4g); "
+                  "%s alpha %.3g chosen jointly for %s: output error %.4g (plain %s %.4g); "
                   "scales folded into %s",
-                  joint.alpha, names.c_str(), joint.outputError, joint.plainRtnError,
-                  group.norm->canonical.c_str());
+                  slot.method.c_str(), joint.alpha, names.c_str(), joint.outputError,
+                  plain.c_str(), joint.plainRtnError, group.norm->canonical.c_str());
 
     std::vector<CompressedTensor> out;
     const std::vector<float> &s = joint.inputScales;
