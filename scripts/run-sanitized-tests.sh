@@ -14,9 +14,11 @@ set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 build=${ASAN_BUILD_DIR:-$root/build-asan}
 jobs=${JOBS:-$(nproc)}
-"$root/scripts/setup.sh" --packages-only
+"$root/scripts/setup.sh" --packages-only --with-clang
 
-cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Release \
+# clang: with both sanitizers at -O1 it compiles this code base faster than GCC 12 (timings in the
+# README, Reliability), which keeps the suite inside CI's budget.
+CC=clang CXX=clang++ cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Release \
     -DCMAKE_C_FLAGS_RELEASE="-O1 -g1 -DNDEBUG" -DCMAKE_CXX_FLAGS_RELEASE="-O1 -g1 -DNDEBUG" \
     -DCWB_SANITIZE=address,undefined >/dev/null
 cmake --build "$build" -j "$jobs" --target cwb_test_executables

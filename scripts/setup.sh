@@ -4,6 +4,7 @@
 # builds it (Release) in ./build. Safe to run again: it does only what is left to do.
 # Environment: BUILD_DIR (default build), JOBS (default: number of cores).
 # --packages-only: install what is missing and stop (scripts/run-sanitized-tests.sh builds itself).
+# --with-clang: also clang and its sanitizer runtimes (the sanitizer suite and the fuzzers).
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 build_dir=${BUILD_DIR:-$root/build}
@@ -18,6 +19,10 @@ packages=(
   liblapacke-dev
   xvfb xauth
 )
+
+for arg in "$@"; do
+  if [ "$arg" = "--with-clang" ]; then packages+=(clang libclang-rt-14-dev); fi
+done
 
 missing=()
 for p in "${packages[@]}"; do
@@ -34,9 +39,9 @@ if ((${#missing[@]})); then
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 
-if [ "${1:-}" = "--packages-only" ]; then
-  exit 0
-fi
+for arg in "$@"; do
+  if [ "$arg" = "--packages-only" ]; then exit 0; fi
+done
 
 cmake -S "$root" -B "$build_dir" -DCMAKE_BUILD_TYPE=Release
 cmake --build "$build_dir" -j "$jobs"
