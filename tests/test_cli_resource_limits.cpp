@@ -47,13 +47,25 @@ Bytes ggufHeader(uint64_t nTensors, uint64_t nKv)
     return Bytes().raw("GGUF").u32(3).u64(nTensors).u64(nKv);
 }
 
+// GCC defines __SANITIZE_ADDRESS__, clang answers __has_feature(address_sanitizer).
+#if defined(__SANITIZE_ADDRESS__)
+#define CWB_ADDRESS_SANITIZER 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define CWB_ADDRESS_SANITIZER 1
+#endif
+#endif
+#ifndef CWB_ADDRESS_SANITIZER
+#define CWB_ADDRESS_SANITIZER 0
+#endif
+
 cwbtest::CliResult runLimited(const QStringList &args)
 {
     QProcess p;
     auto env = QProcessEnvironment::systemEnvironment();
     env.insert(QStringLiteral("CWB_SHARED"), QString::fromStdString(cwbtest::sharedDir()));
     p.setProcessEnvironment(env);
-#if !defined(__SANITIZE_ADDRESS__)
+#if !CWB_ADDRESS_SANITIZER
     p.setChildProcessModifier([] {
         const rlimit limit{kAddressSpaceLimit, kAddressSpaceLimit};
         ::setrlimit(RLIMIT_AS, &limit);

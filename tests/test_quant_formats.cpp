@@ -119,8 +119,9 @@ bool sameBits(float a, float b) { return std::bit_cast<uint32_t>(a) == std::bit_
 
 bool sameFloats(const std::vector<float> &a, const std::vector<float> &b)
 {
+    // (empty vectors may hold null data, which memcmp must not get even for 0 bytes)
     return a.size() == b.size()
-        && std::memcmp(a.data(), b.data(), a.size() * sizeof(float)) == 0;
+        && (a.empty() || std::memcmp(a.data(), b.data(), a.size() * sizeof(float)) == 0);
 }
 
 // Names the first difference between two packed tensors, empty when bitwise equal.
