@@ -676,8 +676,9 @@ void TestQuantFormats::dequantizeRowsSubRange()
         for (const auto &[first, n] : ranges) {
             std::vector<float> part(size_t(n * cols), -1.0f);
             q.dequantizeRows(first, n, part.data());
-            QVERIFY(std::memcmp(part.data(), full.data() + first * cols,
-                                part.size() * sizeof(float)) == 0);
+            QVERIFY(part.empty() // (no null pointer into memcmp)
+                    || std::memcmp(part.data(), full.data() + first * cols,
+                                   part.size() * sizeof(float)) == 0);
         }
         std::vector<float> sink(size_t(2 * cols));
         const std::string msg = errorOf([&] { q.dequantizeRows(299, 2, sink.data()); });
