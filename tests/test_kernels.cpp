@@ -727,6 +727,11 @@ void TestKernels::perIsaObjectsKeepTheirInlineCode()
 {
     // Weak ("W"/"V") symbols are the ones the linker may take from any object: in the per-ISA
     // objects, every one must be in that object's own renamed namespace.
+#ifdef CWB_SANITIZED_BUILD
+    // At -O1 with instrumentation, library inlines stay out of line (clang: std::bad_alloc's
+    // constructor, -fsanitize=function's typeinfo); the property concerns the shipped objects.
+    QSKIP("a sanitizer build's objects are not the shipped ones");
+#endif
     const QString core = QStringLiteral(CWB_BINARY_DIR "/core/CMakeFiles");
     const struct {
         const char *object;
@@ -756,10 +761,6 @@ void TestKernels::perIsaObjectsKeepTheirInlineCode()
             const QString name = line.section(u' ', 2);
             if (name.startsWith(QLatin1String("DW.ref.__gxx_personality_v0")))
                 continue; // the exception personality pointer: data, no code
-            if ((name.startsWith(QLatin1String("typeinfo for "))
-                 || name.startsWith(QLatin1String("typeinfo name for ")))
-                && name.endsWith(u')'))
-                continue; // a function type's type_info (clang's -fsanitize=function): no code
             ++weak;
             QVERIFY2(o.own && name.contains(QLatin1String(o.own)),
                      qPrintable(QLatin1String(o.object) + QLatin1String(": ") + name));

@@ -22,11 +22,7 @@ constexpr const char *kName = "awq_ggml";
 
 DType typeOf(const ParamReader &p)
 {
-    const std::string &name = p.text("type");
-    const std::optional<DType> t = ggmlMethodType(name);
-    if (!t)
-        throwIn(kName, "type \"" + name + "\" is not a ggml block type");
-    return *t;
+    return ggmlTypeParam(p, kName);
 }
 
 } // namespace

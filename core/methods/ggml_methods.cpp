@@ -6,6 +6,7 @@
 #include "methods/method_support.h"
 #include "methods/recipe_forms.h"
 #include "methods/stored_types.h"
+#include "util/error.h"
 
 #include <utility>
 #include <vector>
@@ -99,6 +100,15 @@ std::optional<DType> ggmlMethodType(std::string_view method)
         if (name == method)
             return type;
     return std::nullopt;
+}
+
+DType ggmlTypeParam(const ParamReader &p, std::string_view method)
+{
+    const std::string &name = p.text("type");
+    const std::optional<DType> t = ggmlMethodType(name);
+    if (!t)
+        throwIn(method, "type \"" + name + "\" is not a ggml block type");
+    return *t;
 }
 
 std::vector<std::string> ggmlMethodNames()

@@ -16,6 +16,9 @@ namespace cwb {
 // The ggml block type a quantize method writes ("q4_k" -> Q4_K); nullopt for other methods.
 [[nodiscard]] std::optional<DType> ggmlMethodType(std::string_view method);
 
+// The ggml block type a method's "type" parameter names (gptq_ggml, awq_ggml, ...); throws
+// cwb::Error naming `method` for any other value.
+[[nodiscard]] DType ggmlTypeParam(const ParamReader &p, std::string_view method);
 // The method names of the ggml block types, in table order ("q4_0", ..., "q6_k").
 [[nodiscard]] std::vector<std::string> ggmlMethodNames();
 

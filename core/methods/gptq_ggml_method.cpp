@@ -17,11 +17,7 @@ namespace {
 
 DType typeOf(const ParamReader &p, const std::string &method = "gptq_ggml")
 {
-    const std::string &name = p.text("type");
-    const std::optional<DType> t = ggmlMethodType(name);
-    if (!t)
-        throwIn(method, "type \"" + name + "\" is not a ggml block type");
-    return *t;
+    return ggmlTypeParam(p, method);
 }
 
 } // namespace
