@@ -8,6 +8,7 @@
 
 #include "io/gguf_writer.h"
 #include "io/open_model.h"
+#include "pipeline/archive.h"
 #include "recipe/recipe.h"
 #include "tokenizer/bpe_vocab.h"
 #include "tensor/dequantize.h"
@@ -48,9 +49,31 @@ class TestFuzzRegressions : public QObject {
     Q_OBJECT
 private Q_SLOTS:
     void emptyTensorDecodesWithoutNullMemcpy();
+    void archiveMatrixWithoutBytesReadsWithoutNullMemcpy();
     void jsonNumberOverflowIsAClearError_data();
     void jsonNumberOverflowIsAClearError();
 };
+
+// fuzz_hdf5, crash-4880aa7b: an archive matrix of kind "float" without its bytes dataset was
+// read through memcpy(nullptr, nullptr, 0) (UBSan, core/pipeline/archive.cpp). Written here by
+// our own writer: a 0 x 0 float matrix stores no bytes dataset; the reader reads it (the copy the
+// sanitizer suite watches) and then refuses the shape, naming the matrix.
+void TestFuzzRegressions::archiveMatrixWithoutBytesReadsWithoutNullMemcpy()
+{
+    QTemporaryDir dir;
+    cwb::CompressedModel model;
+    cwb::CompressedTensor t;
+    t.name = t.canonical = "empty";
+    t.shape = {0, 0};
+    t.weight = cwb::StoredMatrix::fromFloats({}, 0, 0, cwb::DType::F32);
+    model.tensors.push_back(t);
+    const std::string path = dir.filePath(QStringLiteral("empty.cwbarchive")).toStdString();
+    cwb::writeArchive(path, model);
+    const std::string message = cwbtest::errorOf([&] { (void)cwb::readArchive(path); });
+    QVERIFY2(message.find("/tensors/empty/weight") != std::string::npos
+                 && message.find("0 x 0") != std::string::npos,
+             message.c_str());
+}
 
 // fuzz_gguf, crash-2dcd9ea3: a GGUF v2 F32 tensor with a zero dimension decoded through
 // memcpy(nullptr, ..., 0) (UBSan: null pointer passed as argument 1).

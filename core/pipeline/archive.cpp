@@ -184,8 +184,9 @@ StoredMatrix readMatrix(const h5::Reader &r, const h5::Node &parent, const char 
             r.fail(n.path, "@type '" + type + "' is not a type this build knows");
         m.type = *t;
         const std::vector<uint8_t> b = getArray<uint8_t>(r, n, "bytes");
-        m.bytes.resize(b.size());
-        std::memcpy(m.bytes.data(), b.data(), b.size());
+        // (no memcpy: an archive without bytes gives null data, which memcpy must not get)
+        m.bytes.assign(reinterpret_cast<const std::byte *>(b.data()),
+                       reinterpret_cast<const std::byte *>(b.data()) + b.size());
     } else if (kind == "quantized") {
         m.kind = StoredMatrix::Kind::Quantized;
         m.type = DType::Unknown;
