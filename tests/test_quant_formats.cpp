@@ -894,6 +894,12 @@ void TestQuantFormats::compressBenchSmoke()
     p.repeats = 1;
     p.triadBytes = 3 << 20;
     p.triadRepeats = 1;
+    // The Hessian section at a small shape too (its default, 4096 x 4096 GPTQ / SparseGPT and a
+    // 2048 GEMM, made this smoke test ~70 s of the suite and 25 min under the sanitizers).
+    p.hessianShapes = {{32, 256}};
+    p.tokens = 512;
+    p.gemmSize = 256;
+    p.gemmRepeats = 1;
     const auto r = cwb::bench::runCompressBench(p);
     QCOMPARE(r.rows.size(), p.cases.size());
     QCOMPARE(r.rows[0].name, std::string("rtn w4 g128"));
@@ -905,6 +911,8 @@ void TestQuantFormats::compressBenchSmoke()
         QVERIFY2(row.relRmsError > 0 && row.relRmsError < 0.15, row.name.c_str());
     }
     QVERIFY(r.triadGBps > 0);
+    QCOMPARE(r.hessian.size(), size_t(1));
+    QVERIFY(r.gemmSize == 256 && r.gemmGflops > 0);
 }
 
 QTEST_GUILESS_MAIN(TestQuantFormats)
