@@ -86,16 +86,12 @@ MethodSpec awqGgmlMethod()
         const std::string why = "has no ggml " + typeName
                                 + " blocks or AWQ scales chosen per tensor: the nearest integer "
                                   "grid, without the activation-aware scales";
-        RecipeForms f = unsupportedRecipeForms("compressed-tensors " + why,
-                                               "GPTQModel's formats " + why, "",
-                                               ggmlNearestToolGrid(type));
-        f.llamaCpp.algorithm = p.text("type");
-        f.llamaCpp.args = {{"imatrix", p.flag("imatrix")}};
-        f.llamaCpp.exact = false;
-        f.llamaCpp.note = "llama-quantize has no AWQ scales: it quantizes the unscaled weights to "
-                          "the same " + typeName + " grid (our GGUF export keeps the scaled "
-                          "blocks where the scales fold into a norm)";
-        return f;
+        return ggmlGridRecipeForms(
+            p, type, why, "GPTQModel's formats",
+            "llama-quantize has no AWQ scales: it quantizes the unscaled weights to the same "
+                + typeName
+                + " grid (our GGUF export keeps the scaled blocks where the scales fold into a "
+                  "norm)");
     };
     m.quantize = [](const ParamReader &p, const QuantizeInput &in) {
         const AwqParams a = awqGgmlParamsOf(p);

@@ -111,6 +111,19 @@ DType ggmlTypeParam(const ParamReader &p, std::string_view method)
     return *t;
 }
 
+RecipeForms ggmlGridRecipeForms(const ParamReader &p, DType type, const std::string &why,
+                                const std::string &gptqModelFormat, std::string llamaNote)
+{
+    RecipeForms f = unsupportedRecipeForms("compressed-tensors " + why,
+                                           gptqModelFormat + " " + why, "",
+                                           ggmlNearestToolGrid(type));
+    f.llamaCpp.algorithm = p.text("type");
+    f.llamaCpp.args = {{"imatrix", p.flag("imatrix")}};
+    f.llamaCpp.exact = false;
+    f.llamaCpp.note = std::move(llamaNote);
+    return f;
+}
+
 std::vector<std::string> ggmlMethodNames()
 {
     std::vector<std::string> out;

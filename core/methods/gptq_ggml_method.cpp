@@ -74,17 +74,12 @@ MethodSpec gptqGgmlDescriptor(const std::string &name, std::vector<ParamSpec> ex
         const std::string typeName(dtypeName(type));
         const std::string why = "has no ggml " + typeName
                                 + " blocks: the nearest integer grid, quantized by its own GPTQ";
-        RecipeForms f = unsupportedRecipeForms("compressed-tensors " + why,
-                                               "GPTQModel's gptq format " + why, "",
-                                               ggmlNearestToolGrid(type));
         // llama-quantize writes the same type with the same scale search, but rounds each weight
         // on its own: same size, not the same codes.
-        f.llamaCpp.algorithm = p.text("type");
-        f.llamaCpp.args = {{"imatrix", p.flag("imatrix")}};
-        f.llamaCpp.exact = false;
-        f.llamaCpp.note = "llama-quantize has no GPTQ: it rounds to the same " + typeName
-                          + " grid without error compensation (our GGUF export keeps the codes)";
-        return f;
+        return ggmlGridRecipeForms(
+            p, type, why, "GPTQModel's gptq format",
+            "llama-quantize has no GPTQ: it rounds to the same " + typeName
+                + " grid without error compensation (our GGUF export keeps the codes)");
     };
     return m;
 }
