@@ -253,14 +253,6 @@ GridPoint quantizeGrid(const float *ws, int64_t rows, int64_t cols, std::span<co
     return g;
 }
 
-// W diag(s) as the search forms it.
-void scaleWeights(const float *w, int64_t rows, int64_t cols, std::span<const float> s, float *ws)
-{
-    for (int64_t r = 0; r < rows; ++r)
-        for (int64_t j = 0; j < cols; ++j)
-            ws[r * cols + j] = w[r * cols + j] * s[size_t(j)];
-}
-
 // GPTQ onto the ggml grid for the scaled weights ws = W diag(s): they meet the inputs x / s, whose
 // Hessian is diag(1/s) H diag(1/s) (and whose imatrix is its diagonal over tokens, as above).
 std::vector<std::byte> gptqOntoGrid(const float *ws, int64_t rows, int64_t cols,
@@ -325,14 +317,10 @@ AwqResult search(const float *w, int64_t rows, int64_t cols, std::span<const dou
                                     [](float v) { return std::isfinite(v) && v > 0.0f; });
         // W diag(s): the same float product in both paths, so the codes agree.
         const auto scaleRows = [&](int64_t r0, int64_t r1) {
-            bool finite = true;
-            for (int64_t r = r0; r < r1; ++r)
-                for (int64_t j = 0; j < cols; ++j) {
-                    const float v = w[r * cols + j] * s[size_t(j)];
-                    ws[size_t(r * cols + j)] = v;
-                    finite = finite && std::isfinite(v);
-                }
-            return finite;
+            float *out = ws.data() + r0 * cols;
+            awqScaleWeights(w + r0 * cols, r1 - r0, cols, s, out);
+            return std::all_of(out, out + (r1 - r0) * cols,
+                               [](float v) { return std::isfinite(v); });
         };
         if (storable) {
             if (fast) {
@@ -377,7 +365,7 @@ AwqResult search(const float *w, int64_t rows, int64_t cols, std::span<const dou
     if (p.gptq) {
         // The chosen scales' final codes by GPTQ onto the grid, measured the same way.
         std::vector<float> scaled(static_cast<size_t>(rows * cols));
-        scaleWeights(w, rows, cols, best.inputScales, scaled.data());
+        awqScaleWeights(w, rows, cols, best.inputScales, scaled.data());
         GridPoint g;
         g.ggml = gptqOntoGrid(scaled.data(), rows, cols, best.inputScales, h, tokens, p, job,
                               fast);
@@ -406,6 +394,14 @@ std::vector<float> awqInputScales(std::span<const double> meanAbs, double alpha)
     for (size_t j = 0; j < s.size(); ++j)
         out[j] = float(s[j] / norm);
     return out;
+}
+
+void awqScaleWeights(const float *w, int64_t rows, int64_t cols, std::span<const float> s,
+                     float *ws)
+{
+    for (int64_t r = 0; r < rows; ++r)
+        for (int64_t j = 0; j < cols; ++j)
+            ws[r * cols + j] = w[r * cols + j] * s[size_t(j)];
 }
 
 StoredMatrix awqGrid(const float *ws, int64_t rows, int64_t cols, std::span<const float> s,

@@ -97,6 +97,11 @@ AwqResult awqQuantizeReference(const float *w, int64_t rows, int64_t cols,
 // The input scales for one alpha (the formula above), as both paths compute them.
 [[nodiscard]] std::vector<float> awqInputScales(std::span<const double> meanAbs, double alpha);
 
+// ws = W diag(s) [rows x cols], the float products the search quantizes (so a caller that
+// re-forms them, as the norm folding does, gets the codes the search measured).
+void awqScaleWeights(const float *w, int64_t rows, int64_t cols, std::span<const float> s,
+                     float *ws);
+
 // The grid of the scaled weights ws = W diag(s) [rows x cols] as the search makes it (the fast
 // quantizer), without s: what the pipeline stores when s is folded into a norm. `h`, `tokens`:
 // as for awqQuantize (only the ggml grid's importance reads them).

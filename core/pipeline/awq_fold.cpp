@@ -160,11 +160,8 @@ std::vector<CompressedTensor> compressAwqFoldGroup(const Model &model, const Awq
         job.checkCancelled();
         const TensorPlan &tp = *group.members[i];
         const stages::Matrix &m = mats[i];
-        // W diag(s) exactly as awq.cpp forms it, so these are the codes the search measured.
         std::vector<float> ws(m.values.size());
-        for (int64_t r = 0; r < m.rows; ++r)
-            for (int64_t c = 0; c < cols; ++c)
-                ws[size_t(r * cols + c)] = m.values[size_t(r * cols + c)] * s[size_t(c)];
+        awqScaleWeights(m.values.data(), m.rows, cols, s, ws.data());
         CompressedTensor ct;
         ct.index = tp.index;
         ct.name = tp.name;
