@@ -749,6 +749,10 @@ void TestKernels::perIsaObjectsKeepTheirInlineCode()
     } objects[] = {
         {"/cwb_formats.dir/formats/kernels_avx2.cpp.o", nullptr},
         {"/cwb_formats.dir/formats/kernels_avx512.cpp.o", nullptr},
+        {"/cwb_formats.dir/formats/quant_simd_avx2.cpp.o", nullptr},
+        {"/cwb_formats.dir/formats/quant_simd_avx512.cpp.o", nullptr},
+        {"/cwb_analysis.dir/analysis/stats_simd_avx2.cpp.o", nullptr},
+        {"/cwb_analysis.dir/analysis/stats_simd_avx512.cpp.o", nullptr},
         {"/cwb_eval.dir/eval/gemm_avx2.cpp.o", "Eigen_cwb_avx2::"},
         {"/cwb_eval.dir/eval/gemm_avx512.cpp.o", "Eigen_cwb_avx512::"},
     };

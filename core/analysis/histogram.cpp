@@ -2,6 +2,7 @@
 #include "analysis/histogram.h"
 
 #include "analysis/matrix_view.h"
+#include "analysis/stats_simd.h"
 #include "tensor/tensor.h"
 #include "util/error.h"
 
@@ -192,9 +193,17 @@ void countsBlock(const float *p, size_t n, const Binner &b, Counts &c)
     float hiF = static_cast<float>(b.hi);
     if (static_cast<double>(hiF) > b.hi)
         hiF = std::nextafter(hiF, -std::numeric_limits<float>::infinity());
-    const float lo = static_cast<float>(b.lo), scale = static_cast<float>(b.scale);
-    const float binsF = static_cast<float>(b.bins), eps = static_cast<float>(margin);
-    const int32_t last = b.bins - 1, above = b.bins + 1, dropped = b.bins + 2;
+    stats::SlotParams sp;
+    sp.lo = static_cast<float>(b.lo);
+    sp.scale = static_cast<float>(b.scale);
+    sp.binsF = static_cast<float>(b.bins);
+    sp.eps = static_cast<float>(margin);
+    sp.loF = loF;
+    sp.hiF = hiF;
+    sp.last = b.bins - 1;
+    sp.above = b.bins + 1;
+    sp.dropped = b.bins + 2;
+    const stats::SimdTable &kernels = stats::activeSimdTable();
     int32_t slot[kBatch];
     uint8_t unsure[kBatch];
     auto flush = [&] {
@@ -211,27 +220,10 @@ void countsBlock(const float *p, size_t n, const Binner &b, Counts &c)
     for (size_t s = 0; s < n; s += kBatch) {
         const size_t m = std::min(kBatch, n - s);
         const float *x = p + s;
-        uint32_t anyUnsure = 0;
-        for (size_t i = 0; i < m; ++i) {
-            const float v = x[i];
-            const bool finite = (v - v) == 0.0f;
-            float t = (v - lo) * scale;
-            t = t > 0.0f ? t : 0.0f; // NaN -> 0 as well: the conversion below stays defined
-            t = t < binsF ? t : binsF;
-            const int32_t k = static_cast<int32_t>(t);
-            const float frac = t - static_cast<float>(k);
-            int32_t sl = (k < last ? k : last) + 1;
-            sl = v < loF ? 0 : sl;
-            sl = v > hiF ? above : sl;
-            sl = finite ? sl : dropped;
-            slot[i] = sl;
-            const uint8_t u = (frac < eps) | (frac > 1.0f - eps);
-            unsure[i] = u;
-            anyUnsure |= u;
-        }
+        const bool anyUnsure = kernels.binSlots(x, static_cast<int64_t>(m), sp, slot, unsure);
         if (anyUnsure)
             for (size_t i = 0; i < m; ++i)
-                if (unsure[i] && slot[i] != dropped)
+                if (unsure[i] && slot[i] != sp.dropped)
                     slot[i] = static_cast<int32_t>(b.index(x[i])) + 1;
         size_t i = 0;
         if (ways == 16) {

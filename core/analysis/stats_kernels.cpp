@@ -1,16 +1,14 @@
 // SPDX-License-Identifier: MIT
 #include "analysis/stats_kernels.h"
 
+#include "analysis/stats_simd.h"
+
 #include <algorithm>
 #include <cmath>
-#include <cstring>
+#include <limits>
 
 namespace cwb::stats {
 namespace {
-
-// Independent accumulators per lane: the compiler turns each lane loop into SIMD registers
-// without reassociating anything (no -ffast-math needed).
-constexpr int kLanes = 16;
 
 // Moments of a piece around its own mean, corrected by the residual e = sum(d)/n:
 // sum (d - e)^k from the power sums of d.
@@ -102,73 +100,18 @@ void RowAcc::merge(double nb, double meanb, double m2b, float absMaxb)
     n = nn;
 }
 
-bool accumulatePiece(const float *__restrict x, int64_t n, Scalars &s, RowAcc *row)
+bool accumulatePiece(const float *x, int64_t n, Scalars &s, RowAcc *row)
 {
     if (n <= 0)
         return true;
-    // Pass 1 (in L1): sum, min, max, zeros, and a NaN probe: v * 0 is NaN exactly for NaN/Inf.
-    double sum[kLanes] = {};
-    float mn[kLanes], mx[kLanes], probe[kLanes] = {};
-    uint32_t zeros[kLanes] = {};
-    for (int j = 0; j < kLanes; ++j)
-        mn[j] = mx[j] = x[0];
-    const int64_t whole = n - n % kLanes;
-    for (int64_t i = 0; i < whole; i += kLanes)
-        for (int j = 0; j < kLanes; ++j) {
-            const float v = x[i + j];
-            sum[j] += v;
-            mn[j] = v < mn[j] ? v : mn[j];
-            mx[j] = v > mx[j] ? v : mx[j];
-            probe[j] += v * 0.0f;
-            zeros[j] += v == 0.0f;
-        }
-    double total = 0;
-    float lo = mn[0], hi = mx[0], p = 0;
-    uint64_t z = 0;
-    for (int j = 0; j < kLanes; ++j) {
-        total += sum[j];
-        lo = std::min(lo, mn[j]);
-        hi = std::max(hi, mx[j]);
-        p += probe[j];
-        z += zeros[j];
-    }
-    for (int64_t i = whole; i < n; ++i) {
-        total += x[i];
-        lo = std::min(lo, x[i]);
-        hi = std::max(hi, x[i]);
-        p += x[i] * 0.0f;
-        z += x[i] == 0.0f;
-    }
-    if (p != 0.0f) { // NaN: the piece holds NaN or Inf
+    PieceSums p;
+    if (!activeSimdTable().piece(x, n, p)) {
         accumulateMixed(x, n, s, row);
         return false;
     }
-    // Pass 2: central powers around the piece mean.
-    const double mean = total / static_cast<double>(n);
-    double a1[kLanes] = {}, a2[kLanes] = {}, a3[kLanes] = {}, a4[kLanes] = {};
-    for (int64_t i = 0; i < whole; i += kLanes)
-        for (int j = 0; j < kLanes; ++j) {
-            const double d = static_cast<double>(x[i + j]) - mean, d2 = d * d;
-            a1[j] += d;
-            a2[j] += d2;
-            a3[j] += d2 * d;
-            a4[j] += d2 * d2;
-        }
-    double s1 = 0, s2 = 0, s3 = 0, s4 = 0;
-    for (int j = 0; j < kLanes; ++j) {
-        s1 += a1[j];
-        s2 += a2[j];
-        s3 += a3[j];
-        s4 += a4[j];
-    }
-    for (int64_t i = whole; i < n; ++i) {
-        const double d = static_cast<double>(x[i]) - mean, d2 = d * d;
-        s1 += d;
-        s2 += d2;
-        s3 += d2 * d;
-        s4 += d2 * d2;
-    }
-    mergePiece(s, row, centralFromSums(static_cast<double>(n), mean, s1, s2, s3, s4), lo, hi, z);
+    const double count = static_cast<double>(n);
+    mergePiece(s, row, centralFromSums(count, p.sum / count, p.s1, p.s2, p.s3, p.s4), p.min,
+               p.max, p.zeros);
     return true;
 }
 
@@ -178,89 +121,33 @@ void accumulateColumns(const float *const *rows, int nRows, int64_t len, const C
     double *c1 = cols.s1 + col0;
     double *c2 = cols.s2 + col0;
     float *ca = cols.absMax + col0;
-    if (!allFinite) {
-        const double *k = cols.shiftD + col0;
-        uint64_t *bad = cols.bad + col0;
-        for (int r = 0; r < nRows; ++r)
-            for (int64_t j = 0; j < len; ++j) {
-                const float v = rows[r][j];
-                if (!std::isfinite(v)) {
-                    ++bad[j];
-                    continue;
-                }
-                const double y = static_cast<double>(v) - k[j];
-                c1[j] += y;
-                c2[j] += y * y;
-                ca[j] = std::max(ca[j], std::abs(v));
-            }
+    if (allFinite) {
+        activeSimdTable().columns(rows, nRows, len, c1, c2, ca, cols.shiftD + col0);
         return;
     }
-    // Eight columns at a time: the group's rows are summed in registers, then added once. GCC
-    // vector types, because the float loads and double sums have different widths, which the
-    // auto-vectoriser does not pair up.
-    using F8 = float __attribute__((vector_size(32)));
-    using D8 = double __attribute__((vector_size(64)));
-    using I8 = int32_t __attribute__((vector_size(32)));
-    const double *kd = cols.shiftD + col0;
-    const int64_t whole = len - len % 8;
-    for (int64_t j0 = 0; j0 < whole; j0 += 8) {
-        D8 a1 = {}, a2 = {}, kk;
-        F8 am;
-        std::memcpy(&kk, kd + j0, sizeof kk);
-        std::memcpy(&am, ca + j0, sizeof am);
-        for (int r = 0; r < nRows; ++r) {
-            F8 x;
-            std::memcpy(&x, rows[r] + j0, sizeof x);
-            const D8 y = __builtin_convertvector(x, D8) - kk;
-            a1 += y;
-            a2 += y * y;
-            I8 bits;
-            std::memcpy(&bits, &x, sizeof bits);
-            bits &= 0x7fffffff;
-            F8 a;
-            std::memcpy(&a, &bits, sizeof a);
-            am = a > am ? a : am;
-        }
-        D8 o1, o2;
-        std::memcpy(&o1, c1 + j0, sizeof o1);
-        std::memcpy(&o2, c2 + j0, sizeof o2);
-        o1 += a1;
-        o2 += a2;
-        std::memcpy(c1 + j0, &o1, sizeof o1);
-        std::memcpy(c2 + j0, &o2, sizeof o2);
-        std::memcpy(ca + j0, &am, sizeof am);
-    }
-    for (int64_t j = whole; j < len; ++j)
-        for (int r = 0; r < nRows; ++r) {
+    const double *k = cols.shiftD + col0;
+    uint64_t *bad = cols.bad + col0;
+    for (int r = 0; r < nRows; ++r)
+        for (int64_t j = 0; j < len; ++j) {
             const float v = rows[r][j];
-            const double y = static_cast<double>(v) - kd[j];
+            if (!std::isfinite(v)) {
+                ++bad[j];
+                continue;
+            }
+            const double y = static_cast<double>(v) - k[j];
             c1[j] += y;
             c2[j] += y * y;
             ca[j] = std::max(ca[j], std::abs(v));
         }
 }
 
-uint64_t countNearZero(const float *__restrict x, int64_t n, double threshold)
+uint64_t countNearZero(const float *x, int64_t n, double threshold)
 {
     // The float threshold t with (a < t) == (a < threshold) for every float a.
     float t = static_cast<float>(threshold);
     if (static_cast<double>(t) < threshold)
         t = std::nextafter(t, std::numeric_limits<float>::infinity());
-    uint64_t total = 0;
-    for (int64_t start = 0; start < n; start += kPiece) {
-        const int64_t len = std::min<int64_t>(kPiece, n - start);
-        const float *p = x + start;
-        uint32_t lanes[kLanes] = {};
-        const int64_t whole = len - len % kLanes;
-        for (int64_t i = 0; i < whole; i += kLanes)
-            for (int j = 0; j < kLanes; ++j)
-                lanes[j] += (std::abs(p[i + j]) < t) | (p[i + j] == 0.0f);
-        for (int j = 0; j < kLanes; ++j)
-            total += lanes[j];
-        for (int64_t i = whole; i < len; ++i)
-            total += (std::abs(p[i]) < t) | (p[i] == 0.0f);
-    }
-    return total;
+    return n > 0 ? activeSimdTable().nearZero(x, n, t) : 0;
 }
 
 } // namespace cwb::stats

@@ -6,6 +6,7 @@
 #include "compress/quant_methods.h"
 #include "formats/float_formats.h"
 #include "formats/quant_common.h"
+#include "formats/quant_simd.h"
 #include "jobs/job_context.h"
 
 #include <algorithm>
@@ -29,12 +30,7 @@ void storeF32(QuantizedTensor &q, int64_t i, float v)
 
 void encodeRun(const float *x, int64_t n, float s, Fp8Format f, uint8_t *out)
 {
-    if (f == Fp8Format::E5M2)
-        for (int64_t j = 0; j < n; ++j)
-            out[j] = floatToFp8E5M2(x[j] / s);
-    else
-        for (int64_t j = 0; j < n; ++j)
-            out[j] = floatToFp8E4M3(x[j] / s);
+    quantsimd::activeTable().fp8Codes(x, n, s, f == Fp8Format::E5M2, out);
 }
 
 } // namespace
@@ -83,7 +79,7 @@ QuantizedTensor quantizeFp8(const float *w, int64_t rows, int64_t cols, const Fp
             const float *x = w + r * cols;
             float s = tensorScale;
             if (!perTensor) {
-                s = scaleFor(quantdetail::absMax(x, cols), p.format);
+                s = scaleFor(quantsimd::activeTable().absMax(x, cols), p.format);
                 storeF32(q, r, s);
             }
             encodeRun(x, cols, s, p.format, q.codes.data() + r * cols);

@@ -10,6 +10,7 @@
 #include "formats/quant_common.h"
 #include "formats/quant_grids.h"
 #include "formats/quant_packing.h"
+#include "formats/quant_simd.h"
 #include "jobs/job_context.h"
 #include "util/error.h"
 
@@ -26,20 +27,10 @@ constexpr const char *kMethod = "nf4";
 
 float inverse(float absmax) { return absmax > 0.0f ? 1.0f / absmax : 0.0f; }
 
-// The fast code loop. The thresholds are copied to a local array: byte stores may alias anything
-// the compiler cannot see is private, and that would stop it vectorizing over j.
+// The fast code loop (formats/quant_simd.h).
 void nf4Codes(const float *x, int64_t n, float inv, uint8_t *u)
 {
-    float t[15];
-    for (int k = 0; k < 15; ++k)
-        t[k] = nf4Thresholds()[size_t(k)];
-    for (int64_t j = 0; j < n; ++j) {
-        const float xn = x[j] * inv;
-        int code = 0;
-        for (int k = 0; k < 15; ++k)
-            code += xn > t[k] ? 1 : 0;
-        u[j] = uint8_t(code);
-    }
+    quantsimd::activeTable().thresholdCodes(x, n, inv, nf4Thresholds().data(), u);
 }
 
 void storeF32(std::vector<uint8_t> &out, int64_t i, float v)
@@ -147,7 +138,7 @@ QuantizedTensor quantizeNf4(const float *w, int64_t rows, int64_t cols, const Nf
         for (int64_t r = r0; r < r1; ++r) {
             for (int64_t g = 0; g < perRow; ++g) {
                 const float *x = w + r * cols + g * block;
-                const float am = quantdetail::absMax(x, block);
+                const float am = quantsimd::activeTable().absMax(x, block);
                 absmax[size_t(r * perRow + g)] = am;
                 const float inv = inverse(am);
                 nf4Codes(x, block, inv, u.data() + g * block);

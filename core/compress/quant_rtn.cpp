@@ -8,9 +8,9 @@
 #include "formats/float_formats.h"
 #include "formats/quant_common.h"
 #include "formats/quant_packing.h"
+#include "formats/quant_simd.h"
 #include "jobs/job_context.h"
 #include "util/error.h"
-#include "util/round_even.h"
 
 #include <tbb/blocked_range.h>
 #include <tbb/parallel_reduce.h>
@@ -114,34 +114,11 @@ struct Range {
     bool finite; // every value finite (else lo / hi mean nothing)
 };
 
-// Min and max of x[0..n) and whether all are finite, in one pass with eight independent lanes so
-// the loop vectorizes (x - x is 0 for finite x, NaN for NaN and infinities).
 Range minMax(const float *x, int64_t n)
 {
-    float lo[8], hi[8], bad[8];
-    for (int k = 0; k < 8; ++k) {
-        lo[k] = hi[k] = x[0];
-        bad[k] = 0.0f;
-    }
-    int64_t j = 0;
-    for (; j + 8 <= n; j += 8)
-        for (int k = 0; k < 8; ++k) {
-            lo[k] = std::min(lo[k], x[j + k]);
-            hi[k] = std::max(hi[k], x[j + k]);
-            bad[k] += x[j + k] - x[j + k];
-        }
-    for (; j < n; ++j) {
-        lo[0] = std::min(lo[0], x[j]);
-        hi[0] = std::max(hi[0], x[j]);
-        bad[0] += x[j] - x[j];
-    }
-    float a = lo[0], b = hi[0], s = bad[0];
-    for (int k = 1; k < 8; ++k) {
-        a = std::min(a, lo[k]);
-        b = std::max(b, hi[k]);
-        s += bad[k];
-    }
-    return {a, b, s == 0.0f};
+    Range r {};
+    r.finite = quantsimd::activeTable().minMax(x, n, r.lo, r.hi);
+    return r;
 }
 
 // Codes of x[0..n) under one entry into u[0..n): the hot loop, branch-free. Clamping before
@@ -152,18 +129,14 @@ void rtnCodes(const float *x, int64_t n, const RtnScale &r, bool symmetric, uint
         std::memset(u, symmetric ? r.zero : 0, static_cast<size_t>(n));
         return;
     }
-    const float s = r.s, lo = r.lo, hi = r.hi;
-    if (symmetric) {
-        const float offset = r.offset;
-        for (int64_t j = 0; j < n; ++j)
-            u[j] = uint8_t(int(roundHalfEven(std::clamp(x[j] / s, lo, hi)) + offset));
-    } else {
-        // Rounding then adding the zero point, as rtnCode: the bounds shifted by the zero are
-        // integers, so clamping first changes nothing but keeps the rounding in range.
-        const float zero = float(r.zero), below = lo - zero, above = hi - zero;
-        for (int64_t j = 0; j < n; ++j)
-            u[j] = uint8_t(int(roundHalfEven(std::clamp(x[j] / s, below, above)) + zero));
-    }
+    // Symmetric codes add the offset; asymmetric ones round then add the zero point, as rtnCode:
+    // the bounds shifted by the zero are integers, so clamping first changes nothing but keeps
+    // the rounding in range.
+    const quantsimd::Table &k = quantsimd::activeTable();
+    if (symmetric)
+        k.roundCodes(x, n, r.s, r.lo, r.hi, r.offset, u);
+    else
+        k.roundCodes(x, n, r.s, r.lo - float(r.zero), r.hi - float(r.zero), float(r.zero), u);
 }
 
 } // namespace

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "formats/quant_common.h"
 
+#include "formats/quant_simd.h"
 #include "jobs/job_context.h"
 #include "util/error.h"
 
@@ -101,11 +102,8 @@ QuantizedTensor makeLayout(const QuantParams &params, int64_t rows, int64_t cols
 
 int64_t firstNonFinite(const float *x, int64_t n)
 {
-    // x - x is 0 for every finite x and NaN for NaN and infinities; the flag loop vectorizes.
-    bool bad = false;
-    for (int64_t i = 0; i < n; ++i)
-        bad |= !(x[i] - x[i] == 0.0f);
-    if (!bad)
+    // The vectorised check first (formats/quant_simd.h); the position only when it fails.
+    if (quantsimd::activeTable().allFinite(x, n))
         return -1;
     for (int64_t i = 0; i < n; ++i)
         if (!(x[i] - x[i] == 0.0f))
@@ -179,7 +177,8 @@ float tensorAbsMax(std::string_view method, const float *w, int64_t rows, int64_
                 acc.bad = firstBad(acc.bad, bad);
             else
                 acc.amax =
-                    std::max(acc.amax, absMax(w + range.begin() * cols, range.size() * cols));
+                    std::max(acc.amax, quantsimd::activeTable().absMax(w + range.begin() * cols,
+                                                               range.size() * cols));
             return acc;
         },
         [&](Scan a, const Scan &b) {

@@ -1,0 +1,46 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+// The per-value loops of the weight quantizers' fast paths (compress/quant_rtn.cpp,
+// quant_nf4.cpp, quant_fp8.cpp), compiled once per instruction-set level in their own
+// translation units (quant_simd_<level>.cpp, flags in core/CMakeLists.txt) and picked by
+// activeCpuLevel() (util/cpu_features.h). In the portable build the quantizers themselves are
+// x86-64 baseline code; these loops are where the time goes, and where AVX2 / AVX-512 pay.
+//
+// Every level compiles the same source (quant_simd.inc) without contraction, so codes are
+// identical at every level (tests/test_kernels.cpp) and to the quantizers' scalar references
+// (tests/test_quant_formats.cpp).
+
+#include <cstdint>
+
+namespace cwb {
+enum class CpuLevel; // util/cpu_features.h; not included: the per-level files see no std code
+}
+
+namespace cwb::quantsimd {
+
+struct Table {
+    // Smallest and largest of x[0..n), n >= 1, as std::min/std::max would find them; returns
+    // whether every value is finite (else lo and hi mean nothing).
+    bool (*minMax)(const float *x, int64_t n, float &lo, float &hi);
+    // Whether every value of x[0..n) is finite (quantdetail::firstNonFinite's first pass).
+    bool (*allFinite)(const float *x, int64_t n);
+    // max |x[0..n)| (0 for n = 0), x finite: quantdetail::absMax.
+    float (*absMax)(const float *x, int64_t n);
+    // u[j] = int(roundHalfEven(clamp(x[j] / s, lo, hi)) + add): rtn's codes, where lo and hi are
+    // integers whose magnitudes stay below 2^22 (util/round_even.h).
+    void (*roundCodes)(const float *x, int64_t n, float s, float lo, float hi, float add,
+                       uint8_t *u);
+    // u[j] = how many of t[0..15) lie strictly below x[j] * inv: nf4's codes.
+    void (*thresholdCodes)(const float *x, int64_t n, float inv, const float *t, uint8_t *u);
+    // u[j] = floatToFp8E4M3(x[j] / s), or floatToFp8E5M2 (formats/float_formats.h).
+    void (*fp8Codes)(const float *x, int64_t n, float s, bool e5m2, uint8_t *u);
+};
+
+[[nodiscard]] const Table &baselineTable();
+[[nodiscard]] const Table &avx2Table();
+[[nodiscard]] const Table &avx512Table();
+// The table of a level (tests run every supported one), and of activeCpuLevel().
+[[nodiscard]] const Table &table(CpuLevel level);
+[[nodiscard]] const Table &activeTable();
+
+} // namespace cwb::quantsimd

@@ -1,0 +1,384 @@
+// SPDX-License-Identifier: MIT
+// The streaming kernels of statistics (analysis/stats_simd.h) and of the weight quantizers
+// (formats/quant_simd.h) on every instruction-set level this CPU supports: each level gives
+// bit-identical results to the baseline level (same lanes, same order, no contraction), and the
+// baseline equals the scalar definition each kernel stands for (the header functions and
+// formulas written out here one value at a time), on data with zeros, ties, subnormals, NaN,
+// infinities and values outside the histogram's range. The end-to-end comparisons of the fast
+// statistics and quantizers with their references are in test_analysis, test_histogram and
+// test_quant_formats.
+
+#include "analysis/stats_kernels.h"
+#include "analysis/stats_simd.h"
+#include "formats/float_formats.h"
+#include "formats/quant_grids.h"
+#include "formats/quant_simd.h"
+#include "test_support.h"
+#include "util/cpu_features.h"
+
+#include <QTest>
+
+#include <algorithm>
+#include <bit>
+#include <cmath>
+#include <cstring>
+#include <limits>
+#include <random>
+#include <tuple>
+#include <vector>
+
+namespace {
+
+using cwb::CpuLevel;
+
+std::vector<float> randomValues(int64_t n, uint32_t seed, float scale)
+{
+    std::mt19937 rng(seed);
+    std::normal_distribution<float> dist(0.f, scale);
+    std::vector<float> v(static_cast<size_t>(n));
+    for (float &x : v)
+        x = dist(rng);
+    for (size_t i = 0; i < v.size(); i += 7)
+        v[i] = 0.0f; // exact zeros
+    return v;
+}
+
+bool sameBits(double a, double b) { return std::bit_cast<uint64_t>(a) == std::bit_cast<uint64_t>(b); }
+bool sameBits(float a, float b) { return std::bit_cast<uint32_t>(a) == std::bit_cast<uint32_t>(b); }
+
+QByteArray levelName(CpuLevel l) { return QByteArray(cwb::cpuLevelName(l)); }
+
+bool near(double got, double want, double rel, double abs)
+{
+    return std::abs(got - want) <= abs + rel * std::abs(want);
+}
+
+#define VERIFY_NEAR(got, want, rel, abs)                                                           \
+    QVERIFY2(near((got), (want), (rel), (abs)),                                                    \
+             qPrintable(QStringLiteral("%1 = %2, expected %3")                                     \
+                            .arg(QLatin1String(#got))                                              \
+                            .arg((got), 0, 'g', 17)                                                \
+                            .arg((want), 0, 'g', 17)))
+
+constexpr float kInf = std::numeric_limits<float>::infinity();
+constexpr float kNaN = std::numeric_limits<float>::quiet_NaN();
+
+} // namespace
+
+class TestStreamKernels : public QObject {
+    Q_OBJECT
+private slots:
+    void everyLevelHasItsOwnTables();
+    void pieceSumsAgreeOnEveryLevel();
+    void pieceSumsMatchTheDefinition();
+    void pieceWithNonFiniteIsRefusedOnEveryLevel();
+    void columnSumsAgreeOnEveryLevel();
+    void nearZeroCountsOnEveryLevel();
+    void histogramSlotsOnEveryLevel();
+    void quantMinMaxAndAbsMaxOnEveryLevel();
+    void roundCodesOnEveryLevel();
+    void thresholdCodesOnEveryLevel();
+    void fp8CodesMatchTheConversionOnEveryLevel();
+};
+
+void TestStreamKernels::everyLevelHasItsOwnTables()
+{
+    // A level file compiled without its instruction set would still pass every equality below;
+    // distinct tables at least show that each level's file is the one linked.
+    const auto levels = cwb::supportedCpuLevels();
+    for (size_t i = 0; i < levels.size(); ++i)
+        for (size_t j = i + 1; j < levels.size(); ++j) {
+            QVERIFY(&cwb::stats::simdTable(levels[i]) != &cwb::stats::simdTable(levels[j]));
+            QVERIFY(&cwb::quantsimd::table(levels[i]) != &cwb::quantsimd::table(levels[j]));
+            QVERIFY(cwb::stats::simdTable(levels[i]).piece
+                    != cwb::stats::simdTable(levels[j]).piece);
+        }
+    QCOMPARE(&cwb::stats::activeSimdTable(), &cwb::stats::simdTable(cwb::activeCpuLevel()));
+    QCOMPARE(&cwb::quantsimd::activeTable(), &cwb::quantsimd::table(cwb::activeCpuLevel()));
+}
+
+void TestStreamKernels::pieceSumsAgreeOnEveryLevel()
+{
+    const auto &base = cwb::stats::baselineSimdTable();
+    for (int64_t n : std::vector<int64_t> {1, 15, 16, 17, 31, 1000, cwb::stats::kPiece}) {
+        // an offset mean, so the central sums are not just the raw ones
+        auto x = randomValues(n, uint32_t(n), 0.02f);
+        for (float &v : x)
+            v += 0.5f;
+        cwb::stats::PieceSums want;
+        QVERIFY(base.piece(x.data(), n, want));
+        for (CpuLevel level : cwb::supportedCpuLevels()) {
+            cwb::stats::PieceSums got;
+            QVERIFY(cwb::stats::simdTable(level).piece(x.data(), n, got));
+            const QByteArray what = levelName(level) + " n=" + QByteArray::number(qint64(n));
+            QVERIFY2(sameBits(got.sum, want.sum) && sameBits(got.min, want.min)
+                         && sameBits(got.max, want.max) && got.zeros == want.zeros
+                         && sameBits(got.s1, want.s1) && sameBits(got.s2, want.s2)
+                         && sameBits(got.s3, want.s3) && sameBits(got.s4, want.s4),
+                     what.constData());
+        }
+    }
+}
+
+void TestStreamKernels::pieceSumsMatchTheDefinition()
+{
+    const int64_t n = 1003;
+    auto x = randomValues(n, 5, 3.0f);
+    x[10] = -1e-30f; // a tiny negative: the minimum is still the most negative value
+    cwb::stats::PieceSums got;
+    QVERIFY(cwb::stats::baselineSimdTable().piece(x.data(), n, got));
+    double sum = 0;
+    uint64_t zeros = 0;
+    for (float v : x) {
+        sum += v;
+        zeros += v == 0.0f;
+    }
+    const double mean = sum / double(n);
+    double s[5] = {};
+    for (float v : x) {
+        const double d = double(v) - mean;
+        s[1] += d;
+        s[2] += d * d;
+        s[3] += d * d * d;
+        s[4] += d * d * d * d;
+    }
+    QCOMPARE(got.min, *std::min_element(x.begin(), x.end()));
+    QCOMPARE(got.max, *std::max_element(x.begin(), x.end()));
+    QCOMPARE(got.zeros, zeros);
+    VERIFY_NEAR(got.sum, sum, 1e-12, 1e-9);
+    VERIFY_NEAR(got.s1, s[1], 1e-9, 1e-9); // a residual near zero: absolute
+    for (int k = 2; k <= 4; ++k)
+        VERIFY_NEAR(k == 2 ? got.s2 : k == 3 ? got.s3 : got.s4, s[k], 1e-9, 1e-9);
+}
+
+void TestStreamKernels::pieceWithNonFiniteIsRefusedOnEveryLevel()
+{
+    for (float bad : {kNaN, kInf, -kInf})
+        for (size_t at : {0, 5, 16, 99}) {
+            auto x = randomValues(100, 3, 1.0f);
+            x[at] = bad;
+            for (CpuLevel level : cwb::supportedCpuLevels()) {
+                cwb::stats::PieceSums out;
+                QVERIFY2(!cwb::stats::simdTable(level).piece(x.data(), 100, out),
+                         levelName(level).constData());
+            }
+        }
+}
+
+void TestStreamKernels::columnSumsAgreeOnEveryLevel()
+{
+    const int64_t len = 37; // 4 groups of 8 and a tail of 5
+    for (int nRows = 1; nRows <= cwb::stats::kColumnGroup; ++nRows) {
+        const auto data = randomValues(nRows * len, uint32_t(nRows), 0.7f);
+        std::vector<const float *> rows;
+        for (int r = 0; r < nRows; ++r)
+            rows.push_back(data.data() + r * len);
+        std::vector<double> shift(static_cast<size_t>(len));
+        for (int64_t j = 0; j < len; ++j)
+            shift[size_t(j)] = data[size_t(j)];
+        auto run = [&](const cwb::stats::SimdTable &t) {
+            // accumulators that already hold something, as after an earlier group
+            std::vector<double> s1(static_cast<size_t>(len), 0.25), s2(static_cast<size_t>(len), 2.0);
+            std::vector<float> am(static_cast<size_t>(len), 0.5f);
+            t.columns(rows.data(), nRows, len, s1.data(), s2.data(), am.data(), shift.data());
+            return std::make_tuple(s1, s2, am);
+        };
+        const auto [w1, w2, wa] = run(cwb::stats::baselineSimdTable());
+        for (int64_t j = 0; j < len; ++j) {
+            double e1 = 0.25, e2 = 2.0;
+            float ea = 0.5f;
+            for (int r = 0; r < nRows; ++r) {
+                const double y = double(rows[size_t(r)][j]) - shift[size_t(j)];
+                e1 += y;
+                e2 += y * y;
+                ea = std::max(ea, std::abs(rows[size_t(r)][j]));
+            }
+            VERIFY_NEAR(w1[size_t(j)], e1, 1e-12, 1e-12);
+            VERIFY_NEAR(w2[size_t(j)], e2, 1e-12, 1e-12);
+            QCOMPARE(wa[size_t(j)], ea);
+        }
+        for (CpuLevel level : cwb::supportedCpuLevels()) {
+            const auto [g1, g2, ga] = run(cwb::stats::simdTable(level));
+            for (size_t j = 0; j < size_t(len); ++j)
+                QVERIFY2(sameBits(g1[j], w1[j]) && sameBits(g2[j], w2[j]) && sameBits(ga[j], wa[j]),
+                         (levelName(level) + " rows " + QByteArray::number(nRows)).constData());
+        }
+    }
+}
+
+void TestStreamKernels::nearZeroCountsOnEveryLevel()
+{
+    auto x = randomValues(4101, 9, 1.0f);
+    x[3] = -0.0f;
+    x[4] = kNaN;
+    x[5] = kInf;
+    x[6] = 0.25f; // exactly at the threshold: not below it
+    x[8] = -0.25f;
+    const float t = 0.25f;
+    uint64_t want = 0;
+    for (float v : x)
+        want += (std::abs(v) < t) || v == 0.0f;
+    for (CpuLevel level : cwb::supportedCpuLevels())
+        QVERIFY2(cwb::stats::simdTable(level).nearZero(x.data(), int64_t(x.size()), t) == want,
+                 levelName(level).constData());
+}
+
+void TestStreamKernels::histogramSlotsOnEveryLevel()
+{
+    // 10 bins over [-1, 1): bin edges every 0.2; values on and next to the edges, out of range,
+    // and non-finite.
+    cwb::stats::SlotParams p;
+    p.lo = -1.0f;
+    p.scale = 5.0f;
+    p.binsF = 10.0f;
+    p.eps = 1e-5f;
+    p.loF = -1.0f;
+    p.hiF = 1.0f;
+    p.last = 9;
+    p.above = 11;
+    p.dropped = 12;
+    auto x = randomValues(1000, 4, 0.6f);
+    const float special[] = {-1.0f, 1.0f,  -1.5f, 1.5f, kNaN, kInf, -kInf,
+                             0.2f,  -0.2f, 0.6f,  std::nextafter(0.6f, 1.0f), 0.0f};
+    std::copy(std::begin(special), std::end(special), x.begin() + 100);
+    const int64_t n = int64_t(x.size());
+    std::vector<int32_t> want(x.size());
+    std::vector<uint8_t> wantUnsure(x.size());
+    const bool wantAny
+        = cwb::stats::baselineSimdTable().binSlots(x.data(), n, p, want.data(), wantUnsure.data());
+    QVERIFY(wantAny); // the edge values
+    for (size_t i = 0; i < x.size(); ++i) {
+        const float v = x[i];
+        int32_t e;
+        if (!std::isfinite(v))
+            e = p.dropped;
+        else if (v < p.loF)
+            e = 0;
+        else if (v > p.hiF)
+            e = p.above;
+        else
+            e = std::min(int32_t((v - p.lo) * p.scale), p.last) + 1;
+        QCOMPARE(want[i], e);
+    }
+    for (CpuLevel level : cwb::supportedCpuLevels()) {
+        std::vector<int32_t> got(x.size());
+        std::vector<uint8_t> unsure(x.size());
+        const bool any = cwb::stats::simdTable(level).binSlots(x.data(), n, p, got.data(), unsure.data());
+        QVERIFY2(any == wantAny && got == want && unsure == wantUnsure, levelName(level).constData());
+    }
+}
+
+void TestStreamKernels::quantMinMaxAndAbsMaxOnEveryLevel()
+{
+    for (int64_t n : std::vector<int64_t> {1, 7, 8, 9, 100}) {
+        auto x = randomValues(n, uint32_t(n + 20), 2.0f);
+        for (CpuLevel level : cwb::supportedCpuLevels()) {
+            const auto &t = cwb::quantsimd::table(level);
+            float lo = 0, hi = 0;
+            QVERIFY(t.minMax(x.data(), n, lo, hi));
+            QCOMPARE(lo, *std::min_element(x.begin(), x.end()));
+            QCOMPARE(hi, *std::max_element(x.begin(), x.end()));
+            float am = 0;
+            for (float v : x)
+                am = std::max(am, std::fabs(v));
+            QCOMPARE(t.absMax(x.data(), n), am);
+            QVERIFY(t.allFinite(x.data(), n));
+            for (float bad : {kNaN, kInf, -kInf}) {
+                auto y = x;
+                y[size_t(n - 1)] = bad;
+                QVERIFY2(!t.minMax(y.data(), n, lo, hi), levelName(level).constData());
+                QVERIFY2(!t.allFinite(y.data(), n), levelName(level).constData());
+            }
+        }
+    }
+}
+
+void TestStreamKernels::roundCodesOnEveryLevel()
+{
+    // Halves (ties to even), clamping on both sides, and -0.
+    std::vector<float> x = randomValues(301, 8, 3.0f);
+    const float ties[] = {0.5f, 1.5f, 2.5f, -0.5f, -1.5f, -2.5f, -0.0f, 7.49f, 7.5f, -7.5f, -9.0f, 9.0f};
+    std::copy(std::begin(ties), std::end(ties), x.begin());
+    const struct {
+        float s, lo, hi, add;
+    } grids[] = {{1.0f, -7.0f, 7.0f, 8.0f},   // symmetric int4: offset 8
+                 {0.37f, -3.0f, 12.0f, 3.0f}, // asymmetric int4, zero point 3
+                 {1.0f, 0.0f, 255.0f, 0.0f}};
+    for (const auto &g : grids) {
+        std::vector<uint8_t> want(x.size());
+        for (size_t j = 0; j < x.size(); ++j)
+            want[j] = uint8_t(int(std::nearbyint(std::clamp(x[j] / g.s, g.lo, g.hi)) + g.add));
+        for (CpuLevel level : cwb::supportedCpuLevels()) {
+            std::vector<uint8_t> got(x.size());
+            cwb::quantsimd::table(level).roundCodes(x.data(), int64_t(x.size()), g.s, g.lo, g.hi,
+                                                    g.add, got.data());
+            QVERIFY2(got == want, levelName(level).constData());
+        }
+    }
+}
+
+void TestStreamKernels::thresholdCodesOnEveryLevel()
+{
+    const auto &t = cwb::nf4Thresholds();
+    std::vector<float> x = randomValues(257, 6, 0.5f);
+    for (size_t k = 0; k < t.size(); ++k)
+        x[k] = t[k]; // on a threshold: counts only those strictly below
+    const float inv = 1.0f;
+    std::vector<uint8_t> want(x.size());
+    for (size_t j = 0; j < x.size(); ++j)
+        want[j] = uint8_t(std::count_if(t.begin(), t.end(), [&](float th) { return x[j] * inv > th; }));
+    for (CpuLevel level : cwb::supportedCpuLevels()) {
+        std::vector<uint8_t> got(x.size());
+        cwb::quantsimd::table(level).thresholdCodes(x.data(), int64_t(x.size()), inv, t.data(),
+                                                    got.data());
+        QVERIFY2(got == want, levelName(level).constData());
+    }
+}
+
+void TestStreamKernels::fp8CodesMatchTheConversionOnEveryLevel()
+{
+    // Every float class: each E4M3 / E5M2 code's value and the midpoints between neighbours
+    // (ties), the subnormal range, beyond the largest value, zeros of both signs, NaN, infinities,
+    // plus random values over many binades.
+    std::vector<float> x;
+    for (int c = 0; c < 256; ++c) {
+        for (bool e5 : {false, true}) {
+            const float v = e5 ? cwb::fp8E5M2ToFloat(uint8_t(c)) : cwb::fp8E4M3ToFloat(uint8_t(c));
+            const float w = e5 ? cwb::fp8E5M2ToFloat(uint8_t(c + 1)) : cwb::fp8E4M3ToFloat(uint8_t(c + 1));
+            x.push_back(v);
+            if (std::isfinite(v) && std::isfinite(w))
+                x.push_back(0.5f * (v + w));
+        }
+    }
+    for (float v : {0.0f, -0.0f, kNaN, -kNaN, kInf, -kInf, 1e30f, -1e30f, 449.0f, 464.0f, 480.0f,
+                    57344.0f, 61440.0f, 1e-45f, -1e-45f, 1e-8f})
+        x.push_back(v);
+    std::mt19937 rng(11);
+    std::uniform_real_distribution<float> expo(-30.0f, 20.0f);
+    std::uniform_int_distribution<int> sign(0, 1);
+    for (int i = 0; i < 4000; ++i)
+        x.push_back((sign(rng) ? -1.0f : 1.0f) * std::exp2(expo(rng)));
+    const int64_t n = int64_t(x.size());
+    for (float s : {1.0f, 0.0123f})
+        for (bool e5 : {false, true}) {
+            std::vector<uint8_t> want(x.size());
+            for (size_t j = 0; j < x.size(); ++j)
+                want[j] = e5 ? cwb::floatToFp8E5M2(x[j] / s) : cwb::floatToFp8E4M3(x[j] / s);
+            for (CpuLevel level : cwb::supportedCpuLevels()) {
+                std::vector<uint8_t> got(x.size());
+                cwb::quantsimd::table(level).fp8Codes(x.data(), n, s, e5, got.data());
+                for (size_t j = 0; j < x.size(); ++j)
+                    QVERIFY2(got[j] == want[j],
+                             qPrintable(QStringLiteral("%1 %2 x=%3 s=%4: %5, want %6")
+                                            .arg(QLatin1String(cwb::cpuLevelName(level)))
+                                            .arg(QLatin1String(e5 ? "e5m2" : "e4m3"))
+                                            .arg(double(x[j]), 0, 'g', 9)
+                                            .arg(double(s))
+                                            .arg(got[j])
+                                            .arg(want[j])));
+            }
+        }
+}
+
+QTEST_GUILESS_MAIN(TestStreamKernels)
+#include "test_stream_kernels.moc"
