@@ -93,6 +93,9 @@ const char *const kQuantizeLog = R"(llama_tensor_get_type : tensor cols 64 x 512
 llama_tensor_get_type : tensor cols 64 x 32 are not divisible by 256, required for q4_K - using fallback quantization q5_0
 llama_model_quantize_impl: model size  =     1.13 MB
 llama_model_quantize_impl: quant size  =     0.28 MB
+
+main: quantize time =   363.54 ms
+main:    total time =   363.54 ms
 )";
 
 JudgedFile judged(uint64_t bytes, double bpw, double kld)
@@ -163,6 +166,9 @@ void TestBenchQuality::quantizeLog()
     const QuantizeFigures q = parseQuantizeLog(kQuantizeLog, "q");
     QCOMPARE(q.quantMegabytes, 0.28);
     QCOMPARE(q.fallbacks, 2);
+    QCOMPARE(q.quantizeMs.value_or(-1), 363.54);
+    QVERIFY(!parseQuantizeLog("llama_model_quantize_impl: quant size  =     0.28 MB\n", "q")
+                 .quantizeMs.has_value());
     const std::string e = cwbtest::errorOf([] {
         (void)parseQuantizeLog("main: quantize time =   363.54 ms\n", "llama-quantize Q2_K");
     });

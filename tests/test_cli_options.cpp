@@ -596,7 +596,7 @@ void TestCliOptions::helpText()
     QCOMPARE(cwb::cli::synopsis(cwb::cli::benchCompressCommand(), 200),
              std::string("cwb bench compress [--shape RxC]... [--reps R] [--no-reference] "
                          "[--hessian-shape RxC]... [--tokens N] [--hessian-reps R] "
-                         "[--no-hessian]"));
+                         "[--no-hessian] [--llama-quantize PATH]"));
     QCOMPARE(cwb::cli::synopsis(cwb::cli::helpCommand()), std::string("cwb help [COMMAND]"));
     // Ranges, defaults and cross-option rules are spelled out per option.
     const std::string eval = cwb::cli::commandHelp(cwb::cli::evalCommand());

@@ -25,6 +25,7 @@
 //   ternary (absmean)         0.5123   0.7199
 
 #include "bench/compress_bench.h"
+#include "bench/quantize_side_by_side.h"
 #include "compress/quant_methods.h"
 #include "formats/float_formats.h"
 #include "formats/quant_grids.h"
@@ -35,6 +36,7 @@
 
 #include "test_support.h"
 
+#include <QFile>
 #include <QTest>
 
 #include <atomic>
@@ -194,6 +196,7 @@ private slots:
     void inconsistentLayoutIsRejected();
     void cancellation();
     void compressBenchSmoke();
+    void llamaQuantizeSideBySideGivesItsBytes();
 };
 
 // Every main parameter combination, on Gaussian, heavy-tailed and special data; 260 rows
@@ -913,6 +916,37 @@ void TestQuantFormats::compressBenchSmoke()
     QVERIFY(r.triadGBps > 0);
     QCOMPARE(r.hessian.size(), size_t(1));
     QVERIFY(r.gemmSize == 256 && r.gemmGflops > 0);
+}
+
+void TestQuantFormats::llamaQuantizeSideBySideGivesItsBytes()
+{
+    // `cwb bench compress --llama-quantize` on a small one-layer model: llama-quantize --pure
+    // and our quantizers on the same tensors give the same bytes, type by type.
+    const std::string tool = cwbtest::sharedDir() + "/tools/llama.cpp/llama-quantize";
+    if (!QFile::exists(QString::fromStdString(tool))) // a broken checkout of shared/, not a pass
+        QFAIL(qPrintable(QStringLiteral("llama-quantize not found at %1 (CWB_SHARED)")
+                             .arg(QString::fromStdString(tool))));
+    cwb::bench::QuantizeSideBySideParams p;
+    p.llamaQuantizePath = tool;
+    p.shape.dim = 256;
+    p.shape.heads = 4;
+    p.shape.kvHeads = 4;
+    p.shape.hidden = 512;
+    p.shape.vocab = 256;
+    p.shape.context = 256;
+    for (const cwb::DType t : {cwb::DType::Q4_0, cwb::DType::Q8_0, cwb::DType::Q2_K,
+                               cwb::DType::Q3_K, cwb::DType::Q4_K, cwb::DType::Q6_K}) {
+        p.type = t;
+        const auto r = cwb::bench::runQuantizeSideBySide(p);
+        QCOMPARE(r.matrices, qint64(9)); // 7 projections, token_embd, output
+        QVERIFY2(r.identicalMatrices == r.matrices, r.firstDifference.c_str());
+        QVERIFY(r.llamaSeconds > 0 && r.oursSeconds > 0);
+        QCOMPARE(r.weights, qint64(4 * 256 * 256 + 3 * 512 * 256 + 2 * 256 * 256));
+    }
+    p.type = cwb::DType::F16;
+    QVERIFY(cwbtest::errorOf([&] { (void)cwb::bench::runQuantizeSideBySide(p); })
+                .find("not a ggml block type")
+            != std::string::npos);
 }
 
 QTEST_GUILESS_MAIN(TestQuantFormats)

@@ -16,6 +16,7 @@
 #include <cmath>
 #include <limits>
 #include <mutex>
+#include <optional>
 #include <string>
 
 namespace cwb {
@@ -346,12 +347,14 @@ TensorStats statsImpl(const Tensor &tensorIn, const MatrixView &view,
     // by one task, the partials merged in chunk order: the sums depend on the tensor alone,
     // never on which thread ran which block (bit-reproducible run after run).
     const int64_t chunks = std::min(blocks, kReductionChunks);
-    std::vector<ColumnPartial> partials(static_cast<size_t>(chunks), ColumnPartial(C));
+    // Each chunk's task allocates (and so zeroes and first-touches) its own partial: in parallel,
+    // and without copying a prototype 64 times.
+    std::vector<std::optional<ColumnPartial>> partials(static_cast<size_t>(chunks));
 
     Progress progress(ctx, tensor.name, blocks, 0.0, 0.9);
     tbb::parallel_for(tbb::blocked_range<int64_t>(0, chunks, 1), [&](const auto &chunkRange) {
         for (int64_t chunk = chunkRange.begin(); chunk != chunkRange.end(); ++chunk) {
-            ColumnPartial &part = partials[static_cast<size_t>(chunk)];
+            ColumnPartial &part = partials[static_cast<size_t>(chunk)].emplace(C);
             auto &buf = buffers.local();
             const int64_t b0 = blocks * chunk / chunks, b1 = blocks * (chunk + 1) / chunks;
             for (int64_t b = b0; b != b1; ++b) {
@@ -387,8 +390,8 @@ TensorStats statsImpl(const Tensor &tensorIn, const MatrixView &view,
     ctx.checkCancelled();
 
     stats::Scalars sc;
-    for (const ColumnPartial &p : partials)
-        sc.merge(p.scalars);
+    for (const auto &p : partials)
+        sc.merge(p.value().scalars);
     finishScalars(s, sc, params);
 
     // Second pass: near-zeros need the global abs-max, histogram bins the global range.
@@ -461,12 +464,12 @@ TensorStats statsImpl(const Tensor &tensorIn, const MatrixView &view,
     std::vector<double> s1(static_cast<size_t>(C), 0.0), s2(static_cast<size_t>(C), 0.0);
     std::vector<float> am(static_cast<size_t>(C), 0.0f);
     std::vector<uint64_t> bad(static_cast<size_t>(C), 0);
-    for (const ColumnPartial &p : partials)
+    for (const auto &p : partials)
         for (size_t c = 0; c < static_cast<size_t>(C); ++c) {
-            s1[c] += p.s1[c];
-            s2[c] += p.s2[c];
-            am[c] = std::max(am[c], p.absMax[c]);
-            bad[c] += p.bad[c];
+            s1[c] += p->s1[c];
+            s2[c] += p->s2[c];
+            am[c] = std::max(am[c], p->absMax[c]);
+            bad[c] += p->bad[c];
         }
     const double R = static_cast<double>(view.storedRows);
     fillChannels(

@@ -2,6 +2,7 @@
 #include "bench/bench_report.h"
 
 #include "bench/bench_targets.h"
+#include "util/cpu_features.h"
 
 #include <cstdarg>
 #include <cstdio>
@@ -162,6 +163,7 @@ std::string analyzeBenchText(const AnalyzeBenchParams &p, const AnalyzeBenchResu
     std::string out;
     appendf(out, "bench analyze: generated heavy-tailed %s tensors, Llama-7B shapes\n",
             r.dtype.c_str());
+    appendf(out, "kernels      %s\n", kernelLevelDescription().c_str());
     appendf(out, "triad        %.2f GB/s (STREAM-style, same run)\n", r.triadGBps);
     appendf(out, "%-13s %7s | %-19s | %-19s | %-19s %7s\n", "tensor", "MiB", "stats alone",
             "histogram alone", "stats + histogram", "/triad");
@@ -198,11 +200,36 @@ std::string analyzeBenchText(const AnalyzeBenchParams &p, const AnalyzeBenchResu
     return out;
 }
 
+std::string quantizeSideBySideText(const QuantizeSideBySideResult &q, int repeats)
+{
+    std::string out;
+    appendf(out,
+            "\nllama-quantize side by side: %s, same tensors (one-layer random llama, F32 GGUF: "
+            "%lld matrices, %.1fM weights, %.0f MiB), best of %d each\n",
+            q.type.c_str(), static_cast<long long>(q.matrices), double(q.weights) / 1e6,
+            q.inputMiB, repeats);
+    appendf(out, "llama-quantize %8.2f s  its \"quantize time\": read, quantize, write; "
+                 "quant size %.2f MiB\n",
+            q.llamaSeconds, q.llamaMiB);
+    appendf(out, "ours           %8.2f s  read + ggmlQuantizeRows, no write; matrices %.2f MiB\n",
+            q.oursSeconds, q.oursMatrixMiB);
+    const QuantizeSideBySideVerdict v = quantizeSideBySideVerdict(q);
+    appendf(out, "ours / llama-quantize = %s (target <= %.1fx: %s); bytes identical in %lld of "
+                 "%lld matrices%s%s\n",
+            ratio(q.oursSeconds, q.llamaSeconds).c_str(), kQuantizeTimeRatioTarget,
+            verdictText(v.time), static_cast<long long>(q.identicalMatrices),
+            static_cast<long long>(q.matrices), q.firstDifference.empty() ? "" : "; first: ",
+            q.firstDifference.c_str());
+    appendf(out, "command        %s\n", q.command.c_str());
+    return out;
+}
+
 std::string compressBenchText(const CompressBenchParams &p, const CompressBenchResult &r)
 {
     std::string out;
     appendf(out, "bench compress: fast paths on %d threads, best of %d; GB/s of float32 input\n",
             r.threads, p.repeats);
+    appendf(out, "kernels      %s\n", kernelLevelDescription().c_str());
     appendf(out, "%-12s %-12s %9s %8s %7s | %9s %8s | %7s %8s\n", "shape", "method", "fast ms",
             "GB/s", "/triad", "ref ms", "speedup", "bits/w", "rel RMS");
     for (const auto &row : r.rows) {
@@ -217,6 +244,8 @@ std::string compressBenchText(const CompressBenchParams &p, const CompressBenchR
                 row.relRmsError);
     }
     appendf(out, "triad        %.2f GB/s (STREAM-style, same run)\n", r.triadGBps);
+    if (r.llamaQuantize)
+        out += quantizeSideBySideText(*r.llamaQuantize, p.repeats);
     if (r.hessian.empty())
         return out;
     appendf(out,

@@ -19,6 +19,8 @@ namespace cwb::bench {
 [[nodiscard]] std::string analyzeBenchText(const AnalyzeBenchParams &p,
                                            const AnalyzeBenchResult &r,
                                            const std::string &noReferenceReason);
+// The llama-quantize side-by-side section of compressBenchText.
+[[nodiscard]] std::string quantizeSideBySideText(const QuantizeSideBySideResult &q, int repeats);
 [[nodiscard]] std::string compressBenchText(const CompressBenchParams &p,
                                             const CompressBenchResult &r);
 

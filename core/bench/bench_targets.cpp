@@ -47,4 +47,12 @@ AnalyzeBenchVerdicts analyzeBenchVerdicts(const AnalyzeBenchResult &r)
     return v;
 }
 
+QuantizeSideBySideVerdict quantizeSideBySideVerdict(const QuantizeSideBySideResult &r)
+{
+    QuantizeSideBySideVerdict v;
+    if (r.llamaSeconds > 0 && r.oursSeconds > 0)
+        v.time = verdict(r.oursSeconds <= kQuantizeTimeRatioTarget * r.llamaSeconds);
+    return v;
+}
+
 } // namespace cwb::bench

@@ -5,6 +5,7 @@
 
 #include "bench/analyze_bench.h"
 #include "bench/open_bench.h"
+#include "bench/quantize_side_by_side.h"
 
 namespace cwb::bench {
 
@@ -33,6 +34,16 @@ struct AnalyzeBenchVerdicts {
     Verdict spectrum = Verdict::NotMeasured;       // NotMeasured without a reference timing
 };
 [[nodiscard]] AnalyzeBenchVerdicts analyzeBenchVerdicts(const AnalyzeBenchResult &r);
+
+// Our ggml k-quant quantizer against llama-quantize on the same tensors (issue 10, part 5):
+// no slower than this many times its time.
+inline constexpr double kQuantizeTimeRatioTarget = 1.5;
+
+struct QuantizeSideBySideVerdict {
+    Verdict time = Verdict::NotMeasured; // oursSeconds <= target x llamaSeconds
+};
+[[nodiscard]] QuantizeSideBySideVerdict
+quantizeSideBySideVerdict(const QuantizeSideBySideResult &r);
 
 // Throughput as a share of the triad in percent; 0 when the triad was not measured.
 [[nodiscard]] double triadSharePct(double gbps, double triadGBps);

@@ -409,6 +409,18 @@ CompressBenchResult runCompressBench(const CompressBenchParams &params, const Jo
     res.triadGBps =
         host::measureTriadGBps(params.triadBytes / (3 * sizeof(double)), params.triadRepeats);
 
+    if (!params.llamaQuantizePath.empty()) {
+        QuantizeSideBySideParams q;
+        q.llamaQuantizePath = params.llamaQuantizePath;
+        q.threads = res.threads;
+        q.repeats = std::max(1, params.repeats);
+        q.tempParent = params.tempParent;
+        q.seed = params.seed;
+        const JobContext quiet {nullptr, ctx.cancelFlag};
+        ctx.report(double(step) / double(steps), "llama-quantize side by side");
+        res.llamaQuantize = runQuantizeSideBySide(q, quiet);
+    }
+
     if (!params.hessianShapes.empty()) {
         if (params.gemmSize < 16 || params.gemmSize > 16384)
             throwIn(kWhere, "GEMM size " + std::to_string(params.gemmSize)

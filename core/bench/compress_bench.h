@@ -63,10 +63,12 @@
 // sqrt(tr(D H D^T) / tr(W H W^T)), D = W - W' (the reconstructed weights), in double; GPTQ next
 // to quantizeRtn with the same grid, SparseGPT next to pruneMagnitude at the same sparsity.
 
+#include "bench/quantize_side_by_side.h"
 #include "jobs/job_context.h"
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -107,6 +109,10 @@ struct CompressBenchParams {
     int hessianRepeats = 1; // best of (each run takes seconds)
     int64_t gemmSize = 2048;
     int gemmRepeats = 3;
+    // Side by side with llama.cpp (bench/quantize_side_by_side.h): this llama-quantize on the
+    // same tensors, Q4_K, best of `repeats`; empty: not run.
+    std::string llamaQuantizePath;
+    std::string tempParent; // its scratch directory's parent; empty: the system's
 };
 
 struct CompressBenchRow {
@@ -149,6 +155,7 @@ struct CompressBenchResult {
     double gemmGflops = 0;        // double GEMM, oneTBB over 16-row blocks, `threads` threads
     double gemmGflopsPanels = 0;  // the same, one row panel per thread
     double gemmGflopsOneThread = 0;
+    std::optional<QuantizeSideBySideResult> llamaQuantize; // with llamaQuantizePath
 };
 
 // Throws cwb::Error (bad shape, a Hessian shape whose cols is not a multiple of 128, a case or

@@ -180,6 +180,12 @@ QuantizeFigures parseQuantizeLog(std::string_view log, const std::string &source
     for (std::string_view line : linesOf(log)) {
         if (line.find("using fallback quantization") != std::string_view::npos)
             ++f.fallbacks;
+        if (const size_t t = line.find("quantize time"); t != std::string_view::npos) {
+            std::string_view rest = line.substr(t + 13);
+            const auto ms = takePrefix(rest, "=") ? takeNumber(rest) : std::nullopt;
+            if (ms && takePrefix(rest, "ms"))
+                f.quantizeMs = *ms;
+        }
         const size_t at = line.find("quant size");
         if (at == std::string_view::npos)
             continue;

@@ -14,6 +14,7 @@
 //     Same top p: 89.286 ± 1.952 %
 //   llama-quantize (stdout)
 //     llama_model_quantize_impl: quant size  =     2.89 MB
+//     main: quantize time =   682.35 ms                      read + quantize + write
 //     ... - using fallback quantization q8_0                  once per tensor that fell back
 //
 // A figure the log lacks is a cwb::Error naming `source` and the line it looked for.
@@ -45,6 +46,7 @@ struct PerplexityFigures {
 struct QuantizeFigures {
     double quantMegabytes = 0; // "quant size = X MB" (llama-quantize's MB are MiB)
     int fallbacks = 0;         // tensors stored in a fallback type (rows not whole blocks)
+    std::optional<double> quantizeMs; // "main: quantize time = X ms", when printed
 };
 [[nodiscard]] QuantizeFigures parseQuantizeLog(std::string_view log, const std::string &source);
 

@@ -243,6 +243,11 @@ const CommandSpec &benchCompressCommand()
                            "max(2048, 2 x cols)"),
                 repsOption("--hessian-reps", "Hessian method timings: best of R", "1"),
                 {.name = "--no-hessian", .help = "skip the Hessian methods"},
+                {.name = "--llama-quantize", .kind = ValueKind::Path, .metavar = "PATH",
+                 .help = "side by side: run this llama-quantize (--pure Q4_K) on a one-layer\n"
+                         "random llama F32 GGUF of the default shapes and time ours on the same\n"
+                         "tensors, best of R each; print both, the ratio and whether the bytes\n"
+                         "are llama-quantize's"},
             },
     };
     return spec;
@@ -274,6 +279,7 @@ int runBenchCompress(const ParsedArgs &args, Environment &env)
     p.reference = !args.has("--no-reference");
     p.tokens = args.integer("--tokens", p.tokens);
     p.hessianRepeats = static_cast<int>(args.integer("--hessian-reps", p.hessianRepeats));
+    p.llamaQuantizePath = args.text("--llama-quantize", "");
     const auto r = bench::runCompressBench(p, env.job());
     *env.err << "\n";
     *env.out << bench::compressBenchText(p, r);
