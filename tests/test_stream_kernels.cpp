@@ -288,6 +288,8 @@ void TestStreamKernels::quantMinMaxAndAbsMaxOnEveryLevel()
                 y[size_t(n - 1)] = bad;
                 QVERIFY2(!t.minMax(y.data(), n, lo, hi), levelName(level).constData());
                 QVERIFY2(!t.allFinite(y.data(), n), levelName(level).constData());
+                const float a = t.absMax(y.data(), n);
+                QVERIFY2(std::isnan(bad) ? std::isnan(a) : a == kInf, levelName(level).constData());
             }
         }
     }

@@ -70,16 +70,14 @@ QuantizedTensor quantizeFp8(const float *w, int64_t rows, int64_t cols, const Fp
         storeF32(q, 0, tensorScale);
     }
     quantdetail::forRowBlocks(method, w, rows, cols, job, [&](int64_t r0, int64_t r1) -> int64_t {
-        if (!perTensor) {
-            const int64_t bad = quantdetail::firstNonFiniteInRows(w, r0, r1, cols);
-            if (bad >= 0)
-                return bad;
-        }
         for (int64_t r = r0; r < r1; ++r) {
             const float *x = w + r * cols;
             float s = tensorScale;
             if (!perTensor) {
-                s = scaleFor(quantsimd::activeTable().absMax(x, cols), p.format);
+                const float amax = quantsimd::activeTable().absMax(x, cols);
+                if (!std::isfinite(amax)) // a NaN or infinity in the row: name the first one
+                    return quantdetail::firstNonFiniteInRows(w, r0, r1, cols);
+                s = scaleFor(amax, p.format);
                 storeF32(q, r, s);
             }
             encodeRun(x, cols, s, p.format, q.codes.data() + r * cols);

@@ -131,14 +131,13 @@ QuantizedTensor quantizeNf4(const float *w, int64_t rows, int64_t cols, const Nf
     const int64_t rowBytes = q.rowCodeBytes();
     std::vector<float> absmax(static_cast<size_t>(q.scaleCount()));
     quantdetail::forRowBlocks(kMethod, w, rows, cols, job, [&](int64_t r0, int64_t r1) -> int64_t {
-        const int64_t bad = quantdetail::firstNonFiniteInRows(w, r0, r1, cols);
-        if (bad >= 0)
-            return bad;
         std::vector<uint8_t> u(static_cast<size_t>(cols));
         for (int64_t r = r0; r < r1; ++r) {
             for (int64_t g = 0; g < perRow; ++g) {
                 const float *x = w + r * cols + g * block;
                 const float am = quantsimd::activeTable().absMax(x, block);
+                if (!std::isfinite(am)) // a NaN or infinity in the block: name the first one
+                    return quantdetail::firstNonFiniteInRows(w, r0, r1, cols);
                 absmax[size_t(r * perRow + g)] = am;
                 const float inv = inverse(am);
                 nf4Codes(x, block, inv, u.data() + g * block);

@@ -172,13 +172,13 @@ float tensorAbsMax(std::string_view method, const float *w, int64_t rows, int64_
     const Scan all = tbb::parallel_reduce(
         tbb::blocked_range<int64_t>(0, rows, rowGrain(cols)), Scan{},
         [&](const tbb::blocked_range<int64_t> &range, Scan acc) {
-            const int64_t bad = firstNonFiniteInRows(w, range.begin(), range.end(), cols);
-            if (bad >= 0)
-                acc.bad = firstBad(acc.bad, bad);
+            const float amax = quantsimd::activeTable().absMax(w + range.begin() * cols,
+                                                                range.size() * cols);
+            if (std::isfinite(amax)) // else a NaN or infinity: find the first one
+                acc.amax = std::max(acc.amax, amax);
             else
-                acc.amax =
-                    std::max(acc.amax, quantsimd::activeTable().absMax(w + range.begin() * cols,
-                                                               range.size() * cols));
+                acc.bad = firstBad(acc.bad,
+                                   firstNonFiniteInRows(w, range.begin(), range.end(), cols));
             return acc;
         },
         [&](Scan a, const Scan &b) {

@@ -24,7 +24,8 @@ struct Table {
     bool (*minMax)(const float *x, int64_t n, float &lo, float &hi);
     // Whether every value of x[0..n) is finite (quantdetail::firstNonFinite's first pass).
     bool (*allFinite)(const float *x, int64_t n);
-    // max |x[0..n)| (0 for n = 0), x finite: quantdetail::absMax.
+    // max |x[0..n)| (0 for n = 0), as quantdetail::absMax finds it for finite x; not finite
+    // when x holds a NaN (NaN) or an infinity (+infinity), so callers need no separate check.
     float (*absMax)(const float *x, int64_t n);
     // u[j] = int(roundHalfEven(clamp(x[j] / s, lo, hi)) + add): rtn's codes, where lo and hi are
     // integers whose magnitudes stay below 2^22 (util/round_even.h).
