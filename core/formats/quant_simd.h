@@ -31,7 +31,7 @@ struct Table {
     // integers whose magnitudes stay below 2^22 (util/round_even.h).
     void (*roundCodes)(const float *x, int64_t n, float s, float lo, float hi, float add,
                        uint8_t *u);
-    // u[j] = how many of t[0..15) lie strictly below x[j] * inv: nf4's codes.
+    // u[j] = how many of t[0..15) (ascending) lie strictly below x[j] * inv: nf4's codes.
     void (*thresholdCodes)(const float *x, int64_t n, float inv, const float *t, uint8_t *u);
     // u[j] = floatToFp8E4M3(x[j] / s), or floatToFp8E5M2 (formats/float_formats.h).
     void (*fp8Codes)(const float *x, int64_t n, float s, bool e5m2, uint8_t *u);
