@@ -39,12 +39,14 @@
 #include <QFile>
 #include <QTest>
 
+#include <algorithm>
 #include <atomic>
 #include <bit>
 #include <cmath>
 #include <cstring>
 #include <limits>
 #include <random>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -132,8 +134,8 @@ std::string packedDifference(const QuantizedTensor &a, const QuantizedTensor &b)
     if (a.method != b.method || a.rows != b.rows || a.cols != b.cols || a.codeBits != b.codeBits
         || a.groupSize != b.groupSize || a.scaleType != b.scaleType || a.packing != b.packing)
         return "metadata";
-    auto bytes = [](const char *name, const std::vector<uint8_t> &x,
-                    const std::vector<uint8_t> &y) -> std::string {
+    auto bytes = [](const char *name, std::span<const uint8_t> x,
+                    std::span<const uint8_t> y) -> std::string {
         if (x.size() != y.size())
             return std::string(name) + " sizes differ";
         for (size_t i = 0; i < x.size(); ++i)
@@ -701,7 +703,7 @@ void TestQuantFormats::packingLayout()
     QCOMPARE(q4.scaleAt(0), 1.0f);
     const std::vector<uint8_t> want4{uint8_t(9 | (6 << 4)), uint8_t(11 | (15 << 4)),
                                      uint8_t(1 | (8 << 4)), uint8_t(13 | (7 << 4))};
-    QVERIFY(q4.codes == want4);
+    QVERIFY(std::ranges::equal(q4.codes, want4));
     // 3-bit: an LSB-first stream, codes straddle bytes: q + 4 = 5,2,7,7,1,4,7,3.
     std::vector<float> w3{1, -2, 3, 3, -3, 0, 3, -1};
     const QuantizedTensor q3 =

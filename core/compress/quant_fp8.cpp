@@ -62,7 +62,7 @@ QuantizedTensor quantizeFp8(const float *w, int64_t rows, int64_t cols, const Fp
 {
     quantdetail::requireInput(p, w, rows, cols);
     const std::string method = methodName(p);
-    QuantizedTensor q = quantdetail::makeLayout(p, rows, cols);
+    QuantizedTensor q = quantdetail::makeLayoutToOverwrite(p, rows, cols);
     const bool perTensor = p.granularity == Granularity::PerTensor;
     float tensorScale = 1.0f;
     if (perTensor) {

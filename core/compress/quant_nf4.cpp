@@ -125,7 +125,7 @@ QuantizedTensor quantizeNf4(const float *w, int64_t rows, int64_t cols, const Nf
                             const JobContext &job)
 {
     quantdetail::requireInput(p, w, rows, cols);
-    QuantizedTensor q = quantdetail::makeLayout(p, rows, cols);
+    QuantizedTensor q = quantdetail::makeLayoutToOverwrite(p, rows, cols);
     const int64_t block = p.blockSize;
     const int64_t perRow = cols / block;
     const int64_t rowBytes = q.rowCodeBytes();

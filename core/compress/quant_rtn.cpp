@@ -172,7 +172,7 @@ QuantizedTensor quantizeRtn(const float *w, int64_t rows, int64_t cols, const Rt
                             const JobContext &job)
 {
     quantdetail::requireInput(p, w, rows, cols);
-    QuantizedTensor q = quantdetail::makeLayout(p, rows, cols);
+    QuantizedTensor q = quantdetail::makeLayoutToOverwrite(p, rows, cols);
     const int64_t rowBytes = q.rowCodeBytes();
     std::vector<uint8_t> zeros(p.symmetric ? 0 : size_t(q.scaleCount()));
 

@@ -91,8 +91,15 @@ QuantizedTensor describeLayout(const QuantParams &params, int64_t rows, int64_t 
 
 QuantizedTensor makeLayout(const QuantParams &params, int64_t rows, int64_t cols)
 {
+    QuantizedTensor q = makeLayoutToOverwrite(params, rows, cols);
+    std::fill(q.codes.begin(), q.codes.end(), uint8_t {0});
+    return q;
+}
+
+QuantizedTensor makeLayoutToOverwrite(const QuantParams &params, int64_t rows, int64_t cols)
+{
     QuantizedTensor q = describeLayout(params, rows, cols);
-    q.codes.assign(static_cast<size_t>(rows * q.rowCodeBytes()), 0);
+    q.codes.resize(static_cast<size_t>(rows * q.rowCodeBytes())); // left as it is: see the header
     q.scales.assign(static_cast<size_t>(q.scaleBytes()), 0);
     q.zeros.assign(static_cast<size_t>(q.zeroBytes()), 0);
     if (q.scaleType == ScaleType::DoubleQuant8)

@@ -27,6 +27,11 @@ void requireInput(const QuantParams &params, const float *w, int64_t rows, int64
 [[nodiscard]] QuantizedTensor describeLayout(const QuantParams &params, int64_t rows, int64_t cols);
 // The same with every buffer sized and zeroed (what the quantizers fill in).
 [[nodiscard]] QuantizedTensor makeLayout(const QuantParams &params, int64_t rows, int64_t cols);
+// The same, except that `codes` is sized but not zeroed: for fast paths that write every code
+// byte of every row themselves (whole-row packing). Skips a single-threaded pass over the
+// largest buffer, and leaves its fresh pages to be first touched by the threads that fill them.
+[[nodiscard]] QuantizedTensor makeLayoutToOverwrite(const QuantParams &params, int64_t rows,
+                                                    int64_t cols);
 
 // Index of the first NaN or infinity in x[0..n), or -1.
 [[nodiscard]] int64_t firstNonFinite(const float *x, int64_t n);

@@ -33,6 +33,7 @@
 // dynamic map) are constants of the format, not per-tensor data, and are not counted.
 
 #include "formats/quant_params.h"
+#include "util/default_init_allocator.h"
 
 #include <cstdint>
 #include <string>
@@ -63,7 +64,7 @@ struct QuantizedTensor {
     int64_t groupSize = 0; // consecutive weights of a row per scale; 0: one for the tensor
     ScaleType scaleType = ScaleType::None;
     int64_t dqBlockSize = 0; // DoubleQuant8: scale entries per secondScales entry
-    std::vector<uint8_t> codes;
+    ByteBuffer codes; // not zeroed by resize(): makeLayout zeroes it where a path needs that
     std::vector<uint8_t> scales;
     std::vector<uint8_t> zeros;
     std::vector<float> secondScales;

@@ -22,8 +22,8 @@ namespace {
 
 namespace fs = std::filesystem;
 
-template <class T>
-std::span<const T> bytesOf(const std::vector<T> &v)
+template <class T, class A>
+std::span<const T> bytesOf(const std::vector<T, A> &v)
 {
     return {v.data(), v.size()};
 }
@@ -33,9 +33,9 @@ std::span<const uint8_t> asU8(const std::vector<std::byte> &v)
     return {reinterpret_cast<const uint8_t *>(v.data()), v.size()};
 }
 
-template <class T>
+template <class T, class A>
 void putArray(const h5::Writer &w, const h5::Node &loc, std::string_view name,
-              const std::vector<T> &v)
+              const std::vector<T, A> &v)
 {
     if (!v.empty())
         w.dataset<T>(loc, name, bytesOf(v));
@@ -203,7 +203,8 @@ StoredMatrix readMatrix(const h5::Reader &r, const h5::Node &parent, const char 
         q.scaleOffset = float(r.attrDouble(n, "scale_offset"));
         q.hasTensorScale = r.attrBool(n, "has_tensor_scale");
         q.tensorScale = float(r.attrDouble(n, "tensor_scale"));
-        q.codes = getArray<uint8_t>(r, n, "codes");
+        const std::vector<uint8_t> codes = getArray<uint8_t>(r, n, "codes");
+        q.codes.assign(codes.begin(), codes.end());
         q.scales = getArray<uint8_t>(r, n, "scales");
         q.zeros = getArray<uint8_t>(r, n, "zeros");
         q.secondScales = getArray<float>(r, n, "second_scales");
