@@ -81,18 +81,6 @@ std::vector<float> heavyTailed(size_t n, uint32_t seed, float scale = 0.02f, flo
     return v;
 }
 
-bool near(double got, double want, double rel, double abs = 0)
-{
-    return std::abs(got - want) <= abs + rel * std::abs(want);
-}
-
-#define VERIFY_NEAR(got, want, rel, abs)                                                           \
-    QVERIFY2(near((got), (want), (rel), (abs)),                                                    \
-             qPrintable(QStringLiteral("%1 = %2, expected %3")                                     \
-                            .arg(QLatin1String(#got))                                              \
-                            .arg((got), 0, 'g', 17)                                                \
-                            .arg((want), 0, 'g', 17)))
-
 void compareChannels(const cwb::ChannelStats &got, const cwb::ChannelStats &want)
 {
     QCOMPARE(got.absMax.size(), want.absMax.size());
@@ -597,7 +585,7 @@ void TestAnalysis::singularValuesMatchJacobi()
             QVERIFY(used == m);
             QCOMPARE(got.size(), ref.size());
             for (size_t i = 0; i < ref.size(); ++i)
-                QVERIFY2(near(got[i], ref[i], 1e-5, 1e-9 * ref[0]),
+                QVERIFY2(cwbtest::near(got[i], ref[i], 1e-5, 1e-9 * ref[0]),
                          qPrintable(QStringLiteral("%1 sigma_%2 = %3 vs %4")
                                         .arg(QString::fromStdString(t.name))
                                         .arg(i)

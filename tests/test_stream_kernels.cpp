@@ -48,18 +48,6 @@ bool sameBits(float a, float b) { return std::bit_cast<uint32_t>(a) == std::bit_
 
 QByteArray levelName(CpuLevel l) { return QByteArray(cwb::cpuLevelName(l)); }
 
-bool near(double got, double want, double rel, double abs)
-{
-    return std::abs(got - want) <= abs + rel * std::abs(want);
-}
-
-#define VERIFY_NEAR(got, want, rel, abs)                                                           \
-    QVERIFY2(near((got), (want), (rel), (abs)),                                                    \
-             qPrintable(QStringLiteral("%1 = %2, expected %3")                                     \
-                            .arg(QLatin1String(#got))                                              \
-                            .arg((got), 0, 'g', 17)                                                \
-                            .arg((want), 0, 'g', 17)))
-
 constexpr float kInf = std::numeric_limits<float>::infinity();
 constexpr float kNaN = std::numeric_limits<float>::quiet_NaN();
 

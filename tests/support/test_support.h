@@ -7,6 +7,7 @@
 #include <QString>
 #include <QTest>
 
+#include <cmath>
 #include <functional>
 #include <string>
 
@@ -29,7 +30,21 @@ std::string sharedDir();
 // The message of the cwb::Error that `f` throws; empty when it throws none.
 std::string errorOf(const std::function<void()> &f);
 
+// |got - want| <= abs + rel |want|.
+inline bool near(double got, double want, double rel, double abs = 0)
+{
+    return std::abs(got - want) <= abs + rel * std::abs(want);
+}
+
 } // namespace cwbtest
+
+// cwbtest::near with both values in the failure message.
+#define VERIFY_NEAR(got, want, rel, abs)                                                           \
+    QVERIFY2(cwbtest::near((got), (want), (rel), (abs)),                                           \
+             qPrintable(QStringLiteral("%1 = %2, expected %3")                                     \
+                            .arg(QLatin1String(#got))                                              \
+                            .arg((got), 0, 'g', 17)                                                \
+                            .arg((want), 0, 'g', 17)))
 
 // Declares `var` (std::string) holding the asset's path or fails the test naming it.
 #define CWB_SHARED_FILE(var, relative)                                                             \
