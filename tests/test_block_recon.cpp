@@ -465,6 +465,14 @@ void TestBlockRecon::dev256KldBelowGptqGgml()
     cp.calibrationPath = calib;
     cp.outputError = false;
     cp.threads = 2;
+#ifdef CWB_SANITIZED_BUILD
+    // Under ASan + UBSan the same paths run on 8 x 64 calibration tokens and 2 windows (the
+    // default amount took over CTest's 25 min there): what that build checks is memory and
+    // undefined behaviour, and with that little calibration the least-squares target overfits
+    // (see above), so the KLD ordering is checked by the Release suite only.
+    cp.calibration.sequences = 8;
+    cp.calibration.tokensPerSequence = 64;
+#endif
     const cwb::CompressedModel plain = cwb::compressModel(model, plan("gptq_ggml"), cp);
     const cwb::CompressedModel recon = cwb::compressModel(model, plan("gptq_ggml_recon"), cp);
     QCOMPARE(recon.totals.compressedBytes, plain.totals.compressedBytes);
@@ -477,6 +485,9 @@ void TestBlockRecon::dev256KldBelowGptqGgml()
     ep.nCtx = 128;
     ep.chunks = 16;
     ep.threads = 2;
+#ifdef CWB_SANITIZED_BUILD
+    ep.chunks = 2;
+#endif
     cwb::EvalParams saving = ep;
     saving.saveLogitsPath = base;
     (void)cwb::runEvaluation(saving);
@@ -490,7 +501,10 @@ void TestBlockRecon::dev256KldBelowGptqGgml()
     };
     const double kp = kldOf(plain), kr = kldOf(recon);
     qInfo("dev256 KLD onto Q3_K: gptq_ggml %.3e, gptq_ggml_recon %.3e", kp, kr);
+    QVERIFY(std::isfinite(kp) && std::isfinite(kr) && kp > 0 && kr > 0);
+#ifndef CWB_SANITIZED_BUILD
     QVERIFY(kr < kp);
+#endif
 }
 
 QTEST_GUILESS_MAIN(TestBlockRecon)

@@ -13,6 +13,7 @@
 #include "formats/float_formats.h"
 #include "formats/quant_grids.h"
 #include "formats/quant_simd.h"
+#include "util/default_init_allocator.h"
 #include "test_support.h"
 #include "util/cpu_features.h"
 
@@ -21,6 +22,7 @@
 #include <algorithm>
 #include <bit>
 #include <cmath>
+#include <cstdint>
 #include <cstring>
 #include <limits>
 #include <random>
@@ -67,6 +69,7 @@ private slots:
     void roundCodesOnEveryLevel();
     void thresholdCodesOnEveryLevel();
     void fp8CodesMatchTheConversionOnEveryLevel();
+    void largeCodeBuffersAreHugePageAligned();
 };
 
 void TestStreamKernels::everyLevelHasItsOwnTables()
@@ -368,6 +371,29 @@ void TestStreamKernels::fp8CodesMatchTheConversionOnEveryLevel()
                                             .arg(want[j])));
             }
         }
+}
+
+void TestStreamKernels::largeCodeBuffersAreHugePageAligned()
+{
+    // QuantizedTensor::codes: from kLargeBufferBytes up the block starts on a 2 MiB boundary (so
+    // the huge-page advice covers it), below it it is an ordinary heap block; resize() leaves
+    // the bytes to the writer either way, and the buffer holds what is written.
+    for (size_t bytes : {size_t {1000}, cwb::kLargeBufferBytes - 1, cwb::kLargeBufferBytes,
+                         cwb::kLargeBufferBytes + 12345}) {
+        cwb::ByteBuffer b;
+        b.resize(bytes);
+        const auto addr = reinterpret_cast<std::uintptr_t>(b.data());
+        if (bytes >= cwb::kLargeBufferBytes)
+            QCOMPARE(addr % cwb::kHugePageBytes, std::uintptr_t {0});
+        for (size_t i = 0; i < bytes; i += 4093)
+            b[i] = uint8_t(i);
+        b.back() = 7;
+        for (size_t i = 0; i + 1 < bytes; i += 4093)
+            QCOMPARE(b[i], uint8_t(i));
+        QCOMPARE(b.back(), uint8_t(7));
+        cwb::ByteBuffer copy = b; // copies go through the same allocator
+        QVERIFY(copy == b);
+    }
 }
 
 QTEST_GUILESS_MAIN(TestStreamKernels)

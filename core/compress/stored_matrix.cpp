@@ -39,7 +39,8 @@ StoredMatrix StoredMatrix::fromFloats(const std::vector<float> &values, int64_t 
     m.type = type;
     if (type == DType::F32) {
         m.bytes.resize(values.size() * 4);
-        std::memcpy(m.bytes.data(), values.data(), m.bytes.size());
+        if (!values.empty()) // memcpy's pointers must not be null, even for 0 bytes
+            std::memcpy(m.bytes.data(), values.data(), m.bytes.size());
     } else {
         m.bytes.resize(values.size() * 2);
         for (size_t i = 0; i < values.size(); ++i) {

@@ -5,9 +5,14 @@
 // are written in full by parallel code: the zeroing pass (single-threaded, and the one that
 // faults every fresh page in) disappears, and the pages are first touched by the threads that
 // fill them. Anything constructed with a value (assign(n, 0), push_back) behaves as usual.
+// Large blocks come from util/large_buffer.h (huge-page aligned and advised).
 
+#include "util/large_buffer.h"
+
+#include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <new>
 #include <type_traits>
 #include <utility>
 #include <vector>
@@ -24,6 +29,13 @@ struct DefaultInitAllocator : std::allocator<T> {
     template <class U>
     DefaultInitAllocator(const DefaultInitAllocator<U> &) noexcept
     { }
+    [[nodiscard]] T *allocate(size_t n)
+    {
+        if (n > size_t(-1) / sizeof(T))
+            throw std::bad_array_new_length();
+        return static_cast<T *>(allocateBuffer(n * sizeof(T)));
+    }
+    void deallocate(T *p, size_t n) noexcept { freeBuffer(p, n * sizeof(T)); }
     template <class U>
     void construct(U *p) noexcept(std::is_nothrow_default_constructible_v<U>)
     {
