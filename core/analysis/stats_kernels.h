@@ -3,7 +3,8 @@
 // The inner kernels of tensorStats (analysis/tensor_stats.h), separate so they can be tested and
 // benchmarked alone. A "piece" is at most kPiece consecutive values of one stored row: small
 // enough to stay in L1 for the two in-cache passes (mean, then central powers) that make its
-// moments exact; pieces then merge with Pebay's formulas (analysis/moments.h).
+// moments exact; pieces then merge with Pebay's formulas (analysis/moments.h). The loops over
+// values themselves are the per-level kernels of analysis/stats_simd.h.
 
 #include "analysis/moments.h"
 
