@@ -69,6 +69,7 @@ private slots:
     void roundCodesOnEveryLevel();
     void thresholdCodesOnEveryLevel();
     void fp8CodesMatchTheConversionOnEveryLevel();
+    void halfConversionsOnEveryLevel();
     void largeCodeBuffersAreHugePageAligned();
 };
 
@@ -371,6 +372,29 @@ void TestStreamKernels::fp8CodesMatchTheConversionOnEveryLevel()
                                             .arg(want[j])));
             }
         }
+}
+
+void TestStreamKernels::halfConversionsOnEveryLevel()
+{
+    // All 65536 patterns of each half type (zeros, subnormals, infinities, NaN payloads), read
+    // from an odd address: the same float bits as fp16ToFloat / bf16ToFloat.
+    std::vector<unsigned char> src(2 * 65536 + 1);
+    for (uint32_t v = 0; v < 65536; ++v) {
+        src[1 + 2 * v] = uint8_t(v);
+        src[2 + 2 * v] = uint8_t(v >> 8);
+    }
+    for (CpuLevel level : cwb::supportedCpuLevels()) {
+        const auto &t = cwb::quantsimd::table(level);
+        std::vector<float> f16(65536), bf16(65536);
+        t.f16ToFloat(src.data() + 1, 65536, f16.data());
+        t.bf16ToFloat(src.data() + 1, 65536, bf16.data());
+        for (uint32_t v = 0; v < 65536; ++v) {
+            QVERIFY2(sameBits(f16[v], cwb::fp16ToFloat(uint16_t(v))),
+                     (levelName(level) + " fp16 " + QByteArray::number(v, 16)).constData());
+            QVERIFY2(sameBits(bf16[v], cwb::bf16ToFloat(uint16_t(v))),
+                     (levelName(level) + " bf16 " + QByteArray::number(v, 16)).constData());
+        }
+    }
 }
 
 void TestStreamKernels::largeCodeBuffersAreHugePageAligned()

@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 // The per-value loops of the weight quantizers' fast paths (compress/quant_rtn.cpp,
-// quant_nf4.cpp, quant_fp8.cpp), compiled once per instruction-set level in their own
+// quant_nf4.cpp, quant_fp8.cpp) and of the F16 / BF16 -> float conversion every analysis and
+// quantization of a half-precision model starts with (tensor/dequantize.cpp), compiled once per
+// instruction-set level in their own
 // translation units (quant_simd_<level>.cpp, flags in core/CMakeLists.txt) and picked by
 // activeCpuLevel() (util/cpu_features.h). In the portable build the quantizers themselves are
 // x86-64 baseline code; these loops are where the time goes, and where AVX2 / AVX-512 pay.
@@ -35,6 +37,10 @@ struct Table {
     void (*thresholdCodes)(const float *x, int64_t n, float inv, const float *t, uint8_t *u);
     // u[j] = floatToFp8E4M3(x[j] / s), or floatToFp8E5M2 (formats/float_formats.h).
     void (*fp8Codes)(const float *x, int64_t n, float s, bool e5m2, uint8_t *u);
+    // y[j] = fp16ToFloat(h[j]) / bf16ToFloat(h[j]) (formats/float_formats.h), bit for bit, NaN
+    // payloads included; h (n little-endian 16-bit values) need not be aligned.
+    void (*f16ToFloat)(const void *h, int64_t n, float *y);
+    void (*bf16ToFloat)(const void *h, int64_t n, float *y);
 };
 
 [[nodiscard]] const Table &baselineTable();
