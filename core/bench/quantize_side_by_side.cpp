@@ -102,7 +102,9 @@ QuantizeSideBySideResult runQuantizeSideBySide(const QuantizeSideBySideParams &p
     // Their bytes against ours, matrix by matrix.
     ctx.report(0.9, "comparing the bytes");
     const Model theirs = io::openModel(out);
-    for (const auto &[name, b] : ours) {
+    for (const auto &entry : ours) {
+        const std::string &name = entry.first; // a plain reference: clang < 16 cannot capture
+        const std::vector<std::byte> &b = entry.second; // a structured binding in a lambda
         const auto it = std::find_if(theirs.tensors.begin(), theirs.tensors.end(),
                                      [&](const Tensor &t) { return t.name == name; });
         std::string why;
