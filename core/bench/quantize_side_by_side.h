@@ -9,8 +9,9 @@
 // directory. Then
 //   theirs  llama-quantize --pure IN OUT TYPE THREADS: its own "quantize time" line, which covers
 //           reading the F32 tensors, quantizing and writing the output file;
-//   ours    for every matrix of the same file, read to float (from our memory map) and
-//           ggmlQuantizeRows(TYPE, no importance), on oneTBB's THREADS: read + quantize, no write;
+//   ours    for every matrix of the same file, read to float (from our memory map, into one
+//           buffer reused for every matrix, as llama-quantize does) and ggmlQuantizeRows(TYPE, no
+//           importance), on oneTBB's THREADS: read + quantize, no write;
 // best of `repeats` for each. Their output file is then read back and every matrix's bytes are
 // compared with ours (our quantizers are byte-exact ports of llama.cpp's; here that is checked on
 // llama.cpp's own output, not only in the tests). The speed target of issue 10 (part 5): ours
