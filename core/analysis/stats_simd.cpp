@@ -1,17 +1,13 @@
 // SPDX-License-Identifier: MIT
 #include "analysis/stats_simd.h"
 
-#include "util/cpu_features.h"
+#include "util/cpu_level_pick.h"
 
 namespace cwb::stats {
 
 const SimdTable &simdTable(CpuLevel level)
 {
-    switch (level) {
-    case CpuLevel::Avx512: return avx512SimdTable();
-    case CpuLevel::Avx2: return avx2SimdTable();
-    default: return baselineSimdTable();
-    }
+    return pickForCpuLevel(level, &baselineSimdTable, &avx2SimdTable, &avx512SimdTable)();
 }
 
 const SimdTable &activeSimdTable()

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "formats/int_dot.h"
 
-#include "util/cpu_features.h"
+#include "util/cpu_level_pick.h"
 
 #include <cstring>
 
@@ -10,11 +10,8 @@ namespace {
 
 const intdot::Table &tableFor(CpuLevel level)
 {
-    switch (level) {
-    case CpuLevel::Avx512: return intdot::avx512Table();
-    case CpuLevel::Avx2: return intdot::avx2Table();
-    default: return intdot::scalarTable();
-    }
+    return pickForCpuLevel(level, &intdot::scalarTable, &intdot::avx2Table,
+                           &intdot::avx512Table)();
 }
 
 IntDotFn pick(const intdot::Table &t, DType type)

@@ -1,17 +1,13 @@
 // SPDX-License-Identifier: MIT
 #include "formats/quant_simd.h"
 
-#include "util/cpu_features.h"
+#include "util/cpu_level_pick.h"
 
 namespace cwb::quantsimd {
 
 const Table &table(CpuLevel level)
 {
-    switch (level) {
-    case CpuLevel::Avx512: return avx512Table();
-    case CpuLevel::Avx2: return avx2Table();
-    default: return baselineTable();
-    }
+    return pickForCpuLevel(level, &baselineTable, &avx2Table, &avx512Table)();
 }
 
 const Table &activeTable()
