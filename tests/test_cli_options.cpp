@@ -591,7 +591,7 @@ void TestCliOptions::helpText()
                          "[--json]"));
     QCOMPARE(cwb::cli::synopsis(cwb::cli::compressCommand(), 200),
              std::string("cwb compress MODEL --plan RECIPE.json (--out OUT.cwbarchive | "
-                         "--dry-run) [--calib FILE] [--threads T] [--sequences N] "
+                         "--dry-run) [--calib FILE] [--threads T] [--memory-budget MIB] [--sequences N] "
                          "[--seq-len N] [--sequential] [--json]"));
     QCOMPARE(cwb::cli::synopsis(cwb::cli::benchCompressCommand(), 200),
              std::string("cwb bench compress [--shape RxC]... [--reps R] [--no-reference] "

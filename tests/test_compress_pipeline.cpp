@@ -4,7 +4,9 @@
 // read back and evaluated. Checks: every stage and storage kind survives the archive bit for bit
 // (the perplexity through the archive equals the in-memory one to float summation order); pruning quality at 50%
 // unstructured and 2:4 (sparsegpt <= wanda <= magnitude); a bad plan fails before any work with
-// every problem listed; cancelling leaves no file; hostile archives are refused by name.
+// every problem listed; cancelling leaves no file; an archive written while the tensors are made
+// (nothing held afterwards) reads back as the one written whole; hostile archives are refused by
+// name.
 
 #include "compress/compressed_model.h"
 #include "eval/dense_linear.h"
@@ -90,6 +92,8 @@ private slots:
     void pruningQuality();
     void badPlanFailsBeforeWork();
     void cancelLeavesNoFile();
+    void streamedArchiveEqualsTheWholeOne();
+    void releasedPagesReadBackTheSame();
     void hostileArchivesAreRefused();
 };
 
@@ -334,6 +338,157 @@ void TestCompressPipeline::cancelLeavesNoFile()
     }
     QVERIFY(cancelled);
     QVERIFY(std::filesystem::is_empty(dir.path().toStdString()));
+}
+
+// `cwb compress --out`'s path: each tensor goes into the archive as it finishes and is dropped.
+// The archive must read back as the one written from the whole model, every storage kind
+// (quantized grids, ggml blocks, a pruning mask, low-rank factors, a plain float norm) included;
+// the result keeps only reports; a cancel or a failure mid-stream leaves the previous file.
+void TestCompressPipeline::streamedArchiveEqualsTheWholeOne()
+{
+    CWB_SHARED_FILE(path, kModel);
+    const cwb::Model m = cwb::io::openModel(path);
+    const cwb::Plan plan = planOf(R"({"version": 1,
+      "rules": [
+        {"match": "layers.0.attn.*", "methods": [{"method": "rtn", "params": {"bits": 4, "group": 32}}]},
+        {"match": "layers.1.attn.*", "methods": [{"method": "nf4"}]},
+        {"match": "layers.1.mlp.*", "methods": [{"method": "fp8_e4m3"}]},
+        {"match": "layers.2.attn.*", "methods": [{"method": "q4_0"}]},
+        {"match": "layers.3.mlp.gate", "methods": [{"method": "magnitude", "params": {"sparsity": 0.3}}, {"method": "q4_1"}]},
+        {"match": "layers.4.attn.q", "methods": [{"method": "svd", "params": {"rank": 32}}, {"method": "rtn", "params": {"bits": 8, "group": 32}}]}
+      ],
+      "overrides": {"layers.4.mlp_norm": {"methods": [{"method": "f16"}]}}})",
+                                  m, false);
+    QVERIFY2(plan.valid(), plan.errors.empty() ? "" : plan.errors[0].text().c_str());
+    const cwb::CompressedModel whole = cwb::compressModel(m, plan, {});
+
+    QTemporaryDir dir;
+    const std::string wholePath = dir.filePath(QStringLiteral("whole.cwbarchive")).toStdString();
+    const std::string streamedPath =
+        dir.filePath(QStringLiteral("streamed.cwbarchive")).toStdString();
+    cwb::writeArchive(wholePath, whole);
+    cwb::CompressParams params;
+    params.keepStoredData = false;
+    params.threads = 2;
+    size_t handed = 0;
+    const cwb::CompressedModel streamed =
+        cwb::writeArchiveStreamed(streamedPath, [&](const cwb::ArchiveTensorSink &sink) {
+            return cwb::compressModel(m, plan, params, {},
+                                      [&](const cwb::CompressedTensor &t, size_t, size_t) {
+                                          QVERIFY(t.weight || t.factorA);
+                                          sink(t);
+                                          ++handed;
+                                      });
+        });
+    QCOMPARE(handed, whole.tensors.size());
+    QCOMPARE(streamed.tensors.size(), whole.tensors.size());
+    QCOMPARE(streamed.totals.compressedBytes, whole.totals.compressedBytes);
+    for (size_t i = 0; i < streamed.tensors.size(); ++i) {
+        const cwb::CompressedTensor &t = streamed.tensors[i];
+        QVERIFY2(!t.weight && !t.factorA && !t.factorB && !t.mask && t.foldedScales.empty(),
+                 t.canonical.c_str());
+        QCOMPARE(t.canonical, whole.tensors[i].canonical);
+        QCOMPARE(t.report.storedBytes, whole.tensors[i].report.storedBytes);
+        QCOMPARE(t.report.relativeError, whole.tensors[i].report.relativeError);
+    }
+    const cwb::CompressedModel a = cwb::readArchive(wholePath), b = cwb::readArchive(streamedPath);
+    QCOMPARE(b.tensors.size(), a.tensors.size());
+    QCOMPARE(b.totals.tensors, a.totals.tensors);
+    QCOMPARE(b.planJson, a.planJson);
+    bool sawMask = false, sawFactors = false;
+    for (size_t i = 0; i < a.tensors.size(); ++i) {
+        QCOMPARE(b.tensors[i].canonical, a.tensors[i].canonical);
+        QCOMPARE(b.tensors[i].storedBytes(), a.tensors[i].storedBytes());
+        QVERIFY2(b.tensors[i].reconstruct() == a.tensors[i].reconstruct(),
+                 a.tensors[i].canonical.c_str());
+        sawMask = sawMask || b.tensors[i].mask.has_value();
+        sawFactors = sawFactors || b.tensors[i].factorA.has_value();
+    }
+    QVERIFY(sawMask && sawFactors);
+
+    // A budget smaller than any tensor: one tensor at a time (the gate always admits one), the
+    // same results.
+    cwb::CompressParams oneAtATime;
+    oneAtATime.threads = 2;
+    oneAtATime.memoryBudgetBytes = 1;
+    const cwb::CompressedModel serial = cwb::compressModel(m, plan, oneAtATime);
+    QCOMPARE(serial.tensors.size(), whole.tensors.size());
+    for (size_t i = 0; i < serial.tensors.size(); ++i)
+        QVERIFY2(serial.tensors[i].reconstruct() == whole.tensors[i].reconstruct(),
+                 whole.tensors[i].canonical.c_str());
+    // The row-block reconstruction the reports and streamed passes use equals the whole one.
+    for (const cwb::CompressedTensor &t : a.tensors) {
+        const std::vector<float> full = t.reconstruct();
+        std::vector<float> rows(size_t(3 * t.cols));
+        for (int64_t r0 = 0; r0 + 3 <= t.rows; r0 += 5) {
+            t.reconstructRows(r0, 3, rows.data());
+            QVERIFY2(std::equal(rows.begin(), rows.end(), full.begin() + r0 * t.cols),
+                     t.canonical.c_str());
+        }
+    }
+
+    // Cancelled after a few tensors: the previous archive is untouched and nothing is left
+    // beside it.
+    const auto before = std::filesystem::file_size(streamedPath);
+    std::atomic<bool> cancel{false};
+    cwb::JobContext job;
+    job.cancelFlag = &cancel;
+    bool cancelled = false;
+    try {
+        (void)cwb::writeArchiveStreamed(streamedPath, [&](const cwb::ArchiveTensorSink &sink) {
+            size_t seen = 0;
+            return cwb::compressModel(m, plan, params, job,
+                                      [&](const cwb::CompressedTensor &t, size_t, size_t) {
+                                          sink(t);
+                                          if (++seen == 3)
+                                              cancel = true;
+                                      });
+        });
+    } catch (const cwb::Cancelled &) {
+        cancelled = true;
+    }
+    QVERIFY(cancelled);
+    QCOMPARE(std::filesystem::file_size(streamedPath), before);
+    QCOMPARE(cwb::readArchive(streamedPath).tensors.size(), whole.tensors.size());
+    size_t files = 0;
+    for ([[maybe_unused]] const auto &e : std::filesystem::directory_iterator(dir.path().toStdString()))
+        ++files;
+    QCOMPARE(files, size_t(2));
+
+    // A producer whose totals disagree with what it handed over is refused, naming the file.
+    const std::string e = cwbtest::errorOf([&] {
+        (void)cwb::writeArchiveStreamed(streamedPath, [&](const cwb::ArchiveTensorSink &sink) {
+            sink(whole.tensors.front());
+            return whole;
+        });
+    });
+    QVERIFY2(e.find("streamed.cwbarchive") != std::string::npos
+                 && e.find("were written") != std::string::npos,
+             e.c_str());
+    QCOMPARE(std::filesystem::file_size(streamedPath), before);
+}
+
+// A pass over a model larger than memory gives each tensor's mapped pages back once read
+// (Tensor::releaseMappedPages); the values must read back the same afterwards, and a tensor
+// whose bytes are not that mapping's is left alone.
+void TestCompressPipeline::releasedPagesReadBackTheSame()
+{
+    CWB_SHARED_FILE(path, kModel);
+    const cwb::Model m = cwb::io::openModel(path);
+    for (const cwb::Tensor &t : m.tensors) {
+        QVERIFY2(t.mappedFrom != nullptr, t.name.c_str());
+        const std::vector<float> first = t.toFloat();
+        t.releaseMappedPages();
+        QVERIFY2(t.toFloat() == first, t.name.c_str());
+    }
+    // A copy holding its own bytes (keepAlive is no longer the mapping): untouched.
+    cwb::Tensor copy = m.tensors.back();
+    auto own = std::make_shared<std::vector<std::byte>>(copy.data.begin(), copy.data.end());
+    copy.data = std::span<const std::byte>(*own);
+    copy.keepAlive = own;
+    const std::vector<std::byte> saved = *own;
+    copy.releaseMappedPages();
+    QVERIFY(*own == saved);
 }
 
 void TestCompressPipeline::hostileArchivesAreRefused()

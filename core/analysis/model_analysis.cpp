@@ -97,10 +97,14 @@ TensorAnalysis analyseTensor(const Model &model, size_t index, const ModelAnalys
         a.spectrum.name = a.name;
         a.spectrum.view = view;
     } catch (const Cancelled &) {
+        t.releaseMappedPages();
         throw;
     } catch (const Error &e) {
+        t.releaseMappedPages();
         return identityOnly(e.what());
     }
+    // Read for the last time in this pass: a model larger than memory must not stay resident.
+    t.releaseMappedPages();
     a.seconds = secondsSince(start);
     return a;
 }

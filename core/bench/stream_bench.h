@@ -8,8 +8,9 @@
 //   - opens it (headers only),
 //   - analyses it (statistics and histograms of every tensor, streamed block by block, no
 //     spectra) and
-//   - compresses every matrix with `method`, one tensor at a time, keeping only each result's
-//     stored size (what the archive would receive),
+//   - compresses every matrix with `method` through the pipeline into an archive, as
+//     `cwb compress --out` does (tensors in parallel on `threads`, each written as it finishes
+//     and dropped: pipeline/archive.h writeArchiveStreamed),
 // and samples the process's memory every 20 ms through each phase: peak anonymous memory (what
 // the process allocated: the streaming promise, target <= 2 GiB) and peak resident file pages
 // (the mapped model pages the kernel has not reclaimed yet: page cache, not allocations), plus
@@ -30,10 +31,14 @@ struct StreamBenchParams {
     int64_t heads = 32;
     int64_t rowStride = 64;        // one row in rowStride holds values, the rest is a hole
     std::string method = "q8_0";   // the recipe method every matrix is compressed with
-    int threads = 0;               // analysis threads; 0 = all cores
+    int threads = 0;               // analysis and compression threads; 0 = all cores
     std::string tempParent;        // where the temp directory goes; empty = system temp dir
     uint64_t seed = 1;
     uint64_t budgetBytes = uint64_t{2} << 30; // the anonymous-memory target
+    // The pipeline's working-memory budget for the tensors in flight
+    // (CompressParams::memoryBudgetBytes): three quarters of the target, the rest left for the
+    // mapped pages being read and the runtime.
+    uint64_t memoryBudgetBytes = uint64_t{1536} << 20;
 };
 
 struct StreamPhase {
@@ -48,7 +53,8 @@ struct StreamBenchResult {
     int64_t parameters = 0;
     int64_t tensors = 0;
     StreamPhase write, open, analyze, compress;
-    uint64_t storedBytes = 0;    // compressed size of every matrix (plus the kept vectors)
+    uint64_t storedBytes = 0;    // the compressed model's bytes (archive totals)
+    uint64_t archiveBytes = 0;   // the archive file's size
     double vmHwmMiB = 0;         // the process's peak RSS at the end (anon + file pages)
 };
 

@@ -291,8 +291,9 @@ const CommandSpec &benchStreamCommand()
     static const CommandSpec spec{
         .name = "bench stream",
         .summary = "write a 7B-shaped llama GGUF (F16, 13.5 GB) as a sparse file (one\n"
-                   "row in N holds values), then open, analyse and compress it tensor by\n"
-                   "tensor; print each phase's time and peak anonymous and mapped-file\n"
+                   "row in N holds values), then open and analyse it and compress it into\n"
+                   "an archive as `cwb compress --out` does (each tensor written as it\n"
+                   "finishes); print each phase's time and peak anonymous and mapped-file\n"
                    "memory, and whether allocations stayed within 2 GiB",
         .options =
             {
@@ -302,6 +303,7 @@ const CommandSpec &benchStreamCommand()
                 {.name = "--method", .kind = ValueKind::Text, .metavar = "M",
                  .help = "recipe method every matrix is compressed with", .defaultValue = "q8_0"},
                 threadsOption(0, "all cores"),
+                memoryBudgetOption("1536"),
             },
     };
     return spec;
@@ -314,6 +316,7 @@ int runBenchStream(const ParsedArgs &args, Environment &env)
     p.rowStride = args.integer("--row-stride", p.rowStride);
     p.method = args.text("--method", p.method);
     p.threads = threadsOf(args, p.threads);
+    p.memoryBudgetBytes = memoryBudgetOf(args, p.memoryBudgetBytes >> 20);
     const auto r = bench::runStreamBench(p, env.job());
     *env.err << "\n";
     *env.out << bench::streamBenchText(p, r);

@@ -20,6 +20,25 @@ int threadsOf(const ParsedArgs &args, int fallback)
     return static_cast<int>(args.integer("--threads", fallback));
 }
 
+OptionSpec memoryBudgetOption(const std::string &defaultValue)
+{
+    return {.name = "--memory-budget",
+            .kind = ValueKind::Integer,
+            .metavar = "MIB",
+            .help = "working memory of the tensors compressed at once (an estimate\n"
+                    "per tensor: 8 bytes a weight, plus its Hessian for the methods\n"
+                    "that need one); a tensor starts when it fits beside those running",
+            .defaultValue = defaultValue,
+            .intMin = 0,
+            .intMax = int64_t(1) << 30,
+            .rangeNote = "0 = half of physical memory"};
+}
+
+uint64_t memoryBudgetOf(const ParsedArgs &args, uint64_t fallbackMiB)
+{
+    return uint64_t(args.integer("--memory-budget", int64_t(fallbackMiB))) << 20;
+}
+
 OptionSpec jsonOption()
 {
     return {.name = "--json", .help = "print JSON instead of the table"};

@@ -12,6 +12,11 @@ namespace cwb::cli {
                                        const std::string &defaultValue = "all cores");
 [[nodiscard]] int threadsOf(const ParsedArgs &args, int fallback = 0);
 
+// --memory-budget MIB: the working memory of the tensors compressed at once
+// (CompressParams::memoryBudgetBytes), 0 = half of physical memory.
+[[nodiscard]] OptionSpec memoryBudgetOption(const std::string &defaultValue = "0");
+[[nodiscard]] uint64_t memoryBudgetOf(const ParsedArgs &args, uint64_t fallbackMiB = 0);
+
 // --json: print the machine-readable report instead of the table.
 [[nodiscard]] OptionSpec jsonOption();
 

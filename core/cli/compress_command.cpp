@@ -61,6 +61,7 @@ const CommandSpec &compressCommand()
                 {.name = "--dry-run", .help = "print the resolved plan, run nothing"},
                 calibrationOption("calibration text for the methods that need statistics"),
                 threadsOption(),
+                memoryBudgetOption(),
                 sequencesOption("64"),
                 seqLenOption("256"),
                 {.name = "--sequential",
@@ -102,10 +103,17 @@ int runCompress(const ParsedArgs &args, Environment &env)
     inputs.threads = threadsOf(args);
     inputs.sequential = args.has("--sequential");
     inputs.recipeJson = readTextFile(recipePath);
-    const CompressedModel result = compressModel(model, plan, compressParams(inputs), env.job());
-    *env.err << "\n";
+    // Each tensor goes into the archive as it finishes and is then dropped: memory holds the
+    // tensors in flight, not the compressed model (a 7B model's would not fit in 2 GB).
+    CompressParams params = compressParams(inputs);
+    params.keepStoredData = false;
+    params.memoryBudgetBytes = memoryBudgetOf(args);
     const std::string outPath = args.text("--out");
-    writeArchive(outPath, result, env.job());
+    const CompressedModel result =
+        writeArchiveStreamed(outPath, [&](const ArchiveTensorSink &sink) {
+            return compressModel(model, plan, params, env.job(),
+                                 [&](const CompressedTensor &t, size_t, size_t) { sink(t); });
+        });
     *env.err << "\n";
     *env.out << (json ? compressionJson(result, outPath) : compressionText(result, outPath));
     return 0;

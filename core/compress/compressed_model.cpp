@@ -69,25 +69,40 @@ std::shared_ptr<const LinearWeights> CompressedTensor::linear() const
 std::vector<float> CompressedTensor::reconstruct() const
 {
     check();
+    std::vector<float> w(size_t(rows * cols));
+    reconstructRows(0, rows, w.data());
+    return w;
+}
+
+void CompressedTensor::reconstructRows(int64_t firstRow, int64_t nRows, float *out) const
+{
+    check();
+    if (firstRow < 0 || nRows < 0 || firstRow > rows - nRows)
+        throwIn("tensor " + canonical, "rows [" + std::to_string(firstRow) + ", +"
+                                           + std::to_string(nRows) + ") are outside its "
+                                           + std::to_string(rows) + " rows");
     if (!weight) {
         using RowMatrix = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
-        const std::vector<float> a = factorA->dequantize(), b = factorB->dequantize();
-        std::vector<float> w(size_t(rows * cols));
-        Eigen::Map<RowMatrix>(w.data(), rows, cols).noalias() =
-            Eigen::Map<const RowMatrix>(a.data(), rows, factorA->cols)
+        std::vector<float> a(size_t(nRows * factorA->cols));
+        factorA->dequantizeRows(firstRow, nRows, a.data());
+        const std::vector<float> b = factorB->dequantize();
+        Eigen::Map<RowMatrix>(out, nRows, cols).noalias() =
+            Eigen::Map<const RowMatrix>(a.data(), nRows, factorA->cols)
             * Eigen::Map<const RowMatrix>(b.data(), factorB->rows, cols);
-        return w;
+        return;
     }
-    std::vector<float> w = weight->dequantize();
+    weight->dequantizeRows(firstRow, nRows, out);
     if (mask && mask->applyWhenDecoding)
-        for (size_t i = 0; i < w.size(); ++i)
-            if (!((mask->bitmap[i / 8] >> (i % 8)) & 1u))
-                w[i] = 0.0f;
+        for (int64_t r = 0; r < nRows; ++r)
+            for (int64_t c = 0; c < cols; ++c) {
+                const uint64_t i = uint64_t(firstRow + r) * uint64_t(cols) + uint64_t(c);
+                if (!((mask->bitmap[i / 8] >> (i % 8)) & 1u))
+                    out[r * cols + c] = 0.0f;
+            }
     if (!foldedScales.empty())
-        for (int64_t r = 0; r < rows; ++r)
+        for (int64_t r = 0; r < nRows; ++r)
             for (int64_t c = 0; c < cols; ++c)
-                w[size_t(r * cols + c)] /= foldedScales[size_t(c)];
-    return w;
+                out[r * cols + c] /= foldedScales[size_t(c)];
 }
 
 const CompressedTensor *CompressedModel::find(const std::string &canonicalOrName) const

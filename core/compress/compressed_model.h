@@ -80,6 +80,10 @@ struct CompressedTensor {
     [[nodiscard]] std::shared_ptr<const LinearWeights> linear() const;
     // The weight the layer applies, as dense row-major floats (rows x cols).
     [[nodiscard]] std::vector<float> reconstruct() const;
+    // Rows [firstRow, firstRow + nRows) of reconstruct() into out[nRows * cols], for passes
+    // that must not hold the whole float matrix (a 7B model's embedding is 0.5 GB of floats).
+    // Low-rank factors decode factor B on every call: ask for many rows at once.
+    void reconstructRows(int64_t firstRow, int64_t nRows, float *out) const;
 };
 
 // One structure the structure step removed (and the projection it refitted), as reported.

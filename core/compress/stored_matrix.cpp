@@ -11,6 +11,7 @@
 
 #include <cmath>
 #include <cstring>
+#include <span>
 
 namespace cwb {
 
@@ -178,16 +179,35 @@ std::vector<float> StoredMatrix::dequantize() const
 {
     check("stored matrix");
     std::vector<float> v(size_t(rows * cols));
+    dequantizeRows(0, rows, v.data());
+    return v;
+}
+
+void StoredMatrix::dequantizeRows(int64_t firstRow, int64_t nRows, float *out) const
+{
+    check("stored matrix");
+    if (firstRow < 0 || nRows < 0 || firstRow > rows - nRows)
+        throw Error("stored matrix: rows [" + std::to_string(firstRow) + ", +"
+                    + std::to_string(nRows) + ") are outside its " + std::to_string(rows)
+                    + " rows");
+    const std::span<float> dst(out, size_t(nRows * cols));
     switch (kind) {
     case Kind::Float:
-    case Kind::Ggml: convertToFloat(type, bytes, v); break;
-    case Kind::Quantized: v = quant.dequantize(); break;
+    case Kind::Ggml: {
+        // check() made sure cols is whole blocks and the bytes hold every row.
+        const uint64_t rowBytes = *storageBytes(type, uint64_t(cols));
+        convertToFloat(type,
+                       std::span(bytes).subspan(size_t(uint64_t(firstRow) * rowBytes),
+                                                size_t(uint64_t(nRows) * rowBytes)),
+                       dst);
+        break;
+    }
+    case Kind::Quantized: quant.dequantizeRowsParallel(firstRow, nRows, out); break;
     }
     if (!inputScales.empty())
-        for (int64_t r = 0; r < rows; ++r)
+        for (int64_t r = 0; r < nRows; ++r)
             for (int64_t c = 0; c < cols; ++c)
-                v[size_t(r * cols + c)] /= inputScales[size_t(c)];
-    return v;
+                dst[size_t(r * cols + c)] /= inputScales[size_t(c)];
 }
 
 } // namespace cwb

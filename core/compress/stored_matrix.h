@@ -50,6 +50,10 @@ struct StoredMatrix {
     void check(const std::string &where) const;
     [[nodiscard]] std::shared_ptr<const LinearWeights> linear() const;
     [[nodiscard]] std::vector<float> dequantize() const;
+    // Rows [firstRow, firstRow + nRows) of dequantize() into out[nRows * cols] (parallel
+    // inside): a pass over a large matrix without its whole float copy. Throws cwb::Error for
+    // rows outside the matrix.
+    void dequantizeRows(int64_t firstRow, int64_t nRows, float *out) const;
 };
 
 } // namespace cwb

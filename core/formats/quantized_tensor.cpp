@@ -286,22 +286,37 @@ void QuantizedTensor::dequantizeRows(int64_t firstRow, int64_t nRows, float *out
     }
 }
 
-std::vector<float> QuantizedTensor::dequantize(const JobContext &job) const
+void QuantizedTensor::dequantizeRowsParallel(int64_t firstRow, int64_t nRows, float *out,
+                                             const JobContext &job) const
 {
     checkLayout();
-    std::vector<float> out(static_cast<size_t>(rows * cols));
+    if (firstRow < 0 || nRows < 0 || firstRow > rows - nRows)
+        throwIn(method, "rows [" + std::to_string(firstRow) + ", +" + std::to_string(nRows)
+                            + ") are outside the tensor's " + std::to_string(rows) + " rows");
     tbb::task_group_context group;
     tbb::parallel_for(
-        tbb::blocked_range<int64_t>(0, rows, quantdetail::rowGrain(cols)),
+        tbb::blocked_range<int64_t>(firstRow, firstRow + nRows, quantdetail::rowGrain(cols)),
         [&](const tbb::blocked_range<int64_t> &range) {
             if (job.cancelled()) {
                 group.cancel_group_execution();
                 return;
             }
-            dequantizeRows(range.begin(), range.size(), out.data() + range.begin() * cols);
+            dequantizeRows(range.begin(), range.size(), out + (range.begin() - firstRow) * cols);
         },
         group);
     job.checkCancelled();
+}
+
+void QuantizedTensor::dequantizeRowsParallel(int64_t firstRow, int64_t nRows, float *out) const
+{
+    dequantizeRowsParallel(firstRow, nRows, out, JobContext{});
+}
+
+std::vector<float> QuantizedTensor::dequantize(const JobContext &job) const
+{
+    checkLayout();
+    std::vector<float> out(static_cast<size_t>(rows * cols));
+    dequantizeRowsParallel(0, rows, out.data(), job);
     return out;
 }
 

@@ -90,6 +90,11 @@ struct QuantizedTensor {
     void dequantizeRows(int64_t firstRow, int64_t nRows, float *out) const;
     // Plain scalar reference: one weight at a time through scaleAt() and codeAt().
     void dequantizeRowsReference(int64_t firstRow, int64_t nRows, float *out) const;
+    // Rows [firstRow, firstRow + nRows) into out[nRows * cols], parallel over row blocks
+    // (oneTBB); polls `job` between blocks (cwb::Cancelled). Same values as dequantizeRows.
+    void dequantizeRowsParallel(int64_t firstRow, int64_t nRows, float *out,
+                                const JobContext &job) const;
+    void dequantizeRowsParallel(int64_t firstRow, int64_t nRows, float *out) const;
     // The whole tensor, parallel over row blocks; polls `job` between blocks.
     [[nodiscard]] std::vector<float> dequantize(const JobContext &job) const;
     [[nodiscard]] std::vector<float> dequantize() const;

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "host/memory_status.h"
 
+#include <unistd.h>
+
 #include <cstdlib>
 #include <fstream>
 #include <string>
@@ -19,6 +21,12 @@ double procStatusMiB(std::string_view field)
         }
     }
     return 0.0;
+}
+
+uint64_t physicalMemoryBytes()
+{
+    const long pages = ::sysconf(_SC_PHYS_PAGES), page = ::sysconf(_SC_PAGESIZE);
+    return pages > 0 && page > 0 ? uint64_t(pages) * uint64_t(page) : 0;
 }
 
 double peakRssMiB()

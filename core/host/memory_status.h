@@ -12,6 +12,9 @@ namespace cwb::host {
 // (non-Linux systems).
 [[nodiscard]] double procStatusMiB(std::string_view field);
 
+// Physical memory of this machine in bytes (sysconf); 0 when unknown.
+[[nodiscard]] uint64_t physicalMemoryBytes();
+
 // Peak resident set size of this process so far (VmHWM), MiB.
 [[nodiscard]] double peakRssMiB();
 // Current resident set size (VmRSS), MiB.

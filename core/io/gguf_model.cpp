@@ -171,6 +171,7 @@ Tensor makeTensor(const GgufFile &f, const GgufTensorInfo &info,
         t.data = mapped->bytes().subspan(static_cast<size_t>(t.fileOffset),
                                          static_cast<size_t>(info.byteSize));
     t.keepAlive = mapped;
+    t.mappedFrom = mapped.get();
     return t;
 }
 

@@ -319,6 +319,7 @@ Tensor readDataset(const KerasFile &kf, const std::shared_ptr<const MappedFile> 
         t.fileOffset = offset;
         t.data = mapped->bytes().subspan(static_cast<size_t>(offset), static_cast<size_t>(bytes));
         t.keepAlive = mapped;
+        t.mappedFrom = mapped.get();
         return t;
     }
     t.loader = [path = kf.path(), object, bytes] { return readDatasetBytes(path, object, bytes); };

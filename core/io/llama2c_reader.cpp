@@ -216,8 +216,10 @@ Model readLlama2c(const std::string &path)
 {
     const auto file = MappedFile::open(path);
     Model m = parseLlama2c(file->bytes(), path);
-    for (auto &t : m.tensors)
+    for (auto &t : m.tensors) {
         t.keepAlive = file;
+        t.mappedFrom = file.get();
+    }
     m.files.push_back(file);
     if (const auto tok = findTokenizer(path, m.hparams.vocabSize); !tok.empty()) {
         m.tokenizer.kind = "llama2c-bin";

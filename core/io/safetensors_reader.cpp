@@ -154,8 +154,10 @@ void checkNoOverlap(const std::vector<Tensor> &sorted, const std::string &source
 
 void attachFile(std::vector<Tensor> &tensors, const std::shared_ptr<const MappedFile> &file)
 {
-    for (auto &t : tensors)
+    for (auto &t : tensors) {
         t.keepAlive = file;
+        t.mappedFrom = file.get();
+    }
 }
 
 void addPrefixed(Model &m, const std::vector<std::pair<std::string, MetaValue>> &meta,

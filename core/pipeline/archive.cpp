@@ -402,52 +402,117 @@ StructureRecord readStructure(const h5::Reader &r, const h5::Node &root)
 
 } // namespace
 
-void writeArchive(const std::string &path, const CompressedModel &model, const JobContext &job)
+namespace {
+
+// The root's attributes, recipe, plan, totals and structure of `model` (its tensors are written
+// apart, one by one).
+void writeHeader(const h5::Writer &w, const CompressedModel &model)
+{
+    const h5::Node &root = w.root();
+    w.attr(root, "schema", std::string_view(kArchiveSchema));
+    w.attr(root, "schema_version", kArchiveSchemaVersion);
+    w.attr(root, "created_by", std::string_view(createdBy()));
+    w.attr(root, "source_path", std::string_view(model.sourcePath));
+    w.attr(root, "source_format", std::string_view(model.sourceFormat));
+    w.attr(root, "source_size", model.sourceFileSize);
+    w.attr(root, "source_hash", std::string_view(model.sourceHash));
+    w.attr(root, "calibration_source", std::string_view(model.calibrationSource));
+    w.attr(root, "calibration_tokens", model.calibrationTokens);
+    w.attr(root, "calibration_sequential", model.calibrationSequential);
+    const std::vector<std::string> recipe{model.recipeJson}, plan{model.planJson};
+    w.strings(root, "recipe", recipe);
+    w.strings(root, "plan", plan);
+    const h5::Node totals = w.createGroup(root, "totals");
+    const CompressionTotals &t = model.totals;
+    w.attr(totals, "tensors", t.tensors);
+    w.attr(totals, "original_bytes", t.originalBytes);
+    w.attr(totals, "compressed_bytes", t.compressedBytes);
+    w.attr(totals, "parameters", t.parameters);
+    w.attr(totals, "bits_per_weight", t.bitsPerWeight);
+    w.attr(totals, "compression_ratio", t.compressionRatio);
+    w.attr(totals, "seconds", t.seconds);
+    if (model.structure.any())
+        writeStructure(w, root, model.structure);
+}
+
+// Both writers: `produce` hands each tensor to the sink (written at once, under the HDF5 lock
+// for that tensor only: the producer may read an HDF5 model meanwhile, from other threads) and
+// returns the model whose header is written last.
+void writeArchiveFrom(const std::string &path,
+                      const std::function<const CompressedModel &(const ArchiveTensorSink &)> &produce)
 {
     const std::string target = fs::absolute(fs::path(path)).string();
     writeFileAtomically(target, [&](const std::string &temp) {
         try {
-            h5::Hdf5Lock lock;
-            h5::Writer w(temp);
-            const h5::Node &root = w.root();
-            w.attr(root, "schema", std::string_view(kArchiveSchema));
-            w.attr(root, "schema_version", kArchiveSchemaVersion);
-            w.attr(root, "created_by", std::string_view(createdBy()));
-            w.attr(root, "source_path", std::string_view(model.sourcePath));
-            w.attr(root, "source_format", std::string_view(model.sourceFormat));
-            w.attr(root, "source_size", model.sourceFileSize);
-            w.attr(root, "source_hash", std::string_view(model.sourceHash));
-            w.attr(root, "calibration_source", std::string_view(model.calibrationSource));
-            w.attr(root, "calibration_tokens", model.calibrationTokens);
-            w.attr(root, "calibration_sequential", model.calibrationSequential);
-            const std::vector<std::string> recipe{model.recipeJson}, plan{model.planJson};
-            w.strings(root, "recipe", recipe);
-            w.strings(root, "plan", plan);
-            const h5::Node totals = w.createGroup(root, "totals");
-            const CompressionTotals &t = model.totals;
-            w.attr(totals, "tensors", t.tensors);
-            w.attr(totals, "original_bytes", t.originalBytes);
-            w.attr(totals, "compressed_bytes", t.compressedBytes);
-            w.attr(totals, "parameters", t.parameters);
-            w.attr(totals, "bits_per_weight", t.bitsPerWeight);
-            w.attr(totals, "compression_ratio", t.compressionRatio);
-            w.attr(totals, "seconds", t.seconds);
-            if (model.structure.any())
-                writeStructure(w, root, model.structure);
-            const h5::Node tensors = w.createGroup(root, "tensors");
-            for (size_t i = 0; i < model.tensors.size(); ++i) {
-                job.checkCancelled();
-                writeTensor(w, tensors, model.tensors[i]);
-                job.report(double(i + 1) / double(model.tensors.size()),
-                           "writing " + model.tensors[i].canonical);
+            std::optional<h5::Writer> w;
+            std::optional<h5::Node> tensors;
+            {
+                h5::Hdf5Lock lock;
+                w.emplace(temp);
+                tensors = w->createGroup(w->root(), "tensors");
             }
-            w.close();
+            // Ids must be released under the lock, also when the producer throws.
+            struct Release {
+                std::optional<h5::Writer> &w;
+                std::optional<h5::Node> &n;
+                ~Release()
+                {
+                    h5::Hdf5Lock lock;
+                    n.reset();
+                    w.reset();
+                }
+            } release{w, tensors};
+            const ArchiveTensorSink sink = [&](const CompressedTensor &t) {
+                h5::Hdf5Lock lock;
+                writeTensor(*w, *tensors, t);
+            };
+            const CompressedModel &model = produce(sink);
+            h5::Hdf5Lock lock;
+            writeHeader(*w, model);
+            tensors.reset();
+            w->close();
         } catch (const Cancelled &) {
             throw;
         } catch (const Error &e) {
             throwIn(target, std::string("cannot write the archive: ") + e.what());
         }
     });
+}
+
+} // namespace
+
+void writeArchive(const std::string &path, const CompressedModel &model, const JobContext &job)
+{
+    writeArchiveFrom(path, [&](const ArchiveTensorSink &sink) -> const CompressedModel & {
+        for (size_t i = 0; i < model.tensors.size(); ++i) {
+            job.checkCancelled();
+            sink(model.tensors[i]);
+            job.report(double(i + 1) / double(model.tensors.size()),
+                       "writing " + model.tensors[i].canonical);
+        }
+        return model;
+    });
+}
+
+CompressedModel writeArchiveStreamed(
+    const std::string &path,
+    const std::function<CompressedModel(const ArchiveTensorSink &)> &produce)
+{
+    CompressedModel made;
+    writeArchiveFrom(path, [&](const ArchiveTensorSink &sink) -> const CompressedModel & {
+        int64_t written = 0;
+        made = produce([&](const CompressedTensor &t) {
+            sink(t);
+            ++written;
+        });
+        // The reader checks /totals @tensors against /tensors: a producer whose totals disagree
+        // with what it handed over would leave an archive nobody can read.
+        if (made.totals.tensors != written)
+            throw Error("the totals count " + std::to_string(made.totals.tensors)
+                        + " tensors but " + std::to_string(written) + " were written");
+        return made;
+    });
+    return made;
 }
 
 CompressedModel readArchive(const std::string &path)

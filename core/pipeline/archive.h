@@ -40,6 +40,7 @@
 #include "jobs/job_context.h"
 #include "model/model.h"
 
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -51,6 +52,22 @@ inline constexpr int64_t kArchiveSchemaVersion = 1;
 // Atomic (util/atomic_file.h); polls `job` between tensors: cwb::Cancelled leaves no file.
 void writeArchive(const std::string &path, const CompressedModel &model,
                   const JobContext &job = {});
+
+// Takes one finished tensor; it is written to the archive before the call returns. Calls are
+// serialized by the caller (the pipeline's onTensor is).
+using ArchiveTensorSink = std::function<void(const CompressedTensor &)>;
+
+// Writes the archive while its tensors are being made, so only the tensors in flight are ever
+// held (a 7B model's compressed form need not fit in memory): `produce` hands every tensor to
+// the sink as it finishes and returns the model, whose header (source, recipe, plan, totals,
+// structure) is written last; its `tensors` are not written again (the pipeline's
+// CompressParams::keepStoredData = false leaves only their reports there). Returns what
+// `produce` returned. Atomic like writeArchive: whatever `produce` throws (cwb::Cancelled
+// included) leaves no file and the previous one as it was. Throws cwb::Error naming the file
+// when the totals' tensor count differs from the tensors handed over.
+CompressedModel writeArchiveStreamed(
+    const std::string &path,
+    const std::function<CompressedModel(const ArchiveTensorSink &)> &produce);
 [[nodiscard]] CompressedModel readArchive(const std::string &path);
 
 // True when the file is an HDF5 file whose root says it is a cwb archive.

@@ -5,6 +5,7 @@
 
 #include "analysis/layerwise_activations.h"
 #include "eval/scaled_input_linear.h"
+#include "host/memory_status.h"
 #include "methods/registry.h"
 #include "methods/stored_types.h"
 #include "model/canonical_name.h"
@@ -18,9 +19,12 @@
 #include <tbb/parallel_for.h>
 #include <tbb/task_arena.h>
 
+#include <condition_variable>
+
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <limits>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -76,14 +80,14 @@ CompressedTensor compressTensor(const Model &model, const TensorPlan &tp,
     const SlotPlan &rankSlot = tp.slot(MethodSlot::LowRank);
     const SlotPlan &quantSlot = tp.slot(MethodSlot::Quantize);
 
-    std::vector<float> w = original;
     std::optional<stages::PruneOutcome> pruned;
     if (pruneSlot.used()) {
         job.checkCancelled();
-        pruned = stages::prune(pruneSlot, w, rows, cols, in, job);
-        w = pruned->weights;
+        pruned = stages::prune(pruneSlot, original, rows, cols, in, job);
         ct.report.sparsity = pruned->sparsity;
     }
+    // The values the next stages see; no copy (a 7B embedding is 0.5 GB of floats).
+    const std::vector<float> &w = pruned ? pruned->weights : original;
     if (rankSlot.used()) {
         job.checkCancelled();
         stages::LowRankOutcome lr = stages::lowRank(rankSlot, w, rows, cols, in, job);
@@ -120,10 +124,18 @@ CompressedTensor compressTensor(const Model &model, const TensorPlan &tp,
     // for a method whose registry entry says so (so the estimate knows it in advance), and
     // whenever the data shows it (a safety net; the size test would flag the method).
     if (pruned && ct.weight) {
-        const std::vector<float> result = ct.reconstruct();
         bool leaks = !quantSpec.exactZeros(quantSlot.reader(), ct.weight->type);
-        for (size_t i = 0; i < result.size() && !leaks; ++i)
-            leaks = !((pruned->keep[i / 8] >> (i % 8)) & 1u) && result[i] != 0.0f;
+        // Row blocks of the reconstruction, not a whole float copy.
+        const int64_t blockRows = std::max<int64_t>(1, (int64_t(1) << 20) / cols);
+        std::vector<float> result(size_t(std::min(blockRows, rows) * cols));
+        for (int64_t r0 = 0; r0 < rows && !leaks; r0 += blockRows) {
+            const int64_t n = std::min(blockRows, rows - r0);
+            ct.reconstructRows(r0, n, result.data());
+            for (int64_t k = 0; k < n * cols && !leaks; ++k) {
+                const uint64_t i = uint64_t(r0 * cols + k);
+                leaks = !((pruned->keep[i / 8] >> (i % 8)) & 1u) && result[size_t(k)] != 0.0f;
+            }
+        }
         if (leaks) {
             PruneMask mask;
             mask.bitmap = pruned->keep;
@@ -164,6 +176,55 @@ bool planNeedsCalibration(const Plan &plan)
 
 namespace {
 
+// What CompressParams::keepStoredData = false leaves of a tensor: its identity and report.
+void dropStoredData(CompressedTensor &ct)
+{
+    ct.weight.reset();
+    ct.factorA.reset();
+    ct.factorB.reset();
+    ct.mask.reset();
+    ct.foldedScales = {};
+}
+
+// Working memory a unit is expected to need (CompressParams::memoryBudgetBytes).
+uint64_t workingBytesOf(const TensorPlan &tp)
+{
+    const uint64_t weights = uint64_t(std::max<int64_t>(0, tp.parameters()));
+    const uint64_t cols = tp.shape.empty() ? 0 : uint64_t(std::max<int64_t>(0, tp.shape.back()));
+    bool hessian = false;
+    for (const SlotPlan &s : tp.stages)
+        hessian = hessian || slotNeedsHessian(s);
+    return 8 * weights + (hessian ? 16 * cols * cols : 0);
+}
+
+// Admits units while their working memory fits the budget; one unit is always admitted, so a
+// unit larger than the budget runs alone rather than never.
+class MemoryGate {
+public:
+    explicit MemoryGate(uint64_t budget) : budget_(budget) {}
+
+    void acquire(uint64_t bytes)
+    {
+        std::unique_lock lock(mutex_);
+        freed_.wait(lock, [&] { return inUse_ == 0 || inUse_ + bytes <= budget_; });
+        inUse_ += bytes;
+    }
+    void release(uint64_t bytes)
+    {
+        {
+            const std::lock_guard lock(mutex_);
+            inUse_ -= bytes;
+        }
+        freed_.notify_all();
+    }
+
+private:
+    uint64_t budget_;
+    uint64_t inUse_ = 0;
+    std::mutex mutex_;
+    std::condition_variable freed_;
+};
+
 // The changed tensors of a plan and the AWQ groups that fold into a norm, run as units (a single
 // tensor, or a fold group giving its members and the norm) in parallel on oneTBB, reporting
 // each finished tensor. One instance per compressModel call; run() may be called several times
@@ -179,6 +240,8 @@ public:
 
     // Maps the finished share of the work's parameters to the job's progress.
     std::function<double(double)> progressOf = [](double f) { return f; };
+    // Drop each tensor's stored data once onTensor has seen it (CompressParams::keepStoredData).
+    bool dropAfterReport = false;
 
     // Runs the units; returns their tensors (unit order). Throws cwb::Error naming the tensor
     // or group, or cwb::Cancelled.
@@ -187,6 +250,15 @@ public:
                                       const ActivationStats *stats)
     {
         std::vector<std::vector<CompressedTensor>> results(tensors.size() + folds.size());
+        const auto unitBytes = [&](size_t unit) {
+            if (unit < tensors.size())
+                return workingBytesOf(*tensors[unit]);
+            uint64_t b = 0;
+            for (const TensorPlan *tp : folds[unit - tensors.size()].members)
+                b += workingBytesOf(*tp);
+            return b;
+        };
+        MemoryGate gate(memoryBudget());
         const auto runOne = [&](size_t unit) {
             // The methods see the cancel flag only: their own progress (per row block, from
             // many threads) is not the run's; the run reports once per finished tensor.
@@ -212,12 +284,27 @@ public:
                                 + "): " + e.what());
                 }
             }
+            // Its source tensors have been read for the last time in this run: a model larger
+            // than memory must not stay resident page by page.
+            for (const CompressedTensor &ct : made)
+                if (ct.index < model_.tensors.size())
+                    model_.tensors[ct.index].releaseMappedPages();
             finished(unit, std::move(made), stats, results);
         };
         const auto runAll = [&] {
             tbb::parallel_for(size_t(0), results.size(), [&](size_t i) {
                 job_.checkCancelled();
-                runOne(i);
+                const uint64_t bytes = unitBytes(i);
+                gate.acquire(bytes);
+                struct Release {
+                    MemoryGate &gate;
+                    uint64_t bytes;
+                    ~Release() { gate.release(bytes); }
+                } release{gate, bytes};
+                job_.checkCancelled();
+                // Isolated: while this unit's own parallel loops wait, its thread must not pick
+                // up another unit, which could block in the gate on the memory this one holds.
+                tbb::this_task_arena::isolate([&] { runOne(i); });
             });
         };
         if (params_.threads > 0) {
@@ -235,6 +322,14 @@ public:
     }
 
 private:
+    uint64_t memoryBudget() const
+    {
+        if (params_.memoryBudgetBytes > 0)
+            return params_.memoryBudgetBytes;
+        const uint64_t physical = host::physicalMemoryBytes();
+        return physical > 0 ? physical / 2 : std::numeric_limits<uint64_t>::max();
+    }
+
     void finished(size_t unit, std::vector<CompressedTensor> tensors,
                   const ActivationStats *stats,
                   std::vector<std::vector<CompressedTensor>> &results)
@@ -255,6 +350,9 @@ private:
             if (onTensor_)
                 onTensor_(ct, done_, total_);
         }
+        if (dropAfterReport)
+            for (CompressedTensor &ct : tensors)
+                dropStoredData(ct);
         results[unit] = std::move(tensors);
     }
 
@@ -453,6 +551,8 @@ void runSequential(const Model &model, const CompressParams &params, const Activ
                 for (CompressedTensor &ct : done) {
                     if (ct.shape.size() >= 2 && stats.find(ct.canonical))
                         layers.replaceWeights(ct.canonical, prefixWeights(ct));
+                    if (!params.keepStoredData)
+                        dropStoredData(ct);
                     made.push_back(std::move(ct));
                 }
             }
@@ -463,6 +563,7 @@ void runSequential(const Model &model, const CompressParams &params, const Activ
             passesDone += 1;
         }
     }
+    runner.dropAfterReport = !params.keepStoredData;
     std::vector<CompressedTensor> rest = runner.run(outside, {}, nullptr);
     for (CompressedTensor &ct : rest)
         made.push_back(std::move(ct));
@@ -597,6 +698,7 @@ CompressedModel compressModel(const Model &model, const Plan &plan, const Compre
     UnitRunner runner(model, params, job, onTensor, total, workParams);
     if (!sequential) {
         runner.progressOf = [&](double f) { return calibShare + (1.0 - calibShare) * f; };
+        runner.dropAfterReport = !params.keepStoredData;
         out.tensors = runner.run(work, folds, stats);
     } else {
         out.calibrationSource = params.calibrationPath;

@@ -41,7 +41,9 @@
 // compressed in the Linear layout [out x in], which is also what the engine reads.
 //
 // Tensors run in parallel on oneTBB (each method also parallelizes inside); onTensor is called,
-// serialized, as each finishes. Cancellation (JobContext) is polled between and inside tensors:
+// serialized, as each finishes. Once a tensor is done its source's mapped pages are given back
+// (Tensor::releaseMappedPages), so a run over a model larger than memory holds only the tensors
+// in flight; with CompressParams::keepStoredData = false the results are dropped too. Cancellation (JobContext) is polled between and inside tensors:
 // cwb::Cancelled leaves nothing behind (nothing is written here; see pipeline/archive.h).
 
 #include "analysis/activation_stats.h"
@@ -79,6 +81,21 @@ struct CompressParams {
     // (MethodSpec::needsOriginalCross: gptq_ggml_recon) turns it on whatever this says, and the
     // collector then also records each input's cross moment with the original model's.
     bool sequentialCalibration = false;
+    // False: each tensor's stored data (matrices, factors, mask, folded scales) is dropped as
+    // soon as onTensor has seen it, so the result holds only names, shapes, plans and reports.
+    // For a caller that writes each tensor as it finishes (pipeline/archive.h
+    // writeArchiveStreamed): memory then holds only the tensors in flight, not the compressed
+    // model. In sequential calibration a layer's tensors are dropped after they replaced the
+    // originals in the calibration stream.
+    bool keepStoredData = true;
+    // Tensors in flight together hold at most about this much working memory: a tensor (or an
+    // AWQ group) starts only when its estimate fits beside those running (one always runs).
+    // The estimate per matrix is 8 bytes a weight (its float copy and a stored result no
+    // larger than floats) plus, for methods that need a Hessian, 16 bytes per Hessian entry
+    // (cols x cols: the method's own copy and inverse); an estimate, not a measurement. Without
+    // it a many-core machine compresses as many of a large model's biggest matrices at once as
+    // it has threads. 0 = half of this machine's physical memory.
+    uint64_t memoryBudgetBytes = 0;
 
     static ActivationParams defaultCalibration()
     {

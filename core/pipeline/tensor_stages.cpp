@@ -74,15 +74,27 @@ Matrix loadMatrix(const Model &model, const Tensor &t)
 void finishReport(CompressedTensor &ct, const std::vector<float> &original, const InputStats &in,
                   bool wantOutputError)
 {
-    const std::vector<float> result = ct.reconstruct();
+    // The output error needs the whole reconstruction; the relative error alone is summed over
+    // blocks of rows (the same sums in the same order), so a large matrix never has a second
+    // full float copy beside the original (a streamed 7B run holds several tensors at once).
+    const bool outputError = wantOutputError && in.hessian && ct.shape.size() >= 2;
+    const int64_t blockRows = outputError || !ct.weight
+                                  ? ct.rows
+                                  : std::max<int64_t>(1, (int64_t(1) << 20) / std::max<int64_t>(1, ct.cols));
+    std::vector<float> result(size_t(std::min(blockRows, ct.rows) * ct.cols));
     double num = 0, den = 0;
-    for (size_t i = 0; i < original.size(); ++i) {
-        const double d = double(original[i]) - double(result[i]);
-        num += d * d;
-        den += double(original[i]) * double(original[i]);
+    for (int64_t r0 = 0; r0 < ct.rows; r0 += blockRows) {
+        const int64_t n = std::min(blockRows, ct.rows - r0);
+        ct.reconstructRows(r0, n, result.data());
+        const float *o = original.data() + r0 * ct.cols;
+        for (int64_t i = 0; i < n * ct.cols; ++i) {
+            const double d = double(o[i]) - double(result[size_t(i)]);
+            num += d * d;
+            den += double(o[i]) * double(o[i]);
+        }
     }
     ct.report.relativeError = den > 0 ? std::sqrt(num / den) : (num > 0 ? 1.0 : 0.0);
-    if (wantOutputError && in.hessian && ct.shape.size() >= 2)
+    if (outputError)
         ct.report.outputError = relativeOutputError(original.data(), result.data(), ct.rows,
                                                     ct.cols, in.hessian->data());
     ct.report.storedBytes = ct.storedBytes();

@@ -3,6 +3,7 @@
 
 #include "tensor/dequantize.h"
 #include "util/error.h"
+#include "util/mapped_file.h"
 
 #include <cstring>
 
@@ -98,6 +99,12 @@ void Tensor::rowsToFloat(int64_t firstRow, int64_t nRows, std::span<float> out) 
     } else {
         convertToFloat(dtype, data.subspan(firstRow * *rowBytes, nRows * *rowBytes), out);
     }
+}
+
+void Tensor::releaseMappedPages() const
+{
+    if (mappedFrom && keepAlive.get() == static_cast<const void *>(mappedFrom))
+        mappedFrom->dropPages(data);
 }
 
 } // namespace cwb

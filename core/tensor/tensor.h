@@ -18,6 +18,10 @@
 
 namespace cwb {
 
+namespace io {
+class MappedFile;
+}
+
 struct Tensor {
     std::string name;       // as spelled in the file
     std::string canonical;  // architecture-neutral role name ("layers.3.attn.q"); empty if unknown
@@ -32,6 +36,9 @@ struct Tensor {
     std::span<const std::byte> data;                 // mapped bytes; empty when `loader` is used
     std::function<std::vector<std::byte>()> loader;  // for bytes that are not mapped
     std::shared_ptr<const void> keepAlive;           // owner of `data`
+    // The file mapping `data` lies in, when a reader mapped it (and `keepAlive` is that mapping);
+    // lets releaseMappedPages() give the pages back. Null otherwise.
+    const io::MappedFile *mappedFrom = nullptr;
 
     [[nodiscard]] int64_t numel() const;
     [[nodiscard]] int64_t rowLength() const { return shape.empty() ? 1 : shape.back(); }
@@ -48,6 +55,12 @@ struct Tensor {
     [[nodiscard]] std::vector<float> toFloat() const;
     // Rows [firstRow, firstRow + nRows) as float32 (streaming over large tensors).
     void rowsToFloat(int64_t firstRow, int64_t nRows, std::span<float> out) const;
+    // After a streaming pass has read this tensor: drops its mapped pages from the process
+    // (util/mapped_file.h dropPages), so a pass over a model larger than memory does not keep
+    // every page it read resident. The values stay readable (mapped again from the file). Does
+    // nothing unless `data` lies in the mapping `mappedFrom` that `keepAlive` owns (a copy whose
+    // bytes were replaced keeps its new ones).
+    void releaseMappedPages() const;
 };
 
 } // namespace cwb

@@ -4,6 +4,7 @@
 #include "util/error.h"
 
 #include <cerrno>
+#include <cstdint>
 #include <cstring>
 #include <fcntl.h>
 #include <sys/mman.h>
@@ -41,6 +42,18 @@ std::shared_ptr<const MappedFile> MappedFile::open(const std::string &path)
     }
     ::close(fd);
     return f;
+}
+
+void MappedFile::dropPages(std::span<const std::byte> range) const
+{
+    if (!data_ || range.empty() || range.data() < data_ || range.data() + range.size() > data_ + size_)
+        return;
+    const auto page = static_cast<std::uintptr_t>(::sysconf(_SC_PAGESIZE));
+    const auto begin = reinterpret_cast<std::uintptr_t>(range.data());
+    const std::uintptr_t first = (begin + page - 1) / page * page;
+    const std::uintptr_t last = (begin + range.size()) / page * page;
+    if (last > first) // advice only: a failure changes nothing but the resident size
+        (void)::madvise(reinterpret_cast<void *>(first), last - first, MADV_DONTNEED);
 }
 
 MappedFile::~MappedFile()

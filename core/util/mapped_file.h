@@ -23,6 +23,13 @@ public:
     [[nodiscard]] const std::string &path() const { return path_; }
     [[nodiscard]] std::size_t size() const { return size_; }
 
+    // Gives the pages of `range` back (madvise MADV_DONTNEED on the whole pages inside it): the
+    // process's resident size drops, and a later read maps them again from the file (page cache
+    // or disk), with the same bytes - the mapping is read-only and private, never written. For
+    // streaming passes over files larger than memory, once a tensor has been read. A range not
+    // inside this mapping is ignored.
+    void dropPages(std::span<const std::byte> range) const;
+
 private:
     MappedFile() = default;
     std::string path_;
