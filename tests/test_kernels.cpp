@@ -528,18 +528,31 @@ void TestKernels::packedDotMatchesScalarOnEveryLevel()
     // 4 and 8 bits affine, then 4-bit codes indexing nf4's 16 levels (variant 0; variant 2 in
     // nvfp4's groups of 16) and 8-bit codes indexing fp8 e4m3's 256 values (variant 1; 0x7f /
     // 0xff, NaN, replaced by 0).
-    std::array<float, 256> fp8{};
-    for (int u = 0; u < 256; ++u)
+    // Variants 3 and 5: fp8 e4m3 / e5m2 codes flagged as such (PackedRow::fp8), which the x86
+    // kernels convert from their bits instead of looking up (finite codes here; NaN below).
+    std::array<float, 256> fp8{}, e4m3{}, e5m2{};
+    for (int u = 0; u < 256; ++u) {
         fp8[size_t(u)] = (u & 0x7f) == 0x7f ? 0.f : cwb::fp8E4M3ToFloat(uint8_t(u));
-    for (const int variant : {4, 8, 0, 1, 2}) {
-        const int bits = variant == 1 || variant == 8 ? 8 : 4;
+        e4m3[size_t(u)] = cwb::fp8E4M3ToFloat(uint8_t(u));
+        e5m2[size_t(u)] = cwb::fp8E5M2ToFloat(uint8_t(u));
+    }
+    for (const int variant : {4, 8, 0, 1, 2, 3, 5}) {
+        const int bits = variant == 1 || variant == 8 || variant == 3 || variant == 5 ? 8 : 4;
         const float *levels = variant == 0 || variant == 2 ? cwb::kNf4Levels.data()
                               : variant == 1               ? fp8.data()
+                              : variant == 3               ? e4m3.data()
+                              : variant == 5               ? e5m2.data()
                                                            : nullptr;
+        const int fp8Kind = variant == 3 ? 1 : variant == 5 ? 2 : 0;
         const int64_t group = variant == 2 ? 16 : 128, groups = len / group;
         std::vector<uint8_t> codes(static_cast<size_t>(len * bits / 8));
-        for (uint8_t &c : codes)
+        for (uint8_t &c : codes) {
             c = uint8_t(rng());
+            if (fp8Kind == 1 && (c & 0x7f) == 0x7f) // NaN: tested apart
+                c ^= 1;
+            if (fp8Kind == 2 && (c & 0x7c) == 0x7c) // Inf / NaN: tested apart
+                c ^= 0x40;
+        }
         std::vector<float> scale(static_cast<size_t>(groups)), zero(scale.size());
         for (int64_t g = 0; g < groups; ++g) {
             scale[size_t(g)] = 0.5f - 0.37f * float(g % 5);
@@ -550,7 +563,8 @@ void TestKernels::packedDotMatchesScalarOnEveryLevel()
         for (int64_t i = 0; i < xRows; ++i)
             for (int64_t j = 0; j < len; ++j)
                 xsum[size_t(i * groups + j / group)] += x[size_t(i * len + j)];
-        const cwb::PackedRow row{codes.data(), scale.data(), zero.data(), bits, len, group, levels};
+        const cwb::PackedRow row{codes.data(), scale.data(), zero.data(), bits, len,
+                                 group,        levels,       fp8Kind};
         std::vector<float> ref(xRows);
         cwb::packedDotKernel(CpuLevel::Scalar)(row, x.data(), len, xsum.data(), int(xRows),
                                                ref.data(), 1);
@@ -580,6 +594,20 @@ void TestKernels::packedDotMatchesScalarOnEveryLevel()
                                             .arg(y[0])
                                             .arg(exact)));
                 }
+        }
+    }
+    // A NaN code (hostile archive) gives NaN on every level, converted or looked up.
+    for (const int kind : {1, 2}) {
+        std::vector<uint8_t> codes(32, uint8_t(0x38));
+        codes[7] = kind == 1 ? 0x7f : 0x7e;
+        const float one = 1.0f;
+        const std::vector<float> x(32, 1.0f);
+        const cwb::PackedRow row{codes.data(), &one, &one, 8, 32, 32,
+                                 kind == 1 ? e4m3.data() : e5m2.data(), kind};
+        for (CpuLevel level : cwb::supportedCpuLevels()) {
+            float y = 0;
+            cwb::packedDotKernel(level)(row, x.data(), 32, &one, 1, &y, 1);
+            QVERIFY2(std::isnan(y), cwb::cpuLevelName(level));
         }
     }
 }

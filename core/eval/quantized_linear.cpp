@@ -48,6 +48,7 @@ QuantizedLinear::QuantizedLinear(QuantizedTensor tensor, bool intActivations)
             levelTable_[size_t(u)] = fp8->format == Fp8Format::E5M2 ? fp8E5M2ToFloat(uint8_t(u))
                                                                     : fp8E4M3ToFloat(uint8_t(u));
         levels_ = true;
+        fp8Codes_ = fp8->format == Fp8Format::E5M2 ? 2 : 1;
     }
     const int64_t group = q_.groupSize > 0 ? q_.groupSize : q_.cols;
     const bool groupFits = group % 32 == 0 || (levels_ && q_.codeBits == 4 && group == 16);
@@ -255,7 +256,7 @@ void QuantizedLinear::forwardFused(const float *x, int64_t nRows, float *y) cons
                 zero[size_t(g)] = symmetric ? half : float(q_.zeroAt(i));
             }
             const PackedRow row{q_.codes.data() + r * rowBytes, scale.data(), zero.data(),
-                                q_.codeBits, cols, group, levels};
+                                q_.codeBits, cols, group, levels, fp8Codes_};
             kernel(row, x, cols, xsum.data(), int(nRows), y + r, q_.rows);
         }
     });

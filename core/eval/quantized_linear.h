@@ -71,6 +71,7 @@ private:
     bool fused_ = false;
     bool levels_ = false; // nf4 / mxfp4 / fp8: the codes index levelTable_
     std::array<float, 256> levelTable_{};
+    int fp8Codes_ = 0;    // fp8: 1 E4M3, 2 E5M2 (PackedRow::fp8)
     std::vector<std::byte> interleaved_; // groups of 8 rows (formats/int_dot.h), integer mode
     uint64_t storedBytes_ = 0;            // the stored tensor's, kept when its vectors are freed
     void rowFromInterleaved(int64_t r, float *out) const;

@@ -8,7 +8,7 @@
 // where u are the stored codes, s_g the group scale and z_g the zero (2^(b-1) when symmetric);
 // the activation sums per group are computed once per input row by the caller. Codes that index
 // a table of levels (16 for 4-bit nf4 / mxfp4, 256 for 8-bit fp8: value = s_g * level[u]) take
-// y += s_g * sum_j level[u_j] x_j.
+// y += s_g * sum_j level[u_j] x_j (fp8 codes are converted from their bits instead: see fp8).
 //
 // Scalar reference (packed_dot.cpp) and per-ISA kernels (int_dot_simd.inc, in the same per-ISA
 // translation units as the ggml integer kernels); tests compare them within 1e-5 of the sum of
@@ -34,6 +34,10 @@ struct PackedRow {
     int64_t len = 0;
     int64_t group = 0;
     const float *levels = nullptr;
+    // 8-bit codes that are fp8 bit patterns (levels = their values): 1 E4M3, 2 E5M2, 0 other.
+    // The x86 kernels then convert the bits (to fp16, then float: exact, NaN codes included)
+    // instead of gathering from `levels`; the scalar reference always looks them up.
+    int fp8 = 0;
 };
 
 using PackedDotFn = void (*)(const PackedRow &w, const float *x, int64_t xStride,
