@@ -722,9 +722,87 @@ void TestKernels::quantizedLinearLevelCodesFusedMatchesReference()
                                                  : cwb::Granularity::PerChannel};
         const cwb::QuantizedLinear lin(cwb::quantizeReference(w.data(), out, in, params));
         QVERIFY(lin.fusedDecode());
-        QVERIFY(!lin.withIntegerActivations()); // their levels are no integer grid
         const QString mismatch = forwardMismatch(lin, {1, 4, 6}, 77);
         QVERIFY2(mismatch.isEmpty(), qPrintable(QStringLiteral("variant %1, ").arg(variant) + mismatch));
+
+        // Integer activations: nf4 and mxfp4 through integer levels; fp8 and nvfp4 (blocks of
+        // 16) have no integer path.
+        const auto integer = lin.withIntegerActivations();
+        const bool levelCodes = variant <= 2;
+        if (!levelCodes || !cwb::packedLevelGroupKernel()) {
+            QVERIFY(!integer);
+            continue;
+        }
+        QVERIFY(integer);
+        const auto &lin4 = dynamic_cast<const cwb::QuantizedLinear &>(*integer);
+        QVERIFY(lin4.integerKernels());
+        // Rows decode from the interleaved layout to the stored values.
+        std::vector<float> got(static_cast<size_t>(in)), want(got.size());
+        for (int64_t r = 0; r < out; ++r) {
+            lin4.row(r, got.data());
+            lin.row(r, want.data());
+            QCOMPARE(got, want);
+        }
+        const QString intMismatch = forwardMismatch(lin4, {1, 4, 6}, 78);
+        QVERIFY2(intMismatch.isEmpty(),
+                 qPrintable(QStringLiteral("integer, variant %1, ").arg(variant) + intMismatch));
+        // The integer product against the float one on the same Q8_0-rounded input: nf4's levels
+        // are rounded to 1/16383 of the scale, mxfp4's are exact.
+        auto x = randomValues(4 * in, 79, 2.f);
+        cwb::roundActivations(cwb::ActivationRounding::Q8_0, x.data(), 4, in);
+        std::vector<float> yInt(static_cast<size_t>(4 * out)), yFloat(yInt.size());
+        lin4.forward(x.data(), 4, yInt.data());
+        lin.forward(x.data(), 4, yFloat.data());
+        double worst = 0, scale = 0;
+        for (size_t k = 0; k < yInt.size(); ++k) {
+            worst = std::max(worst, double(std::fabs(yInt[k] - yFloat[k])));
+            scale = std::max(scale, double(std::fabs(yFloat[k])));
+        }
+        QVERIFY2(worst <= (variant == 2 ? 1e-5 : 1e-4) * scale,
+                 qPrintable(QStringLiteral("variant %1: %2 of %3").arg(variant).arg(worst).arg(scale)));
+        // Every level's kernel against the scalar reference on the interleaved groups.
+        cwb::Q8Activations q;
+        cwb::quantizeActivations(cwb::ActivationRounding::Q8_0, x.data(), 4, in, q);
+        const int64_t group = lin.tensor().groupSize > 0 ? lin.tensor().groupSize : in;
+        const int64_t perGroup = cwb::packedGroupBytes(in, group, 4);
+        const auto &bytes = lin4.interleavedBytes();
+        const cwb::LevelCodes codes = [&] {
+            // The layout's levels as the kernel gets them: rebuilt the way the matrix did.
+            cwb::LevelCodes c{};
+            const bool mx = variant == 2;
+            c.unit = mx ? 0.5f : 1.0f / 16383.0f;
+            for (int u = 0; u < 16; ++u) {
+                const float v = mx ? cwb::e2m1ToFloat(uint8_t(u)) : cwb::kNf4Levels[size_t(u)];
+                const int level = int(std::lround(double(v) * (mx ? 2.0 : 16383.0)));
+                const int hi = int(std::floor(double(level) / 128.0));
+                c.narrow = mx;
+                c.hi[u] = int8_t(mx ? level : hi);
+                c.lo[u] = uint8_t(mx ? 0 : level - 128 * hi);
+            }
+            return c;
+        }();
+        const auto run = [&](cwb::PackedLevelGroupFn kernel, int nGroup) {
+            std::vector<float> y(static_cast<size_t>(4 * out));
+            for (int64_t g = 0; g < out / 8; ++g)
+                for (int64_t i = 0; i < 4; i += nGroup)
+                    kernel(bytes.data() + g * perGroup, group, codes, q.view(), i,
+                           int(std::min<int64_t>(nGroup, 4 - i)), y.data() + i * out + 8 * g,
+                           out);
+            return y;
+        };
+        const auto ref = run(cwb::packedLevelGroupKernel(CpuLevel::Scalar), 1);
+        for (size_t k = 0; k < ref.size(); ++k) // the reference is the integer forward's
+            QVERIFY(std::abs(ref[k] - yInt[k]) <= 1e-5f * (1 + std::fabs(yInt[k])));
+        for (CpuLevel level : cwb::supportedCpuLevels())
+            for (int nGroup = 1; nGroup <= cwb::kIntDotMaxRows; ++nGroup) {
+                const auto y = run(cwb::packedLevelGroupKernel(level), nGroup);
+                for (size_t k = 0; k < y.size(); ++k)
+                    QVERIFY2(std::abs(y[k] - ref[k]) <= 1e-5f * (1 + std::fabs(ref[k])),
+                             qPrintable(QStringLiteral("%1 variant %2 rows %3, %4: %5 vs %6")
+                                            .arg(QLatin1String(cwb::cpuLevelName(level)))
+                                            .arg(variant).arg(nGroup).arg(k).arg(y[k])
+                                            .arg(ref[k])));
+            }
     }
 }
 

@@ -11,6 +11,7 @@
 #include "util/error.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstring>
 #include <utility>
 #include <variant>
@@ -57,6 +58,8 @@ QuantizedLinear::QuantizedLinear(QuantizedTensor tensor, bool intActivations)
              && q_.cols % 32 == 0;
     storedBytes_ = q_.storedBytes();
     if (intActivations && integerEligible()) {
+        if (levels_)
+            levelCodes_ = integerLevels();
         interleave();
         // Held once: the interleaved layout has every code, scale and zero point.
         q_.codes = {};
@@ -67,9 +70,14 @@ QuantizedLinear::QuantizedLinear(QuantizedTensor tensor, bool intActivations)
 
 bool QuantizedLinear::integerEligible() const
 {
+    // 4-bit codes indexing levels (nf4, mxfp4) in groups of a multiple of 32 (not nvfp4's 16),
+    // through integer levels (formats/int_dot.h LevelCodes).
+    if (fused_ && levels_)
+        return q_.codeBits == 4 && groupSize() % 32 == 0 && !q_.hasTensorScale
+               && packedLevelGroupKernel() != nullptr;
     // rtn's 4-bit codes, or symmetric 8-bit ones (their values u - 128 fit int8; asymmetric ones
-    // would not). nf4's levels are no integer grid.
-    if (!fused_ || levels_)
+    // would not).
+    if (!fused_)
         return false;
     const bool symmetric = std::get<RtnParams>(q_.params).symmetric;
     return (q_.codeBits == 4 || (q_.codeBits == 8 && symmetric))
@@ -81,6 +89,25 @@ std::shared_ptr<const LinearWeights> QuantizedLinear::withIntegerActivations() c
     if (integerKernels() || !integerEligible())
         return nullptr;
     return std::make_shared<QuantizedLinear>(q_, true);
+}
+
+LevelCodes QuantizedLinear::integerLevels() const
+{
+    // mxfp4's e2m1 values times 2 are the integers 0 1 2 3 4 6 8 12 (and negatives): exact.
+    // nf4's levels (in [-1, 1]) in units of 1/16383: |L| <= 16383 keeps hi = floor(L / 128) in
+    // int8; each level within 1 / 32766 of its value, ~100x below the Q8_0 activations'
+    // rounding of 1 / 254.
+    const bool mx = std::holds_alternative<MxFp4Params>(q_.params);
+    LevelCodes c{};
+    c.unit = mx ? 0.5f : 1.0f / 16383.0f;
+    c.narrow = mx;
+    for (int u = 0; u < 16; ++u) {
+        const int level = int(std::lround(double(levelTable_[size_t(u)]) * (mx ? 2.0 : 16383.0)));
+        const int hi = level >= 0 ? level / 128 : -((-level + 127) / 128); // floor(level / 128)
+        c.hi[u] = int8_t(mx ? level : hi);
+        c.lo[u] = uint8_t(mx ? 0 : level - 128 * hi);
+    }
+    return c;
 }
 
 void QuantizedLinear::interleave()
@@ -95,7 +122,8 @@ void QuantizedLinear::interleave()
     const int64_t blockBytes = bits == 8 ? 256 : 128;
     const int64_t rowGroups = (q_.rows + kInterleavedRows - 1) / kInterleavedRows;
     interleaved_.assign(size_t(rowGroups * perGroup), std::byte{0});
-    const bool symmetric = std::get<RtnParams>(q_.params).symmetric;
+    // Level codes have no zero point (the byte stays 0).
+    const bool symmetric = levels_ || std::get<RtnParams>(q_.params).symmetric;
     const int64_t rowBytes = q_.rowCodeBytes();
     for (int64_t rg = 0; rg < rowGroups; ++rg)
         for (int lane = 0; lane < kInterleavedRows; ++lane) {
@@ -109,7 +137,7 @@ void QuantizedLinear::interleave()
                                + g * (kPackedGroupHeaderBytes + group / 32 * blockBytes);
                 const int64_t i = q_.groupSize == 0 ? 0 : (r * cols + g * group) / q_.groupSize;
                 const float s = q_.scaleAt(i);
-                const int8_t z = int8_t(symmetric ? 8 : int(q_.zeroAt(i)));
+                const int8_t z = int8_t(levels_ ? 0 : symmetric ? 8 : int(q_.zeroAt(i)));
                 std::memcpy(h + 4 * lane, &s, 4);
                 std::memcpy(h + 32 + lane, &z, 1);
                 for (int64_t b = 0; b < group / 32; ++b) {
@@ -140,8 +168,16 @@ void QuantizedLinear::forwardInteger(const float *x, int64_t nRows, float *y) co
     Q8Activations q;
     quantizeActivations(ActivationRounding::Q8_0, x, nRows, q_.cols, q);
     const Q8View view = q.view();
-    const PackedGroupFn kernel = packedGroupKernel(q_.codeBits);
+    const PackedGroupFn codeKernel = levels_ ? nullptr : packedGroupKernel(q_.codeBits);
+    const PackedLevelGroupFn levelKernel = levels_ ? packedLevelGroupKernel() : nullptr;
     const int64_t group = groupSize(), perGroup = packedGroupBytes(q_.cols, group, q_.codeBits);
+    const auto kernel = [&](const std::byte *g, int64_t groupSz, const Q8View &v, int64_t row0,
+                            int rows, float *yOut, int64_t yStride) {
+        if (levelKernel)
+            levelKernel(g, groupSz, levelCodes_, v, row0, rows, yOut, yStride);
+        else
+            codeKernel(g, groupSz, v, row0, rows, yOut, yStride);
+    };
     const int64_t out = q_.rows;
     // Tiles are multiples of 16 rows (forEachRowTile), so a group of 8 is never split; the last
     // group may hold fewer rows than 8 and goes through a small buffer.
@@ -175,10 +211,11 @@ void QuantizedLinear::row(int64_t r, float *out) const
         q_.dequantizeRows(r, 1, out);
 }
 
-void QuantizedLinear::rowFromInterleaved(int64_t r, float *out) const
+void QuantizedLinear::rowFromInterleaved(int64_t r, float *out, bool integerLevels) const
 {
     // As QuantizedTensor decodes rtn codes: float(u - z) * s, z = 2^(b-1) when symmetric (the
-    // 8-bit layout holds u - 128 itself).
+    // 8-bit layout holds u - 128 itself); level codes as level[u] * s, or with `integerLevels`
+    // as the integer kernels see them, (L[u] * unit) * s.
     const int bits = q_.codeBits;
     const int64_t cols = q_.cols, group = groupSize(), groups = cols / group;
     const int64_t blockBytes = bits == 8 ? 256 : 128;
@@ -201,6 +238,10 @@ void QuantizedLinear::rowFromInterleaved(int64_t r, float *out) const
                 if (bits == 8) {
                     o[j] = float(static_cast<int8_t>(pair[(k % 2) * 16 + j])) * s;
                     o[j + 16] = float(static_cast<int8_t>(pair[32 + (k % 2) * 16 + j])) * s;
+                } else if (levels_) {
+                    const uint8_t c = pair[(k % 2) * 16 + j];
+                    o[j] = levelOf(c & 0xF, integerLevels) * s;
+                    o[j + 16] = levelOf(c >> 4, integerLevels) * s;
                 } else {
                     const uint8_t c = pair[(k % 2) * 16 + j];
                     o[j] = float(int(c & 0xF) - z) * s;
@@ -209,6 +250,15 @@ void QuantizedLinear::rowFromInterleaved(int64_t r, float *out) const
             }
         }
     }
+}
+
+float QuantizedLinear::levelOf(int u, bool integerLevels) const
+{
+    if (!integerLevels)
+        return levelTable_[size_t(u)];
+    const int level = levelCodes_.narrow ? int(levelCodes_.hi[u])
+                                         : 128 * int(levelCodes_.hi[u]) + int(levelCodes_.lo[u]);
+    return float(level) * levelCodes_.unit;
 }
 
 void QuantizedLinear::forward(const float *x, int64_t nRows, float *y) const
@@ -273,8 +323,8 @@ void QuantizedLinear::forwardReference(const float *x, int64_t nRows, float *y) 
     }
     std::vector<float> w(static_cast<size_t>(in));
     for (int64_t o = 0; o < q_.rows; ++o) {
-        if (integerKernels())
-            rowFromInterleaved(o, w.data()); // the tensor's vectors are freed in integer mode
+        if (integerKernels()) // the tensor's vectors are freed in integer mode
+            rowFromInterleaved(o, w.data(), true);
         else
             q_.dequantizeRowsReference(o, 1, w.data());
         for (int64_t i = 0; i < nRows; ++i) {

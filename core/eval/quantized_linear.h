@@ -8,7 +8,9 @@
 // GgmlLinear does) into a per-thread buffer and multiplies each tile with the float GEMM, tiles
 // in parallel. storedBytes() and format() describe the packed tensor.
 // With integer activations (withIntegerActivations(), the engine's integer mode), 4-bit and
-// symmetric 8-bit rtn / gptq / awq codes in groups of a multiple of 32 run as W4A8 / W8A8: the
+// symmetric 8-bit rtn / gptq / awq codes in groups of a multiple of 32 run as W4A8 / W8A8, and
+// so do nf4 and mxfp4 (4-bit codes indexing levels: integer levels, exact for mxfp4, nf4's
+// rounded to 1/16383 of the block scale; formats/int_dot.h LevelCodes): the
 // input rows quantized to Q8_0
 // once, the matrix held as groups of 8 interleaved rows (formats/int_dot.h; the codes as they
 // are, fp scales widened to float, so ~4-13 % more memory than stored) and multiplied with the
@@ -19,6 +21,7 @@
 // by the tensor's reference dequantizer and dot products accumulated in double.
 
 #include "eval/linear_weights.h"
+#include "formats/int_dot.h"
 #include "formats/quantized_tensor.h"
 
 #include <array>
@@ -41,8 +44,8 @@ public:
     [[nodiscard]] std::string format() const override { return q_.method; }
     void forward(const float *x, int64_t nRows, float *y) const override;
     void row(int64_t r, float *out) const override;
-    // The W4A8 / W8A8 variant (nullptr unless 4-bit or symmetric 8-bit fused codes and an
-    // integer group kernel exist).
+    // The W4A8 / W8A8 variant (nullptr unless 4-bit or symmetric 8-bit fused rtn codes, or
+    // nf4 / mxfp4 codes in groups of a multiple of 32, and an integer group kernel exist).
     [[nodiscard]] std::shared_ptr<const LinearWeights> withIntegerActivations() const override;
 
     void forwardReference(const float *x, int64_t nRows, float *y) const;
@@ -65,6 +68,8 @@ private:
     [[nodiscard]] bool integerEligible() const;
     [[nodiscard]] int64_t groupSize() const { return q_.groupSize > 0 ? q_.groupSize : q_.cols; }
     void interleave();
+    [[nodiscard]] LevelCodes integerLevels() const;
+    [[nodiscard]] float levelOf(int u, bool integerLevels) const;
 
     QuantizedTensor q_;
     int64_t tileRows_ = 0;
@@ -72,9 +77,10 @@ private:
     bool levels_ = false; // nf4 / mxfp4 / fp8: the codes index levelTable_
     std::array<float, 256> levelTable_{};
     int fp8Codes_ = 0;    // fp8: 1 E4M3, 2 E5M2 (PackedRow::fp8)
+    LevelCodes levelCodes_{}; // integer mode of level codes (formats/int_dot.h)
     std::vector<std::byte> interleaved_; // groups of 8 rows (formats/int_dot.h), integer mode
     uint64_t storedBytes_ = 0;            // the stored tensor's, kept when its vectors are freed
-    void rowFromInterleaved(int64_t r, float *out) const;
+    void rowFromInterleaved(int64_t r, float *out, bool integerLevels = false) const;
 };
 
 } // namespace cwb

@@ -119,6 +119,17 @@ PackedGroupFn packedGroupKernel(int bits)
     return level == CpuLevel::Scalar ? nullptr : packedGroupKernel(bits, level);
 }
 
+PackedLevelGroupFn packedLevelGroupKernel(CpuLevel level)
+{
+    return tableFor(level).levels4x8;
+}
+
+PackedLevelGroupFn packedLevelGroupKernel()
+{
+    static const CpuLevel level = activeCpuLevel();
+    return level == CpuLevel::Scalar ? nullptr : packedLevelGroupKernel(level);
+}
+
 IntDotGroupFn intDotGroupKernel(DType t)
 {
     static const CpuLevel level = activeCpuLevel();

@@ -108,12 +108,36 @@ using PackedGroupFn = void (*)(const std::byte *group, int64_t groupSize, const 
 // The active level's; nullptr at the scalar level (interleaving does not pay there).
 [[nodiscard]] PackedGroupFn packedGroupKernel(int bits);
 
+// ---- 4-bit codes indexing 16 levels (nf4, mxfp4), eight rows interleaved ----------------
+// The layout of packed 4-bit groups above (the zero-point bytes unused). Each code u stands for
+// an integer level L[u] (|L| < 2^14), held split for the int8 products as L = 128 hi + lo (hi
+// signed, lo 0..127); the weight is s * unit * L[u] for the group's float scale s. Per block
+// and row isum = 128 sum hi[u] q + sum lo[u] q (exact integers); y += unit * s * sum_b d_b isum.
+// mxfp4's e2m1 values times 2 are integers (unit 1/2: exact); nf4's levels are rounded to
+// 1/16383 of the block's absmax (unit 1/16383: within 3.1e-5 of the level, ~100x below the
+// Q8_0 activations' own rounding), see eval/quantized_linear.cpp.
+// `narrow`: every level fits int8 (mxfp4): hi holds L itself, lo is unused, and the kernels
+// take the one product (the cost of 8-bit codes instead of twice that).
+struct LevelCodes {
+    int8_t hi[16];
+    uint8_t lo[16];
+    float unit;
+    bool narrow;
+};
+using PackedLevelGroupFn = void (*)(const std::byte *group, int64_t groupSize,
+                                    const LevelCodes &levels, const Q8View &x, int64_t row0,
+                                    int nRows, float *y, int64_t yStride);
+// The kernel of `level`; the active level's (nullptr at the scalar level).
+[[nodiscard]] PackedLevelGroupFn packedLevelGroupKernel(CpuLevel level);
+[[nodiscard]] PackedLevelGroupFn packedLevelGroupKernel();
+
 // The per-level tables (each defined in its own translation unit).
 namespace intdot {
 struct Table {
     IntDotFn q4_0, q4_1, q5_0, q5_1, q8_0, q2_k, q3_k, q4_k, q5_k, q6_k;
     IntDotGroupFn q4_0x8, q8_0x8;
     PackedGroupFn packed4x8, packed8x8;
+    PackedLevelGroupFn levels4x8;
 };
 const Table &scalarTable();
 const Table &avx2Table();

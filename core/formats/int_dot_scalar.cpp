@@ -151,6 +151,44 @@ void packedGroupReference(const std::byte *groupBytes, int64_t groupSize, const 
     }
 }
 
+// The level-coded groups (formats/int_dot.h), value by value: per weight group and row,
+// unit * s * sum_b d_b * sum_j L[u_j] q_j with L = 128 hi + lo.
+void packedLevelGroupReference(const std::byte *groupBytes, int64_t groupSize,
+                               const LevelCodes &levels, const Q8View &x, int64_t row0, int nRows,
+                               float *y, int64_t yStride)
+{
+    const auto *g = reinterpret_cast<const Byte *>(groupBytes);
+    const int64_t nb = x.len / kQk, blocksPerGroup = groupSize / kQk;
+    const int64_t groupBytesEach = kPackedGroupHeaderBytes + blocksPerGroup * 128;
+    const auto level = [&](int u) {
+        return levels.narrow ? int(levels.hi[u]) : 128 * int(levels.hi[u]) + int(levels.lo[u]);
+    };
+    for (int lane = 0; lane < kInterleavedRows; ++lane) {
+        const int k = kInterleavedLaneRows[lane];
+        for (int r = 0; r < nRows; ++r) {
+            float sum = 0;
+            for (int64_t gi = 0; gi < x.len / groupSize; ++gi) {
+                const Byte *h = g + gi * groupBytesEach;
+                float s;
+                std::memcpy(&s, h + 4 * lane, 4);
+                float part = 0;
+                for (int64_t bi = 0; bi < blocksPerGroup; ++bi) {
+                    const int64_t b = gi * blocksPerGroup + bi;
+                    const Byte *pair =
+                        h + kPackedGroupHeaderBytes + bi * 128 + (k / 2) * 32 + (k % 2) * 16;
+                    const int8_t *q = x.qs + ((row0 + r) * nb + b) * kQk;
+                    int32_t isum = 0;
+                    for (int j = 0; j < 16; ++j)
+                        isum += level(pair[j] & 0xF) * q[j] + level(pair[j] >> 4) * q[j + 16];
+                    part += x.d[(row0 + r) * nb + b] * float(isum);
+                }
+                sum += s * part;
+            }
+            y[r * yStride + k] = levels.unit * sum;
+        }
+    }
+}
+
 } // namespace
 
 const Table &scalarTable()
@@ -166,6 +204,7 @@ const Table &scalarTable()
         groupReference<DType::Q8_0, dotQ8_0Row>,
         packedGroupReference<4>,
         packedGroupReference<8>,
+        packedLevelGroupReference,
     };
     return t;
 }
