@@ -46,10 +46,11 @@ const CommandSpec &compressCommand()
             "--calib) is listed at once with exit status 1\n"
             "--out: run the plan (prune -> low rank -> quantize per tensor, tensors\n"
             "in parallel) with calibration statistics from FILE (N sequences of\n"
-            "seq-len tokens, default 64 x 256), write the archive atomically and\n"
-            "print per-tensor errors, bytes, bits/weight and the calibration\n"
-            "tokens each tensor's statistics saw; `cwb eval` and\n"
-            "`cwb inspect` accept the archive (read with its source model);\n"
+            "seq-len tokens, default 64 x 256), write the archive atomically, each\n"
+            "tensor as it finishes (memory holds the tensors in flight, within\n"
+            "--memory-budget), and print per-tensor errors, bytes, bits/weight\n"
+            "and the calibration tokens each tensor's statistics saw; `cwb eval`\n"
+            "and `cwb inspect` accept the archive (read with its source model);\n"
             "progress on stderr, Ctrl-C stops without writing",
         .options =
             {
