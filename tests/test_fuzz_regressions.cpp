@@ -9,10 +9,12 @@
 #include "io/gguf_writer.h"
 #include "io/open_model.h"
 #include "pipeline/archive.h"
+#include "recipe/name_match.h"
 #include "recipe/recipe.h"
 #include "tokenizer/bpe_vocab.h"
 #include "tensor/dequantize.h"
 #include "util/error.h"
+#include "util/regex_limits.h"
 
 #include <QTemporaryDir>
 #include <QTest>
@@ -52,6 +54,7 @@ private Q_SLOTS:
     void archiveMatrixWithoutBytesReadsWithoutNullMemcpy();
     void jsonNumberOverflowIsAClearError_data();
     void jsonNumberOverflowIsAClearError();
+    void regexNumberOverflowIsAClearError();
 };
 
 // fuzz_hdf5, crash-4880aa7b: an archive matrix of kind "float" without its bytes dataset was
@@ -149,6 +152,27 @@ void TestFuzzRegressions::jsonNumberOverflowIsAClearError()
     }
     QVERIFY2(!error.empty(), "no cwb::Error");
     QVERIFY2(error.find("JSON") != std::string::npos, error.c_str());
+}
+
+// fuzz_recipe, crash-f9c439b3: a "re:" pattern with the back-reference \5555555555555555555555555555
+// - libstdc++'s regex compiler (GCC 12) multiplies the digits into a long without an overflow
+// check (UBSan: signed integer overflow in regex_compiler.tcc). Such numbers (after a backslash
+// or inside braces) are refused before std::regex sees them, naming the offset; ordinary
+// patterns are not affected.
+void TestFuzzRegressions::regexNumberOverflowIsAClearError()
+{
+    std::string error;
+    const std::string hostile = "re:layers\\GGGG.1\\.mlp\\5555555555555555555555555555$";
+    QVERIFY(!cwb::NamePattern::compile(hostile, error));
+    QVERIFY2(error.find("28 digits") != std::string::npos, error.c_str());
+    QVERIFY(!cwb::regexNumberProblem("a{1,99999999999999999999}").empty());
+    QVERIFY(!cwb::regexNumberProblem("a{12345678901}").empty());
+    for (const char *fine : {"layers\\.[0-9]+\\.mlp\\..*", "a{2,3}", "layers\\.1234567890123\\.x",
+                             "(x)\\1", "(a)\\1{2}", "embed|head"}) {
+        QVERIFY2(cwb::regexNumberProblem(fine).empty(), fine);
+        error.clear();
+        QVERIFY2(cwb::NamePattern::compile(std::string("re:") + fine, error), error.c_str());
+    }
 }
 
 QTEST_GUILESS_MAIN(TestFuzzRegressions)

@@ -2,6 +2,7 @@
 #include "export/compressed_tensors_format.h"
 
 #include "util/error.h"
+#include "util/regex_limits.h"
 #include "util/text_format.h"
 
 #include <bit>
@@ -56,8 +57,15 @@ bool matches(const std::string &target, const std::string &module)
 {
     if (!target.starts_with("re:"))
         return target == module;
-    const std::regex re(target.substr(3), std::regex::ECMAScript);
-    return std::regex_search(module, re, std::regex_constants::match_continuous);
+    const std::string body = target.substr(3);
+    if (const std::string problem = regexNumberProblem(body); !problem.empty())
+        throw Error("target \"" + target + "\": " + problem);
+    try {
+        const std::regex re(body, std::regex::ECMAScript);
+        return std::regex_search(module, re, std::regex_constants::match_continuous);
+    } catch (const std::regex_error &e) {
+        throw Error("target \"" + target + "\" is not a regular expression: " + e.what());
+    }
 }
 
 void setBits(uint32_t *words, int64_t bit, uint32_t v, int bits)

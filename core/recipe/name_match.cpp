@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "recipe/name_match.h"
 
+#include "util/regex_limits.h"
+
 namespace cwb {
 
 PatternKind patternKind(std::string_view pattern)
@@ -54,6 +56,10 @@ std::optional<NamePattern> NamePattern::compile(const std::string &pattern, std:
         const std::string body = pattern.substr(3);
         if (body.empty()) {
             error = "\"re:\" needs a regular expression after it";
+            return std::nullopt;
+        }
+        if (const std::string problem = regexNumberProblem(body); !problem.empty()) {
+            error = "invalid regular expression \"" + body + "\": " + problem;
             return std::nullopt;
         }
         try {
