@@ -107,10 +107,13 @@ void groupReference(const std::byte *group, const Q8View &x, int64_t row0, int n
 }
 
 // The packed groups (formats/int_dot.h), read value by value from the layout: per weight group
-// and row, s * sum_b d_b * sum_j v_j q_j.
+// and row, s * sum_b d_b * sum_j v_j q_j; for level codes (`levels`: 4-bit codes indexing
+// integer levels, L = 128 hi + lo, or hi alone when narrow) v_j = L[u_j] and the sum is scaled
+// by levels->unit, for rtn codes v_j = u_j - z (4-bit) or the stored signed value (8-bit).
 template <int bits>
 void packedGroupReference(const std::byte *groupBytes, int64_t groupSize, const Q8View &x,
-                          int64_t row0, int nRows, float *y, int64_t yStride)
+                          int64_t row0, int nRows, float *y, int64_t yStride,
+                          const LevelCodes *levels)
 {
     const auto *g = reinterpret_cast<const Byte *>(groupBytes);
     const int64_t nb = x.len / kQk, blocksPerGroup = groupSize / kQk;
@@ -125,6 +128,12 @@ void packedGroupReference(const std::byte *groupBytes, int64_t groupSize, const 
                 float s;
                 std::memcpy(&s, h + 4 * lane, 4);
                 const int z = int(static_cast<int8_t>(h[32 + lane]));
+                const auto value = [&](int u) {
+                    if (!levels)
+                        return u - z;
+                    return levels->narrow ? int(levels->hi[u])
+                                          : 128 * int(levels->hi[u]) + int(levels->lo[u]);
+                };
                 float part = 0;
                 for (int64_t bi = 0; bi < blocksPerGroup; ++bi) {
                     const int64_t b = gi * blocksPerGroup + bi;
@@ -139,54 +148,30 @@ void packedGroupReference(const std::byte *groupBytes, int64_t groupSize, const 
                             isum += lo * q[j] + hi * q[j + 16];
                         } else {
                             const Byte c = pair[(k % 2) * 16 + j];
-                            isum += ((c & 0xF) - z) * q[j] + ((c >> 4) - z) * q[j + 16];
+                            isum += value(c & 0xF) * q[j] + value(c >> 4) * q[j + 16];
                         }
                     }
                     part += x.d[(row0 + r) * nb + b] * float(isum);
                 }
                 sum += s * part;
             }
-            y[r * yStride + k] = sum;
+            y[r * yStride + k] = levels ? levels->unit * sum : sum;
         }
     }
 }
 
-// The level-coded groups (formats/int_dot.h), value by value: per weight group and row,
-// unit * s * sum_b d_b * sum_j L[u_j] q_j with L = 128 hi + lo.
-void packedLevelGroupReference(const std::byte *groupBytes, int64_t groupSize,
+template <int bits>
+void packedCodesReference(const std::byte *group, int64_t groupSize, const Q8View &x,
+                          int64_t row0, int nRows, float *y, int64_t yStride)
+{
+    packedGroupReference<bits>(group, groupSize, x, row0, nRows, y, yStride, nullptr);
+}
+
+void packedLevelGroupReference(const std::byte *group, int64_t groupSize,
                                const LevelCodes &levels, const Q8View &x, int64_t row0, int nRows,
                                float *y, int64_t yStride)
 {
-    const auto *g = reinterpret_cast<const Byte *>(groupBytes);
-    const int64_t nb = x.len / kQk, blocksPerGroup = groupSize / kQk;
-    const int64_t groupBytesEach = kPackedGroupHeaderBytes + blocksPerGroup * 128;
-    const auto level = [&](int u) {
-        return levels.narrow ? int(levels.hi[u]) : 128 * int(levels.hi[u]) + int(levels.lo[u]);
-    };
-    for (int lane = 0; lane < kInterleavedRows; ++lane) {
-        const int k = kInterleavedLaneRows[lane];
-        for (int r = 0; r < nRows; ++r) {
-            float sum = 0;
-            for (int64_t gi = 0; gi < x.len / groupSize; ++gi) {
-                const Byte *h = g + gi * groupBytesEach;
-                float s;
-                std::memcpy(&s, h + 4 * lane, 4);
-                float part = 0;
-                for (int64_t bi = 0; bi < blocksPerGroup; ++bi) {
-                    const int64_t b = gi * blocksPerGroup + bi;
-                    const Byte *pair =
-                        h + kPackedGroupHeaderBytes + bi * 128 + (k / 2) * 32 + (k % 2) * 16;
-                    const int8_t *q = x.qs + ((row0 + r) * nb + b) * kQk;
-                    int32_t isum = 0;
-                    for (int j = 0; j < 16; ++j)
-                        isum += level(pair[j] & 0xF) * q[j] + level(pair[j] >> 4) * q[j + 16];
-                    part += x.d[(row0 + r) * nb + b] * float(isum);
-                }
-                sum += s * part;
-            }
-            y[r * yStride + k] = levels.unit * sum;
-        }
-    }
+    packedGroupReference<4>(group, groupSize, x, row0, nRows, y, yStride, &levels);
 }
 
 } // namespace
@@ -202,8 +187,8 @@ const Table &scalarTable()
         kernel<dotKRow<unpackQ6_K, 210>>,
         groupReference<DType::Q4_0, dotLegacyRow<false, false>>,
         groupReference<DType::Q8_0, dotQ8_0Row>,
-        packedGroupReference<4>,
-        packedGroupReference<8>,
+        packedCodesReference<4>,
+        packedCodesReference<8>,
         packedLevelGroupReference,
     };
     return t;
