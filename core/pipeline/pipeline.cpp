@@ -125,17 +125,14 @@ CompressedTensor compressTensor(const Model &model, const TensorPlan &tp,
     // whenever the data shows it (a safety net; the size test would flag the method).
     if (pruned && ct.weight) {
         bool leaks = !quantSpec.exactZeros(quantSlot.reader(), ct.weight->type);
-        // Row blocks of the reconstruction, not a whole float copy.
-        const int64_t blockRows = std::max<int64_t>(1, (int64_t(1) << 20) / cols);
-        std::vector<float> result(size_t(std::min(blockRows, rows) * cols));
-        for (int64_t r0 = 0; r0 < rows && !leaks; r0 += blockRows) {
-            const int64_t n = std::min(blockRows, rows - r0);
-            ct.reconstructRows(r0, n, result.data());
-            for (int64_t k = 0; k < n * cols && !leaks; ++k) {
-                const uint64_t i = uint64_t(r0 * cols + k);
-                leaks = !((pruned->keep[i / 8] >> (i % 8)) & 1u) && result[size_t(k)] != 0.0f;
-            }
-        }
+        if (!leaks) // row blocks of the reconstruction, not a whole float copy
+            (void)stages::visitReconstruction(ct, 0, [&](int64_t r0, int64_t n, const float *v) {
+                for (int64_t k = 0; k < n * cols && !leaks; ++k) {
+                    const uint64_t i = uint64_t(r0 * cols + k);
+                    leaks = !((pruned->keep[i / 8] >> (i % 8)) & 1u) && v[k] != 0.0f;
+                }
+                return !leaks;
+            });
         if (leaks) {
             PruneMask mask;
             mask.bitmap = pruned->keep;

@@ -71,6 +71,22 @@ Matrix loadMatrix(const Model &model, const Tensor &t)
     return m;
 }
 
+std::vector<float> visitReconstruction(
+    const CompressedTensor &ct, int64_t blockRows,
+    const std::function<bool(int64_t firstRow, int64_t nRows, const float *values)> &visit)
+{
+    if (blockRows <= 0)
+        blockRows = std::max<int64_t>(1, (int64_t(1) << 20) / std::max<int64_t>(1, ct.cols));
+    std::vector<float> block(size_t(std::min(blockRows, ct.rows) * ct.cols));
+    for (int64_t r0 = 0; r0 < ct.rows; r0 += blockRows) {
+        const int64_t n = std::min(blockRows, ct.rows - r0);
+        ct.reconstructRows(r0, n, block.data());
+        if (!visit(r0, n, block.data()))
+            break;
+    }
+    return block;
+}
+
 void finishReport(CompressedTensor &ct, const std::vector<float> &original, const InputStats &in,
                   bool wantOutputError)
 {
@@ -78,21 +94,18 @@ void finishReport(CompressedTensor &ct, const std::vector<float> &original, cons
     // blocks of rows (the same sums in the same order), so a large matrix never has a second
     // full float copy beside the original (a streamed 7B run holds several tensors at once).
     const bool outputError = wantOutputError && in.hessian && ct.shape.size() >= 2;
-    const int64_t blockRows = outputError || !ct.weight
-                                  ? ct.rows
-                                  : std::max<int64_t>(1, (int64_t(1) << 20) / std::max<int64_t>(1, ct.cols));
-    std::vector<float> result(size_t(std::min(blockRows, ct.rows) * ct.cols));
     double num = 0, den = 0;
-    for (int64_t r0 = 0; r0 < ct.rows; r0 += blockRows) {
-        const int64_t n = std::min(blockRows, ct.rows - r0);
-        ct.reconstructRows(r0, n, result.data());
-        const float *o = original.data() + r0 * ct.cols;
-        for (int64_t i = 0; i < n * ct.cols; ++i) {
-            const double d = double(o[i]) - double(result[size_t(i)]);
-            num += d * d;
-            den += double(o[i]) * double(o[i]);
-        }
-    }
+    const std::vector<float> result = visitReconstruction(
+        ct, outputError || !ct.weight ? ct.rows : 0,
+        [&](int64_t r0, int64_t n, const float *values) {
+            const float *o = original.data() + r0 * ct.cols;
+            for (int64_t i = 0; i < n * ct.cols; ++i) {
+                const double d = double(o[i]) - double(values[i]);
+                num += d * d;
+                den += double(o[i]) * double(o[i]);
+            }
+            return true;
+        });
     ct.report.relativeError = den > 0 ? std::sqrt(num / den) : (num > 0 ? 1.0 : 0.0);
     if (outputError)
         ct.report.outputError = relativeOutputError(original.data(), result.data(), ct.rows,

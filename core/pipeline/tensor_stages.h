@@ -11,6 +11,7 @@
 #include "recipe/plan.h"
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -39,6 +40,14 @@ struct Matrix {
     bool transposed = false; // the tensor is stored [in x out]
 };
 [[nodiscard]] Matrix loadMatrix(const Model &model, const Tensor &t);
+
+// Walks the reconstruction of `ct` in row order, in blocks of about 2^20 values (of `blockRows`
+// rows when it is positive), calling visit(firstRow, nRows, values) until it returns false: a
+// pass over a large matrix without a whole float copy. Returns the buffer, holding the last
+// block visited (the whole matrix when blockRows >= ct.rows).
+std::vector<float> visitReconstruction(
+    const CompressedTensor &ct, int64_t blockRows,
+    const std::function<bool(int64_t firstRow, int64_t nRows, const float *values)> &visit);
 
 // Fills the report of `ct` (whose stored parts are final): relative and output error against
 // the original values, exact stored bytes, bits per weight.
