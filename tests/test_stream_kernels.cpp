@@ -66,7 +66,8 @@ private slots:
     void nearZeroCountsOnEveryLevel();
     void histogramSlotsOnEveryLevel();
     void quantMinMaxAndAbsMaxOnEveryLevel();
-    void roundCodesOnEveryLevel();
+    void rtnRowKernelsOnEveryLevel();
+    void f16RoundTripOnEveryLevel();
     void thresholdCodesOnEveryLevel();
     void fp8CodesMatchTheConversionOnEveryLevel();
     void halfConversionsOnEveryLevel();
@@ -287,26 +288,71 @@ void TestStreamKernels::quantMinMaxAndAbsMaxOnEveryLevel()
     }
 }
 
-void TestStreamKernels::roundCodesOnEveryLevel()
+void TestStreamKernels::rtnRowKernelsOnEveryLevel()
 {
-    // Halves (ties to even), clamping on both sides, and -0.
-    std::vector<float> x = randomValues(301, 8, 3.0f);
-    const float ties[] = {0.5f, 1.5f, 2.5f, -0.5f, -1.5f, -2.5f, -0.0f, 7.49f, 7.5f, -7.5f, -9.0f, 9.0f};
-    std::copy(std::begin(ties), std::end(ties), x.begin());
+    // Group ranges, then the codes of a row against the rule written out: halves (ties to even),
+    // clamping on both sides, -0, an all-zero group (s = 0), group lengths with and without a
+    // vector tail, an odd last nibble, and 4-bit (packed by the kernel) next to 8-bit codes.
     const struct {
-        float s, lo, hi, add;
-    } grids[] = {{1.0f, -7.0f, 7.0f, 8.0f},   // symmetric int4: offset 8
-                 {0.37f, -3.0f, 12.0f, 3.0f}, // asymmetric int4, zero point 3
-                 {1.0f, 0.0f, 255.0f, 0.0f}};
-    for (const auto &g : grids) {
-        std::vector<uint8_t> want(x.size());
-        for (size_t j = 0; j < x.size(); ++j)
-            want[j] = uint8_t(int(std::nearbyint(std::clamp(x[j] / g.s, g.lo, g.hi)) + g.add));
+        int64_t groups, len;
+        int bits;
+        int32_t qlo, qhi;
+    } shapes[] = {{4, 128, 4, 1, 15}, {3, 32, 4, 0, 15}, {1, 301, 4, 0, 15}, {2, 77, 4, 1, 15},
+                  {5, 64, 8, 1, 255},  {1, 45, 8, 0, 255}, {2, 40, 3, 0, 7}};
+    for (const auto &shape : shapes) {
+        const int64_t n = shape.groups * shape.len;
+        std::vector<float> x = randomValues(n, uint32_t(n + shape.bits), 3.0f);
+        const float ties[] = {0.5f, 1.5f, 2.5f, -0.5f, -1.5f, -2.5f, -0.0f, 7.49f, 7.5f, -7.5f, -9.0f, 9.0f};
+        std::copy(std::begin(ties), std::end(ties), x.begin());
+        std::vector<float> s(static_cast<size_t>(shape.groups));
+        std::vector<int32_t> zero(static_cast<size_t>(shape.groups));
+        for (int64_t g = 0; g < shape.groups; ++g) {
+            s[size_t(g)] = g == 1 ? 0.0f : 0.37f * float(g + 1);
+            zero[size_t(g)] = shape.qlo == 1 ? 1 << (shape.bits - 1) : int32_t(g % (shape.qhi + 1));
+        }
+        std::vector<int32_t> want(static_cast<size_t>(n));
+        std::vector<float> wantLo(static_cast<size_t>(shape.groups)), wantHi(wantLo), wantAbs(wantLo);
+        for (int64_t g = 0; g < shape.groups; ++g) {
+            const float *p = x.data() + g * shape.len;
+            wantLo[size_t(g)] = *std::min_element(p, p + shape.len);
+            wantHi[size_t(g)] = *std::max_element(p, p + shape.len);
+            wantAbs[size_t(g)] = std::max(-wantLo[size_t(g)], wantHi[size_t(g)]);
+            for (int64_t j = 0; j < shape.len; ++j) {
+                const float sg = s[size_t(g)];
+                const int32_t z = zero[size_t(g)];
+                want[size_t(g * shape.len + j)] =
+                    sg == 0.0f ? z
+                               : std::clamp(int32_t(std::nearbyint(p[j] / sg)) + z, shape.qlo, shape.qhi);
+            }
+        }
+        const int64_t bytes = shape.bits == 4 ? (n + 1) / 2 : n;
         for (CpuLevel level : cwb::supportedCpuLevels()) {
-            std::vector<uint8_t> got(x.size());
-            cwb::quantsimd::table(level).roundCodes(x.data(), int64_t(x.size()), g.s, g.lo, g.hi,
-                                                    g.add, got.data());
-            QVERIFY2(got == want, levelName(level).constData());
+            const auto &t = cwb::quantsimd::table(level);
+            std::vector<float> lo(wantLo.size()), hi(wantLo.size()), am(wantLo.size());
+            QVERIFY(t.groupMinMax(x.data(), shape.groups, shape.len, lo.data(), hi.data()));
+            QVERIFY(t.groupAbsMax(x.data(), shape.groups, shape.len, am.data()));
+            QVERIFY2(lo == wantLo && hi == wantHi && am == wantAbs, levelName(level).constData());
+            std::vector<uint8_t> out(static_cast<size_t>(bytes), 0xa5); // the kernel overwrites every byte
+            t.rtnRowCodes(x.data(), shape.groups, shape.len, s.data(), zero.data(), shape.qlo,
+                          shape.qhi, shape.bits, out.data());
+            for (int64_t k = 0; k < n; ++k) {
+                const int got = shape.bits == 4 ? (out[size_t(k / 2)] >> (4 * (k % 2))) & 15 : out[size_t(k)];
+                QVERIFY2(got == want[size_t(k)],
+                         qPrintable(QStringLiteral("%1: %2 groups of %3, %4 bits, code %5: %6, want %7")
+                                        .arg(QLatin1String(cwb::cpuLevelName(level)))
+                                        .arg(shape.groups).arg(shape.len).arg(shape.bits).arg(k)
+                                        .arg(got).arg(want[size_t(k)])));
+            }
+            if (shape.bits == 4 && n % 2)
+                QVERIFY2((out.back() >> 4) == 0, levelName(level).constData());
+            for (float bad : {kNaN, kInf, -kInf}) {
+                auto y = x;
+                y[size_t(n - 1)] = bad;
+                QVERIFY2(!t.groupMinMax(y.data(), shape.groups, shape.len, lo.data(), hi.data()),
+                         levelName(level).constData());
+                QVERIFY2(!t.groupAbsMax(y.data(), shape.groups, shape.len, am.data()),
+                         levelName(level).constData());
+            }
         }
     }
 }
@@ -393,6 +439,35 @@ void TestStreamKernels::halfConversionsOnEveryLevel()
                      (levelName(level) + " fp16 " + QByteArray::number(v, 16)).constData());
             QVERIFY2(sameBits(bf16[v], cwb::bf16ToFloat(uint16_t(v))),
                      (levelName(level) + " bf16 " + QByteArray::number(v, 16)).constData());
+        }
+    }
+}
+
+void TestStreamKernels::f16RoundTripOnEveryLevel()
+{
+    // A million float patterns spread over all 2^32 (every sign, binade, NaN payloads), the
+    // rounding boundaries of the half range (65504, 65520, the smallest normal and subnormal
+    // halves) and their neighbours: the fp16 bits and the float back are floatToFp16's and
+    // fp16ToFloat's, bit for bit.
+    std::vector<float> x;
+    for (uint64_t b = 0; b < (uint64_t(1) << 32); b += 4099)
+        x.push_back(std::bit_cast<float>(uint32_t(b)));
+    for (float v : {65504.0f, 65519.996f, 65520.0f, 0x1p-14f, 0x1p-24f, 0x1p-25f, 0x1.8p-25f,
+                    0.0f, -0.0f, kInf, -kInf, kNaN})
+        for (int d = -2; d <= 2; ++d) {
+            x.push_back(std::bit_cast<float>(std::bit_cast<uint32_t>(v) + uint32_t(d)));
+            x.push_back(-x.back());
+        }
+    for (CpuLevel level : cwb::supportedCpuLevels()) {
+        std::vector<uint16_t> h(x.size());
+        std::vector<float> y(x.size());
+        cwb::quantsimd::table(level).f16RoundTrip(x.data(), int64_t(x.size()), h.data(), y.data());
+        for (size_t j = 0; j < x.size(); ++j) {
+            const uint16_t want = cwb::floatToFp16(x[j]);
+            QVERIFY2(h[j] == want && sameBits(y[j], cwb::fp16ToFloat(want)),
+                     (levelName(level) + " float bits "
+                      + QByteArray::number(std::bit_cast<uint32_t>(x[j]), 16))
+                         .constData());
         }
     }
 }

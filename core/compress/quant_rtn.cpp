@@ -36,37 +36,27 @@ struct RtnScale {
     float offset = 0.0f;     // added after rounding: 0 (asymmetric adds zero), 2^(b-1) symmetric
 };
 
-// mn/mx: the entry's min and max (finite). `entry` and `cols` only name it in errors.
-RtnScale rtnScale(float mn, float mx, const RtnParams &p, int64_t entry, int64_t entryLength,
-                  int64_t cols)
+// The scale the entry's range asks for before it is stored: max(-mn, mx) / qmax (symmetric) or
+// the range including 0 over maxq; +0 for an all-zero entry (zeros of either sign).
+float rawScale(float mn, float mx, const RtnParams &p)
+{
+    float raw;
+    if (p.symmetric)
+        raw = std::max(-mn, mx) / float((1 << (p.bits - 1)) - 1);
+    else
+        raw = (std::max(mx, 0.0f) - std::min(mn, 0.0f)) / float((1 << p.bits) - 1);
+    return raw > 0.0f ? raw : 0.0f;
+}
+
+// The rest of an entry's decision once its raw scale is stored (`stored`: the decoded scale,
+// `bits` its fp16 or fp32 pattern): the grid, the zero point, and the error for a scale that is
+// not finite. mn is the entry's min (the zero point's). `entry` and `cols` only name it in errors.
+RtnScale finishScale(float mn, float raw, float stored, uint32_t bits, const RtnParams &p,
+                     int64_t entry, int64_t entryLength, int64_t cols)
 {
     RtnScale r;
-    float raw;
-    if (p.symmetric) {
-        const int qmax = (1 << (p.bits - 1)) - 1;
-        raw = std::max(-mn, mx) / float(qmax);
-        r.lo = -float(qmax);
-        r.hi = float(qmax);
-        r.zero = 1 << (p.bits - 1);
-        r.offset = float(r.zero);
-    } else {
-        const int maxq = (1 << p.bits) - 1;
-        const float lo = std::min(mn, 0.0f);
-        const float hi = std::max(mx, 0.0f);
-        raw = (hi - lo) / float(maxq);
-        r.lo = 0.0f;
-        r.hi = float(maxq);
-    }
-    if (!(raw > 0.0f))
-        raw = 0.0f; // all zeros (of either sign): one canonical +0 scale
-    if (p.f16Scales) {
-        const uint16_t h = floatToFp16(raw);
-        r.scaleBits = h;
-        r.s = fp16ToFloat(h);
-    } else {
-        r.scaleBits = std::bit_cast<uint32_t>(raw);
-        r.s = raw;
-    }
+    r.s = stored;
+    r.scaleBits = bits;
     if (!std::isfinite(r.s)) {
         const int64_t first = entry * entryLength;
         throwIn(kMethod, "the scale of the group starting at row " + std::to_string(first / cols)
@@ -74,13 +64,31 @@ RtnScale rtnScale(float mn, float mx, const RtnParams &p, int64_t entry, int64_t
                              + ") is not finite in "
                              + (p.f16Scales ? "fp16 (set f16Scales = false)" : "fp32"));
     }
-    if (!p.symmetric && r.s > 0.0f) {
-        const float lo = std::min(mn, 0.0f);
-        r.zero = int(std::clamp(std::nearbyint(-lo / r.s), 0.0f, r.hi));
+    if (p.symmetric) {
+        const int qmax = (1 << (p.bits - 1)) - 1;
+        r.lo = -float(qmax);
+        r.hi = float(qmax);
+        r.zero = 1 << (p.bits - 1);
+        r.offset = float(r.zero);
+    } else {
         r.lo = 0.0f;
-        r.offset = 0.0f;
+        r.hi = float((1 << p.bits) - 1);
+        if (r.s > 0.0f)
+            r.zero = int(std::clamp(std::nearbyint(-std::min(mn, 0.0f) / r.s), 0.0f, r.hi));
     }
     return r;
+}
+
+// mn/mx: the entry's min and max (finite). `entry` and `cols` only name it in errors.
+RtnScale rtnScale(float mn, float mx, const RtnParams &p, int64_t entry, int64_t entryLength,
+                  int64_t cols)
+{
+    const float raw = rawScale(mn, mx, p);
+    if (p.f16Scales) {
+        const uint16_t h = floatToFp16(raw);
+        return finishScale(mn, raw, fp16ToFloat(h), h, p, entry, entryLength, cols);
+    }
+    return finishScale(mn, raw, raw, std::bit_cast<uint32_t>(raw), p, entry, entryLength, cols);
 }
 
 // Code of x under an entry's scale: clamp(rne(x / s) + zero, ...) as in quant_params.h.
@@ -119,24 +127,6 @@ Range minMax(const float *x, int64_t n)
     Range r {};
     r.finite = quantsimd::activeTable().minMax(x, n, r.lo, r.hi);
     return r;
-}
-
-// Codes of x[0..n) under one entry into u[0..n): the hot loop, branch-free. Clamping before
-// rounding gives rtnCode's result (the bounds are integers) and keeps roundHalfEven in range.
-void rtnCodes(const float *x, int64_t n, const RtnScale &r, bool symmetric, uint8_t *u)
-{
-    if (r.s == 0.0f) {
-        std::memset(u, symmetric ? r.zero : 0, static_cast<size_t>(n));
-        return;
-    }
-    // Symmetric codes add the offset; asymmetric ones round then add the zero point, as rtnCode:
-    // the bounds shifted by the zero are integers, so clamping first changes nothing but keeps
-    // the rounding in range.
-    const quantsimd::Table &k = quantsimd::activeTable();
-    if (symmetric)
-        k.roundCodes(x, n, r.s, r.lo, r.hi, r.offset, u);
-    else
-        k.roundCodes(x, n, r.s, r.lo - float(r.zero), r.hi - float(r.zero), float(r.zero), u);
 }
 
 } // namespace
@@ -219,29 +209,62 @@ QuantizedTensor quantizeRtn(const float *w, int64_t rows, int64_t cols, const Rt
             zeros[0] = uint8_t(tensorScale.zero);
     }
 
-    const int64_t len = p.granularity == Granularity::PerTensor ? cols : entryLength(q);
+    const bool perTensor = p.granularity == Granularity::PerTensor;
+    const int64_t len = perTensor ? cols : entryLength(q);
     const int64_t perRow = cols / len;
+    // The row kernel's clamp bounds on the code: rtnCode's [lo, hi] shifted by the zero point,
+    // which is 2^(b-1) for symmetric grids and per group for asymmetric ones.
+    const int32_t maxCode = (1 << p.bits) - 1;
+    const int32_t qlo = p.symmetric ? 1 : 0, qhi = maxCode;
+    const bool packedByKernel = p.bits == 4 || p.bits == 8;
     quantdetail::forRowBlocks(kMethod, w, rows, cols, job, [&](int64_t r0, int64_t r1) -> int64_t {
         // Per-tensor scales were found by a pass that checked every value; per-group ones check
-        // their group in the min/max pass and only then look for the first bad value.
-        std::vector<uint8_t> u(static_cast<size_t>(cols));
+        // their row in the range pass and only then look for the first bad value.
+        const quantsimd::Table &k = quantsimd::activeTable();
+        std::vector<uint8_t> u(packedByKernel ? 0 : static_cast<size_t>(cols));
+        const auto groups = static_cast<size_t>(perRow);
+        std::vector<float> lo(groups), hi(groups), raw(groups), s(groups);
+        std::vector<uint16_t> half(groups);
+        std::vector<int32_t> zero(groups);
         for (int64_t r = r0; r < r1; ++r) {
-            for (int64_t g = 0; g < perRow; ++g) {
-                const float *x = w + r * cols + g * len;
-                RtnScale scale = tensorScale;
-                if (p.granularity != Granularity::PerTensor) {
+            const float *x = w + r * cols;
+            if (perTensor) {
+                s[0] = tensorScale.s;
+                zero[0] = tensorScale.zero;
+            } else {
+                const bool finite = p.symmetric
+                                        ? k.groupAbsMax(x, perRow, len, hi.data())
+                                        : k.groupMinMax(x, perRow, len, lo.data(), hi.data());
+                if (!finite)
+                    return quantdetail::firstNonFiniteInRows(w, r0, r1, cols);
+                // symmetric: max(-min, max) is the absolute maximum
+                if (p.symmetric)
+                    for (size_t g = 0; g < groups; ++g)
+                        lo[g] = -hi[g];
+                for (size_t g = 0; g < groups; ++g)
+                    raw[g] = rawScale(lo[g], hi[g], p);
+                if (p.f16Scales)
+                    k.f16RoundTrip(raw.data(), perRow, half.data(), s.data());
+                for (int64_t g = 0; g < perRow; ++g) {
                     const int64_t i = r * perRow + g;
-                    const auto [mn, mx, finite] = minMax(x, len);
-                    if (!finite)
-                        return quantdetail::firstNonFiniteInRows(w, r0, r1, cols);
-                    scale = rtnScale(mn, mx, p, i, len, cols);
+                    const auto gi = size_t(g);
+                    const RtnScale scale =
+                        p.f16Scales
+                            ? finishScale(lo[gi], raw[gi], s[gi], half[gi], p, i, len, cols)
+                            : finishScale(lo[gi], raw[gi], raw[gi],
+                                          std::bit_cast<uint32_t>(raw[gi]), p, i, len, cols);
                     storeScale(q, i, scale, p.f16Scales);
                     if (!p.symmetric)
                         zeros[size_t(i)] = uint8_t(scale.zero);
+                    s[size_t(g)] = scale.s;
+                    zero[size_t(g)] = scale.zero;
                 }
-                rtnCodes(x, len, scale, p.symmetric, u.data() + g * len);
             }
-            quantpack::packCodes(u.data(), cols, p.bits, q.codes.data() + r * rowBytes);
+            uint8_t *dst = q.codes.data() + r * rowBytes;
+            k.rtnRowCodes(x, perRow, len, s.data(), zero.data(), qlo, qhi, p.bits,
+                          packedByKernel ? dst : u.data());
+            if (!packedByKernel)
+                quantpack::packCodes(u.data(), cols, p.bits, dst);
         }
         return -1;
     });

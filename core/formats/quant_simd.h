@@ -29,14 +29,27 @@ struct Table {
     // max |x[0..n)| (0 for n = 0), as quantdetail::absMax finds it for finite x; not finite
     // when x holds a NaN (NaN) or an infinity (+infinity), so callers need no separate check.
     float (*absMax)(const float *x, int64_t n);
-    // u[j] = int(roundHalfEven(clamp(x[j] / s, lo, hi)) + add): rtn's codes, where lo and hi are
-    // integers whose magnitudes stay below 2^22 (util/round_even.h).
-    void (*roundCodes)(const float *x, int64_t n, float s, float lo, float hi, float add,
-                       uint8_t *u);
+    // One row of rtn, `groups` consecutive groups of `len` values each, in two calls around the
+    // scales (compress/quant_rtn.cpp decides those from the ranges):
+    // groupAbsMax: amax[g] = max |x| of group g (symmetric grids need nothing else);
+    // groupMinMax: lo[g] / hi[g] as minMax finds them. Both return whether every value is finite
+    // (else the outputs mean nothing).
+    bool (*groupAbsMax)(const float *x, int64_t groups, int64_t len, float *amax);
+    bool (*groupMinMax)(const float *x, int64_t groups, int64_t len, float *lo, float *hi);
+    // The codes of the row: code = zero[g] where s[g] == 0, else
+    // clamp(roundHalfEven(x / s[g]) + zero[g], qlo, qhi) (0 <= qlo <= qhi <= 255, the clamp
+    // bounds minus zero[g] within +-2^22), which is rtn's rule. With bits == 4 they are written
+    // packed as quantpack::packCodes packs them (two per byte, low nibble first, an odd last code
+    // alone), else one byte per code (the caller packs other widths).
+    void (*rtnRowCodes)(const float *x, int64_t groups, int64_t len, const float *s,
+                        const int32_t *zero, int32_t qlo, int32_t qhi, int bits, uint8_t *out);
     // u[j] = how many of t[0..15) (ascending) lie strictly below x[j] * inv: nf4's codes.
     void (*thresholdCodes)(const float *x, int64_t n, float inv, const float *t, uint8_t *u);
     // u[j] = floatToFp8E4M3(x[j] / s), or floatToFp8E5M2 (formats/float_formats.h).
     void (*fp8Codes)(const float *x, int64_t n, float s, bool e5m2, uint8_t *u);
+    // h[j] = floatToFp16(x[j]), y[j] = fp16ToFloat(h[j]) (formats/float_formats.h), bit for bit:
+    // a scale's round trip through its stored fp16 (rtn's fp16 scales).
+    void (*f16RoundTrip)(const float *x, int64_t n, uint16_t *h, float *y);
     // y[j] = fp16ToFloat(h[j]) / bf16ToFloat(h[j]) (formats/float_formats.h), bit for bit, NaN
     // payloads included; h (n little-endian 16-bit values) need not be aligned.
     void (*f16ToFloat)(const void *h, int64_t n, float *y);
