@@ -68,7 +68,7 @@ private slots:
     void quantMinMaxAndAbsMaxOnEveryLevel();
     void rtnRowKernelsOnEveryLevel();
     void f16RoundTripOnEveryLevel();
-    void thresholdCodesOnEveryLevel();
+    void nf4RowCodesOnEveryLevel();
     void fp8CodesMatchTheConversionOnEveryLevel();
     void halfConversionsOnEveryLevel();
     void largeCodeBuffersAreHugePageAligned();
@@ -357,21 +357,69 @@ void TestStreamKernels::rtnRowKernelsOnEveryLevel()
     }
 }
 
-void TestStreamKernels::thresholdCodesOnEveryLevel()
+void TestStreamKernels::nf4RowCodesOnEveryLevel()
 {
+    // Values on every threshold (counted only when strictly above), a hair either side of each
+    // threshold and of every bucket edge k/8 - 1 of the fast kernels, the block's +-absmax (x
+    // times the rounded inverse may pass 1), an all-zero block, block lengths with a vector tail,
+    // a block of subnormals (x * inf: infinities and NaN), one of absmax ~1e-38, and the random
+    // rest.
     const auto &t = cwb::nf4Thresholds();
-    std::vector<float> x = randomValues(257, 6, 0.5f);
-    for (size_t k = 0; k < t.size(); ++k)
-        x[k] = t[k]; // on a threshold: counts only those strictly below
-    const float inv = 1.0f;
-    std::vector<uint8_t> want(x.size());
-    for (size_t j = 0; j < x.size(); ++j)
-        want[j] = uint8_t(std::count_if(t.begin(), t.end(), [&](float th) { return x[j] * inv > th; }));
-    for (CpuLevel level : cwb::supportedCpuLevels()) {
-        std::vector<uint8_t> got(x.size());
-        cwb::quantsimd::table(level).thresholdCodes(x.data(), int64_t(x.size()), inv, t.data(),
-                                                    got.data());
-        QVERIFY2(got == want, levelName(level).constData());
+    for (const int64_t len : {64, 128, 40}) {
+        const int64_t blocks = 7, n = blocks * len;
+        std::vector<float> x = randomValues(n, uint32_t(len), 0.5f);
+        std::vector<float> special;
+        for (float v : t)
+            for (float d : {0.0f, 1e-7f, -1e-7f, 3e-5f, -3e-5f})
+                special.push_back(v + d);
+        for (int k = 0; k <= 16; ++k)
+            for (float d : {0.0f, 1e-7f, -1e-7f})
+                special.push_back(float(k) / 8.0f - 1.0f + d);
+        for (size_t i = 0; i < special.size() && i < size_t(len * 3); ++i)
+            x[size_t(len) + i] = special[i] * 0.8f; // blocks 1..3, absmax 0.8 set below
+        for (int64_t b = 1; b < 4; ++b)
+            x[size_t(b * len + len - 1)] = b % 2 ? 0.8f : -0.8f;
+        std::fill(x.begin() + 4 * len, x.begin() + 5 * len, 0.0f);
+        for (int64_t j = 0; j < len; ++j) // a subnormal absmax: its inverse overflows to infinity
+            x[size_t(5 * len + j)] = 1e-40f * float(j % 7 - 3);
+        for (int64_t j = 0; j < len; ++j) // an absmax whose inverse is finite but 8 / absmax not
+            x[size_t(6 * len + j)] = 5e-39f * x[size_t(j)];
+        std::vector<int> want(static_cast<size_t>(n));
+        std::vector<float> wantAbs(static_cast<size_t>(blocks));
+        for (int64_t b = 0; b < blocks; ++b) {
+            float am = 0;
+            for (int64_t j = 0; j < len; ++j)
+                am = std::max(am, std::fabs(x[size_t(b * len + j)]));
+            wantAbs[size_t(b)] = am;
+            const float inv = am > 0 ? 1.0f / am : 0.0f;
+            for (int64_t j = 0; j < len; ++j) {
+                const float xn = x[size_t(b * len + j)] * inv;
+                want[size_t(b * len + j)] =
+                    int(std::count_if(t.begin(), t.end(), [&](float th) { return xn > th; }));
+            }
+        }
+        for (CpuLevel level : cwb::supportedCpuLevels()) {
+            std::vector<float> am(wantAbs.size());
+            std::vector<uint8_t> out(static_cast<size_t>(n / 2), 0xa5);
+            QVERIFY(cwb::quantsimd::table(level).nf4RowCodes(x.data(), blocks, len, t.data(),
+                                                             am.data(), out.data()));
+            QVERIFY2(am == wantAbs, levelName(level).constData());
+            for (int64_t k = 0; k < n; ++k) {
+                const int got = (out[size_t(k / 2)] >> (4 * (k % 2))) & 15;
+                QVERIFY2(got == want[size_t(k)],
+                         qPrintable(QStringLiteral("%1: block length %2, value %3 (%4): %5, want %6")
+                                        .arg(QLatin1String(cwb::cpuLevelName(level)))
+                                        .arg(len).arg(k).arg(double(x[size_t(k)]), 0, 'g', 9)
+                                        .arg(got).arg(want[size_t(k)])));
+            }
+            for (float bad : {kNaN, kInf, -kInf}) {
+                auto y = x;
+                y[size_t(n - 3)] = bad;
+                QVERIFY2(!cwb::quantsimd::table(level).nf4RowCodes(y.data(), blocks, len, t.data(),
+                                                                   am.data(), out.data()),
+                         levelName(level).constData());
+            }
+        }
     }
 }
 

@@ -27,12 +27,6 @@ constexpr const char *kMethod = "nf4";
 
 float inverse(float absmax) { return absmax > 0.0f ? 1.0f / absmax : 0.0f; }
 
-// The fast code loop (formats/quant_simd.h).
-void nf4Codes(const float *x, int64_t n, float inv, uint8_t *u)
-{
-    quantsimd::activeTable().thresholdCodes(x, n, inv, nf4Thresholds().data(), u);
-}
-
 void storeF32(std::vector<uint8_t> &out, int64_t i, float v)
 {
     const uint32_t u = std::bit_cast<uint32_t>(v);
@@ -131,19 +125,11 @@ QuantizedTensor quantizeNf4(const float *w, int64_t rows, int64_t cols, const Nf
     const int64_t rowBytes = q.rowCodeBytes();
     std::vector<float> absmax(static_cast<size_t>(q.scaleCount()));
     quantdetail::forRowBlocks(kMethod, w, rows, cols, job, [&](int64_t r0, int64_t r1) -> int64_t {
-        std::vector<uint8_t> u(static_cast<size_t>(cols));
-        for (int64_t r = r0; r < r1; ++r) {
-            for (int64_t g = 0; g < perRow; ++g) {
-                const float *x = w + r * cols + g * block;
-                const float am = quantsimd::activeTable().absMax(x, block);
-                if (!std::isfinite(am)) // a NaN or infinity in the block: name the first one
-                    return quantdetail::firstNonFiniteInRows(w, r0, r1, cols);
-                absmax[size_t(r * perRow + g)] = am;
-                const float inv = inverse(am);
-                nf4Codes(x, block, inv, u.data() + g * block);
-            }
-            quantpack::packCodes(u.data(), cols, 4, q.codes.data() + r * rowBytes);
-        }
+        const quantsimd::Table &k = quantsimd::activeTable();
+        for (int64_t r = r0; r < r1; ++r)
+            if (!k.nf4RowCodes(w + r * cols, perRow, block, nf4Thresholds().data(),
+                               absmax.data() + r * perRow, q.codes.data() + r * rowBytes))
+                return quantdetail::firstNonFiniteInRows(w, r0, r1, cols);
         return -1;
     });
     storeScales(absmax, q, false);

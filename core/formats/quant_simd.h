@@ -43,8 +43,12 @@ struct Table {
     // alone), else one byte per code (the caller packs other widths).
     void (*rtnRowCodes)(const float *x, int64_t groups, int64_t len, const float *s,
                         const int32_t *zero, int32_t qlo, int32_t qhi, int bits, uint8_t *out);
-    // u[j] = how many of t[0..15) (ascending) lie strictly below x[j] * inv: nf4's codes.
-    void (*thresholdCodes)(const float *x, int64_t n, float inv, const float *t, uint8_t *u);
+    // One row of nf4: for each of `blocks` blocks of `len` values, absmax[b] = max |x| (as
+    // absMax), inv = absmax > 0 ? 1 / absmax : 0, and the codes of x * inv: how many of t[0..15)
+    // (ascending) lie strictly below it, written packed as quantpack::packCodes(..., 4) packs them. Returns
+    // whether every value is finite (else the outputs mean nothing).
+    bool (*nf4RowCodes)(const float *x, int64_t blocks, int64_t len, const float *t,
+                        float *absmax, uint8_t *out);
     // u[j] = floatToFp8E4M3(x[j] / s), or floatToFp8E5M2 (formats/float_formats.h).
     void (*fp8Codes)(const float *x, int64_t n, float s, bool e5m2, uint8_t *u);
     // h[j] = floatToFp16(x[j]), y[j] = fp16ToFloat(h[j]) (formats/float_formats.h), bit for bit:
