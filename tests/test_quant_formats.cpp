@@ -909,8 +909,10 @@ void TestQuantFormats::compressBenchSmoke()
     QCOMPARE(r.rows.size(), p.cases.size());
     QCOMPARE(r.rows[0].name, std::string("rtn w4 g128"));
     QCOMPARE(r.rows[0].storedBytes, cwb::quantizedStoredBytes(cwb::RtnParams{}, 64, 512));
-    QCOMPARE(r.rows[3].name, std::string("q4_k (ggml)"));
-    QCOMPARE(r.rows[3].storedBytes, quint64(64 * 2 * 144)); // two 256-weight Q4_K blocks a row
+    QCOMPARE(r.rows[3].name, std::string("fp8_e4m3 channel"));
+    QCOMPARE(r.rows[3].storedBytes, quint64(64 * 512 + 64 * 4)); // a code a weight, a scale a row
+    QCOMPARE(r.rows[4].name, std::string("q4_k (ggml)"));
+    QCOMPARE(r.rows[4].storedBytes, quint64(64 * 2 * 144)); // two 256-weight Q4_K blocks a row
     for (const auto &row : r.rows) {
         QVERIFY(row.seconds > 0 && row.inputGBps > 0 && row.referenceSeconds > 0);
         QVERIFY2(row.relRmsError > 0 && row.relRmsError < 0.15, row.name.c_str());

@@ -360,7 +360,7 @@ void TestStreamKernels::rtnRowKernelsOnEveryLevel()
 void TestStreamKernels::nf4RowCodesOnEveryLevel()
 {
     // Values on every threshold (counted only when strictly above), a hair either side of each
-    // threshold and of every bucket edge k/8 - 1 of the fast kernels, the block's +-absmax (x
+    // threshold and of every bucket edge of the fast kernels, the block's +-absmax (x
     // times the rounded inverse may pass 1), an all-zero block, block lengths with a vector tail,
     // a block of subnormals (x * inf: infinities and NaN), one of absmax ~1e-38, and the random
     // rest.
@@ -374,7 +374,8 @@ void TestStreamKernels::nf4RowCodesOnEveryLevel()
                 special.push_back(v + d);
         for (int k = 0; k <= 16; ++k)
             for (float d : {0.0f, 1e-7f, -1e-7f})
-                special.push_back(float(k) / 8.0f - 1.0f + d);
+                for (float perBucket : {8.0f, 7.99f}) // eighths, and the kernels' bucket edges
+                    special.push_back(float(k) / perBucket - 1.0f + d);
         for (size_t i = 0; i < special.size() && i < size_t(len * 3); ++i)
             x[size_t(len) + i] = special[i] * 0.8f; // blocks 1..3, absmax 0.8 set below
         for (int64_t b = 1; b < 4; ++b)

@@ -230,14 +230,14 @@ std::string compressBenchText(const CompressBenchParams &p, const CompressBenchR
     appendf(out, "bench compress: fast paths on %d threads, best of %d; GB/s of float32 input\n",
             r.threads, p.repeats);
     appendf(out, "kernels      %s\n", kernelLevelDescription().c_str());
-    appendf(out, "%-12s %-12s %9s %8s %7s | %9s %8s | %7s %8s\n", "shape", "method", "fast ms",
+    appendf(out, "%-12s %-16s %9s %8s %7s | %9s %8s | %7s %8s\n", "shape", "method", "fast ms",
             "GB/s", "/triad", "ref ms", "speedup", "bits/w", "rel RMS");
     for (const auto &row : r.rows) {
         const bool ref = row.referenceSeconds > 0;
         char refMs[32] = "-";
         if (ref)
             std::snprintf(refMs, sizeof refMs, "%.1f", row.referenceSeconds * 1e3);
-        appendf(out, "%-12s %-12s %9.1f %8.2f %6.0f%% | %9s %8s | %7.3f %8.4f\n",
+        appendf(out, "%-12s %-16s %9.1f %8.2f %6.0f%% | %9s %8s | %7.3f %8.4f\n",
                 shapeText(row.rows, row.cols).c_str(), row.name.c_str(), row.seconds * 1e3,
                 row.inputGBps, triadSharePct(row.inputGBps, r.triadGBps), refMs,
                 ref ? ratio(row.referenceSeconds, row.seconds).c_str() : "-", row.bitsPerWeight,

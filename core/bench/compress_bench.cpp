@@ -351,6 +351,9 @@ std::vector<CompressBenchCase> defaultCompressBenchCases()
         quantCase("rtn w4 g128", RtnParams{}),
         quantCase("nf4 b64", Nf4Params{}),
         quantCase("fp8_e4m3", Fp8Params{}),
+        // per output channel: one pass (the per-tensor scale needs the whole tensor's absmax
+        // before the first code, so the row above reads its input twice)
+        quantCase("fp8_e4m3 channel", Fp8Params{.granularity = Granularity::PerChannel}),
         ggmlCase("q4_k (ggml)", DType::Q4_K),
     };
 }
