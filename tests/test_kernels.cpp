@@ -620,7 +620,8 @@ void TestKernels::quantizedLinearFusedMatchesReference_data()
     QTest::addColumn<int>("groupSize");
     QTest::addColumn<bool>("f16");
     const int group = int(cwb::Granularity::Group);
-    QTest::newRow("int4 sym g32") << 4 << true << group << 32 << true;
+    QTest::newRow("int4 sym g32") << 4 << true << group << 32 << true; // runs as Q4_0
+    QTest::newRow("int4 sym g32 f32") << 4 << true << group << 32 << false;
     QTest::newRow("int4 asym g128") << 4 << false << group << 128 << true;
     QTest::newRow("int8 sym g64 f32") << 8 << true << group << 64 << false;
     QTest::newRow("int4 per channel") << 4 << true << int(cwb::Granularity::PerChannel) << 0 << false;
@@ -674,6 +675,11 @@ void TestKernels::quantizedLinearFusedMatchesReference()
     // (its reference rounds the input to Q8_0 first)
     const QString intMismatch = forwardMismatch(lin4, {1, 4, 9}, 74);
     QVERIFY2(intMismatch.isEmpty(), qPrintable(QStringLiteral("integer ") + intMismatch));
+    // Symmetric 4-bit codes in groups of 32 with fp16 scales are Q4_0 blocks and run as Q4_0
+    // (its kernels are tested on their own); the others run the group kernels.
+    QCOMPARE(lin4.runsAsQ4_0(), bits == 4 && symmetric && groupSize == 32 && f16);
+    if (lin4.runsAsQ4_0())
+        return;
     // Every level's group kernel against the scalar reference on the same groups.
     const auto x = randomValues(5 * in, 75, 3.f);
     cwb::Q8Activations q;

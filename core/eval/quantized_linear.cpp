@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "eval/quantized_linear.h"
 
+#include "eval/ggml_linear.h"
 #include "eval/matmul.h"
 #include "eval/row_tiles.h"
 #include "formats/float_formats.h"
@@ -58,9 +59,12 @@ QuantizedLinear::QuantizedLinear(QuantizedTensor tensor, bool intActivations)
              && q_.cols % 32 == 0;
     storedBytes_ = q_.storedBytes();
     if (intActivations && integerEligible()) {
-        if (levels_)
+        if (q4_0Layout())
+            asQ4_0_ = std::make_shared<GgmlLinear>(DType::Q4_0, q4_0Blocks(), q_.rows, q_.cols, true);
+        else if (levels_)
             levelCodes_ = integerLevels();
-        interleave();
+        if (!asQ4_0_)
+            interleave();
         // Held once: the interleaved layout has every code, scale and zero point.
         q_.codes = {};
         q_.scales = {};
@@ -82,6 +86,33 @@ bool QuantizedLinear::integerEligible() const
     const bool symmetric = std::get<RtnParams>(q_.params).symmetric;
     return (q_.codeBits == 4 || (q_.codeBits == 8 && symmetric))
            && packedGroupKernel(q_.codeBits) != nullptr;
+}
+
+bool QuantizedLinear::q4_0Layout() const
+{
+    const auto *rtn = std::get_if<RtnParams>(&q_.params);
+    return fused_ && !levels_ && rtn && rtn->symmetric && q_.codeBits == 4 && q_.groupSize == 32
+           && q_.scaleType == ScaleType::F16 && !q_.hasTensorScale;
+}
+
+std::vector<std::byte> QuantizedLinear::q4_0Blocks() const
+{
+    // Per block of 32: the group's fp16 scale as stored, then byte j = code j | code j+16 << 4.
+    const int64_t blocks = q_.cols / 32, rowBytes = q_.rowCodeBytes();
+    std::vector<std::byte> out(size_t(q_.rows * blocks * 18));
+    for (int64_t r = 0; r < q_.rows; ++r) {
+        const auto *codes = q_.codes.data() + r * rowBytes; // low nibble first
+        const auto code = [&](int64_t c) { return (uint8_t(codes[c / 2]) >> (4 * (c % 2))) & 0xF; };
+        for (int64_t b = 0; b < blocks; ++b) {
+            std::byte *block = out.data() + (r * blocks + b) * 18;
+            const int64_t group = r * blocks + b; // groups of 32 run along the row
+            block[0] = std::byte(q_.scales[size_t(2 * group)]);
+            block[1] = std::byte(q_.scales[size_t(2 * group + 1)]);
+            for (int j = 0; j < 16; ++j)
+                block[2 + j] = std::byte(code(b * 32 + j) | (code(b * 32 + j + 16) << 4));
+        }
+    }
+    return out;
 }
 
 std::shared_ptr<const LinearWeights> QuantizedLinear::withIntegerActivations() const
@@ -165,6 +196,10 @@ void QuantizedLinear::interleave()
 
 void QuantizedLinear::forwardInteger(const float *x, int64_t nRows, float *y) const
 {
+    if (asQ4_0_) {
+        asQ4_0_->forward(x, nRows, y);
+        return;
+    }
     Q8Activations q;
     quantizeActivations(ActivationRounding::Q8_0, x, nRows, q_.cols, q);
     const Q8View view = q.view();
@@ -205,7 +240,9 @@ void QuantizedLinear::row(int64_t r, float *out) const
     if (r < 0 || r >= q_.rows)
         throw Error("QuantizedLinear: row " + std::to_string(r) + " out of range ("
                     + std::to_string(q_.rows) + " rows)");
-    if (integerKernels())
+    if (asQ4_0_)
+        asQ4_0_->row(r, out);
+    else if (integerKernels())
         rowFromInterleaved(r, out);
     else
         q_.dequantizeRows(r, 1, out);
@@ -314,6 +351,10 @@ void QuantizedLinear::forwardFused(const float *x, int64_t nRows, float *y) cons
 
 void QuantizedLinear::forwardReference(const float *x, int64_t nRows, float *y) const
 {
+    if (asQ4_0_) {
+        asQ4_0_->forwardReference(x, nRows, y);
+        return;
+    }
     const int64_t in = q_.cols;
     std::vector<float> rounded;
     if (integerKernels()) {

@@ -17,6 +17,12 @@
 // integer group kernel, decode and prefill alike; forwardReference then rounds its input to
 // Q8_0 first. The codes are then held once, interleaved: the tensor's own vectors are freed and
 // row() decodes from the interleaved layout (the same values, tested).
+// Symmetric 4-bit codes in groups of 32 with fp16 scales (rtn / gptq / awq at group 32, the
+// GPTQ default layout) are exactly Q4_0 blocks (value = d * (u - 8), d the fp16 scale): in
+// integer mode they are repacked as Q4_0 and run as a Q4_0 GgmlLinear, whose interleaved
+// layout carries 8 fp16 scales per block of 8 rows x 32 where the group layout carries 40 bytes
+// of float scales and zero points (17 % more bytes to read per weight, so 0.84-0.86x of Q4_0's
+// decode before).
 // forwardReference is the scalar reference the fast path is tested against: every row decoded
 // by the tensor's reference dequantizer and dot products accumulated in double.
 
@@ -32,6 +38,8 @@
 #include <vector>
 
 namespace cwb {
+
+class GgmlLinear;
 
 class QuantizedLinear final : public LinearWeights {
 public:
@@ -58,7 +66,9 @@ public:
     // Whether decode runs the fused kernel.
     [[nodiscard]] bool fusedDecode() const { return fused_; }
     // Whether forward runs the integer (W4A8) kernels.
-    [[nodiscard]] bool integerKernels() const { return !interleaved_.empty(); }
+    [[nodiscard]] bool integerKernels() const { return !interleaved_.empty() || asQ4_0_; }
+    // Whether it does so as Q4_0 blocks (symmetric 4-bit codes, groups of 32, fp16 scales).
+    [[nodiscard]] bool runsAsQ4_0() const { return asQ4_0_ != nullptr; }
     // The interleaved groups the integer kernels read (empty unless integerKernels()).
     [[nodiscard]] const std::vector<std::byte> &interleavedBytes() const { return interleaved_; }
 
@@ -66,6 +76,8 @@ private:
     void forwardFused(const float *x, int64_t nRows, float *y) const;
     void forwardInteger(const float *x, int64_t nRows, float *y) const;
     [[nodiscard]] bool integerEligible() const;
+    [[nodiscard]] bool q4_0Layout() const;
+    [[nodiscard]] std::vector<std::byte> q4_0Blocks() const;
     [[nodiscard]] int64_t groupSize() const { return q_.groupSize > 0 ? q_.groupSize : q_.cols; }
     void interleave();
     [[nodiscard]] LevelCodes integerLevels() const;
@@ -79,6 +91,7 @@ private:
     int fp8Codes_ = 0;    // fp8: 1 E4M3, 2 E5M2 (PackedRow::fp8)
     LevelCodes levelCodes_{}; // integer mode of level codes (formats/int_dot.h)
     std::vector<std::byte> interleaved_; // groups of 8 rows (formats/int_dot.h), integer mode
+    std::shared_ptr<const GgmlLinear> asQ4_0_; // integer mode of q4_0Layout() tensors
     uint64_t storedBytes_ = 0;            // the stored tensor's, kept when its vectors are freed
     void rowFromInterleaved(int64_t r, float *out, bool integerLevels = false) const;
 };
