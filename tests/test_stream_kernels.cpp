@@ -374,7 +374,7 @@ void TestStreamKernels::nf4RowCodesOnEveryLevel()
                 special.push_back(v + d);
         for (int k = 0; k <= 16; ++k)
             for (float d : {0.0f, 1e-7f, -1e-7f})
-                for (float perBucket : {8.0f, 7.99f}) // eighths, and the kernels' bucket edges
+                for (float perBucket : {8.0f, 7.99f, 3.99f}) // eighths, the kernels' bucket edges
                     special.push_back(float(k) / perBucket - 1.0f + d);
         for (size_t i = 0; i < special.size() && i < size_t(len * 3); ++i)
             x[size_t(len) + i] = special[i] * 0.8f; // blocks 1..3, absmax 0.8 set below
