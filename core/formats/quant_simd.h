@@ -1,15 +1,18 @@
 // SPDX-License-Identifier: MIT
 #pragma once
-// The per-value loops of the weight quantizers' fast paths (compress/quant_rtn.cpp,
-// quant_nf4.cpp, quant_fp8.cpp) and of the F16 / BF16 -> float conversion every analysis and
-// quantization of a half-precision model starts with (tensor/dequantize.cpp), compiled once per
-// instruction-set level in their own
-// translation units (quant_simd_<level>.cpp, flags in core/CMakeLists.txt) and picked by
+// The per-value work of the weight quantizers' fast paths (compress/quant_rtn.cpp,
+// quant_nf4.cpp, quant_fp8.cpp: rtn and nf4 as one call per row, ranges, codes and packing) and
+// of the F16 / BF16 -> float conversion every analysis and quantization of a half-precision
+// model starts with (tensor/dequantize.cpp), compiled once per instruction-set level in their
+// own translation units (quant_simd_<level>.cpp, flags in core/CMakeLists.txt) and picked by
 // activeCpuLevel() (util/cpu_features.h). In the portable build the quantizers themselves are
-// x86-64 baseline code; these loops are where the time goes, and where AVX2 / AVX-512 pay.
+// x86-64 baseline code; these loops are where the time goes, and where AVX2 / AVX-512 pay
+// (intrinsics where GCC's vectorisation fell short, plain loops elsewhere).
 //
-// Every level compiles the same source (quant_simd.inc) without contraction, so codes are
-// identical at every level (tests/test_kernels.cpp) and to the quantizers' scalar references
+// Every level computes the same codes, scales and flags, bit for bit (the float operations are
+// the same ones, without contraction; where a level takes another route, as nf4's bucket lookup,
+// it is exact by construction), tested on every level against the rules written out
+// (tests/test_stream_kernels.cpp) and end to end against the quantizers' scalar references
 // (tests/test_quant_formats.cpp).
 
 #include <cstdint>
