@@ -22,6 +22,7 @@
 #include <cstdint>
 #include <cstring>
 #include <fstream>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -55,6 +56,7 @@ private Q_SLOTS:
     void jsonNumberOverflowIsAClearError_data();
     void jsonNumberOverflowIsAClearError();
     void regexNumberOverflowIsAClearError();
+    void modelTotalsSaturateOnHugeShapes();
 };
 
 // fuzz_hdf5, crash-4880aa7b: an archive matrix of kind "float" without its bytes dataset was
@@ -176,4 +178,23 @@ void TestFuzzRegressions::regexNumberOverflowIsAClearError()
 }
 
 QTEST_GUILESS_MAIN(TestFuzzRegressions)
+// fuzz_gguf (2026-12-07): a GGUF declaring two tensors of ~5e18 values each made Model::totals
+// add past int64 (UBSan: signed overflow). The totals now saturate.
+void TestFuzzRegressions::modelTotalsSaturateOnHugeShapes()
+{
+    cwb::Model m;
+    for (const char *name : {"a", "b"}) {
+        cwb::Tensor t;
+        t.name = name;
+        t.dtype = cwb::DType::F32;
+        t.shape = {int64_t(1) << 31, int64_t(1) << 31}; // 2^62 values each
+        t.byteSize = uint64_t(1) << 63;
+        m.tensors.push_back(t);
+    }
+    const cwb::ModelTotals totals = m.totals();
+    QCOMPARE(totals.parameters, std::numeric_limits<int64_t>::max());
+    QCOMPARE(totals.bytes, std::numeric_limits<uint64_t>::max());
+    QCOMPARE(totals.tensors, int64_t(2));
+}
+
 #include "test_fuzz_regressions.moc"

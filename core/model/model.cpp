@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "model/model.h"
 
+#include <limits>
+
 namespace cwb {
 
 std::string_view formatName(ModelFormat f)
@@ -63,8 +65,12 @@ ModelTotals Model::totals() const
             ++t.unknownTensors;
         if (!x.tiedTo.empty())
             continue;
-        t.parameters += x.numel();
-        t.bytes += x.byteSize;
+        // Saturating: a hostile file may declare shapes whose counts each fit int64 but whose
+        // sum does not (fuzz_gguf found two tensors of ~5e18 values).
+        if (__builtin_add_overflow(t.parameters, x.numel(), &t.parameters))
+            t.parameters = std::numeric_limits<int64_t>::max();
+        if (__builtin_add_overflow(t.bytes, x.byteSize, &t.bytes))
+            t.bytes = std::numeric_limits<uint64_t>::max();
     }
     t.bitsPerWeight = t.parameters > 0 ? 8.0 * static_cast<double>(t.bytes) / static_cast<double>(t.parameters) : 0.0;
     return t;
