@@ -19,6 +19,18 @@
 #include <vector>
 
 namespace cwb {
+namespace {
+
+// The 32 4-bit codes from c0 of a packed row (low nibble first) in Q4_0's order: 16 bytes,
+// byte j = code j | code j+16 << 4. Both integer layouts (Q4_0 blocks, interleaved groups) use it.
+void q4_0Nibbles(const uint8_t *rowCodes, int64_t c0, std::byte *out)
+{
+    const auto code = [&](int64_t c) { return (rowCodes[c / 2] >> (4 * (c % 2))) & 0xF; };
+    for (int j = 0; j < 16; ++j)
+        out[j] = std::byte(code(c0 + j) | (code(c0 + j + 16) << 4));
+}
+
+} // namespace
 
 QuantizedLinear::QuantizedLinear(QuantizedTensor tensor, bool intActivations)
     : q_(std::move(tensor))
@@ -102,14 +114,12 @@ std::vector<std::byte> QuantizedLinear::q4_0Blocks() const
     std::vector<std::byte> out(size_t(q_.rows * blocks * 18));
     for (int64_t r = 0; r < q_.rows; ++r) {
         const auto *codes = q_.codes.data() + r * rowBytes; // low nibble first
-        const auto code = [&](int64_t c) { return (uint8_t(codes[c / 2]) >> (4 * (c % 2))) & 0xF; };
         for (int64_t b = 0; b < blocks; ++b) {
             std::byte *block = out.data() + (r * blocks + b) * 18;
             const int64_t group = r * blocks + b; // groups of 32 run along the row
             block[0] = std::byte(q_.scales[size_t(2 * group)]);
             block[1] = std::byte(q_.scales[size_t(2 * group + 1)]);
-            for (int j = 0; j < 16; ++j)
-                block[2 + j] = std::byte(code(b * 32 + j) | (code(b * 32 + j + 16) << 4));
+            q4_0Nibbles(codes, b * 32, block + 2);
         }
     }
     return out;
@@ -183,12 +193,7 @@ void QuantizedLinear::interleave()
                         }
                         continue;
                     }
-                    const auto code = [&](int64_t c) {
-                        return (uint8_t(codes[c / 2]) >> (4 * (c % 2))) & 0xF;
-                    };
-                    for (int j = 0; j < 16; ++j)
-                        pair[(k % 2) * 16 + j] =
-                            std::byte(code(c0 + j) | (code(c0 + j + 16) << 4));
+                    q4_0Nibbles(codes, c0, pair + (k % 2) * 16);
                 }
             }
         }
