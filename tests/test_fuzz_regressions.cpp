@@ -9,21 +9,28 @@
 #include "io/gguf_writer.h"
 #include "io/open_model.h"
 #include "pipeline/archive.h"
+#include "project/project_file.h"
 #include "recipe/name_match.h"
 #include "recipe/recipe.h"
 #include "tokenizer/bpe_vocab.h"
 #include "tensor/dequantize.h"
 #include "util/error.h"
+#include "util/forked_call.h"
 #include "util/regex_limits.h"
 
+#include <QByteArray>
 #include <QTemporaryDir>
 #include <QTest>
 
+#include <chrono>
+#include <csignal>
 #include <cstdint>
 #include <cstring>
+#include <malloc.h>
 #include <fstream>
 #include <limits>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace {
@@ -57,6 +64,8 @@ private Q_SLOTS:
     void jsonNumberOverflowIsAClearError();
     void regexNumberOverflowIsAClearError();
     void modelTotalsSaturateOnHugeShapes();
+    void forkedCallReportsEveryEnding();
+    void corruptAttributeTableIsAnErrorNotACrash();
 };
 
 // fuzz_hdf5, crash-4880aa7b: an archive matrix of kind "float" without its bytes dataset was
@@ -177,7 +186,6 @@ void TestFuzzRegressions::regexNumberOverflowIsAClearError()
     }
 }
 
-QTEST_GUILESS_MAIN(TestFuzzRegressions)
 // fuzz_gguf (2026-12-07): a GGUF declaring two tensors of ~5e18 values each made Model::totals
 // add past int64 (UBSan: signed overflow). The totals now saturate.
 void TestFuzzRegressions::modelTotalsSaturateOnHugeShapes()
@@ -196,5 +204,90 @@ void TestFuzzRegressions::modelTotalsSaturateOnHugeShapes()
     QCOMPARE(totals.bytes, std::numeric_limits<uint64_t>::max());
     QCOMPARE(totals.tensors, int64_t(2));
 }
+
+// The guard of third-party calls that crash on hostile input (h5::Reader::attrNames): each way
+// the child can end reaches the caller as such, and its text comes back whole (NULs included,
+// more than a pipe's buffer).
+void TestFuzzRegressions::forkedCallReportsEveryEnding()
+{
+    using Status = cwb::ForkedResult::Status;
+    std::string big(3 << 20, '\0');
+    for (size_t i = 0; i < big.size(); ++i)
+        big[i] = static_cast<char>(i * 131 % 251);
+    cwb::ForkedResult r = cwb::runForked([&] { return big; }, 60'000);
+    QCOMPARE(int(r.status), int(Status::Completed));
+    QVERIFY(r.output == big);
+
+    r = cwb::runForked([]() -> std::string { throw cwb::Error("refused: offset 12"); }, 60'000);
+    QCOMPARE(int(r.status), int(Status::Failed));
+    QCOMPARE(r.output, std::string("refused: offset 12"));
+
+    r = cwb::runForked([]() -> std::string {
+        std::raise(SIGSEGV);
+        return "survived";
+    }, 60'000);
+    QCOMPARE(int(r.status), int(Status::Crashed));
+    QCOMPARE(r.signal, SIGSEGV);
+
+    const auto t0 = std::chrono::steady_clock::now();
+    r = cwb::runForked([]() -> std::string {
+        std::this_thread::sleep_for(std::chrono::seconds(30));
+        return "late";
+    }, 200);
+    QCOMPARE(int(r.status), int(Status::TimedOut));
+    QVERIFY(std::chrono::steady_clock::now() - t0 < std::chrono::seconds(20));
+}
+
+// fuzz_hdf5 (2026-12-07): a .cwbproj (17,049 bytes, minimised from a mutated analysis project;
+// here zlib-compressed, in qCompress's framing) whose /settings group holds a corrupt attribute
+// message. libhdf5 1.10.8 builds a table of the attribute messages to list them and, on the
+// corrupt one, releases entries it never initialised: H5Aiterate2 crashed in H5A__close
+// (SEGV). Whether it does depends on what the heap held before; glibc's M_PERTURB fills every
+// fresh allocation with a non-zero pattern (ASan's allocator does the same), which makes the
+// crash certain. The listing now runs in a forked child (h5::Reader::attrNames): the child
+// dies, the read fails with a cwb::Error naming the file and the group.
+void TestFuzzRegressions::corruptAttributeTableIsAnErrorNotACrash()
+{
+    static const char kProject[] =
+    "AABCmXja7VnPbxtFFB57k9T5pTgholG5+IJIkWI7jnESCk2ApMoJIqhEb8vYO7YH784us7O1kwPqsdx67BVOIHHIf0B765ET"
+    "5wqExI1eEOIUdndm7d2JHbspraww48N6dt/3Znbmve+9efvNwd6t+ZlrMyBomQyYAFn/z6nf0uGtU9Eefqgl+inA2xfiGvXv"
+    "i+v36ej+ZPhsRdzPhvoByHF14Km4f/vT/f1A+lRq4jF4NBXhVfs/toP9Dw6D6x3RL4rrk3RSzrINZPpXFzGGScON7kMCzSMX"
+    "d/uRva4OGXdRWJxs13NiBilwBWT8n1trIgsC8NoiALMx/bV2Ne9Q+0tUYwK3JXAL/v8Ip99F1MU28e0747thKLGbmGd0nQMH"
+    "oj8bjlujCDJk6NUj/jwY/42Y/Ee25VDkBspzn9u0VUWk1swV8+v53vz7+WcmI/w7FfdPMNA/VVP+GfdPYT6gOZWUi+zy8D8a"
+    "97OPP9lLAQ3kojixkBznD9HPLCXn5Qe6JA+I/oEUZ5rTSbkHon8ye7n2L+I5eR3mxE4FcTzgGweyZsQzhdi6FNo+uRQsiEmh"
+    "6mHTWKt7x8cFFyHDLfhEfLRmmtCCa/WNUr7R8Oq+3tUEf9ZtakHG9U7E9IbCCd6cCXmzjk2ku/gYgd5+9ePN3RMg8e5sD1+z"
+    "PcIEfijvRvh5zrs2YYgwvQnd7npkY/KbmxUEN9BGsWaUi6VSJeU/7cezq3O8/1BTPKvaxXn259mXy7MRP8j81/OLRe4X0MRV"
+    "Cpmfb+QZ6rAIH/hHKjYvAOQ8aiHEN7HL7AaFVr6Kictx6RhuvSLz0jUJVzOxozuI1nz39J08Nv5STM/2dn67GG8V+X2ykl4K"
+    "SQOFeqZjetwjy0KM4lr3fSJey/C80PEzPwrP8BqjHkqOdzUm71n5Oma6Y7cR1U3YBiPgX0/igznrFia6gS1wFr9eLJU5PuK7"
+    "5STegh39LjQ95HbXbyaGL62XN8tbG5XylryPWUkPYk3bODM+9JidnP+Scm5FbGeJ7cH1V0Nsh2/xvnNdNujJMGGgdtsdnCj0"
+    "zHgidCTfe7j23E5XujwLyqda8i2CjDXz+587PXwmxMOqqwc6RsDfaz+L4yf5+AiSEccHxfTyT/L8XWaMNP/vHn/7+IedX3d6"
+    "NDLN8a2Qne7c4PJPRqzyFN/n8iuj7JymnCbhF1N8V1JRny9iKpUasHoroeigHQ7S/eB5Op1OcX/k+rRU/5R0SWgJhH/RrrYA"
+    "6IzFgebRFn+hp+9qIBnw5kNLrVO7igj2XN39alSPSeqZEx4Dq/6Rws8SWuBievh8/KyF2s5RV9HoepKFJUQQbXA1+nZx8AFn"
+    "JPw7L4jffh58NsR3c58gC8HGCPjdLn45gYem04QX2I8FSU/Hz6Yuvq89PS33YvaxKK0L0RnEZiQ3bH1UG++8R9Qpuh9UDkta"
+    "olDQrGgiWsv5yVRoF1Vk2u1zCiEDD3R/c4Un/6T76sXEQJ1z7Gv6jP/yQhGBFup38LI95nhMJza18m2EG00m42fEQZLYBPvH"
+    "ydgBLn4AqWMCzVCNfPCaCvEGO3KQwGkx3K2NUv+DWgs7DjLOOagmMzQX1WxiuEP9+PDrt9+c+vGvm8Pis1xw0kTBSF73wXG5"
+    "+ZtU4hwQl++Nhd3zwu2VbuH2WUblc2OfYp6tX77UDF+1AYfj6OsnuJF0GheThmdCGlVuGPVILSzG6YhSm8qH6GFfP6Ndvr8j"
+    "gpGmXj4RCeTIEY90xGY5mLMgo7iTW11f27suRyr+6UNUyEYokT1f5FEnw/MiT7obJ3PvnW/VEVV1bqoIpexKVRxUxeHVVRzG"
+    "roygNlfeXEWoilAVoaoS7piXcBW5KHJR5KLI5QXJRdGIopExphHFIipFUdyiuEWlKJeSXJQ/Kn9U/qiCvQr2ilwUuVxqcvkX"
+    "uG7R4g==";
+    const QByteArray bytes = qUncompress(QByteArray::fromBase64(QByteArray(kProject)));
+    QCOMPARE(bytes.size(), 17049);
+    const QTemporaryDir dir;
+    const std::string path = writeBytes(dir, "corrupt.cwbproj", bytes.toStdString());
+    std::string error;
+    mallopt(M_PERTURB, 0xbe);
+    try {
+        (void)cwb::readProject(path);
+    } catch (const cwb::Error &e) {
+        error = e.what();
+    }
+    mallopt(M_PERTURB, 0);
+    QVERIFY2(error.find(path) != std::string::npos, error.c_str());
+    QVERIFY2(error.find("'/settings'") != std::string::npos, error.c_str());
+    QVERIFY2(error.find("libhdf5 crashed listing the attributes") != std::string::npos,
+             error.c_str());
+}
+
+QTEST_GUILESS_MAIN(TestFuzzRegressions)
 
 #include "test_fuzz_regressions.moc"

@@ -5,6 +5,7 @@
 #include "h5/hdf5_error.h"
 
 #include "util/error.h"
+#include "util/forked_call.h"
 #include "util/write_steps.h"
 
 #include <algorithm>
@@ -403,19 +404,73 @@ std::vector<std::string> Reader::members(const Node &group) const
     return names;
 }
 
-std::vector<std::string> Reader::attrNames(const Node &obj) const
+namespace {
+
+// H5Aiterate2 over obj's attributes, names each followed by a NUL (HDF5 names hold none).
+std::string listAttributes(hid_t obj)
 {
-    std::vector<std::string> names;
+    std::string names;
     hsize_t idx = 0;
     const herr_t r = H5Aiterate2(
-        obj.get(), H5_INDEX_NAME, H5_ITER_INC, &idx,
+        obj, H5_INDEX_NAME, H5_ITER_INC, &idx,
         [](hid_t, const char *name, const H5A_info_t *, void *data) -> herr_t {
-            static_cast<std::vector<std::string> *>(data)->emplace_back(name);
+            auto *out = static_cast<std::string *>(data);
+            out->append(name);
+            out->push_back('\0');
             return 0;
         },
         &names);
     if (r < 0)
-        fail(obj.path, "cannot list the attributes: " + errorText());
+        throw Error(errorText());
+    return names;
+}
+
+// A few milliseconds for any real object; a corrupt one may send libhdf5 round a cycle.
+constexpr int kAttributeListingTimeoutMs = 10'000;
+
+} // namespace
+
+std::vector<std::string> Reader::attrNames(const Node &obj) const
+{
+    // libhdf5 1.10.8 builds a table of the attribute messages to iterate them and, when one is
+    // corrupt, releases entries it never initialised: a hostile file crashes the process (found
+    // by fuzz_hdf5; it depends on what the heap held before, so no check of ours can see it
+    // coming). The listing runs in a forked child, which dies instead; the names come back over
+    // a pipe. Only when no child can be made (fork refused) does it run here, as it used to.
+    std::string joined;
+    const ForkedResult child = runForked([&] { return listAttributes(obj.get()); },
+                                         kAttributeListingTimeoutMs);
+    switch (child.status) {
+    case ForkedResult::Status::Completed:
+        joined = child.output;
+        break;
+    case ForkedResult::Status::Failed:
+        fail(obj.path, "cannot list the attributes: " + child.output);
+    case ForkedResult::Status::Crashed:
+        fail(obj.path, "libhdf5 crashed listing the attributes ("
+                           + (child.signal ? "signal " + std::to_string(child.signal)
+                                           : child.output)
+                           + ", in a child process): the file is corrupt");
+    case ForkedResult::Status::TimedOut:
+        fail(obj.path, "libhdf5 did not finish listing the attributes in "
+                           + std::to_string(kAttributeListingTimeoutMs / 1000)
+                           + " s: the file is corrupt");
+    case ForkedResult::Status::NotRun:
+        try {
+            joined = listAttributes(obj.get());
+        } catch (const Error &e) {
+            fail(obj.path, std::string("cannot list the attributes: ") + e.what());
+        }
+        break;
+    }
+    std::vector<std::string> names;
+    for (size_t start = 0; start < joined.size();) {
+        const size_t end = joined.find('\0', start);
+        if (end == std::string::npos)
+            break;
+        names.emplace_back(joined, start, end - start);
+        start = end + 1;
+    }
     return names;
 }
 
