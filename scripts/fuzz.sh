@@ -13,7 +13,8 @@
 # build-fuzz/artifacts/TARGET/; each run's final statistics are appended to
 # build-fuzz/fuzz-runs.tsv (target, seconds, executions, coverage, features, crashes), and the
 # totals per target are printed at the end.
-# Environment: NICE (default 10), JOBS (build, default 2), FUZZ_ARGS (more libFuzzer flags).
+# Environment: NICE (default 10), JOBS (build, default 2), FUZZ_ARGS (more libFuzzer flags),
+# FUZZ_SEEDS_DIR (where the seeds are made; give a second run at the same time its own).
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 build=${FUZZ_BUILD_DIR:-$root/build-fuzz}
@@ -55,7 +56,7 @@ if ((build_it)); then
 fi
 
 # Seeds: our own files, then the real models with the mode byte each target expects in front.
-seeds=$build/seeds
+seeds=${FUZZ_SEEDS_DIR:-$build/seeds} # another directory for a second fuzz.sh run at once
 rm -rf "$seeds"
 mkdir -p "$seeds"
 for t in "${all_targets[@]}"; do mkdir -p "$seeds/$t"; done

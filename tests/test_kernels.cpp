@@ -753,7 +753,8 @@ void TestKernels::quantizedLinearLevelCodesFusedMatchesReference()
         QVERIFY2(intMismatch.isEmpty(),
                  qPrintable(QStringLiteral("integer, variant %1, ").arg(variant) + intMismatch));
         // The integer product against the float one on the same Q8_0-rounded input: nf4's levels
-        // are rounded to 1/16383 of the scale, mxfp4's are exact.
+        // are rounded to 1/2047 of the scale (|error| <= 2.5e-4 of it per weight), mxfp4's are
+        // exact.
         auto x = randomValues(4 * in, 79, 2.f);
         cwb::roundActivations(cwb::ActivationRounding::Q8_0, x.data(), 4, in);
         std::vector<float> yInt(static_cast<size_t>(4 * out)), yFloat(yInt.size());
@@ -764,7 +765,7 @@ void TestKernels::quantizedLinearLevelCodesFusedMatchesReference()
             worst = std::max(worst, double(std::fabs(yInt[k] - yFloat[k])));
             scale = std::max(scale, double(std::fabs(yFloat[k])));
         }
-        QVERIFY2(worst <= (variant == 2 ? 1e-5 : 1e-4) * scale,
+        QVERIFY2(worst <= (variant == 2 ? 1e-5 : 5e-4) * scale,
                  qPrintable(QStringLiteral("variant %1: %2 of %3").arg(variant).arg(worst).arg(scale)));
         // Every level's kernel against the scalar reference on the interleaved groups.
         cwb::Q8Activations q;
@@ -772,21 +773,15 @@ void TestKernels::quantizedLinearLevelCodesFusedMatchesReference()
         const int64_t group = lin.tensor().groupSize > 0 ? lin.tensor().groupSize : in;
         const int64_t perGroup = cwb::packedGroupBytes(in, group, 4);
         const auto &bytes = lin4.interleavedBytes();
-        const cwb::LevelCodes codes = [&] {
-            // The layout's levels as the kernel gets them: rebuilt the way the matrix did.
-            cwb::LevelCodes c{};
-            const bool mx = variant == 2;
-            c.unit = mx ? 0.5f : 1.0f / 16383.0f;
-            for (int u = 0; u < 16; ++u) {
-                const float v = mx ? cwb::e2m1ToFloat(uint8_t(u)) : cwb::kNf4Levels[size_t(u)];
-                const int level = int(std::lround(double(v) * (mx ? 2.0 : 16383.0)));
-                const int hi = int(std::floor(double(level) / 128.0));
-                c.narrow = mx;
-                c.hi[u] = int8_t(mx ? level : hi);
-                c.lo[u] = uint8_t(mx ? 0 : level - 128 * hi);
-            }
-            return c;
-        }();
+        // The layout's levels as the kernel gets them, rebuilt the way the matrix does.
+        std::array<float, 16> real{};
+        for (int u = 0; u < 16; ++u)
+            real[size_t(u)] = variant == 2 ? cwb::e2m1ToFloat(uint8_t(u)) : cwb::kNf4Levels[size_t(u)];
+        const cwb::LevelCodes codes = cwb::makeLevelCodes(real.data(), variant == 2 ? 2.0 : 2047.0);
+        QCOMPARE(codes.narrow, variant == 2);
+        for (int u = 0; u < 16; ++u) // each level within half a step of its real value
+            QVERIFY(std::fabs(codes.level(u) * double(codes.unit) - real[size_t(u)])
+                    <= 0.5 * codes.unit + 1e-7);
         const auto run = [&](cwb::PackedLevelGroupFn kernel, int nGroup) {
             std::vector<float> y(static_cast<size_t>(4 * out));
             for (int64_t g = 0; g < out / 8; ++g)

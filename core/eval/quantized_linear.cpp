@@ -135,20 +135,10 @@ std::shared_ptr<const LinearWeights> QuantizedLinear::withIntegerActivations() c
 LevelCodes QuantizedLinear::integerLevels() const
 {
     // mxfp4's e2m1 values times 2 are the integers 0 1 2 3 4 6 8 12 (and negatives): exact.
-    // nf4's levels (in [-1, 1]) in units of 1/16383: |L| <= 16383 keeps hi = floor(L / 128) in
-    // int8; each level within 1 / 32766 of its value, ~100x below the Q8_0 activations'
-    // rounding of 1 / 254.
+    // nf4's levels (in [-1, 1]) in units of 1/2047: each within 1/4094 of its value, ~16x below
+    // the Q8_0 activations' rounding of up to 1/254 (formats/int_dot.h, LevelCodes).
     const bool mx = std::holds_alternative<MxFp4Params>(q_.params);
-    LevelCodes c{};
-    c.unit = mx ? 0.5f : 1.0f / 16383.0f;
-    c.narrow = mx;
-    for (int u = 0; u < 16; ++u) {
-        const int level = int(std::lround(double(levelTable_[size_t(u)]) * (mx ? 2.0 : 16383.0)));
-        const int hi = level >= 0 ? level / 128 : -((-level + 127) / 128); // floor(level / 128)
-        c.hi[u] = int8_t(mx ? level : hi);
-        c.lo[u] = uint8_t(mx ? 0 : level - 128 * hi);
-    }
-    return c;
+    return makeLevelCodes(levelTable_.data(), mx ? 2.0 : 2047.0);
 }
 
 void QuantizedLinear::interleave()
@@ -298,9 +288,7 @@ float QuantizedLinear::levelOf(int u, bool integerLevels) const
 {
     if (!integerLevels)
         return levelTable_[size_t(u)];
-    const int level = levelCodes_.narrow ? int(levelCodes_.hi[u])
-                                         : 128 * int(levelCodes_.hi[u]) + int(levelCodes_.lo[u]);
-    return float(level) * levelCodes_.unit;
+    return float(levelCodes_.level(u)) * levelCodes_.unit;
 }
 
 void QuantizedLinear::forward(const float *x, int64_t nRows, float *y) const

@@ -10,7 +10,7 @@
 // With integer activations (withIntegerActivations(), the engine's integer mode), 4-bit and
 // symmetric 8-bit rtn / gptq / awq codes in groups of a multiple of 32 run as W4A8 / W8A8, and
 // so do nf4 and mxfp4 (4-bit codes indexing levels: integer levels, exact for mxfp4, nf4's
-// rounded to 1/16383 of the block scale; formats/int_dot.h LevelCodes): the
+// rounded to 1/2047 of the block scale; formats/int_dot.h LevelCodes): the
 // input rows quantized to Q8_0
 // once, the matrix held as groups of 8 interleaved rows (formats/int_dot.h; the codes as they
 // are, fp scales widened to float, so ~4-13 % more memory than stored) and multiplied with the

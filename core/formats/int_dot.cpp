@@ -2,8 +2,12 @@
 #include "formats/int_dot.h"
 
 #include "util/cpu_level_pick.h"
+#include "util/error.h"
 
+#include <algorithm>
+#include <cmath>
 #include <cstring>
+#include <string>
 
 namespace cwb {
 namespace {
@@ -117,6 +121,30 @@ PackedGroupFn packedGroupKernel(int bits)
 {
     static const CpuLevel level = activeCpuLevel();
     return level == CpuLevel::Scalar ? nullptr : packedGroupKernel(bits, level);
+}
+
+LevelCodes makeLevelCodes(const float *levels, double steps)
+{
+    int integer[16];
+    int lowest = 0, highest = 0;
+    for (int u = 0; u < 16; ++u) {
+        integer[u] = int(std::lround(double(levels[u]) * steps));
+        lowest = u == 0 ? integer[u] : std::min(lowest, integer[u]);
+        highest = u == 0 ? integer[u] : std::max(highest, integer[u]);
+    }
+    if (highest - lowest > 4095)
+        throw Error("integer levels span " + std::to_string(highest - lowest)
+                    + " steps; the level kernels hold at most 4095");
+    LevelCodes c{};
+    c.offset = -lowest;
+    c.unit = float(1.0 / steps);
+    c.narrow = highest - lowest <= 63;
+    for (int u = 0; u < 16; ++u) {
+        const int shifted = integer[u] - lowest;
+        c.hi[u] = uint8_t(c.narrow ? shifted : shifted >> 6);
+        c.lo[u] = uint8_t(c.narrow ? 0 : shifted & 63);
+    }
+    return c;
 }
 
 PackedLevelGroupFn packedLevelGroupKernel(CpuLevel level)

@@ -110,20 +110,29 @@ using PackedGroupFn = void (*)(const std::byte *group, int64_t groupSize, const 
 
 // ---- 4-bit codes indexing 16 levels (nf4, mxfp4), eight rows interleaved ----------------
 // The layout of packed 4-bit groups above (the zero-point bytes unused). Each code u stands for
-// an integer level L[u] (|L| < 2^14), held split for the int8 products as L = 128 hi + lo (hi
-// signed, lo 0..127); the weight is s * unit * L[u] for the group's float scale s. Per block
-// and row isum = 128 sum hi[u] q + sum lo[u] q (exact integers); y += unit * s * sum_b d_b isum.
-// mxfp4's e2m1 values times 2 are integers (unit 1/2: exact); nf4's levels are rounded to
-// 1/16383 of the block's absmax (unit 1/16383: within 3.1e-5 of the level, ~100x below the
-// Q8_0 activations' own rounding), see eval/quantized_linear.cpp.
-// `narrow`: every level fits int8 (mxfp4): hi holds L itself, lo is unused, and the kernels
-// take the one product (the cost of 8-bit codes instead of twice that).
+// an integer level L[u] = 64 hi[u] + lo[u] - offset, hi and lo in 0..63 (narrow: L[u] = hi[u] -
+// offset); the weight is s * unit * L[u] for the group's float scale s. Unsigned parts need no
+// sign trick, and parts below 64 let the two int16 products of a vector pair add without
+// saturating (2 * 2 * 63 * 127 < 2^15), so a row pair costs four byte products (narrow: two,
+// the cost of Q4_0). Per block and row isum = 64 sum hi[u] q + sum lo[u] q - offset sum q
+// (exact integers; sum q is the activations' block sum); y += unit * s * sum_b d_b isum.
+// mxfp4's e2m1 values times 2 are integers (unit 1/2: exact, narrow); nf4's levels are rounded
+// to 1/2047 of the block's absmax (within 2.5e-4 of the level, ~16x below the Q8_0
+// activations' own rounding of up to 1/254 of theirs), see makeLevelCodes.
 struct LevelCodes {
-    int8_t hi[16];
+    uint8_t hi[16];
     uint8_t lo[16];
+    int32_t offset;
     float unit;
     bool narrow;
+    [[nodiscard]] constexpr int level(int u) const
+    {
+        return narrow ? int(hi[u]) - offset : 64 * int(hi[u]) + int(lo[u]) - offset;
+    }
 };
+// The integer levels of 16 real levels: L[u] = round(levels[u] * steps), unit 1 / steps, narrow
+// when they span at most 63. Throws cwb::Error when they span more than 4095.
+[[nodiscard]] LevelCodes makeLevelCodes(const float *levels, double steps);
 using PackedLevelGroupFn = void (*)(const std::byte *group, int64_t groupSize,
                                     const LevelCodes &levels, const Q8View &x, int64_t row0,
                                     int nRows, float *y, int64_t yStride);

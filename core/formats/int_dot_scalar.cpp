@@ -108,7 +108,7 @@ void groupReference(const std::byte *group, const Q8View &x, int64_t row0, int n
 
 // The packed groups (formats/int_dot.h), read value by value from the layout: per weight group
 // and row, s * sum_b d_b * sum_j v_j q_j; for level codes (`levels`: 4-bit codes indexing
-// integer levels, L = 128 hi + lo, or hi alone when narrow) v_j = L[u_j] and the sum is scaled
+// integer levels, LevelCodes::level) v_j = L[u_j] and the sum is scaled
 // by levels->unit, for rtn codes v_j = u_j - z (4-bit) or the stored signed value (8-bit).
 template <int bits>
 void packedGroupReference(const std::byte *groupBytes, int64_t groupSize, const Q8View &x,
@@ -131,8 +131,7 @@ void packedGroupReference(const std::byte *groupBytes, int64_t groupSize, const 
                 const auto value = [&](int u) {
                     if (!levels)
                         return u - z;
-                    return levels->narrow ? int(levels->hi[u])
-                                          : 128 * int(levels->hi[u]) + int(levels->lo[u]);
+                    return levels->level(u);
                 };
                 float part = 0;
                 for (int64_t bi = 0; bi < blocksPerGroup; ++bi) {
