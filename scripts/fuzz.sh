@@ -98,13 +98,19 @@ for t in "${targets[@]}"; do
     limit=(-max_total_time="$seconds")
     [ -n "$runs" ] && limit=(-runs="$runs")
     echo "fuzz.sh: $t (${runs:+$runs runs}${runs:-$seconds s}), log $log"
-    set +e
     # -rss_limit_mb / malloc limit: one allocation over 2 GB is a finding (a size taken on trust).
     # Two third-party findings in libhdf5 are suppressed (scripts/sanitizer/fuzz-*.supp says which).
-    ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:allocator_may_return_null=0:suppressions=$root/scripts/sanitizer/fuzz-asan.supp} \
+    # Except for hdf5: libhdf5 sizes metadata buffers from the file before it reads them and
+    # checks what malloc returns (a corrupt object header made H5C_protect ask for 14.8 GB, another
+    # for 2^64 - 343 bytes): its own refused read, nothing of ours. There an oversized malloc
+    # returns NULL and only the memory actually used (RSS) is limited.
+    alloc_null=0 malloc_limit=()
+    if [ "$t" = hdf5 ]; then alloc_null=1 malloc_limit=(-malloc_limit_mb=1048576); fi
+    set +e
+    ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:allocator_may_return_null=$alloc_null:suppressions=$root/scripts/sanitizer/fuzz-asan.supp} \
     LSAN_OPTIONS=${LSAN_OPTIONS:-suppressions=$root/scripts/sanitizer/fuzz-lsan.supp:print_suppressions=0} \
     UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1} \
-    nice -n "${NICE:-10}" "$build/fuzz/fuzz_$t" "${limit[@]}" -timeout=10 -rss_limit_mb=2048 \
+    nice -n "${NICE:-10}" "$build/fuzz/fuzz_$t" "${limit[@]}" -timeout=10 -rss_limit_mb=2048 "${malloc_limit[@]}" \
         -max_len="$(max_len "$t")" -dict="$root/fuzz/dict/$t.dict" -print_final_stats=1 \
         -artifact_prefix="$build/artifacts/$t/" ${FUZZ_ARGS:-} \
         "$build/corpus/$t" "$seeds/$t" >"$log" 2>&1
