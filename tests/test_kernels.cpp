@@ -167,6 +167,7 @@ private slots:
     void quantizedLinearFusedMatchesReference_data();
     void quantizedLinearFusedMatchesReference();
     void quantizedLinearLevelCodesFusedMatchesReference();
+    void quantizedLinearTernaryRunsAsW4A8();
     void gemmEveryLevelMatchesReference();
     void perIsaObjectsKeepTheirInlineCode();
 };
@@ -627,6 +628,15 @@ void TestKernels::quantizedLinearFusedMatchesReference_data()
     QTest::newRow("int4 per channel") << 4 << true << int(cwb::Granularity::PerChannel) << 0 << false;
     QTest::newRow("int8 per tensor asym") << 8 << false << int(cwb::Granularity::PerTensor) << 0
                                           << false;
+    // Widths without a fused decode: in integer mode 2 bits in their own layout, 3 bits as
+    // nibbles, 5 to 7 as int8 values.
+    QTest::newRow("int2 sym g64") << 2 << true << group << 64 << true;
+    QTest::newRow("int2 asym g32 f32") << 2 << false << group << 32 << false;
+    QTest::newRow("int3 asym g128") << 3 << false << group << 128 << true;
+    QTest::newRow("int5 sym g32") << 5 << true << group << 32 << true;
+    QTest::newRow("int6 asym per channel") << 6 << false << int(cwb::Granularity::PerChannel) << 0
+                                           << false;
+    QTest::newRow("int7 asym g64") << 7 << false << group << 64 << true;
 }
 
 void TestKernels::quantizedLinearFusedMatchesReference()
@@ -644,18 +654,19 @@ void TestKernels::quantizedLinearFusedMatchesReference()
                      .groupSize = groupSize > 0 ? groupSize : 128,
                      .f16Scales = f16};
     const cwb::QuantizedLinear lin(cwb::quantizeRtnReference(w.data(), out, in, p));
-    QVERIFY(lin.fusedDecode());
+    QCOMPARE(lin.fusedDecode(), bits == 4 || bits == 8);
     const QString floatMismatch = forwardMismatch(lin, {1, 3, 4, 9}, 72); // 9: tiles
     QVERIFY2(floatMismatch.isEmpty(), qPrintable(floatMismatch));
     QVERIFY(!lin.integerKernels());
 
-    // Integer activations (W4A8 / W8A8): 4-bit and symmetric 8-bit codes, where the level has a
-    // group kernel. 42 rows: five groups of 8 and a padded one of 2.
+    // Integer activations (W4A8 / W8A8): codes of 2 to 7 bits and symmetric 8-bit ones, where
+    // the level has a group kernel. 42 rows: five groups of 8 and a padded one of 2.
     const int64_t rows = 42;
+    const int layoutBits = bits == 2 ? 2 : bits <= 4 ? 4 : 8;
     const auto w2 = randomValues(rows * in, 73);
     const cwb::QuantizedLinear plain(cwb::quantizeRtnReference(w2.data(), rows, in, p));
     const auto integer = plain.withIntegerActivations();
-    if ((bits == 8 && !symmetric) || !cwb::packedGroupKernel(bits)) {
+    if ((bits == 8 && !symmetric) || !cwb::packedGroupKernel(layoutBits)) {
         QVERIFY(!integer);
         return;
     }
@@ -685,7 +696,7 @@ void TestKernels::quantizedLinearFusedMatchesReference()
     cwb::Q8Activations q;
     cwb::quantizeActivations(cwb::ActivationRounding::Q8_0, x.data(), 5, in, q);
     const int64_t group = groupSize > 0 ? groupSize : in;
-    const int64_t perGroup = cwb::packedGroupBytes(in, group, bits);
+    const int64_t perGroup = cwb::packedGroupBytes(in, group, layoutBits);
     const auto &bytes = lin4.interleavedBytes();
     QCOMPARE(int64_t(bytes.size()), 6 * perGroup);
     const auto run = [&](cwb::PackedGroupFn kernel, int nGroup) {
@@ -696,16 +707,46 @@ void TestKernels::quantizedLinearFusedMatchesReference()
                        int(std::min<int64_t>(nGroup, 5 - i)), y.data() + i * 48 + 8 * g, 48);
         return y;
     };
-    const auto ref = run(cwb::packedGroupKernel(bits, CpuLevel::Scalar), 1);
+    const auto ref = run(cwb::packedGroupKernel(layoutBits, CpuLevel::Scalar), 1);
     for (CpuLevel level : cwb::supportedCpuLevels())
         for (int nGroup = 1; nGroup <= cwb::kIntDotMaxRows; ++nGroup) {
-            const auto y = run(cwb::packedGroupKernel(bits, level), nGroup);
+            const auto y = run(cwb::packedGroupKernel(layoutBits, level), nGroup);
             for (size_t k = 0; k < y.size(); ++k)
                 QVERIFY2(std::abs(y[k] - ref[k]) <= 1e-5f * (1 + std::fabs(ref[k])),
                          qPrintable(QStringLiteral("%1 rows %2, %3: %4 vs %5")
                                         .arg(QLatin1String(cwb::cpuLevelName(level)))
                                         .arg(nGroup).arg(k).arg(y[k]).arg(ref[k])));
         }
+}
+
+// Ternary trits (both packings) in integer mode: 2-bit codes u with the zero point 1 and the
+// tensor scale, through the 2-bit group kernel; rows decode to the stored values.
+void TestKernels::quantizedLinearTernaryRunsAsW4A8()
+{
+    for (const auto packing : {cwb::TernaryPacking::TwoBit, cwb::TernaryPacking::Base3}) {
+        const int64_t out = 42, in = 320;
+        const auto w = randomValues(out * in, 81);
+        cwb::TernaryParams p;
+        p.packing = packing;
+        const cwb::QuantizedLinear lin(cwb::quantizeReference(w.data(), out, in, p));
+        const auto integer = lin.withIntegerActivations();
+        if (!cwb::packedGroupKernel(2)) {
+            QVERIFY(!integer);
+            continue;
+        }
+        QVERIFY(integer);
+        const auto &lin4 = dynamic_cast<const cwb::QuantizedLinear &>(*integer);
+        QVERIFY(lin4.integerKernels());
+        QCOMPARE(lin4.storedBytes(), lin.storedBytes());
+        std::vector<float> got(static_cast<size_t>(in)), want(got.size());
+        for (int64_t r = 0; r < out; ++r) {
+            lin4.row(r, got.data());
+            lin.row(r, want.data());
+            QCOMPARE(got, want);
+        }
+        const QString mismatch = forwardMismatch(lin4, {1, 4, 9}, 82);
+        QVERIFY2(mismatch.isEmpty(), qPrintable(mismatch));
+    }
 }
 
 void TestKernels::quantizedLinearLevelCodesFusedMatchesReference()

@@ -9,6 +9,7 @@
 #include "formats/packed_dot.h"
 #include "formats/q8_activations.h"
 #include "formats/quant_grids.h"
+#include "formats/quant_packing.h"
 #include "util/error.h"
 
 #include <algorithm>
@@ -70,13 +71,15 @@ QuantizedLinear::QuantizedLinear(QuantizedTensor tensor, bool intActivations)
              && (q_.codeBits == 4 || q_.codeBits == 8) && groupFits && q_.cols % group == 0
              && q_.cols % 32 == 0;
     storedBytes_ = q_.storedBytes();
-    if (intActivations && integerEligible()) {
+    if (intActivations && integerLayoutBits() != 0) {
         if (q4_0Layout())
             asQ4_0_ = std::make_shared<GgmlLinear>(DType::Q4_0, q4_0Blocks(), q_.rows, q_.cols, true);
         else if (levels_)
             levelCodes_ = integerLevels();
-        if (!asQ4_0_)
+        if (!asQ4_0_) {
+            layoutBits_ = integerLayoutBits();
             interleave();
+        }
         // Held once: the interleaved layout has every code, scale and zero point.
         q_.codes = {};
         q_.scales = {};
@@ -84,20 +87,31 @@ QuantizedLinear::QuantizedLinear(QuantizedTensor tensor, bool intActivations)
     }
 }
 
-bool QuantizedLinear::integerEligible() const
+int QuantizedLinear::integerLayoutBits() const
 {
-    // 4-bit codes indexing levels (nf4, mxfp4) in groups of a multiple of 32 (not nvfp4's 16),
+    // Whole blocks of 32 in whole groups along the row.
+    const int64_t group = groupSize();
+    if (q_.cols % 32 != 0 || group % 32 != 0 || q_.cols % group != 0)
+        return 0;
+    // 4-bit codes indexing levels (nf4, mxfp4; not nvfp4's blocks of 16 or tensor scale),
     // through integer levels (formats/int_dot.h LevelCodes).
-    if (fused_ && levels_)
-        return q_.codeBits == 4 && groupSize() % 32 == 0 && !q_.hasTensorScale
-               && packedLevelGroupKernel() != nullptr;
-    // rtn's 4-bit codes, or symmetric 8-bit ones (their values u - 128 fit int8; asymmetric ones
-    // would not).
-    if (!fused_)
-        return false;
-    const bool symmetric = std::get<RtnParams>(q_.params).symmetric;
-    return (q_.codeBits == 4 || (q_.codeBits == 8 && symmetric))
-           && packedGroupKernel(q_.codeBits) != nullptr;
+    if (levels_)
+        return fused_ && q_.codeBits == 4 && !q_.hasTensorScale && packedLevelGroupKernel() ? 4
+                                                                                             : 0;
+    // Ternary trits (either packing) are 2-bit codes with the zero point 1 and the tensor scale.
+    if (std::holds_alternative<TernaryParams>(q_.params))
+        return packedGroupKernel(2) ? 2 : 0;
+    const auto *rtn = std::get_if<RtnParams>(&q_.params);
+    if (!rtn || q_.packing != CodePacking::Bits || q_.hasTensorScale)
+        return 0;
+    // rtn / gptq / awq codes of 2 and 4 bits keep their width, 3-bit ones go into nibbles; 5- to
+    // 7-bit ones, and symmetric 8-bit ones, as their values u - z, which fit int8 (asymmetric
+    // 8-bit ones would not).
+    const int bits = q_.codeBits == 2   ? 2
+                     : q_.codeBits <= 4 ? 4
+                     : q_.codeBits < 8 || rtn->symmetric ? 8
+                                                          : 0;
+    return bits && q_.codeBits >= 2 && packedGroupKernel(bits) ? bits : 0;
 }
 
 bool QuantizedLinear::q4_0Layout() const
@@ -127,7 +141,7 @@ std::vector<std::byte> QuantizedLinear::q4_0Blocks() const
 
 std::shared_ptr<const LinearWeights> QuantizedLinear::withIntegerActivations() const
 {
-    if (integerKernels() || !integerEligible())
+    if (integerKernels() || integerLayoutBits() == 0)
         return nullptr;
     return std::make_shared<QuantizedLinear>(q_, true);
 }
@@ -144,46 +158,67 @@ LevelCodes QuantizedLinear::integerLevels() const
 void QuantizedLinear::interleave()
 {
     // Groups of 8 rows (the last one padded with zero scales), per weight group a header of the
-    // 8 scales and zero points, then per block of 32 the rows' codes in Q4_0's nibble order
-    // (byte j: value j low, j + 16 high), two rows per 32 bytes, or the 8-bit values u - 128 in
-    // Q8_0's pair order (bytes 0..15 of both rows, then 16..31).
-    const int bits = q_.codeBits;
+    // 8 scales and zero points, then per block of 32 the rows' codes: in the 4-bit layout as
+    // nibbles in Q4_0's order (byte j: value j low, j + 16 high), two rows per 32 bytes; in the
+    // 8-bit layout the values u - z as int8 in Q8_0's pair order (bytes 0..15 of both rows, then
+    // 16..31); in the 2-bit layout four codes a byte (formats/int_dot.h). 3-bit codes take
+    // nibbles (the runtime holds 4 bits per weight where 3 are stored), 5 to 7 bits a byte.
+    const int bits = layoutBits_;
     const int64_t cols = q_.cols, group = groupSize(), groups = cols / group;
     const int64_t perGroup = packedGroupBytes(cols, group, bits);
-    const int64_t blockBytes = bits == 8 ? 256 : 128;
+    const int64_t blockBytes = packedBlockBytes(bits);
     const int64_t rowGroups = (q_.rows + kInterleavedRows - 1) / kInterleavedRows;
     interleaved_.assign(size_t(rowGroups * perGroup), std::byte{0});
-    // Level codes have no zero point (the byte stays 0).
-    const bool symmetric = levels_ || std::get<RtnParams>(q_.params).symmetric;
+    const bool ternary = std::holds_alternative<TernaryParams>(q_.params);
+    const auto *rtn = std::get_if<RtnParams>(&q_.params);
     const int64_t rowBytes = q_.rowCodeBytes();
+    std::vector<uint8_t> u(static_cast<size_t>(cols));
+    std::byte nibbles[16];
     for (int64_t rg = 0; rg < rowGroups; ++rg)
         for (int lane = 0; lane < kInterleavedRows; ++lane) {
             const int k = kInterleavedLaneRows[lane];
             const int64_t r = rg * kInterleavedRows + k;
             if (r >= q_.rows)
                 continue;
-            const auto *codes = q_.codes.data() + r * rowBytes; // low nibble first
+            const uint8_t *rowCodes = q_.codes.data() + r * rowBytes;
+            if (q_.packing == CodePacking::Base3)
+                quantpack::unpackBase3(rowCodes, cols, u.data());
+            else
+                quantpack::unpackCodes(rowCodes, cols, q_.codeBits, u.data());
             for (int64_t g = 0; g < groups; ++g) {
                 std::byte *h = interleaved_.data() + rg * perGroup
                                + g * (kPackedGroupHeaderBytes + group / 32 * blockBytes);
                 const int64_t i = q_.groupSize == 0 ? 0 : (r * cols + g * group) / q_.groupSize;
-                const float s = q_.scaleAt(i);
-                const int8_t z = int8_t(levels_ ? 0 : symmetric ? 8 : int(q_.zeroAt(i)));
+                // Level codes have no zero point (the byte stays 0); trits are u - 1.
+                const float s = ternary ? q_.tensorScale : q_.scaleAt(i);
+                const int z = levels_   ? 0
+                              : ternary ? 1
+                              : rtn->symmetric ? 1 << (q_.codeBits - 1)
+                                               : int(q_.zeroAt(i));
                 std::memcpy(h + 4 * lane, &s, 4);
-                std::memcpy(h + 32 + lane, &z, 1);
+                if (bits != 8)
+                    h[32 + lane] = std::byte(uint8_t(z));
                 for (int64_t b = 0; b < group / 32; ++b) {
-                    std::byte *pair = h + kPackedGroupHeaderBytes + b * blockBytes
-                                      + (k / 2) * (blockBytes / 4);
-                    const int64_t c0 = g * group + b * 32;
+                    std::byte *block = h + kPackedGroupHeaderBytes + b * blockBytes;
+                    std::byte *pair = block + (k / 2) * (blockBytes / 4);
+                    const uint8_t *c = u.data() + g * group + b * 32;
+                    if (bits == 2) { // pair P's bits 4 (P % 2) of half P / 2 (rows' bytes 16 apart)
+                        const int p = k / 2, shift = 4 * (p % 2);
+                        std::byte *bytes = block + 32 * (p / 2) + 16 * (k % 2);
+                        for (int j = 0; j < 16; ++j)
+                            bytes[j] |= std::byte((c[j] | (c[j + 16] << 2)) << shift);
+                        continue;
+                    }
                     if (bits == 8) {
                         for (int j = 0; j < 16; ++j) {
-                            pair[(k % 2) * 16 + j] = std::byte(uint8_t(codes[c0 + j]) - 128);
-                            pair[32 + (k % 2) * 16 + j] =
-                                std::byte(uint8_t(codes[c0 + j + 16]) - 128);
+                            pair[(k % 2) * 16 + j] = std::byte(uint8_t(int(c[j]) - z));
+                            pair[32 + (k % 2) * 16 + j] = std::byte(uint8_t(int(c[j + 16]) - z));
                         }
                         continue;
                     }
-                    q4_0Nibbles(codes, c0, pair + (k % 2) * 16);
+                    for (int j = 0; j < 16; ++j)
+                        nibbles[j] = std::byte(c[j] | (c[j + 16] << 4));
+                    std::memcpy(pair + (k % 2) * 16, nibbles, sizeof nibbles);
                 }
             }
         }
@@ -198,9 +233,9 @@ void QuantizedLinear::forwardInteger(const float *x, int64_t nRows, float *y) co
     Q8Activations q;
     quantizeActivations(ActivationRounding::Q8_0, x, nRows, q_.cols, q);
     const Q8View view = q.view();
-    const PackedGroupFn codeKernel = levels_ ? nullptr : packedGroupKernel(q_.codeBits);
+    const PackedGroupFn codeKernel = levels_ ? nullptr : packedGroupKernel(layoutBits_);
     const PackedLevelGroupFn levelKernel = levels_ ? packedLevelGroupKernel() : nullptr;
-    const int64_t group = groupSize(), perGroup = packedGroupBytes(q_.cols, group, q_.codeBits);
+    const int64_t group = groupSize(), perGroup = packedGroupBytes(q_.cols, group, layoutBits_);
     const auto kernel = [&](const std::byte *g, int64_t groupSz, const Q8View &v, int64_t row0,
                             int rows, float *yOut, int64_t yStride) {
         if (levelKernel)
@@ -248,9 +283,9 @@ void QuantizedLinear::rowFromInterleaved(int64_t r, float *out, bool integerLeve
     // As QuantizedTensor decodes rtn codes: float(u - z) * s, z = 2^(b-1) when symmetric (the
     // 8-bit layout holds u - 128 itself); level codes as level[u] * s, or with `integerLevels`
     // as the integer kernels see them, (L[u] * unit) * s.
-    const int bits = q_.codeBits;
+    const int bits = layoutBits_;
     const int64_t cols = q_.cols, group = groupSize(), groups = cols / group;
-    const int64_t blockBytes = bits == 8 ? 256 : 128;
+    const int64_t blockBytes = packedBlockBytes(bits);
     const int64_t perGroup = packedGroupBytes(cols, group, bits);
     const int k = int(r % kInterleavedRows);
     int lane = 0;
@@ -263,11 +298,17 @@ void QuantizedLinear::rowFromInterleaved(int64_t r, float *out, bool integerLeve
         std::memcpy(&s, h + 4 * lane, 4);
         const int z = int(static_cast<int8_t>(h[32 + lane]));
         for (int64_t b = 0; b < group / 32; ++b) {
-            const auto *pair = reinterpret_cast<const uint8_t *>(
-                h + kPackedGroupHeaderBytes + b * blockBytes + (k / 2) * (blockBytes / 4));
+            const auto *block =
+                reinterpret_cast<const uint8_t *>(h + kPackedGroupHeaderBytes + b * blockBytes);
+            const uint8_t *pair = block + (k / 2) * (blockBytes / 4);
             float *o = out + g * group + b * 32;
             for (int j = 0; j < 16; ++j) {
-                if (bits == 8) {
+                if (bits == 2) {
+                    const int p = k / 2, shift = 4 * (p % 2);
+                    const uint8_t c = block[32 * (p / 2) + 16 * (k % 2) + j];
+                    o[j] = float(int((c >> shift) & 3) - z) * s;
+                    o[j + 16] = float(int((c >> (shift + 2)) & 3) - z) * s;
+                } else if (bits == 8) {
                     o[j] = float(static_cast<int8_t>(pair[(k % 2) * 16 + j])) * s;
                     o[j + 16] = float(static_cast<int8_t>(pair[32 + (k % 2) * 16 + j])) * s;
                 } else if (levels_) {

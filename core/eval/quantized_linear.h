@@ -7,10 +7,14 @@
 // row); everything else dequantizes tiles of output rows (at most ~256 KiB of floats, as
 // GgmlLinear does) into a per-thread buffer and multiplies each tile with the float GEMM, tiles
 // in parallel. storedBytes() and format() describe the packed tensor.
-// With integer activations (withIntegerActivations(), the engine's integer mode), 4-bit and
-// symmetric 8-bit rtn / gptq / awq codes in groups of a multiple of 32 run as W4A8 / W8A8, and
-// so do nf4 and mxfp4 (4-bit codes indexing levels: integer levels, exact for mxfp4, nf4's
-// rounded to 1/2047 of the block scale; formats/int_dot.h LevelCodes): the
+// With integer activations (withIntegerActivations(), the engine's integer mode), rtn / gptq /
+// awq codes of 2 to 7 bits and symmetric 8-bit ones in groups of a multiple of 32, and ternary
+// trits, run as W4A8 / W8A8, and so do nf4 and mxfp4 (4-bit codes indexing levels: integer
+// levels, exact for mxfp4, nf4's rounded to 1/2047 of the block scale; formats/int_dot.h
+// LevelCodes). 2-bit codes and trits (zero point 1, the tensor scale) keep 2 bits (W2A8),
+// 3-bit codes are held as nibbles, 5- to 7-bit ones as their int8 values u - z: for those the
+// runtime holds 4 or 8 bits per weight where fewer are stored, the price of running on the 4-
+// and 8-bit kernels. The
 // input rows quantized to Q8_0
 // once, the matrix held as groups of 8 interleaved rows (formats/int_dot.h; the codes as they
 // are, fp scales widened to float, so ~4-13 % more memory than stored) and multiplied with the
@@ -75,7 +79,8 @@ public:
 private:
     void forwardFused(const float *x, int64_t nRows, float *y) const;
     void forwardInteger(const float *x, int64_t nRows, float *y) const;
-    [[nodiscard]] bool integerEligible() const;
+    // The integer layout's code width (4 or 8; formats/int_dot.h), 0 when the tensor has none.
+    [[nodiscard]] int integerLayoutBits() const;
     [[nodiscard]] bool q4_0Layout() const;
     [[nodiscard]] std::vector<std::byte> q4_0Blocks() const;
     [[nodiscard]] int64_t groupSize() const { return q_.groupSize > 0 ? q_.groupSize : q_.cols; }
@@ -91,6 +96,7 @@ private:
     int fp8Codes_ = 0;    // fp8: 1 E4M3, 2 E5M2 (PackedRow::fp8)
     LevelCodes levelCodes_{}; // integer mode of level codes (formats/int_dot.h)
     std::vector<std::byte> interleaved_; // groups of 8 rows (formats/int_dot.h), integer mode
+    int layoutBits_ = 0;                 // its code width, 4 or 8
     std::shared_ptr<const GgmlLinear> asQ4_0_; // integer mode of q4_0Layout() tensors
     uint64_t storedBytes_ = 0;            // the stored tensor's, kept when its vectors are freed
     void rowFromInterleaved(int64_t r, float *out, bool integerLevels = false) const;

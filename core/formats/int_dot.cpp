@@ -114,7 +114,7 @@ IntDotGroupFn intDotGroupKernel(DType t, CpuLevel level)
 PackedGroupFn packedGroupKernel(int bits, CpuLevel level)
 {
     const intdot::Table &t = tableFor(level);
-    return bits == 4 ? t.packed4x8 : bits == 8 ? t.packed8x8 : nullptr;
+    return bits == 2 ? t.packed2x8 : bits == 4 ? t.packed4x8 : bits == 8 ? t.packed8x8 : nullptr;
 }
 
 PackedGroupFn packedGroupKernel(int bits)

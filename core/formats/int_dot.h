@@ -85,25 +85,30 @@ using IntDotGroupFn = void (*)(const std::byte *group, const Q8View &x, int64_t 
 // the one place that decides whether a matrix is stored interleaved.
 [[nodiscard]] IntDotGroupFn intDotGroupKernel(DType t);
 
-// ---- packed 4-bit and symmetric 8-bit codes (rtn / gptq / awq), eight rows interleaved ----
+// ---- packed 2-, 4- and 8-bit codes (rtn / gptq / awq, ternary), eight rows interleaved ----
 // The integer path's layout for QuantizedTensor codes in groups of G values (a multiple of 32):
 // per group of 8 rows and per weight group, a 40-byte header (the 8 rows' float scales in
-// kInterleavedLaneRows order, then their int8 zero points in the same order: 8 for symmetric
-// 4-bit; unused for 8-bit), then G / 32 blocks laid out as an interleaved group's quants:
+// kInterleavedLaneRows order, then their int8 zero points in the same order; unused for 8-bit),
+// then G / 32 blocks laid out as an interleaved group's quants:
+//   2-bit: 64 bytes, two 32-byte halves, half h for the row pairs 2h and 2h + 1: byte 16 L + j
+//          of half h holds, for pair P = 2h + e (e = 0, 1) and its row 2P + L, value j in bits
+//          4e..4e+1 and value j + 16 in bits 4e+2..4e+3 (so shifts of 0, 2, 4, 6 give the
+//          4-bit layout's two vectors of each pair);
 //   4-bit: as Q4_0 (per row pair, row 2p's 16 nibble bytes then row 2p+1's; byte j holds value j
 //          low and j + 16 high), 128 bytes per block;
-//   8-bit: as Q8_0, the signed values u - 128 of symmetric codes (in -127..127), 256 bytes.
+//   8-bit: as Q8_0, the signed values u - z in -127..127, 256 bytes.
 // Activations are Q8_0. Per block and row: isum = sum v q (v = u - z: exact integers); per
 // weight group y += s * sum_b d_b isum.
 inline constexpr int64_t kPackedGroupHeaderBytes = 40;
+[[nodiscard]] constexpr int64_t packedBlockBytes(int bits) { return 8 * 32 * bits / 8; }
 [[nodiscard]] constexpr int64_t packedGroupBytes(int64_t len, int64_t groupSize, int bits)
 {
-    return len / groupSize * (kPackedGroupHeaderBytes + groupSize / 32 * (bits == 8 ? 256 : 128));
+    return len / groupSize * (kPackedGroupHeaderBytes + groupSize / 32 * packedBlockBytes(bits));
 }
 // y[r * yStride + k] = dot(row k, activation row row0 + r), k < 8, r < nRows (1..4).
 using PackedGroupFn = void (*)(const std::byte *group, int64_t groupSize, const Q8View &x,
                                int64_t row0, int nRows, float *y, int64_t yStride);
-// The kernel of `level` for 4- or 8-bit codes (nullptr for other widths).
+// The kernel of `level` for 2-, 4- or 8-bit codes (nullptr for other widths).
 [[nodiscard]] PackedGroupFn packedGroupKernel(int bits, CpuLevel level);
 // The active level's; nullptr at the scalar level (interleaving does not pay there).
 [[nodiscard]] PackedGroupFn packedGroupKernel(int bits);
@@ -145,7 +150,7 @@ namespace intdot {
 struct Table {
     IntDotFn q4_0, q4_1, q5_0, q5_1, q8_0, q2_k, q3_k, q4_k, q5_k, q6_k;
     IntDotGroupFn q4_0x8, q8_0x8;
-    PackedGroupFn packed4x8, packed8x8;
+    PackedGroupFn packed2x8, packed4x8, packed8x8;
     PackedLevelGroupFn levels4x8;
 };
 const Table &scalarTable();

@@ -117,7 +117,7 @@ void packedGroupReference(const std::byte *groupBytes, int64_t groupSize, const 
 {
     const auto *g = reinterpret_cast<const Byte *>(groupBytes);
     const int64_t nb = x.len / kQk, blocksPerGroup = groupSize / kQk;
-    const int64_t blockBytes = bits == 8 ? 256 : 128;
+    const int64_t blockBytes = packedBlockBytes(bits);
     const int64_t groupBytesEach = kPackedGroupHeaderBytes + blocksPerGroup * blockBytes;
     for (int lane = 0; lane < kInterleavedRows; ++lane) {
         const int k = kInterleavedLaneRows[lane];
@@ -136,12 +136,17 @@ void packedGroupReference(const std::byte *groupBytes, int64_t groupSize, const 
                 float part = 0;
                 for (int64_t bi = 0; bi < blocksPerGroup; ++bi) {
                     const int64_t b = gi * blocksPerGroup + bi;
-                    const Byte *pair = h + kPackedGroupHeaderBytes + bi * blockBytes
-                                       + (k / 2) * (blockBytes / 4);
+                    const Byte *block = h + kPackedGroupHeaderBytes + bi * blockBytes;
+                    const Byte *pair = block + (k / 2) * (blockBytes / 4);
                     const int8_t *q = x.qs + ((row0 + r) * nb + b) * kQk;
                     int32_t isum = 0;
                     for (int j = 0; j < 16; ++j) {
-                        if (bits == 8) {
+                        if (bits == 2) {
+                            const int p = k / 2, shift = 4 * (p % 2);
+                            const Byte c = block[32 * (p / 2) + 16 * (k % 2) + j];
+                            isum += value((c >> shift) & 3) * q[j]
+                                    + value((c >> (shift + 2)) & 3) * q[j + 16];
+                        } else if (bits == 8) {
                             const int lo = static_cast<int8_t>(pair[(k % 2) * 16 + j]);
                             const int hi = static_cast<int8_t>(pair[32 + (k % 2) * 16 + j]);
                             isum += lo * q[j] + hi * q[j + 16];
@@ -186,6 +191,7 @@ const Table &scalarTable()
         kernel<dotKRow<unpackQ6_K, 210>>,
         groupReference<DType::Q4_0, dotLegacyRow<false, false>>,
         groupReference<DType::Q8_0, dotQ8_0Row>,
+        packedCodesReference<2>,
         packedCodesReference<4>,
         packedCodesReference<8>,
         packedLevelGroupReference,
