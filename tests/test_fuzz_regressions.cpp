@@ -66,6 +66,7 @@ private Q_SLOTS:
     void modelTotalsSaturateOnHugeShapes();
     void forkedCallReportsEveryEnding();
     void corruptAttributeTableIsAnErrorNotACrash();
+    void zeroDimensionDoesNotHideAnOverflowingShape();
 };
 
 // fuzz_hdf5, crash-4880aa7b: an archive matrix of kind "float" without its bytes dataset was
@@ -286,6 +287,54 @@ void TestFuzzRegressions::corruptAttributeTableIsAnErrorNotACrash()
     QVERIFY2(error.find("'/settings'") != std::string::npos, error.c_str());
     QVERIFY2(error.find("libhdf5 crashed listing the attributes") != std::string::npos,
              error.c_str());
+}
+
+// fuzz_llama2c (2026-12-07, a GGUF under a .bin name): a GGUF tensor with ne = [0, 65536,
+// 0x0909090909090909, 0x0909090909090909] has no elements, so the reader's running element count
+// (0 after the first dimension) never overflowed, but Tensor::numel() multiplied the other
+// dimensions first (UBSan: signed overflow). The readers now also bound the product of the
+// non-zero dimensions (GGUF, safetensors, Keras alike), and numel() / rows() look for a zero
+// before multiplying.
+void TestFuzzRegressions::zeroDimensionDoesNotHideAnOverflowingShape()
+{
+    QTemporaryDir dir;
+    std::string gguf("GGUF", 4);
+    const auto u32 = [&](uint32_t v) { gguf.append(reinterpret_cast<const char *>(&v), 4); };
+    const auto u64 = [&](uint64_t v) { gguf.append(reinterpret_cast<const char *>(&v), 8); };
+    u32(3); // version
+    u64(1); // tensors
+    u64(0); // metadata
+    u64(1);
+    gguf += 't';
+    u32(4);
+    for (const uint64_t ne : {uint64_t(0), uint64_t(65536), uint64_t(0x0909090909090909),
+                              uint64_t(0x0909090909090909)})
+        u64(ne);
+    u32(0); // F32
+    u64(0); // offset
+    gguf.resize((gguf.size() + 31) / 32 * 32, '\0');
+    const std::string ggufPath = writeBytes(dir, "zero-dim.gguf", gguf);
+    const std::string ggufError = cwbtest::errorOf([&] { (void)cwb::io::openModel(ggufPath); });
+    QVERIFY2(ggufError.find("tensor 't': element count overflows") != std::string::npos,
+             ggufError.c_str());
+
+    const std::string header =
+        R"({"t": {"dtype": "F32", "shape": [0, 4611686018427387904, 4], "data_offsets": [0, 0]}})";
+    std::string st(8, '\0');
+    const uint64_t n = header.size();
+    std::memcpy(st.data(), &n, 8);
+    st += header;
+    const std::string stPath = writeBytes(dir, "zero-dim.safetensors", st);
+    const std::string stError = cwbtest::errorOf([&] { (void)cwb::io::openModel(stPath); });
+    QVERIFY2(stError.find("has more elements than fit in 64 bits") != std::string::npos,
+             stError.c_str());
+
+    cwb::Tensor t;
+    t.shape = {int64_t(1) << 62, int64_t(1) << 62, 0};
+    QCOMPARE(t.numel(), int64_t(0));
+    t.shape = {int64_t(1) << 62, 0, int64_t(1) << 62};
+    QCOMPARE(t.numel(), int64_t(0));
+    QCOMPARE(t.rows(), int64_t(0));
 }
 
 QTEST_GUILESS_MAIN(TestFuzzRegressions)

@@ -221,15 +221,19 @@ private:
             if (nDims > kGgufMaxDims)
                 failAt(dimsAt, who + ": n_dims " + std::to_string(nDims) + " is more than "
                                    + std::to_string(kGgufMaxDims));
-            uint64_t numel = 1;
+            // `spread`, the product of the non-zero dimensions, stays below 2^63 too: a zero
+            // dimension empties the tensor, but code that multiplies some of the others (rows
+            // times columns, a channel count) must not overflow either.
+            uint64_t numel = 1, spread = 1;
             for (uint32_t d = 0; d < nDims; ++d) {
                 const uint64_t neAt = r_.offset();
                 const auto ne = r_.read<uint64_t>("ne of " + who);
                 constexpr auto kMax = static_cast<uint64_t>(std::numeric_limits<int64_t>::max());
                 if (ne > kMax)
                     failAt(neAt, who + ": dimension " + std::to_string(ne) + " is too large");
-                if (ne != 0 && numel > kMax / ne)
+                if (ne != 0 && spread > kMax / ne)
                     failAt(neAt, who + ": element count overflows (dimensions multiply past 2^63)");
+                spread *= ne != 0 ? ne : 1;
                 numel *= ne;
                 t.ne.push_back(ne);
             }

@@ -294,11 +294,14 @@ Tensor readDataset(const KerasFile &kf, const std::shared_ptr<const MappedFile> 
     } else if (spaceClass != H5S_SCALAR) {
         kf.failHdf5(object, "cannot read the dataset's dataspace");
     }
-    uint64_t bytes = static_cast<uint64_t>(dtypeInfo(t.dtype).blockBytes);
+    // The product of the non-zero dimensions must fit as well: a zero dimension empties the
+    // dataset, but code that multiplies some of the others must not overflow.
+    uint64_t bytes = static_cast<uint64_t>(dtypeInfo(t.dtype).blockBytes), spread = bytes;
     for (int64_t d : t.shape) {
-        if (d < 0 || __builtin_mul_overflow(bytes, static_cast<uint64_t>(d), &bytes)
-            || bytes > static_cast<uint64_t>(INT64_MAX))
+        if (d < 0 || __builtin_mul_overflow(spread, d != 0 ? static_cast<uint64_t>(d) : 1, &spread)
+            || spread > static_cast<uint64_t>(INT64_MAX))
             kf.fail(object, "shape " + t.shapeString() + " overflows a 64-bit byte count");
+        bytes *= static_cast<uint64_t>(d);
     }
     t.byteSize = bytes;
 

@@ -102,14 +102,17 @@ Tensor parseEntry(const std::string &name, const Json &entry, std::string_view h
     t.dtype = *dtype;
     t.dtypeLabel = std::string(dtypeName(*dtype));
     t.file = source;
-    int64_t numel = 1;
+    // `spread` (the product of the non-zero dimensions) must fit as well: a zero dimension
+    // empties the tensor, but code that multiplies some of the others must not overflow.
+    int64_t numel = 1, spread = 1;
     for (size_t k = 0; k < shapeIt->size(); ++k) {
         const uint64_t d =
             requireUInt((*shapeIt)[k], where, who + ": shape[" + std::to_string(k) + "]");
         if (d > static_cast<uint64_t>(INT64_MAX)
-            || __builtin_mul_overflow(numel, static_cast<int64_t>(d), &numel))
+            || __builtin_mul_overflow(spread, d != 0 ? static_cast<int64_t>(d) : 1, &spread))
             where.fail(who + ": shape " + shapeIt->dump()
                        + " has more elements than fit in 64 bits");
+        numel *= static_cast<int64_t>(d); // |numel| <= spread
         t.shape.push_back(static_cast<int64_t>(d));
     }
     const auto need = storageBytes(*dtype, static_cast<uint64_t>(numel));

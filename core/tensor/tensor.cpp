@@ -5,20 +5,27 @@
 #include "util/error.h"
 #include "util/mapped_file.h"
 
+#include <algorithm>
 #include <cstring>
 
 namespace cwb {
 
+// Readers reject shapes whose non-zero dimensions multiply past 2^63; a zero dimension is looked
+// for first, so that the others are never multiplied when the tensor is empty.
 int64_t Tensor::numel() const
 {
+    if (std::find(shape.begin(), shape.end(), 0) != shape.end())
+        return 0;
     int64_t n = 1;
     for (int64_t d : shape)
-        n *= d; // readers reject shapes whose product overflows
+        n *= d;
     return n;
 }
 
 int64_t Tensor::rows() const
 {
+    if (shape.size() > 1 && std::find(shape.begin(), shape.end() - 1, 0) != shape.end() - 1)
+        return 0;
     int64_t n = 1;
     for (size_t i = 0; i + 1 < shape.size(); ++i)
         n *= shape[i];
