@@ -625,6 +625,7 @@ void TestKernels::quantizedLinearFusedMatchesReference_data()
     QTest::newRow("int4 sym g32 f32") << 4 << true << group << 32 << false;
     QTest::newRow("int4 asym g128") << 4 << false << group << 128 << true;
     QTest::newRow("int8 sym g64 f32") << 8 << true << group << 64 << false;
+    QTest::newRow("int8 asym g32") << 8 << false << group << 32 << true;
     QTest::newRow("int4 per channel") << 4 << true << int(cwb::Granularity::PerChannel) << 0 << false;
     QTest::newRow("int8 per tensor asym") << 8 << false << int(cwb::Granularity::PerTensor) << 0
                                           << false;
@@ -659,14 +660,14 @@ void TestKernels::quantizedLinearFusedMatchesReference()
     QVERIFY2(floatMismatch.isEmpty(), qPrintable(floatMismatch));
     QVERIFY(!lin.integerKernels());
 
-    // Integer activations (W4A8 / W8A8): codes of 2 to 7 bits and symmetric 8-bit ones, where
-    // the level has a group kernel. 42 rows: five groups of 8 and a padded one of 2.
+    // Integer activations (W4A8 / W8A8): codes of 2 to 8 bits, symmetric or not, where the level
+    // has a group kernel. 42 rows: five groups of 8 and a padded one of 2.
     const int64_t rows = 42;
     const int layoutBits = bits == 2 ? 2 : bits <= 4 ? 4 : 8;
     const auto w2 = randomValues(rows * in, 73);
     const cwb::QuantizedLinear plain(cwb::quantizeRtnReference(w2.data(), rows, in, p));
     const auto integer = plain.withIntegerActivations();
-    if ((bits == 8 && !symmetric) || !cwb::packedGroupKernel(layoutBits)) {
+    if (!cwb::packedGroupKernel(layoutBits)) {
         QVERIFY(!integer);
         return;
     }

@@ -104,14 +104,10 @@ int QuantizedLinear::integerLayoutBits() const
     const auto *rtn = std::get_if<RtnParams>(&q_.params);
     if (!rtn || q_.packing != CodePacking::Bits || q_.hasTensorScale)
         return 0;
-    // rtn / gptq / awq codes of 2 and 4 bits keep their width, 3-bit ones go into nibbles; 5- to
-    // 7-bit ones, and symmetric 8-bit ones, as their values u - z, which fit int8 (asymmetric
-    // 8-bit ones would not).
-    const int bits = q_.codeBits == 2   ? 2
-                     : q_.codeBits <= 4 ? 4
-                     : q_.codeBits < 8 || rtn->symmetric ? 8
-                                                          : 0;
-    return bits && q_.codeBits >= 2 && packedGroupKernel(bits) ? bits : 0;
+    // rtn / gptq / awq codes of 2 and 4 bits keep their width, 3-bit ones go into nibbles, 5-
+    // to 8-bit ones into the 8-bit layout (u - 128 and the zero point apart).
+    const int bits = q_.codeBits == 2 ? 2 : q_.codeBits <= 4 ? 4 : 8;
+    return q_.codeBits >= 2 && q_.codeBits <= 8 && packedGroupKernel(bits) ? bits : 0;
 }
 
 bool QuantizedLinear::q4_0Layout() const
@@ -160,9 +156,10 @@ void QuantizedLinear::interleave()
     // Groups of 8 rows (the last one padded with zero scales), per weight group a header of the
     // 8 scales and zero points, then per block of 32 the rows' codes: in the 4-bit layout as
     // nibbles in Q4_0's order (byte j: value j low, j + 16 high), two rows per 32 bytes; in the
-    // 8-bit layout the values u - z as int8 in Q8_0's pair order (bytes 0..15 of both rows, then
-    // 16..31); in the 2-bit layout four codes a byte (formats/int_dot.h). 3-bit codes take
-    // nibbles (the runtime holds 4 bits per weight where 3 are stored), 5 to 7 bits a byte.
+    // 8-bit layout the values u - 128 as int8 in Q8_0's pair order (bytes 0..15 of both rows,
+    // then 16..31) and 127 - z in the zero-point byte; in the 2-bit layout four codes a byte
+    // (formats/int_dot.h). 3-bit codes take nibbles (the runtime holds 4 bits per weight where 3
+    // are stored), 5 to 7 bits a byte.
     const int bits = layoutBits_;
     const int64_t cols = q_.cols, group = groupSize(), groups = cols / group;
     const int64_t perGroup = packedGroupBytes(cols, group, bits);
@@ -196,8 +193,7 @@ void QuantizedLinear::interleave()
                               : rtn->symmetric ? 1 << (q_.codeBits - 1)
                                                : int(q_.zeroAt(i));
                 std::memcpy(h + 4 * lane, &s, 4);
-                if (bits != 8)
-                    h[32 + lane] = std::byte(uint8_t(z));
+                h[32 + lane] = std::byte(uint8_t(bits == 8 ? 127 - z : z));
                 for (int64_t b = 0; b < group / 32; ++b) {
                     std::byte *block = h + kPackedGroupHeaderBytes + b * blockBytes;
                     std::byte *pair = block + (k / 2) * (blockBytes / 4);
@@ -211,8 +207,8 @@ void QuantizedLinear::interleave()
                     }
                     if (bits == 8) {
                         for (int j = 0; j < 16; ++j) {
-                            pair[(k % 2) * 16 + j] = std::byte(uint8_t(int(c[j]) - z));
-                            pair[32 + (k % 2) * 16 + j] = std::byte(uint8_t(int(c[j + 16]) - z));
+                            pair[(k % 2) * 16 + j] = std::byte(uint8_t(c[j] - 128));
+                            pair[32 + (k % 2) * 16 + j] = std::byte(uint8_t(c[j + 16] - 128));
                         }
                         continue;
                     }
@@ -281,7 +277,7 @@ void QuantizedLinear::row(int64_t r, float *out) const
 void QuantizedLinear::rowFromInterleaved(int64_t r, float *out, bool integerLevels) const
 {
     // As QuantizedTensor decodes rtn codes: float(u - z) * s, z = 2^(b-1) when symmetric (the
-    // 8-bit layout holds u - 128 itself); level codes as level[u] * s, or with `integerLevels`
+    // 8-bit layout holds u - 128 and 127 - z); level codes as level[u] * s, or with `integerLevels`
     // as the integer kernels see them, (L[u] * unit) * s.
     const int bits = layoutBits_;
     const int64_t cols = q_.cols, group = groupSize(), groups = cols / group;
@@ -308,9 +304,9 @@ void QuantizedLinear::rowFromInterleaved(int64_t r, float *out, bool integerLeve
                     const uint8_t c = block[32 * (p / 2) + 16 * (k % 2) + j];
                     o[j] = float(int((c >> shift) & 3) - z) * s;
                     o[j + 16] = float(int((c >> (shift + 2)) & 3) - z) * s;
-                } else if (bits == 8) {
-                    o[j] = float(static_cast<int8_t>(pair[(k % 2) * 16 + j])) * s;
-                    o[j + 16] = float(static_cast<int8_t>(pair[32 + (k % 2) * 16 + j])) * s;
+                } else if (bits == 8) { // u - 128 stored, 127 - z in the byte
+                    o[j] = float(static_cast<int8_t>(pair[(k % 2) * 16 + j]) + z + 1) * s;
+                    o[j + 16] = float(static_cast<int8_t>(pair[32 + (k % 2) * 16 + j]) + z + 1) * s;
                 } else if (levels_) {
                     const uint8_t c = pair[(k % 2) * 16 + j];
                     o[j] = levelOf(c & 0xF, integerLevels) * s;

@@ -8,16 +8,15 @@
 // GgmlLinear does) into a per-thread buffer and multiplies each tile with the float GEMM, tiles
 // in parallel. storedBytes() and format() describe the packed tensor.
 // With integer activations (withIntegerActivations(), the engine's integer mode), rtn / gptq /
-// awq codes of 2 to 7 bits and symmetric 8-bit ones in groups of a multiple of 32, and ternary
-// trits, run as W4A8 / W8A8, and so do nf4 and mxfp4 (4-bit codes indexing levels: integer
+// awq codes of 2 to 8 bits (symmetric or not) in groups of a multiple of 32, and ternary trits,
+// run as W2A8 / W4A8 / W8A8, and so do nf4 and mxfp4 (4-bit codes indexing levels: integer
 // levels, exact for mxfp4, nf4's rounded to 1/2047 of the block scale; formats/int_dot.h
-// LevelCodes). 2-bit codes and trits (zero point 1, the tensor scale) keep 2 bits (W2A8),
-// 3-bit codes are held as nibbles, 5- to 7-bit ones as their int8 values u - z: for those the
-// runtime holds 4 or 8 bits per weight where fewer are stored, the price of running on the 4-
-// and 8-bit kernels. The
-// input rows quantized to Q8_0
-// once, the matrix held as groups of 8 interleaved rows (formats/int_dot.h; the codes as they
-// are, fp scales widened to float, so ~4-13 % more memory than stored) and multiplied with the
+// LevelCodes). 2-bit codes and trits (zero point 1, the tensor scale) keep 2 bits, 3-bit codes
+// are held as nibbles, 5- to 7-bit ones in the 8-bit layout: for those the runtime holds 4 or 8
+// bits per weight where fewer are stored, the price of running on the 4- and 8-bit kernels.
+// The input rows are quantized to Q8_0 once, the matrix held as groups of 8 interleaved rows
+// (formats/int_dot.h; fp scales widened to float, so ~4-13 % more memory than stored for 4- and
+// 8-bit codes) and multiplied with the
 // integer group kernel, decode and prefill alike; forwardReference then rounds its input to
 // Q8_0 first. The codes are then held once, interleaved: the tensor's own vectors are freed and
 // row() decodes from the interleaved layout (the same values, tested).

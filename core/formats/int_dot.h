@@ -96,9 +96,11 @@ using IntDotGroupFn = void (*)(const std::byte *group, const Q8View &x, int64_t 
 //          4-bit layout's two vectors of each pair);
 //   4-bit: as Q4_0 (per row pair, row 2p's 16 nibble bytes then row 2p+1's; byte j holds value j
 //          low and j + 16 high), 128 bytes per block;
-//   8-bit: as Q8_0, the signed values u - z in -127..127, 256 bytes.
-// Activations are Q8_0. Per block and row: isum = sum v q (v = u - z: exact integers); per
-// weight group y += s * sum_b d_b isum.
+//   8-bit: as Q8_0, the signed values u - 128, 256 bytes; the zero-point byte holds 127 - z
+//          (z in 0..255; -1 for symmetric 8-bit codes, whose z is 128), so codes of 5 to 8
+//          bits, symmetric or not, fit.
+// Activations are Q8_0. Per block and row: isum = sum v q (v = u - z: exact integers; the z
+// part through the activations' block sum); per weight group y += s * sum_b d_b isum.
 inline constexpr int64_t kPackedGroupHeaderBytes = 40;
 [[nodiscard]] constexpr int64_t packedBlockBytes(int bits) { return 8 * 32 * bits / 8; }
 [[nodiscard]] constexpr int64_t packedGroupBytes(int64_t len, int64_t groupSize, int bits)

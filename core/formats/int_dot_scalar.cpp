@@ -146,9 +146,9 @@ void packedGroupReference(const std::byte *groupBytes, int64_t groupSize, const 
                             const Byte c = block[32 * (p / 2) + 16 * (k % 2) + j];
                             isum += value((c >> shift) & 3) * q[j]
                                     + value((c >> (shift + 2)) & 3) * q[j + 16];
-                        } else if (bits == 8) {
-                            const int lo = static_cast<int8_t>(pair[(k % 2) * 16 + j]);
-                            const int hi = static_cast<int8_t>(pair[32 + (k % 2) * 16 + j]);
+                        } else if (bits == 8) { // u - 128 stored, 127 - z in the byte
+                            const int lo = static_cast<int8_t>(pair[(k % 2) * 16 + j]) + z + 1;
+                            const int hi = static_cast<int8_t>(pair[32 + (k % 2) * 16 + j]) + z + 1;
                             isum += lo * q[j] + hi * q[j + 16];
                         } else {
                             const Byte c = pair[(k % 2) * 16 + j];
