@@ -69,6 +69,7 @@ function(cwb_add_test name)
         # than 300 s): the limit guards against hangs, not against slow instrumentation.
         math(EXPR ARG_TIMEOUT "${ARG_TIMEOUT} * 5")
     endif()
+    # Qt Test's own limit per test function (300 s by default) follows CTest's for the whole test.
     set_tests_properties(${name} PROPERTIES TIMEOUT ${ARG_TIMEOUT}
-        ENVIRONMENT "QT_QPA_PLATFORM=offscreen;QT_LOGGING_RULES=qt.qpa.*=false")
+        ENVIRONMENT "QT_QPA_PLATFORM=offscreen;QT_LOGGING_RULES=qt.qpa.*=false;QTEST_FUNCTION_TIMEOUT=${ARG_TIMEOUT}000")
 endfunction()
