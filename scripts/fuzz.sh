@@ -94,7 +94,7 @@ tsv=$build/fuzz-runs.tsv
 [ -f "$tsv" ] || printf 'target\tseconds\texecutions\tcoverage\tfeatures\tcrashes\n' >"$tsv"
 for t in "${targets[@]}"; do
     mkdir -p "$build/corpus/$t" "$build/artifacts/$t" "$build/logs"
-    log=$build/logs/$t-$(date +%Y%m%d-%H%M%S).log
+    log=$build/logs/$t-$(date +%Y%m%d-%H%M%S)-$$.log # the pid: two runs may start in one second
     limit=(-max_total_time="$seconds")
     [ -n "$runs" ] && limit=(-runs="$runs")
     echo "fuzz.sh: $t (${runs:+$runs runs}${runs:-$seconds s}), log $log"
