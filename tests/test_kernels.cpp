@@ -68,6 +68,19 @@ std::vector<std::byte> quantized(DType t, const std::vector<float> &w, int64_t r
     return cwb::ggmlQuantizeRows(t, w.data(), rows, len, nullptr);
 }
 
+// Every row of `a` against the same row of `b`, bit for bit: the first differing row, or -1.
+int64_t firstDifferingRow(const cwb::LinearWeights &a, const cwb::LinearWeights &b)
+{
+    std::vector<float> got(static_cast<size_t>(a.inFeatures())), want(got.size());
+    for (int64_t r = 0; r < a.outFeatures(); ++r) {
+        a.row(r, got.data());
+        b.row(r, want.data());
+        if (got != want)
+            return r;
+    }
+    return -1;
+}
+
 // lin.forward against lin.forwardReference on that many random input rows for each count,
 // within 1e-4 relative: the first mismatch, or empty.
 QString forwardMismatch(const cwb::QuantizedLinear &lin, std::initializer_list<int> rowCounts,
@@ -678,12 +691,7 @@ void TestKernels::quantizedLinearFusedMatchesReference()
     QCOMPARE(lin4.storedBytes(), plain.storedBytes());
     // The codes are held once (interleaved) and rows decode from there to the same values.
     QVERIFY(lin4.tensor().codes.empty());
-    std::vector<float> got(static_cast<size_t>(in)), want(got.size());
-    for (int64_t r = 0; r < rows; ++r) {
-        lin4.row(r, got.data());
-        plain.row(r, want.data());
-        QCOMPARE(got, want);
-    }
+    QCOMPARE(firstDifferingRow(lin4, plain), int64_t(-1));
     // (its reference rounds the input to Q8_0 first)
     const QString intMismatch = forwardMismatch(lin4, {1, 4, 9}, 74);
     QVERIFY2(intMismatch.isEmpty(), qPrintable(QStringLiteral("integer ") + intMismatch));
@@ -739,12 +747,7 @@ void TestKernels::quantizedLinearTernaryRunsAsW4A8()
         const auto &lin4 = dynamic_cast<const cwb::QuantizedLinear &>(*integer);
         QVERIFY(lin4.integerKernels());
         QCOMPARE(lin4.storedBytes(), lin.storedBytes());
-        std::vector<float> got(static_cast<size_t>(in)), want(got.size());
-        for (int64_t r = 0; r < out; ++r) {
-            lin4.row(r, got.data());
-            lin.row(r, want.data());
-            QCOMPARE(got, want);
-        }
+        QCOMPARE(firstDifferingRow(lin4, lin), int64_t(-1));
         const QString mismatch = forwardMismatch(lin4, {1, 4, 9}, 82);
         QVERIFY2(mismatch.isEmpty(), qPrintable(mismatch));
     }
@@ -785,12 +788,7 @@ void TestKernels::quantizedLinearLevelCodesFusedMatchesReference()
         const auto &lin4 = dynamic_cast<const cwb::QuantizedLinear &>(*integer);
         QVERIFY(lin4.integerKernels());
         // Rows decode from the interleaved layout to the stored values.
-        std::vector<float> got(static_cast<size_t>(in)), want(got.size());
-        for (int64_t r = 0; r < out; ++r) {
-            lin4.row(r, got.data());
-            lin.row(r, want.data());
-            QCOMPARE(got, want);
-        }
+        QCOMPARE(firstDifferingRow(lin4, lin), int64_t(-1));
         const QString intMismatch = forwardMismatch(lin4, {1, 4, 6}, 78);
         QVERIFY2(intMismatch.isEmpty(),
                  qPrintable(QStringLiteral("integer, variant %1, ").arg(variant) + intMismatch));
