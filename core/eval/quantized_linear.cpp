@@ -22,13 +22,12 @@
 namespace cwb {
 namespace {
 
-// The 32 4-bit codes from c0 of a packed row (low nibble first) in Q4_0's order: 16 bytes,
-// byte j = code j | code j+16 << 4. Both integer layouts (Q4_0 blocks, interleaved groups) use it.
-void q4_0Nibbles(const uint8_t *rowCodes, int64_t c0, std::byte *out)
+// 32 codes (0..15, one per byte) in Q4_0's nibble order: 16 bytes, byte j = code j | code j+16
+// << 4. Both integer layouts (Q4_0 blocks, interleaved 4-bit groups) use it.
+void q4_0Nibbles(const uint8_t *codes, std::byte *out)
 {
-    const auto code = [&](int64_t c) { return (rowCodes[c / 2] >> (4 * (c % 2))) & 0xF; };
     for (int j = 0; j < 16; ++j)
-        out[j] = std::byte(code(c0 + j) | (code(c0 + j + 16) << 4));
+        out[j] = std::byte(codes[j] | (codes[j + 16] << 4));
 }
 
 } // namespace
@@ -122,14 +121,15 @@ std::vector<std::byte> QuantizedLinear::q4_0Blocks() const
     // Per block of 32: the group's fp16 scale as stored, then byte j = code j | code j+16 << 4.
     const int64_t blocks = q_.cols / 32, rowBytes = q_.rowCodeBytes();
     std::vector<std::byte> out(size_t(q_.rows * blocks * 18));
+    std::vector<uint8_t> u(static_cast<size_t>(q_.cols));
     for (int64_t r = 0; r < q_.rows; ++r) {
-        const auto *codes = q_.codes.data() + r * rowBytes; // low nibble first
+        quantpack::unpackCodes(q_.codes.data() + r * rowBytes, q_.cols, 4, u.data());
         for (int64_t b = 0; b < blocks; ++b) {
             std::byte *block = out.data() + (r * blocks + b) * 18;
             const int64_t group = r * blocks + b; // groups of 32 run along the row
             block[0] = std::byte(q_.scales[size_t(2 * group)]);
             block[1] = std::byte(q_.scales[size_t(2 * group + 1)]);
-            q4_0Nibbles(codes, b * 32, block + 2);
+            q4_0Nibbles(u.data() + b * 32, block + 2);
         }
     }
     return out;
@@ -170,7 +170,6 @@ void QuantizedLinear::interleave()
     const auto *rtn = std::get_if<RtnParams>(&q_.params);
     const int64_t rowBytes = q_.rowCodeBytes();
     std::vector<uint8_t> u(static_cast<size_t>(cols));
-    std::byte nibbles[16];
     for (int64_t rg = 0; rg < rowGroups; ++rg)
         for (int lane = 0; lane < kInterleavedRows; ++lane) {
             const int k = kInterleavedLaneRows[lane];
@@ -212,9 +211,7 @@ void QuantizedLinear::interleave()
                         }
                         continue;
                     }
-                    for (int j = 0; j < 16; ++j)
-                        nibbles[j] = std::byte(c[j] | (c[j + 16] << 4));
-                    std::memcpy(pair + (k % 2) * 16, nibbles, sizeof nibbles);
+                    q4_0Nibbles(c, pair + (k % 2) * 16);
                 }
             }
         }
