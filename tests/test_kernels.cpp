@@ -180,6 +180,7 @@ private slots:
     void quantizedLinearFusedMatchesReference_data();
     void quantizedLinearFusedMatchesReference();
     void quantizedLinearLevelCodesFusedMatchesReference();
+    void levelKernelsHoldTheWidestLevels();
     void quantizedLinearTernaryRunsAsW4A8();
     void gemmEveryLevelMatchesReference();
     void perIsaObjectsKeepTheirInlineCode();
@@ -792,33 +793,44 @@ void TestKernels::quantizedLinearLevelCodesFusedMatchesReference()
         const QString intMismatch = forwardMismatch(lin4, {1, 4, 6}, 78);
         QVERIFY2(intMismatch.isEmpty(),
                  qPrintable(QStringLiteral("integer, variant %1, ").arg(variant) + intMismatch));
-        // The integer product against the float one on the same Q8_0-rounded input: nf4's levels
-        // are rounded to 1/2047 of the scale (|error| <= 2.5e-4 of it per weight), mxfp4's are
-        // exact.
+        // The integer product against the float one on the same Q8_0-rounded input: mxfp4's
+        // levels are exact, nf4's are rounded to the integer levels' unit, so each weight moves
+        // by at most half a unit of its block's absmax (at most max |w|), and an output by at
+        // most half a unit times max |w| times the sum of its input's magnitudes.
+        std::array<float, 16> real{};
+        for (int u = 0; u < 16; ++u)
+            real[size_t(u)] = variant == 2 ? cwb::e2m1ToFloat(uint8_t(u)) : cwb::kNf4Levels[size_t(u)];
+        const cwb::LevelCodes codes = cwb::makeLevelCodes(real.data());
+        QVERIFY(variant == 2 ? codes.unit == 0.5f : codes.unit < 1.f / 63); // nf4: 1/63.5
         auto x = randomValues(4 * in, 79, 2.f);
         cwb::roundActivations(cwb::ActivationRounding::Q8_0, x.data(), 4, in);
         std::vector<float> yInt(static_cast<size_t>(4 * out)), yFloat(yInt.size());
         lin4.forward(x.data(), 4, yInt.data());
         lin.forward(x.data(), 4, yFloat.data());
-        double worst = 0, scale = 0;
-        for (size_t k = 0; k < yInt.size(); ++k) {
-            worst = std::max(worst, double(std::fabs(yInt[k] - yFloat[k])));
-            scale = std::max(scale, double(std::fabs(yFloat[k])));
+        float maxW = 0;
+        for (float v : w)
+            maxW = std::max(maxW, std::fabs(v));
+        for (int64_t i = 0; i < 4; ++i) {
+            double sumX = 0;
+            for (int64_t j = 0; j < in; ++j)
+                sumX += std::fabs(x[size_t(i * in + j)]);
+            const double bound = (variant == 2 ? 0 : 0.5 * codes.unit * maxW * sumX)
+                                 + 1e-5 * (1 + sumX * maxW);
+            for (int64_t k = 0; k < out; ++k) {
+                const size_t at = size_t(i * out + k);
+                QVERIFY2(std::fabs(yInt[at] - yFloat[at]) <= bound,
+                         qPrintable(QStringLiteral("variant %1 row %2 out %3: %4 vs %5, bound %6")
+                                        .arg(variant).arg(i).arg(k).arg(yInt[at])
+                                        .arg(yFloat[at]).arg(bound)));
+            }
         }
-        QVERIFY2(worst <= (variant == 2 ? 1e-5 : 5e-4) * scale,
-                 qPrintable(QStringLiteral("variant %1: %2 of %3").arg(variant).arg(worst).arg(scale)));
         // Every level's kernel against the scalar reference on the interleaved groups.
         cwb::Q8Activations q;
         cwb::quantizeActivations(cwb::ActivationRounding::Q8_0, x.data(), 4, in, q);
         const int64_t group = lin.tensor().groupSize > 0 ? lin.tensor().groupSize : in;
         const int64_t perGroup = cwb::packedGroupBytes(in, group, 4);
         const auto &bytes = lin4.interleavedBytes();
-        // The layout's levels as the kernel gets them, rebuilt the way the matrix does.
-        std::array<float, 16> real{};
-        for (int u = 0; u < 16; ++u)
-            real[size_t(u)] = variant == 2 ? cwb::e2m1ToFloat(uint8_t(u)) : cwb::kNf4Levels[size_t(u)];
-        const cwb::LevelCodes codes = cwb::makeLevelCodes(real.data(), variant == 2 ? 2.0 : 2047.0);
-        QCOMPARE(codes.narrow, variant == 2);
+        // The layout's levels as the kernel gets them (codes, rebuilt the way the matrix does).
         for (int u = 0; u < 16; ++u) // each level within half a step of its real value
             QVERIFY(std::fabs(codes.level(u) * double(codes.unit) - real[size_t(u)])
                     <= 0.5 * codes.unit + 1e-7);
@@ -845,6 +857,68 @@ void TestKernels::quantizedLinearLevelCodesFusedMatchesReference()
                                             .arg(ref[k])));
             }
     }
+}
+
+void TestKernels::levelKernelsHoldTheWidestLevels()
+{
+    // Levels spanning the full 0..127: integer levels are kept exactly, real ones rounded onto
+    // at most 128 values within half a unit each.
+    std::array<float, 16> integers{};
+    for (int u = 0; u < 16; ++u)
+        integers[size_t(u)] = u == 15 ? 127.f : float(8 * u);
+    const cwb::LevelCodes exact = cwb::makeLevelCodes(integers.data());
+    QCOMPARE(exact.unit, 1.f);
+    QCOMPARE(exact.level(15), 127);
+    std::mt19937 rng(83);
+    std::uniform_real_distribution<float> real(-3.f, 5.f);
+    std::array<float, 16> reals{};
+    for (float &v : reals)
+        v = real(rng);
+    const cwb::LevelCodes rounded = cwb::makeLevelCodes(reals.data());
+    for (int u = 0; u < 16; ++u) {
+        QVERIFY(rounded.value[u] <= 127);
+        QVERIFY(std::fabs(rounded.level(u) * double(rounded.unit) - reals[size_t(u)])
+                <= 0.5 * rounded.unit + 1e-6);
+    }
+    reals[3] = std::nanf("");
+    QVERIFY_THROWS_EXCEPTION(cwb::Error, (void)cwb::makeLevelCodes(reals.data()));
+
+    // One group of 64 for 8 rows: every code of the first block at the level 127, random ones
+    // after; activations at full scale (q = 127 throughout row 0), so a pair of byte products
+    // reaches 2 * 127 * 127 and must not saturate.
+    const int64_t in = 64, group = 64;
+    std::vector<std::byte> bytes(size_t(cwb::packedGroupBytes(in, group, 4)));
+    for (auto &b : bytes)
+        b = std::byte(rng());
+    for (int k = 0; k < 8; ++k) {
+        const float scale = 0.25f * float(k + 1);
+        std::memcpy(bytes.data() + 4 * k, &scale, 4);
+    }
+    std::fill(bytes.begin() + cwb::kPackedGroupHeaderBytes,
+              bytes.begin() + cwb::kPackedGroupHeaderBytes + 128, std::byte(0xFF));
+    std::vector<float> x(size_t(4 * in), 1.f);
+    for (int64_t j = in; j < 4 * in; ++j)
+        x[size_t(j)] = j < 2 * in ? (j % 2 ? -1.f : 1.f) : real(rng);
+    cwb::Q8Activations q;
+    cwb::quantizeActivations(cwb::ActivationRounding::Q8_0, x.data(), 4, in, q);
+    QCOMPARE(int(q.view().qs[0]), 127);
+    const auto run = [&](cwb::PackedLevelGroupFn kernel, int nGroup) {
+        std::vector<float> y(size_t(4 * 8));
+        for (int64_t i = 0; i < 4; i += nGroup)
+            kernel(bytes.data(), group, exact, q.view(), i, int(std::min<int64_t>(nGroup, 4 - i)),
+                   y.data() + i * 8, 8);
+        return y;
+    };
+    const auto ref = run(cwb::packedLevelGroupKernel(CpuLevel::Scalar), 1);
+    for (CpuLevel level : cwb::supportedCpuLevels())
+        for (int nGroup = 1; nGroup <= cwb::kIntDotMaxRows; ++nGroup) {
+            const auto y = run(cwb::packedLevelGroupKernel(level), nGroup);
+            for (size_t k = 0; k < y.size(); ++k)
+                QVERIFY2(std::abs(y[k] - ref[k]) <= 1e-6f * (1 + std::fabs(ref[k])),
+                         qPrintable(QStringLiteral("%1 rows %2, %3: %4 vs %5")
+                                        .arg(QLatin1String(cwb::cpuLevelName(level)))
+                                        .arg(nGroup).arg(k).arg(y[k]).arg(ref[k])));
+        }
 }
 
 void TestKernels::gemmEveryLevelMatchesReference()

@@ -145,10 +145,9 @@ std::shared_ptr<const LinearWeights> QuantizedLinear::withIntegerActivations() c
 LevelCodes QuantizedLinear::integerLevels() const
 {
     // mxfp4's e2m1 values times 2 are the integers 0 1 2 3 4 6 8 12 (and negatives): exact.
-    // nf4's levels (in [-1, 1]) in units of 1/2047: each within 1/4094 of its value, ~16x below
-    // the Q8_0 activations' rounding of up to 1/254 (formats/int_dot.h, LevelCodes).
-    const bool mx = std::holds_alternative<MxFp4Params>(q_.params);
-    return makeLevelCodes(levelTable_.data(), mx ? 2.0 : 2047.0);
+    // nf4's levels (in [-1, 1]) in units of 1/63.5: each within 1/127 of its value
+    // (formats/int_dot.h, LevelCodes).
+    return makeLevelCodes(levelTable_.data());
 }
 
 void QuantizedLinear::interleave()

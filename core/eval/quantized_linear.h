@@ -10,7 +10,7 @@
 // With integer activations (withIntegerActivations(), the engine's integer mode), rtn / gptq /
 // awq codes of 2 to 8 bits (symmetric or not) in groups of a multiple of 32, and ternary trits,
 // run as W2A8 / W4A8 / W8A8, and so do nf4 and mxfp4 (4-bit codes indexing levels: integer
-// levels, exact for mxfp4, nf4's rounded to 1/2047 of the block scale; formats/int_dot.h
+// levels, exact for mxfp4, nf4's rounded to 1/63.5 of the block scale; formats/int_dot.h
 // LevelCodes). 2-bit codes and trits (zero point 1, the tensor scale) keep 2 bits, 3-bit codes
 // are held as nibbles, 5- to 7-bit ones in the 8-bit layout: for those the runtime holds 4 or 8
 // bits per weight where fewer are stored, the price of running on the 4- and 8-bit kernels.

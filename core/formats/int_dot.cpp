@@ -123,27 +123,39 @@ PackedGroupFn packedGroupKernel(int bits)
     return level == CpuLevel::Scalar ? nullptr : packedGroupKernel(bits, level);
 }
 
-LevelCodes makeLevelCodes(const float *levels, double steps)
+LevelCodes makeLevelCodes(const float *levels)
 {
-    int integer[16];
-    int lowest = 0, highest = 0;
+    double lowest = 0, highest = 0;
+    for (int u = 0; u < 16; ++u) {
+        if (!std::isfinite(levels[u]))
+            throw Error("level " + std::to_string(u) + " is not finite");
+        lowest = std::min(lowest, double(levels[u]));
+        highest = std::max(highest, double(levels[u]));
+    }
+    const auto integersAt = [&](double steps) {
+        for (int u = 0; u < 16; ++u)
+            if (double(levels[u]) * steps != std::nearbyint(double(levels[u]) * steps))
+                return false;
+        return (highest - lowest) * steps <= 127;
+    };
+    double steps = 0;
+    for (int k = 0; k <= 6 && steps == 0; ++k)
+        if (integersAt(std::ldexp(1.0, k)))
+            steps = std::ldexp(1.0, k);
+    // Otherwise c just below 127 / span: the span times c is below 127, and rounding widens a
+    // span by less than one step, so the integers span at most 127.
+    if (steps == 0)
+        steps = highest > lowest ? 127.0 / (highest - lowest) * (1 - 1e-9) : 1.0;
+    LevelCodes c{};
+    int integer[16], low = 0;
     for (int u = 0; u < 16; ++u) {
         integer[u] = int(std::lround(double(levels[u]) * steps));
-        lowest = u == 0 ? integer[u] : std::min(lowest, integer[u]);
-        highest = u == 0 ? integer[u] : std::max(highest, integer[u]);
+        low = std::min(low, integer[u]);
     }
-    if (highest - lowest > 4095)
-        throw Error("integer levels span " + std::to_string(highest - lowest)
-                    + " steps; the level kernels hold at most 4095");
-    LevelCodes c{};
-    c.offset = -lowest;
+    c.offset = -low;
     c.unit = float(1.0 / steps);
-    c.narrow = highest - lowest <= 63;
-    for (int u = 0; u < 16; ++u) {
-        const int shifted = integer[u] - lowest;
-        c.hi[u] = uint8_t(c.narrow ? shifted : shifted >> 6);
-        c.lo[u] = uint8_t(c.narrow ? 0 : shifted & 63);
-    }
+    for (int u = 0; u < 16; ++u)
+        c.value[u] = uint8_t(integer[u] - low);
     return c;
 }
 
