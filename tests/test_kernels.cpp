@@ -68,6 +68,41 @@ std::vector<std::byte> quantized(DType t, const std::vector<float> &w, int64_t r
     return cwb::ggmlQuantizeRows(t, w.data(), rows, len, nullptr);
 }
 
+// nvfp4's half-block layout: every level's kernel against the scalar reference, and the
+// reference against the integer forward (yInt: 4 activation rows of lin's outputs).
+void checkHalfBlockKernels(const cwb::QuantizedLinear &lin, const cwb::LevelCodes &codes,
+                           const cwb::Q8Activations &q, const std::vector<float> &yInt)
+{
+    const int64_t out = lin.outFeatures(), in = lin.inFeatures();
+    const int64_t perGroup = in / 32 * cwb::kPackedHalfBlockBytes;
+    std::vector<int16_t> halfSums(static_cast<size_t>(4 * in / 16));
+    cwb::halfBlockSums(q.view(), 4, halfSums.data());
+    cwb::LevelCodes levels = codes;
+    levels.unit *= lin.tensor().tensorScale;
+    const auto &bytes = lin.interleavedBytes();
+    QCOMPARE(int64_t(bytes.size()), (out + 7) / 8 * perGroup);
+    const auto run = [&](cwb::PackedHalfBlockLevelFn kernel, int nGroup) {
+        std::vector<float> y(static_cast<size_t>(4 * out));
+        for (int64_t g = 0; g < out / 8; ++g)
+            for (int64_t i = 0; i < 4; i += nGroup)
+                kernel(bytes.data() + g * perGroup, levels, q.view(), halfSums.data(), i,
+                       int(std::min<int64_t>(nGroup, 4 - i)), y.data() + i * out + 8 * g, out);
+        return y;
+    };
+    const auto ref = run(cwb::packedHalfBlockLevelKernel(CpuLevel::Scalar), 1);
+    for (size_t k = 0; k < ref.size(); ++k)
+        QVERIFY(std::abs(ref[k] - yInt[k]) <= 1e-5f * (1 + std::fabs(yInt[k])));
+    for (CpuLevel level : cwb::supportedCpuLevels())
+        for (int nGroup = 1; nGroup <= cwb::kIntDotMaxRows; ++nGroup) {
+            const auto y = run(cwb::packedHalfBlockLevelKernel(level), nGroup);
+            for (size_t k = 0; k < y.size(); ++k)
+                QVERIFY2(std::abs(y[k] - ref[k]) <= 1e-5f * (1 + std::fabs(ref[k])),
+                         qPrintable(QStringLiteral("nvfp4 %1 rows %2, %3: %4 vs %5")
+                                        .arg(QLatin1String(cwb::cpuLevelName(level)))
+                                        .arg(nGroup).arg(k).arg(y[k]).arg(ref[k])));
+        }
+}
+
 // Every row of `a` against the same row of `b`, bit for bit: the first differing row, or -1.
 int64_t firstDifferingRow(const cwb::LinearWeights &a, const cwb::LinearWeights &b)
 {
@@ -777,10 +812,11 @@ void TestKernels::quantizedLinearLevelCodesFusedMatchesReference()
         const QString mismatch = forwardMismatch(lin, {1, 4, 6}, 77);
         QVERIFY2(mismatch.isEmpty(), qPrintable(QStringLiteral("variant %1, ").arg(variant) + mismatch));
 
-        // Integer activations: nf4 and mxfp4 through integer levels; fp8 and nvfp4 (blocks of
-        // 16) have no integer path.
+        // Integer activations: nf4, mxfp4 and nvfp4 (its own layout, scales per 16) through
+        // integer levels; fp8 has no integer path.
         const auto integer = lin.withIntegerActivations();
-        const bool levelCodes = variant <= 2;
+        const bool nvfp4 = variant == 5;
+        const bool levelCodes = variant <= 2 || nvfp4;
         if (!levelCodes || !cwb::packedLevelGroupKernel()) {
             QVERIFY(!integer);
             continue;
@@ -799,9 +835,11 @@ void TestKernels::quantizedLinearLevelCodesFusedMatchesReference()
         // most half a unit times max |w| times the sum of its input's magnitudes.
         std::array<float, 16> real{};
         for (int u = 0; u < 16; ++u)
-            real[size_t(u)] = variant == 2 ? cwb::e2m1ToFloat(uint8_t(u)) : cwb::kNf4Levels[size_t(u)];
+            real[size_t(u)] = variant == 2 || nvfp4 ? cwb::e2m1ToFloat(uint8_t(u))
+                                                    : cwb::kNf4Levels[size_t(u)];
+        const bool exact = variant == 2 || nvfp4;
         const cwb::LevelCodes codes = cwb::makeLevelCodes(real.data());
-        QVERIFY(variant == 2 ? codes.unit == 0.5f : codes.unit < 1.f / 63); // nf4: 1/63.5
+        QVERIFY(exact ? codes.unit == 0.5f : codes.unit < 1.f / 63); // nf4: 1/63.5
         auto x = randomValues(4 * in, 79, 2.f);
         cwb::roundActivations(cwb::ActivationRounding::Q8_0, x.data(), 4, in);
         std::vector<float> yInt(static_cast<size_t>(4 * out)), yFloat(yInt.size());
@@ -814,7 +852,7 @@ void TestKernels::quantizedLinearLevelCodesFusedMatchesReference()
             double sumX = 0;
             for (int64_t j = 0; j < in; ++j)
                 sumX += std::fabs(x[size_t(i * in + j)]);
-            const double bound = (variant == 2 ? 0 : 0.5 * codes.unit * maxW * sumX)
+            const double bound = (exact ? 0 : 0.5 * codes.unit * maxW * sumX)
                                  + 1e-5 * (1 + sumX * maxW);
             for (int64_t k = 0; k < out; ++k) {
                 const size_t at = size_t(i * out + k);
@@ -827,6 +865,12 @@ void TestKernels::quantizedLinearLevelCodesFusedMatchesReference()
         // Every level's kernel against the scalar reference on the interleaved groups.
         cwb::Q8Activations q;
         cwb::quantizeActivations(cwb::ActivationRounding::Q8_0, x.data(), 4, in, q);
+        if (nvfp4) {
+            checkHalfBlockKernels(lin4, codes, q, yInt);
+            if (QTest::currentTestFailed())
+                return;
+            continue;
+        }
         const int64_t group = lin.tensor().groupSize > 0 ? lin.tensor().groupSize : in;
         const int64_t perGroup = cwb::packedGroupBytes(in, group, 4);
         const auto &bytes = lin4.interleavedBytes();

@@ -318,7 +318,7 @@ EvalBenchResult runSideBySide(const EvalBenchParams &p, const JobContext &ctx)
         r.rows.push_back(row);
     }
     // Our own forms on every matrix, as `cwb compress` stores them: rtn 4-bit symmetric (the
-    // integer group kernels), nf4 (integer levels), rtn 2-bit and ternary (the 2-bit group
+    // integer group kernels), nf4 and nvfp4 (integer levels), rtn 2-bit and ternary (the 2-bit group
     // kernel), fp8 (the fused float kernel) and 2:4-pruned rtn 4-bit (its zeros stored as
     // codes: no sparse kernel, so the speed of its dense codes).
     struct OwnForm {
@@ -330,6 +330,7 @@ EvalBenchResult runSideBySide(const EvalBenchParams &p, const JobContext &ctx)
         {"rtn4 g32", 32, R"({"method": "rtn", "params": {"bits": 4, "group": 32}})"},
         {"rtn4 g128", 128, R"({"method": "rtn", "params": {"bits": 4, "group": 128}})"},
         {"nf4 b64", 64, R"({"method": "nf4"})"},
+        {"nvfp4", 32, R"({"method": "nvfp4"})"},
         {"rtn2 g64", 64, R"({"method": "rtn", "params": {"bits": 2, "group": 64}})"},
         {"ternary", 32, R"({"method": "ternary"})"},
         {"fp8 e4m3", 32, R"({"method": "fp8_e4m3"})"},

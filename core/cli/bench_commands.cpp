@@ -94,7 +94,7 @@ const CommandSpec &benchEvalCommand()
                    "triad GB/s and sgemm GFLOP/s. --llama-bench PATH runs that\n"
                    "llama-bench side by side in the same run on the random ~125M model\n"
                    "as F32, Q8_0, Q4_0 and Q4_K_M GGUF files (ours: our rtn4 g32/g128,\n"
-                   "nf4, rtn2, ternary, fp8 and 2:4 forms too): one table with both\n"
+                   "nf4, nvfp4, rtn2, ternary, fp8 and 2:4 forms too): one table with both\n"
                    "engines, the ratios and decode GB/s as a share of triad",
         .options =
             {
@@ -110,8 +110,8 @@ const CommandSpec &benchEvalCommand()
                 {.name = "--llama-bench", .kind = ValueKind::Path, .metavar = "PATH",
                  .help = "side by side: run this llama-bench on the random model's F32, Q8_0,\n"
                          "Q4_0 and Q4_K_M GGUF files in the same run, bench ours on them and\n"
-                         "on our rtn 4-bit g32/g128, nf4, rtn 2-bit g64, ternary, fp8 and 2:4\n"
-                         "forms, print both and the ratios"},
+                         "on our rtn 4-bit g32/g128, nf4, nvfp4, rtn 2-bit g64, ternary, fp8\n"
+                         "and 2:4 forms, print both and the ratios"},
                 {.name = "--float-activations",
                  .help = "float activations for quantized matrices; default: integer ones\n"
                          "(inputs rounded to Q8_0 / Q8_K, int8 dot products) as llama.cpp\n"

@@ -292,7 +292,9 @@ EvalResult runEvaluation(const EvalParams &params, const JobContext &ctx)
     if (params.emulateQ8)
         r.notes.push_back("integer activations: matmul inputs quantized to Q8_0/Q8_K blocks, "
                           "int8 dot products with ggml-block weights (llama.cpp's CPU arithmetic) "
-                          "and with 4-bit rtn/gptq/awq codes (W4A8)");
+                          "and with our 2- to 8-bit rtn/gptq/awq codes, ternary, nf4, mxfp4 and "
+                          "nvfp4 (W2A8-W8A8; nf4's levels rounded to 1/63.5 of the block scale; "
+                          "fp8 keeps float activations)");
     else
         r.notes.push_back("float activations: quantized weights multiplied with float inputs");
     r.seconds = secondsSince(t0);

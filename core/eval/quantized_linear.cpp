@@ -77,7 +77,10 @@ QuantizedLinear::QuantizedLinear(QuantizedTensor tensor, bool intActivations)
             levelCodes_ = integerLevels();
         if (!asQ4_0_) {
             layoutBits_ = integerLayoutBits();
-            interleave();
+            if (halfBlockScales())
+                interleaveHalfBlocks();
+            else
+                interleave();
         }
         // Held once: the interleaved layout has every code, scale and zero point.
         q_.codes = {};
@@ -88,6 +91,9 @@ QuantizedLinear::QuantizedLinear(QuantizedTensor tensor, bool intActivations)
 
 int QuantizedLinear::integerLayoutBits() const
 {
+    // nvfp4: 4-bit level codes with a scale per 16 values (the half-block layout).
+    if (halfBlockScales())
+        return fused_ && q_.cols % 32 == 0 && packedHalfBlockLevelKernel() ? 4 : 0;
     // Whole blocks of 32 in whole groups along the row.
     const int64_t group = groupSize();
     if (q_.cols % 32 != 0 || group % 32 != 0 || q_.cols % group != 0)
@@ -216,10 +222,79 @@ void QuantizedLinear::interleave()
         }
 }
 
+bool QuantizedLinear::halfBlockScales() const
+{
+    return std::holds_alternative<NvFp4Params>(q_.params) && q_.codeBits == 4
+           && q_.groupSize == 16 && q_.hasTensorScale;
+}
+
+void QuantizedLinear::interleaveHalfBlocks()
+{
+    // Groups of 8 rows (the last one padded with zero scales), per block of 32 the 8 rows' fp16
+    // scales of values 0..15, those of 16..31, then the codes as in the 4-bit layout
+    // (formats/int_dot.h, kPackedHalfBlockBytes). The E4M3 scales are exact in fp16; the tensor
+    // scale goes into the kernel's unit.
+    const int64_t cols = q_.cols, blocks = cols / 32, rowBytes = q_.rowCodeBytes();
+    const int64_t rowGroups = (q_.rows + kInterleavedRows - 1) / kInterleavedRows;
+    interleaved_.assign(size_t(rowGroups * blocks * kPackedHalfBlockBytes), std::byte{0});
+    std::vector<uint8_t> u(static_cast<size_t>(cols));
+    for (int64_t rg = 0; rg < rowGroups; ++rg)
+        for (int lane = 0; lane < kInterleavedRows; ++lane) {
+            const int k = kInterleavedLaneRows[lane];
+            const int64_t r = rg * kInterleavedRows + k;
+            if (r >= q_.rows)
+                continue;
+            quantpack::unpackCodes(q_.codes.data() + r * rowBytes, cols, 4, u.data());
+            for (int64_t b = 0; b < blocks; ++b) {
+                std::byte *block = interleaved_.data() + (rg * blocks + b) * kPackedHalfBlockBytes;
+                for (int half = 0; half < 2; ++half) {
+                    const uint16_t h = floatToFp16(q_.scaleAt((r * cols + b * 32) / 16 + half));
+                    block[16 * half + 2 * lane] = std::byte(h & 0xFF);
+                    block[16 * half + 2 * lane + 1] = std::byte(h >> 8);
+                }
+                q4_0Nibbles(u.data() + b * 32, block + 32 + (k / 2) * 32 + (k % 2) * 16);
+            }
+        }
+}
+
+void QuantizedLinear::forwardHalfBlocks(const float *x, int64_t nRows, float *y) const
+{
+    Q8Activations q;
+    quantizeActivations(ActivationRounding::Q8_0, x, nRows, q_.cols, q);
+    const Q8View view = q.view();
+    std::vector<int16_t> halfSums(static_cast<size_t>(nRows * q_.cols / 16));
+    halfBlockSums(view, nRows, halfSums.data());
+    LevelCodes levels = levelCodes_;
+    levels.unit *= q_.tensorScale;
+    const PackedHalfBlockLevelFn kernel = packedHalfBlockLevelKernel();
+    const int64_t perGroup = q_.cols / 32 * kPackedHalfBlockBytes, out = q_.rows;
+    forEachRowTile(nRows, out, q_.cols, [&](int64_t r0, int64_t r1) {
+        float tail[kIntDotMaxRows * kInterleavedRows];
+        for (int64_t r = r0; r < r1; r += kInterleavedRows) {
+            const std::byte *g = interleaved_.data() + (r / kInterleavedRows) * perGroup;
+            for (int64_t i = 0; i < nRows; i += kIntDotMaxRows) {
+                const int rows = int(std::min<int64_t>(kIntDotMaxRows, nRows - i));
+                if (r + kInterleavedRows <= out) {
+                    kernel(g, levels, view, halfSums.data(), i, rows, y + i * out + r, out);
+                    continue;
+                }
+                kernel(g, levels, view, halfSums.data(), i, rows, tail, kInterleavedRows);
+                for (int a = 0; a < rows; ++a)
+                    for (int64_t k = 0; k < out - r; ++k)
+                        y[(i + a) * out + r + k] = tail[a * kInterleavedRows + k];
+            }
+        }
+    });
+}
+
 void QuantizedLinear::forwardInteger(const float *x, int64_t nRows, float *y) const
 {
     if (asQ4_0_) {
         asQ4_0_->forward(x, nRows, y);
+        return;
+    }
+    if (halfBlockScales()) {
+        forwardHalfBlocks(x, nRows, y);
         return;
     }
     Q8Activations q;
@@ -283,6 +358,25 @@ void QuantizedLinear::rowFromInterleaved(int64_t r, float *out, bool integerLeve
     int lane = 0;
     while (kInterleavedLaneRows[lane] != k)
         ++lane;
+    if (halfBlockScales()) { // nvfp4: level[u] * (scale * tensor scale), as stored
+        const int64_t blocks = cols / 32;
+        const auto *rowGroup = reinterpret_cast<const uint8_t *>(interleaved_.data())
+                               + (r / kInterleavedRows) * blocks * kPackedHalfBlockBytes;
+        for (int64_t b = 0; b < blocks; ++b) {
+            const uint8_t *block = rowGroup + b * kPackedHalfBlockBytes;
+            const uint8_t *codes = block + 32 + (k / 2) * 32 + (k % 2) * 16;
+            float s[2];
+            for (int half = 0; half < 2; ++half)
+                s[half] = fp16ToFloat(uint16_t(block[16 * half + 2 * lane]
+                                               | (block[16 * half + 2 * lane + 1] << 8)))
+                          * q_.tensorScale;
+            for (int j = 0; j < 16; ++j) {
+                out[b * 32 + j] = levelOf(codes[j] & 0xF, integerLevels) * s[0];
+                out[b * 32 + j + 16] = levelOf(codes[j] >> 4, integerLevels) * s[1];
+            }
+        }
+        return;
+    }
     const std::byte *rowGroup = interleaved_.data() + (r / kInterleavedRows) * perGroup;
     for (int64_t g = 0; g < groups; ++g) {
         const std::byte *h = rowGroup + g * (kPackedGroupHeaderBytes + group / 32 * blockBytes);

@@ -9,9 +9,9 @@
 // in parallel. storedBytes() and format() describe the packed tensor.
 // With integer activations (withIntegerActivations(), the engine's integer mode), rtn / gptq /
 // awq codes of 2 to 8 bits (symmetric or not) in groups of a multiple of 32, and ternary trits,
-// run as W2A8 / W4A8 / W8A8, and so do nf4 and mxfp4 (4-bit codes indexing levels: integer
-// levels, exact for mxfp4, nf4's rounded to 1/63.5 of the block scale; formats/int_dot.h
-// LevelCodes). 2-bit codes and trits (zero point 1, the tensor scale) keep 2 bits, 3-bit codes
+// run as W2A8 / W4A8 / W8A8, and so do nf4, mxfp4 and nvfp4 (4-bit codes indexing levels:
+// integer levels, exact for mxfp4 and nvfp4, nf4's rounded to 1/63.5 of the block scale;
+// formats/int_dot.h LevelCodes; nvfp4's scales per 16 values in a layout of their own). 2-bit codes and trits (zero point 1, the tensor scale) keep 2 bits, 3-bit codes
 // are held as nibbles, 5- to 7-bit ones in the 8-bit layout: for those the runtime holds 4 or 8
 // bits per weight where fewer are stored, the price of running on the 4- and 8-bit kernels.
 // The input rows are quantized to Q8_0 once, the matrix held as groups of 8 interleaved rows
@@ -55,8 +55,9 @@ public:
     [[nodiscard]] std::string format() const override { return q_.method; }
     void forward(const float *x, int64_t nRows, float *y) const override;
     void row(int64_t r, float *out) const override;
-    // The W4A8 / W8A8 variant (nullptr unless 4-bit or symmetric 8-bit fused rtn codes, or
-    // nf4 / mxfp4 codes in groups of a multiple of 32, and an integer group kernel exist).
+    // The W2A8 / W4A8 / W8A8 variant (nullptr unless integerLayoutBits() finds a layout: rtn
+    // codes of 2 to 8 bits and ternary trits, nf4 / mxfp4 codes in groups of a multiple of 32,
+    // nvfp4's blocks of 16; and an integer kernel exists at the active level).
     [[nodiscard]] std::shared_ptr<const LinearWeights> withIntegerActivations() const override;
 
     void forwardReference(const float *x, int64_t nRows, float *y) const;
@@ -84,6 +85,10 @@ private:
     [[nodiscard]] std::vector<std::byte> q4_0Blocks() const;
     [[nodiscard]] int64_t groupSize() const { return q_.groupSize > 0 ? q_.groupSize : q_.cols; }
     void interleave();
+    // nvfp4's scales per 16 values: the half-block layout (formats/int_dot.h) and its kernel.
+    [[nodiscard]] bool halfBlockScales() const;
+    void interleaveHalfBlocks();
+    void forwardHalfBlocks(const float *x, int64_t nRows, float *y) const;
     [[nodiscard]] LevelCodes integerLevels() const;
     [[nodiscard]] float levelOf(int u, bool integerLevels) const;
 

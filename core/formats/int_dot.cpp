@@ -176,4 +176,26 @@ IntDotGroupFn intDotGroupKernel(DType t)
     return level == CpuLevel::Scalar ? nullptr : intDotGroupKernel(t, level);
 }
 
+void halfBlockSums(const Q8View &x, int64_t rows, int16_t *out)
+{
+    const int64_t halves = rows * (x.len / 16);
+    for (int64_t h = 0; h < halves; ++h) {
+        int sum = 0;
+        for (int j = 0; j < 16; ++j)
+            sum += x.qs[h * 16 + j];
+        out[h] = int16_t(sum);
+    }
+}
+
+PackedHalfBlockLevelFn packedHalfBlockLevelKernel(CpuLevel level)
+{
+    return tableFor(level).halfLevels4x8;
+}
+
+PackedHalfBlockLevelFn packedHalfBlockLevelKernel()
+{
+    static const CpuLevel level = activeCpuLevel();
+    return level == CpuLevel::Scalar ? nullptr : packedHalfBlockLevelKernel(level);
+}
+
 } // namespace cwb

@@ -144,6 +144,25 @@ using PackedLevelGroupFn = void (*)(const std::byte *group, int64_t groupSize,
 [[nodiscard]] PackedLevelGroupFn packedLevelGroupKernel(CpuLevel level);
 [[nodiscard]] PackedLevelGroupFn packedLevelGroupKernel();
 
+// ---- 4-bit level codes with a scale per 16 values (nvfp4), eight rows interleaved --------
+// nvfp4 scales every 16 values (an fp8 E4M3 scale, times a tensor scale), so an activation
+// block of 32 meets two weight scales per row. Per group of 8 rows and block of 32: the 8 rows'
+// scales of values 0..15 as fp16 (E4M3 values are exact in fp16) in kInterleavedLaneRows order,
+// then those of values 16..31, then the 128 code bytes of the 4-bit layout above: 160 bytes,
+// 5 bits per weight (4.5 stored). The two halves of a pair are exactly the layout's two
+// vectors, so isum_lo = sum_{j<16} value q - offset sum_{j<16} q and isum_hi likewise, each
+// from its own half sums of the activations (halfBlockSums); y += unit * d_b * (s_lo isum_lo
+// + s_hi isum_hi), where unit carries the tensor scale.
+inline constexpr int64_t kPackedHalfBlockBytes = 32 + 128;
+// Sums of the activation quants per 16 (rows * len / 16 values, row-major).
+void halfBlockSums(const Q8View &x, int64_t rows, int16_t *out);
+using PackedHalfBlockLevelFn = void (*)(const std::byte *group, const LevelCodes &levels,
+                                        const Q8View &x, const int16_t *halfSums, int64_t row0,
+                                        int nRows, float *y, int64_t yStride);
+// The kernel of `level`; the active level's (nullptr at the scalar level).
+[[nodiscard]] PackedHalfBlockLevelFn packedHalfBlockLevelKernel(CpuLevel level);
+[[nodiscard]] PackedHalfBlockLevelFn packedHalfBlockLevelKernel();
+
 // The per-level tables (each defined in its own translation unit).
 namespace intdot {
 struct Table {
@@ -151,6 +170,7 @@ struct Table {
     IntDotGroupFn q4_0x8, q8_0x8;
     PackedGroupFn packed2x8, packed4x8, packed8x8;
     PackedLevelGroupFn levels4x8;
+    PackedHalfBlockLevelFn halfLevels4x8;
 };
 const Table &scalarTable();
 const Table &avx2Table();

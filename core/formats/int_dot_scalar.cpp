@@ -178,6 +178,37 @@ void packedLevelGroupReference(const std::byte *group, int64_t groupSize,
     packedGroupReference<4>(group, groupSize, x, row0, nRows, y, yStride, &levels);
 }
 
+// nvfp4's layout (formats/int_dot.h), value by value: per block and row, the two halves'
+// integer sums of L[u] q, each times its fp16 scale; y = unit * sum_b d_b (s_lo isum_lo + s_hi
+// isum_hi). The half sums of the activations are not needed here: the levels are taken whole.
+void packedHalfBlockLevelReference(const std::byte *groupBytes, const LevelCodes &levels,
+                                   const Q8View &x, const int16_t * /*halfSums*/, int64_t row0,
+                                   int nRows, float *y, int64_t yStride)
+{
+    const auto *g = reinterpret_cast<const Byte *>(groupBytes);
+    const int64_t nb = x.len / kQk;
+    for (int lane = 0; lane < kInterleavedRows; ++lane) {
+        const int k = kInterleavedLaneRows[lane];
+        for (int r = 0; r < nRows; ++r) {
+            const int8_t *q = x.qs + (row0 + r) * x.len;
+            float sum = 0;
+            for (int64_t b = 0; b < nb; ++b, q += kQk) {
+                const Byte *block = g + b * kPackedHalfBlockBytes;
+                const Byte *pair = block + 32 + (k / 2) * 32 + (k % 2) * 16;
+                int32_t lo = 0, hi = 0;
+                for (int j = 0; j < 16; ++j) {
+                    lo += levels.level(pair[j] & 0xF) * q[j];
+                    hi += levels.level(pair[j] >> 4) * q[j + 16];
+                }
+                sum += x.d[(row0 + r) * nb + b]
+                       * (halfAt(block + 2 * lane) * float(lo)
+                          + halfAt(block + 16 + 2 * lane) * float(hi));
+            }
+            y[r * yStride + k] = levels.unit * sum;
+        }
+    }
+}
+
 } // namespace
 
 const Table &scalarTable()
@@ -195,6 +226,7 @@ const Table &scalarTable()
         packedCodesReference<4>,
         packedCodesReference<8>,
         packedLevelGroupReference,
+        packedHalfBlockLevelReference,
     };
     return t;
 }
