@@ -58,6 +58,8 @@ void decodeAll(const cwb::Model &m)
 class TestFuzzRegressions : public QObject {
     Q_OBJECT
 private Q_SLOTS:
+    // Before any HDF5 read: libhdf5 calls in a child get 1 s here (h5/variable_strings.h).
+    void initTestCase() { qputenv("CWB_HDF5_CHILD_TIMEOUT_MS", "1000"); }
     void emptyTensorDecodesWithoutNullMemcpy();
     void archiveMatrixWithoutBytesReadsWithoutNullMemcpy();
     void jsonNumberOverflowIsAClearError_data();
@@ -67,6 +69,7 @@ private Q_SLOTS:
     void forkedCallReportsEveryEnding();
     void corruptAttributeTableIsAnErrorNotACrash();
     void zeroDimensionDoesNotHideAnOverflowingShape();
+    void variableStringHangIsAnErrorNotAHang();
 };
 
 // fuzz_hdf5, crash-4880aa7b: an archive matrix of kind "float" without its bytes dataset was
@@ -335,6 +338,46 @@ void TestFuzzRegressions::zeroDimensionDoesNotHideAnOverflowingShape()
     t.shape = {int64_t(1) << 62, 0, int64_t(1) << 62};
     QCOMPARE(t.numel(), int64_t(0));
     QCOMPARE(t.rows(), int64_t(0));
+}
+
+// fuzz_hdf5 (2026-12-07, timeout-a5135abf, a mutated Keras file): reading the variable-length
+// string attribute @backend, libhdf5 1.10.8 went round H5HG_read / H5C_protect for more than 10
+// minutes (measured: killed at 600 s), beyond the reach of a job's cancel. Variable-length
+// strings are now read in a forked child with a time limit (h5/variable_strings.h), 1 s here.
+void TestFuzzRegressions::variableStringHangIsAnErrorNotAHang()
+{
+    static const char kModel[] =
+    "AABXoHja7ZxdaBRXFMfvzGR3J3ETVhvc6IMZxIcNqWsMgVabZjYmq2vxI6StFV82G3di0qy7IQm4VtsU7MPWD+jHi4JoRURBn3yQ"
+    "lOJswIJSQls/kEBB2tJCniq+tA+hTWd27t35yK67jSTY5P/Lw825c+aeYe7Zs3fOPTufRjq3V1etrSI6okgqiI9YmaV89Z5dZsd7"
+    "aMvRNkPbazzrd+eO1dF+Hx0/s92Qx2n/O93hsK4964DZ+dnFzgfLkUi4vUtv91OZ+dM93q4XV5IjCmujm/N+GZqnXY4IBf33bNiQ"
+    "02X673Sl0YqYSvivJY5lXIX9l/lt5AXtvr1nbydH+LzfSYI9Xkeo3O+Mrw12vQCVI43Lc/643J8ZB1bSO9XlMeShyvLiQMiLOIA4"
+    "YMYBibafVdr1BpXhpJLY2sTk3oHYiC6xz+Pr84oDXN7vAh7759vpx6BYHPAY94xjcsBoeaPDTfUqaOuUBS2C6JorpXraJxG/SPxj"
+    "9LhLmyH9OC8YA67Qjuv/cHl7Yi4SxZW+RGxUyc+fSCOTwAuZatN0BTO9is68rh91+wfnvyIq/P3C4uJE/fP1mf81rYAvWdG/N7gC"
+    "3xuDJc6b8Ntlp79V4NYCAAAAACwp0hzXQy7OTp74S93wxe+qL37r9rbujuyN9xuydXKLLEZq2tZ9slU++/AbdVK6rq47vVsWnyrq"
+    "8S3ftoVu3VQnj95Q07/+pn7E7ZQfnAnLExmXPPXBWvn4JZf86Mt2ed/VMXn8xB31wt2Np9LczOVnQxef9F75e9X6P2e8+1p+4knH"
+    "Xc9r2jU0kR9mX/3+O/WtD7uztcc+V/e0xuUpd0jddmC9nLwSzEoP6m/z0Xfl80O/tE3f92elP75Wq1tXt6e5Uw1PbqYenzxw7Nz5"
+    "OzMkcNq9E5MKAAAAlGBuPtLIxHE0YejMAy18/pH/UTJN5tNPc/OPXQtyP4rl0dYU0W+ss8vl5M164HYAAADA/3z9VLi+y0frE8ut"
+    "7/o4yNZBYDlSrL6r31Ev5axLjLyw/xauSzqciiuJ6MFUsm/gUDn+O9UE/4X/zq1LCgTtegtdlzTRSIjlcZZMU1kMYo7+Wx7AXpdk"
+    "Pv+TgvIi1CVJzaZpgSxyXdL+1ufrM/+7twm+VE4+5Y0S53UWyasIZeRXAAAAAADAUngese9LCov+/MH3v2mafGn2JWuL6I851s9Y"
+    "NwMAAABLH7aP4/x9vpdm6DlSnVvbHFEGDvWPRpOxw8qI3v+KtpCpsayz2OsxWJvbf9rEsviGxHL4VrvO3/uXY9dXym50s92yJjPb"
+    "bN81RN8z00OY3Qi1683ZTcSOKsOm2ZxdTym75rabZbwaUquNaBkvldT612jj6Ffiyy9dzfUhk0I7SL5vR8feXbljPjJHT6c52Bxs"
+    "2Tjax66niraj2gWlhvsSqSP2eR//x1gXjuEjAAAAAAAAAAAAvDSwfInzvbdeWsem70vpeYbe2MFBJRkvmV+osuQX9KH+Ba5EsWs=";
+    const QByteArray bytes = qUncompress(QByteArray::fromBase64(QByteArray(kModel)));
+    QCOMPARE(bytes.size(), 22432);
+    const QTemporaryDir dir;
+    const std::string path = writeBytes(dir, "hang.h5", bytes.toStdString());
+    const auto start = std::chrono::steady_clock::now();
+    const std::string error = cwbtest::errorOf([&] { (void)cwb::io::openModel(path); });
+    const double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    QVERIFY2(error.find(path) != std::string::npos, error.c_str());
+    QVERIFY2(error.find("@backend") != std::string::npos, error.c_str());
+    QVERIFY2(error.find("libhdf5 did not finish reading the strings in 1000 ms") != std::string::npos,
+             error.c_str());
+    QVERIFY2(seconds < 30, qPrintable(QString::number(seconds)));
+    // A real Keras file's variable-length strings still read (through the child).
+    CWB_SHARED_FILE(mlp, "models/keras-mnist-mlp/mnist_mlp.h5");
+    QVERIFY(!cwb::io::openModel(mlp).tensors.empty());
 }
 
 QTEST_GUILESS_MAIN(TestFuzzRegressions)

@@ -3,6 +3,7 @@
 
 #include "h5/fixed_strings.h"
 #include "h5/hdf5_error.h"
+#include "h5/variable_strings.h"
 
 #include "util/error.h"
 #include "util/forked_call.h"
@@ -73,35 +74,32 @@ Id stringType(size_t size)
 }
 
 // Strings of a fixed- or variable-length string object read by `readInto(memType, buffer)`.
+// On failure `ok` is false and `error` says why (HDF5's complaint, or what became of the child
+// process that read variable-length strings).
 template <class ReadFn>
-std::vector<std::string> readStringValues(hid_t type, size_t count, ReadFn readInto, bool &ok)
+std::vector<std::string> readStringValues(hid_t type, size_t count, ReadFn readInto, bool &ok,
+                                          std::string &error)
 {
     std::vector<std::string> out;
     ok = false;
     const htri_t isVariable = H5Tis_variable_str(type);
     if (isVariable < 0)
         return out;
-    if (isVariable) {
-        Id mem(H5Tcopy(H5T_C_S1));
-        H5Tset_size(mem.get(), H5T_VARIABLE);
-        H5Tset_cset(mem.get(), H5Tget_cset(type));
-        std::vector<char *> ptrs(count, nullptr);
-        const bool read = readInto(mem.get(), ptrs.data()) >= 0;
-        for (char *p : ptrs) {
-            if (read)
-                out.emplace_back(p ? p : "");
-            if (p)
-                H5free_memory(p);
-        }
-        ok = read;
-        return out;
+    if (isVariable) { // in a child process (h5/variable_strings.h)
+        auto strings = readVariableStrings(type, count, readInto, error);
+        ok = strings.has_value();
+        return ok ? std::move(*strings) : out;
     }
     const size_t size = H5Tget_size(type);
-    if (size == 0)
+    if (size == 0) {
+        error = "a string type of 0 bytes";
         return out;
+    }
     std::vector<char> buf(count * size);
-    if (readInto(type, buf.data()) < 0)
+    if (readInto(type, buf.data()) < 0) {
+        error = errorText();
         return out;
+    }
     out = fixedLengthStrings(buf.data(), count, size, H5Tget_strpad(type) == H5T_STR_SPACEPAD);
     ok = true;
     return out;
@@ -425,9 +423,6 @@ std::string listAttributes(hid_t obj)
     return r < 0 ? "E" + errorText() : names;
 }
 
-// A few milliseconds for any real object; a corrupt one may send libhdf5 round a cycle.
-constexpr int kAttributeListingTimeoutMs = 10'000;
-
 } // namespace
 
 std::vector<std::string> Reader::attrNames(const Node &obj) const
@@ -438,8 +433,8 @@ std::vector<std::string> Reader::attrNames(const Node &obj) const
     // coming). The listing runs in a forked child, which dies instead; the names come back over
     // a pipe. Only when no child can be made (fork refused) does it run here, as it used to.
     std::string joined;
-    const ForkedResult child = runForked([&] { return listAttributes(obj.get()); },
-                                         kAttributeListingTimeoutMs);
+    const int timeoutMs = childCallTimeoutMs();
+    const ForkedResult child = runForked([&] { return listAttributes(obj.get()); }, timeoutMs);
     switch (child.status) {
     case ForkedResult::Status::Completed:
         joined = child.output;
@@ -453,8 +448,7 @@ std::vector<std::string> Reader::attrNames(const Node &obj) const
                            + ", in a child process): the file is corrupt");
     case ForkedResult::Status::TimedOut:
         fail(obj.path, "libhdf5 did not finish listing the attributes in "
-                           + std::to_string(kAttributeListingTimeoutMs / 1000)
-                           + " s: the file is corrupt");
+                           + std::to_string(timeoutMs) + " ms: the file is corrupt");
     case ForkedResult::Status::NotRun:
         joined = listAttributes(obj.get());
         break;
@@ -503,10 +497,12 @@ std::string Reader::attrString(const Node &obj, const char *name) const
     Id a = openAttr(obj, name, H5T_STRING);
     Id type(H5Aget_type(a.get()));
     bool ok = false;
+    std::string error;
     auto v = readStringValues(
-        type.get(), 1, [&](hid_t mem, void *buf) { return H5Aread(a.get(), mem, buf); }, ok);
+        type.get(), 1, [&](hid_t mem, void *buf) { return H5Aread(a.get(), mem, buf); }, ok,
+        error);
     if (!ok || v.size() != 1)
-        fail(obj.path, std::string("cannot read attribute @") + name + ": " + errorText());
+        fail(obj.path, std::string("cannot read attribute @") + name + ": " + error);
     return std::move(v.front());
 }
 
@@ -607,14 +603,15 @@ std::vector<std::string> Reader::strings(const Node &loc, std::string_view name)
     if (width == 0 || count > std::max<uint64_t>(H5Dget_storage_size(ds.get()), 1) / width + 1)
         fail(loc.child(name), "string dataset larger than its storage");
     bool ok = false;
+    std::string error;
     auto v = readStringValues(
         type.get(), count,
         [&](hid_t mem, void *buf) {
             return H5Dread(ds.get(), mem, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf);
         },
-        ok);
+        ok, error);
     if (!ok)
-        fail(loc.child(name), "cannot read the dataset: " + errorText());
+        fail(loc.child(name), "cannot read the dataset: " + error);
     return v;
 }
 

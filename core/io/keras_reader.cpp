@@ -2,6 +2,7 @@
 #include "io/keras_reader.h"
 
 #include "h5/fixed_strings.h"
+#include "h5/variable_strings.h"
 #include "h5/h5_id.h"
 #include "h5/hdf5_error.h"
 #include "h5/hdf5_lock.h"
@@ -107,20 +108,14 @@ public:
             failHdf5(object, "cannot read the string type of " + what);
         std::vector<std::string> out;
         out.reserve(static_cast<size_t>(n));
-        if (isVariable) {
-            h5::Id mem(H5Tcopy(H5T_C_S1));
-            H5Tset_size(mem.get(), H5T_VARIABLE);
-            H5Tset_cset(mem.get(), H5Tget_cset(type.get()));
-            std::vector<char *> ptrs(static_cast<size_t>(n), nullptr);
-            const herr_t r = H5Aread(attr.get(), mem.get(), ptrs.data());
-            for (char *p : ptrs) {
-                if (r >= 0)
-                    out.emplace_back(p ? p : "");
-                if (p)
-                    H5free_memory(p);
-            }
-            if (r < 0)
-                failHdf5(object, "cannot read " + what);
+        if (isVariable) { // in a child process (h5/variable_strings.h)
+            std::string error;
+            auto strings = h5::readVariableStrings(
+                type.get(), static_cast<size_t>(n),
+                [&](hid_t mem, void *buf) { return H5Aread(attr.get(), mem, buf); }, error);
+            if (!strings)
+                fail(object, "cannot read " + what + ": " + error);
+            out = std::move(*strings);
         } else {
             const size_t size = H5Tget_size(type.get());
             if (size == 0 || static_cast<uint64_t>(n) > fileSize() / size)
