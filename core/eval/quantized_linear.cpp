@@ -30,6 +30,55 @@ void q4_0Nibbles(const uint8_t *codes, std::byte *out)
         out[j] = std::byte(codes[j] | (codes[j + 16] << 4));
 }
 
+// Calls f(rowGroup, lane, row, codes) for every row of q in groups of 8 (lane: its place in
+// kInterleavedLaneRows), with the row's codes unpacked one per byte.
+template <class F>
+void forEachInterleavedRow(const QuantizedTensor &q, const F &f)
+{
+    const int64_t rowGroups = (q.rows + kInterleavedRows - 1) / kInterleavedRows;
+    const int64_t rowBytes = q.rowCodeBytes();
+    std::vector<uint8_t> u(static_cast<size_t>(q.cols));
+    for (int64_t rg = 0; rg < rowGroups; ++rg)
+        for (int lane = 0; lane < kInterleavedRows; ++lane) {
+            const int64_t r = rg * kInterleavedRows + kInterleavedLaneRows[lane];
+            if (r >= q.rows)
+                continue;
+            const uint8_t *rowCodes = q.codes.data() + r * rowBytes;
+            if (q.packing == CodePacking::Base3)
+                quantpack::unpackBase3(rowCodes, q.cols, u.data());
+            else
+                quantpack::unpackCodes(rowCodes, q.cols, q.codeBits, u.data());
+            f(rg, lane, r, u.data());
+        }
+}
+
+// Calls kernel(group bytes, input row0, input rows, y, yStride) for every group of 8
+// interleaved rows (perGroup bytes each) and every run of up to kIntDotMaxRows input rows, in
+// row tiles (multiples of 16 rows, so a group is never split); the last group may hold fewer
+// than 8 rows and goes through a small buffer.
+template <class Kernel>
+void forEachInterleavedGroup(const std::byte *bytes, int64_t perGroup, int64_t nRows, int64_t out,
+                             int64_t cols, float *y, const Kernel &kernel)
+{
+    forEachRowTile(nRows, out, cols, [&](int64_t r0, int64_t r1) {
+        float tail[kIntDotMaxRows * kInterleavedRows];
+        for (int64_t r = r0; r < r1; r += kInterleavedRows) {
+            const std::byte *g = bytes + (r / kInterleavedRows) * perGroup;
+            for (int64_t i = 0; i < nRows; i += kIntDotMaxRows) {
+                const int rows = int(std::min<int64_t>(kIntDotMaxRows, nRows - i));
+                if (r + kInterleavedRows <= out) {
+                    kernel(g, i, rows, y + i * out + r, out);
+                    continue;
+                }
+                kernel(g, i, rows, tail, kInterleavedRows);
+                for (int a = 0; a < rows; ++a)
+                    for (int64_t k = 0; k < out - r; ++k)
+                        y[(i + a) * out + r + k] = tail[a * kInterleavedRows + k];
+            }
+        }
+    });
+}
+
 } // namespace
 
 QuantizedLinear::QuantizedLinear(QuantizedTensor tensor, bool intActivations)
@@ -173,53 +222,42 @@ void QuantizedLinear::interleave()
     interleaved_.assign(size_t(rowGroups * perGroup), std::byte{0});
     const bool ternary = std::holds_alternative<TernaryParams>(q_.params);
     const auto *rtn = std::get_if<RtnParams>(&q_.params);
-    const int64_t rowBytes = q_.rowCodeBytes();
-    std::vector<uint8_t> u(static_cast<size_t>(cols));
-    for (int64_t rg = 0; rg < rowGroups; ++rg)
-        for (int lane = 0; lane < kInterleavedRows; ++lane) {
-            const int k = kInterleavedLaneRows[lane];
-            const int64_t r = rg * kInterleavedRows + k;
-            if (r >= q_.rows)
-                continue;
-            const uint8_t *rowCodes = q_.codes.data() + r * rowBytes;
-            if (q_.packing == CodePacking::Base3)
-                quantpack::unpackBase3(rowCodes, cols, u.data());
-            else
-                quantpack::unpackCodes(rowCodes, cols, q_.codeBits, u.data());
-            for (int64_t g = 0; g < groups; ++g) {
-                std::byte *h = interleaved_.data() + rg * perGroup
-                               + g * (kPackedGroupHeaderBytes + group / 32 * blockBytes);
-                const int64_t i = q_.groupSize == 0 ? 0 : (r * cols + g * group) / q_.groupSize;
-                // Level codes have no zero point (the byte stays 0); trits are u - 1.
-                const float s = ternary ? q_.tensorScale : q_.scaleAt(i);
-                const int z = levels_   ? 0
-                              : ternary ? 1
-                              : rtn->symmetric ? 1 << (q_.codeBits - 1)
-                                               : int(q_.zeroAt(i));
-                std::memcpy(h + 4 * lane, &s, 4);
-                h[32 + lane] = std::byte(uint8_t(bits == 8 ? 127 - z : z));
-                for (int64_t b = 0; b < group / 32; ++b) {
-                    std::byte *block = h + kPackedGroupHeaderBytes + b * blockBytes;
-                    std::byte *pair = block + (k / 2) * (blockBytes / 4);
-                    const uint8_t *c = u.data() + g * group + b * 32;
-                    if (bits == 2) { // pair P's bits 4 (P % 2) of half P / 2 (rows' bytes 16 apart)
-                        const int p = k / 2, shift = 4 * (p % 2);
-                        std::byte *bytes = block + 32 * (p / 2) + 16 * (k % 2);
-                        for (int j = 0; j < 16; ++j)
-                            bytes[j] |= std::byte((c[j] | (c[j + 16] << 2)) << shift);
-                        continue;
-                    }
-                    if (bits == 8) {
-                        for (int j = 0; j < 16; ++j) {
-                            pair[(k % 2) * 16 + j] = std::byte(uint8_t(c[j] - 128));
-                            pair[32 + (k % 2) * 16 + j] = std::byte(uint8_t(c[j + 16] - 128));
-                        }
-                        continue;
-                    }
-                    q4_0Nibbles(c, pair + (k % 2) * 16);
+    forEachInterleavedRow(q_, [&](int64_t rg, int lane, int64_t r, const uint8_t *u) {
+        const int k = kInterleavedLaneRows[lane];
+        for (int64_t g = 0; g < groups; ++g) {
+            std::byte *h = interleaved_.data() + rg * perGroup
+                           + g * (kPackedGroupHeaderBytes + group / 32 * blockBytes);
+            const int64_t i = q_.groupSize == 0 ? 0 : (r * cols + g * group) / q_.groupSize;
+            // Level codes have no zero point (the byte stays 0); trits are u - 1.
+            const float s = ternary ? q_.tensorScale : q_.scaleAt(i);
+            const int z = levels_          ? 0
+                          : ternary        ? 1
+                          : rtn->symmetric ? 1 << (q_.codeBits - 1)
+                                           : int(q_.zeroAt(i));
+            std::memcpy(h + 4 * lane, &s, 4);
+            h[32 + lane] = std::byte(uint8_t(bits == 8 ? 127 - z : z));
+            for (int64_t b = 0; b < group / 32; ++b) {
+                std::byte *block = h + kPackedGroupHeaderBytes + b * blockBytes;
+                std::byte *pair = block + (k / 2) * (blockBytes / 4);
+                const uint8_t *c = u + g * group + b * 32;
+                if (bits == 2) { // pair P's bits 4 (P % 2) of half P / 2 (rows' bytes 16 apart)
+                    const int p = k / 2, shift = 4 * (p % 2);
+                    std::byte *bytes = block + 32 * (p / 2) + 16 * (k % 2);
+                    for (int j = 0; j < 16; ++j)
+                        bytes[j] |= std::byte((c[j] | (c[j + 16] << 2)) << shift);
+                    continue;
                 }
+                if (bits == 8) {
+                    for (int j = 0; j < 16; ++j) {
+                        pair[(k % 2) * 16 + j] = std::byte(uint8_t(c[j] - 128));
+                        pair[32 + (k % 2) * 16 + j] = std::byte(uint8_t(c[j + 16] - 128));
+                    }
+                    continue;
+                }
+                q4_0Nibbles(c, pair + (k % 2) * 16);
             }
         }
+    });
 }
 
 bool QuantizedLinear::halfBlockScales() const
@@ -234,55 +272,19 @@ void QuantizedLinear::interleaveHalfBlocks()
     // scales of values 0..15, those of 16..31, then the codes as in the 4-bit layout
     // (formats/int_dot.h, kPackedHalfBlockBytes). The E4M3 scales are exact in fp16; the tensor
     // scale goes into the kernel's unit.
-    const int64_t cols = q_.cols, blocks = cols / 32, rowBytes = q_.rowCodeBytes();
+    const int64_t cols = q_.cols, blocks = cols / 32;
     const int64_t rowGroups = (q_.rows + kInterleavedRows - 1) / kInterleavedRows;
     interleaved_.assign(size_t(rowGroups * blocks * kPackedHalfBlockBytes), std::byte{0});
-    std::vector<uint8_t> u(static_cast<size_t>(cols));
-    for (int64_t rg = 0; rg < rowGroups; ++rg)
-        for (int lane = 0; lane < kInterleavedRows; ++lane) {
-            const int k = kInterleavedLaneRows[lane];
-            const int64_t r = rg * kInterleavedRows + k;
-            if (r >= q_.rows)
-                continue;
-            quantpack::unpackCodes(q_.codes.data() + r * rowBytes, cols, 4, u.data());
-            for (int64_t b = 0; b < blocks; ++b) {
-                std::byte *block = interleaved_.data() + (rg * blocks + b) * kPackedHalfBlockBytes;
-                for (int half = 0; half < 2; ++half) {
-                    const uint16_t h = floatToFp16(q_.scaleAt((r * cols + b * 32) / 16 + half));
-                    block[16 * half + 2 * lane] = std::byte(h & 0xFF);
-                    block[16 * half + 2 * lane + 1] = std::byte(h >> 8);
-                }
-                q4_0Nibbles(u.data() + b * 32, block + 32 + (k / 2) * 32 + (k % 2) * 16);
+    forEachInterleavedRow(q_, [&](int64_t rg, int lane, int64_t r, const uint8_t *u) {
+        const int k = kInterleavedLaneRows[lane];
+        for (int64_t b = 0; b < blocks; ++b) {
+            std::byte *block = interleaved_.data() + (rg * blocks + b) * kPackedHalfBlockBytes;
+            for (int half = 0; half < 2; ++half) {
+                const uint16_t h = floatToFp16(q_.scaleAt((r * cols + b * 32) / 16 + half));
+                block[16 * half + 2 * lane] = std::byte(h & 0xFF);
+                block[16 * half + 2 * lane + 1] = std::byte(h >> 8);
             }
-        }
-}
-
-void QuantizedLinear::forwardHalfBlocks(const float *x, int64_t nRows, float *y) const
-{
-    Q8Activations q;
-    quantizeActivations(ActivationRounding::Q8_0, x, nRows, q_.cols, q);
-    const Q8View view = q.view();
-    std::vector<int16_t> halfSums(static_cast<size_t>(nRows * q_.cols / 16));
-    halfBlockSums(view, nRows, halfSums.data());
-    LevelCodes levels = levelCodes_;
-    levels.unit *= q_.tensorScale;
-    const PackedHalfBlockLevelFn kernel = packedHalfBlockLevelKernel();
-    const int64_t perGroup = q_.cols / 32 * kPackedHalfBlockBytes, out = q_.rows;
-    forEachRowTile(nRows, out, q_.cols, [&](int64_t r0, int64_t r1) {
-        float tail[kIntDotMaxRows * kInterleavedRows];
-        for (int64_t r = r0; r < r1; r += kInterleavedRows) {
-            const std::byte *g = interleaved_.data() + (r / kInterleavedRows) * perGroup;
-            for (int64_t i = 0; i < nRows; i += kIntDotMaxRows) {
-                const int rows = int(std::min<int64_t>(kIntDotMaxRows, nRows - i));
-                if (r + kInterleavedRows <= out) {
-                    kernel(g, levels, view, halfSums.data(), i, rows, y + i * out + r, out);
-                    continue;
-                }
-                kernel(g, levels, view, halfSums.data(), i, rows, tail, kInterleavedRows);
-                for (int a = 0; a < rows; ++a)
-                    for (int64_t k = 0; k < out - r; ++k)
-                        y[(i + a) * out + r + k] = tail[a * kInterleavedRows + k];
-            }
+            q4_0Nibbles(u + b * 32, block + 32 + (k / 2) * 32 + (k % 2) * 16);
         }
     });
 }
@@ -293,43 +295,38 @@ void QuantizedLinear::forwardInteger(const float *x, int64_t nRows, float *y) co
         asQ4_0_->forward(x, nRows, y);
         return;
     }
-    if (halfBlockScales()) {
-        forwardHalfBlocks(x, nRows, y);
-        return;
-    }
     Q8Activations q;
     quantizeActivations(ActivationRounding::Q8_0, x, nRows, q_.cols, q);
     const Q8View view = q.view();
-    const PackedGroupFn codeKernel = levels_ ? nullptr : packedGroupKernel(layoutBits_);
-    const PackedLevelGroupFn levelKernel = levels_ ? packedLevelGroupKernel() : nullptr;
-    const int64_t group = groupSize(), perGroup = packedGroupBytes(q_.cols, group, layoutBits_);
-    const auto kernel = [&](const std::byte *g, int64_t groupSz, const Q8View &v, int64_t row0,
-                            int rows, float *yOut, int64_t yStride) {
-        if (levelKernel)
-            levelKernel(g, groupSz, levelCodes_, v, row0, rows, yOut, yStride);
-        else
-            codeKernel(g, groupSz, v, row0, rows, yOut, yStride);
-    };
-    const int64_t out = q_.rows;
-    // Tiles are multiples of 16 rows (forEachRowTile), so a group of 8 is never split; the last
-    // group may hold fewer rows than 8 and goes through a small buffer.
-    forEachRowTile(nRows, out, q_.cols, [&](int64_t r0, int64_t r1) {
-        float tail[kIntDotMaxRows * kInterleavedRows];
-        for (int64_t r = r0; r < r1; r += kInterleavedRows) {
-            const std::byte *g = interleaved_.data() + (r / kInterleavedRows) * perGroup;
-            for (int64_t i = 0; i < nRows; i += kIntDotMaxRows) {
-                const int rows = int(std::min<int64_t>(kIntDotMaxRows, nRows - i));
-                if (r + kInterleavedRows <= out) {
-                    kernel(g, group, view, i, rows, y + i * out + r, out);
-                    continue;
-                }
-                kernel(g, group, view, i, rows, tail, kInterleavedRows);
-                for (int a = 0; a < rows; ++a)
-                    for (int64_t k = 0; k < out - r; ++k)
-                        y[(i + a) * out + r + k] = tail[a * kInterleavedRows + k];
-            }
-        }
-    });
+    const int64_t group = groupSize();
+    if (halfBlockScales()) { // nvfp4: the half-block layout, its kernel and half sums
+        std::vector<int16_t> halfSums(static_cast<size_t>(nRows * q_.cols / 16));
+        halfBlockSums(view, nRows, halfSums.data());
+        LevelCodes levels = levelCodes_;
+        levels.unit *= q_.tensorScale;
+        const PackedHalfBlockLevelFn kernel = packedHalfBlockLevelKernel();
+        forEachInterleavedGroup(
+            interleaved_.data(), q_.cols / 32 * kPackedHalfBlockBytes, nRows, q_.rows, q_.cols, y,
+            [&](const std::byte *g, int64_t row0, int rows, float *yOut, int64_t yStride) {
+                kernel(g, levels, view, halfSums.data(), row0, rows, yOut, yStride);
+            });
+    } else if (levels_) {
+        const PackedLevelGroupFn kernel = packedLevelGroupKernel();
+        forEachInterleavedGroup(
+            interleaved_.data(), packedGroupBytes(q_.cols, group, layoutBits_), nRows, q_.rows,
+            q_.cols, y,
+            [&](const std::byte *g, int64_t row0, int rows, float *yOut, int64_t yStride) {
+                kernel(g, group, levelCodes_, view, row0, rows, yOut, yStride);
+            });
+    } else {
+        const PackedGroupFn kernel = packedGroupKernel(layoutBits_);
+        forEachInterleavedGroup(
+            interleaved_.data(), packedGroupBytes(q_.cols, group, layoutBits_), nRows, q_.rows,
+            q_.cols, y,
+            [&](const std::byte *g, int64_t row0, int rows, float *yOut, int64_t yStride) {
+                kernel(g, group, view, row0, rows, yOut, yStride);
+            });
+    }
 }
 
 void QuantizedLinear::row(int64_t r, float *out) const

@@ -85,10 +85,9 @@ private:
     [[nodiscard]] std::vector<std::byte> q4_0Blocks() const;
     [[nodiscard]] int64_t groupSize() const { return q_.groupSize > 0 ? q_.groupSize : q_.cols; }
     void interleave();
-    // nvfp4's scales per 16 values: the half-block layout (formats/int_dot.h) and its kernel.
+    // nvfp4's scales per 16 values: the half-block layout (formats/int_dot.h).
     [[nodiscard]] bool halfBlockScales() const;
     void interleaveHalfBlocks();
-    void forwardHalfBlocks(const float *x, int64_t nRows, float *y) const;
     [[nodiscard]] LevelCodes integerLevels() const;
     [[nodiscard]] float levelOf(int u, bool integerLevels) const;
 
