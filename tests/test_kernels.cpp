@@ -29,6 +29,7 @@
 
 #include <QFile>
 
+#include <algorithm>
 #include <array>
 #include <initializer_list>
 #include <QProcess>
@@ -224,18 +225,29 @@ private slots:
 void TestKernels::cpuLevelSetting()
 {
     using cwb::cpuLevelFromSetting;
-    QCOMPARE(cpuLevelFromSetting(nullptr, CpuLevel::Avx2), CpuLevel::Avx2);
-    QCOMPARE(cpuLevelFromSetting("", CpuLevel::Avx512), CpuLevel::Avx512);
-    QCOMPARE(cpuLevelFromSetting("scalar", CpuLevel::Avx512), CpuLevel::Scalar);
-    QCOMPARE(cpuLevelFromSetting("avx2", CpuLevel::Avx512), CpuLevel::Avx2);
-    QCOMPARE(cpuLevelFromSetting("avx512", CpuLevel::Avx512), CpuLevel::Avx512);
-    QCOMPARE(cwbtest::errorOf([] { (void)cpuLevelFromSetting("avx512", CpuLevel::Avx2); }),
-             std::string("CWB_CPU_LEVEL=avx512: this CPU supports at most avx2"));
-    QCOMPARE(cwbtest::errorOf([] { (void)cpuLevelFromSetting("sse9", CpuLevel::Avx2); }),
-             std::string("CWB_CPU_LEVEL='sse9': expected scalar, avx2 or avx512"));
+    const std::vector<CpuLevel> avx2Only{CpuLevel::Scalar, CpuLevel::Avx2};
+    const std::vector<CpuLevel> alderLake{CpuLevel::Scalar, CpuLevel::Avx2, CpuLevel::Avx2Vnni};
+    // AVX-512 VNNI without AVX-VNNI (Ice Lake server): no avx2vnni level.
+    const std::vector<CpuLevel> iceLake{CpuLevel::Scalar, CpuLevel::Avx2, CpuLevel::Avx512};
+    QCOMPARE(cpuLevelFromSetting(nullptr, avx2Only), CpuLevel::Avx2);
+    QCOMPARE(cpuLevelFromSetting("", iceLake), CpuLevel::Avx512);
+    QCOMPARE(cpuLevelFromSetting(nullptr, alderLake), CpuLevel::Avx2Vnni);
+    QCOMPARE(cpuLevelFromSetting("scalar", iceLake), CpuLevel::Scalar);
+    QCOMPARE(cpuLevelFromSetting("avx2", iceLake), CpuLevel::Avx2);
+    QCOMPARE(cpuLevelFromSetting("avx2vnni", alderLake), CpuLevel::Avx2Vnni);
+    QCOMPARE(cpuLevelFromSetting("avx512", iceLake), CpuLevel::Avx512);
+    QCOMPARE(cwbtest::errorOf([&] { (void)cpuLevelFromSetting("avx512", avx2Only); }),
+             std::string("CWB_CPU_LEVEL=avx512: this CPU runs scalar, avx2"));
+    QCOMPARE(cwbtest::errorOf([&] { (void)cpuLevelFromSetting("avx2vnni", iceLake); }),
+             std::string("CWB_CPU_LEVEL=avx2vnni: this CPU runs scalar, avx2, avx512"));
+    QCOMPARE(cwbtest::errorOf([&] { (void)cpuLevelFromSetting("sse9", avx2Only); }),
+             std::string("CWB_CPU_LEVEL='sse9': expected one of scalar, avx2, avx2vnni, avx512"));
     const auto levels = cwb::supportedCpuLevels();
     QCOMPARE(levels.front(), CpuLevel::Scalar);
     QCOMPARE(levels.back(), cwb::supportedCpuLevel());
+    QVERIFY(std::is_sorted(levels.begin(), levels.end()));
+    const bool vnni = std::find(levels.begin(), levels.end(), CpuLevel::Avx2Vnni) != levels.end();
+    QCOMPARE(vnni, cwb::cpuFeatures().avxvnni && levels.size() > 1);
 }
 
 void TestKernels::activeLevelIsReported()
@@ -1013,6 +1025,7 @@ void TestKernels::perIsaObjectsKeepTheirInlineCode()
         const char *own;
     } objects[] = {
         {"/cwb_formats.dir/formats/kernels_avx2.cpp.o", nullptr},
+        {"/cwb_formats.dir/formats/kernels_avx2vnni.cpp.o", nullptr},
         {"/cwb_formats.dir/formats/kernels_avx512.cpp.o", nullptr},
         {"/cwb_formats.dir/formats/quant_simd_avx2.cpp.o", nullptr},
         {"/cwb_formats.dir/formats/quant_simd_avx512.cpp.o", nullptr},

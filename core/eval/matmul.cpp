@@ -64,6 +64,7 @@ TileFn tileFor(CpuLevel level)
 {
     switch (level) {
     case CpuLevel::Avx512: return tileAvx512;
+    case CpuLevel::Avx2Vnni:
     case CpuLevel::Avx2: return tileAvx2;
     default: return tileSse2;
     }

@@ -27,6 +27,7 @@ KernelFn kernelFor(CpuLevel level)
 {
     switch (level) {
     case CpuLevel::Avx512: return ggmldot::avx512;
+    case CpuLevel::Avx2Vnni:
     case CpuLevel::Avx2: return ggmldot::avx2;
     default: return baseline;
     }

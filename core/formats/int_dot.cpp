@@ -14,6 +14,8 @@ namespace {
 
 const intdot::Table &tableFor(CpuLevel level)
 {
+    if (level == CpuLevel::Avx2Vnni) // the one kernel set with an AVX-VNNI variant
+        return intdot::avx2vnniTable();
     return pickForCpuLevel(level, &intdot::scalarTable, &intdot::avx2Table,
                            &intdot::avx512Table)();
 }

@@ -174,6 +174,7 @@ struct Table {
 };
 const Table &scalarTable();
 const Table &avx2Table();
+const Table &avx2vnniTable();
 const Table &avx512Table();
 } // namespace intdot
 

@@ -33,6 +33,7 @@ PackedDotFn packedDotKernel(CpuLevel level)
 {
     switch (level) {
     case CpuLevel::Avx512: return packeddot::avx512;
+    case CpuLevel::Avx2Vnni:
     case CpuLevel::Avx2: return packeddot::avx2;
     default: return packeddot::scalar;
     }

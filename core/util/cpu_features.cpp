@@ -3,6 +3,7 @@
 
 #include "util/error.h"
 
+#include <algorithm>
 #include <cstdint>
 #include <cstdlib>
 #include <string_view>
@@ -71,49 +72,56 @@ const CpuFeatures &cpuFeatures()
     return f;
 }
 
-CpuLevel supportedCpuLevel()
-{
-    const CpuFeatures &f = cpuFeatures();
-    if (!(f.avx2 && f.fma && f.f16c))
-        return CpuLevel::Scalar;
-    if (f.avx512f && f.avx512bw && f.avx512vl && f.avx512dq && f.avx512vnni)
-        return CpuLevel::Avx512;
-    return CpuLevel::Avx2;
-}
-
 std::vector<CpuLevel> supportedCpuLevels()
 {
-    std::vector<CpuLevel> levels;
-    for (int l = 0; l <= int(supportedCpuLevel()); ++l)
-        levels.push_back(CpuLevel(l));
+    const CpuFeatures &f = cpuFeatures();
+    std::vector<CpuLevel> levels{CpuLevel::Scalar};
+    if (!(f.avx2 && f.fma && f.f16c))
+        return levels;
+    levels.push_back(CpuLevel::Avx2);
+    if (f.avxvnni)
+        levels.push_back(CpuLevel::Avx2Vnni);
+    if (f.avx512f && f.avx512bw && f.avx512vl && f.avx512dq && f.avx512vnni)
+        levels.push_back(CpuLevel::Avx512);
     return levels;
 }
 
-CpuLevel cpuLevelFromSetting(const char *value, CpuLevel supported)
+CpuLevel supportedCpuLevel()
+{
+    return supportedCpuLevels().back();
+}
+
+CpuLevel cpuLevelFromSetting(const char *value, const std::vector<CpuLevel> &runs)
 {
     if (!value || !*value)
-        return supported;
+        return runs.back();
     const std::string_view v(value);
-    CpuLevel asked;
-    if (v == "scalar")
-        asked = CpuLevel::Scalar;
-    else if (v == "avx2")
-        asked = CpuLevel::Avx2;
-    else if (v == "avx512")
-        asked = CpuLevel::Avx512;
-    else
-        throw Error(std::string(kEnvironmentVariable) + "='" + std::string(v)
-                    + "': expected scalar, avx2 or avx512");
-    if (int(asked) > int(supported))
+    const auto names = [](const std::vector<CpuLevel> &levels) {
+        std::string out;
+        for (CpuLevel l : levels) {
+            if (!out.empty())
+                out += ", ";
+            out += cpuLevelName(l);
+        }
+        return out;
+    };
+    const std::vector<CpuLevel> all{CpuLevel::Scalar, CpuLevel::Avx2, CpuLevel::Avx2Vnni,
+                                    CpuLevel::Avx512};
+    const auto asked = std::find_if(all.begin(), all.end(),
+                                    [&](CpuLevel l) { return v == cpuLevelName(l); });
+    if (asked == all.end())
+        throw Error(std::string(kEnvironmentVariable) + "='" + std::string(v) + "': expected one of "
+                    + names(all));
+    if (std::find(runs.begin(), runs.end(), *asked) == runs.end())
         throw Error(std::string(kEnvironmentVariable) + "=" + std::string(v)
-                    + ": this CPU supports at most " + cpuLevelName(supported));
-    return asked;
+                    + ": this CPU runs " + names(runs));
+    return *asked;
 }
 
 CpuLevel activeCpuLevel()
 {
     static const CpuLevel level =
-        cpuLevelFromSetting(std::getenv(kEnvironmentVariable), supportedCpuLevel());
+        cpuLevelFromSetting(std::getenv(kEnvironmentVariable), supportedCpuLevels());
     return level;
 }
 
@@ -121,6 +129,7 @@ const char *cpuLevelName(CpuLevel level)
 {
     switch (level) {
     case CpuLevel::Avx2: return "avx2";
+    case CpuLevel::Avx2Vnni: return "avx2vnni";
     case CpuLevel::Avx512: return "avx512";
     default: return "scalar";
     }
@@ -131,8 +140,11 @@ std::string kernelLevelDescription()
     const CpuFeatures &f = cpuFeatures();
     std::string cpu;
     const auto add = [&](bool has, const char *name) {
-        if (has)
-            cpu += (cpu.empty() ? "" : " ") + std::string(name);
+        if (!has)
+            return;
+        if (!cpu.empty())
+            cpu += ' ';
+        cpu += name;
     };
     add(f.avx2, "AVX2");
     add(f.fma, "FMA");

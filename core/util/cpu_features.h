@@ -8,17 +8,21 @@
 //   level   needs                                   what it runs
 //   scalar  any x86-64 (SSE2)                       the scalar references
 //   avx2    AVX2 + FMA + F16C                       256-bit kernels (maddubs/madd integer dots)
+//   avx2vnni  avx2 + AVX-VNNI                       the same, integer dots by VEX vpdpbusd (the
+//                                                   AVX2-only Intel cores since Alder Lake)
 //   avx512  AVX-512 F/BW/VL/DQ + AVX-512 VNNI       512-bit float GEMM, vpdpbusd integer dots
 //
-// CWB_CPU_LEVEL=scalar|avx2|avx512 lowers the level (tests and benchmarks force one to measure the
-// AVX2-only machine class on a larger CPU); asking for more than the CPU has is an error.
+// The levels are ordered as listed; avx2vnni only exists where the CPU has AVX-VNNI (many
+// AVX-512 CPUs do not). CWB_CPU_LEVEL=scalar|avx2|avx2vnni|avx512 picks a lower level (tests and
+// benchmarks force one to measure the AVX2-only machine classes on a larger CPU); asking for one
+// the CPU cannot run is an error.
 
 #include <string>
 #include <vector>
 
 namespace cwb {
 
-enum class CpuLevel { Scalar = 0, Avx2 = 1, Avx512 = 2 };
+enum class CpuLevel { Scalar = 0, Avx2 = 1, Avx2Vnni = 2, Avx512 = 3 };
 
 struct CpuFeatures {
     bool avx2 = false;
@@ -36,14 +40,15 @@ struct CpuFeatures {
 [[nodiscard]] const CpuFeatures &cpuFeatures();
 // The highest level the features allow.
 [[nodiscard]] CpuLevel supportedCpuLevel();
-// Every level up to supportedCpuLevel(), lowest first (what tests run each kernel on).
+// Every level this CPU runs, lowest first (what tests run each kernel on).
 [[nodiscard]] std::vector<CpuLevel> supportedCpuLevels();
 // supportedCpuLevel() lowered by CWB_CPU_LEVEL, decided at the first call. Throws cwb::Error for
 // an unknown value or a level this CPU cannot run.
 [[nodiscard]] CpuLevel activeCpuLevel();
-// The level a CWB_CPU_LEVEL value asks for, checked against `supported` (the parsing of
-// activeCpuLevel, separate so that it can be tested). Empty or null: `supported`.
-[[nodiscard]] CpuLevel cpuLevelFromSetting(const char *value, CpuLevel supported);
+// The level a CWB_CPU_LEVEL value asks for, checked against the levels the CPU runs (`runs`,
+// lowest first; the parsing of activeCpuLevel, separate so that it can be tested). Empty or
+// null: the highest.
+[[nodiscard]] CpuLevel cpuLevelFromSetting(const char *value, const std::vector<CpuLevel> &runs);
 
 [[nodiscard]] const char *cpuLevelName(CpuLevel level);
 // One line for `cwb --version` and the About box: "avx2 (CPU: AVX2 FMA F16C)", with ", forced
