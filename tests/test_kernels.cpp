@@ -217,6 +217,7 @@ private slots:
     void quantizedLinearFusedMatchesReference();
     void quantizedLinearLevelCodesFusedMatchesReference();
     void levelKernelsHoldTheWidestLevels();
+    void levelCodesWithAPartialRowGroup();
     void quantizedLinearTernaryRunsAsW4A8();
     void gemmEveryLevelMatchesReference();
     void perIsaObjectsKeepTheirInlineCode();
@@ -912,6 +913,28 @@ void TestKernels::quantizedLinearLevelCodesFusedMatchesReference()
                                             .arg(variant).arg(nGroup).arg(k).arg(y[k])
                                             .arg(ref[k])));
             }
+    }
+}
+
+void TestKernels::levelCodesWithAPartialRowGroup()
+{
+    // 13 rows: the last group of 8 interleaved rows holds 5 (zero scales pad it), for nf4's
+    // groups and nvfp4's half-block layout alike.
+    if (!cwb::packedLevelGroupKernel())
+        QSKIP("no integer level kernels at the scalar level");
+    for (const bool nvfp4 : {false, true}) {
+        const int64_t out = 13, in = 128;
+        const auto w = randomValues(out * in, 84);
+        const cwb::QuantParams params =
+            nvfp4 ? cwb::QuantParams{cwb::NvFp4Params{}} : cwb::QuantParams{cwb::Nf4Params{}};
+        const cwb::QuantizedLinear lin(cwb::quantizeReference(w.data(), out, in, params));
+        const auto integer = lin.withIntegerActivations();
+        QVERIFY(integer);
+        const auto &lin4 = dynamic_cast<const cwb::QuantizedLinear &>(*integer);
+        QVERIFY(lin4.integerKernels());
+        QCOMPARE(firstDifferingRow(lin4, lin), int64_t(-1));
+        const QString mismatch = forwardMismatch(lin4, {1, 3, 5}, 85);
+        QVERIFY2(mismatch.isEmpty(), qPrintable(QLatin1String(nvfp4 ? "nvfp4: " : "nf4: ") + mismatch));
     }
 }
 
