@@ -13,9 +13,7 @@
 namespace cwb::h5 {
 namespace {
 
-// The read, as the child runs it: 'N' and per string its length (8 bytes) and bytes, or 'E' and
-// HDF5's complaint. No exception: unwinding in a forked child could wait on a loader lock that
-// another thread of the parent held at the fork.
+// 'E' and HDF5's complaint (clearing its error stack).
 std::string hdf5Complaint()
 {
     std::string out(1, 'E');
@@ -23,6 +21,9 @@ std::string hdf5Complaint()
     return out;
 }
 
+// The read, as the child runs it: 'N' and per string its length (8 bytes) and bytes, or 'E' and
+// HDF5's complaint. No exception: unwinding in a forked child could wait on a loader lock that
+// another thread of the parent held at the fork.
 std::string readAndEncode(hid_t fileType, size_t count,
                           const std::function<herr_t(hid_t, void *)> &readInto)
 {
