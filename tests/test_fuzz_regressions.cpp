@@ -76,6 +76,7 @@ private Q_SLOTS:
     void jsonNumberOverflowIsAClearError_data();
     void jsonNumberOverflowIsAClearError();
     void regexNumberOverflowIsAClearError();
+    void nestedRepetitionIsRefusedBeforeMatching();
     void modelTotalsSaturateOnHugeShapes();
     void forkedCallReportsEveryEnding();
     void corruptAttributeTableIsAnErrorNotACrash();
@@ -196,6 +197,36 @@ void TestFuzzRegressions::regexNumberOverflowIsAClearError()
     for (const char *fine : {"layers\\.[0-9]+\\.mlp\\..*", "a{2,3}", "layers\\.1234567890123\\.x",
                              "(x)\\1", "(a)\\1{2}", "embed|head"}) {
         QVERIFY2(cwb::regexNumberProblem(fine).empty(), fine);
+        error.clear();
+        QVERIFY2(cwb::NamePattern::compile(std::string("re:") + fine, error), error.c_str());
+    }
+}
+
+// fuzz_recipe, timeout-e605b3e8 (2026-12-08): the "re:" pattern "laye2" followed by 14 stars
+// took libstdc++'s backtracking matcher 17 s per dry run (7 minutes in the sanitized fuzz
+// build): a repetition of a repetition is exponential in the name's length ("(a*)*b" on 15
+// letters: 1.1 s). Nested repetition is refused before std::regex sees the pattern; one-level
+// repetition, lazy quantifiers, optional groups and alternation outside repetition still work.
+void TestFuzzRegressions::nestedRepetitionIsRefusedBeforeMatching()
+{
+    std::string error;
+    const std::string hostile =
+        "re:laye2**************147483648gggggggggggggggggggg.2\\.mlprs.0.ae";
+    const auto start = std::chrono::steady_clock::now();
+    QVERIFY(!cwb::NamePattern::compile(hostile, error));
+    QVERIFY2(error.find("a repetition of a repetition at offset 6") != std::string::npos,
+             error.c_str());
+    QVERIFY(std::chrono::steady_clock::now() - start < std::chrono::seconds(1));
+    for (const char *nested : {"(a*)*b", "(a+)+", "(a|ab)*c", "(x{2,})+", "a{2}*", "a*?+",
+                               "(.*mlp)*", "((a)*)+"}) {
+        QVERIFY2(!cwb::regexRepetitionProblem(nested).empty(), nested);
+        error.clear();
+        QVERIFY2(!cwb::NamePattern::compile(std::string("re:") + nested, error), nested);
+    }
+    for (const char *fine : {".*self_attn\\.(q|k|v)_proj", "layers\\.([0-9]|1[0-5])\\.mlp.*",
+                             "a*?b", "(ab)?c", "(a*)?", "(ab){1}", "(ab)+", "[*+]+x",
+                             "\\*+", "a{2,3}b", "layers\\.[0-9]+\\..*"}) {
+        QVERIFY2(cwb::regexRepetitionProblem(fine).empty(), fine);
         error.clear();
         QVERIFY2(cwb::NamePattern::compile(std::string("re:") + fine, error), error.c_str());
     }

@@ -58,7 +58,7 @@ bool matches(const std::string &target, const std::string &module)
     if (!target.starts_with("re:"))
         return target == module;
     const std::string body = target.substr(3);
-    if (const std::string problem = regexNumberProblem(body); !problem.empty())
+    if (const std::string problem = regexProblem(body); !problem.empty())
         throw Error("target \"" + target + "\": " + problem);
     try {
         const std::regex re(body, std::regex::ECMAScript);

@@ -58,7 +58,7 @@ std::optional<NamePattern> NamePattern::compile(const std::string &pattern, std:
             error = "\"re:\" needs a regular expression after it";
             return std::nullopt;
         }
-        if (const std::string problem = regexNumberProblem(body); !problem.empty()) {
+        if (const std::string problem = regexProblem(body); !problem.empty()) {
             error = "invalid regular expression \"" + body + "\": " + problem;
             return std::nullopt;
         }
