@@ -15,7 +15,7 @@ packages=(
   qt6-base-dev qt6-tools-dev qt6-tools-dev-tools qt6-l10n-tools qt6-svg-dev libgl1-mesa-dev
   libqcustomplot-dev libqcustomplot2.1-qt6
   libeigen3-dev libtbb-dev libhdf5-dev nlohmann-json3-dev zlib1g-dev libsentencepiece-dev
-  libyaml-cpp-dev
+  libyaml-cpp-dev libre2-dev
   liblapacke-dev
   xvfb xauth
 )

@@ -2,11 +2,10 @@
 #include "export/compressed_tensors_format.h"
 
 #include "util/error.h"
-#include "util/regex_limits.h"
+#include "util/name_regex.h"
 #include "util/text_format.h"
 
 #include <bit>
-#include <regex>
 
 namespace cwb {
 namespace {
@@ -57,15 +56,11 @@ bool matches(const std::string &target, const std::string &module)
 {
     if (!target.starts_with("re:"))
         return target == module;
-    const std::string body = target.substr(3);
-    if (const std::string problem = regexProblem(body); !problem.empty())
-        throw Error("target \"" + target + "\": " + problem);
-    try {
-        const std::regex re(body, std::regex::ECMAScript);
-        return std::regex_search(module, re, std::regex_constants::match_continuous);
-    } catch (const std::regex_error &e) {
-        throw Error("target \"" + target + "\" is not a regular expression: " + e.what());
-    }
+    std::string problem;
+    const auto re = NameRegex::compile(std::string_view(target).substr(3), problem);
+    if (!re)
+        throw Error("target \"" + target + "\" is not a regular expression: " + problem);
+    return re->matchesPrefix(module);
 }
 
 void setBits(uint32_t *words, int64_t bit, uint32_t v, int bits)

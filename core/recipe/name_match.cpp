@@ -1,8 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include "recipe/name_match.h"
 
-#include "util/regex_limits.h"
-
 namespace cwb {
 
 PatternKind patternKind(std::string_view pattern)
@@ -58,14 +56,10 @@ std::optional<NamePattern> NamePattern::compile(const std::string &pattern, std:
             error = "\"re:\" needs a regular expression after it";
             return std::nullopt;
         }
-        if (const std::string problem = regexProblem(body); !problem.empty()) {
+        std::string problem;
+        p.regex_ = NameRegex::compile(body, problem);
+        if (!p.regex_) {
             error = "invalid regular expression \"" + body + "\": " + problem;
-            return std::nullopt;
-        }
-        try {
-            p.regex_ = std::make_shared<const std::regex>(body, std::regex::ECMAScript);
-        } catch (const std::regex_error &e) {
-            error = "invalid regular expression \"" + body + "\": " + e.what();
             return std::nullopt;
         }
     }
@@ -80,8 +74,8 @@ bool NamePattern::matchesName(const std::string &canonical, const std::string &o
     case PatternKind::Glob:
         return !canonical.empty() && globMatch(text_, canonical);
     case PatternKind::Regex:
-        return (!canonical.empty() && std::regex_match(canonical, *regex_))
-               || std::regex_match(original, *regex_);
+        return (!canonical.empty() && regex_->matchesWhole(canonical))
+               || regex_->matchesWhole(original);
     }
     return false;
 }

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 // The `match` patterns of recipe rules. Three kinds, told apart by spelling:
-//   "re:REGEX"   ECMAScript regex that must match the WHOLE canonical or the whole original name
+//   "re:REGEX"   regex (RE2 syntax, util/name_regex.h) that must match the WHOLE canonical or
+//                the whole original name
 //   glob         contains * (any run of characters, dots included) or ? (one character);
 //                matched against canonical names only
 //   exact        anything else: equal to the canonical or the original name
@@ -9,10 +10,9 @@
 // and a norm silently quantized by "layers.*" is the bug this rule prevents.
 
 #include "model/model.h"
+#include "util/name_regex.h"
 
-#include <memory>
 #include <optional>
-#include <regex>
 #include <string>
 #include <string_view>
 
@@ -36,7 +36,7 @@ public:
 private:
     PatternKind kind_ = PatternKind::Exact;
     std::string text_;
-    std::shared_ptr<const std::regex> regex_;
+    std::optional<NameRegex> regex_;
 };
 
 [[nodiscard]] PatternKind patternKind(std::string_view pattern);

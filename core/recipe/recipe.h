@@ -10,7 +10,7 @@
 //    "overrides": {"TENSOR NAME": {"methods": [ENTRY...], "comment": "..."}, ...}}  applied last
 //   ENTRY = {"method": NAME, "params": {...}}  |  {"method": "none", "kind": "structure"|"prune"|"lowrank"}
 //
-// PATTERN: "re:REGEX" (ECMAScript, must match the whole canonical OR original name), a glob
+// PATTERN: "re:REGEX" (RE2, must match the whole canonical OR original name), a glob
 // with * or ? (canonical names; * also crosses dots), or an exact canonical or original name.
 // Globs and regexes touch matrices only; 1-D tensors (norms, biases) change only when named
 // exactly. How entries combine field by field is in recipe/resolve.h.

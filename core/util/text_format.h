@@ -16,7 +16,7 @@ namespace cwb {
 [[nodiscard]] std::string padLeft(const std::string &s, size_t width);
 [[nodiscard]] std::string humanBytes(uint64_t bytes);             // "1.23 MiB", binary units
 // `s` with the characters regular expressions treat specially escaped ("model\.layers\.3"):
-// the same text in ECMAScript, Python re and POSIX extended syntax.
+// the same text in RE2 (util/name_regex.h), Python re, ECMAScript and POSIX extended syntax.
 [[nodiscard]] std::string regexEscape(std::string_view s);
 
 } // namespace cwb
