@@ -508,6 +508,14 @@ void TestGguf::badInput_data()
         row("ne product overflow", w.toBytes(), "element count overflows");
     }
     {
+        // A NUL in a name quoted by the message used to end what() there, losing the reason.
+        GgufWriter w;
+        w.addRawTensor(std::string("a\0b\x1b[2J", 7), 0, {uint64_t{1} << 32, uint64_t{1} << 32},
+                       Bytes(32));
+        row("name with control bytes", w.toBytes(),
+            "tensor 'a\\x00b\\x1b[2J': element count overflows");
+    }
+    {
         GgufWriter w;
         w.addRawTensor("neg", 0, {uint64_t{1} << 63}, Bytes(32));
         row("ne past int64", w.toBytes(), "is too large");

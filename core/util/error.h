@@ -12,8 +12,15 @@ namespace cwb {
 
 class Error : public std::runtime_error {
 public:
-    using std::runtime_error::runtime_error;
+    // Messages quote names read from files (tensor names, keys, attributes). A NUL in one would
+    // cut what() short, losing the offset and the reason after it, and control bytes garble a
+    // terminal, so such bytes are written as \xNN; tab and newline are kept.
+    explicit Error(const std::string &message);
+    explicit Error(const char *message);
 };
+
+// `text` with NUL, other C0 control bytes (tab and newline aside) and DEL written as \xNN.
+[[nodiscard]] std::string printableMessage(std::string_view text);
 
 // Thrown when a job's cancellation token fires; callers treat it as "stopped", not as failure.
 class Cancelled : public Error {
