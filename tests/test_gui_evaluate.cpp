@@ -27,6 +27,7 @@
 #include <QMessageBox>
 #include <QProgressBar>
 #include <QPushButton>
+#include <QScrollArea>
 #include <QSettings>
 #include <QSignalSpy>
 #include <QSortFilterProxyModel>
@@ -487,6 +488,29 @@ private Q_SLOTS:
     }
 
     // What scripts/screenshot.sh relies on: open, evaluate, wait for the row, write the PNG.
+    // The dock scrolls only vertically, so a dock narrower than the panel cut its fields and
+    // check boxes at the right edge (at 1280x800 it came up 216 px wide for a 348 px panel).
+    void evaluateDockShowsThePanelWhole()
+    {
+        for (const QSize size : {QSize(1280, 800), QSize(1000, 700)}) {
+            QSettings().clear();
+            cwb::gui::MainWindow w;
+            w.resize(size);
+            w.show();
+            QVERIFY(QTest::qWaitForWindowExposed(&w));
+            auto *scroll = qobject_cast<QScrollArea *>(w.evaluateDock()->widget());
+            QVERIFY(scroll && scroll->widget() == w.evaluatePanel());
+            QTRY_VERIFY2(scroll->viewport()->width()
+                             >= w.evaluatePanel()->minimumSizeHint().width(),
+                         qPrintable(QStringLiteral("%1x%2: viewport %3 px, panel needs %4 px")
+                                        .arg(size.width())
+                                        .arg(size.height())
+                                        .arg(scroll->viewport()->width())
+                                        .arg(w.evaluatePanel()->minimumSizeHint().width())));
+            QVERIFY(w.width() <= size.width()); // the window did not grow to make room
+        }
+    }
+
     void screenshotAfterEvaluation()
     {
         CWB_SHARED_FILE(model, kModel);

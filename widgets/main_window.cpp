@@ -52,6 +52,7 @@
 #include <QMimeData>
 #include <QPushButton>
 #include <QScrollArea>
+#include <QScrollBar>
 #include <QTabWidget>
 #include <QSettings>
 #include <QSortFilterProxyModel>
@@ -173,6 +174,10 @@ void MainWindow::createDocks()
     scroll->setWidgetResizable(true);
     scroll->setFrameShape(QFrame::NoFrame);
     scroll->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+    // It scrolls only vertically, so it is never narrower than the panel: at 1280x800 the dock
+    // came up 216 px wide for a 348 px panel, cutting every field and check box at the right.
+    scroll->setMinimumWidth(evaluate_->minimumSizeHint().width()
+                            + scroll->verticalScrollBar()->sizeHint().width());
     evaluateDock_ = new QDockWidget(tr("Evaluate"), this);
     evaluateDock_->setObjectName(QStringLiteral("evaluateDock"));
     evaluateDock_->setWidget(scroll);
