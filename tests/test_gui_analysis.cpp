@@ -44,6 +44,9 @@
 #include <QToolButton>
 #include <QTreeView>
 
+#include <qcustomplot.h>
+
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <limits>
@@ -300,6 +303,46 @@ private Q_SLOTS:
         QCOMPARE(chart.visibleMarkerCount(), 2);
         chart.clear();
         QCOMPARE(chart.visibleMarkerCount(), 0);
+    }
+
+    // The statistics box sits in the top-right corner; at small chart heights (1280x800 main
+    // window) it covered the peak of a bell-shaped histogram. The count axis now leaves it room
+    // at every size, linear and logarithmic.
+    void histogramStatisticsBoxClearsThePeak()
+    {
+        HistogramSeries s;
+        for (int i = 0; i <= 64; ++i)
+            s.edges.push_back(-1.0 + i / 32.0);
+        for (int i = 0; i < 64; ++i)
+            s.counts.push_back(std::round(10000.0 * std::exp(-0.5 * std::pow((i - 31.5) / 8.0, 2))));
+        const double peak = *std::max_element(s.counts.begin(), s.counts.end());
+        s.statsText = QStringLiteral("min    -1\nmax    1\nmean   0\nstd    0.25\nzeros  0");
+        for (const QSize size : {QSize(400, 300), QSize(420, 420), QSize(900, 700)})
+            for (const bool log : {false, true}) {
+                HistogramChart chart;
+                chart.resize(size);
+                chart.show();
+                QVERIFY(QTest::qWaitForWindowExposed(&chart));
+                chart.setLogCounts(log);
+                chart.setSeries(s);
+                QCPItemText *box = nullptr;
+                for (int i = 0; i < chart.plot()->itemCount(); ++i)
+                    if (auto *t = qobject_cast<QCPItemText *>(chart.plot()->item(i));
+                        t && t->text() == s.statsText)
+                        box = t;
+                QVERIFY(box && box->visible());
+                const auto clear = [&] {
+                    return chart.plot()->yAxis->coordToPixel(peak)
+                           > box->bottom->pixelPosition().y();
+                };
+                QTRY_VERIFY2(clear(), qPrintable(QStringLiteral("%1x%2 %3: peak at %4 px, box "
+                                                                "ends at %5 px")
+                                                     .arg(size.width())
+                                                     .arg(size.height())
+                                                     .arg(QLatin1String(log ? "log" : "linear"))
+                                                     .arg(chart.plot()->yAxis->coordToPixel(peak))
+                                                     .arg(box->bottom->pixelPosition().y())));
+            }
     }
 
     void heatmapCellsAndClicks()

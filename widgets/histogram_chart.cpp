@@ -8,6 +8,7 @@
 #include <qcustomplot.h>
 
 #include <algorithm>
+#include <cmath>
 
 namespace cwb::gui {
 namespace {
@@ -66,6 +67,12 @@ HistogramChart::HistogramChart(QWidget *parent) : QWidget(parent), plot_(new QCu
     stats_->setPadding(QMargins(8, 6, 8, 6));
     stats_->setBrush(QColor(255, 255, 255, 225));
     stats_->setPen(QPen(QColor(170, 170, 170)));
+    // The axis rectangle's height is known once laid out: refit the count axis to it (a resize
+    // changes how much of the plot the statistics box covers), drawing once more if it moved.
+    connect(plot_, &QCustomPlot::afterLayout, this, [this] {
+        if (fitCountRange())
+            plot_->replot(QCustomPlot::rpQueuedReplot);
+    });
 
     clear();
 }
@@ -177,8 +184,6 @@ void HistogramChart::redraw()
         y->setNumberPrecision(9);
         y->setLabel(tr("count (log scale)"));
         bars_->setBaseValue(kLogBase);
-        // Headroom (half a decade+) keeps the statistics box in the top-right clear of the bars.
-        y->setRange(kLogBase, std::max(10.0, maxCount * 8.0));
     } else {
         y->setScaleType(QCPAxis::stLinear);
         y->setTicker(QSharedPointer<QCPAxisTicker>::create());
@@ -186,9 +191,8 @@ void HistogramChart::redraw()
         y->setNumberPrecision(9);
         y->setLabel(tr("count"));
         bars_->setBaseValue(0);
-        // The top 30 % stays free for the statistics box in the top-right corner.
-        y->setRange(0, maxCount > 0 ? maxCount * 1.45 : 1.0);
     }
+    maxCount_ = maxCount;
     if (valid) {
         const double pad = 0.02 * (s.edges.back() - s.edges.front());
         plot_->xAxis->setRange(s.edges.front() - pad, s.edges.back() + pad);
@@ -201,8 +205,39 @@ void HistogramChart::redraw()
     plot_->yAxis->grid()->setVisible(valid);
     stats_->setText(s.statsText);
     stats_->setVisible(valid && !s.statsText.isEmpty());
+    (void)fitCountRange();
     drawMarkers(valid);
     plot_->replot();
+}
+
+bool HistogramChart::fitCountRange()
+{
+    // The share of the axis rectangle's height the box takes from the top (its 3 % offset, its
+    // lines and padding, a 6 px gap), at least the 31 % a five-line box needs at the default
+    // size; at 1280x800 the box used to cover the peak of a bell-shaped histogram.
+    const int rectHeight = plot_->axisRect()->height();
+    double share = 0.31;
+    if (stats_->visible() && rectHeight > 0) {
+        const int lines = int(stats_->text().count(QLatin1Char('\n'))) + 1;
+        const QMargins pad = stats_->padding();
+        const double box = lines * QFontMetrics(stats_->font()).lineSpacing() + pad.top()
+                           + pad.bottom() + 2 + 0.03 * rectHeight + 6;
+        share = std::clamp(box / rectHeight, share, 0.7);
+    }
+    QCPRange range;
+    if (log_) {
+        // The same share of the decades: maxCount sits at (1 - share) of log(top / base).
+        const double decades = std::log10(std::max(10.0, maxCount_) / kLogBase);
+        range = QCPRange(kLogBase, kLogBase * std::pow(10.0, decades / (1.0 - share)));
+    } else {
+        range = QCPRange(0, maxCount_ > 0 ? maxCount_ / (1.0 - share) : 1.0);
+    }
+    const QCPRange now = plot_->yAxis->range();
+    if (std::abs(now.lower - range.lower) <= 1e-9 * std::abs(range.upper)
+        && std::abs(now.upper - range.upper) <= 1e-9 * std::abs(range.upper))
+        return false;
+    plot_->yAxis->setRange(range);
+    return true;
 }
 
 void HistogramChart::drawOverlay(bool valid, double &maxCount)

@@ -79,6 +79,9 @@ private:
     void fitTitle();
     void drawMarkers(bool valid);
     void drawOverlay(bool valid, double &maxCount); // raises maxCount to the overlay's peak
+    // Sets the count axis so that the tallest bar ends below the statistics box (top-right) at
+    // the axis rectangle's present height; true when the range changed.
+    bool fitCountRange();
 
     QCustomPlot *plot_ = nullptr;
     QCPBars *bars_ = nullptr;
@@ -93,6 +96,7 @@ private:
     std::vector<QCPAbstractItem *> markerItems_; // lines and labels drawn for markers_
     int visibleMarkers_ = 0;
     bool log_ = false;
+    double maxCount_ = 0; // the tallest bar or overlay point of the series shown
 };
 
 } // namespace cwb::gui
