@@ -12,6 +12,7 @@
 #include "analyze_dialog.h"
 #include "app_setup.h"
 #include "channels_chart.h"
+#include "chart_text.h"
 #include "document.h"
 #include "histogram_chart.h"
 #include "histogram_panel.h"
@@ -303,6 +304,56 @@ private Q_SLOTS:
         QCOMPARE(chart.visibleMarkerCount(), 2);
         chart.clear();
         QCOMPARE(chart.visibleMarkerCount(), 0);
+    }
+
+    // QCustomPlot's titles neither wrap nor elide: at 1280x800 the Channels tab's panel titles
+    // were cut at both ends. They are broken after ": " and elided to the plot's width now.
+    void channelsChartTitlesFitTheirWidth()
+    {
+        const QFont font;
+        const QFontMetrics fm(font);
+        const QString fits = QStringLiteral("abs-max");
+        QCOMPARE(cwb::gui::fitTextToWidth(fits, font, 400), fits);
+        const QString long_ = QStringLiteral("Weight output channels (rows), 1024: no outliers "
+                                             "above 6 \u00d7 median");
+        const QString two = cwb::gui::fitTextToWidth(long_, font, fm.horizontalAdvance(long_) - 10);
+        QCOMPARE(two, QStringLiteral("Weight output channels (rows), 1024:\nno outliers above "
+                                     "6 \u00d7 median"));
+        for (const QString &line : cwb::gui::fitTextToWidth(long_, font, 60).split(QLatin1Char('\n')))
+            QVERIFY2(fm.horizontalAdvance(line) <= 60, qPrintable(line));
+
+        ChannelsChart chart;
+        chart.resize(390, 420);
+        chart.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&chart));
+        std::vector<ChannelPanel> panels(2);
+        panels[0].title = long_;
+        panels[0].values.assign(64, 0.1);
+        panels[0].threshold = 0.5;
+        panels[1].title = QStringLiteral("Activation input channels");
+        panels[1].message = QStringLiteral("No calibration data: run Analysis \u2192 Analyze Model "
+                                           "with a calibration text");
+        chart.setPanels(panels, QStringLiteral("layers.0.mlp.up   (blk.0.ffn_up.weight)"));
+        QCOMPARE(chart.panels().front().title, long_); // the full text is kept
+        int texts = 0;
+        const int width = chart.plot()->width();
+        for (int i = 0; i < chart.plot()->plotLayout()->elementCount(); ++i) {
+            auto *text = qobject_cast<QCPTextElement *>(chart.plot()->plotLayout()->elementAt(i));
+            if (!text)
+                continue;
+            ++texts;
+            const QFontMetrics m(text->font());
+            for (const QString &line : text->text().split(QLatin1Char('\n')))
+                QVERIFY2(m.horizontalAdvance(line) <= width,
+                         qPrintable(QStringLiteral("%1 px > %2 px: %3")
+                                        .arg(m.horizontalAdvance(line)).arg(width).arg(line)));
+        }
+        QCOMPARE(texts, 3);
+        for (int i = 0; i < chart.plot()->itemCount(); ++i)
+            if (auto *t = qobject_cast<QCPItemText *>(chart.plot()->item(i)))
+                for (const QString &line : t->text().split(QLatin1Char('\n')))
+                    QVERIFY2(QFontMetrics(t->font()).horizontalAdvance(line) <= width,
+                             qPrintable(line));
     }
 
     // The statistics box sits in the top-right corner; at small chart heights (1280x800 main

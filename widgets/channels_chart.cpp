@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "channels_chart.h"
 
+#include "chart_text.h"
+
 #include <QVBoxLayout>
 
 #include <qcustomplot.h>
@@ -69,6 +71,8 @@ void ChannelsChart::redraw()
     plot_->clearPlottables();
     QCPLayoutGrid *grid = plot_->plotLayout();
     grid->clear(); // deletes the previous axis rects and titles with their axes
+    titleElements_.clear();
+    messageItems_.clear();
     delete margins_;
     margins_ = nullptr;
     grid->setRowSpacing(0);
@@ -79,7 +83,9 @@ void ChannelsChart::redraw()
     QFont big = titleFont;
     big.setPointSizeF(big.pointSizeF() * 1.15);
     if (panels_.empty()) {
-        grid->addElement(0, 0, new QCPTextElement(plot_, message_, big));
+        titleElements_.emplace_back(new QCPTextElement(plot_, message_, big), message_);
+        grid->addElement(0, 0, titleElements_.back().first);
+        fitTexts();
         plot_->replot();
         return;
     }
@@ -89,13 +95,16 @@ void ChannelsChart::redraw()
     QFont small = font();
     small.setPointSizeF(small.pointSizeF() * 0.9);
     const int first = title_.isEmpty() ? 0 : 1;
-    if (first)
-        grid->addElement(0, 0, new QCPTextElement(plot_, title_, big));
+    if (first) {
+        titleElements_.emplace_back(new QCPTextElement(plot_, title_, big), title_);
+        grid->addElement(0, 0, titleElements_.back().first);
+    }
     titleFont.setBold(false);
     for (size_t p = 0; p < panels_.size(); ++p) {
         const ChannelPanel &panel = panels_[p];
         const int row = first + static_cast<int>(2 * p);
-        grid->addElement(row, 0, new QCPTextElement(plot_, panel.title, titleFont));
+        titleElements_.emplace_back(new QCPTextElement(plot_, panel.title, titleFont), panel.title);
+        grid->addElement(row, 0, titleElements_.back().first);
         auto *rect = new QCPAxisRect(plot_);
         grid->addElement(row + 1, 0, rect);
         rect->setMarginGroup(QCP::msLeft | QCP::msRight, margins_);
@@ -121,6 +130,7 @@ void ChannelsChart::redraw()
             text->position->setCoords(0.5, 0.5);
             text->setText(panel.message);
             text->setColor(QColor(90, 90, 90));
+            messageItems_.emplace_back(text, panel.message);
             continue;
         }
 
@@ -165,7 +175,8 @@ void ChannelsChart::redraw()
         }
         counts_[p] = {static_cast<int>(n), static_cast<int>(outKeys.size())};
 
-        const double top = std::max(maxValue, panel.threshold) * 1.15;
+        // Above the threshold line its label needs ~30 % of a short panel, or it is clipped.
+        const double top = std::max(maxValue * 1.15, panel.threshold * 1.4);
         x->setRange(-0.5 - 0.01 * n, static_cast<double>(n) - 0.5 + 0.01 * n);
         y->setRange(0, top > 0 ? top : 1.0);
 
@@ -192,7 +203,25 @@ void ChannelsChart::redraw()
             label->setText(tr("outlier threshold"));
         }
     }
+    fitTexts();
     plot_->replot();
+}
+
+void ChannelsChart::fitTexts()
+{
+    // Titles span the plot; a message sits inside a panel, right of its value axis (~70 px).
+    const int width = plot_->width() - 12;
+    for (const auto &[element, text] : titleElements_)
+        element->setText(fitTextToWidth(text, element->font(), width));
+    for (const auto &[item, text] : messageItems_)
+        item->setText(fitTextToWidth(text, item->font(), width - 80));
+}
+
+void ChannelsChart::resizeEvent(QResizeEvent *event)
+{
+    QWidget::resizeEvent(event);
+    fitTexts();
+    plot_->replot(QCustomPlot::rpQueuedReplot);
 }
 
 } // namespace cwb::gui

@@ -13,7 +13,9 @@
 #include <vector>
 
 class QCustomPlot;
+class QCPItemText;
 class QCPMarginGroup;
+class QCPTextElement;
 
 namespace cwb::gui {
 
@@ -47,8 +49,13 @@ public:
     [[nodiscard]] QString title() const { return title_; }
     [[nodiscard]] QCustomPlot *plot() const { return plot_; }
 
+protected:
+    void resizeEvent(QResizeEvent *event) override;
+
 private:
     void redraw();
+    // Titles and panel messages refitted to the plot's width (chart_text.h), full text kept.
+    void fitTexts();
 
     QCustomPlot *plot_ = nullptr;
     QCPMarginGroup *margins_ = nullptr; // aligns the panels' plot areas
@@ -56,6 +63,8 @@ private:
     std::vector<std::pair<int, int>> counts_; // per panel: bars, outlier bars
     QString message_;
     QString title_;
+    std::vector<std::pair<QCPTextElement *, QString>> titleElements_; // with their full text
+    std::vector<std::pair<QCPItemText *, QString>> messageItems_;
 };
 
 } // namespace cwb::gui
