@@ -244,20 +244,28 @@
         <translation>effektiver Rang</translation>
     </message>
     <message>
-        <source>energy ranks</source>
-        <translation>Energieränge</translation>
+        <source>energy rank %1 %</source>
+        <translation>Energierang %1 %</translation>
     </message>
     <message>
-        <source>90 %: %1   95 %: %2   99 %: %3   (of %4)</source>
-        <translation>90 %: %1   95 %: %2   99 %: %3   (von %4)</translation>
+        <source>%1 of %2</source>
+        <translation>%1 von %2</translation>
     </message>
     <message>
         <source>alpha</source>
         <translation>Alpha</translation>
     </message>
     <message>
-        <source>%1   (xmin %2, KS %3, tail %4)</source>
-        <translation>%1   (xmin %2, KS %3, Ende %4)</translation>
+        <source>%1   (tail %2)</source>
+        <translation>%1   (Ende %2)</translation>
+    </message>
+    <message>
+        <source>power-law fit</source>
+        <translation>Potenzgesetz-Fit</translation>
+    </message>
+    <message>
+        <source>xmin %1, KS %2</source>
+        <translation>xmin %1, KS %2</translation>
     </message>
     <message>
         <source>no power-law fit (too few eigenvalues)</source>

@@ -133,21 +133,24 @@ SpectrumSeries spectrumSeries(const cwb::TensorAnalysis &a)
     s.ranks = {{0.90, static_cast<int>(sp.energyRank90)},
                {0.95, static_cast<int>(sp.energyRank95)},
                {0.99, static_cast<int>(sp.energyRank99)}};
+    // One short row per figure: the panel is ~400 px wide at 1280x800, and one long row per
+    // group ("90 %: … 95 %: … 99 %: … (of 256)") wrapped mid-phrase there.
     QList<std::pair<QString, QString>> lines{
         {Tr::tr("stable rank"), num(sp.stableRank)},
         {Tr::tr("effective rank"), num(sp.entropyRank)},
-        {Tr::tr("energy ranks"), Tr::tr("90 %: %1   95 %: %2   99 %: %3   (of %4)")
-                                     .arg(sp.energyRank90)
-                                     .arg(sp.energyRank95)
-                                     .arg(sp.energyRank99)
-                                     .arg(n)}};
-    if (sp.powerLaw.valid)
-        lines.append({Tr::tr("alpha"), Tr::tr("%1   (xmin %2, KS %3, tail %4)")
-                                           .arg(num(sp.powerLaw.alpha, 3), num(sp.powerLaw.xmin, 3),
-                                                num(sp.powerLaw.ks, 3))
+        {Tr::tr("energy rank %1 %").arg(90), Tr::tr("%1 of %2").arg(sp.energyRank90).arg(n)},
+        {Tr::tr("energy rank %1 %").arg(95), QString::number(sp.energyRank95)},
+        {Tr::tr("energy rank %1 %").arg(99), QString::number(sp.energyRank99)}};
+    if (sp.powerLaw.valid) {
+        lines.append({Tr::tr("alpha"), Tr::tr("%1   (tail %2)")
+                                           .arg(num(sp.powerLaw.alpha, 3))
                                            .arg(sp.powerLaw.nTail)});
-    else
+        lines.append({Tr::tr("power-law fit"), Tr::tr("xmin %1, KS %2")
+                                                   .arg(num(sp.powerLaw.xmin, 3),
+                                                        num(sp.powerLaw.ks, 3))});
+    } else {
         lines.append({Tr::tr("alpha"), Tr::tr("no power-law fit (too few eigenvalues)")});
+    }
     s.statsText = aligned(lines);
     s.note = matrixViewNote(a.shape, sp.view);
     return s;
